@@ -1,0 +1,16 @@
+/**
+ * Errors for trace input. Each names the file (or "<trace name>" for in-memory traces),
+ * the field or line, what was expected and what was given.
+ */
+export class TraceError extends Error {
+  readonly code = "trace";
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    expected: string,
+    given: unknown,
+  ) {
+    super(`${file}: ${field}: expected ${expected}, got ${typeof given === "string" ? JSON.stringify(given.length > 60 ? given.slice(0, 57) + "..." : given) : String(given)}`);
+    this.name = "TraceError";
+  }
+}
