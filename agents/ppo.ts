@@ -1,0 +1,402 @@
+/**
+ * PPO (Schulman et al. 2017) with Stable-Baselines3's semantics.
+ *
+ * Follows SB3 in: hyper-parameter names and defaults (SB3_PPO_DEFAULTS); n_steps
+ * rollouts over n_envs environments stepped together; GAE(lambda); advantages
+ * normalised per minibatch; clipped surrogate; no value clipping unless
+ * clip_range_vf is set; loss = policy + ent_coef * (-entropy) + vf_coef * value MSE;
+ * n_epochs of shuffled minibatches; gradient clipping at max_grad_norm; Adam eps 1e-5;
+ * learning_rate and clip_range schedules on progress remaining; separate pi and vf
+ * MLPs (net_arch pi [64, 64], vf [64, 64], tanh) with orthogonal init (gains sqrt 2,
+ * 0.01 for the action head, 1 for the value head); a diagonal Gaussian with a
+ * state-independent log_std (log_std_init 0) for Box actions, the unclipped sample
+ * stored and the clipped one sent to the env; a categorical for Discrete; on
+ * truncation reward += gamma * V(terminal obs).
+ * Differs: no gSDE (the zoo's Pendulum setting uses it; see ZOO_PPO_PENDULUM), no
+ * target_kl early stop, action sampling with our seeded Rng in JavaScript.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { BoxSpace, Space } from "../envs/env.js";
+import { Rng } from "../flash/rng.js";
+import { ValueError } from "../flash/errors.js";
+import { loadCheckpoint, saveCheckpoint } from "../flash/checkpoint.js";
+import { checkObs, checkPositiveInt } from "./checks.js";
+import { type ExtraInput, extraDim, extraVariables, withExtra } from "./extra.js";
+import { type Activation, Mlp } from "./mlp.js";
+import { adam, minimize, setLearningRate } from "./optim.js";
+import { RolloutBuffer } from "./rollout.js";
+import { type Schedule, type ScheduleLike, linearToZero, toSchedule } from "./schedule.js";
+import type { AgentOptions } from "./ddpg.js";
+import type { ActOptions, OnPolicyAlgorithm } from "./types.js";
+
+export interface PPOConfig {
+  learningRate: ScheduleLike;
+  nSteps: number;
+  batchSize: number;
+  nEpochs: number;
+  gamma: number;
+  gaeLambda: number;
+  clipRange: ScheduleLike;
+  /** null: no value clipping (SB3 default). */
+  clipRangeVf: number | null;
+  normalizeAdvantage: boolean;
+  entCoef: number;
+  vfCoef: number;
+  maxGradNorm: number;
+  netArch: { pi: number[]; vf: number[] };
+  activation: Activation;
+  orthoInit: boolean;
+  logStdInit: number;
+}
+
+/** SB3 PPO's constructor defaults (stable_baselines3/ppo/ppo.py and ActorCriticPolicy, v2.x). */
+export const SB3_PPO_DEFAULTS: PPOConfig = {
+  learningRate: 3e-4,
+  nSteps: 2048,
+  batchSize: 64,
+  nEpochs: 10,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  clipRange: 0.2,
+  clipRangeVf: null,
+  normalizeAdvantage: true,
+  entCoef: 0,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  netArch: { pi: [64, 64], vf: [64, 64] },
+  activation: "tanh",
+  orthoInit: true,
+  logStdInit: 0,
+};
+
+/**
+ * Aurora's PPO (FLASH paper Table 12). UNVERIFIED against the table (not available
+ * while writing); taken from Aurora's open-source training script (stable-baselines
+ * PPO1: timesteps_per_actorbatch 8192, optim_batchsize 2048, optim_epochs 4,
+ * optim_stepsize 1e-3, clip_param 0.2, entcoeff 0.01, lam 0.95, gamma 0.99, policy
+ * and value nets [32, 16] tanh). Check before quoting as the paper's configuration.
+ */
+export const AURORA_PPO_DEFAULTS: PPOConfig = {
+  ...SB3_PPO_DEFAULTS,
+  learningRate: 1e-3,
+  nSteps: 8192,
+  batchSize: 2048,
+  nEpochs: 4,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  clipRange: 0.2,
+  entCoef: 0.01,
+  netArch: { pi: [32, 16], vf: [32, 16] },
+};
+
+/** rl-baselines3-zoo hyperparams/ppo.yml, CartPole-v1 (lin_ = linear to zero). */
+export const ZOO_PPO_CARTPOLE: { nTimesteps: number; nEnvs: number; config: PPOConfig } = {
+  nTimesteps: 100_000,
+  nEnvs: 8,
+  config: {
+    ...SB3_PPO_DEFAULTS,
+    nSteps: 32,
+    batchSize: 256,
+    gaeLambda: 0.8,
+    gamma: 0.98,
+    nEpochs: 20,
+    entCoef: 0,
+    learningRate: linearToZero(1e-3),
+    clipRange: linearToZero(0.2),
+  },
+};
+
+/**
+ * rl-baselines3-zoo hyperparams/ppo.yml, Pendulum-v1: n_envs 4, n_steps 1024,
+ * gae_lambda 0.95, gamma 0.9, n_epochs 10, ent_coef 0, lr 1e-3, clip 0.2, 1e5 steps,
+ * with use_sde True, sde_sample_freq 4. Without gSDE we substitute the plain
+ * state-independent Gaussian with log_std_init -1 (std 0.37, closer to the small
+ * initial exploration gSDE starts from than std 1 on a [-2, 2] action); everything
+ * else as the zoo. Expect a gap to the published -172.
+ */
+export const ZOO_PPO_PENDULUM: { nTimesteps: number; nEnvs: number; config: PPOConfig } = {
+  nTimesteps: 100_000,
+  nEnvs: 4,
+  config: { ...SB3_PPO_DEFAULTS, nSteps: 1024, gaeLambda: 0.95, gamma: 0.9, nEpochs: 10, entCoef: 0, learningRate: 1e-3, clipRange: 0.2, logStdInit: -1 },
+};
+
+const LOG_2PI = Math.log(2 * Math.PI);
+
+export class PPO implements OnPolicyAlgorithm {
+  readonly kind = "on-policy" as const;
+  readonly algo = "ppo";
+  readonly config: PPOConfig;
+  readonly obsDim: number;
+  readonly actionSpace: Space;
+  /** Numbers per stored action: Box dimension, or 1 (the index) for Discrete. */
+  readonly actionDim: number;
+  /** Outputs of the policy head: Box dimension or number of choices. */
+  readonly piOut: number;
+  readonly pi: Mlp;
+  readonly vf: Mlp;
+  /** Box only: the state-independent log standard deviation. */
+  readonly logStd: tf.Variable | undefined;
+  nUpdates = 0;
+  private readonly extra: ExtraInput | undefined;
+  private readonly rng: Rng;
+  private readonly opt: tf.AdamOptimizer;
+  private readonly lr: Schedule;
+  private readonly clip: Schedule;
+  private buffer: RolloutBuffer | undefined;
+
+  constructor(spaces: { observationSpace: BoxSpace; actionSpace: Space }, config: Partial<PPOConfig> = {}, opts: AgentOptions = {}) {
+    this.config = { ...SB3_PPO_DEFAULTS, ...config };
+    const c = this.config;
+    for (const k of ["nSteps", "batchSize", "nEpochs"] as const) checkPositiveInt(`PPO ${k}`, c[k]);
+    this.actionSpace = spaces.actionSpace;
+    this.obsDim = spaces.observationSpace.shape[0];
+    this.actionDim = this.actionSpace.kind === "box" ? this.actionSpace.shape[0] : 1;
+    this.piOut = this.actionSpace.kind === "box" ? this.actionSpace.shape[0] : this.actionSpace.n;
+    this.extra = opts.extra;
+    this.rng = new Rng(opts.seed ?? 0);
+    const netRng = this.rng.fork("init");
+    const inDim = this.obsDim + extraDim(this.extra);
+    const init = (out: number) => (c.orthoInit ? { kind: "orthogonal" as const, hiddenGain: Math.SQRT2, outputGain: out } : { kind: "torch" as const });
+    this.pi = new Mlp({ inputDim: inDim, hidden: c.netArch.pi, outputDim: this.piOut, activation: c.activation, init: init(0.01) }, netRng);
+    this.vf = new Mlp({ inputDim: inDim, hidden: c.netArch.vf, outputDim: 1, activation: c.activation, init: init(1) }, netRng);
+    this.logStd = this.actionSpace.kind === "box" ? tf.variable(tf.fill([this.piOut], c.logStdInit), true) : undefined;
+    this.lr = toSchedule(c.learningRate);
+    this.clip = toSchedule(c.clipRange);
+    this.opt = adam(this.lr(1), 1e-5);
+  }
+
+  get nSteps(): number {
+    return this.config.nSteps;
+  }
+  get gamma(): number {
+    return this.config.gamma;
+  }
+
+  private forward(obs: Float32Array, n: number, ctx: Int32Array, withValue: boolean): { head: Float32Array; values: Float32Array | undefined } {
+    return tf.tidy(() => {
+      const x = withExtra(tf.tensor2d(obs, [n, this.obsDim]), ctx, this.extra);
+      const head = this.pi.apply(x).dataSync() as Float32Array;
+      const values = withValue ? (this.vf.apply(x).dataSync() as Float32Array) : undefined;
+      return { head, values };
+    });
+  }
+
+  private stds(): Float32Array {
+    return Float32Array.from(this.logStd!.dataSync(), Math.exp);
+  }
+
+  /** The mean action (Box, clipped to the space) or the most likely choice (Discrete); sampled when not deterministic. */
+  predict(obs: ArrayLike<number>, opts: ActOptions = {}): Float32Array {
+    checkObs("PPO observation", obs, this.obsDim);
+    const { head } = this.forward(Float32Array.from(obs), 1, Int32Array.of(opts.ctx ?? 0), false);
+    const stds = this.actionSpace.kind === "box" ? this.stds() : undefined;
+    const raw = opts.deterministic ? this.modeOf(head, 0) : this.sampleOf(head, 0, stds).action;
+    return this.toEnv(raw);
+  }
+
+  private modeOf(head: Float32Array, row: number): Float32Array {
+    const k = this.piOut;
+    if (this.actionSpace.kind === "box") return head.slice(row * k, (row + 1) * k);
+    let best = 0;
+    for (let i = 1; i < k; i++) if (head[row * k + i] > head[row * k + best]) best = i;
+    return Float32Array.of(best);
+  }
+
+  private sampleOf(head: Float32Array, row: number, stds: Float32Array | undefined): { action: Float32Array; logProb: number } {
+    const k = this.piOut;
+    if (this.actionSpace.kind === "box") {
+      const a = new Float32Array(k);
+      let lp = 0;
+      for (let i = 0; i < k; i++) {
+        const z = this.rng.normal();
+        a[i] = head[row * k + i] + stds![i] * z;
+        lp += -0.5 * z * z - Math.log(stds![i]) - 0.5 * LOG_2PI;
+      }
+      return { action: a, logProb: lp };
+    }
+    let m = -Infinity;
+    for (let i = 0; i < k; i++) m = Math.max(m, head[row * k + i]);
+    let s = 0;
+    for (let i = 0; i < k; i++) s += Math.exp(head[row * k + i] - m);
+    const u = this.rng.next() * s;
+    let acc = 0;
+    let choice = k - 1;
+    for (let i = 0; i < k; i++) {
+      acc += Math.exp(head[row * k + i] - m);
+      if (u < acc) {
+        choice = i;
+        break;
+      }
+    }
+    return { action: Float32Array.of(choice), logProb: head[row * k + choice] - m - Math.log(s) };
+  }
+
+  /** Stored action -> env action (Box: clipped to the bounds, as SB3 does when stepping). */
+  private toEnv(a: Float32Array): Float32Array {
+    if (this.actionSpace.kind !== "box") return a;
+    const { low, high } = this.actionSpace;
+    return a.map((v, i) => Math.min(high[i], Math.max(low[i], v)));
+  }
+
+  startRollouts(nEnvs: number): void {
+    checkPositiveInt("PPO nEnvs", nEnvs);
+    this.buffer = new RolloutBuffer(this.config.nSteps, nEnvs, this.obsDim, this.actionDim);
+  }
+
+  private buf(): RolloutBuffer {
+    if (!this.buffer) throw new ValueError("PPO: startRollouts(nEnvs) must be called before acting");
+    return this.buffer;
+  }
+
+  act(obs: Float32Array, ctx: Int32Array): Float32Array[] {
+    const b = this.buf();
+    if (b.full) b.reset();
+    const n = b.nEnvs;
+    if (obs.length !== n * this.obsDim) throw new ValueError(`PPO act: expected ${n} x ${this.obsDim} observation numbers, got ${obs.length}`);
+    for (let i = 0; i < n; i++) checkObs(`PPO observation of env ${i}`, obs.subarray(i * this.obsDim, (i + 1) * this.obsDim), this.obsDim);
+    const { head, values } = this.forward(obs, n, ctx, true);
+    const stds = this.actionSpace.kind === "box" ? this.stds() : undefined;
+    const actions = new Float32Array(n * this.actionDim);
+    const logProbs = new Float32Array(n);
+    const envActions: Float32Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = this.sampleOf(head, i, stds);
+      actions.set(s.action, i * this.actionDim);
+      logProbs[i] = s.logProb;
+      envActions.push(this.toEnv(s.action));
+    }
+    b.addPolicyStep(obs, actions, values!, logProbs, ctx);
+    return envActions;
+  }
+
+  record(rewards: Float32Array, episodeStarts: Uint8Array): void {
+    this.buf().setRewards(rewards, episodeStarts);
+  }
+
+  values(obs: Float32Array, ctx: Int32Array): Float32Array {
+    const n = obs.length / this.obsDim;
+    return tf.tidy(() => this.vf.apply(withExtra(tf.tensor2d(obs, [n, this.obsDim]), ctx, this.extra)).dataSync() as Float32Array);
+  }
+
+  finishRollout(lastValues: Float32Array, lastDones: Uint8Array): void {
+    const b = this.buf();
+    if (!b.full) throw new ValueError(`PPO: rollout has ${b.pos} of ${b.nSteps} steps; cannot finish`);
+    b.computeReturnsAndAdvantage(lastValues, lastDones, this.config.gamma, this.config.gaeLambda);
+  }
+
+  /** n_epochs passes of shuffled minibatches over the finished rollout. */
+  train(progressRemaining: number): { loss: number; updates: number } {
+    const b = this.buf();
+    const c = this.config;
+    setLearningRate(this.opt, this.lr(progressRemaining));
+    const clip = this.clip(progressRemaining);
+    const N = b.size;
+    const B = Math.min(c.batchSize, N);
+    const d = this.obsDim;
+    const ad = this.actionDim;
+    const idx = Array.from({ length: N }, (_, i) => i);
+    const mObs = new Float32Array(B * d);
+    const mAct = new Float32Array(B * ad);
+    const mAdv = new Float32Array(B);
+    const mRet = new Float32Array(B);
+    const mOldLp = new Float32Array(B);
+    const mOldV = new Float32Array(B);
+    const mCtx = new Int32Array(B);
+    const vars = [...this.pi.variables, ...this.vf.variables, ...(this.logStd ? [this.logStd] : []), ...extraVariables(this.extra)];
+    let lossSum = 0;
+    let updates = 0;
+    for (let epoch = 0; epoch < c.nEpochs; epoch++) {
+      this.rng.shuffle(idx);
+      // SB3 yields minibatches of batch_size; a last partial one is kept.
+      for (let start = 0; start < N; start += B) {
+        const m = Math.min(B, N - start);
+        let mean = 0;
+        for (let k = 0; k < m; k++) {
+          const i = idx[start + k];
+          mObs.set(b.obs.subarray(i * d, (i + 1) * d), k * d);
+          mAct.set(b.actions.subarray(i * ad, (i + 1) * ad), k * ad);
+          mAdv[k] = b.advantages[i];
+          mRet[k] = b.returns[i];
+          mOldLp[k] = b.logProbs[i];
+          mOldV[k] = b.values[i];
+          mCtx[k] = b.ctx[i];
+          mean += mAdv[k];
+        }
+        mean /= m;
+        if (c.normalizeAdvantage && m > 1) {
+          let v = 0;
+          for (let k = 0; k < m; k++) v += (mAdv[k] - mean) ** 2;
+          const std = Math.sqrt(v / (m - 1)); // torch .std() is unbiased
+          for (let k = 0; k < m; k++) mAdv[k] = (mAdv[k] - mean) / (std + 1e-8);
+        }
+        lossSum += tf.tidy(() => {
+          const obs = tf.tensor2d(mObs.subarray(0, m * d), [m, d]);
+          const adv = tf.tensor1d(mAdv.subarray(0, m));
+          const ret = tf.tensor1d(mRet.subarray(0, m));
+          const oldLp = tf.tensor1d(mOldLp.subarray(0, m));
+          const oldV = tf.tensor1d(mOldV.subarray(0, m));
+          const ctx = mCtx.subarray(0, m);
+          const actBox = this.actionSpace.kind === "box" ? tf.tensor2d(mAct.subarray(0, m * ad), [m, ad]) : undefined;
+          const actHot = this.actionSpace.kind === "discrete" ? tf.oneHot(tf.tensor1d(Int32Array.from(mAct.subarray(0, m)), "int32"), this.piOut) : undefined;
+          return minimize(
+            this.opt,
+            () => {
+              const x = withExtra(obs, ctx, this.extra);
+              const head = this.pi.apply(x);
+              let logp: tf.Tensor1D;
+              let entropy: tf.Tensor;
+              if (actBox) {
+                const ls = this.logStd!;
+                const z = tf.div(tf.sub(actBox, head), tf.exp(ls));
+                logp = tf.sum(tf.sub(tf.sub(tf.mul(-0.5, tf.square(z)), ls), 0.5 * LOG_2PI), 1);
+                entropy = tf.sum(tf.add(ls, 0.5 + 0.5 * LOG_2PI));
+              } else {
+                const lsm = tf.logSoftmax(head);
+                logp = tf.sum(tf.mul(lsm, actHot!), 1);
+                entropy = tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(lsm), lsm), 1)));
+              }
+              const ratio = tf.exp(tf.sub(logp, oldLp));
+              const policyLoss = tf.neg(tf.mean(tf.minimum(tf.mul(adv, ratio), tf.mul(adv, tf.clipByValue(ratio, 1 - clip, 1 + clip)))));
+              let v: tf.Tensor = tf.reshape(this.vf.apply(x), [m]);
+              if (c.clipRangeVf !== null) v = tf.add(oldV, tf.clipByValue(tf.sub(v, oldV), -c.clipRangeVf, c.clipRangeVf));
+              const valueLoss = tf.mean(tf.squaredDifference(ret, v));
+              return tf.addN([policyLoss, tf.mul(c.entCoef, tf.neg(entropy)), tf.mul(c.vfCoef, valueLoss)]) as tf.Scalar;
+            },
+            vars,
+            c.maxGradNorm,
+          );
+        });
+        updates++;
+        this.nUpdates++;
+      }
+    }
+    return { loss: updates ? lossSum / updates : NaN, updates };
+  }
+
+  private dims(): Record<string, number> {
+    return { obsDim: this.obsDim, piOut: this.piOut, extraDim: extraDim(this.extra), box: this.actionSpace.kind === "box" ? 1 : 0 };
+  }
+
+  async save(dir: string, task: string): Promise<void> {
+    const cfg = { ...this.config, learningRate: typeof this.config.learningRate === "number" ? this.config.learningRate : "schedule", clipRange: typeof this.config.clipRange === "number" ? this.config.clipRange : "schedule" };
+    await saveCheckpoint(dir, { kind: "ppo", task, dims: this.dims(), config: cfg, tensors: { ...this.pi.namedTensors("pi"), ...this.vf.namedTensors("vf"), ...(this.logStd ? { log_std: this.logStd } : {}) } });
+  }
+
+  async load(dir: string, task?: string): Promise<void> {
+    const { tensors } = await loadCheckpoint(dir, { kind: "ppo", task, dims: this.dims() });
+    try {
+      this.pi.assignNamed("pi", tensors);
+      this.vf.assignNamed("vf", tensors);
+      if (this.logStd) this.logStd.assign(tensors.log_std);
+    } finally {
+      Object.values(tensors).forEach((t) => t.dispose());
+    }
+  }
+
+  dispose(): void {
+    this.pi.dispose();
+    this.vf.dispose();
+    this.logStd?.dispose();
+    this.opt.dispose();
+  }
+}

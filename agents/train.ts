@@ -1,0 +1,202 @@
+/**
+ * The training loop: runs an off- or on-policy agent on one or several environments
+ * for a number of environment steps, with SB3's ordering of collection, training
+ * and schedule updates, and returns the finished episodes' returns.
+ */
+import type { Env } from "../envs/env.js";
+import { ValueError } from "../flash/errors.js";
+import { checkObs, checkPositiveInt, checkReward } from "./checks.js";
+import type { Algorithm, OffPolicyAlgorithm, OnPolicyAlgorithm } from "./types.js";
+
+export interface TrainProgress {
+  timesteps: number;
+  totalTimesteps: number;
+  episodes: number;
+  /** Mean return of the last (up to) 10 finished episodes; NaN before the first. */
+  recentMeanReturn: number;
+  updates: number;
+  lastLoss: number;
+  seconds: number;
+}
+
+export interface TrainOptions {
+  /** Environment steps in total (summed over envs, as SB3's total_timesteps). */
+  totalTimesteps: number;
+  /** Seed for the first reset of env i is `seed + i`; later resets continue the env's own stream. */
+  seed?: number;
+  /** Called every `progressEvery` steps and at the end. */
+  onProgress?: (p: TrainProgress) => void;
+  progressEvery?: number;
+  /** Context id of an environment for the extra-input hook (extra.ts); default 0. */
+  contextId?: (env: Env, index: number) => number;
+}
+
+export interface TrainResult {
+  episodeReturns: number[];
+  episodeLengths: number[];
+  timesteps: number;
+  /** Gradient updates (off-policy) or minibatch updates (on-policy). */
+  updates: number;
+  seconds: number;
+}
+
+class EpisodeTracker {
+  readonly returns: number[] = [];
+  readonly lengths: number[] = [];
+  private readonly cur: Float64Array;
+  private readonly len: Int32Array;
+  constructor(n: number) {
+    this.cur = new Float64Array(n);
+    this.len = new Int32Array(n);
+  }
+  step(i: number, r: number, done: boolean): void {
+    this.cur[i] += r;
+    this.len[i]++;
+    if (done) {
+      this.returns.push(this.cur[i]);
+      this.lengths.push(this.len[i]);
+      this.cur[i] = 0;
+      this.len[i] = 0;
+    }
+  }
+  recentMean(): number {
+    const xs = this.returns.slice(-10);
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+  }
+}
+
+/** Train `agent` on `envs` (one env for off-policy agents). */
+export function train(agent: Algorithm, envs: Env | Env[], opts: TrainOptions): TrainResult {
+  const list = Array.isArray(envs) ? envs : [envs];
+  if (list.length === 0) throw new ValueError("train: expected at least one environment");
+  checkPositiveInt("totalTimesteps", opts.totalTimesteps);
+  for (const e of list) {
+    if (e.observationSpace.shape[0] !== agent.obsDim) {
+      throw new ValueError(`train: env ${e.id} has observations of ${e.observationSpace.shape[0]} numbers, the ${agent.algo} agent expects ${agent.obsDim}`);
+    }
+    if (e.actionSpace.kind !== agent.actionSpace.kind) throw new ValueError(`train: env ${e.id} has a ${e.actionSpace.kind} action space, the agent a ${agent.actionSpace.kind} one`);
+  }
+  return agent.kind === "off-policy" ? trainOffPolicy(agent, list, opts) : trainOnPolicy(agent, list, opts);
+}
+
+function stepChecked(env: Env, action: Float32Array, obsDim: number) {
+  const r = env.step(action);
+  checkObs(`${env.id} step observation`, r.observation, obsDim);
+  checkReward(`${env.id} step reward`, r.reward);
+  return r;
+}
+
+function trainOffPolicy(agent: OffPolicyAlgorithm, envs: Env[], opts: TrainOptions): TrainResult {
+  if (envs.length !== 1) throw new ValueError(`train: off-policy ${agent.algo} runs on one environment, got ${envs.length}`);
+  const env = envs[0];
+  const total = opts.totalTimesteps;
+  const every = opts.progressEvery ?? Math.max(1, Math.floor(total / 20));
+  const ctx = opts.contextId?.(env, 0) ?? 0;
+  const t0 = performance.now();
+  const eps = new EpisodeTracker(1);
+  let obs = Float32Array.from(env.reset(opts.seed));
+  checkObs(`${env.id} reset observation`, obs, agent.obsDim);
+  let updates = 0;
+  let lastLoss = NaN;
+  let sinceTrain = 0;
+  const report = (t: number) =>
+    opts.onProgress?.({ timesteps: t, totalTimesteps: total, episodes: eps.returns.length, recentMeanReturn: eps.recentMean(), updates, lastLoss, seconds: (performance.now() - t0) / 1000 });
+  for (let t = 1; t <= total; t++) {
+    const a = agent.collectAction(obs, t - 1, ctx);
+    const r = stepChecked(env, a.env, agent.obsDim);
+    agent.store(obs, r.observation, a.buffer, r.reward, r.terminated, ctx);
+    const done = r.terminated || r.truncated;
+    eps.step(0, r.reward, done);
+    agent.onStep(t, 1 - t / total);
+    if (done) {
+      agent.onEpisodeEnd();
+      obs = Float32Array.from(env.reset());
+      checkObs(`${env.id} reset observation`, obs, agent.obsDim);
+    } else {
+      obs = Float32Array.from(r.observation);
+    }
+    sinceTrain++;
+    if (sinceTrain >= agent.trainFreq) {
+      // SB3 trains after each collection phase once past learning_starts.
+      if (t > agent.learningStarts) {
+        const g = agent.gradientSteps >= 0 ? agent.gradientSteps : sinceTrain;
+        if (g > 0) {
+          lastLoss = agent.train(g, 1 - t / total);
+          updates += g;
+        }
+      }
+      sinceTrain = 0;
+    }
+    if (t % every === 0 || t === total) report(t);
+  }
+  return { episodeReturns: eps.returns, episodeLengths: eps.lengths, timesteps: total, updates, seconds: (performance.now() - t0) / 1000 };
+}
+
+function trainOnPolicy(agent: OnPolicyAlgorithm, envs: Env[], opts: TrainOptions): TrainResult {
+  const n = envs.length;
+  const d = agent.obsDim;
+  const perRollout = agent.nSteps * n;
+  const total = opts.totalTimesteps;
+  const every = opts.progressEvery ?? Math.max(perRollout, Math.floor(total / 20));
+  const t0 = performance.now();
+  const eps = new EpisodeTracker(n);
+  const ctx = Int32Array.from(envs, (e, i) => opts.contextId?.(e, i) ?? 0);
+  const obs = new Float32Array(n * d);
+  envs.forEach((e, i) => {
+    const o = e.reset(opts.seed === undefined ? undefined : opts.seed + i);
+    checkObs(`${e.id} reset observation`, o, d);
+    obs.set(o, i * d);
+  });
+  // SB3 starts with _last_episode_starts = ones.
+  let episodeStarts = new Uint8Array(n).fill(1);
+  const rewards = new Float32Array(n);
+  const dones = new Uint8Array(n);
+  const termObs = new Float32Array(n * d);
+  const truncIdx: number[] = [];
+  let t = 0;
+  let updates = 0;
+  let lastLoss = NaN;
+  let nextReport = every;
+  agent.startRollouts(n);
+  while (t < total) {
+    for (let s = 0; s < agent.nSteps; s++) {
+      const actions = agent.act(obs, ctx);
+      truncIdx.length = 0;
+      for (let i = 0; i < n; i++) {
+        const r = stepChecked(envs[i], actions[i], d);
+        rewards[i] = r.reward;
+        const done = r.terminated || r.truncated;
+        dones[i] = done ? 1 : 0;
+        eps.step(i, r.reward, done);
+        if (done) {
+          if (r.truncated && !r.terminated) {
+            termObs.set(r.observation, i * d);
+            truncIdx.push(i);
+          }
+          const o = envs[i].reset();
+          checkObs(`${envs[i].id} reset observation`, o, d);
+          obs.set(o, i * d);
+        } else {
+          obs.set(r.observation, i * d);
+        }
+      }
+      if (truncIdx.length > 0) {
+        // SB3: rewards[idx] += gamma * V(terminal_observation) on a time-limit cut.
+        const v = agent.values(termObs, ctx);
+        for (const i of truncIdx) rewards[i] += agent.gamma * v[i];
+      }
+      agent.record(rewards, episodeStarts);
+      episodeStarts = Uint8Array.from(dones);
+      t += n;
+    }
+    agent.finishRollout(agent.values(obs, ctx), dones);
+    const tr = agent.train(1 - t / total);
+    lastLoss = tr.loss;
+    updates += tr.updates;
+    if (t >= nextReport || t >= total) {
+      opts.onProgress?.({ timesteps: t, totalTimesteps: total, episodes: eps.returns.length, recentMeanReturn: eps.recentMean(), updates, lastLoss, seconds: (performance.now() - t0) / 1000 });
+      nextReport += every;
+    }
+  }
+  return { episodeReturns: eps.returns, episodeLengths: eps.lengths, timesteps: t, updates, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,151 @@
+/**
+ * Reproduction check of the agents on Gymnasium's classic-control tasks against the
+ * published rl-baselines3-zoo numbers: train (algo, env) with the zoo's budget and
+ * hyper-parameters for several seeds, evaluate each trained deterministic policy for
+ * 10 episodes, and report the mean over seeds with a 95% t-interval next to SB3's.
+ *
+ *   npx tsc -p tsconfig.json && node dist/experiments/classic-proof.js \
+ *     --algo ddpg --env Pendulum-v1 --seeds 3 --out runs/proof
+ *
+ * Writes <out>/<algo>-<env>.json and .md (rewritten after every seed, so a partial
+ * run still leaves its numbers). A slow command, not a test.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Env } from "../envs/env.js";
+import { makeClassicEnv, isClassicEnvId } from "../envs/classic/make.js";
+import { backendInfo, selectBackend } from "../flash/backend.js";
+import { DDPG, ZOO_DDPG_PENDULUM } from "../agents/ddpg.js";
+import { DQN, ZOO_DQN_CARTPOLE } from "../agents/dqn.js";
+import { PPO, ZOO_PPO_CARTPOLE, ZOO_PPO_PENDULUM } from "../agents/ppo.js";
+import { train } from "../agents/train.js";
+import { evaluatePolicy } from "../agents/evaluate.js";
+import type { Algorithm } from "../agents/types.js";
+import { parseArgs, UsageError } from "./args.js";
+
+/** Published SB3 zoo results (/work/shared/reference/sb3-zoo-results.md, from the zoo's benchmark.md). */
+export const SB3_REFERENCE: Record<string, { mean: number; std: number; steps: number }> = {
+  "ddpg/Pendulum-v1": { mean: -152.1, std: 94.3, steps: 20_000 },
+  "ppo/Pendulum-v1": { mean: -172.2, std: 104.2, steps: 100_000 },
+  "dqn/CartPole-v1": { mean: 500, std: 0, steps: 50_000 },
+  "ppo/CartPole-v1": { mean: 500, std: 0, steps: 100_000 },
+};
+
+interface Setup {
+  agent: Algorithm;
+  envs: Env[];
+  steps: number;
+  config: object;
+  dispose(): void;
+}
+
+function setup(algo: string, envId: string, seed: number): Setup {
+  if (!isClassicEnvId(envId)) throw new UsageError(`unknown env ${envId}`);
+  const key = `${algo}/${envId}`;
+  const one = () => makeClassicEnv(envId, seed);
+  switch (key) {
+    case "ddpg/Pendulum-v1": {
+      const env = one();
+      const a = new DDPG(env, ZOO_DDPG_PENDULUM.config, { seed });
+      return { agent: a, envs: [env], steps: ZOO_DDPG_PENDULUM.nTimesteps, config: a.config, dispose: () => a.dispose() };
+    }
+    case "dqn/CartPole-v1": {
+      const env = one();
+      const a = new DQN(env, ZOO_DQN_CARTPOLE.config, { seed });
+      return { agent: a, envs: [env], steps: ZOO_DQN_CARTPOLE.nTimesteps, config: a.config, dispose: () => a.dispose() };
+    }
+    case "ppo/CartPole-v1":
+    case "ppo/Pendulum-v1": {
+      const zoo = envId === "CartPole-v1" ? ZOO_PPO_CARTPOLE : ZOO_PPO_PENDULUM;
+      const envs = Array.from({ length: zoo.nEnvs }, () => makeClassicEnv(envId));
+      const a = new PPO(envs[0], zoo.config, { seed });
+      return { agent: a, envs, steps: zoo.nTimesteps, config: { ...a.config, nEnvs: zoo.nEnvs }, dispose: () => a.dispose() };
+    }
+    default:
+      throw new UsageError(`no zoo setting for ${key}; supported: ${Object.keys(SB3_REFERENCE).join(", ")}`);
+  }
+}
+
+/** Two-sided 97.5% quantile of Student's t for df 1..30 (then the normal's 1.96). */
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+export function meanCi95(xs: number[]): { mean: number; halfWidth: number; n: number } {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { mean, halfWidth: NaN, n };
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+  const t = n - 1 <= T975.length ? T975[n - 2] : 1.96;
+  return { mean, halfWidth: (t * sd) / Math.sqrt(n), n };
+}
+
+async function main(): Promise<void> {
+  const { options } = parseArgs(process.argv.slice(2), {
+    algo: { type: "string", description: "ddpg | dqn | ppo", default: "ddpg" },
+    env: { type: "string", description: "Pendulum-v1 | CartPole-v1", default: "Pendulum-v1" },
+    seeds: { type: "string", description: "number of seeds (0..n-1)", default: "3" },
+    "first-seed": { type: "string", description: "first seed", default: "0" },
+    steps: { type: "string", description: "override the zoo's training budget (for quick checks)" },
+    "eval-episodes": { type: "string", description: "evaluation episodes per seed", default: "10" },
+    out: { type: "string", description: "output directory", default: "runs/proof" },
+    backend: { type: "string", description: "TF.js backend" },
+  });
+  const algo = String(options.algo);
+  const envId = String(options.env);
+  const nSeeds = Number(options.seeds);
+  const first = Number(options["first-seed"]);
+  const evalEpisodes = Number(options["eval-episodes"]);
+  const out = String(options.out);
+  await selectBackend(options.backend as string | undefined);
+  mkdirSync(out, { recursive: true });
+  const key = `${algo}/${envId}`;
+  const ref = SB3_REFERENCE[key];
+  const base = path.join(out, `${algo}-${envId}`);
+  const perSeed: { seed: number; evalMean: number; evalStd: number; evalReturns: number[]; trainEpisodes: number; lastTrainReturns: number[]; updates: number; trainSeconds: number }[] = [];
+  const started = new Date().toISOString();
+  let config: object = {};
+  let steps = 0;
+  for (let s = first; s < first + nSeeds; s++) {
+    const su = setup(algo, envId, s);
+    config = su.config;
+    steps = options.steps ? Number(options.steps) : su.steps;
+    process.stderr.write(`[${key} seed ${s}] training ${steps} steps on ${backendInfo().name}\n`);
+    const res = train(su.agent, su.envs.length === 1 ? su.envs[0] : su.envs, {
+      totalTimesteps: steps,
+      seed: s,
+      onProgress: (p) =>
+        process.stderr.write(
+          `[${key} seed ${s}] ${p.timesteps}/${p.totalTimesteps} steps, ${p.episodes} episodes, recent return ${p.recentMeanReturn.toFixed(1)}, ${p.updates} updates, loss ${p.lastLoss.toPrecision(3)}, ${p.seconds.toFixed(0)} s\n`,
+        ),
+    });
+    const ev = evaluatePolicy(su.agent, makeClassicEnv(envId as "Pendulum-v1"), { episodes: evalEpisodes, seed: 1_000_000 + 1000 * s });
+    su.dispose();
+    perSeed.push({ seed: s, evalMean: ev.mean, evalStd: ev.std, evalReturns: ev.returns, trainEpisodes: res.episodeReturns.length, lastTrainReturns: res.episodeReturns.slice(-10), updates: res.updates, trainSeconds: res.seconds });
+    process.stderr.write(`[${key} seed ${s}] deterministic evaluation over ${evalEpisodes} episodes: ${ev.mean.toFixed(1)} +/- ${ev.std.toFixed(1)} (train ${res.seconds.toFixed(0)} s)\n`);
+    const ci = meanCi95(perSeed.map((p) => p.evalMean));
+    const report = { algo, env: envId, steps, seeds: perSeed.map((p) => p.seed), evalEpisodes, meanReturn: ci.mean, ci95HalfWidth: ci.halfWidth, sb3Reference: ref, backend: backendInfo(), started, finished: new Date().toISOString(), config, perSeed };
+    writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + "\n");
+    const ciText = Number.isFinite(ci.halfWidth) ? `${ci.mean.toFixed(1)} ± ${ci.halfWidth.toFixed(1)}` : `${ci.mean.toFixed(1)} (one seed, no interval)`;
+    const md = [
+      `# ${algo.toUpperCase()} on ${envId}`,
+      "",
+      `Training budget ${steps} steps per seed (zoo hyper-parameters), deterministic evaluation ${evalEpisodes} episodes per seed, backend ${backendInfo().name}.`,
+      "",
+      "| | mean return | 95% CI (t, over seeds) | seeds |",
+      "|---|---:|---|---:|",
+      `| this run | ${ci.mean.toFixed(1)} | ${ciText} | ${ci.n} |`,
+      ref ? `| SB3 zoo (published, one run) | ${ref.mean} | std over episodes ${ref.std} | 1 |` : "",
+      "",
+      "| seed | eval mean | eval std | train episodes | updates | train s |",
+      "|---:|---:|---:|---:|---:|---:|",
+      ...perSeed.map((p) => `| ${p.seed} | ${p.evalMean.toFixed(1)} | ${p.evalStd.toFixed(1)} | ${p.trainEpisodes} | ${p.updates} | ${p.trainSeconds.toFixed(0)} |`),
+      "",
+    ].join("\n");
+    writeFileSync(`${base}.md`, md);
+  }
+  process.stderr.write(`wrote ${base}.json and ${base}.md\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(err instanceof UsageError ? 2 : 1);
+});
