@@ -467,7 +467,8 @@ export class Cluster {
     if (held > 0) {
       cpuUtil = (served * p.cpuSecondsPerRequest) / dt / (held * this.depCpu[dep]);
       const busy = ready > 0 ? (served * service) / (ready * dt) : 0;
-      const used = ready * (p.idleMemoryMB + (busy < 1 ? busy : 1) * (peak - p.idleMemoryMB)) + (starting + backoff) * p.idleMemoryMB;
+      // A pod killed this tick had reached its limit: that is what a usage sample shows.
+      const used = ready * (p.idleMemoryMB + (busy < 1 ? busy : 1) * (peak - p.idleMemoryMB)) + (starting + backoff) * p.idleMemoryMB + ooms * (memLimit - p.idleMemoryMB);
       memUtil = used / (held * memLimit);
       if (cpuUtil > 1) cpuUtil = 1;
       if (memUtil > 1) memUtil = 1;
