@@ -33,7 +33,9 @@
  * demand equals `loadFraction` (default 0.2) of the cluster's allocatable cores in
  * one-core replicas: rate = trace / mean(trace) * app.load * loadFraction * cores / S(1),
  * S(1) = the request's service time at one core. Each episode reads a window of the
- * trace starting at a seeded random offset.
+ * trace starting at a seeded random offset. Traces finer than `traceSmoothingSeconds`
+ * (60 s) are first averaged to it: their per-second counts are mostly Poisson noise of
+ * the original (small) scale, and the cluster draws its own at the rescaled rate.
  *
  * ## Starting state
  * CPU 1 core, memory max(256 MB, 2 x peak working set), replicas enough for 50%
@@ -47,7 +49,8 @@
  * ## Arguments
  * `app` (Application), `trace` (Trace), `seed` (0), `intervalSeconds` (30), `tickSeconds` (1),
  * `maxEpisodeSteps` (100), `alpha` (0.5), `loadFraction` (0.2), `maxReplicas` (32),
- * `cpuRange` ([0.1, 3.9]), `memoryRangeMB` ([64, 8192]), `cluster` (ClusterOptions).
+ * `cpuRange` ([0.1, 3.9]), `memoryRangeMB` ([64, 8192]), `cluster` (ClusterOptions),
+ * `traceSmoothingSeconds` (60).
  */
 import { ValueError } from "../../flash/errors.js";
 import { Rng } from "../../flash/rng.js";
@@ -73,6 +76,8 @@ export interface AutoscalingOptions {
   cpuRange?: [number, number];
   memoryRangeMB?: [number, number];
   cluster?: Omit<ClusterOptions, "seed" | "tickSeconds">;
+  /** Traces with a finer step are averaged to this step before rescaling. Default 60 s. */
+  traceSmoothingSeconds?: number;
 }
 
 /** What one interval measured (also returned in `info`). */
@@ -129,7 +134,13 @@ export class AutoscalingEnv implements PairEnv {
 
   constructor(opts: AutoscalingOptions) {
     this.app = validateApplication(opts.app, `<app ${(opts.app as { name?: unknown })?.name ?? "?"}>`);
-    this.trace = validateTrace(opts.trace);
+    const given = validateTrace(opts.trace);
+    // Per-second counts of a small trace (NASA: 0.68 req/s) are mostly Poisson noise at
+    // the original scale; rescaling them would multiply that noise into bursts the real
+    // service never saw. Average to minutes and let the cluster add Poisson noise at the
+    // rescaled rate instead.
+    const smooth = positive("traceSmoothingSeconds", opts.traceSmoothingSeconds ?? 60);
+    this.trace = given.stepSeconds < smooth ? resample(given, smooth) : given;
     this.profile = compileApplication(this.app);
     this.pair = `${this.app.name}@${this.trace.name}`;
     this.intervalSeconds = positive("intervalSeconds", opts.intervalSeconds ?? 30);
