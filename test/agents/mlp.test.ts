@@ -1,0 +1,66 @@
+import t from "tap";
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../../flash/backend.js";
+import { Rng } from "../../flash/rng.js";
+import { Mlp, dense } from "../../agents/mlp.js";
+import { linear, linearToZero } from "../../agents/schedule.js";
+
+await selectBackend();
+
+t.test("dense's hand-written gradient equals TF.js autodiff of the same layer", async (t) => {
+  const x = tf.randomNormal([7, 5], 0, 1, "float32", 1) as tf.Tensor2D;
+  const w = tf.randomNormal([5, 3], 0, 1, "float32", 2) as tf.Tensor2D;
+  const b = tf.randomNormal([3], 0, 1, "float32", 3) as tf.Tensor1D;
+  const up = tf.randomNormal([7, 3], 0, 1, "float32", 4);
+  for (const act of ["relu", "tanh", "linear"] as const) {
+    const ref = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => {
+      const z = tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb);
+      const y = act === "relu" ? tf.relu(z) : act === "tanh" ? tf.tanh(z) : z;
+      return tf.sum(tf.mul(y, up));
+    };
+    const ours = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(dense(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, act), up));
+    const g1 = tf.grads(ref)([x, w, b]);
+    const g2 = tf.grads(ours)([x, w, b]);
+    for (let i = 0; i < 3; i++) {
+      const diff = tf.max(tf.abs(tf.sub(g1[i], g2[i]))).dataSync()[0];
+      t.ok(diff < 1e-5, `${act} gradient ${["x", "w", "b"][i]} matches (max diff ${diff})`);
+    }
+  }
+});
+
+t.test("same seed gives the same weights; polyak with tau 1 copies, tau 0.5 averages", async (t) => {
+  const spec = { inputDim: 3, hidden: [8], outputDim: 2, activation: "relu" as const };
+  const a = new Mlp(spec, new Rng(5));
+  const b = new Mlp(spec, new Rng(5));
+  const c = new Mlp(spec, new Rng(6));
+  t.same(Array.from(a.variables[0].dataSync()), Array.from(b.variables[0].dataSync()));
+  t.notSame(Array.from(a.variables[0].dataSync()), Array.from(c.variables[0].dataSync()));
+  const before = Array.from(c.variables[0].dataSync());
+  a.polyakInto(c, 0.5);
+  const mid = c.variables[0].dataSync();
+  const av = a.variables[0].dataSync();
+  t.ok(Math.abs(mid[0] - 0.5 * (av[0] + before[0])) < 1e-6);
+  a.polyakInto(c, 1);
+  t.same(Array.from(c.variables[0].dataSync()), Array.from(av));
+  t.throws(() => tf.tidy(() => a.apply(tf.zeros([2, 4]) as tf.Tensor2D)), /expected \[B, 3\]/);
+  [a, b, c].forEach((m) => m.dispose());
+});
+
+t.test("orthogonal init gives orthonormal columns times the gain", async (t) => {
+  const m = new Mlp({ inputDim: 16, hidden: [8], outputDim: 1, activation: "tanh", init: { kind: "orthogonal", hiddenGain: 2, outputGain: 1 } }, new Rng(1));
+  const k = m.variables[0] as unknown as tf.Tensor2D;
+  const g = tf.matMul(k, k, true, false).dataSync(); // 8x8 = gain^2 * I
+  let err = 0;
+  for (let i = 0; i < 8; i++) for (let j = 0; j < 8; j++) err = Math.max(err, Math.abs(g[i * 8 + j] - (i === j ? 4 : 0)));
+  t.ok(err < 1e-4, `K^T K = 4 I (max err ${err})`);
+  t.same(Array.from(m.variables[1].dataSync()), new Array(8).fill(0), "biases start at zero");
+  m.dispose();
+});
+
+t.test("schedules follow SB3", async (t) => {
+  const eps = linear(1, 0.05, 0.1);
+  t.equal(eps(1), 1);
+  t.ok(Math.abs(eps(0.95) - 0.525) < 1e-12);
+  t.equal(eps(0.5), 0.05);
+  t.equal(linearToZero(0.2)(0.25), 0.05);
+});

@@ -1,0 +1,133 @@
+import t from "tap";
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../../flash/backend.js";
+import { Rng } from "../../flash/rng.js";
+import { box, type Env, type StepResult } from "../../envs/env.js";
+import { makeClassicEnv } from "../../envs/classic/make.js";
+import { PPO, ZOO_PPO_CARTPOLE } from "../../agents/ppo.js";
+import { RolloutBuffer } from "../../agents/rollout.js";
+import { train } from "../../agents/train.js";
+import { evaluatePolicy } from "../../agents/evaluate.js";
+
+await selectBackend();
+
+t.test("PPO learns CartPole with the zoo setting on a small budget", async (t) => {
+  const envs = Array.from({ length: 8 }, () => makeClassicEnv("CartPole-v1"));
+  const agent = new PPO(envs[0], ZOO_PPO_CARTPOLE.config, { seed: 0 });
+  const before = evaluatePolicy(agent, makeClassicEnv("CartPole-v1"), { episodes: 5, seed: 100 }).mean;
+  const res = train(agent, envs, { totalTimesteps: 16_384, seed: 0 });
+  const after = evaluatePolicy(agent, makeClassicEnv("CartPole-v1"), { episodes: 5, seed: 100 }).mean;
+  t.equal(res.updates, (16_384 / 256) * 20, "one minibatch of 256 per epoch, 20 epochs per rollout");
+  t.ok(after > 150 && after > 3 * before, `greedy return ${before.toFixed(1)} -> ${after.toFixed(1)}`);
+  agent.dispose();
+});
+
+/** Box task: reward -(a - x)^2 for a in [-1, 1] given x; one-step episodes end by termination. */
+class Match implements Env {
+  readonly id = "Match";
+  readonly observationSpace = box([-1], [1]);
+  readonly actionSpace = box([-1], [1]);
+  readonly maxEpisodeSteps = 1;
+  private x = 0;
+  private rng = new Rng(0);
+  reset(seed?: number): Float32Array {
+    if (seed !== undefined) this.rng = new Rng(seed);
+    this.x = this.rng.uniform(-0.8, 0.8);
+    return Float32Array.of(this.x);
+  }
+  step(a: Float32Array | number[]): StepResult {
+    return { observation: Float32Array.of(this.x), reward: -((a[0] - this.x) ** 2), terminated: true, truncated: false };
+  }
+}
+
+t.test("PPO with a Gaussian policy improves on a Box task; env actions clipped, samples stored unclipped", async (t) => {
+  const envs = [new Match(), new Match()];
+  const agent = new PPO(envs[0], { nSteps: 128, batchSize: 64, nEpochs: 10, learningRate: 3e-3 }, { seed: 1 });
+  const before = evaluatePolicy(agent, new Match(), { episodes: 50, seed: 9 }).mean;
+  train(agent, envs, { totalTimesteps: 4096, seed: 1 });
+  const after = evaluatePolicy(agent, new Match(), { episodes: 50, seed: 9 }).mean;
+  t.ok(after > -0.05 && after > before + 0.1, `return ${before.toFixed(3)} -> ${after.toFixed(3)}`);
+  // log_std starts at 0 (std 1), so some samples fall outside [-1, 1]: env gets them clipped.
+  const fresh = new PPO(envs[0], { nSteps: 40 }, { seed: 2 });
+  fresh.startRollouts(1);
+  let outside = 0;
+  for (let i = 0; i < 40; i++) {
+    const [a] = fresh.act(Float32Array.of(0), Int32Array.of(0));
+    t.ok(Math.abs(a[0]) <= 1);
+    fresh.record(Float32Array.of(0), Uint8Array.of(0));
+  }
+  const buf = (fresh as unknown as { buffer: RolloutBuffer }).buffer;
+  for (const v of buf.actions) if (Math.abs(v) > 1) outside++;
+  t.ok(outside > 0, `${outside} of 40 stored samples lie outside the box (unclipped)`);
+  agent.dispose();
+  fresh.dispose();
+});
+
+t.test("GAE matches a hand computation, with episode starts cutting the recursion", async (t) => {
+  const b = new RolloutBuffer(3, 1, 1, 1);
+  const o = Float32Array.of(0);
+  const vals = [1, 2, 3];
+  const starts = [1, 0, 1];
+  for (let s = 0; s < 3; s++) {
+    b.addPolicyStep(o, o, Float32Array.of(vals[s]), Float32Array.of(0), Int32Array.of(0));
+    b.setRewards(Float32Array.of(1), Uint8Array.of(starts[s]));
+  }
+  const g = 0.9;
+  const l = 0.5;
+  b.computeReturnsAndAdvantage(Float32Array.of(10), Uint8Array.of(0), g, l);
+  const d2 = 1 + g * 10 - 3;
+  const d1 = 1 + 0 - 2; // step 2 starts a new episode: no bootstrap from it
+  const d0 = 1 + g * 2 - 1;
+  const a2 = d2;
+  const a1 = d1;
+  const a0 = d0 + g * l * a1;
+  t.ok(Math.abs(b.advantages[2] - a2) < 1e-5 && Math.abs(b.advantages[1] - a1) < 1e-5 && Math.abs(b.advantages[0] - a0) < 1e-5, Array.from(b.advantages).join(","));
+  t.ok(Math.abs(b.returns[0] - (a0 + 1)) < 1e-5);
+});
+
+/** Two steps then a time-limit cut, reward 1 per step; for checking the truncation bootstrap. */
+class Cut implements Env {
+  readonly id = "Cut";
+  readonly observationSpace = box([-1], [1]);
+  readonly actionSpace = { kind: "discrete" as const, n: 2 };
+  readonly maxEpisodeSteps = 2;
+  private n = 0;
+  reset(): Float32Array {
+    this.n = 0;
+    return Float32Array.of(0);
+  }
+  step(): StepResult {
+    this.n++;
+    return { observation: Float32Array.of(this.n / 2), reward: 1, terminated: false, truncated: this.n >= 2 };
+  }
+}
+
+t.test("on truncation the reward gets gamma * V(terminal obs); determinism; no leak; errors", async (t) => {
+  const agent = new PPO(new Cut(), { nSteps: 4, batchSize: 4, nEpochs: 1, gamma: 0.5 }, { seed: 0 });
+  agent.startRollouts(1);
+  train(agent, new Cut(), { totalTimesteps: 4, seed: 0 });
+  // Steps 1 and 3 end by truncation: their stored rewards are 1 + 0.5 * V(terminal obs).
+  const buf = (agent as unknown as { buffer: RolloutBuffer }).buffer;
+  t.equal(buf.rewards[0], 1, "mid-episode reward untouched");
+  t.not(buf.rewards[1], 1, "truncated step's reward bootstrapped");
+  t.equal(buf.rewards[2], 1);
+  t.not(buf.rewards[3], 1);
+  const run = () => {
+    const envs = [makeClassicEnv("CartPole-v1"), makeClassicEnv("CartPole-v1")];
+    const a = new PPO(envs[0], { nSteps: 64, batchSize: 32, nEpochs: 2 }, { seed: 5 });
+    const r = train(a, envs, { totalTimesteps: 512, seed: 5 });
+    const out = { returns: r.episodeReturns, v: Array.from(a.values(Float32Array.of(0.1, 0, 0, 0), Int32Array.of(0))) };
+    return { a, out };
+  };
+  const x = run();
+  const y = run();
+  t.same(x.out, y.out, "same seed, same returns and values");
+  y.a.dispose();
+  const n0 = tf.memory().numTensors;
+  train(x.a, [makeClassicEnv("CartPole-v1"), makeClassicEnv("CartPole-v1")], { totalTimesteps: 256, seed: 1 });
+  t.equal(tf.memory().numTensors, n0, "tensor count flat across rollouts and updates");
+  t.throws(() => x.a.predict([0, 0]), /observation of 4 numbers/);
+  t.throws(() => x.a.act(new Float32Array(8).fill(NaN), new Int32Array(2)), /finite/);
+  x.a.dispose();
+  agent.dispose();
+});
