@@ -1,0 +1,54 @@
+/**
+ * Builds the meta learner's padded input (`ContextBatch`) from stored sequences.
+ *
+ * All padding happens on the JavaScript side into one Float32Array per tensor, so a
+ * batch of any number of pairs costs three tensor creations, not one op per sequence.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { ContextBatch } from "./encoder.js";
+import { ShapeError } from "./errors.js";
+import type { SequenceRecord } from "./types.js";
+
+export interface ContextOptions {
+  /** Keep at most this many steps of each sequence (its first ones). */
+  maxSteps?: number;
+}
+
+/**
+ * Pad `perPair` (P pairs, each a list of sequences) to [P, M, T, width], M the largest
+ * number of sequences of any pair and T the longest sequence (after `maxSteps`), both at
+ * least 1. The caller owns the returned tensors (create them inside `tf.tidy`).
+ */
+export function buildContextBatch(perPair: readonly (readonly Pick<SequenceRecord, "steps" | "width" | "data">[])[], width: number, opts: ContextOptions = {}): ContextBatch {
+  const cap = opts.maxSteps ?? Infinity;
+  if (!(cap >= 1)) throw new ShapeError("maxSteps", "at least 1", String(opts.maxSteps));
+  const P = perPair.length;
+  if (P === 0) throw new ShapeError("context", "at least one pair", "none");
+  let M = 1;
+  let T = 1;
+  perPair.forEach((seqs, p) => {
+    M = Math.max(M, seqs.length);
+    seqs.forEach((s, i) => {
+      if (s.width !== width) throw new ShapeError(`context of pair ${p}, sequence ${i}`, `row width ${width}`, `width ${s.width}`);
+      if (s.data.length !== s.steps * s.width) throw new ShapeError(`context of pair ${p}, sequence ${i}`, `${s.steps} x ${s.width} values`, `${s.data.length}`);
+      T = Math.max(T, Math.min(s.steps, cap));
+    });
+  });
+  const data = new Float32Array(P * M * T * width);
+  const stepMask = new Float32Array(P * M * T);
+  const seqMask = new Float32Array(P * M);
+  perPair.forEach((seqs, p) => {
+    seqs.forEach((s, i) => {
+      const steps = Math.min(s.steps, cap);
+      const base = (p * M + i) * T;
+      data.set(s.data.subarray(0, steps * width), base * width);
+      stepMask.fill(1, base, base + steps);
+      seqMask[p * M + i] = 1;
+    });
+  });
+  return {
+    data: tf.tensor4d(data, [P, M, T, width]),
+    stepMask: tf.tensor3d(stepMask, [P, M, T]),
+    seqMask: tf.tensor2d(seqMask, [P, M]),
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * The paper's meta learner encoder (Table 4, Appendix A.1): a bidirectional GRU over
+ * each sequence, per-sequence outputs averaged over the pair's M sequences, then two
+ * fully connected layers to the embedding.
+ *
+ * Choices the paper leaves open, and why:
+ *   - Per-sequence output: the top layer's forward state after the last real step
+ *     concatenated with its backward state after step 0 ([2H]); both have read the
+ *     whole sequence.
+ *   - Head: Dense(2H -> fcHidden, ReLU) -> Dense(fcHidden -> embeddingDim), linear
+ *     output. A ReLU on the output too would let embedding units die (stuck at 0 for
+ *     every pair) and would forbid negative coordinates; "two FC layers with ReLU"
+ *     is read as ReLU between them.
+ *   - GRU cell: the reset-after form (as cuDNN, PyTorch and Keras' default):
+ *     n = tanh(x W_in + b_in + r * (h W_hn + b_hn)). Gate order in the kernels: r, z, n.
+ *   - Initialisation: Glorot-uniform kernels, zero biases, each seeded from `seed`.
+ *   - A pair with no sequence gets exactly the zero vector.
+ *
+ * The fast formulation (DESIGN.md "Numerics": on WebAssembly an op costs tens of
+ * microseconds, so op counts matter more than FLOPs for small models): all P*M
+ * sequences are one batch; each layer's input projection for every time step and
+ * both directions is one matMul; each time step is two [B, H] x [H, 3H] matMuls (one per
+ * direction) plus ~16 element-wise ops on both directions at once. The op count is
+ * O(T * layers), independent of P and M. Padding is masked by
+ * h = h + m_t * (h_new - h): a padded step leaves the state unchanged, so the forward
+ * direction carries its last real state to the end and the backward direction stays
+ * at zero until it reaches the last real step.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
+import { ShapeError } from "./errors.js";
+import { Rng } from "./rng.js";
+
+export interface BiGruConfig extends EncoderConfig {
+  type: "bigru";
+  /** GRU units per direction (paper: 256). */
+  hidden: number;
+  /** Stacked bidirectional layers (paper: 2). */
+  layers: number;
+  /** Units of the first fully connected layer. */
+  fcHidden: number;
+  /** Seed of the initial weights. */
+  seed: number;
+}
+
+let nextInstance = 0;
+
+export const BIGRU_DEFAULTS = { hidden: 256, layers: 2, fcHidden: 64, embeddingDim: 32, seed: 0 } as const;
+
+interface Layer {
+  /** [inDim, 6H]: forward r,z,n then backward r,z,n. */
+  wIn: tf.Variable;
+  /** [6H] */
+  bIn: tf.Variable;
+  /** [H, 3H] each: recurrent kernels of the forward and backward directions. */
+  wRecFw: tf.Variable;
+  wRecBw: tf.Variable;
+  /** [3H] each */
+  bRecFw: tf.Variable;
+  bRecBw: tf.Variable;
+}
+
+function positiveInt(name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new ShapeError(`BiGruEncoder ${name}`, "a positive integer", String(v));
+  return v;
+}
+
+export class BiGruEncoder implements SequenceEncoder {
+  readonly config: BiGruConfig;
+  private readonly layers: Layer[] = [];
+  private readonly fc1: { w: tf.Variable; b: tf.Variable };
+  private readonly fc2: { w: tf.Variable; b: tf.Variable };
+  private readonly named: [string, tf.Variable][] = [];
+
+  constructor(opts: Partial<Omit<BiGruConfig, "type">> & { inputWidth: number }) {
+    const c: BiGruConfig = { type: "bigru", ...BIGRU_DEFAULTS, ...opts, inputWidth: opts.inputWidth };
+    for (const k of ["inputWidth", "hidden", "layers", "fcHidden", "embeddingDim"] as const) positiveInt(k, c[k]);
+    if (!Number.isInteger(c.seed)) throw new ShapeError("BiGruEncoder seed", "an integer", String(c.seed));
+    this.config = c;
+    const rng = new Rng(c.seed).fork("bigru");
+    const instanceId = nextInstance++;
+    const H = c.hidden;
+    const glorot = (shape: number[], fanIn: number, fanOut: number): tf.Tensor => {
+      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      return tf.randomUniform(shape, -limit, limit, "float32", rng.tfSeed());
+    };
+    const v = (name: string, init: tf.Tensor): tf.Variable => {
+      // TF.js variable names are global: a per-instance suffix keeps several encoders apart.
+      const variable = tf.variable(init, true, `${name}#${instanceId}`);
+      init.dispose();
+      this.named.push([name, variable]);
+      return variable;
+    };
+    for (let l = 0; l < c.layers; l++) {
+      const inDim = l === 0 ? c.inputWidth : 2 * H;
+      this.layers.push({
+        wIn: v(`bigru/l${l}/input_kernel`, glorot([inDim, 6 * H], inDim, 3 * H)),
+        bIn: v(`bigru/l${l}/input_bias`, tf.zeros([6 * H])),
+        wRecFw: v(`bigru/l${l}/fw/recurrent_kernel`, glorot([H, 3 * H], H, 3 * H)),
+        wRecBw: v(`bigru/l${l}/bw/recurrent_kernel`, glorot([H, 3 * H], H, 3 * H)),
+        bRecFw: v(`bigru/l${l}/fw/recurrent_bias`, tf.zeros([3 * H])),
+        bRecBw: v(`bigru/l${l}/bw/recurrent_bias`, tf.zeros([3 * H])),
+      });
+    }
+    this.fc1 = { w: v("head/fc1/kernel", glorot([2 * H, c.fcHidden], 2 * H, c.fcHidden)), b: v("head/fc1/bias", tf.zeros([c.fcHidden])) };
+    this.fc2 = { w: v("head/fc2/kernel", glorot([c.fcHidden, c.embeddingDim], c.fcHidden, c.embeddingDim)), b: v("head/fc2/bias", tf.zeros([c.embeddingDim])) };
+  }
+
+  variables(): tf.Variable[] {
+    return this.named.map(([, v]) => v);
+  }
+
+  parameterCount(): number {
+    return this.named.reduce((s, [, v]) => s + v.size, 0);
+  }
+
+  /** The weights by stable name (the variables themselves: do not dispose). */
+  getWeights(): Record<string, tf.Tensor> {
+    return Object.fromEntries(this.named);
+  }
+
+  /** Assign weights by name; every name must be present with the same shape. */
+  setWeights(weights: Record<string, tf.Tensor>): void {
+    const given = new Set(Object.keys(weights));
+    for (const [name, v] of this.named) {
+      const w = weights[name];
+      if (!w) throw new ShapeError(`BiGruEncoder.setWeights`, `a tensor named "${name}"`, `names ${[...given].join(", ") || "(none)"}`);
+      if (w.shape.join(",") !== v.shape.join(",")) throw new ShapeError(`BiGruEncoder.setWeights "${name}"`, `shape [${v.shape}]`, `[${w.shape}]`);
+      given.delete(name);
+    }
+    if (given.size) throw new ShapeError("BiGruEncoder.setWeights", "only this encoder's weights", `unknown names ${[...given].join(", ")}`);
+    for (const [name, v] of this.named) v.assign(weights[name]);
+  }
+
+  private checkBatch(batch: ContextBatch): [number, number, number] {
+    const [P, M, T, W] = batch.data.shape;
+    if (W !== this.config.inputWidth) throw new ShapeError("context rows", `width ${this.config.inputWidth}`, `width ${W}`);
+    if (batch.stepMask.shape.join(",") !== [P, M, T].join(",")) throw new ShapeError("stepMask", `[${P}, ${M}, ${T}]`, `[${batch.stepMask.shape}]`);
+    if (batch.seqMask.shape.join(",") !== [P, M].join(",")) throw new ShapeError("seqMask", `[${P}, ${M}]`, `[${batch.seqMask.shape}]`);
+    return [P, M, T];
+  }
+
+  encode(batch: ContextBatch): tf.Tensor2D {
+    const [P, M, T] = this.checkBatch(batch);
+    return tf.tidy(() => {
+      const B = P * M;
+      const H = this.config.hidden;
+      // State layout: [2B, H], rows 0..B-1 the forward direction, B..2B-1 the backward
+      // one, so the gates of both directions are one set of element-wise ops.
+      let x: tf.Tensor3D = tf.reshape(batch.data, [B, T, this.config.inputWidth]);
+      const m = tf.transpose(tf.reshape(batch.stepMask, [B, T])); // [T, B]
+      const masks = tf.unstack(tf.reshape(tf.concat([m, tf.reverse(m, 0)], 1), [T, 2 * B, 1]));
+      let last: tf.Tensor2D = tf.zeros([2 * B, H]);
+      for (let l = 0; l < this.layers.length; l++) {
+        const L = this.layers[l];
+        const inDim = x.shape[2];
+        // One matMul for every time step and both directions: [B*T, 6H] -> T x [2B, 3H],
+        // the backward half in reversed time.
+        const proj = tf.add(tf.matMul(tf.reshape(x, [B * T, inDim]), L.wIn), L.bIn);
+        const [fwX, bwX] = tf.unstack(tf.transpose(tf.reshape(proj, [B, T, 2, 3 * H]), [2, 1, 0, 3])); // [T, B, 3H] each
+        const xs = tf.unstack(tf.concat([fwX, tf.reverse(bwX, 0)], 1)) as tf.Tensor2D[];
+        const bRec = tf.concat([tf.tile(tf.reshape(L.bRecFw, [1, 3 * H]), [B, 1]), tf.tile(tf.reshape(L.bRecBw, [1, 3 * H]), [B, 1])], 0);
+        let h: tf.Tensor2D = tf.zeros([2 * B, H]);
+        const outs: tf.Tensor2D[] = [];
+        for (let s = 0; s < T; s++) {
+          h = this.cell(xs[s], h, L, bRec, masks[s] as tf.Tensor2D);
+          outs.push(h);
+        }
+        last = h;
+        if (l < this.layers.length - 1) {
+          const all = tf.stack(outs); // [T, 2B, H]
+          const [fw, bw] = tf.split(all, 2, 1); // [T, B, H]
+          x = tf.transpose(tf.concat([fw, tf.reverse(bw, 0)], 2), [1, 0, 2]) as tf.Tensor3D; // [B, T, 2H]
+        }
+      }
+      const [fwLast, bwLast] = tf.split(last, 2, 0);
+      const seqOut = tf.reshape(tf.concat([fwLast, bwLast], 1), [P, M, 2 * H]);
+      const w = tf.reshape(batch.seqMask, [P, M, 1]);
+      const n = tf.sum(batch.seqMask, 1, true); // [P, 1]
+      const mean = tf.div(tf.sum(tf.mul(seqOut, w), 1), tf.maximum(n, 1)); // [P, 2H]
+      const hidden = tf.relu(tf.add(tf.matMul(mean, this.fc1.w), this.fc1.b));
+      const out = tf.add(tf.matMul(hidden, this.fc2.w), this.fc2.b);
+      // A pair with no sequence: exactly zero (the biases would otherwise leak through).
+      return tf.mul(out, tf.cast(tf.greater(n, 0), "float32")) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * One GRU step for both directions. `gx` holds x W_in + b_in ([2B, 3H]). Two 2-D
+   * matMuls, not one batched [2, B, H] x [2, H, 3H]: on WebAssembly the batched kernel
+   * runs ~15x slower than two plain ones (measured).
+   */
+  private cell(gx: tf.Tensor2D, h: tf.Tensor2D, L: Layer, bRec: tf.Tensor, mask: tf.Tensor2D): tf.Tensor2D {
+    const H = this.config.hidden;
+    const [hf, hb] = tf.split(h, 2, 0);
+    const gh = tf.add(tf.concat([tf.matMul(hf, L.wRecFw), tf.matMul(hb, L.wRecBw)], 0), bRec); // [2B, 3H]
+    const [gxRz, gxN] = tf.split(gx, [2 * H, H], 1);
+    const [ghRz, ghN] = tf.split(gh, [2 * H, H], 1);
+    const [r, z] = tf.split(tf.sigmoid(tf.add(gxRz, ghRz)), 2, 1);
+    const n = tf.tanh(tf.add(gxN, tf.mul(r, ghN)));
+    const hNew = tf.add(n, tf.mul(z, tf.sub(h, n))); // (1 - z) n + z h
+    return tf.add(h, tf.mul(mask, tf.sub(hNew, h)));
+  }
+
+  /**
+   * The same function computed the slow, obvious way: each sequence on its own, each
+   * direction on its own, one step at a time on [1, width] rows. For tests (it must
+   * equal `encode`) and for the benchmark's comparison only.
+   */
+  encodeNaive(batch: ContextBatch): tf.Tensor2D {
+    const [P, M] = this.checkBatch(batch);
+    const H = this.config.hidden;
+    return tf.tidy(() => {
+      const data = batch.data.arraySync();
+      const stepMask = batch.stepMask.arraySync();
+      const seqMask = batch.seqMask.arraySync();
+      const rows: tf.Tensor[] = [];
+      for (let p = 0; p < P; p++) {
+        const seqOuts: tf.Tensor[] = [];
+        for (let mi = 0; mi < M; mi++) {
+          if (!seqMask[p][mi]) continue;
+          const len = stepMask[p][mi].reduce((a, b) => a + b, 0);
+          let inputs: tf.Tensor[] = data[p][mi].slice(0, len).map((r) => tf.tensor2d([r]));
+          let finals: tf.Tensor[] = [];
+          for (const L of this.layers) {
+            const dirOut: tf.Tensor[][] = [[], []];
+            finals = [];
+            for (let d = 0; d < 2; d++) {
+              const wIn = tf.slice(L.wIn, [0, d * 3 * H], [-1, 3 * H]);
+              const bIn = tf.slice(L.bIn, [d * 3 * H], [3 * H]);
+              const wRec = d === 0 ? L.wRecFw : L.wRecBw;
+              const bRec = d === 0 ? L.bRecFw : L.bRecBw;
+              let h: tf.Tensor = tf.zeros([1, H]);
+              const order = d === 0 ? [...inputs.keys()] : [...inputs.keys()].reverse();
+              for (const t of order) {
+                const gx = tf.add(tf.matMul(inputs[t], wIn), bIn);
+                const gh = tf.add(tf.matMul(h, wRec), bRec);
+                const r = tf.sigmoid(tf.add(tf.slice(gx, [0, 0], [1, H]), tf.slice(gh, [0, 0], [1, H])));
+                const z = tf.sigmoid(tf.add(tf.slice(gx, [0, H], [1, H]), tf.slice(gh, [0, H], [1, H])));
+                const n = tf.tanh(tf.add(tf.slice(gx, [0, 2 * H], [1, H]), tf.mul(r, tf.slice(gh, [0, 2 * H], [1, H]))));
+                h = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, h));
+                dirOut[d][t] = h;
+              }
+              finals.push(h);
+            }
+            inputs = inputs.map((_, t) => tf.concat([dirOut[0][t], dirOut[1][t]], 1));
+          }
+          seqOuts.push(finals.length ? tf.concat(finals, 1) : tf.zeros([1, 2 * H]));
+        }
+        if (seqOuts.length === 0) {
+          rows.push(tf.zeros([1, this.config.embeddingDim]));
+          continue;
+        }
+        const mean = tf.div(tf.addN(seqOuts), seqOuts.length);
+        const hidden = tf.relu(tf.add(tf.matMul(mean, this.fc1.w), this.fc1.b));
+        rows.push(tf.add(tf.matMul(hidden, this.fc2.w), this.fc2.b));
+      }
+      return tf.concat(rows, 0) as tf.Tensor2D;
+    });
+  }
+
+  dispose(): void {
+    for (const [, v] of this.named) v.dispose();
+  }
+}
