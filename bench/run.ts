@@ -1,0 +1,72 @@
+/**
+ * `flash bench`: every benchmark of the project in one JSON document with the backend
+ * and the machine, plus a table on the terminal. Each benchmark lives in its own module;
+ * this file only runs them and collects the figures.
+ */
+import os from "node:os";
+import { writeFileSync } from "node:fs";
+import { backendInfo } from "../flash/backend.js";
+import { benchEmbed } from "./embed.js";
+import { benchInsert } from "./insert.js";
+import { benchK8s } from "./k8s.js";
+import { benchServe } from "./serve.js";
+
+export interface BenchReport {
+  backend: ReturnType<typeof backendInfo>;
+  machine: { cpus: number; cpuModel: string; memGiB: number; node: string; platform: string };
+  started: string;
+  wallSeconds: number;
+  results: Record<string, unknown>;
+}
+
+function machine(): BenchReport["machine"] {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? "unknown",
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+  };
+}
+
+function fmt(v: unknown): string {
+  return typeof v === "number" ? (Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(4)) : String(v);
+}
+
+/** Run the benchmarks; `quick` uses fewer repeats and skips the slowest configurations. */
+export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?: (s: string) => void } = {}): Promise<BenchReport> {
+  const log = opts.log ?? ((s: string) => process.stderr.write(s + "\n"));
+  const t0 = performance.now();
+  const started = new Date().toISOString();
+  const results: Record<string, unknown> = {};
+
+  log("bench: getEmbedding, cold cache (M=32 trajectories x 100 steps, state 10, action 3)...");
+  const embedRows = await benchEmbed(opts.quick ? { repeats: 3, hiddens: [256, 64] } : {});
+  results.embed = embedRows;
+  const paper = embedRows.find((r) => r.hidden === 256 && r.formulation === "batched");
+  if (paper) {
+    results.embed_ms_p50 = paper.embed_ms_p50;
+    results.embed_ms_p99 = paper.embed_ms_p99;
+  }
+  for (const r of embedRows) log(`  hidden ${String(r.hidden).padStart(3)} ${r.formulation.padEnd(7)} p50 ${fmt(r.embed_ms_p50)} ms  p99 ${fmt(r.embed_ms_p99)} ms  (${r.params} params)`);
+
+  log("bench: cached embedding and serving overhead...");
+  const serve = await benchServe(opts.quick ? { rounds: 8, calls: 100 } : {});
+  Object.assign(results, serve);
+  log(`  embed_cached_ms_p50 ${fmt(serve.embed_cached_ms_p50)}  serve_overhead_ratio ${fmt(serve.serve_overhead_ratio)}`);
+
+  log("bench: inserting trajectories into the SQLite buffer...");
+  const ins = await benchInsert(opts.quick ? { trajectories: 500 } : {});
+  Object.assign(results, ins);
+  log(`  insert_transitions_per_s ${fmt(ins.insert_transitions_per_s)}`);
+
+  log("bench: Kubernetes simulator...");
+  const k8s = await benchK8s();
+  Object.assign(results, k8s);
+  log(`  k8s_steps_per_s ${fmt(k8s.k8s_steps_per_s)}`);
+
+  const report: BenchReport = { backend: backendInfo(), machine: machine(), started, wallSeconds: (performance.now() - t0) / 1000, results };
+  if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2) + "\n");
+  return report;
+}
