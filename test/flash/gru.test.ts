@@ -17,11 +17,10 @@ function embed(enc: BiGruEncoder, perPair: ReturnType<typeof seqs>[], opts = {})
   return tf.tidy(() => enc.encode(buildContextBatch(perPair, W, opts)).arraySync());
 }
 
-function close(t: Tap.Test, a: number[][], b: number[][], tol: number, msg: string) {
+function close(t: { ok(v: boolean, m: string): void }, a: number[][], b: number[][], tol: number, msg: string) {
   const diff = Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i][j]))));
   t.ok(diff < tol, `${msg} (max diff ${diff.toExponential(2)})`);
 }
-type Tap = { Test: typeof t };
 
 const rng = new Rng(1);
 const pairA = seqs(rng, [6, 3, 9]);
