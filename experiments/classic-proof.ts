@@ -22,6 +22,7 @@ import { train } from "../agents/train.js";
 import { evaluatePolicy } from "../agents/evaluate.js";
 import type { Algorithm } from "../agents/types.js";
 import { parseArgs, UsageError } from "./args.js";
+import { meanCi95 } from "./stats.js";
 
 /** Published SB3 zoo results (/work/shared/reference/sb3-zoo-results.md, from the zoo's benchmark.md). */
 export const SB3_REFERENCE: Record<string, { mean: number; std: number; steps: number }> = {
@@ -64,18 +65,6 @@ function setup(algo: string, envId: string, seed: number): Setup {
     default:
       throw new UsageError(`no zoo setting for ${key}; supported: ${Object.keys(SB3_REFERENCE).join(", ")}`);
   }
-}
-
-/** Two-sided 97.5% quantile of Student's t for df 1..30 (then the normal's 1.96). */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
-
-export function meanCi95(xs: number[]): { mean: number; halfWidth: number; n: number } {
-  const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean, halfWidth: NaN, n };
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  const t = n - 1 <= T975.length ? T975[n - 2] : 1.96;
-  return { mean, halfWidth: (t * sd) / Math.sqrt(n), n };
 }
 
 async function main(): Promise<void> {
@@ -122,9 +111,9 @@ async function main(): Promise<void> {
     perSeed.push({ seed: s, evalMean: ev.mean, evalStd: ev.std, evalReturns: ev.returns, trainEpisodes: res.episodeReturns.length, lastTrainReturns: res.episodeReturns.slice(-10), updates: res.updates, trainSeconds: res.seconds });
     process.stderr.write(`[${key} seed ${s}] deterministic evaluation over ${evalEpisodes} episodes: ${ev.mean.toFixed(1)} +/- ${ev.std.toFixed(1)} (train ${res.seconds.toFixed(0)} s)\n`);
     const ci = meanCi95(perSeed.map((p) => p.evalMean));
-    const report = { algo, env: envId, steps, seeds: perSeed.map((p) => p.seed), evalEpisodes, meanReturn: ci.mean, ci95HalfWidth: ci.halfWidth, sb3Reference: ref, backend: backendInfo(), started, finished: new Date().toISOString(), config, perSeed };
+    const report = { algo, env: envId, steps, seeds: perSeed.map((p) => p.seed), evalEpisodes, meanReturn: ci.mean, ci95HalfWidth: ci.ci95, sb3Reference: ref, backend: backendInfo(), started, finished: new Date().toISOString(), config, perSeed };
     writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + "\n");
-    const ciText = Number.isFinite(ci.halfWidth) ? `${ci.mean.toFixed(1)} ± ${ci.halfWidth.toFixed(1)}` : `${ci.mean.toFixed(1)} (one seed, no interval)`;
+    const ciText = Number.isFinite(ci.ci95) ? `${ci.mean.toFixed(1)} ± ${ci.ci95.toFixed(1)}` : `${ci.mean.toFixed(1)} (one seed, no interval)`;
     const md = [
       `# ${algo.toUpperCase()} on ${envId}`,
       "",
