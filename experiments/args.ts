@@ -12,6 +12,13 @@ export interface OptionSpec {
 
 export type ParsedOptions = Record<string, string | boolean | undefined>;
 
+/** One `flash <name>` subcommand: its options (parsed strictly) and what it runs. */
+export interface Command {
+  summary: string;
+  options: Record<string, OptionSpec>;
+  run(options: ParsedOptions, positionals: string[]): Promise<void>;
+}
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

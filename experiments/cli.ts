@@ -7,15 +7,9 @@ import os from "node:os";
 import { readFileSync } from "node:fs";
 import { BACKEND_PREFERENCE, selectBackend } from "../flash/backend.js";
 import { FlashError } from "../flash/errors.js";
-import { describeOptions, parseArgs, UsageError, type OptionSpec } from "./args.js";
+import { describeOptions, parseArgs, UsageError, type Command, type OptionSpec } from "./args.js";
 
 const backendOption: OptionSpec = { type: "string", description: `TensorFlow.js backend: ${BACKEND_PREFERENCE.join(", ")} (or $FLASH_BACKEND)` };
-
-interface Command {
-  summary: string;
-  options: Record<string, OptionSpec>;
-  run(options: Record<string, string | boolean | undefined>, positionals: string[]): Promise<void>;
-}
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
