@@ -29,6 +29,25 @@ export interface TrainOptions {
   progressEvery?: number;
   /** Context id of an environment for the extra-input hook (extra.ts); default 0. */
   contextId?: (env: Env, index: number) => number;
+  /**
+   * Called after every environment step with the observation the action was taken in,
+   * the action sent to the env and the raw reward (e.g. FLASH's episode recorder,
+   * agents/flash-conditioning.ts). Observations are passed as copies the callee may keep.
+   */
+  onTransition?: (t: Transition) => void;
+}
+
+/** One environment step as seen by `TrainOptions.onTransition`. */
+export interface Transition {
+  env: Env;
+  /** Index of the env in the list given to `train`. */
+  index: number;
+  obs: Float32Array;
+  /** The action passed to `env.step` (discrete: one element holding the index). */
+  action: Float32Array;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
 }
 
 export interface TrainResult {
@@ -105,6 +124,7 @@ function trainOffPolicy(agent: OffPolicyAlgorithm, envs: Env[], opts: TrainOptio
     const a = agent.collectAction(obs, t - 1, ctx);
     const r = stepChecked(env, a.env, agent.obsDim);
     agent.store(obs, r.observation, a.buffer, r.reward, r.terminated, ctx);
+    opts.onTransition?.({ env, index: 0, obs, action: a.env, reward: r.reward, terminated: r.terminated, truncated: r.truncated });
     const done = r.terminated || r.truncated;
     eps.step(0, r.reward, done);
     agent.onStep(t, 1 - t / total);
@@ -164,6 +184,7 @@ function trainOnPolicy(agent: OnPolicyAlgorithm, envs: Env[], opts: TrainOptions
       truncIdx.length = 0;
       for (let i = 0; i < n; i++) {
         const r = stepChecked(envs[i], actions[i], d);
+        opts.onTransition?.({ env: envs[i], index: i, obs: obs.slice(i * d, (i + 1) * d), action: actions[i], reward: r.reward, terminated: r.terminated, truncated: r.truncated });
         rewards[i] = r.reward;
         const done = r.terminated || r.truncated;
         dones[i] = done ? 1 : 0;

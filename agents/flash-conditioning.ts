@@ -1,0 +1,318 @@
+/**
+ * FLASH for every agent: one mechanism that conditions DDPG, DQN, PPO (or any agent with
+ * the `ExtraInput` hook of extra.ts) on a pair's embedding, with no change to the agent.
+ *
+ *     const flash = RLModel.register({ task, stateDim, actionDim, buffer });
+ *     const cond = new FlashConditioner(flash);
+ *     const agent = cond.attach(new DDPG(env, config, { extra: cond }));
+ *     const rec = new EpisodeRecorder(flash);
+ *     train(agent, env, { totalTimesteps, contextId: cond.contextId, onTransition: rec.onTransition });
+ *     await rec.flush();
+ *     flash.toggleMetaModelUpdate(false);   // pretraining -> serving
+ *
+ * How it works:
+ *   - Context bank. Each pair gets a small integer context id (`addPair`, `ctxOf`,
+ *     `pairOf`); the training loop attaches it to every observation (`contextId` for
+ *     `TrainOptions`, which reads `PairEnv.pair`) and the agents store it with each
+ *     transition. The pair's trajectories live in FLASH's data buffer, never in the
+ *     replay or rollout buffers.
+ *   - `compute(obs, ctx)` maps the batch's context ids to their distinct pairs, encodes
+ *     each distinct pair's context once (one batched encoder call for the whole batch),
+ *     and expands the [pairs, D] embeddings to [B, D] rows with a one-hot product.
+ *   - With meta updates on (pretraining) and inside a gradient tape (an agent's loss),
+ *     the embedding is differentiable, so whichever of the agent's optimisers lists
+ *     `trainableVariables()` trains the meta learner with its own loss. Outside a tape
+ *     (target values, acting) no gradient can flow, so a constant is used: the last
+ *     values computed for the pair, as long as the meta learner's weights and the pair's
+ *     data have not changed since, else one forward pass. Weight changes are detected
+ *     exactly: every optimiser step replaces a variable's data (its `dataId`).
+ *   - With meta updates off (serving), `trainableVariables()` is [] and the embedding is
+ *     the model's cached per-pair constant (`RLModel.getEmbedding`): one concatenation.
+ *   - Context subsampling (`contextSubsample: K`): during pretraining each pair's context
+ *     in a batch is K trajectories drawn without replacement from its M selected ones,
+ *     a fresh draw per batch (the encoder averages over trajectories, so this is an
+ *     unbiased-in-spirit, cheaper estimate, as PEARL samples a context batch per update).
+ *     Serving always reads the full context.
+ *   - `attach(agent)` wraps the agent's `train` so that after every training phase with
+ *     meta updates on `RLModel.markMetaUpdated()` invalidates the model's cached
+ *     embeddings (`getEmbedding` for acting and serving then sees the new weights).
+ *   - `EpisodeRecorder` collects each env's steps through `TrainOptions.onTransition` and
+ *     inserts every finished episode with `RLModel.insertTrajSamples` (states observed
+ *     before each action, the action sent to the env, the raw reward).
+ *
+ * Which loss trains the meta learner (the hook's variables are appended to exactly one
+ * optimiser's var list per agent; see extra.ts):
+ *   - DDPG: the critic's TD (MSE) loss only. As PEARL (Rakelly et al. 2019), which
+ *     trains its context encoder with the critic (Q) loss and feeds the actor a detached
+ *     context: the critic's regression target is a dense, low-variance signal about the
+ *     pair's dynamics and rewards, while the actor loss -Q(s, pi(s)) is only as good as
+ *     the critic and would pull the embedding toward whatever makes the current critic
+ *     optimistic. The actor still reads the embedding (its gradient flows through it to
+ *     the actor's weights) but does not update the meta learner.
+ *   - DQN: its Huber TD loss (the only loss).
+ *   - PPO: the combined clipped-surrogate + value + entropy loss (one optimiser for pi,
+ *     vf and log_std; SB3 has no separate value optimiser), with the same gradient clip.
+ *   - Sizeless (supervised): the MAPE loss; use SLModel with its own hook.
+ * test/agents/flash-conditioning.test.ts proves each of these, and that the DDPG actor
+ * loss alone leaves the meta learner unchanged.
+ *
+ * Several environments with different pairs are stepped together for PPO (one context id
+ * per env, per-row embeddings in one batch); off-policy agents run one env at a time, each
+ * env (pair) in turn, sharing the replay buffer, the context bank and the meta learner.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Env, PairEnv } from "../envs/env.js";
+import { buildContextBatch } from "../flash/context.js";
+import { ShapeError, ValueError } from "../flash/errors.js";
+import type { RLModel } from "../flash/models.js";
+import { Rng } from "../flash/rng.js";
+import type { PairId } from "../flash/types.js";
+import type { ExtraInput } from "./extra.js";
+import type { Transition } from "./train.js";
+import type { Algorithm } from "./types.js";
+
+export interface FlashConditionerOptions {
+  /** Pairs to register up front, getting context ids 0, 1, ... in this order. */
+  pairs?: readonly PairId[];
+  /**
+   * K: with meta updates on, encode at most K trajectories per pair per training batch,
+   * drawn without replacement from the pair's selected context (default: all of them).
+   */
+  contextSubsample?: number;
+  /** Seed of the subsampling draws (default 0). */
+  seed?: number | string;
+}
+
+interface CachedEmbedding {
+  /** The conditioner's weights epoch when computed. */
+  epoch: number;
+  /** The pair's buffer version when computed. */
+  version: number;
+  values: Float32Array;
+}
+
+/** The `ExtraInput` that appends a pair's FLASH embedding to every observation. */
+export class FlashConditioner implements ExtraInput {
+  readonly model: RLModel;
+  readonly dim: number;
+  readonly contextSubsample: number | undefined;
+  private readonly ids = new Map<PairId, number>();
+  private readonly names: PairId[] = [];
+  private readonly rng: Rng;
+  private readonly cache = new Map<PairId, CachedEmbedding>();
+  /** Identity of the meta learner's weights: bumped when any variable's data changes. */
+  private epoch = 0;
+  private dataIds: object[] = [];
+
+  constructor(model: RLModel, opts: FlashConditionerOptions = {}) {
+    this.model = model;
+    this.dim = model.embeddingDim;
+    const k = opts.contextSubsample;
+    if (k !== undefined && !(Number.isInteger(k) && k >= 1)) throw new ShapeError("FlashConditioner contextSubsample", "a positive integer", String(k));
+    this.contextSubsample = k;
+    this.rng = new Rng(opts.seed ?? 0).fork("flash-context-subsample");
+    for (const p of opts.pairs ?? []) this.addPair(p);
+  }
+
+  /** Register `pair` (idempotent) and return its context id. */
+  addPair(pair: PairId): number {
+    if (typeof pair !== "string" || pair.length === 0) throw new ValueError(`FlashConditioner pair: expected a non-empty string, got ${JSON.stringify(pair)}`);
+    let id = this.ids.get(pair);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(pair, id);
+      this.names.push(pair);
+    }
+    return id;
+  }
+
+  /** The context id of a registered pair; a clear error for an unknown one. */
+  ctxOf(pair: PairId): number {
+    const id = this.ids.get(pair);
+    if (id === undefined) throw new ValueError(`FlashConditioner: unknown pair ${JSON.stringify(pair)}; registered pairs are ${this.describePairs()} (register with addPair)`);
+    return id;
+  }
+
+  /** The pair of a context id; a clear error for an unknown one. */
+  pairOf(ctx: number): PairId {
+    const p = Number.isInteger(ctx) && ctx >= 0 ? this.names[ctx] : undefined;
+    if (p === undefined) {
+      throw new ValueError(`FlashConditioner: unknown context id ${ctx}; ${this.names.length ? `ids 0..${this.names.length - 1} are registered` : "no pair is registered"} (register pairs with addPair)`);
+    }
+    return p;
+  }
+
+  /** Registered pairs in context-id order. */
+  pairs(): readonly PairId[] {
+    return this.names;
+  }
+
+  /**
+   * For `TrainOptions.contextId`: registers the env's pair and returns its id. The env
+   * must be a `PairEnv` (carry `pair`).
+   */
+  readonly contextId = (env: Env, index = 0): number => {
+    const pair = (env as Partial<PairEnv>).pair;
+    if (typeof pair !== "string") throw new ValueError(`FlashConditioner.contextId: env ${index} (${env.id}) has no pair; FLASH needs a PairEnv (an env with a .pair id)`);
+    return this.addPair(pair);
+  };
+
+  trainableVariables(): tf.Variable[] {
+    return this.model.trainableVariables();
+  }
+
+  compute(obs: tf.Tensor2D, ctx: Int32Array): tf.Tensor2D {
+    const B = obs.shape[0];
+    if (obs.shape[1] !== this.model.stateDim) throw new ShapeError("FlashConditioner observations", `[B, ${this.model.stateDim}] (the FLASH model's stateDim)`, `[${obs.shape.join(", ")}]`);
+    if (ctx.length !== B) throw new ShapeError("FlashConditioner context ids", `${B} (one per observation)`, `${ctx.length}`);
+    const rowPairs: PairId[] = new Array(B);
+    for (let i = 0; i < B; i++) rowPairs[i] = this.pairOf(ctx[i]);
+    if (!this.model.metaUpdatesEnabled) return this.model.embed(rowPairs);
+    this.checkWeights();
+    const distinct = [...new Set(rowPairs)];
+    const index = new Map(distinct.map((p, i) => [p, i]));
+    const rowIdx = rowPairs.map((p) => index.get(p) as number);
+    if (tf.engine().isTapeOn()) {
+      const e = this.encode(distinct);
+      const values = e.dataSync() as Float32Array;
+      distinct.forEach((p, i) => this.remember(p, values.slice(i * this.dim, (i + 1) * this.dim)));
+      return expand(e, rowIdx);
+    }
+    // No gradient can flow here: constants, recomputing only stale pairs.
+    const stale = distinct.filter((p) => !this.fresh(p));
+    if (stale.length > 0) {
+      const values = tf.tidy(() => this.encode(stale).dataSync() as Float32Array);
+      stale.forEach((p, i) => this.remember(p, values.slice(i * this.dim, (i + 1) * this.dim)));
+    }
+    const flat = new Float32Array(B * this.dim);
+    for (let i = 0; i < B; i++) flat.set(this.cache.get(rowPairs[i])!.values, i * this.dim);
+    return tf.tensor2d(flat, [B, this.dim]);
+  }
+
+  /**
+   * Wrap `agent.train` so that after every training phase with meta updates on the
+   * model's cached embeddings are invalidated (`markMetaUpdated`). Returns the agent.
+   */
+  attach<A extends Algorithm>(agent: A): A {
+    const original = agent.train.bind(agent) as (...args: unknown[]) => unknown;
+    (agent as { train: (...args: unknown[]) => unknown }).train = (...args: unknown[]) => {
+      try {
+        return original(...args);
+      } finally {
+        this.afterUpdate();
+      }
+    };
+    return agent;
+  }
+
+  /** Call after optimiser steps if the agent is not `attach`ed: invalidates cached embeddings when the weights moved. */
+  afterUpdate(): void {
+    if (this.model.metaUpdatesEnabled && this.checkWeights()) this.model.markMetaUpdated();
+  }
+
+  /** [pairs.length, dim] embeddings of `pairs` (differentiable), with subsampling when configured. */
+  private encode(pairs: readonly PairId[]): tf.Tensor2D {
+    const k = this.contextSubsample;
+    const contexts = pairs.map((p) => this.model.context(p));
+    if (k === undefined || contexts.every((c) => c.length <= k)) return this.model.embed(pairs);
+    return tf.tidy(() => {
+      const picked = contexts.map((c) => (c.length <= k ? c : this.rng.shuffle([...c]).slice(0, k)));
+      const width = this.model.stateDim + this.model.actionDim + 1;
+      return this.model.encoder.encode(buildContextBatch(picked, width, { maxSteps: this.model.maxSteps }));
+    });
+  }
+
+  private remember(pair: PairId, values: Float32Array): void {
+    this.cache.set(pair, { epoch: this.epoch, version: this.model.buffer.version(this.model.task, pair), values });
+  }
+
+  private fresh(pair: PairId): boolean {
+    const c = this.cache.get(pair);
+    return c !== undefined && c.epoch === this.epoch && c.version === this.model.buffer.version(this.model.task, pair);
+  }
+
+  /** Bump the epoch if any meta-learner variable's data changed since the last check; true if it did. */
+  private checkWeights(): boolean {
+    const vars = this.model.encoder.variables();
+    const changed = vars.length !== this.dataIds.length || vars.some((v, i) => v.dataId !== this.dataIds[i]);
+    if (changed) {
+      this.epoch++;
+      this.dataIds = vars.map((v) => v.dataId);
+    }
+    return changed;
+  }
+
+  private describePairs(): string {
+    if (this.names.length === 0) return "(none)";
+    const shown = this.names.slice(0, 8).map((p) => JSON.stringify(p));
+    return shown.join(", ") + (this.names.length > 8 ? `, ... (${this.names.length} in all)` : "");
+  }
+}
+
+/**
+ * Rows `rowIdx` of `e` ([P, D] -> [B, D]) as a one-hot product: tf.gather's gradient has no
+ * WASM kernel, and the one-hot matrix is built in JavaScript (tf.oneHot refuses depth 1).
+ */
+function expand(e: tf.Tensor2D, rowIdx: number[]): tf.Tensor2D {
+  const P = e.shape[0];
+  const B = rowIdx.length;
+  if (P === B && rowIdx.every((r, i) => r === i)) return e;
+  const hot = new Float32Array(B * P);
+  rowIdx.forEach((r, i) => (hot[i * P + r] = 1));
+  return tf.tidy(() => tf.matMul(tf.tensor2d(hot, [B, P]), e) as tf.Tensor2D);
+}
+
+/**
+ * Inserts every finished episode of each env into FLASH's buffer. Pass `onTransition` to
+ * `TrainOptions` and call `flush()` after each `train` call; envs must be `PairEnv`s. Inserts run synchronously into the buffer (the
+ * data is there when the step returns); errors are kept and rethrown by the next
+ * `onTransition` and by `flush()`.
+ */
+export class EpisodeRecorder {
+  readonly model: RLModel;
+  /** Episodes inserted so far. */
+  inserted = 0;
+  private readonly open = new Map<number, { pair: PairId; states: number[]; actions: number[]; rewards: number[] }>();
+  private readonly pending: Promise<unknown>[] = [];
+  private error: unknown;
+
+  constructor(model: RLModel) {
+    this.model = model;
+  }
+
+  readonly onTransition = (t: Transition): void => {
+    if (this.error !== undefined) throw this.error;
+    const pair = (t.env as Partial<PairEnv>).pair;
+    if (typeof pair !== "string") throw new ValueError(`EpisodeRecorder: env ${t.index} (${t.env.id}) has no pair; FLASH needs a PairEnv (an env with a .pair id)`);
+    const { stateDim, actionDim } = this.model;
+    if (t.obs.length !== stateDim) throw new ShapeError(`EpisodeRecorder observation of env ${t.index}`, `${stateDim} numbers (the FLASH model's stateDim)`, `${t.obs.length}`);
+    if (t.action.length !== actionDim) throw new ShapeError(`EpisodeRecorder action of env ${t.index}`, `${actionDim} numbers (the FLASH model's actionDim)`, `${t.action.length}`);
+    let ep = this.open.get(t.index);
+    if (!ep || ep.pair !== pair) {
+      ep = { pair, states: [], actions: [], rewards: [] };
+      this.open.set(t.index, ep);
+    }
+    for (let i = 0; i < stateDim; i++) ep.states.push(t.obs[i]);
+    for (let i = 0; i < actionDim; i++) ep.actions.push(t.action[i]);
+    ep.rewards.push(t.reward);
+    if (t.terminated || t.truncated) {
+      this.open.delete(t.index);
+      const p = this.model.insertTrajSamples(ep.pair, Float32Array.from(ep.states), Float32Array.from(ep.actions), ep.rewards).then(
+        () => void this.inserted++,
+        (e: unknown) => void (this.error ??= e),
+      );
+      this.pending.push(p);
+    }
+  };
+
+  /**
+   * Wait for every insert and drop unfinished episodes (`train` resets every env when it
+   * starts, so they can never continue): call after each `train` call. Rethrows the first
+   * insert error.
+   */
+  async flush(): Promise<void> {
+    this.open.clear();
+    await Promise.all(this.pending.splice(0));
+    if (this.error !== undefined) throw this.error;
+  }
+}
