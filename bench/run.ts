@@ -6,6 +6,7 @@
 import os from "node:os";
 import { writeFileSync } from "node:fs";
 import { backendInfo } from "../flash/backend.js";
+import { benchAgents } from "./agents.js";
 import { benchEmbed } from "./embed.js";
 import { benchInsert } from "./insert.js";
 import { benchK8s } from "./k8s.js";
@@ -60,6 +61,11 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   const ins = await benchInsert(opts.quick ? { trajectories: 500 } : {});
   Object.assign(results, ins);
   log(`  insert_transitions_per_s ${fmt(ins.insert_transitions_per_s)}`);
+
+  log("bench: agent training updates (SB3 default networks and batches)...");
+  const agents = await benchAgents({ quick: opts.quick });
+  Object.assign(results, agents);
+  for (const [k, v] of Object.entries(agents)) log(`  ${k} ${fmt(v)}`);
 
   log("bench: Kubernetes simulator...");
   const k8s = await benchK8s();
