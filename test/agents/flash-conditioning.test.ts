@@ -80,6 +80,14 @@ t.test("DDPG: the critic loss, and only it, updates the meta learner; no tensor 
   actorOnly.agent.dispose();
   const criticOnly = run(0, 1e-2);
   t.same(criticOnly.r, { meta: true, actor: false, critic: true }, "critic loss alone: critic and meta learner move");
+  // Cost by design: per update one differentiable pass (critic) and one forward pass (actor,
+  // after the critic step moved the weights); the target reads the cached constants.
+  const encode = m.encoder.encode.bind(m.encoder);
+  let calls = 0;
+  m.encoder.encode = (batch) => (calls++, encode(batch));
+  criticOnly.agent.train(3);
+  t.equal(calls, 6, "two encoder passes per DDPG update");
+  m.encoder.encode = encode;
   const n0 = tf.memory().numTensors;
   criticOnly.agent.train(3);
   criticOnly.agent.predict([0.1, 0.2, 0.3], { ctx: 1 });

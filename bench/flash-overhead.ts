@@ -1,0 +1,200 @@
+/**
+ * `update_overhead_ratio`: wall time of a DDPG training update (critic + actor + targets,
+ * batch 64, FIRM's configuration FIRM_DDPG_DEFAULTS: [400, 300] nets) with the FLASH
+ * conditioner trainable (meta updates on), divided by the same update without FLASH, on
+ * the same replay data. The paper measured 3.1-4.1x on a GPU; the target here is <= 3x.
+ *
+ * Setting: 8 pairs, each with M stored trajectories of 100 steps of state 10 / action 3
+ * (rows of 14); replay transitions spread over the 8 pairs, so nearly every batch of 64
+ * holds all 8 and the conditioner encodes 8 contexts per update (one encoder pass for all
+ * of them). Per update the conditioner costs one differentiable encoder pass plus its
+ * backward (critic loss) and one forward pass (actor loss, after the critic step changed
+ * the meta learner); the target's embeddings are the cached constants.
+ *
+ * Rows vary what sets the encoder's cost: hidden size (paper: 256), layers (paper: 2),
+ * K trajectories per pair per batch (context subsampling; K = M is none) and maxSteps
+ * (steps of each trajectory the encoder reads). On WebAssembly a small op costs tens of
+ * microseconds and the GRU's op count grows with maxSteps x layers, not with K or the
+ * number of pairs, so small encoders are bound by maxSteps x layers and large ones by
+ * FLOPs (K x pairs x maxSteps x hidden^2).
+ *
+ * Base and FLASH updates are timed in alternating rounds so that load from other
+ * processes hits both alike; each ratio is the ratio of the median per-update times.
+ * The headline is the first row of the preference order (largest hidden, then most
+ * layers, most trajectories, most steps) whose ratio is <= 3, else the cheapest row.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DDPG, FIRM_DDPG_DEFAULTS } from "../agents/ddpg.js";
+import { FlashConditioner } from "../agents/flash-conditioning.js";
+import { box } from "../envs/env.js";
+import { SqliteBuffer } from "../flash/buffer/sqlite.js";
+import { FlashModel, RLModel } from "../flash/models.js";
+import { Rng } from "../flash/rng.js";
+import { quantile } from "./stats.js";
+
+export interface FlashOverheadConfig {
+  hidden: number;
+  layers: number;
+  /** M: trajectories stored (and selected) per pair. */
+  contextSize: number;
+  /** K: trajectories per pair per batch (K = M: no subsampling). */
+  subsample: number;
+  /** Steps of each trajectory the encoder reads. */
+  maxSteps: number;
+}
+
+export interface FlashOverheadRow extends FlashOverheadConfig {
+  pairs: number;
+  encoder_params: number;
+  base_update_ms: number;
+  flash_update_ms: number;
+  update_overhead_ratio: number;
+  /** FLASH updates timed. */
+  updates: number;
+}
+
+export interface FlashOverheadResult {
+  /** The headline row's ratio. */
+  update_overhead_ratio: number;
+  /** 1 if the headline row meets the <= 3 target. */
+  update_overhead_target_met: number;
+  headline_hidden: number;
+  headline_layers: number;
+  headline_subsample: number;
+  headline_max_steps: number;
+  /** The paper's encoder (hidden 256, 2 layers) at its cheapest measured setting. */
+  update_overhead_ratio_paper_encoder: number;
+  base_update_ms: number;
+  rows: FlashOverheadRow[];
+}
+
+const STATE = 10;
+const ACTION = 3;
+const PAIRS = 8;
+const STEPS = 100;
+const TARGET = 3;
+
+/** Rows in preference order (see the module comment); `quick` keeps the informative subset. */
+export function flashOverheadConfigs(quick = false): FlashOverheadConfig[] {
+  const M = 8;
+  const rows: FlashOverheadConfig[] = [
+    { hidden: 256, layers: 2, contextSize: M, subsample: 2, maxSteps: 100 },
+    { hidden: 256, layers: 2, contextSize: M, subsample: 1, maxSteps: 25 },
+    { hidden: 64, layers: 2, contextSize: M, subsample: M, maxSteps: 100 },
+    { hidden: 64, layers: 2, contextSize: M, subsample: 2, maxSteps: 100 },
+    { hidden: 32, layers: 2, contextSize: M, subsample: M, maxSteps: 100 },
+    { hidden: 32, layers: 2, contextSize: M, subsample: 2, maxSteps: 100 },
+    { hidden: 32, layers: 2, contextSize: M, subsample: 2, maxSteps: 25 },
+    { hidden: 32, layers: 1, contextSize: M, subsample: 2, maxSteps: 25 },
+    { hidden: 32, layers: 1, contextSize: M, subsample: 2, maxSteps: 10 },
+    { hidden: 16, layers: 1, contextSize: M, subsample: 2, maxSteps: 10 },
+  ];
+  if (!quick) return rows;
+  return rows.filter((r) => !(r.hidden === 256 && r.maxSteps === 100) && !(r.hidden === 64 && r.subsample === M));
+}
+
+function medianMs(samples: number[]): number {
+  return quantile(samples, 0.5);
+}
+
+/** Measure every configuration of `flashOverheadConfigs(quick)` (or `configs`). */
+export async function benchFlashOverhead(opts: { quick?: boolean; configs?: FlashOverheadConfig[]; log?: (s: string) => void } = {}): Promise<FlashOverheadResult> {
+  const configs = opts.configs ?? flashOverheadConfigs(opts.quick);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "flash-overhead-"));
+  const rng = new Rng("bench-flash-overhead");
+  const spaces = { observationSpace: box(new Array(STATE).fill(-5), new Array(STATE).fill(5)), actionSpace: box(new Array(ACTION).fill(-1), new Array(ACTION).fill(1)) };
+  const rand = (n: number, s = 1) => Float32Array.from({ length: n }, () => rng.normal() * s);
+  const replay = Array.from({ length: 2000 }, (_, i) => ({ o: rand(STATE), o2: rand(STATE), a: Float32Array.from({ length: ACTION }, () => rng.uniform(-1, 1)), r: rng.normal(), ctx: i % PAIRS }));
+  const maxM = Math.max(...configs.map((c) => c.contextSize));
+  const trajectories = Array.from({ length: PAIRS }, (_, p) =>
+    Array.from({ length: maxM }, () => ({ s: rand(STEPS * STATE, 1 + p / 4), a: rand(STEPS * ACTION), r: rand(STEPS) })),
+  );
+  const makeAgent = (extra?: FlashConditioner) => {
+    const agent = new DDPG(spaces, FIRM_DDPG_DEFAULTS, { seed: 1, extra });
+    for (const t of replay) agent.store(t.o, t.o2, t.a, t.r, false, t.ctx);
+    return agent;
+  };
+  const rows: FlashOverheadRow[] = [];
+  try {
+    for (const [i, c] of configs.entries()) {
+      const task = `bench-flash-overhead-${process.pid}-${i}`;
+      const model = RLModel.register({
+        task,
+        stateDim: STATE,
+        actionDim: ACTION,
+        buffer: SqliteBuffer.open(path.join(dir, `${i}.sqlite`)),
+        encoder: { hidden: c.hidden, layers: c.layers },
+        contextSize: c.contextSize,
+        maxSteps: c.maxSteps,
+        seed: 1,
+      });
+      try {
+        const pairs = Array.from({ length: PAIRS }, (_, p) => `pair-${p}`);
+        for (const [p, pair] of pairs.entries()) {
+          for (const t of trajectories[p].slice(0, c.contextSize)) await model.insertTrajSamples(pair, t.s, t.a, t.r);
+        }
+        const cond = new FlashConditioner(model, { pairs, contextSubsample: c.subsample < c.contextSize ? c.subsample : undefined, seed: 1 });
+        const base = makeAgent();
+        const flash = cond.attach(makeAgent(cond));
+        // Cost per FLASH update decides the repeats: a few seconds of FLASH updates per row.
+        const t0 = performance.now();
+        flash.train(1);
+        base.train(2);
+        const firstMs = performance.now() - t0;
+        const rounds = opts.quick ? 2 : 3;
+        const perRound = Math.max(1, Math.min(10, Math.round((opts.quick ? 1500 : 4000) / rounds / firstMs)));
+        const baseMs: number[] = [];
+        const flashMs: number[] = [];
+        for (let r = 0; r < rounds; r++) {
+          for (let k = 0; k < Math.max(perRound, 5); k++) {
+            const s = performance.now();
+            base.train(1);
+            baseMs.push(performance.now() - s);
+          }
+          for (let k = 0; k < perRound; k++) {
+            const s = performance.now();
+            flash.train(1);
+            flashMs.push(performance.now() - s);
+          }
+        }
+        const row: FlashOverheadRow = {
+          ...c,
+          pairs: PAIRS,
+          encoder_params: model.encoder.parameterCount(),
+          base_update_ms: medianMs(baseMs),
+          flash_update_ms: medianMs(flashMs),
+          update_overhead_ratio: medianMs(flashMs) / medianMs(baseMs),
+          updates: flashMs.length,
+        };
+        rows.push(row);
+        opts.log?.(
+          `  hidden ${String(c.hidden).padStart(3)} layers ${c.layers} K ${c.subsample}/${c.contextSize} steps ${String(c.maxSteps).padStart(3)}: ` +
+            `base ${row.base_update_ms.toFixed(1)} ms, FLASH ${row.flash_update_ms.toFixed(1)} ms, ratio ${row.update_overhead_ratio.toFixed(2)}`,
+        );
+        base.dispose();
+        flash.dispose();
+      } finally {
+        FlashModel.unregister(task);
+        model.buffer.close();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const ok = rows.filter((r) => r.update_overhead_ratio <= TARGET);
+  const head = ok[0] ?? rows.reduce((a, b) => (b.update_overhead_ratio < a.update_overhead_ratio ? b : a));
+  const paper = rows.filter((r) => r.hidden === 256 && r.layers === 2);
+  return {
+    update_overhead_ratio: head.update_overhead_ratio,
+    update_overhead_target_met: head.update_overhead_ratio <= TARGET ? 1 : 0,
+    headline_hidden: head.hidden,
+    headline_layers: head.layers,
+    headline_subsample: head.subsample,
+    headline_max_steps: head.maxSteps,
+    update_overhead_ratio_paper_encoder: paper.length ? Math.min(...paper.map((r) => r.update_overhead_ratio)) : NaN,
+    base_update_ms: quantile(rows.map((r) => r.base_update_ms), 0.5),
+    rows,
+  };
+}
