@@ -33,6 +33,12 @@
  *     a fresh draw per batch (the encoder averages over trajectories, so this is an
  *     unbiased-in-spirit, cheaper estimate, as PEARL samples a context batch per update).
  *     Serving always reads the full context.
+ *   - Cost per training update (meta updates on): DDPG runs two encoder passes, one with
+ *     its backward (critic loss) and one forward (actor loss, after the critic step moved
+ *     the meta learner); its target reuses the actor pass's values. DQN: one pass with
+ *     backward per update. PPO: one per minibatch, plus one forward per rollout step only
+ *     for pairs whose data or weights changed. bench/flash-overhead.ts measures the DDPG
+ *     ratio against the vanilla update for several encoder sizes.
  *   - `attach(agent)` wraps the agent's `train` so that after every training phase with
  *     meta updates on `RLModel.markMetaUpdated()` invalidates the model's cached
  *     embeddings (`getEmbedding` for acting and serving then sees the new weights).
