@@ -68,7 +68,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Env, PairEnv } from "../envs/env.js";
-import { buildContextBatch } from "../flash/context.js";
+import { buildContextBatch, selectRows } from "../flash/context.js";
 import { ShapeError, ValueError } from "../flash/errors.js";
 import type { RLModel } from "../flash/models.js";
 import { Rng } from "../flash/rng.js";
@@ -182,7 +182,7 @@ export class FlashConditioner implements ExtraInput {
       const e = this.encode(distinct);
       const values = e.dataSync() as Float32Array;
       distinct.forEach((p, i) => this.remember(p, values.slice(i * this.dim, (i + 1) * this.dim)));
-      return expand(e, rowIdx);
+      return selectRows(e, rowIdx);
     }
     // No gradient can flow here: constants, recomputing only stale pairs.
     const stale = distinct.filter((p) => !this.fresh(p));
@@ -253,19 +253,6 @@ export class FlashConditioner implements ExtraInput {
     const shown = this.names.slice(0, 8).map((p) => JSON.stringify(p));
     return shown.join(", ") + (this.names.length > 8 ? `, ... (${this.names.length} in all)` : "");
   }
-}
-
-/**
- * Rows `rowIdx` of `e` ([P, D] -> [B, D]) as a one-hot product: tf.gather's gradient has no
- * WASM kernel, and the one-hot matrix is built in JavaScript (tf.oneHot refuses depth 1).
- */
-function expand(e: tf.Tensor2D, rowIdx: number[]): tf.Tensor2D {
-  const P = e.shape[0];
-  const B = rowIdx.length;
-  if (P === B && rowIdx.every((r, i) => r === i)) return e;
-  const hot = new Float32Array(B * P);
-  rowIdx.forEach((r, i) => (hot[i * P + r] = 1));
-  return tf.tidy(() => tf.matMul(tf.tensor2d(hot, [B, P]), e) as tf.Tensor2D);
 }
 
 /**

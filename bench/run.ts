@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { backendInfo } from "../flash/backend.js";
 import { benchAgents } from "./agents.js";
 import { benchEmbed } from "./embed.js";
+import { benchFlashOverhead } from "./flash-overhead.js";
 import { benchInsert } from "./insert.js";
 import { benchK8s } from "./k8s.js";
 import { benchServe } from "./serve.js";
@@ -66,6 +67,13 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   const agents = await benchAgents({ quick: opts.quick });
   Object.assign(results, agents);
   for (const [k, v] of Object.entries(agents)) log(`  ${k} ${fmt(v)}`);
+
+  log("bench: DDPG update overhead with a trainable FLASH meta learner (FIRM config, batch 64)...");
+  const overhead = await benchFlashOverhead({ quick: opts.quick, log: (s) => log(`  ${s}`) });
+  const { rows: overheadRows, ...overheadHeadline } = overhead;
+  results.update_overhead = overheadRows;
+  Object.assign(results, overheadHeadline);
+  log(`  update_overhead_ratio ${fmt(overhead.update_overhead_ratio)} (hidden ${overhead.headline_hidden}, ${overhead.headline_layers} layer(s)); paper encoder ${fmt(overhead.update_overhead_ratio_paper_encoder)}`);
 
   log("bench: Kubernetes simulator...");
   const k8s = await benchK8s();

@@ -52,3 +52,21 @@ export function buildContextBatch(perPair: readonly (readonly Pick<SequenceRecor
     seqMask: tf.tensor2d(seqMask, [P, M]),
   };
 }
+
+/**
+ * Rows `rowIdx` of `e` ([P, D] -> [B, D]), differentiable. A one-hot product rather than
+ * tf.gather, whose gradient (UnsortedSegmentSum) has no WebAssembly kernel; the one-hot
+ * matrix is built in JavaScript because tf.oneHot refuses depth 1 (one distinct pair).
+ * Returns `e` itself when the rows are 0..P-1 in order.
+ */
+export function selectRows(e: tf.Tensor2D, rowIdx: readonly number[]): tf.Tensor2D {
+  const P = e.shape[0];
+  const B = rowIdx.length;
+  if (P === B && rowIdx.every((r, i) => r === i)) return e;
+  const hot = new Float32Array(B * P);
+  rowIdx.forEach((r, i) => {
+    if (!Number.isInteger(r) || r < 0 || r >= P) throw new ShapeError(`selectRows row ${i}`, `an index in [0, ${P})`, String(r));
+    hot[i * P + r] = 1;
+  });
+  return tf.tidy(() => tf.matMul(tf.tensor2d(hot, [B, P]), e) as tf.Tensor2D);
+}

@@ -25,7 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BufferBackend } from "./buffer/backend.js";
 import { SqliteBuffer } from "./buffer/sqlite.js";
 import { loadCheckpoint, readManifest, saveCheckpoint } from "./checkpoint.js";
-import { buildContextBatch } from "./context.js";
+import { buildContextBatch, selectRows } from "./context.js";
 import type { SequenceEncoder } from "./encoder.js";
 import { RegistrationConflictError, ShapeError, UnknownTaskError, ValueError, assertFinite } from "./errors.js";
 import { BiGruEncoder, type BiGruConfig } from "./gru.js";
@@ -207,12 +207,7 @@ export abstract class FlashModel {
     const index = new Map(distinct.map((p, i) => [p, i]));
     return tf.tidy(() => {
       const batch = buildContextBatch(distinct.map((p) => this.context(p)), rowWidth(this.spec), { maxSteps: this.maxSteps });
-      const e = this.encoder.encode(batch);
-      if (distinct.length === pairs.length && distinct.every((p, i) => p === pairs[i])) return e;
-      // A one-hot matMul instead of tf.gather: gather's gradient needs UnsortedSegmentSum,
-      // which the WebAssembly backend lacks; the matMul's gradient is one more matMul.
-      const rows = tf.oneHot(tf.tensor1d(pairs.map((p) => index.get(p) as number), "int32"), distinct.length);
-      return tf.matMul(tf.cast(rows, "float32"), e) as tf.Tensor2D;
+      return selectRows(this.encoder.encode(batch), pairs.map((p) => index.get(p) as number));
     });
   }
 

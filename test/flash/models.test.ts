@@ -98,6 +98,20 @@ t.test("gradient flow: updates on train the meta learner through the caller's lo
   t.not(Array.from(head.dataSync()), h0, "while the downstream head still trains");
 });
 
+t.test("embed of one pair repeated (a batch from a single pair) has one row per entry and trains", async (t) => {
+  const { flash } = fresh();
+  const rng = new Rng(5);
+  await fill(flash, "solo", rng);
+  const e = flash.embed(["solo", "solo", "solo"]);
+  t.same(e.shape, [3, 8]);
+  const rows = e.arraySync();
+  t.same(rows[1], rows[0], "every row is the pair's embedding");
+  e.dispose();
+  const before = flash.encoder.variables().map((v) => Array.from(v.dataSync()));
+  tf.train.sgd(0.1).minimize(() => tf.sum(flash.embed(["solo", "solo"])) as tf.Scalar, false, flash.trainableVariables());
+  t.ok(flash.encoder.variables().some((v, i) => Array.from(v.dataSync()).some((x, j) => x !== before[i][j])), "its gradient reaches the meta learner");
+});
+
 t.test("with updates off, embeddings are cached until the pair's data changes", async (t) => {
   const { flash } = fresh();
   const rng = new Rng(3);
