@@ -68,11 +68,20 @@ function describe(s: TaskSpec): string {
 
 export class SqliteBuffer implements BufferBackend {
   private readonly specs = new Map<string, TaskSpec>();
+  /**
+   * Memo of `version()` per task and pair, valid while no connection has written:
+   * our own writes clear it, and SQLite's `data_version` (which changes exactly when
+   * another connection commits) clears it for theirs. The serving path asks for a
+   * pair's version on every cached getEmbedding; this halves that cost, never stale.
+   */
+  private readonly versions = new Map<string, number>();
+  private seenDataVersion = -1;
   private readonly stmt: {
     insert: Database.Statement;
     pairs: Database.Statement;
     count: Database.Statement;
     version: Database.Statement;
+    dataVersion: Database.Statement;
     all: Database.Statement;
     best: Database.Statement;
     earliestIds: Database.Statement;
@@ -93,6 +102,7 @@ export class SqliteBuffer implements BufferBackend {
       pairs: p("SELECT pair FROM sequences WHERE task = ? GROUP BY pair ORDER BY MIN(id)"),
       count: p("SELECT COUNT(*) AS n FROM sequences WHERE task = ? AND pair = ?"),
       version: p("SELECT MAX(id) AS v FROM sequences WHERE task = ? AND pair = ?"),
+      dataVersion: p("PRAGMA data_version").pluck(),
       all: p("SELECT id, pair, steps, width, reward, data FROM sequences WHERE task = ? AND pair = ? ORDER BY id"),
       best: p("SELECT id FROM sequences WHERE task = ? AND pair = ? ORDER BY reward DESC, id ASC LIMIT ?"),
       earliestIds: p("SELECT id FROM sequences WHERE task = ? AND pair = ? ORDER BY id LIMIT ?"),
@@ -165,6 +175,9 @@ export class SqliteBuffer implements BufferBackend {
       const msg = (err as Error).message;
       if (/locked|busy/i.test(msg)) throw new BufferError(`${what} in ${this.path} failed: the database is locked by another connection (${msg}); nothing was written`);
       throw err;
+    } finally {
+      // data_version tracks other connections only: our own commits clear the memo here.
+      this.versions.clear();
     }
   }
 
@@ -239,7 +252,18 @@ export class SqliteBuffer implements BufferBackend {
   }
 
   version(task: string, pair: PairId): number {
-    return (this.stmt.version.get(task, pair) as { v: number | null }).v ?? 0;
+    const dv = this.stmt.dataVersion.get() as number;
+    if (dv !== this.seenDataVersion) {
+      this.versions.clear();
+      this.seenDataVersion = dv;
+    }
+    const key = `${task}\u0000${pair}`;
+    let v = this.versions.get(key);
+    if (v === undefined) {
+      v = (this.stmt.version.get(task, pair) as { v: number | null }).v ?? 0;
+      this.versions.set(key, v);
+    }
+    return v;
   }
 
   /**

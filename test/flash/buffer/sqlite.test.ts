@@ -43,6 +43,24 @@ t.test("round trip, counts, pairs, versions, reopen", async (t) => {
   again.close();
 });
 
+t.test("version sees every write at once: this connection's and another's", async (t) => {
+  const file = path.join(root, "versions.sqlite");
+  const a = SqliteBuffer.open(file);
+  a.registerTask({ task: "rl", kind: "rl", dims: [2, 1] });
+  const b = SqliteBuffer.open(file);
+  t.equal(a.version("rl", "p"), 0);
+  t.equal(a.version("rl", "p"), 0, "asked twice (the memo) still 0");
+  const [own] = a.insert("rl", "p", [traj(1, 1)]);
+  t.equal(a.version("rl", "p"), own, "own insert is visible to the next call");
+  const [theirs] = b.insert("rl", "p", [traj(2, 1)]);
+  t.equal(a.version("rl", "p"), theirs, "another connection's insert is visible to the next call");
+  t.equal(a.version("rl", "q"), 0, "other pairs unaffected");
+  b.insert("rl", "q", [traj(3, 1)]);
+  t.ok(a.version("rl", "q") > theirs);
+  a.close();
+  b.close();
+});
+
 t.test("RL selection: ceil(m/2) best by reward plus the earliest of the rest", async (t) => {
   const buf = open();
   // ids in order 1..8 with rewards:   10  50  20  90  30  80  70  40
