@@ -29,19 +29,28 @@ import { buildContextBatch, selectRows } from "./context.js";
 import type { SequenceEncoder } from "./encoder.js";
 import { RegistrationConflictError, ShapeError, UnknownTaskError, ValueError, assertFinite } from "./errors.js";
 import { BiGruEncoder, type BiGruConfig } from "./gru.js";
+import { TcnEncoder, type TcnConfig } from "./tcn.js";
 import type { PairId, SequenceRecord, TaskKind, TaskSpec } from "./types.js";
 import { rowWidth } from "./types.js";
 
 /** Rows as nested arrays (one row per step or sample) or one flat row-major array. */
 export type Rows = ReadonlyArray<ArrayLike<number>> | Float32Array | Float64Array;
 
+/**
+ * The meta learner's encoder and its sizes: the paper's BiGRU (`type` "bigru", the
+ * default when `type` is absent) or the temporal convolution (`type` "tcn", `tcn.ts`).
+ */
+export type EncoderOptions =
+  | ({ type?: "bigru" } & Partial<Omit<BiGruConfig, "type" | "inputWidth">>)
+  | ({ type: "tcn" } & Partial<Omit<TcnConfig, "type" | "inputWidth">>);
+
 /** Options shared by RLModel.register and SLModel.register. */
 export interface CommonOptions {
   task: string;
   /** A buffer backend, or the path of an SQLite buffer file to open or create. */
   buffer: BufferBackend | string;
-  /** Encoder sizes; defaults are the paper's (2-layer BiGRU, hidden 256, embedding 32). */
-  encoder?: Partial<Omit<BiGruConfig, "type" | "inputWidth">>;
+  /** Encoder type and sizes; defaults are the paper's (2-layer BiGRU, hidden 256, embedding 32). */
+  encoder?: EncoderOptions;
   /** M: sequences per pair fed to the meta learner (paper: M/2 best + M/2 earliest). */
   contextSize?: number;
   /** Steps kept per sequence (the first ones); bounds the GRU's cost. */
@@ -114,7 +123,7 @@ export abstract class FlashModel {
     this.buffer.registerTask(spec);
     this.contextSize = checkDim("contextSize", opts.contextSize ?? DEFAULT_CONTEXT_SIZE);
     this.maxSteps = checkDim("maxSteps", opts.maxSteps ?? DEFAULT_MAX_STEPS);
-    this.encoder = new BiGruEncoder({ ...opts.encoder, inputWidth: rowWidth(spec), seed: opts.seed ?? opts.encoder?.seed ?? 0 });
+    this.encoder = makeEncoder(opts.encoder ?? {}, rowWidth(spec), opts.seed ?? (opts.encoder?.seed as number | undefined) ?? 0);
   }
 
   /** Register (or find) the model of `spec.task`; a task has one meta learner per process. */
@@ -246,7 +255,9 @@ export abstract class FlashModel {
     const want = { kind: this.spec.kind === "rl" ? 1 : 0, dim0: this.spec.dims[0], dim1: this.spec.dims[1], inputWidth: rowWidth(this.spec), embeddingDim: this.embeddingDim };
     const { tensors } = await loadCheckpoint(dir, { kind: META_KIND, task: this.task, dims: want });
     const enc = (m.config as { encoder?: Record<string, unknown> }).encoder ?? {};
-    for (const k of ["type", "hidden", "layers", "fcHidden"] as const) {
+    // Type first, then every size either side has (the seed only chose the initial weights).
+    const keys = [...new Set(["type", ...Object.keys(this.encoder.config), ...Object.keys(enc)])].filter((k) => k !== "seed");
+    for (const k of keys) {
       if (enc[k] !== this.encoder.config[k]) {
         Object.values(tensors).forEach((t) => t.dispose());
         throw new ShapeError(`checkpoint ${dir} encoder.${k}`, String(this.encoder.config[k]), String(enc[k]));
@@ -265,6 +276,13 @@ export abstract class FlashModel {
     const [id] = this.buffer.insert(this.task, pair, [{ steps, width: rowWidth(this.spec), data, reward }]);
     return id;
   }
+}
+
+function makeEncoder(o: EncoderOptions, inputWidth: number, seed: number): FlashModel["encoder"] {
+  const { type, ...sizes } = o;
+  if (type === undefined || type === "bigru") return new BiGruEncoder({ ...(sizes as Partial<BiGruConfig>), inputWidth, seed });
+  if (type === "tcn") return new TcnEncoder({ ...(sizes as Partial<TcnConfig>), inputWidth, seed });
+  throw new ShapeError("encoder.type", `"bigru" or "tcn"`, JSON.stringify(type));
 }
 
 function describeSpec(s: TaskSpec): string {

@@ -1,0 +1,189 @@
+/**
+ * A temporal-convolution encoder (TCN): the cheap alternative to the paper's BiGRU
+ * (`gru.ts`) behind the same `SequenceEncoder` interface (DESIGN.md "Meta learner").
+ *
+ * Architecture, per sequence:
+ *   - `layers` causal dilated 1-D convolutions, kernel `kernelSize`, dilation
+ *     `dilationBase^l` in layer l (1, 2, 4, ... by default), `channels` output channels,
+ *     ReLU after each. Causal: the output at step t reads steps t, t-d, ..., t-(k-1)d
+ *     only, positions before step 0 read zeros. Receptive field
+ *     1 + (k-1) * sum_l dilationBase^l steps (15 for the defaults).
+ *   - A masked pooling over the sequence's real steps: their mean, or their mean and
+ *     max concatenated (`pooling: "meanmax"`).
+ * Then, as in `gru.ts`: the mean over the pair's real sequences, Dense(-> fcHidden, ReLU),
+ * Dense(-> embeddingDim) (linear), and exactly zero for a pair with no sequence.
+ *
+ * Padding is provably inert: a sequence's real steps come first (ContextBatch), a causal
+ * convolution's output at a real step reads only real steps (and the fixed zeros before
+ * step 0), so whatever a padded step holds cannot reach a real step's output; the
+ * pooling then reads real steps only (the mean weights steps by the step mask; the max
+ * is taken over ReLU outputs times the mask, and since ReLU outputs are >= 0, a zeroed
+ * padded step never exceeds the real maximum of a sequence with at least one real
+ * step). Padded sequence slots are dropped by the sequence mask.
+ *
+ * Cost (DESIGN.md "Numerics"): every layer is one unfold (a pad, k slices, a concat) and
+ * one matMul over all P*M*T steps at once, so the op count is O(layers * kernelSize),
+ * independent of T, M and P; FLOPs are P*M*T * k * channels^2 per layer.
+ *
+ * Why not tf.conv1d: on WebAssembly, Conv2D and Conv2DBackpropInput have kernels but
+ * Conv2DBackpropFilter does not, so conv1d cannot be trained there. The unfolded form
+ * uses Pad, Slice, Concat and MatMul, whose forward and backward kernels all exist.
+ *
+ * Initialisation: Glorot-uniform kernels, zero biases, seeded from `seed` as in gru.ts.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
+import { ShapeError } from "./errors.js";
+import { Rng } from "./rng.js";
+
+export type TcnPooling = "mean" | "meanmax";
+
+export interface TcnConfig extends EncoderConfig {
+  type: "tcn";
+  /** Output channels of every convolution layer. */
+  channels: number;
+  /** Stacked convolution layers. */
+  layers: number;
+  /** Taps per convolution. */
+  kernelSize: number;
+  /** Layer l has dilation dilationBase^l (1: no dilation). */
+  dilationBase: number;
+  /** Pooling over a sequence's real steps: mean, or mean and max concatenated. */
+  pooling: TcnPooling;
+  /** Units of the first fully connected layer. */
+  fcHidden: number;
+  /** Seed of the initial weights. */
+  seed: number;
+}
+
+export const TCN_DEFAULTS = { channels: 64, layers: 3, kernelSize: 3, dilationBase: 2, pooling: "meanmax", fcHidden: 64, embeddingDim: 32, seed: 0 } as const;
+
+let nextInstance = 0;
+
+function positiveInt(name: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new ShapeError(`TcnEncoder ${name}`, "a positive integer", String(v));
+  return v;
+}
+
+export class TcnEncoder implements SequenceEncoder {
+  readonly config: TcnConfig;
+  private readonly convs: { w: tf.Variable; b: tf.Variable; dilation: number }[] = [];
+  private readonly fc1: { w: tf.Variable; b: tf.Variable };
+  private readonly fc2: { w: tf.Variable; b: tf.Variable };
+  private readonly named: [string, tf.Variable][] = [];
+
+  constructor(opts: Partial<Omit<TcnConfig, "type">> & { inputWidth: number }) {
+    const c: TcnConfig = { type: "tcn", ...TCN_DEFAULTS, ...opts, inputWidth: opts.inputWidth };
+    for (const k of ["inputWidth", "channels", "layers", "kernelSize", "dilationBase", "fcHidden", "embeddingDim"] as const) positiveInt(k, c[k]);
+    if (c.pooling !== "mean" && c.pooling !== "meanmax") throw new ShapeError("TcnEncoder pooling", `"mean" or "meanmax"`, JSON.stringify(c.pooling));
+    if (!Number.isInteger(c.seed)) throw new ShapeError("TcnEncoder seed", "an integer", String(c.seed));
+    this.config = c;
+    const rng = new Rng(c.seed).fork("tcn");
+    const instanceId = nextInstance++;
+    const glorot = (shape: number[], fanIn: number, fanOut: number): tf.Tensor => {
+      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      return tf.randomUniform(shape, -limit, limit, "float32", rng.tfSeed());
+    };
+    const v = (name: string, init: tf.Tensor): tf.Variable => {
+      // TF.js variable names are global: a per-instance suffix keeps several encoders apart.
+      const variable = tf.variable(init, true, `${name}#tcn${instanceId}`);
+      init.dispose();
+      this.named.push([name, variable]);
+      return variable;
+    };
+    const C = c.channels;
+    for (let l = 0; l < c.layers; l++) {
+      const inDim = l === 0 ? c.inputWidth : C;
+      const fanIn = c.kernelSize * inDim;
+      // Rows: tap j (0 = oldest step t-(k-1)d, k-1 = step t) times input channel.
+      this.convs.push({
+        w: v(`tcn/l${l}/kernel`, glorot([fanIn, C], fanIn, C)),
+        b: v(`tcn/l${l}/bias`, tf.zeros([C])),
+        dilation: c.dilationBase ** l,
+      });
+    }
+    const pooled = c.pooling === "meanmax" ? 2 * C : C;
+    this.fc1 = { w: v("head/fc1/kernel", glorot([pooled, c.fcHidden], pooled, c.fcHidden)), b: v("head/fc1/bias", tf.zeros([c.fcHidden])) };
+    this.fc2 = { w: v("head/fc2/kernel", glorot([c.fcHidden, c.embeddingDim], c.fcHidden, c.embeddingDim)), b: v("head/fc2/bias", tf.zeros([c.embeddingDim])) };
+  }
+
+  /** Steps one output reads: 1 + (k-1) * sum of the dilations. */
+  get receptiveField(): number {
+    return 1 + (this.config.kernelSize - 1) * this.convs.reduce((s, c) => s + c.dilation, 0);
+  }
+
+  variables(): tf.Variable[] {
+    return this.named.map(([, v]) => v);
+  }
+
+  parameterCount(): number {
+    return this.named.reduce((s, [, v]) => s + v.size, 0);
+  }
+
+  /** The weights by stable name (the variables themselves: do not dispose). */
+  getWeights(): Record<string, tf.Tensor> {
+    return Object.fromEntries(this.named);
+  }
+
+  /** Assign weights by name; every name must be present with the same shape. */
+  setWeights(weights: Record<string, tf.Tensor>): void {
+    const given = new Set(Object.keys(weights));
+    for (const [name, v] of this.named) {
+      const w = weights[name];
+      if (!w) throw new ShapeError(`TcnEncoder.setWeights`, `a tensor named "${name}"`, `names ${[...given].join(", ") || "(none)"}`);
+      if (w.shape.join(",") !== v.shape.join(",")) throw new ShapeError(`TcnEncoder.setWeights "${name}"`, `shape [${v.shape}]`, `[${w.shape}]`);
+      given.delete(name);
+    }
+    if (given.size) throw new ShapeError("TcnEncoder.setWeights", "only this encoder's weights", `unknown names ${[...given].join(", ")}`);
+    for (const [name, v] of this.named) v.assign(weights[name]);
+  }
+
+  private checkBatch(batch: ContextBatch): [number, number, number] {
+    const [P, M, T, W] = batch.data.shape;
+    if (W !== this.config.inputWidth) throw new ShapeError("context rows", `width ${this.config.inputWidth}`, `width ${W}`);
+    if (batch.stepMask.shape.join(",") !== [P, M, T].join(",")) throw new ShapeError("stepMask", `[${P}, ${M}, ${T}]`, `[${batch.stepMask.shape}]`);
+    if (batch.seqMask.shape.join(",") !== [P, M].join(",")) throw new ShapeError("seqMask", `[${P}, ${M}]`, `[${batch.seqMask.shape}]`);
+    return [P, M, T];
+  }
+
+  encode(batch: ContextBatch): tf.Tensor2D {
+    const [P, M, T] = this.checkBatch(batch);
+    const { kernelSize: k, channels: C } = this.config;
+    return tf.tidy(() => {
+      const B = P * M;
+      let x: tf.Tensor3D = tf.reshape(batch.data, [B, T, this.config.inputWidth]);
+      for (const conv of this.convs) {
+        const inDim = x.shape[2];
+        const d = conv.dilation;
+        // Unfold causally: tap j reads step t - (k-1-j) d, zeros before step 0.
+        const xp = tf.pad(x, [
+          [0, 0],
+          [(k - 1) * d, 0],
+          [0, 0],
+        ]);
+        const taps = Array.from({ length: k }, (_, j) => tf.slice(xp, [0, j * d, 0], [B, T, inDim]));
+        const u = k === 1 ? taps[0] : tf.concat(taps, 2); // [B, T, k*inDim]
+        const y = tf.relu(tf.add(tf.matMul(tf.reshape(u, [B * T, k * inDim]), conv.w), conv.b));
+        x = tf.reshape(y, [B, T, C]);
+      }
+      const m = tf.reshape(batch.stepMask, [B, T, 1]);
+      const hm = tf.mul(x, m); // padded steps -> 0
+      const len = tf.maximum(tf.sum(m, 1), 1); // [B, 1]
+      let seqOut: tf.Tensor2D = tf.div(tf.sum(hm, 1), len); // [B, C]
+      // Max over ReLU outputs (>= 0) with padded steps zeroed: the max over real steps.
+      if (this.config.pooling === "meanmax") seqOut = tf.concat([seqOut, tf.max(hm, 1) as tf.Tensor2D], 1);
+      const F = seqOut.shape[1];
+      const w = tf.reshape(batch.seqMask, [P, M, 1]);
+      const n = tf.sum(batch.seqMask, 1, true); // [P, 1]
+      const mean = tf.div(tf.sum(tf.mul(tf.reshape(seqOut, [P, M, F]), w), 1), tf.maximum(n, 1)); // [P, F]
+      const hidden = tf.relu(tf.add(tf.matMul(mean, this.fc1.w), this.fc1.b));
+      const out = tf.add(tf.matMul(hidden, this.fc2.w), this.fc2.b);
+      // A pair with no sequence: exactly zero (the biases would otherwise leak through).
+      return tf.mul(out, tf.cast(tf.greater(n, 0), "float32")) as tf.Tensor2D;
+    });
+  }
+
+  dispose(): void {
+    for (const [, v] of this.named) v.dispose();
+  }
+}
