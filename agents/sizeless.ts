@@ -192,6 +192,18 @@ export class SizelessRegressor {
     return (100 * s) / p.length;
   }
 
+  /**
+   * A copy with this model's configuration, weights and standardisation and a fresh
+   * optimiser, to fine-tune without touching this model (transfer learning per new
+   * workload). `extra` defaults to this model's hook (shared, not copied).
+   */
+  clone(opts: { seed?: number | string; extra?: ExtraInput } = {}): SizelessRegressor {
+    const c = new SizelessRegressor(this.featureDim, this.outputDim, this.config, { seed: opts.seed ?? 0, extra: opts.extra ?? this.extra });
+    c.net.assignNamed("net", this.net.namedTensors("net"));
+    if (this.stats) c.stats = { mean: Float32Array.from(this.stats.mean), std: Float32Array.from(this.stats.std), labelScale: Float32Array.from(this.stats.labelScale) };
+    return c;
+  }
+
   private dims(): Record<string, number> {
     return { featureDim: this.featureDim, outputDim: this.outputDim, extraDim: extraDim(this.extra) };
   }

@@ -16,6 +16,8 @@ export interface SyntheticServerlessOptions {
   /** Variants (input sizes) per app; the first app of every second one gets 1. */
   variants?: number;
   seed?: number;
+  /** App names are `${prefix}${i}` (default "app"). */
+  prefix?: string;
 }
 
 export function syntheticDuration(cpuMs: number, ioMs: number, alpha: number, needMb: number, sizeMb: number): number {
@@ -34,7 +36,7 @@ export function writeSyntheticServerless(dir: string, opts: SyntheticServerlessO
   const lines = ["app,source,runtime,invocations"];
   for (let a = 0; a < nApps; a++) {
     const runtime = a % 2 === 0 ? "nodejs" : "python";
-    const name = `app${a}`;
+    const name = `${opts.prefix ?? "app"}${a}`;
     const variants = a % 2 === 0 ? 1 : (opts.variants ?? 2);
     apps.push(name);
     lines.push(`${name},${runtime === "nodejs" ? "synthetic" : "functionbench"},${runtime},${sizes.length * variants * inv}`);

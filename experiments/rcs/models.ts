@@ -1,0 +1,284 @@
+/**
+ * The five predictors of the RCS case study, trained on a set of workloads and applied
+ * to queries (envs/rcs/features.ts): every predictor reads only a Query, i.e. the base
+ * measurements and the targets' configurations.
+ *
+ *   naive           time at target = time at the nearest base (ratio 1)
+ *   sizeless        the Sizeless MLP (agents/sizeless.ts, Table 6) on base features + target configuration
+ *   tl              sizeless fine-tuned on the new workload's labelled base pairs (none at 1-shot: = sizeless)
+ *   flash           the same MLP with the FLASH embedding of the workload's base context appended (SLModel),
+ *                   meta learner pretrained with the MLP's MAPE loss, then frozen; adaptation by embedding only
+ *   flash_finetune  flash, then the MLP fine-tuned on the labelled base pairs (embedding frozen)
+ */
+import * as tf from "@tensorflow/tfjs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { SizelessRegressor, type SizelessConfig } from "../../agents/sizeless.js";
+import type { ExtraInput } from "../../agents/extra.js";
+import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
+import { FlashModel, SLModel } from "../../flash/models.js";
+import { Rng } from "../../flash/rng.js";
+import {
+  basePairRows,
+  chooseBases,
+  contextRows,
+  FeatureScaler,
+  featureNames,
+  makeQuery,
+  queryRows,
+  type Query,
+  type RcsDataset,
+  type RcsWorkload,
+  type TargetConfig,
+  RcsDataError,
+} from "../../envs/rcs/index.js";
+
+export const METHODS = ["naive", "sizeless", "tl", "flash", "flash_finetune"] as const;
+export type Method = (typeof METHODS)[number];
+
+export interface RcsModelConfig {
+  /** Sizeless MLP (defaults: Table 6). */
+  mlp: Partial<SizelessConfig>;
+  /** Base sets drawn per training workload (each gives one FLASH pair and its target rows). */
+  baseSetsPerWorkload: number;
+  /** At most this many targets per training base set (multi-cloud has ~80 configurations). */
+  targetsPerBaseSet: number;
+  /** Shot counts the training base sets cycle through. */
+  trainShots: number[];
+  /** Fine-tuning epochs of tl and flash_finetune (each epoch is one step on 2-6 samples). */
+  finetuneEpochs: number;
+  /** Meta learner sizes (paper: hidden 256, 2 layers, embedding 32). */
+  encoder: { hidden: number; layers: number; fcHidden: number; embeddingDim: number };
+  seed: number;
+}
+
+export const FULL_MODEL_CONFIG: RcsModelConfig = {
+  mlp: { epochs: 200 },
+  baseSetsPerWorkload: 8,
+  targetsPerBaseSet: 16,
+  trainShots: [1, 2, 3],
+  finetuneEpochs: 30,
+  encoder: { hidden: 256, layers: 2, fcHidden: 64, embeddingDim: 32 },
+  seed: 0,
+};
+
+export const QUICK_MODEL_CONFIG: RcsModelConfig = {
+  mlp: { epochs: 20, batchSize: 64 },
+  baseSetsPerWorkload: 4,
+  targetsPerBaseSet: 8,
+  trainShots: [1, 2, 3],
+  finetuneEpochs: 10,
+  encoder: { hidden: 32, layers: 1, fcHidden: 32, embeddingDim: 16 },
+  seed: 0,
+};
+
+/** ctx id -> pair id, so the MLP's loss can ask the meta learner for a batch's embeddings. */
+class PairEmbedding implements ExtraInput {
+  readonly dim: number;
+  readonly pairs: string[] = [];
+  constructor(readonly flash: SLModel) {
+    this.dim = flash.embeddingDim;
+  }
+  add(pair: string): number {
+    this.pairs.push(pair);
+    return this.pairs.length - 1;
+  }
+  compute(_obs: tf.Tensor2D, ctx: Int32Array): tf.Tensor2D {
+    return this.flash.embed(Array.from(ctx, (i) => this.pairs[i]));
+  }
+  trainableVariables(): tf.Variable[] {
+    return this.flash.trainableVariables();
+  }
+}
+
+let modelCounter = 0;
+const MODEL_FORMAT = "flash-adapt-rcs-model-1";
+
+export interface TrainingReport {
+  rows: number;
+  pairs: number;
+  /** Training MAPE (fraction) of each method on its own training rows. */
+  trainMape: Record<"naive" | "sizeless" | "flash", number>;
+  seconds: { sizeless: number; flash: number };
+}
+
+/** Draw the training rows: per workload, base sets of the configured shot counts and their targets. */
+export function trainingQueries(workloads: readonly RcsWorkload[], cfg: RcsModelConfig, rng: Rng): { query: Query; truth: number[] }[] {
+  const out: { query: Query; truth: number[] }[] = [];
+  for (const w of workloads) {
+    for (let k = 0; k < cfg.baseSetsPerWorkload; k++) {
+      const X = cfg.trainShots[k % cfg.trainShots.length];
+      if (w.points.length < X + 1) continue;
+      const bases = chooseBases(w, X, rng);
+      const others = w.points.map((p) => p.key).filter((key) => !bases.includes(key));
+      const targets = rng.shuffle(others).slice(0, cfg.targetsPerBaseSet);
+      out.push(makeQuery(w, bases, targets));
+    }
+  }
+  return out;
+}
+
+export class RcsModels {
+  readonly featureNames: string[];
+  private scaler!: FeatureScaler;
+  sizeless!: SizelessRegressor;
+  flashReg!: SizelessRegressor;
+  private readonly buffer: SqliteBuffer;
+  readonly flash: SLModel;
+  private readonly pe: PairEmbedding;
+  private readonly task: string;
+  private readonly rng: Rng;
+
+  constructor(
+    readonly dataset: Pick<RcsDataset, "metricNames" | "configNames">,
+    readonly cfg: RcsModelConfig,
+    task?: string,
+  ) {
+    this.featureNames = featureNames(dataset);
+    this.rng = new Rng(cfg.seed).fork("rcs-models");
+    this.task = task ?? `rcs-${process.pid}-${modelCounter++}`;
+    // One meta learner per task and process: never share another live model's.
+    let taken = true;
+    try {
+      FlashModel.get(this.task);
+    } catch {
+      taken = false;
+    }
+    if (taken) throw new RcsDataError(`a model with task "${this.task}" is already loaded in this process`);
+    this.buffer = SqliteBuffer.open(":memory:");
+    this.flash = SLModel.register({ task: this.task, featureDim: this.featureNames.length, labelDim: 1, buffer: this.buffer, encoder: cfg.encoder, contextSize: 1, seed: cfg.seed });
+    this.pe = new PairEmbedding(this.flash);
+  }
+
+  /** Pretrain sizeless and FLASH-sizeless on the same rows. */
+  async train(workloads: readonly RcsWorkload[], log?: (msg: string) => void): Promise<TrainingReport> {
+    const qs = trainingQueries(workloads, this.cfg, this.rng.fork("train-bases"));
+    const raw: number[][] = [];
+    const labels: number[] = [];
+    const refs: number[] = [];
+    const ctxIds: number[] = [];
+    const ctxRaw: { pair: string; features: number[][]; labels: number[] }[] = [];
+    qs.forEach(({ query, truth }, i) => {
+      const r = queryRows(query);
+      const pair = `train/${i}/${query.workload}`;
+      const id = this.pe.add(pair);
+      ctxRaw.push({ pair, ...contextRows(query) });
+      r.features.forEach((f, j) => {
+        raw.push(f);
+        labels.push(truth[j] / r.refDuration[j]);
+        refs.push(r.refDuration[j]);
+        ctxIds.push(id);
+      });
+    });
+    this.scaler = FeatureScaler.fit(raw);
+    const x = this.scaler.apply(raw);
+    for (const c of ctxRaw) await this.flash.insertDataSamples(c.pair, this.scaler.apply(c.features), c.labels);
+    const ctx = Int32Array.from(ctxIds);
+    const d = this.featureNames.length;
+    let t0 = performance.now();
+    this.sizeless = new SizelessRegressor(d, 1, this.cfg.mlp, { seed: this.rng.fork("sizeless").tfSeed() });
+    const hs = this.sizeless.fit(x, labels, { onEpoch: (e, l) => (e % 10 === 0 ? log?.(`sizeless epoch ${e}: loss ${l.toFixed(1)}`) : undefined) });
+    const tS = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    this.flash.toggleMetaModelUpdate(true);
+    this.flashReg = new SizelessRegressor(d, 1, this.cfg.mlp, { seed: this.rng.fork("flash").tfSeed(), extra: this.pe });
+    const hf = this.flashReg.fit(x, labels, { ctx, onEpoch: (e, l) => (e % 10 === 0 ? log?.(`flash epoch ${e}: loss ${l.toFixed(1)}`) : undefined) });
+    this.flash.toggleMetaModelUpdate(false);
+    const tF = (performance.now() - t0) / 1000;
+    log?.(`trained on ${labels.length} rows: sizeless ${hs[0].toFixed(1)} -> ${hs[hs.length - 1].toFixed(1)}, flash ${hf[0].toFixed(1)} -> ${hf[hf.length - 1].toFixed(1)} (MAPE % + L2)`);
+    const mape = (p: ArrayLike<number>) => labels.reduce((a, y, i) => a + Math.abs(p[i] - y) / y, 0) / labels.length;
+    return {
+      rows: labels.length,
+      pairs: qs.length,
+      trainMape: { naive: mape(labels.map(() => 1)), sizeless: mape(this.sizeless.predict(x)), flash: mape(this.flashReg.predict(x, { ctx })) },
+      seconds: { sizeless: tS, flash: tF },
+    };
+  }
+
+  /** Predicted durations (ms) at the query's targets, per method. `pairId` names the query's FLASH pair. */
+  async predict(query: Query, methods: readonly Method[], pairId: string): Promise<Partial<Record<Method, number[]>>> {
+    const r = queryRows(query);
+    const x = this.scaler.apply(r.features);
+    const out: Partial<Record<Method, number[]>> = {};
+    const scale = (ratios: ArrayLike<number>) => Array.from(ratios, (v, i) => v * r.refDuration[i]);
+    const ft = basePairRows(query);
+    const ftx = this.scaler.apply(ft.features);
+    const fit = (m: SizelessRegressor, ctx?: Int32Array) => m.fit(ftx, ft.labels, { epochs: this.cfg.finetuneEpochs, ctx });
+    if (methods.includes("naive")) out.naive = [...r.refDuration];
+    if (methods.includes("sizeless")) out.sizeless = scale(this.sizeless.predict(x));
+    if (methods.includes("tl")) {
+      if (ft.labels.length === 0) out.tl = scale(this.sizeless.predict(x));
+      else {
+        const m = this.sizeless.clone({ seed: 1 });
+        fit(m);
+        out.tl = scale(m.predict(x));
+        m.dispose();
+      }
+    }
+    if (methods.includes("flash") || methods.includes("flash_finetune")) {
+      const id = this.pe.add(pairId);
+      const c = contextRows(query);
+      await this.flash.insertDataSamples(pairId, this.scaler.apply(c.features), c.labels);
+      const ctx = new Int32Array(x.length).fill(id);
+      const pf = scale(this.flashReg.predict(x, { ctx }));
+      if (methods.includes("flash")) out.flash = pf;
+      if (methods.includes("flash_finetune")) {
+        if (ft.labels.length === 0) out.flash_finetune = pf;
+        else {
+          const m = this.flashReg.clone({ seed: 1 });
+          fit(m, new Int32Array(ft.labels.length).fill(id));
+          out.flash_finetune = scale(m.predict(x, { ctx }));
+          m.dispose();
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Save everything `load` needs: the two MLPs, the meta learner, the scaler and `extra` (JSON). */
+  async save(dir: string, extra: { layout: string; candidates: TargetConfig[] }): Promise<void> {
+    mkdirSync(dir, { recursive: true });
+    await this.sizeless.save(path.join(dir, "sizeless"), "rcs");
+    await this.flashReg.save(path.join(dir, "flash-mlp"), "rcs");
+    await this.flash.save(path.join(dir, "meta-learner"));
+    const json = { format: MODEL_FORMAT, task: this.task, metricNames: this.dataset.metricNames, configNames: this.dataset.configNames, featureNames: this.featureNames, config: this.cfg, scaler: this.scaler.toJSON(), ...extra };
+    writeFileSync(path.join(dir, "model.json"), JSON.stringify(json, null, 2) + "\n");
+  }
+
+  static async load(dir: string): Promise<{ models: RcsModels; extra: { layout: string; candidates: TargetConfig[] } }> {
+    let j: { format?: string; task: string; metricNames: string[]; configNames: string[]; config: RcsModelConfig; scaler: { mean: number[]; std: number[] }; layout: string; candidates: TargetConfig[] };
+    try {
+      j = JSON.parse(readFileSync(path.join(dir, "model.json"), "utf8"));
+    } catch (err) {
+      throw new RcsDataError(`model ${dir}: cannot read model.json (${(err as Error).message}); train one with \`flash rcs train\``);
+    }
+    if (j.format !== MODEL_FORMAT) throw new RcsDataError(`model ${dir}: format ${j.format}, expected ${MODEL_FORMAT}`);
+    const m = new RcsModels({ metricNames: j.metricNames, configNames: j.configNames }, j.config, j.task);
+    m.scaler = new FeatureScaler(j.scaler.mean, j.scaler.std);
+    const d = m.featureNames.length;
+    m.sizeless = new SizelessRegressor(d, 1, j.config.mlp, { seed: 0 });
+    await m.sizeless.load(path.join(dir, "sizeless"), "rcs");
+    m.flashReg = new SizelessRegressor(d, 1, j.config.mlp, { seed: 0, extra: m.pe });
+    await m.flashReg.load(path.join(dir, "flash-mlp"), "rcs");
+    await m.flash.load(path.join(dir, "meta-learner"));
+    m.flash.toggleMetaModelUpdate(false);
+    return { models: m, extra: { layout: j.layout, candidates: j.candidates } };
+  }
+
+  /** The embedding of a pair inserted by `predict` (for similarity and reports). */
+  embedding(pairId: string): Float32Array {
+    return this.flash.getEmbedding(pairId);
+  }
+
+  dispose(): void {
+    this.sizeless?.dispose();
+    this.flashReg?.dispose();
+    FlashModel.unregister(this.task);
+    this.buffer.close();
+  }
+}
+
+/** Draw a test query's bases for one (iteration, workload, shots): the same for every method. */
+export function testQuery(w: RcsWorkload, shots: number, seed: string): { query: Query; truth: number[] } {
+  return makeQuery(w, chooseBases(w, shots, new Rng(seed)));
+}

@@ -1,0 +1,185 @@
+import t from "tap";
+import * as tf from "@tensorflow/tfjs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { selectBackend } from "../../../flash/backend.js";
+import { Rng } from "../../../flash/rng.js";
+import { SizelessRegressor } from "../../../agents/sizeless.js";
+import { chooseBases, loadMultiCloud, loadServerless, makeQuery, type RcsWorkload } from "../../../envs/rcs/index.js";
+import {
+  evaluatePlan,
+  halfSplitPlan,
+  METHODS,
+  providerPlan,
+  RcsModels,
+  rcsCommand,
+  runCost,
+  scoreCandidates,
+  selectionAccuracy,
+  splitByApp,
+  type RcsModelConfig,
+} from "../../../experiments/rcs/index.js";
+import { parseArgs } from "../../../experiments/args.js";
+
+await selectBackend();
+
+const FIX = path.resolve("test/fixtures/rcs");
+const TINY: RcsModelConfig = {
+  mlp: { hidden: [16, 16], epochs: 2, batchSize: 32 },
+  baseSetsPerWorkload: 3,
+  targetsPerBaseSet: 4,
+  trainShots: [1, 2, 3],
+  finetuneEpochs: 2,
+  encoder: { hidden: 8, layers: 1, fcHidden: 8, embeddingDim: 4 },
+  seed: 0,
+};
+const ds = loadServerless(path.join(FIX, "serverless"));
+
+function tmp(t: { teardown(f: () => void): void }): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), "rcs-exp-"));
+  t.teardown(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+t.test("split by app keeps every variant of an app on one side", async (t) => {
+  for (let i = 0; i < 5; i++) {
+    const { train, test } = splitByApp(ds.workloads, new Rng(i));
+    const a = new Set(train.map((w) => w.app));
+    t.ok(test.every((w) => !a.has(w.app)));
+    t.equal(train.length + test.length, ds.workloads.length);
+    t.equal(a.size, 3);
+  }
+});
+
+t.test("LEAK (end to end): every method's predictions ignore what was measured at the targets", async (t) => {
+  const split = splitByApp(ds.workloads, new Rng(3));
+  const models = new RcsModels(ds, TINY);
+  t.teardown(() => models.dispose());
+  await models.train(split.train);
+  const w = split.test.find((x) => x.variant === "1") ?? split.test[0];
+  for (const X of [1, 2, 3]) {
+    const tampered: RcsWorkload = structuredClone(w);
+    const bases = chooseBases(w, X, new Rng(X));
+    for (const p of tampered.points) {
+      if (bases.includes(p.key)) continue;
+      p.duration *= 50;
+      p.metrics = p.metrics.map((v) => v + 7);
+    }
+    const a = await models.predict(makeQuery(w, bases).query, METHODS, `a${X}`);
+    const b = await models.predict(makeQuery(tampered, bases).query, METHODS, `b${X}`);
+    for (const m of METHODS) t.same(b[m], a[m], `${m} ${X}-shot`);
+    t.same(models.embedding(`b${X}`), models.embedding(`a${X}`), "embedding");
+  }
+});
+
+t.test("evaluatePlan: all methods and shots, 1-shot tl = sizeless, flash_finetune = flash; no tensor leak; seeded", async (t) => {
+  const n0 = tf.memory().numTensors;
+  const run = () => evaluatePlan(halfSplitPlan(ds), { shots: [1, 2], iterations: 2, model: TINY, seed: 5 });
+  const r = await run();
+  t.same(Object.keys(r.summary), [...METHODS]);
+  t.ok(r.iterations.every((it) => it.mape.tl["1"] === it.mape.sizeless["1"] && it.mape.flash_finetune["1"] === it.mape.flash["1"]));
+  t.ok(r.rows.length > 0 && r.rows.every((x) => METHODS.every((m) => Number.isFinite(x.pred[m]))));
+  t.ok(Number.isFinite(r.summary.flash["2"].ci95));
+  t.equal(tf.memory().numTensors, n0, "no tensors left behind");
+  const again = await run();
+  t.same(again.summary, r.summary, "same seed, same numbers");
+  const sa = selectionAccuracy(r, ds);
+  t.ok(sa.accuracy.naive["1"].n > 0 && sa.accuracy.flash["2"].within15 >= sa.accuracy.flash["2"].exact);
+  t.match(sa.markdown, /Selection accuracy/);
+});
+
+t.test("multi-cloud: across workloads and across providers run on the fixture", async (t) => {
+  const mc = loadMultiCloud(path.join(FIX, "multi-cloud"));
+  const r = await evaluatePlan(providerPlan(mc), { shots: [1, 3], iterations: 2, model: TINY, seed: 1, methods: ["naive", "flash"] });
+  t.same(
+    r.iterations.map((i) => i.split),
+    ["across-providers:A", "across-providers:B"],
+  );
+  t.ok(r.rows.every((x) => x.target.startsWith(r.iterations[x.iteration].split.slice(-1))), "targets in the held-out cloud only");
+  const s = selectionAccuracy(r, mc);
+  t.ok(s.accuracy.flash["3"].n > 0);
+});
+
+t.test("price model and scoring", async (t) => {
+  t.ok(Math.abs(runCost({ memoryMb: 1024 }, 1000) - (0.0000166667 + 0.0000002)) < 1e-12);
+  t.equal(runCost({ pricePerMs: 2 }, 3), 6);
+  const c = [
+    { key: "a", timeMs: 100, cost: 1, measured: true },
+    { key: "b", timeMs: 50, cost: 4, measured: true },
+  ];
+  t.equal(scoreCandidates(c, 1), 0, "alpha 1: cheapest");
+  t.equal(scoreCandidates(c, 0), 1, "alpha 0: fastest");
+});
+
+t.test("SizelessRegressor.clone copies weights and standardisation, not the optimiser", async (t) => {
+  const m = new SizelessRegressor(3, 1, { hidden: [8], epochs: 2 }, { seed: 1 });
+  const x = [
+    [1, 2, 3],
+    [2, 3, 1],
+    [0, 1, 1],
+  ];
+  m.fit(x, [1, 2, 3]);
+  const c = m.clone();
+  t.same(Array.from(c.predict(x)), Array.from(m.predict(x)));
+  c.fit(x, [3, 3, 3], { epochs: 3 });
+  t.notSame(Array.from(c.predict(x)), Array.from(m.predict(x)), "fine-tuning the clone leaves the original");
+  m.dispose();
+  c.dispose();
+});
+
+t.test("rcs evaluate writes results.json in the documented shape; bad input is a clear error", async (t) => {
+  const out = tmp(t);
+  const argv = ["evaluate", "--train", path.join(FIX, "serverless"), "--test", path.join(FIX, "serverless-other"), "--shots", "1,2", "--seeds", "2", "--epochs", "1", "--out", out];
+  const { options, positionals } = parseArgs(argv, rcsCommand.options);
+  const log = console.log;
+  console.log = () => {};
+  const err = console.error;
+  console.error = () => {};
+  try {
+    await rcsCommand.run(options, positionals);
+  } finally {
+    console.log = log;
+    console.error = err;
+  }
+  const res = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8"));
+  t.same(Object.keys(res), [...METHODS]);
+  for (const m of METHODS) {
+    t.same(Object.keys(res[m]), ["1", "2"]);
+    t.same(Object.keys(res[m]["2"]), ["mape_mean", "mape_ci95"]);
+    t.type(res[m]["2"].mape_mean, "number");
+  }
+  for (const f of ["report.md", "details.json", "ape-cdf.png", "ape-cdf.svg", "ape-cdf.vl.json"]) t.ok(existsSync(path.join(out, f)), f);
+  t.match(readFileSync(path.join(out, "report.md"), "utf8"), /\| FLASH \|/);
+
+  const bad = parseArgs(["evaluate", "--train", path.join(FIX, "serverless"), "--test", path.join(FIX, "serverless-other"), "--shots", "1,5", "--out", out], rcsCommand.options);
+  await t.rejects(rcsCommand.run(bad.options, bad.positionals), /workload "fn0" \(app "fn0"\) is measured at 5 configuration\(s\); 5-shot needs 5 base\(s\) plus 1 target/);
+  const missing = parseArgs(["evaluate", "--train", "/nonexistent", "--test", "/nonexistent", "--out", out], rcsCommand.options);
+  await t.rejects(rcsCommand.run(missing.options, missing.positionals), /does not exist/);
+  await t.rejects(rcsCommand.run({ ...bad.options }, ["frobnicate"]), /expected a subcommand/);
+});
+
+t.test("rcs train + recommend: predicted time and cost per size and a pick", async (t) => {
+  const d = tmp(t);
+  const { trainCommand, recommendCommand } = await import("../../../experiments/rcs/recommend.js");
+  await trainCommand({ data: path.join(FIX, "serverless"), out: path.join(d, "model"), model: TINY });
+  // A user's function measured at two sizes only.
+  const fn = path.join(d, "myfn");
+  const { mkdirSync, copyFileSync } = await import("node:fs");
+  mkdirSync(fn);
+  copyFileSync(path.join(FIX, "serverless-other/fn0/256.csv"), path.join(fn, "256.csv"));
+  copyFileSync(path.join(FIX, "serverless-other/fn0/1024.csv"), path.join(fn, "1024.csv"));
+  const rec = await recommendCommand({ model: path.join(d, "model"), fn, runtime: "nodejs", alpha: 0.5, method: "flash" });
+  t.equal(rec.length, 1);
+  t.same(
+    rec[0].sizes.map((s) => s.key),
+    ["128", "256", "512", "1024", "2048"],
+  );
+  t.same(
+    rec[0].sizes.map((s) => s.measured),
+    [false, true, false, true, false],
+  );
+  t.ok(rec[0].sizes.every((s) => s.timeMs > 0 && s.cost > 0));
+  t.ok(rec[0].sizes.some((s) => s.key === rec[0].recommended));
+  await t.rejects(recommendCommand({ model: path.join(d, "nope"), fn, runtime: "nodejs", alpha: 0.5, method: "flash" }), /cannot read model\.json/);
+});
