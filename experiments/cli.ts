@@ -8,6 +8,8 @@ import { readFileSync } from "node:fs";
 import { BACKEND_PREFERENCE, selectBackend } from "../flash/backend.js";
 import { FlashError } from "../flash/errors.js";
 import { describeOptions, parseArgs, UsageError, type Command, type OptionSpec } from "./args.js";
+import { harnessCommands } from "./runner/commands.js";
+import { ConfigError } from "./runner/config.js";
 
 const backendOption: OptionSpec = { type: "string", description: `TensorFlow.js backend: ${BACKEND_PREFERENCE.join(", ")} (or $FLASH_BACKEND)` };
 
@@ -59,6 +61,8 @@ const commands: Record<string, Command> = {
   },
 };
 
+Object.assign(commands, harnessCommands(backendOption));
+
 function usage(): string {
   const lines = ["usage: flash <command> [options]", "", "commands:"];
   for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
@@ -90,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`flash ${name}: ${err.message}\n\noptions:\n${describeOptions(cmd.options)}`);
       return 2;
     }
-    if (err instanceof FlashError) {
+    if (err instanceof FlashError || err instanceof ConfigError) {
       console.error(`flash ${name}: ${err.message}`);
       return 1;
     }

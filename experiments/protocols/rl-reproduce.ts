@@ -1,0 +1,300 @@
+/**
+ * The paper's protocols on any RL task (tasks/types.ts), as units for the runner:
+ *
+ *   ref/<pair>/r<k>            scratch training on one new pair alone (replicate k): the
+ *                              pair's converged reference, its baseline, and the scratch curve
+ *   pretrain/<flash|tl>/r<k>   pretraining over the pool (P<n>/ prefix in a sweep)
+ *   adapt/<flash|tl>/<pair>/r<k>  fine-tuning the pretrained model on a new pair
+ *   ab/r<k>                    A/B serving without weight updates: each original agent (a
+ *                              reference agent) on `abTargets` other new pairs, FLASH and TL
+ *                              on every new pair; FLASH embeddings for similarity
+ *
+ * and `summarise`, which turns the finished units into the numbers of results.json with
+ * the one definition of each protocol (convergence.ts, reward-drop.ts, adaptation.ts,
+ * amortisation.ts, similarity.ts). `executeUnit` is the executor the pool workers load.
+ */
+import { similarity, nearestPairs } from "../../flash/similarity.js";
+import { meanCi95, meanCiJson } from "../stats.js";
+import type { UnitRecord } from "../runner/pool.js";
+import type { PlannedUnit, Unit, UnitContext } from "../runner/units.js";
+import { rlTask } from "../tasks/index.js";
+import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlTask, ServeResult } from "../tasks/types.js";
+import { adaptationCosts, speedup, summariseCosts, type Curve } from "./adaptation.js";
+import { amortisation } from "./amortisation.js";
+import { drops, type PairReference, type ServedSample } from "./reward-drop.js";
+import { correlation } from "./similarity.js";
+
+export const RL_EXECUTOR = "rl-protocols@1";
+
+type Cfg = Record<string, unknown>;
+
+interface Base {
+  task: string;
+  cfg: Cfg;
+  replicate: number;
+}
+type UnitInput =
+  | (Base & { kind: "reference"; pair: string })
+  | (Base & { kind: "pretrain"; variant: PretrainVariant; pool: string[] })
+  | (Base & { kind: "adapt"; variant: PretrainVariant; pair: string; pretrain: string })
+  | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Record<PretrainVariant, string> });
+
+const VARIANTS: PretrainVariant[] = ["flash", "tl"];
+
+/** The units of `flash reproduce` (poolSizes undefined) or of a sweep over pool sizes. */
+export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: number, poolSizes?: number[]): Unit[] {
+  const b = task.budgets(cfg);
+  const units: Unit[] = [];
+  const { test } = task.pairs(cfg);
+  const flashCost = 3; // relative wall time of a FLASH episode (meta learner); only for the ETA
+  for (let k = 0; k < replicates; k++) {
+    const refs: Record<string, string> = {};
+    for (const pair of test) {
+      const id = `ref/${pair}/r${k}`;
+      refs[pair] = id;
+      units.push({ id, kind: "reference", deps: [], cost: b.referenceEpisodes, input: { kind: "reference", task: taskName, cfg, replicate: k, pair } });
+    }
+    for (const size of poolSizes ?? [undefined]) {
+      const prefix = size === undefined ? "" : `P${size}/`;
+      const pool = task.pairs(cfg, size).pool;
+      const pre = {} as Record<PretrainVariant, string>;
+      for (const v of VARIANTS) {
+        pre[v] = `${prefix}pretrain/${v}/r${k}`;
+        units.push({ id: pre[v], kind: "pretrain", deps: [], cost: b.pretrainEpisodes * (v === "flash" ? flashCost : 1), input: { kind: "pretrain", task: taskName, cfg, replicate: k, variant: v, pool } });
+        for (const pair of test) {
+          units.push({ id: `${prefix}adapt/${v}/${pair}/r${k}`, kind: "adapt", deps: [pre[v]], cost: b.adaptEpisodes * (v === "flash" ? 1.5 : 1), input: { kind: "adapt", task: taskName, cfg, replicate: k, variant: v, pair, pretrain: pre[v] } });
+        }
+      }
+      if (size === undefined) {
+        units.push({
+          id: `ab/r${k}`,
+          kind: "ab",
+          deps: [...Object.values(refs), pre.flash, pre.tl],
+          cost: (b.evalEpisodes + b.embedEpisodes) * test.length * (b.abTargets + 2) * 0.1,
+          input: { kind: "ab", task: taskName, cfg, replicate: k, test, refs, pretrain: pre },
+        });
+      }
+    }
+  }
+  return units;
+}
+
+/** The executor: runs one unit in a pool worker. */
+export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<unknown> {
+  const inp = unit.input as UnitInput;
+  const task = await rlTask(inp.task);
+  const cfg = inp.cfg;
+  switch (inp.kind) {
+    case "reference":
+      return task.reference(cfg, inp.pair, unit.seed, ctx.workDir, ctx.progress);
+    case "pretrain":
+      return task.pretrain(cfg, inp.variant, inp.pool, unit.seed, ctx.workDir, ctx.progress);
+    case "adapt":
+      return task.adapt(cfg, inp.variant, ctx.depDirs[inp.pretrain], inp.pair, unit.seed, ctx.workDir, ctx.progress);
+    case "ab": {
+      const b = task.budgets(cfg);
+      const samples: ServedSample[] = [];
+      const embeddings: Record<string, number[]> = {};
+      const test = inp.test;
+      const targets = (i: number) => Array.from({ length: Math.min(b.abTargets, test.length - 1) }, (_, j) => test[(i + 1 + j) % test.length]);
+      for (const [i, from] of test.entries()) {
+        ctx.progress(i / (test.length + 2), `original agent of ${from}`);
+        const t = targets(i);
+        if (t.length === 0) continue;
+        const res = await task.serve(cfg, { variant: "original", modelDir: ctx.depDirs[inp.refs[from]], trainedOn: from, pairs: t, seed: unit.seed, workDir: ctx.workDir });
+        for (const r of res) samples.push({ variant: "original", replicate: inp.replicate, pair: r.pair, trainedOn: from, reward: r.reward });
+      }
+      for (const v of VARIANTS) {
+        ctx.progress((test.length + (v === "flash" ? 0 : 1)) / (test.length + 2), v);
+        const res: ServeResult[] = await task.serve(cfg, { variant: v, modelDir: ctx.depDirs[inp.pretrain[v]], pairs: test, seed: unit.seed, workDir: ctx.workDir });
+        for (const r of res) {
+          samples.push({ variant: v, replicate: inp.replicate, pair: r.pair, reward: r.reward });
+          if (r.embedding) embeddings[r.pair] = r.embedding;
+        }
+      }
+      const pool = await task.poolEmbeddings(cfg, ctx.depDirs[inp.pretrain.flash], ctx.workDir);
+      return { samples, testEmbeddings: embeddings, poolEmbeddings: pool };
+    }
+  }
+}
+
+interface AbResult {
+  samples: ServedSample[];
+  testEmbeddings: Record<string, number[]>;
+  poolEmbeddings: Record<string, number[]>;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** References of each new pair over its reference replicates. */
+export function pairReferences(records: ReadonlyMap<string, UnitRecord>, window: number): Map<string, PairReference> {
+  const by = new Map<string, ReferenceResult[]>();
+  for (const r of records.values()) {
+    if (r.kind !== "reference") continue;
+    const pair = r.id.split("/").slice(1, -1).join("/");
+    by.set(pair, [...(by.get(pair) ?? []), r.result as ReferenceResult]);
+  }
+  const out = new Map<string, PairReference>();
+  for (const [pair, rs] of by) {
+    out.set(pair, {
+      pair,
+      evalReturn: mean(rs.map((r) => r.evalReturn)),
+      trainLevel: mean(rs.map((r) => mean(r.returns.slice(-window)))),
+      baseline: mean(rs.map((r) => r.baseline)),
+    });
+  }
+  return out;
+}
+
+const mc = (xs: number[]) => (xs.length ? meanCiJson(meanCi95(xs)) : null);
+
+/** Mean ± CI per episode of normalised returns (R - B) / (R_ref - B) over (pair, replicate). */
+function normalisedCurves(curves: Curve[], refs: ReadonlyMap<string, PairReference>, cap: number) {
+  const out: { variant: string; episode: number; mean: number; lo: number; hi: number; n: number }[] = [];
+  for (const v of [...new Set(curves.map((c) => c.variant))]) {
+    const cs = curves.filter((c) => c.variant === v);
+    for (let e = 0; e < cap; e++) {
+      const xs = cs.filter((c) => c.returns.length > e).map((c) => {
+        const r = refs.get(c.pair) as PairReference;
+        return (c.returns[e] - r.baseline) / (r.trainLevel - r.baseline);
+      });
+      if (xs.length === 0) continue;
+      const m = meanCi95(xs);
+      const h = Number.isNaN(m.ci95) ? 0 : m.ci95;
+      out.push({ variant: v, episode: e + 1, mean: m.mean, lo: m.mean - h, hi: m.mean + h, n: m.n });
+    }
+  }
+  return out;
+}
+
+/** Every number of results.json from the finished units of a reproduce or sweep run. */
+export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, UnitRecord>, poolSizes?: number[]) {
+  const b = task.budgets(cfg);
+  const refs = pairReferences(records, b.window);
+  const cap = b.adaptEpisodes;
+  const curves: Curve[] = [];
+  const prefixOf = (id: string) => (/^P\d+\//.test(id) ? id.slice(0, id.indexOf("/") + 1) : "");
+  for (const r of records.values()) {
+    const rep = Number(r.id.slice(r.id.lastIndexOf("/r") + 2));
+    if (r.kind === "reference") curves.push({ variant: "scratch", pair: r.id.split("/").slice(1, -1).join("/"), replicate: rep, returns: (r.result as ReferenceResult).returns.slice(0, cap) });
+  }
+  const scratch = curves.slice();
+  const bySize = new Map<string, Curve[]>();
+  for (const r of records.values()) {
+    if (r.kind !== "adapt") continue;
+    const pfx = prefixOf(r.id);
+    const parts = r.id.slice(pfx.length).split("/");
+    const rep = Number(parts[parts.length - 1].slice(1));
+    const c: Curve = { variant: parts[1], pair: parts.slice(2, -1).join("/"), replicate: rep, returns: (r.result as AdaptResult).returns };
+    bySize.set(pfx, [...(bySize.get(pfx) ?? []), c]);
+  }
+  const opts = { cap, window: b.window, tolerance: b.tolerance };
+  const pretrainOf = (pfx: string) => {
+    const out: Record<string, { episodes: number; seconds: number[] }> = {};
+    for (const r of records.values()) {
+      if (r.kind !== "pretrain" || prefixOf(r.id) !== pfx) continue;
+      const v = r.id.slice(pfx.length).split("/")[1];
+      const p = r.result as PretrainResult;
+      // FLASH's warm-up episodes (one random episode per pool pair) are pretraining cost too.
+      const warm = v === "flash" ? new Set(p.pairs).size : 0;
+      out[v] = { episodes: p.episodes + warm, seconds: [...(out[v]?.seconds ?? []), p.seconds] };
+    }
+    return out;
+  };
+
+  const main = bySize.get("") ?? [];
+  const costs = adaptationCosts([...scratch, ...main], refs, opts);
+  const sp = speedup(costs, "flash", "tl");
+  const spScratch = speedup(costs, "flash", "scratch");
+  const pre = pretrainOf("");
+  const byVariant = summariseCosts(costs);
+  const avg = (v: string) => byVariant.find((x) => x.variant === v)?.episodes.mean;
+  const amort = ["flash", "tl"].every((v) => pre[v] && avg(v) !== undefined) && avg("scratch") !== undefined
+    ? amortisation(
+        [
+          { variant: "flash", pretrainEpisodes: pre.flash.episodes, adaptEpisodes: avg("flash") as number },
+          { variant: "tl", pretrainEpisodes: pre.tl.episodes, adaptEpisodes: avg("tl") as number },
+          { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: avg("scratch") as number },
+        ],
+        Math.max(20, task.pairs(cfg).test.length * 4),
+      )
+    : null;
+
+  // A/B
+  const ab = [...records.values()].filter((r) => r.kind === "ab").map((r) => r.result as AbResult);
+  const served = ab.flatMap((a) => a.samples);
+  const d = drops(served, refs);
+  const dropOf = (v: string) => d.drops.filter((x) => x.variant === v).map((x) => x.drop);
+
+  // Similarity (FLASH embeddings, per replicate)
+  const simDrop: { x: number; y: number; from: string; pair: string; replicate: number }[] = [];
+  const simCost: { x: number; y: number; variant: string; pair: string; replicate: number }[] = [];
+  for (const [k, a] of ab.entries()) {
+    const rep = a.samples[0]?.replicate ?? k;
+    for (const s of d.drops) {
+      if (s.variant !== "original" || s.replicate !== rep || !s.trainedOn) continue;
+      const ea = a.testEmbeddings[s.trainedOn];
+      const eb = a.testEmbeddings[s.pair];
+      if (ea && eb) simDrop.push({ x: similarity(ea, eb), y: s.drop, from: s.trainedOn, pair: s.pair, replicate: rep });
+    }
+    const pool = new Map(Object.entries(a.poolEmbeddings));
+    if (pool.size === 0) continue;
+    for (const c of costs) {
+      if (c.replicate !== rep || c.variant === "scratch") continue;
+      const e = a.testEmbeddings[c.pair];
+      if (e) simCost.push({ x: nearestPairs(e, pool, 1)[0].similarity, y: c.episodes, variant: c.variant, pair: c.pair, replicate: rep });
+    }
+  }
+
+  const sweep = poolSizes?.map((n) => {
+    const pfx = `P${n}/`;
+    const cs = adaptationCosts([...scratch, ...(bySize.get(pfx) ?? [])], refs, opts);
+    const p = pretrainOf(pfx);
+    const byV = summariseCosts(cs);
+    const a = (v: string) => byV.find((x) => x.variant === v)?.episodes.mean ?? NaN;
+    return {
+      poolSize: n,
+      adaptation: byV.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), convergedFraction: x.convergedFraction })),
+      speedup_vs_tl: (() => {
+        const s = speedup(cs, "flash", "tl");
+        return s ? { ...meanCiJson(s.meanRatio), ratio_of_means: s.ratioOfMeans, capped: s.capped } : null;
+      })(),
+      pretrainEpisodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null },
+      amortisation: p.flash && p.tl ? amortisation([
+        { variant: "flash", pretrainEpisodes: p.flash.episodes, adaptEpisodes: a("flash") },
+        { variant: "tl", pretrainEpisodes: p.tl.episodes, adaptEpisodes: a("tl") },
+        { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: a("scratch") },
+      ], 40) : null,
+    };
+  });
+
+  return {
+    adaptation_speedup_vs_tl: sp ? { ...meanCiJson(sp.meanRatio), ratio_of_means: sp.ratioOfMeans, capped: sp.capped } : null,
+    adaptation_speedup_vs_scratch: spScratch ? { ...meanCiJson(spScratch.meanRatio), ratio_of_means: spScratch.ratioOfMeans, capped: spScratch.capped } : null,
+    reward_drop: {
+      flash: mc(dropOf("flash")),
+      original: mc(dropOf("original")),
+      tl: mc(dropOf("tl")),
+      excluded: d.excluded.length,
+      samples: d.drops,
+    },
+    adaptation: {
+      cap,
+      window: b.window,
+      tolerance: b.tolerance,
+      byVariant: byVariant.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), convergedFraction: x.convergedFraction, n: x.n })),
+      costs,
+      curves: normalisedCurves([...scratch, ...main], refs, cap),
+    },
+    pretraining: Object.fromEntries(Object.entries(pre).map(([v, p]) => [v, { episodes: p.episodes, seconds: mc(p.seconds) }])),
+    amortisation: amort,
+    similarity: {
+      drop: { ...correlation(simDrop), points: simDrop },
+      cost: { ...correlation(simCost), points: simCost },
+    },
+    references: [...refs.values()],
+    sweep: sweep ?? null,
+  };
+}
+
+export type RlSummary = ReturnType<typeof summarise>;

@@ -1,0 +1,234 @@
+/**
+ * The report of an RL reproduction or sweep: `report.md` (tables with means and 95%
+ * CIs, the paper's numbers beside ours, the definitions used, a plain verdict) and the
+ * figures (Vega-Lite specs rendered to SVG and PNG in `figures/`): CDFs of reward drop
+ * and of retraining cost, learning curves with CI bands, amortisation curves, and the
+ * similarity scatters. Everything is rebuilt from results.json alone, so
+ * `flash report DIR` re-renders without re-running.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { empiricalCdf, formatMeanCi, type MeanCi } from "../stats.js";
+import { writeFigure, type VegaLiteSpec } from "./figures.js";
+import type { RlResults } from "../runner/run-rl.js";
+
+type Json = { mean: number; ci95: number | null; n: number } | null;
+
+const fmt = (m: Json, digits = 3): string => (m ? `${formatMeanCi({ mean: m.mean, ci95: m.ci95 ?? NaN, n: m.n } as MeanCi, digits)} (n=${m.n})` : "n/a");
+const pct = (x: number | undefined) => (x === undefined ? "—" : `${(100 * x).toFixed(1)}%`);
+
+const VARIANT_ORDER = ["flash", "tl", "scratch", "original"];
+const VARIANT_LABEL: Record<string, string> = { flash: "FLASH", tl: "transfer learning", scratch: "from scratch", original: "original agent" };
+const colorScale = (variants: string[]) => ({
+  domain: variants.map((v) => VARIANT_LABEL[v] ?? v),
+  range: variants.map((v) => ({ flash: "#d62728", tl: "#1f77b4", scratch: "#7f7f7f", original: "#2ca02c" })[v] ?? "#9467bd"),
+});
+
+function present(vs: string[]): string[] {
+  return VARIANT_ORDER.filter((v) => vs.includes(v)).concat(vs.filter((v) => !VARIANT_ORDER.includes(v)));
+}
+
+/** The figure specs of a results object, by file name. */
+export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
+  const figs: Record<string, VegaLiteSpec> = {};
+  const base = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", width: 460, height: 280 };
+
+  const dropRows: { variant: string; value: number; fraction: number }[] = [];
+  const dropVariants = present([...new Set(r.reward_drop.samples.map((s) => s.variant))]);
+  for (const v of dropVariants) for (const p of empiricalCdf(r.reward_drop.samples.filter((s) => s.variant === v).map((s) => s.drop))) dropRows.push({ variant: VARIANT_LABEL[v] ?? v, ...p });
+  if (dropRows.length) {
+    figs["reward-drop-cdf"] = {
+      ...base,
+      title: { text: "Reward drop without retraining (A/B tests)", subtitle: "drop = (R_ref - R) / (R_ref - R_random): 0 = reference, 1 = random policy" },
+      data: { values: dropRows },
+      mark: { type: "line", interpolate: "step-after", point: true, strokeWidth: 2 },
+      encoding: {
+        x: { field: "value", type: "quantitative", title: "reward drop" },
+        y: { field: "fraction", type: "quantitative", title: "fraction of tests (CDF)", scale: { domain: [0, 1] } },
+        color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(dropVariants) },
+      },
+    };
+  }
+
+  const costRows: { variant: string; value: number; fraction: number }[] = [];
+  const costVariants = present([...new Set(r.adaptation.costs.map((c) => c.variant))]);
+  for (const v of costVariants) for (const p of empiricalCdf(r.adaptation.costs.filter((c) => c.variant === v).map((c) => c.episodes))) costRows.push({ variant: VARIANT_LABEL[v] ?? v, ...p });
+  if (costRows.length) {
+    figs["retraining-cost-cdf"] = {
+      ...base,
+      title: { text: "Retraining cost on new pairs", subtitle: `episodes to convergence (MA ${r.adaptation.window}, within ${100 * r.adaptation.tolerance}%; cap ${r.adaptation.cap} = never converged)` },
+      data: { values: costRows },
+      mark: { type: "line", interpolate: "step-after", point: true, strokeWidth: 2 },
+      encoding: {
+        x: { field: "value", type: "quantitative", title: "episodes to convergence", scale: { domain: [0, r.adaptation.cap] } },
+        y: { field: "fraction", type: "quantitative", title: "fraction of adaptations (CDF)", scale: { domain: [0, 1] } },
+        color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(costVariants) },
+      },
+    };
+  }
+
+  const curveVariants = present([...new Set(r.adaptation.curves.map((c) => c.variant))]);
+  if (r.adaptation.curves.length) {
+    const rows = r.adaptation.curves.map((c) => ({ ...c, variant: VARIANT_LABEL[c.variant] ?? c.variant }));
+    const enc = { x: { field: "episode", type: "quantitative", title: "episode on the new pair" }, color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(curveVariants) } };
+    figs["learning-curves"] = {
+      ...base,
+      title: { text: "Learning curves on new pairs (mean, 95% CI band)", subtitle: "normalised return (R - R_random) / (R_ref - R_random); dashed: the convergence band's edge" },
+      data: { values: rows },
+      layer: [
+        { mark: { type: "area", opacity: 0.18 }, encoding: { ...enc, color: { ...enc.color, legend: null }, y: { field: "lo", type: "quantitative", title: "normalised return" }, y2: { field: "hi" } } },
+        { mark: { type: "line", strokeWidth: 2 }, encoding: { ...enc, color: { ...enc.color, legend: { symbolType: "stroke", symbolStrokeWidth: 3 } }, y: { field: "mean", type: "quantitative" } } },
+        { data: { values: [{ y: 1 - r.adaptation.tolerance }] }, mark: { type: "rule", strokeDash: [5, 4], color: "#444" }, encoding: { y: { field: "y", type: "quantitative" } } },
+      ],
+    };
+  }
+
+  const amRows: { variant: string; pool: string; n: number; perPair: number }[] = [];
+  if (r.sweep) {
+    for (const s of r.sweep) for (const c of s.amortisation ?? []) for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: `pool ${s.poolSize}`, n: p.n, perPair: p.perPair });
+  } else if (r.amortisation) {
+    for (const c of r.amortisation) for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: "this run", n: p.n, perPair: p.perPair });
+  }
+  if (amRows.length) {
+    const vs = present(["flash", "tl", "scratch"]);
+    figs["amortisation"] = {
+      ...base,
+      title: { text: "Amortised cost per adapted pair", subtitle: "(pretraining episodes + adaptation episodes) / pairs adapted" },
+      data: { values: amRows.filter((x) => !(x.variant === VARIANT_LABEL.scratch && x.pool !== amRows[0].pool)) },
+      mark: { type: "line", strokeWidth: 2 },
+      encoding: {
+        x: { field: "n", type: "quantitative", title: "new pairs adapted" },
+        y: { field: "perPair", type: "quantitative", title: "episodes per pair", scale: { type: "log" } },
+        color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) },
+        strokeDash: { field: "pool", type: "nominal", title: "pretraining pool" },
+      },
+    };
+  }
+
+  const sd = r.similarity.drop.points;
+  if (sd.length) {
+    figs["similarity-vs-drop"] = {
+      ...base,
+      title: { text: "Embedding similarity vs reward drop of the original agent", subtitle: `S(e_trained, e_served); Pearson r = ${r.similarity.drop.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${r.similarity.drop.spearman?.toFixed(2) ?? "n/a"}, n = ${sd.length}` },
+      data: { values: sd },
+      mark: { type: "point", filled: true, size: 60 },
+      encoding: { x: { field: "x", type: "quantitative", title: "similarity of training and served pair", scale: { zero: false } }, y: { field: "y", type: "quantitative", title: "reward drop" } },
+    };
+  }
+  const sc = r.similarity.cost.points;
+  if (sc.length) {
+    figs["similarity-vs-cost"] = {
+      ...base,
+      title: { text: "Similarity to the nearest pretraining pair vs retraining cost", subtitle: `Pearson r = ${r.similarity.cost.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${r.similarity.cost.spearman?.toFixed(2) ?? "n/a"}, n = ${sc.length}` },
+      data: { values: sc.map((p) => ({ ...p, variant: VARIANT_LABEL[p.variant] ?? p.variant })) },
+      mark: { type: "point", filled: true, size: 60 },
+      encoding: {
+        x: { field: "x", type: "quantitative", title: "similarity to nearest pool pair", scale: { zero: false } },
+        y: { field: "y", type: "quantitative", title: "episodes to convergence" },
+        color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(["flash", "tl"]) },
+      },
+    };
+  }
+  return figs;
+}
+
+export function rlMarkdown(r: RlResults, figures: string[]): string {
+  const L: string[] = [];
+  const p = r.paper as { speedupVsTl?: number; rewardDropOriginal?: number; rewardDropFlash?: number; source?: string } | null;
+  L.push(`# ${r.task}: ${r.command} (${r.profile} profile)`, "");
+  L.push(`${r.describe}.`, "");
+  L.push(
+    `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ${r.wall.seconds.toFixed(0)} s ` +
+      `(${r.wall.ranUnits} units run, ${r.wall.resumedUnits} resumed; unit time ${r.wall.unitSecondsSum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
+    "",
+  );
+  const sp = r.adaptation_speedup_vs_tl;
+  const dF = r.reward_drop.flash;
+  const dO = r.reward_drop.original;
+  L.push("## Headline", "", "| metric | this run (mean ± 95% CI) | paper |", "|---|---|---|");
+  L.push(`| adaptation speedup, FLASH vs TL (episodes TL / FLASH, per test) | ${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ${p?.speedupVsTl ? `${p.speedupVsTl}x` : "—"} |`);
+  L.push(`| adaptation speedup, FLASH vs scratch | ${fmt(r.adaptation_speedup_vs_scratch)} | — |`);
+  L.push(`| reward drop, original agent | ${fmt(dO)} | ${pct(p?.rewardDropOriginal)} |`);
+  L.push(`| reward drop, FLASH | ${fmt(dF)} | ${pct(p?.rewardDropFlash)} |`);
+  L.push(`| reward drop, TL (pool-trained, no embedding) | ${fmt(r.reward_drop.tl)} | — |`);
+  if (p?.source) L.push("", `Paper numbers: ${p.source}.`);
+  L.push("", "### Verdict", "");
+  if (sp) {
+    const lo = sp.mean - (sp.ci95 ?? Infinity);
+    L.push(`- Adaptation: FLASH ${sp.mean > 1 ? (lo > 1 ? "beat" : "was faster than, but not significantly (CI includes 1),") : "did not beat"} transfer learning (mean speedup ${sp.mean.toFixed(2)}${sp.ci95 !== null ? ` ± ${sp.ci95.toFixed(2)}` : ", one test, no interval"}).`);
+  }
+  if (dF && dO) {
+    const diff = dO.mean - dF.mean;
+    const ciF = dF.ci95 ?? NaN;
+    const ciO = dO.ci95 ?? NaN;
+    const separated = dF.mean + ciF < dO.mean - ciO;
+    L.push(`- Reward drop: FLASH ${diff > 0 ? (separated ? "beat" : "was lower than, but with overlapping intervals,") : "did not beat"} the original agent (${dF.mean.toFixed(3)} vs ${dO.mean.toFixed(3)}).`);
+  }
+  if (r.reward_drop.excluded) L.push(`- ${r.reward_drop.excluded} A/B test(s) excluded: their pair's reference was no better than random.`);
+  L.push("");
+
+  L.push("## Adaptation cost (episodes to convergence on new pairs)", "", "| agent | episodes (mean ± 95% CI) | converged within the cap |", "|---|---|---|");
+  for (const v of r.adaptation.byVariant) L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.convergedFraction).toFixed(0)}% |`);
+  L.push("", "| pair | replicate | agent | episodes | converged |", "|---|---:|---|---:|---|");
+  for (const c of [...r.adaptation.costs].sort((a, b) => (a.pair + a.replicate + a.variant < b.pair + b.replicate + b.variant ? -1 : 1))) L.push(`| ${c.pair} | ${c.replicate} | ${VARIANT_LABEL[c.variant] ?? c.variant} | ${c.episodes} | ${c.converged ? "yes" : "no (cap)"} |`);
+  L.push("");
+
+  L.push("## Pretraining", "", "| agent | episodes (incl. warm-up) | wall seconds per replicate |", "|---|---:|---|");
+  for (const [v, x] of Object.entries(r.pretraining)) L.push(`| ${VARIANT_LABEL[v] ?? v} | ${x.episodes} | ${fmt(x.seconds, 3)} |`);
+  L.push("");
+  if (r.amortisation) {
+    L.push("## Amortisation", "", "Per-pair cost with N new pairs adapted = pretraining episodes / N + mean adaptation episodes.", "", "| agent | break-even vs |", "|---|---|");
+    for (const c of r.amortisation) L.push(`| ${VARIANT_LABEL[c.variant] ?? c.variant} | ${Object.entries(c.breakEven).map(([k, n]) => `${VARIANT_LABEL[k] ?? k}: ${n === null ? "never" : `N >= ${n}`}`).join("; ")} |`);
+    L.push("");
+  }
+  if (r.sweep) {
+    L.push("## Sweep over pretraining-pool sizes", "", "| pool | FLASH episodes | TL episodes | scratch episodes | speedup vs TL | FLASH break-even vs scratch |", "|---:|---|---|---|---|---|");
+    for (const s of r.sweep) {
+      const e = (v: string) => fmt(s.adaptation.find((x) => x.variant === v)?.episodes ?? null);
+      const be = s.amortisation?.find((c) => c.variant === "flash")?.breakEven.scratch;
+      L.push(`| ${s.poolSize} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`);
+    }
+    L.push("");
+  }
+  L.push("## Similarity vs drop and cost", "", "| relation | n | Pearson r | Spearman rho |", "|---|---:|---:|---:|");
+  const cr = (c: { n: number; pearson: number | null; spearman: number | null }) => `${c.n} | ${c.pearson?.toFixed(3) ?? "n/a"} | ${c.spearman?.toFixed(3) ?? "n/a"}`;
+  L.push(`| S(trained pair, served pair) vs drop of the original agent | ${cr(r.similarity.drop)} |`);
+  L.push(`| S(new pair, nearest pool pair) vs adaptation episodes | ${cr(r.similarity.cost)} |`, "");
+
+  L.push("## References per new pair", "", "| pair | reference (deterministic eval) | reference (last-window training mean) | random policy |", "|---|---:|---:|---:|");
+  for (const x of r.references) L.push(`| ${x.pair} | ${x.evalReturn.toFixed(1)} | ${x.trainLevel.toFixed(1)} | ${x.baseline.toFixed(1)} |`);
+  L.push("");
+  if (figures.length) {
+    L.push("## Figures", "");
+    for (const f of figures) L.push(`![${f}](figures/${f}.png)`, "", `[spec](figures/${f}.vl.json) · [svg](figures/${f}.svg)`, "");
+  }
+  L.push(
+    "## Definitions",
+    "",
+    `- **Episodes to convergence** (experiments/protocols/convergence.ts): the first episode after which the ${r.adaptation.window}-episode moving average of training returns (expanding over the first episodes) stays at or above reference - ${r.adaptation.tolerance} x |reference - random-policy return| until the end of the run; the reference is the mean of the last ${r.adaptation.window} training returns of agents trained on that pair alone; a run that never gets there counts as the cap (${r.adaptation.cap}).`,
+    "- **Reward drop** (experiments/protocols/reward-drop.ts): (R_ref - R) / (R_ref - R_random), R the deterministic evaluation return with no weight update, R_ref the reference agents' deterministic evaluation return on that pair; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards are negative, so the random-policy return is the zero point.",
+    "- **Speedup**: per (pair, replicate), TL episodes / FLASH episodes; mean with a 95% Student-t interval (experiments/stats.ts).",
+    "- **Original agent** in the A/B test: the reference agent of one new pair served on other new pairs. **TL**: the same agent without embedding, pretrained on the same pool with the same budget, then fine-tuned. **FLASH**: pretrained with the meta learner trained by the critic loss, then fine-tuned with the meta learner frozen; its embedding comes from the new pair's first trajectories (every episode counted).",
+    "",
+  );
+  return L.join("\n");
+}
+
+/** Write figures and report.md for `results` into `dir`. */
+export async function writeRlReport(dir: string, r: RlResults): Promise<string[]> {
+  const figs = rlFigures(r);
+  const names: string[] = [];
+  for (const [name, spec] of Object.entries(figs)) {
+    await writeFigure(path.join(dir, "figures"), name, spec);
+    names.push(name);
+  }
+  writeFileSync(path.join(dir, "report.md"), rlMarkdown(r, names));
+  return names;
+}
+
+/** `flash report DIR`: re-render from DIR/results.json. */
+export async function rerender(dir: string): Promise<string[]> {
+  const r = JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as RlResults;
+  if (r.format !== "flash-adapt-results@1") throw new Error(`${dir}/results.json: format ${JSON.stringify(r.format)} is not flash-adapt-results@1`);
+  return writeRlReport(dir, r);
+}

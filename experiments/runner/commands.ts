@@ -1,0 +1,145 @@
+/**
+ * `flash reproduce`, `flash sweep`, `flash report`, `flash rerun` and `flash golden`.
+ *
+ *   flash reproduce <task> [--profile quick|full] [--seeds N] [--seed S] [--out DIR] [--workers W] [--backend B]
+ *   flash sweep <task> --pool-sizes 2,4,8 [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W]
+ *   flash report DIR                 re-render report.md and figures from DIR/results.json
+ *   flash rerun DIR [--out NEW]      repeat the run recorded in DIR/config.json (default NEW: DIR, i.e. resume)
+ *   flash golden [--update]          check (or deliberately refresh) the golden seeded runs
+ *
+ * `reproduce` dispatches through the task registry (experiments/tasks/index.ts): RL
+ * tasks run the shared protocols; a task with its own `reproduce` runs that.
+ */
+import { UsageError, type Command, type OptionSpec, type ParsedOptions } from "../args.js";
+import { taskEntry, taskNames } from "../tasks/index.js";
+import { loadRunConfig } from "./config.js";
+import { runRl } from "./run-rl.js";
+
+function intOpt(o: ParsedOptions, name: string, min: number): number | undefined {
+  const v = o[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function oneTask(positionals: string[]): string {
+  if (positionals.length !== 1) throw new UsageError(`expected one task name (known: ${taskNames().join(", ")}), got ${positionals.length ? positionals.join(" ") : "none"}`);
+  const name = positionals[0];
+  try {
+    taskEntry(name);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return name;
+}
+
+function oneDir(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length ? positionals.join(" ") : "none"}`);
+  return positionals[0];
+}
+
+function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void {
+  const f = (m: { mean: number; ci95: number | null; n: number } | null) => (m ? `${m.mean.toFixed(3)} ± ${m.ci95 === null ? "n/a" : m.ci95.toFixed(3)} (n=${m.n})` : "n/a");
+  console.log(
+    JSON.stringify(
+      {
+        out,
+        backend: r.backend,
+        seeds: r.seeds.replicates.length,
+        wall_seconds: Math.round(r.wall.seconds),
+        adaptation_speedup_vs_tl: f(r.adaptation_speedup_vs_tl),
+        reward_drop_flash: f(r.reward_drop.flash),
+        reward_drop_original: f(r.reward_drop.original),
+        reward_drop_tl: f(r.reward_drop.tl),
+      },
+      null,
+      2,
+    ),
+  );
+  console.error(`wrote ${out}/results.json, ${out}/report.md and ${out}/figures/`);
+}
+
+export function harnessCommands(backendOption: OptionSpec): Record<string, Command> {
+  const common = {
+    profile: { type: "string", description: "named preset: quick | full (| golden)", default: "quick" },
+    seeds: { type: "string", description: "replicates (each with its own derived seeds)", default: "2" },
+    seed: { type: "string", description: "run seed: every unit seed and the pairs derive from it", default: "0" },
+    workers: { type: "string", description: "worker threads (default: one per core; 0 = this thread); never changes results" },
+    backend: backendOption,
+  } satisfies Record<string, OptionSpec>;
+  return {
+    reproduce: {
+      summary: "run the paper's protocols on a task: report.md, results.json, figures (resumes from finished units in --out)",
+      options: { ...common, out: { type: "string", description: "output directory (default runs/<task>-<profile>)" } },
+      async run(o, pos) {
+        const task = oneTask(pos);
+        const seeds = intOpt(o, "seeds", 1) as number;
+        const seed = intOpt(o, "seed", 0) as number;
+        const out = (o.out as string | undefined) ?? `runs/${task}-${o.profile}`;
+        const entry = taskEntry(task);
+        const workers = intOpt(o, "workers", 0) ?? null;
+        const backend = (o.backend as string | undefined) ?? null;
+        if (entry.reproduce) return entry.reproduce({ profile: String(o.profile), seeds, seed, out, workers, backend });
+        const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend });
+        printHeadline(out, r);
+      },
+    },
+    sweep: {
+      summary: "sweep pretraining-pool sizes: adaptation cost and amortisation per pool size",
+      options: { ...common, "pool-sizes": { type: "string", description: "comma-separated pool sizes, e.g. 2,4,8" }, out: { type: "string", description: "output directory (default runs/<task>-sweep)" } },
+      async run(o, pos) {
+        const task = oneTask(pos);
+        if (!taskEntry(task).rl) throw new UsageError(`task ${task} has no RL protocols to sweep`);
+        const raw = o["pool-sizes"];
+        if (typeof raw !== "string") throw new UsageError("--pool-sizes is required, e.g. --pool-sizes 2,4,8");
+        const sizes = raw.split(",").map((s) => Number(s.trim()));
+        if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--pool-sizes: expected positive integers separated by commas, got ${JSON.stringify(raw)}`);
+        const out = (o.out as string | undefined) ?? `runs/${task}-sweep`;
+        const r = await runRl({ task, profile: String(o.profile), seeds: intOpt(o, "seeds", 1) as number, seed: intOpt(o, "seed", 0) as number, out, workers: intOpt(o, "workers", 0) ?? null, backend: (o.backend as string | undefined) ?? null, poolSizes: [...new Set(sizes)].sort((a, b) => a - b) });
+        printHeadline(out, r);
+      },
+    },
+    report: {
+      summary: "re-render DIR/report.md and DIR/figures from DIR/results.json (no re-running)",
+      options: {},
+      async run(_o, pos) {
+        const dir = oneDir(pos, "run directory");
+        const { rerender } = await import("../report/rl-report.js");
+        const figs = await rerender(dir);
+        console.error(`wrote ${dir}/report.md and ${figs.length} figures in ${dir}/figures/`);
+      },
+    },
+    rerun: {
+      summary: "repeat the run recorded in DIR/config.json (into --out; default DIR itself, which resumes)",
+      options: { out: { type: "string", description: "output directory (default: DIR)" }, workers: common.workers, backend: backendOption },
+      async run(o, pos) {
+        const dir = oneDir(pos, "run directory");
+        const cfg = loadRunConfig(dir);
+        const out = (o.out as string | undefined) ?? dir;
+        const r = await runRl({
+          task: cfg.task,
+          profile: cfg.profile,
+          seeds: cfg.seeds,
+          seed: cfg.seed,
+          out,
+          workers: intOpt(o, "workers", 0) ?? cfg.workers,
+          backend: (o.backend as string | undefined) ?? cfg.backend,
+          poolSizes: cfg.poolSizes,
+          taskConfig: cfg.taskConfig,
+        });
+        printHeadline(out, r);
+      },
+    },
+    golden: {
+      summary: "run the golden seeded runs and compare with experiments/golden/*.json; --update rewrites them",
+      options: { update: { type: "boolean", description: "rewrite the golden files with this run's numbers" }, backend: backendOption },
+      async run(o) {
+        const { checkGoldens } = await import("../golden/golden.js");
+        const res = await checkGoldens({ update: o.update === true, backend: (o.backend as string | undefined) ?? undefined, log: (l) => process.stderr.write(l + "\n") });
+        for (const r of res) console.log(`${r.name}: ${r.status}${r.failures.length ? `\n  ${r.failures.join("\n  ")}` : ""}`);
+        if (res.some((r) => r.status === "failed")) process.exitCode = 1;
+      },
+    },
+  };
+}

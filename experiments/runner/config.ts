@@ -1,0 +1,121 @@
+/**
+ * The one run-configuration format. Every `flash reproduce` / `flash sweep` writes
+ * `OUT/config.json` before running anything; it records everything the results depend
+ * on (task, profile, the task's fully resolved settings, run seed, replicate seeds,
+ * sweep values) plus how it ran (workers, backend), so `flash rerun OUT` repeats it.
+ *
+ *     {
+ *       "format": "flash-adapt-run@1",
+ *       "command": "reproduce",            // "reproduce" | "sweep"
+ *       "task": "pendulum-family",
+ *       "profile": "quick",                // the named preset the task settings came from
+ *       "seed": 0,                         // run seed: every unit seed derives from it
+ *       "seeds": 3,                        // replicates 0..seeds-1
+ *       "workers": 2,                      // null: one per core (never changes results)
+ *       "backend": null,                   // TF.js backend name or null: best available
+ *       "poolSizes": [2, 4],               // sweep only
+ *       "taskConfig": { ... }              // the task's settings, validated by the task
+ *     }
+ *
+ * Unknown fields, wrong types and out-of-range values are errors naming the field.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { stableStringify } from "./units.js";
+
+export const RUN_CONFIG_FORMAT = "flash-adapt-run@1";
+
+export interface RunConfig {
+  format: typeof RUN_CONFIG_FORMAT;
+  command: "reproduce" | "sweep";
+  task: string;
+  profile: string;
+  seed: number;
+  seeds: number;
+  workers: number | null;
+  backend: string | null;
+  poolSizes?: number[];
+  taskConfig: Record<string, unknown>;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+const KEYS = ["format", "command", "task", "profile", "seed", "seeds", "workers", "backend", "poolSizes", "taskConfig"];
+
+function int(v: unknown, where: string, min: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new ConfigError(`${where}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** Validate a parsed config; `source` names it in errors. */
+export function parseRunConfig(data: unknown, source: string): RunConfig {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) throw new ConfigError(`${source}: expected a JSON object`);
+  const o = data as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!KEYS.includes(k)) throw new ConfigError(`${source}: unknown field "${k}"; expected ${KEYS.join(", ")}`);
+  if (o.format !== RUN_CONFIG_FORMAT) throw new ConfigError(`${source}: format: expected "${RUN_CONFIG_FORMAT}", got ${JSON.stringify(o.format)}`);
+  if (o.command !== "reproduce" && o.command !== "sweep") throw new ConfigError(`${source}: command: expected "reproduce" or "sweep", got ${JSON.stringify(o.command)}`);
+  for (const k of ["task", "profile"] as const) if (typeof o[k] !== "string" || !(o[k] as string)) throw new ConfigError(`${source}: ${k}: expected a non-empty string, got ${JSON.stringify(o[k])}`);
+  const cfg: RunConfig = {
+    format: RUN_CONFIG_FORMAT,
+    command: o.command,
+    task: o.task as string,
+    profile: o.profile as string,
+    seed: int(o.seed, `${source}: seed`, 0),
+    seeds: int(o.seeds, `${source}: seeds`, 1),
+    workers: o.workers === null || o.workers === undefined ? null : int(o.workers, `${source}: workers`, 0),
+    backend: o.backend === null || o.backend === undefined ? null : typeof o.backend === "string" ? o.backend : (() => { throw new ConfigError(`${source}: backend: expected a string or null`); })(),
+    taskConfig: {},
+  };
+  if (o.taskConfig === null || typeof o.taskConfig !== "object" || Array.isArray(o.taskConfig)) throw new ConfigError(`${source}: taskConfig: expected an object`);
+  cfg.taskConfig = o.taskConfig as Record<string, unknown>;
+  if (o.command === "sweep") {
+    if (!Array.isArray(o.poolSizes) || o.poolSizes.length === 0) throw new ConfigError(`${source}: poolSizes: a sweep needs a non-empty array of pool sizes`);
+    cfg.poolSizes = o.poolSizes.map((v, i) => int(v, `${source}: poolSizes[${i}]`, 1));
+  } else if (o.poolSizes !== undefined) {
+    throw new ConfigError(`${source}: poolSizes: only a sweep has pool sizes`);
+  }
+  return cfg;
+}
+
+export const configPath = (outDir: string) => path.join(outDir, "config.json");
+
+export function loadRunConfig(outDir: string): RunConfig {
+  const p = configPath(outDir);
+  if (!existsSync(p)) throw new ConfigError(`${outDir}: no config.json (is this a run directory written by flash reproduce or flash sweep?)`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(p, "utf8"));
+  } catch (e) {
+    throw new ConfigError(`${p}: malformed JSON (${(e as Error).message})`);
+  }
+  return parseRunConfig(data, p);
+}
+
+/** The fields that determine results (workers and backend name aside). */
+function resultKey(c: RunConfig): string {
+  return stableStringify({ command: c.command, task: c.task, seed: c.seed, seeds: c.seeds, poolSizes: c.poolSizes, taskConfig: c.taskConfig });
+}
+
+/**
+ * Write `cfg` to `outDir/config.json`. If the directory already holds a run with a
+ * different configuration, refuse (resuming it would mix results), naming the fields.
+ */
+export function saveRunConfig(outDir: string, cfg: RunConfig): void {
+  const p = configPath(outDir);
+  if (existsSync(p)) {
+    const old = loadRunConfig(outDir);
+    if (resultKey(old) !== resultKey(cfg)) {
+      const diff = (["command", "task", "seed", "seeds", "poolSizes", "taskConfig"] as const).filter((k) => stableStringify(old[k]) !== stableStringify(cfg[k]));
+      throw new ConfigError(`${outDir} holds a run with another configuration (differs in ${diff.join(", ")}); use another --out, or \`flash rerun ${outDir}\` to resume it`);
+    }
+  }
+  mkdirSync(outDir, { recursive: true });
+  const tmp = `${p}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(cfg, null, 2) + "\n");
+  renameSync(tmp, p);
+}

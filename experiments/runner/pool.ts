@@ -1,0 +1,249 @@
+/**
+ * The worker pool: runs planned units (units.ts) on worker threads, one unit per worker
+ * at a time, each worker with its own TensorFlow.js backend instance, respecting
+ * dependencies; or in this thread with `workers: 0` (tests, debugging).
+ *
+ * Resume: a finished unit's result is written atomically to
+ * `OUT/units/<id>.json` with its key; a later run into the same directory reuses every
+ * result whose key matches and reruns the rest (an interrupted unit's half-written work
+ * directory is emptied first). Results never depend on the number of workers: a unit's
+ * result is a function of its seed, its input and its dependencies' results.
+ *
+ * Progress goes to `log` (default stderr): each start and finish, and every
+ * `heartbeatSeconds` the units running with their own progress, the count finished,
+ * elapsed time and an estimate of the time left (remaining cost at the observed rate
+ * per unit of cost, divided by the workers).
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import type { ExecuteUnit, PlannedUnit, UnitContext } from "./units.js";
+import { unitFileName } from "./units.js";
+
+/** Which module executes units: a logical name (part of every unit's key) and its URL. */
+export interface ExecutorRef {
+  name: string;
+  url: string;
+}
+
+export interface PoolOptions {
+  outDir: string;
+  executor: ExecutorRef;
+  /** Worker threads; default one per core; 0 runs in this thread. */
+  workers?: number;
+  /** Backend each worker selects (default: the best available, or $FLASH_BACKEND). */
+  backend?: string;
+  /** Progress sink (default: stderr). */
+  log?: (line: string) => void;
+  heartbeatSeconds?: number;
+  /** Label shown in progress lines. */
+  label?: string;
+}
+
+/** A finished unit as stored. */
+export interface UnitRecord {
+  id: string;
+  kind: string;
+  seed: number;
+  key: string;
+  result: unknown;
+  seconds: number;
+  /** Worker index that ran it (-1: this thread); `resumed` when loaded from an earlier run. */
+  worker: number;
+  finishedAt: string;
+  resumed?: boolean;
+}
+
+export interface PoolResult {
+  records: Map<string, UnitRecord>;
+  /** Units run now (not resumed). */
+  ran: number;
+  resumed: number;
+  seconds: number;
+  workers: number;
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+
+export const unitsDir = (outDir: string) => path.join(outDir, "units");
+export const workDirOf = (outDir: string, id: string) => path.join(outDir, "work", unitFileName(id));
+const recordPath = (outDir: string, id: string) => path.join(unitsDir(outDir), `${unitFileName(id)}.json`);
+
+/** A stored record of `unit` if its key matches, else undefined. */
+export function loadRecord(outDir: string, unit: PlannedUnit): UnitRecord | undefined {
+  const p = recordPath(outDir, unit.id);
+  if (!existsSync(p)) return undefined;
+  try {
+    const r = JSON.parse(readFileSync(p, "utf8")) as UnitRecord;
+    return r.key === unit.key ? r : undefined;
+  } catch {
+    return undefined; // a torn or foreign file: rerun the unit
+  }
+}
+
+function writeRecord(outDir: string, r: UnitRecord): void {
+  mkdirSync(unitsDir(outDir), { recursive: true });
+  const p = recordPath(outDir, r.id);
+  const tmp = `${p}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(r) + "\n");
+  renameSync(tmp, p);
+}
+
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  s = Math.max(0, Math.round(s));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
+}
+
+interface Slot {
+  index: number;
+  worker?: Worker;
+  busy?: { unit: PlannedUnit; started: number; fraction: number; message: string; resolve: (v: unknown) => void; reject: (e: Error) => void };
+}
+
+/** Run `plan` (from planUnits); resolves when every unit has a record, rejects on the first failure. */
+export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions): Promise<PoolResult> {
+  const t0 = performance.now();
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
+  const label = opts.label ?? "run";
+  const nWorkers = opts.workers ?? defaultWorkers();
+  const records = new Map<string, UnitRecord>();
+  let resumed = 0;
+  for (const u of plan) {
+    const r = loadRecord(opts.outDir, u);
+    if (r) {
+      records.set(u.id, { ...r, resumed: true });
+      resumed++;
+    }
+  }
+  const todo = plan.filter((u) => !records.has(u.id));
+  let doneCost = 0;
+  let doneSeconds = 0;
+  log(`[${label}] ${plan.length} units: ${resumed} already finished in ${opts.outDir}, ${todo.length} to run on ${nWorkers === 0 ? "this thread" : `${Math.min(nWorkers, Math.max(1, todo.length))} worker(s)`}`);
+  if (todo.length === 0) return { records, ran: 0, resumed, seconds: (performance.now() - t0) / 1000, workers: nWorkers };
+
+  const slots: Slot[] = Array.from({ length: Math.max(1, Math.min(nWorkers, todo.length)) }, (_, index) => ({ index }));
+  const pending = new Set(todo.map((u) => u.id));
+  const running = new Set<string>();
+  let failure: Error | undefined;
+
+  const eta = (): number => {
+    if (doneCost === 0) return NaN;
+    const rate = doneSeconds / doneCost;
+    let remaining = 0;
+    for (const u of todo) if (pending.has(u.id)) remaining += u.cost ?? 1;
+    for (const s of slots) if (s.busy) remaining += (s.busy.unit.cost ?? 1) * (1 - s.busy.fraction);
+    return (remaining * rate) / slots.length;
+  };
+  const status = () => {
+    const elapsed = (performance.now() - t0) / 1000;
+    return `${records.size - resumed}/${todo.length} done, elapsed ${formatSeconds(elapsed)}, ETA ${formatSeconds(eta())}`;
+  };
+  const heartbeat = setInterval(() => {
+    const busy = slots.filter((s) => s.busy).map((s) => `${s.busy!.unit.id} ${Math.round(100 * s.busy!.fraction)}%${s.busy!.message ? ` (${s.busy!.message})` : ""}`);
+    log(`[${label}] ${status()}; running: ${busy.join("; ") || "none"}`);
+  }, (opts.heartbeatSeconds ?? 30) * 1000);
+  heartbeat.unref();
+
+  const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
+  let inThread: ExecuteUnit | undefined;
+
+  const ctxFor = (u: PlannedUnit, onProgress: (f: number, m?: string) => void): UnitContext => {
+    const workDir = workDirOf(opts.outDir, u.id);
+    rmSync(workDir, { recursive: true, force: true });
+    mkdirSync(workDir, { recursive: true });
+    const deps: Record<string, unknown> = {};
+    const depDirs: Record<string, string> = {};
+    for (const d of u.deps) {
+      deps[d] = records.get(d)!.result;
+      depDirs[d] = workDirOf(opts.outDir, d);
+    }
+    return { outDir: opts.outDir, workDir, deps, depDirs, progress: onProgress };
+  };
+
+  const execute = (slot: Slot, u: PlannedUnit): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      slot.busy = { unit: u, started: performance.now(), fraction: 0, message: "", resolve, reject };
+      const onProgress = (f: number, m?: string) => {
+        if (slot.busy) {
+          slot.busy.fraction = Math.min(1, Math.max(0, f));
+          slot.busy.message = m ?? "";
+        }
+      };
+      const ctx = ctxFor(u, onProgress);
+      if (nWorkers === 0) {
+        (async () => {
+          inThread ??= ((await import(opts.executor.url)) as { executeUnit: ExecuteUnit }).executeUnit;
+          return inThread(u, ctx);
+        })().then(resolve, reject);
+        return;
+      }
+      if (!slot.worker) {
+        slot.worker = new Worker(workerUrl, { workerData: { executorUrl: opts.executor.url, backend: opts.backend ?? process.env.FLASH_BACKEND ?? null } });
+        slot.worker.on("message", (m: { type: string; id?: string; fraction?: number; message?: string; result?: unknown; error?: string }) => {
+          const b = slot.busy;
+          if (!b || m.id !== b.unit.id) return;
+          if (m.type === "progress") onProgress(m.fraction ?? 0, m.message);
+          else if (m.type === "done") b.resolve(m.result);
+          else if (m.type === "error") b.reject(new Error(`unit ${b.unit.id} failed: ${m.error}`));
+        });
+        slot.worker.on("error", (e) => slot.busy?.reject(new Error(`worker ${slot.index} crashed running ${slot.busy.unit.id}: ${e.message}`)));
+        slot.worker.on("exit", (code) => {
+          slot.worker = undefined;
+          if (slot.busy) slot.busy.reject(new Error(`worker ${slot.index} exited with code ${code} while running ${slot.busy.unit.id}`));
+        });
+      }
+      slot.worker.postMessage({ type: "run", unit: u, ctx: { outDir: ctx.outDir, workDir: ctx.workDir, deps: ctx.deps, depDirs: ctx.depDirs } });
+    });
+
+  const ready = (u: PlannedUnit) => u.deps.every((d) => records.has(d));
+
+  try {
+    await new Promise<void>((resolveAll, rejectAll) => {
+      const pump = () => {
+        if (failure) return;
+        if (pending.size === 0 && running.size === 0) return resolveAll();
+        for (const slot of slots) {
+          if (slot.busy) continue;
+          const next = todo.find((u) => pending.has(u.id) && ready(u));
+          if (!next) break;
+          pending.delete(next.id);
+          running.add(next.id);
+          log(`[${label}] start ${next.id}${slot.index >= 0 && nWorkers > 0 ? ` on worker ${slot.index}` : ""}`);
+          execute(slot, next).then(
+            (result) => {
+              const seconds = (performance.now() - slot.busy!.started) / 1000;
+              slot.busy = undefined;
+              running.delete(next.id);
+              const rec: UnitRecord = { id: next.id, kind: next.kind, seed: next.seed, key: next.key, result, seconds, worker: nWorkers === 0 ? -1 : slot.index, finishedAt: new Date().toISOString() };
+              writeRecord(opts.outDir, rec);
+              records.set(next.id, rec);
+              doneCost += next.cost ?? 1;
+              doneSeconds += seconds;
+              log(`[${label}] done  ${next.id} in ${formatSeconds(seconds)}; ${status()}`);
+              pump();
+            },
+            (err: Error) => {
+              slot.busy = undefined;
+              running.delete(next.id);
+              failure ??= err;
+              rejectAll(err);
+            },
+          );
+        }
+        if (running.size === 0 && pending.size > 0 && !failure) rejectAll(new Error(`no runnable unit left; stuck: ${[...pending].slice(0, 5).join(", ")}`));
+      };
+      pump();
+    });
+  } finally {
+    clearInterval(heartbeat);
+    await Promise.all(slots.map((s) => s.worker?.terminate()));
+  }
+  return { records, ran: todo.length, resumed, seconds: (performance.now() - t0) / 1000, workers: nWorkers };
+}

@@ -1,0 +1,136 @@
+/**
+ * The programmatic API behind `flash reproduce`, `flash sweep` and `flash rerun` for RL
+ * tasks: resolve the config, write it, plan the units, run them on the pool (resuming
+ * what finished), summarise with the shared protocols, write results.json and the report.
+ *
+ *     import { runRl } from "flash-adapt/experiments/runner/run-rl.js";
+ *     const results = await runRl({ task: "pendulum-family", profile: "quick", seeds: 2, out: "runs/q" });
+ */
+import { writeFileSync } from "node:fs";
+import { selectBackend } from "../../flash/backend.js";
+import { planRl, RL_EXECUTOR, summarise, type RlSummary } from "../protocols/rl-reproduce.js";
+import { writeRlReport } from "../report/rl-report.js";
+import { rlTask } from "../tasks/index.js";
+import { RUN_CONFIG_FORMAT, saveRunConfig, type RunConfig } from "./config.js";
+import { runUnits, type PoolOptions, type UnitRecord } from "./pool.js";
+import { provenance, type Provenance } from "./provenance.js";
+import { planUnits } from "./units.js";
+import path from "node:path";
+
+export interface RlRunOptions {
+  task: string;
+  profile: string;
+  /** Replicates 0..seeds-1. */
+  seeds: number;
+  /** The run seed (default 0). */
+  seed?: number;
+  out: string;
+  workers?: number | null;
+  backend?: string | null;
+  /** A sweep over pretraining-pool sizes. */
+  poolSizes?: number[];
+  /** A resolved task config (rerun); default: the profile's for the run seed. */
+  taskConfig?: Record<string, unknown>;
+  log?: (line: string) => void;
+  heartbeatSeconds?: number;
+  /** Skip the figures (tests). */
+  noFigures?: boolean;
+}
+
+export interface RlResults extends RlSummary {
+  format: "flash-adapt-results@1";
+  task: string;
+  profile: string;
+  command: "reproduce" | "sweep";
+  describe: string;
+  paper: unknown;
+  seeds: { run: number; replicates: number[]; units: Record<string, number> };
+  backend: string | null;
+  provenance: Provenance;
+  wall: { seconds: number; unitSecondsSum: number; byKind: Record<string, number>; workers: number; ranUnits: number; resumedUnits: number };
+  config: RunConfig;
+  units: { id: string; kind: string; seed: number; seconds: number; worker: number; resumed: boolean }[];
+}
+
+export const executorUrl = (): string => new URL(import.meta.url.endsWith(".ts") ? "../protocols/rl-reproduce.ts" : "../protocols/rl-reproduce.js", import.meta.url).href;
+
+export async function runRl(o: RlRunOptions): Promise<RlResults> {
+  const t0 = performance.now();
+  const task = await rlTask(o.task);
+  const seed = o.seed ?? 0;
+  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new Error(`seeds: expected a positive integer, got ${o.seeds}`);
+  const maxPool = o.poolSizes ? Math.max(...o.poolSizes) : undefined;
+  const raw = o.taskConfig ?? (task.profile(o.profile, seed, maxPool === undefined ? {} : { poolSize: maxPool }) as Record<string, unknown>);
+  const cfg = task.validateConfig(structuredClone(raw), "taskConfig") as Record<string, unknown>;
+  if (o.poolSizes) for (const n of o.poolSizes) task.pairs(cfg, n); // errors early on a pool size the config cannot give
+  const config: RunConfig = {
+    format: RUN_CONFIG_FORMAT,
+    command: o.poolSizes ? "sweep" : "reproduce",
+    task: o.task,
+    profile: o.profile,
+    seed,
+    seeds: o.seeds,
+    workers: o.workers ?? null,
+    backend: o.backend ?? null,
+    ...(o.poolSizes ? { poolSizes: o.poolSizes } : {}),
+    taskConfig: cfg,
+  };
+  saveRunConfig(o.out, config);
+  const backend = await selectBackend(o.backend ?? undefined);
+  const plan = planUnits(planRl(task, o.task, cfg, o.seeds, o.poolSizes), seed, RL_EXECUTOR);
+  const pool: PoolOptions = {
+    outDir: o.out,
+    executor: { name: RL_EXECUTOR, url: executorUrl() },
+    workers: o.workers ?? undefined,
+    backend: backend.name,
+    log: o.log,
+    heartbeatSeconds: o.heartbeatSeconds,
+    label: `${o.task} ${o.profile}`,
+  };
+  const res = await runUnits(plan, pool);
+  // Plan order, not completion order: results.json does not depend on the number of workers.
+  const records = new Map(plan.map((u) => [u.id, res.records.get(u.id) as UnitRecord]));
+  const results = assemble(task.describe(cfg), task.paper ?? null, config, records, plan.map((u) => ({ id: u.id, seed: u.seed })), summarise(task, cfg, records, o.poolSizes), backend.name, {
+    seconds: (performance.now() - t0) / 1000,
+    workers: res.workers,
+    ran: res.ran,
+    resumed: res.resumed,
+  });
+  results.provenance = provenance(backend);
+  writeFileSync(path.join(o.out, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  if (!o.noFigures) await writeRlReport(o.out, results);
+  return results;
+}
+
+function assemble(
+  describe: string,
+  paper: unknown,
+  config: RunConfig,
+  records: ReadonlyMap<string, UnitRecord>,
+  seeds: { id: string; seed: number }[],
+  summary: RlSummary,
+  backend: string,
+  w: { seconds: number; workers: number; ran: number; resumed: number },
+): RlResults {
+  const byKind: Record<string, number> = {};
+  let sum = 0;
+  for (const r of records.values()) {
+    byKind[r.kind] = (byKind[r.kind] ?? 0) + r.seconds;
+    sum += r.seconds;
+  }
+  return {
+    format: "flash-adapt-results@1",
+    task: config.task,
+    profile: config.profile,
+    command: config.command,
+    describe,
+    paper,
+    seeds: { run: config.seed, replicates: Array.from({ length: config.seeds }, (_, i) => i), units: Object.fromEntries(seeds.map((s) => [s.id, s.seed])) },
+    backend,
+    provenance: undefined as unknown as Provenance,
+    wall: { seconds: w.seconds, unitSecondsSum: sum, byKind, workers: w.workers, ranUnits: w.ran, resumedUnits: w.resumed },
+    config,
+    units: [...records.values()].map((r) => ({ id: r.id, kind: r.kind, seed: r.seed, seconds: r.seconds, worker: r.worker, resumed: r.resumed === true })),
+    ...summary,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The task registry: `flash reproduce <task>` and the pool workers find a task here by
+ * name. An RL task on the shared protocols registers an `rl` loader; a task with its own
+ * reproduction (the supervised rcs task) registers `reproduce` instead.
+ */
+import type { RlTask } from "./types.js";
+
+export interface ReproduceOptions {
+  profile: string;
+  seeds: number;
+  seed: number;
+  out: string;
+  workers: number | null;
+  backend: string | null;
+}
+
+export interface TaskEntry {
+  summary: string;
+  /** An RL task run by the shared protocols (experiments/protocols/rl-reproduce.ts). */
+  rl?: () => Promise<RlTask>;
+  /** A task with its own reproduction command. */
+  reproduce?: (opts: ReproduceOptions) => Promise<void>;
+}
+
+const registry = new Map<string, TaskEntry>([
+  [
+    "pendulum-family",
+    {
+      summary: "Pendulum physics pairs; DDPG, FLASH-conditioned DDPG, transfer learning (the harness's proof)",
+      rl: async () => (await import("./classic-family.js")).createClassicFamilyTask() as unknown as RlTask,
+    },
+  ],
+]);
+
+/** Register (or replace) a task. */
+export function registerTask(name: string, entry: TaskEntry): void {
+  if (!entry.rl && !entry.reproduce) throw new Error(`registerTask(${name}): give an rl loader or a reproduce function`);
+  registry.set(name, entry);
+}
+
+export function taskNames(): string[] {
+  return [...registry.keys()];
+}
+
+export function taskEntry(name: string): TaskEntry {
+  const e = registry.get(name);
+  if (!e) throw new Error(`unknown task "${name}"; known tasks: ${taskNames().join(", ")}`);
+  return e;
+}
+
+/** The RL task `name`; an error if it is unknown or not an RL task. */
+export async function rlTask(name: string): Promise<RlTask> {
+  const e = taskEntry(name);
+  if (!e.rl) throw new Error(`task "${name}" has its own reproduction, not the RL protocols`);
+  return e.rl();
+}

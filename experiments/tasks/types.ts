@@ -1,0 +1,103 @@
+/**
+ * What a case study supplies to the harness. The protocols (experiments/protocols/)
+ * are written once against this interface; a task only knows how to train, fine-tune
+ * and serve its own agents on its own pairs.
+ *
+ * Pairs are named by id; the task resolves ids from its (validated, JSON) config, so a
+ * run's config.json holds the exact pairs it used. Every operation is deterministic
+ * in its arguments (seed included) on one backend, and runs inside a pool worker:
+ * it must dispose what it creates (tensors, registered FLASH models, buffers).
+ */
+
+/** The three ways of serving a new pair. "original": the agent trained on another pair. */
+export type ServeVariant = "flash" | "tl" | "original";
+/** Pretrained variants: FLASH (embedding + shared model) and transfer learning (same agent, no embedding). */
+export type PretrainVariant = "flash" | "tl";
+
+/** Budgets and protocol settings every RL task config carries (in episodes). */
+export interface RlBudgets {
+  /** Scratch training on one pair alone: the converged reference, and the scratch adaptation curve. */
+  referenceEpisodes: number;
+  /** Pretraining over the pool (all pairs together). */
+  pretrainEpisodes: number;
+  /** The cap: fine-tuning episodes per new pair (and the count of a run that never converges). */
+  adaptEpisodes: number;
+  /** Episodes run on a new pair, without weight updates, to give FLASH its embedding before serving it. */
+  embedEpisodes: number;
+  /** Deterministic evaluation episodes per served pair. */
+  evalEpisodes: number;
+  /** A/B: each original agent serves this many other pairs (the paper: ten). */
+  abTargets: number;
+  /** Convergence: moving-average window and tolerance (fraction of |reference - baseline|). */
+  window: number;
+  tolerance: number;
+}
+
+export interface ReferenceResult {
+  /** Training returns, one per episode. */
+  returns: number[];
+  /** Deterministic evaluation return of the final policy (mean over evalEpisodes). */
+  evalReturn: number;
+  /** Random-policy return on the pair (mean over evalEpisodes): the drop's and the band's zero point. */
+  baseline: number;
+  seconds: number;
+}
+
+export interface PretrainResult {
+  /** Training returns in episode order with the pair of each episode. */
+  returns: number[];
+  pairs: string[];
+  episodes: number;
+  seconds: number;
+}
+
+export interface AdaptResult {
+  returns: number[];
+  seconds: number;
+}
+
+export interface ServeRequest {
+  variant: ServeVariant;
+  /** Work directory of the unit that trained the served model (reference or pretrain). */
+  modelDir: string;
+  /** "original": the pair the model was trained on. */
+  trainedOn?: string;
+  /** Pairs to serve. */
+  pairs: string[];
+  seed: number;
+  /** A scratch directory for this request's buffers. */
+  workDir: string;
+}
+
+export interface ServeResult {
+  pair: string;
+  /** Mean deterministic return over evalEpisodes (no weight update). */
+  reward: number;
+  /** FLASH: the pair's embedding after embedEpisodes trajectories. */
+  embedding?: number[];
+}
+
+/** An RL case study on the harness. `C` is its JSON config. */
+export interface RlTask<C = Record<string, unknown>> {
+  readonly name: string;
+  readonly summary: string;
+  /** Named presets ("quick", "full", "golden", ...): a config for a run seed. */
+  profile(name: string, runSeed: number, opts?: { poolSize?: number }): C;
+  readonly profiles: readonly string[];
+  /** Validate a config read from a file; errors name the field. */
+  validateConfig(raw: unknown, where: string): C;
+  budgets(cfg: C): RlBudgets;
+  /** Pool (pretraining) and test (new) pair ids; with `poolSize`, the first `poolSize` of the pool. */
+  pairs(cfg: C, poolSize?: number): { pool: string[]; test: string[] };
+  /** What the paper reports for this task, for the report (optional). */
+  paper?: { speedupVsTl?: number; rewardDropOriginal?: number; rewardDropFlash?: number; source: string };
+  /** Agent and FLASH settings as a short line for the report. */
+  describe(cfg: C): string;
+
+  reference(cfg: C, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<ReferenceResult>;
+  pretrain(cfg: C, variant: PretrainVariant, pool: string[], seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<PretrainResult>;
+  adapt(cfg: C, variant: PretrainVariant, pretrainDir: string, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<AdaptResult>;
+  /** Pool pairs' embeddings from a FLASH pretraining's own buffer (for similarity). */
+  poolEmbeddings(cfg: C, pretrainDir: string, workDir: string): Promise<Record<string, number[]>>;
+  serve(cfg: C, req: ServeRequest): Promise<ServeResult[]>;
+}
