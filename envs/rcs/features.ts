@@ -147,8 +147,17 @@ export function basePairRows(q: Pick<Query, "bases" | "runtime">): { features: n
   return { features, labels };
 }
 
-/** Per-feature standardisation fitted on training rows (constant features stay at 0). */
+/**
+ * Per-feature standardisation fitted on training rows. A feature (near-)constant in the
+ * training rows carries nothing a model could learn and would explode under
+ * standardisation (dividing by ~1e-16): it is mapped to 0 everywhere (std 0 in the JSON).
+ * Standardised values are clipped to [-CLIP, CLIP] so a test workload far outside the
+ * training range (e.g. split (b): Python functions after Node.js-only training) cannot
+ * drive the MLP to astronomical outputs.
+ */
 export class FeatureScaler {
+  static readonly CLIP = 10;
+
   constructor(
     readonly mean: number[],
     readonly std: number[],
@@ -163,12 +172,13 @@ export class FeatureScaler {
     for (const r of rows) for (let j = 0; j < d; j++) std[j] += (r[j] - mean[j]) ** 2 / rows.length;
     return new FeatureScaler(
       mean,
-      std.map((s) => Math.sqrt(s) || 1),
+      std.map((s, j) => (Math.sqrt(s) > 1e-9 * Math.max(1, Math.abs(mean[j])) ? Math.sqrt(s) : 0)),
     );
   }
 
   apply(rows: readonly (readonly number[])[]): number[][] {
-    return rows.map((r) => r.map((v, j) => (v - this.mean[j]) / this.std[j]));
+    const c = FeatureScaler.CLIP;
+    return rows.map((r) => r.map((v, j) => (this.std[j] === 0 ? 0 : Math.max(-c, Math.min(c, (v - this.mean[j]) / this.std[j])))));
   }
 
   toJSON(): { mean: number[]; std: number[] } {

@@ -128,6 +128,8 @@ export class RcsModels {
   private readonly pe: PairEmbedding;
   private readonly task: string;
   private readonly rng: Rng;
+  /** Predicted ratios are clipped to [lo / 2, 2 * hi] of the training labels (a guard against extrapolation). */
+  ratioRange: [number, number] = [1e-3, 1e3];
 
   constructor(
     readonly dataset: Pick<RcsDataset, "metricNames" | "configNames">,
@@ -171,6 +173,7 @@ export class RcsModels {
       });
     });
     this.scaler = FeatureScaler.fit(raw);
+    this.ratioRange = [Math.min(...labels) / 2, Math.max(...labels) * 2];
     const x = this.scaler.apply(raw);
     for (const c of ctxRaw) await this.flash.insertDataSamples(c.pair, this.scaler.apply(c.features), c.labels);
     const ctx = Int32Array.from(ctxIds);
@@ -200,7 +203,8 @@ export class RcsModels {
     const r = queryRows(query);
     const x = this.scaler.apply(r.features);
     const out: Partial<Record<Method, number[]>> = {};
-    const scale = (ratios: ArrayLike<number>) => Array.from(ratios, (v, i) => v * r.refDuration[i]);
+    const [lo, hi] = this.ratioRange;
+    const scale = (ratios: ArrayLike<number>) => Array.from(ratios, (v, i) => Math.min(hi, Math.max(lo, v)) * r.refDuration[i]);
     const ft = basePairRows(query);
     const ftx = this.scaler.apply(ft.features);
     const fit = (m: SizelessRegressor, ctx?: Int32Array) => m.fit(ftx, ft.labels, { epochs: this.cfg.finetuneEpochs, ctx });
@@ -241,12 +245,12 @@ export class RcsModels {
     await this.sizeless.save(path.join(dir, "sizeless"), "rcs");
     await this.flashReg.save(path.join(dir, "flash-mlp"), "rcs");
     await this.flash.save(path.join(dir, "meta-learner"));
-    const json = { format: MODEL_FORMAT, task: this.task, metricNames: this.dataset.metricNames, configNames: this.dataset.configNames, featureNames: this.featureNames, config: this.cfg, scaler: this.scaler.toJSON(), ...extra };
+    const json = { format: MODEL_FORMAT, task: this.task, ratioRange: this.ratioRange, metricNames: this.dataset.metricNames, configNames: this.dataset.configNames, featureNames: this.featureNames, config: this.cfg, scaler: this.scaler.toJSON(), ...extra };
     writeFileSync(path.join(dir, "model.json"), JSON.stringify(json, null, 2) + "\n");
   }
 
   static async load(dir: string): Promise<{ models: RcsModels; extra: { layout: string; candidates: TargetConfig[] } }> {
-    let j: { format?: string; task: string; metricNames: string[]; configNames: string[]; config: RcsModelConfig; scaler: { mean: number[]; std: number[] }; layout: string; candidates: TargetConfig[] };
+    let j: { format?: string; task: string; ratioRange: [number, number]; metricNames: string[]; configNames: string[]; config: RcsModelConfig; scaler: { mean: number[]; std: number[] }; layout: string; candidates: TargetConfig[] };
     try {
       j = JSON.parse(readFileSync(path.join(dir, "model.json"), "utf8"));
     } catch (err) {
@@ -255,6 +259,7 @@ export class RcsModels {
     if (j.format !== MODEL_FORMAT) throw new RcsDataError(`model ${dir}: format ${j.format}, expected ${MODEL_FORMAT}`);
     const m = new RcsModels({ metricNames: j.metricNames, configNames: j.configNames }, j.config, j.task);
     m.scaler = new FeatureScaler(j.scaler.mean, j.scaler.std);
+    m.ratioRange = j.ratioRange;
     const d = m.featureNames.length;
     m.sizeless = new SizelessRegressor(d, 1, j.config.mlp, { seed: 0 });
     await m.sizeless.load(path.join(dir, "sizeless"), "rcs");

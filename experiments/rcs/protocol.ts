@@ -150,7 +150,8 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
       const ape: Record<string, Record<string, number[]>> = Object.fromEntries(methods.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), [] as number[]]))]));
       for (const w of split.test) {
         for (const X of opts.shots) {
-          const { query, truth } = testQuery(w, X, `${opts.seed}/${plan.name}/${it}/${w.id}/${X}`);
+          // Nested base sets: the X-shot bases are the first X of one seeded permutation, so X+1 adds one measurement.
+          const { query, truth } = testQuery(w, X, `${opts.seed}/${plan.name}/${it}/${w.id}`);
           const pred = await models.predict(query, methods, `test/${it}/${w.id}/${X}`);
           query.targets.forEach((t, j) => {
             const row: PredictionRow = { iteration: it, workload: w.id, shots: X, target: t.key, truth: truth[j], pred: {} };
