@@ -9,7 +9,7 @@ import { buildContextBatch } from "../../flash/context.js";
 import type { ContextBatch } from "../../flash/encoder.js";
 import { FlashModel, RLModel } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
-import { TcnEncoder, type TcnConfig } from "../../flash/tcn.js";
+import { TcnEncoder, dense, maxOverSteps, type TcnConfig } from "../../flash/tcn.js";
 
 // The gradient kernels are the point (conv1d's filter gradient has no WebAssembly kernel): run on wasm.
 await selectBackend("wasm");
@@ -45,7 +45,10 @@ function reference(enc: TcnEncoder, perPair: ReturnType<typeof seqs>[]): number[
   return perPair.map((pair) => {
     if (pair.length === 0) return new Array(c.embeddingDim).fill(0);
     const pooled = pair.map((s) => {
-      let h: number[][] = Array.from({ length: s.steps }, (_, t) => Array.from(s.data.subarray(t * W, (t + 1) * W)));
+      // Patches of c.patch steps, zero-filled past the sequence's end.
+      let h: number[][] = Array.from({ length: Math.ceil(s.steps / c.patch) }, (_, i) =>
+        Array.from({ length: c.patch * W }, (_, j) => (i * c.patch * W + j < s.steps * W ? s.data[i * c.patch * W + j] : 0)),
+      );
       for (let l = 0; l < c.layers; l++) {
         const d = c.dilationBase ** l;
         const inDim = h[0].length;
@@ -88,10 +91,15 @@ t.test("equals a step-by-step JavaScript reference (causal dilated convolutions,
   const k1 = new TcnEncoder({ ...small, kernelSize: 1, layers: 1, seed: 4 });
   close(t, embed(k1, [pairA]), reference(k1, [pairA]), 1e-4, "kernel size 1");
   k1.dispose();
+  for (const patch of [2, 4]) {
+    const enc = new TcnEncoder({ ...small, patch, seed: 5 });
+    close(t, embed(enc, [pairA, pairB, []]), reference(enc, [pairA, pairB, []]), 1e-4, `patch ${patch}`);
+    enc.dispose();
+  }
 });
 
-t.test("padding never changes an embedding, whatever the padded steps hold", async (t) => {
-  const enc = new TcnEncoder({ ...small, seed: 1 });
+for (const patch of [1, 4]) t.test(`padding never changes an embedding, whatever the padded steps hold (patch ${patch})`, async (t) => {
+  const enc = new TcnEncoder({ ...small, patch, seed: 1 });
   const alone = embed(enc, [pairA]);
   const longer = seqs(new Rng(9), [20]);
   const together = embed(enc, [pairA, [...pairB], longer]);
@@ -136,8 +144,9 @@ t.test("seeds fix the weights and the embedding", async (t) => {
 });
 
 t.test("gradients reach every variable and are finite (WebAssembly backward kernels)", async (t) => {
-  for (const pooling of ["meanmax", "mean"] as const) {
-    const enc = new TcnEncoder({ ...small, pooling, seed: 7 });
+  for (const cfg of [{ pooling: "meanmax" }, { pooling: "mean" }, { patch: 2 }] as const) {
+    const enc = new TcnEncoder({ ...small, ...cfg, seed: 7 });
+    const pooling = JSON.stringify(cfg);
     const batch = buildContextBatch([pairA, pairB, []], W);
     const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(enc.encode(batch))) as tf.Scalar, enc.variables());
     t.ok(Number.isFinite(value.dataSync()[0]));
@@ -153,6 +162,26 @@ t.test("gradients reach every variable and are finite (WebAssembly backward kern
     t.notSame(Array.from(enc.variables()[0].dataSync()), before, "adam step changes the weights");
     enc.dispose();
   }
+});
+
+t.test("the hand-written gradients equal TF.js's own", async (t) => {
+  const grads = (f: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) =>
+    tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => f(a, b, c))(xs, dy).map((g) => tf.reshape(g, [1, -1]).arraySync() as number[][]));
+  const x = tf.randomNormal([7, 5], 0, 1, "float32", 1);
+  const w = tf.randomNormal([5, 3], 0, 1, "float32", 2);
+  const b = tf.randomNormal([3], 0, 1, "float32", 3);
+  const dy = tf.randomNormal([7, 3], 0, 1, "float32", 4);
+  const ours = grads((a, v, c) => dense(a, v, c), [x, w, b], dy);
+  const theirs = grads((a, v, c) => tf.add(tf.matMul(a, v), c), [x, w, b], dy);
+  ours.forEach((g, i) => close(t, g, theirs[i], 1e-5, `dense gradient ${["x", "W", "b"][i]}`));
+  // Max with ties: ReLU-like zeros (several steps at 0 in one channel) and distinct values elsewhere.
+  const h = tf.tensor3d([[[0, 1], [0, 3], [0, 2]], [[5, 0], [1, 0], [5, 0]]]);
+  const dm = tf.tensor2d([[1, 2], [3, 4]]);
+  const g1 = tf.tidy(() => tf.grad((v: tf.Tensor) => maxOverSteps(v))(h, dm).arraySync());
+  const g2 = tf.tidy(() => tf.grad((v: tf.Tensor) => tf.max(v, 1))(h, dm).arraySync());
+  t.same(g1, g2, "max gradient, ties included");
+  t.same(g1, [[[1, 0], [1, 2], [1, 0]], [[3, 4], [0, 4], [3, 4]]]);
+  tf.dispose([x, w, b, dy, h, dm]);
 });
 
 t.test("no tensor leaks", async (t) => {
@@ -172,6 +201,7 @@ t.test("no tensor leaks", async (t) => {
 t.test("bad configurations, shapes and weights are named", async (t) => {
   t.throws(() => new TcnEncoder({ inputWidth: 0 }), { name: "ShapeError", message: /TcnEncoder inputWidth: expected a positive integer, got 0/ });
   t.throws(() => new TcnEncoder({ inputWidth: 3, channels: 2.5 }), { name: "ShapeError", message: /TcnEncoder channels: expected a positive integer, got 2.5/ });
+  t.throws(() => new TcnEncoder({ inputWidth: 3, patch: 0 }), { name: "ShapeError", message: /TcnEncoder patch: expected a positive integer, got 0/ });
   t.throws(() => new TcnEncoder({ inputWidth: 3, kernelSize: 0 }), { name: "ShapeError", message: /TcnEncoder kernelSize/ });
   t.throws(() => new TcnEncoder({ inputWidth: 3, dilationBase: -1 }), { name: "ShapeError", message: /TcnEncoder dilationBase/ });
   t.throws(() => new TcnEncoder({ inputWidth: 3, pooling: "max" as TcnConfig["pooling"] }), { name: "ShapeError", message: /TcnEncoder pooling: expected "mean" or "meanmax", got "max"/ });
@@ -192,7 +222,7 @@ t.test("bad configurations, shapes and weights are named", async (t) => {
 
 t.test("defaults", async (t) => {
   const enc = new TcnEncoder({ inputWidth: 14 });
-  t.match(enc.config, { type: "tcn", channels: 64, layers: 3, kernelSize: 3, dilationBase: 2, pooling: "meanmax", fcHidden: 64, embeddingDim: 32, seed: 0 });
+  t.match(enc.config, { type: "tcn", channels: 64, layers: 3, patch: 1, kernelSize: 3, dilationBase: 2, pooling: "meanmax", fcHidden: 64, embeddingDim: 32, seed: 0 });
   const out = tf.tidy(() => enc.encode(buildContextBatch([seqs(new Rng(2), [30, 7]).map((s) => ({ ...s, width: 14, data: new Float32Array(s.steps * 14).fill(0.5) }))], 14)).shape);
   t.same(out, [1, 32]);
   enc.dispose();
