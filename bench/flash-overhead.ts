@@ -29,6 +29,12 @@
  *   hidden 32, 2 layers, K 8 / K 2, 100 steps: 88x / 27x; K 2, 25 steps: 9.4x
  *   hidden 32, 1 layer, K 2, 25 steps: 3.4x; 10 steps: 2.9x (headline); hidden 16, 1 layer, K 2, 10 steps: 2.1x
  * (a second, quick run on a busier machine: 61x, 73x, 104x, 32x, 8.7x, 3.8x, 1.9x, 2.2x).
+ *
+ * Rows with `encoder: "tcn"` measure the temporal-convolution encoder (`flash/tcn.ts`;
+ * `hidden` = its channels; kernel 3, dilations 1, 2, 4, mean+max pooling). Its op count
+ * does not grow with maxSteps, so it is FLOP-bound: cost ~ K x pairs x maxSteps x channels^2.
+ * They come after the GRU rows in the preference order; `update_overhead_ratio_tcn` is
+ * the first TCN row's ratio (the largest TCN reading every trajectory in full).
  * The <= 3 target is met only by encoders that read 10 steps of each trajectory with one
  * GRU layer; what that costs in adaptation quality is not measured yet.
  */
@@ -44,6 +50,9 @@ import { Rng } from "../flash/rng.js";
 import { quantile } from "./stats.js";
 
 export interface FlashOverheadConfig {
+  /** Encoder family (default bigru, the paper's). */
+  encoder?: "bigru" | "tcn";
+  /** GRU units per direction, or the TCN's channels. */
   hidden: number;
   layers: number;
   /** M: trajectories stored (and selected) per pair. */
@@ -52,6 +61,8 @@ export interface FlashOverheadConfig {
   subsample: number;
   /** Steps of each trajectory the encoder reads. */
   maxSteps: number;
+  /** TCN only: steps grouped per patch before the convolutions (default 1). */
+  patch?: number;
 }
 
 export interface FlashOverheadRow extends FlashOverheadConfig {
@@ -69,12 +80,15 @@ export interface FlashOverheadResult {
   update_overhead_ratio: number;
   /** 1 if the headline row meets the <= 3 target. */
   update_overhead_target_met: number;
+  headline_encoder: "bigru" | "tcn";
   headline_hidden: number;
   headline_layers: number;
   headline_subsample: number;
   headline_max_steps: number;
   /** The paper's encoder (hidden 256, 2 layers) at its cheapest measured setting. */
   update_overhead_ratio_paper_encoder: number;
+  /** The first TCN row's ratio (NaN when no TCN row was measured). */
+  update_overhead_ratio_tcn: number;
   base_update_ms: number;
   rows: FlashOverheadRow[];
 }
@@ -99,6 +113,12 @@ export function flashOverheadConfigs(quick = false): FlashOverheadConfig[] {
     { hidden: 32, layers: 1, contextSize: M, subsample: 2, maxSteps: 25 },
     { hidden: 32, layers: 1, contextSize: M, subsample: 2, maxSteps: 10 },
     { hidden: 16, layers: 1, contextSize: M, subsample: 2, maxSteps: 10 },
+    { encoder: "tcn", hidden: 64, layers: 3, contextSize: M, subsample: M, maxSteps: 100 },
+    { encoder: "tcn", hidden: 64, layers: 3, contextSize: M, subsample: M, maxSteps: 100, patch: 4 },
+    { encoder: "tcn", hidden: 32, layers: 3, contextSize: M, subsample: M, maxSteps: 100 },
+    { encoder: "tcn", hidden: 32, layers: 3, contextSize: M, subsample: M, maxSteps: 100, patch: 4 },
+    { encoder: "tcn", hidden: 32, layers: 3, contextSize: M, subsample: 2, maxSteps: 100 },
+    { encoder: "tcn", hidden: 16, layers: 3, contextSize: M, subsample: M, maxSteps: 100 },
   ];
   if (!quick) return rows;
   return rows.filter((r) => !(r.hidden === 256 && r.maxSteps === 100) && !(r.hidden === 64 && r.subsample === M));
@@ -134,7 +154,7 @@ export async function benchFlashOverhead(opts: { quick?: boolean; configs?: Flas
         stateDim: STATE,
         actionDim: ACTION,
         buffer: SqliteBuffer.open(path.join(dir, `${i}.sqlite`)),
-        encoder: { hidden: c.hidden, layers: c.layers },
+        encoder: c.encoder === "tcn" ? { type: "tcn", channels: c.hidden, layers: c.layers, patch: c.patch ?? 1 } : { hidden: c.hidden, layers: c.layers },
         contextSize: c.contextSize,
         maxSteps: c.maxSteps,
         seed: 1,
@@ -179,7 +199,7 @@ export async function benchFlashOverhead(opts: { quick?: boolean; configs?: Flas
         };
         rows.push(row);
         opts.log?.(
-          `  hidden ${String(c.hidden).padStart(3)} layers ${c.layers} K ${c.subsample}/${c.contextSize} steps ${String(c.maxSteps).padStart(3)}: ` +
+          `  ${c.encoder ?? "bigru"} hidden ${String(c.hidden).padStart(3)} layers ${c.layers} K ${c.subsample}/${c.contextSize} steps ${String(c.maxSteps).padStart(3)}${c.patch ? ` patch ${c.patch}` : ""}: ` +
             `base ${row.base_update_ms.toFixed(1)} ms, FLASH ${row.flash_update_ms.toFixed(1)} ms, ratio ${row.update_overhead_ratio.toFixed(2)}`,
         );
         base.dispose();
@@ -194,15 +214,18 @@ export async function benchFlashOverhead(opts: { quick?: boolean; configs?: Flas
   }
   const ok = rows.filter((r) => r.update_overhead_ratio <= TARGET);
   const head = ok[0] ?? rows.reduce((a, b) => (b.update_overhead_ratio < a.update_overhead_ratio ? b : a));
-  const paper = rows.filter((r) => r.hidden === 256 && r.layers === 2);
+  const paper = rows.filter((r) => (r.encoder ?? "bigru") === "bigru" && r.hidden === 256 && r.layers === 2);
+  const tcn = rows.filter((r) => r.encoder === "tcn");
   return {
     update_overhead_ratio: head.update_overhead_ratio,
     update_overhead_target_met: head.update_overhead_ratio <= TARGET ? 1 : 0,
+    headline_encoder: head.encoder ?? "bigru",
     headline_hidden: head.hidden,
     headline_layers: head.layers,
     headline_subsample: head.subsample,
     headline_max_steps: head.maxSteps,
     update_overhead_ratio_paper_encoder: paper.length ? Math.min(...paper.map((r) => r.update_overhead_ratio)) : NaN,
+    update_overhead_ratio_tcn: tcn.length ? tcn[0].update_overhead_ratio : NaN,
     base_update_ms: quantile(rows.map((r) => r.base_update_ms), 0.5),
     rows,
   };
