@@ -3,6 +3,9 @@
  * at a time, each worker with its own TensorFlow.js backend instance, respecting
  * dependencies; or in this thread with `workers: 0` (tests, debugging).
  *
+ * A failing unit stops the scheduling of new units; the units already running finish
+ * and are recorded, then the run rejects with the first failure.
+ *
  * Resume: a finished unit's result is written atomically to
  * `OUT/units/<id>.json` with its key; a later run into the same directory reuses every
  * result whose key matches and reruns the rest (an interrupted unit's half-written work
@@ -12,7 +15,9 @@
  * Progress goes to `log` (default stderr): each start and finish, and every
  * `heartbeatSeconds` the units running with their own progress, the count finished,
  * elapsed time and an estimate of the time left (remaining cost at the observed rate
- * per unit of cost, divided by the workers).
+ * per unit of cost, divided by the workers). Ready units start in critical-path order
+ * (the longest chain of dependent cost first), which changes when units run, never what
+ * they compute.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -133,9 +138,29 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
   const running = new Set<string>();
   let failure: Error | undefined;
 
+  // Critical path first: a unit's priority is its cost plus the costliest chain of units waiting on it.
+  const children = new Map<string, PlannedUnit[]>();
+  for (const u of todo) for (const d of u.deps) children.set(d, [...(children.get(d) ?? []), u]);
+  const chain = new Map<string, number>();
+  const chainOf = (u: PlannedUnit): number => {
+    let c = chain.get(u.id);
+    if (c === undefined) {
+      c = (u.cost ?? 1) + Math.max(0, ...(children.get(u.id) ?? []).map(chainOf));
+      chain.set(u.id, c);
+    }
+    return c;
+  };
+  const order = todo.map((u, i) => ({ u, i, c: chainOf(u) })).sort((a, b) => b.c - a.c || a.i - b.i).map((x) => x.u);
+
   const eta = (): number => {
-    if (doneCost === 0) return NaN;
-    const rate = doneSeconds / doneCost;
+    let rate = doneCost > 0 ? doneSeconds / doneCost : NaN;
+    if (doneCost === 0) {
+      // Before the first unit finishes: the running units' own progress.
+      const now = performance.now();
+      const est = slots.filter((s) => s.busy && s.busy.fraction > 0.05).map((s) => (now - s.busy!.started) / 1000 / ((s.busy!.unit.cost ?? 1) * s.busy!.fraction));
+      if (est.length) rate = est.reduce((a, b) => a + b, 0) / est.length;
+    }
+    if (Number.isNaN(rate)) return NaN;
     let remaining = 0;
     for (const u of todo) if (pending.has(u.id)) remaining += u.cost ?? 1;
     for (const s of slots) if (s.busy) remaining += (s.busy.unit.cost ?? 1) * (1 - s.busy.fraction);
@@ -207,11 +232,15 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
   try {
     await new Promise<void>((resolveAll, rejectAll) => {
       const pump = () => {
-        if (failure) return;
+        if (failure) {
+          // No new units after a failure; the last running one to finish rejects the run.
+          if (running.size === 0) rejectAll(failure);
+          return;
+        }
         if (pending.size === 0 && running.size === 0) return resolveAll();
         for (const slot of slots) {
           if (slot.busy) continue;
-          const next = todo.find((u) => pending.has(u.id) && ready(u));
+          const next = order.find((u) => pending.has(u.id) && ready(u));
           if (!next) break;
           pending.delete(next.id);
           running.add(next.id);
@@ -233,7 +262,8 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
               slot.busy = undefined;
               running.delete(next.id);
               failure ??= err;
-              rejectAll(err);
+              log(`[${label}] FAILED ${next.id}: ${err.message.split("\n")[0]}${running.size ? `; letting ${running.size} running unit(s) finish (their results are kept for resuming)` : ""}`);
+              if (running.size === 0) rejectAll(failure);
             },
           );
         }
