@@ -49,7 +49,7 @@ t.test("results do not depend on the number of workers (0 = this thread, 2)", as
     const r = await runUnits(plan, { outDir: out, executor, workers, log: (l) => lines.push(l) });
     t.equal(r.ran, plan.length);
     results.push(stableStringify(plan.map((u) => r.records.get(u.id)!.result)));
-    t.ok(lines.some((l) => /start d/.test(l)) && lines.some((l) => /done  d in/.test(l)) && lines.some((l) => /6\/6 done/.test(l)), `progress lines name units and counts (workers ${workers})`);
+    t.ok(lines.some((l) => /start d/.test(l)) && lines.some((l) => /done {2}d in/.test(l)) && lines.some((l) => /6\/6 done/.test(l)), `progress lines name units and counts (workers ${workers})`);
     t.ok(existsSync(path.join(workDirOf(out, "e/with/slash"), "out.txt")), "each unit has its own work directory");
   }
   t.equal(results[1], results[0]);
