@@ -27,12 +27,13 @@ export interface AmortisationCurve {
   breakEven: Record<string, number | null>;
 }
 
-/** Smallest integer N >= 1 with pA / N + aA <= pB / N + aB; Infinity if none. */
+/** Smallest integer N >= 1 from which on pA / N + aA <= pB / N + aB holds for every larger N; Infinity if none. */
 export function breakEvenN(pA: number, aA: number, pB: number, aB: number): number {
   const dp = pA - pB;
   const da = aB - aA;
   if (dp <= 0 && da >= 0) return 1;
-  if (da <= 0) return dp <= 0 ? 1 : Infinity;
+  // A adapts no cheaper per pair: it can only be cheaper for small N, never from some N on.
+  if (da <= 0) return Infinity;
   return Math.max(1, Math.ceil(dp / da - 1e-12));
 }
 

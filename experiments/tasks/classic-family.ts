@@ -53,9 +53,9 @@ const PROFILES: Record<string, { pool: number; test: number; agent: ClassicFamil
   golden: {
     pool: 2,
     test: 2,
-    agent: { netArch: [16, 16], batchSize: 32, learningRate: 1e-3, gamma: 0.98, noiseSigma: 0.1, tau: 0.005, learningStarts: 100, bufferSize: 20_000 },
-    flash: { hidden: 8, layers: 1, fcHidden: 8, embeddingDim: 4, contextSize: 2, maxSteps: 8, contextSubsample: 1 },
-    budgets: { referenceEpisodes: 2, pretrainEpisodes: 2, adaptEpisodes: 2, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 },
+    agent: { netArch: [8, 8], batchSize: 16, learningRate: 1e-3, gamma: 0.98, noiseSigma: 0.1, tau: 0.005, learningStarts: 100, bufferSize: 5_000 },
+    flash: { hidden: 4, layers: 1, fcHidden: 4, embeddingDim: 4, contextSize: 1, maxSteps: 4, contextSubsample: 1 },
+    budgets: { referenceEpisodes: 2, pretrainEpisodes: 1, adaptEpisodes: 1, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 },
   },
   /** Minutes on 2 cores: small networks, small pool, short budgets. */
   quick: {
