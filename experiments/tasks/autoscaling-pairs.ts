@@ -1,0 +1,367 @@
+/**
+ * The autoscaling task's config and pairs: which (application, load trace) pairs a run
+ * uses, how they are written in its JSON config, and how a pair becomes an environment.
+ *
+ * A pair is one application (sim/k8s schema) driven by one load window:
+ *
+ *   - Applications: by default drawn from the seeded generator of sim/k8s
+ *     (`generateApplications("autoscaling/<runSeed>", pool + test)`); with an `apps`
+ *     folder, the user's `*.json` application files (sim/k8s/README.md schema), in a
+ *     seeded order, reused round-robin when the folder holds fewer applications than
+ *     pairs (each pair still has its own trace, so its own id).
+ *   - Traces, default (no folder): every pair gets its own synthetic load trace
+ *     (traces/synthetic.ts) of `env.traceSeconds` (3 h in the profiles), seeded by the run
+ *     seed and the pair's index, with diurnal amplitude, log-noise std and burst rate
+ *     drawn uniformly over the range the generator was calibrated on (NASA-like to
+ *     Twitter-like: A 0.27-0.55, noise 0.25-0.35, 0.3-0.8 bursts/h) and a random diurnal
+ *     phase, so pairs see different parts of the day (rising, peak, falling) and
+ *     different burstiness. Stored as its generator parameters; regenerated exactly.
+ *   - Traces from a folder (`traces`: ../shared/datasets/load-traces or the user's
+ *     `t,rate` CSV files, traces/README.md): the folder's traces in a seeded order,
+ *     assigned round-robin to pairs; each pair reads a window of `env.traceSeconds` at a
+ *     seeded offset (a multiple of 60 s) of its trace, or the whole trace when the trace
+ *     is shorter (Azure Functions 2019 and Azure LLM are one hour long). A trace shorter
+ *     than one episode plus its warm-up interval is refused, naming the file. Stored as
+ *     {file, offsetSeconds, seconds}; loaded once per process.
+ *   - Pair ids are `<app name>@<trace key>`, the environment's own `pair` name
+ *     (`syn<i>` for synthetic traces, `<trace name>.w<i>` for windows of a file), unique
+ *     within a run. Test pairs are drawn first (indices 0..test-1), so sweeping the pool
+ *     size keeps the same new pairs.
+ *
+ * Within a pair, each episode reads its own window of the pair's trace at a seeded
+ * offset (envs/autoscaling/env.ts "Load"); evaluation episode i always uses
+ * `reset(EVAL_SEED + i)`, so every variant is evaluated on the same windows.
+ */
+import path from "node:path";
+import { AutoscalingEnv } from "../../envs/autoscaling/env.js";
+import { Rng } from "../../flash/rng.js";
+import { validateApplication, type Application } from "../../sim/k8s/app.js";
+import { generateApplications, loadApplications } from "../../sim/k8s/generate.js";
+import { TraceError } from "../../traces/errors.js";
+import { listTraces } from "../../traces/real.js";
+import { syntheticTrace } from "../../traces/synthetic.js";
+import { durationSeconds, validateTrace, type Trace } from "../../traces/trace.js";
+import type { RlBudgets } from "./types.js";
+
+export type TraceSpec =
+  | { source: "synthetic"; seed: string; seconds: number; diurnalAmplitude: number; noiseStd: number; burstsPerHour: number }
+  | { source: "file"; file: string; offsetSeconds: number; seconds: number };
+
+export interface AutoscalingPair {
+  id: string;
+  app: Application;
+  /** The trace key: the environment names the pair `<app.name>@<traceKey>`. */
+  traceKey: string;
+  trace: TraceSpec;
+}
+
+export interface AutoscalingEnvConfig {
+  intervalSeconds: number;
+  maxEpisodeSteps: number;
+  alpha: number;
+  loadFraction: number;
+  maxReplicas: number;
+  /** Length of each pair's trace (synthetic) or trace window (file). */
+  traceSeconds: number;
+}
+
+export interface AutoscalingAgentConfig {
+  /** Hidden sizes of actor and critic (FIRM does not state them). */
+  netArch: number[];
+  batchSize: number;
+  actorLearningRate: number;
+  criticLearningRate: number;
+  gamma: number;
+  noiseSigma: number;
+  tau: number;
+  /** Uniform-random steps before learning (reference/scratch runs only). */
+  learningStarts: number;
+  bufferSize: number;
+}
+
+export interface AutoscalingFlashConfig {
+  hidden: number;
+  layers: number;
+  fcHidden: number;
+  embeddingDim: number;
+  contextSize: number;
+  maxSteps: number;
+  contextSubsample: number;
+}
+
+export interface AutoscalingConfig {
+  task: "autoscaling";
+  /** The folder the pairs' file traces were chosen from; null: synthetic traces. */
+  traces: string | null;
+  /** The folder the applications were read from; null: the seeded generator. */
+  apps: string | null;
+  env: AutoscalingEnvConfig;
+  poolPairs: AutoscalingPair[];
+  testPairs: AutoscalingPair[];
+  agent: AutoscalingAgentConfig;
+  flash: AutoscalingFlashConfig;
+  budgets: RlBudgets;
+}
+
+// ---------------------------------------------------------------- validation
+
+function num(o: Record<string, unknown>, k: string, where: string, min: number, integer = true, max = Infinity): number {
+  const v = o[k];
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw new Error(`${where}.${k}: expected ${integer ? "an integer" : "a number"} >= ${min}${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function pos(o: Record<string, unknown>, k: string, where: string, max = Infinity): number {
+  const v = o[k];
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > max) throw new Error(`${where}.${k}: expected a number > 0${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function str(o: Record<string, unknown>, k: string, where: string): string {
+  const v = o[k];
+  if (typeof v !== "string" || v.length === 0) throw new Error(`${where}.${k}: expected a non-empty string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function obj(v: unknown, where: string, keys: readonly string[]): Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`${where}: expected an object, got ${JSON.stringify(v)}`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new Error(`${where}.${k}: unknown field; expected ${keys.join(", ")}`);
+  for (const k of keys) if (!(k in o)) throw new Error(`${where}.${k}: missing`);
+  return o;
+}
+
+const KEY_RE = /^[A-Za-z0-9._+-]{1,128}$/;
+
+function validateTraceSpec(v: unknown, where: string): TraceSpec {
+  const src = (v as { source?: unknown } | null)?.source;
+  if (src === "synthetic") {
+    const o = obj(v, where, ["source", "seed", "seconds", "diurnalAmplitude", "noiseStd", "burstsPerHour"]);
+    return {
+      source: "synthetic",
+      seed: str(o, "seed", where),
+      seconds: pos(o, "seconds", where),
+      diurnalAmplitude: num(o, "diurnalAmplitude", where, 0, false, 0.999),
+      noiseStd: num(o, "noiseStd", where, 0, false),
+      burstsPerHour: num(o, "burstsPerHour", where, 0, false),
+    };
+  }
+  if (src === "file") {
+    const o = obj(v, where, ["source", "file", "offsetSeconds", "seconds"]);
+    return { source: "file", file: str(o, "file", where), offsetSeconds: num(o, "offsetSeconds", where, 0, false), seconds: pos(o, "seconds", where) };
+  }
+  throw new Error(`${where}.source: expected "synthetic" or "file", got ${JSON.stringify(src)}`);
+}
+
+function pairList(v: unknown, where: string): AutoscalingPair[] {
+  if (!Array.isArray(v) || v.length === 0) throw new Error(`${where}: expected a non-empty array of {id, app, traceKey, trace}`);
+  return v.map((p, i) => {
+    const w = `${where}[${i}]`;
+    const o = obj(p, w, ["id", "app", "traceKey", "trace"]);
+    const app = validateApplication(o.app, `${w}.app`);
+    const traceKey = str(o, "traceKey", w);
+    if (!KEY_RE.test(traceKey)) throw new Error(`${w}.traceKey: expected 1-128 characters from [A-Za-z0-9._+-], got ${JSON.stringify(traceKey)}`);
+    const id = str(o, "id", w);
+    if (id !== `${app.name}@${traceKey}`) throw new Error(`${w}.id: expected "${app.name}@${traceKey}" (<app.name>@<traceKey>, the environment's pair name), got ${JSON.stringify(id)}`);
+    return { id, app, traceKey, trace: validateTraceSpec(o.trace, `${w}.trace`) };
+  });
+}
+
+const ENV_KEYS = ["intervalSeconds", "maxEpisodeSteps", "alpha", "loadFraction", "maxReplicas", "traceSeconds"] as const;
+const AGENT_KEYS = ["netArch", "batchSize", "actorLearningRate", "criticLearningRate", "gamma", "noiseSigma", "tau", "learningStarts", "bufferSize"] as const;
+const FLASH_KEYS = ["hidden", "layers", "fcHidden", "embeddingDim", "contextSize", "maxSteps", "contextSubsample"] as const;
+const BUDGET_KEYS = ["referenceEpisodes", "pretrainEpisodes", "adaptEpisodes", "embedEpisodes", "evalEpisodes", "abTargets", "window", "tolerance"] as const;
+
+/** Checks a config read from a file; every error names the field (`where.field`). */
+export function validateAutoscalingConfig(raw: unknown, where: string): AutoscalingConfig {
+  const o = obj(raw, where, ["task", "traces", "apps", "env", "poolPairs", "testPairs", "agent", "flash", "budgets"]);
+  if (o.task !== "autoscaling") throw new Error(`${where}.task: expected "autoscaling", got ${JSON.stringify(o.task)}`);
+  for (const k of ["traces", "apps"] as const) if (o[k] !== null && (typeof o[k] !== "string" || o[k] === "")) throw new Error(`${where}.${k}: expected a folder path or null, got ${JSON.stringify(o[k])}`);
+  const e = obj(o.env, `${where}.env`, ENV_KEYS);
+  const env: AutoscalingEnvConfig = {
+    intervalSeconds: pos(e, "intervalSeconds", `${where}.env`),
+    maxEpisodeSteps: num(e, "maxEpisodeSteps", `${where}.env`, 1),
+    alpha: num(e, "alpha", `${where}.env`, 0, false, 1),
+    loadFraction: pos(e, "loadFraction", `${where}.env`),
+    maxReplicas: num(e, "maxReplicas", `${where}.env`, 1),
+    traceSeconds: pos(e, "traceSeconds", `${where}.env`),
+  };
+  const need = episodeSeconds(env);
+  if (env.traceSeconds < need) throw new Error(`${where}.env.traceSeconds: expected at least one episode plus its warm-up interval, ${need} s, got ${env.traceSeconds}`);
+  const poolPairs = pairList(o.poolPairs, `${where}.poolPairs`);
+  const testPairs = pairList(o.testPairs, `${where}.testPairs`);
+  const ids = new Set<string>();
+  for (const p of [...poolPairs, ...testPairs]) {
+    if (ids.has(p.id)) throw new Error(`${where}: pair id "${p.id}" appears twice (pool and test pairs must be distinct)`);
+    ids.add(p.id);
+  }
+  const a = obj(o.agent, `${where}.agent`, AGENT_KEYS);
+  if (!Array.isArray(a.netArch) || a.netArch.length === 0 || !a.netArch.every((x) => Number.isInteger(x) && x > 0)) throw new Error(`${where}.agent.netArch: expected a non-empty array of positive integers, got ${JSON.stringify(a.netArch)}`);
+  const aw = `${where}.agent`;
+  const agent: AutoscalingAgentConfig = {
+    netArch: [...(a.netArch as number[])],
+    batchSize: num(a, "batchSize", aw, 1),
+    actorLearningRate: pos(a, "actorLearningRate", aw),
+    criticLearningRate: pos(a, "criticLearningRate", aw),
+    gamma: num(a, "gamma", aw, 0, false, 1),
+    noiseSigma: num(a, "noiseSigma", aw, 0, false),
+    tau: num(a, "tau", aw, 0, false, 1),
+    learningStarts: num(a, "learningStarts", aw, 0),
+    bufferSize: num(a, "bufferSize", aw, 1),
+  };
+  const f = obj(o.flash, `${where}.flash`, FLASH_KEYS);
+  const fw = `${where}.flash`;
+  const flash: AutoscalingFlashConfig = {
+    hidden: num(f, "hidden", fw, 1),
+    layers: num(f, "layers", fw, 1),
+    fcHidden: num(f, "fcHidden", fw, 1),
+    embeddingDim: num(f, "embeddingDim", fw, 1),
+    contextSize: num(f, "contextSize", fw, 1),
+    maxSteps: num(f, "maxSteps", fw, 1),
+    contextSubsample: num(f, "contextSubsample", fw, 1),
+  };
+  const b = obj(o.budgets, `${where}.budgets`, BUDGET_KEYS);
+  const bw = `${where}.budgets`;
+  const budgets: RlBudgets = {
+    referenceEpisodes: num(b, "referenceEpisodes", bw, 1),
+    pretrainEpisodes: num(b, "pretrainEpisodes", bw, 1),
+    adaptEpisodes: num(b, "adaptEpisodes", bw, 1),
+    embedEpisodes: num(b, "embedEpisodes", bw, 1),
+    evalEpisodes: num(b, "evalEpisodes", bw, 1),
+    abTargets: num(b, "abTargets", bw, 1),
+    window: num(b, "window", bw, 1),
+    tolerance: num(b, "tolerance", bw, 0, false),
+  };
+  return { task: "autoscaling", traces: (o.traces as string | null) ?? null, apps: (o.apps as string | null) ?? null, env, poolPairs, testPairs, agent, flash, budgets };
+}
+
+// ---------------------------------------------------------------- pairs
+
+/** Seconds of trace one episode reads: its steps plus the warm-up interval. */
+export function episodeSeconds(env: Pick<AutoscalingEnvConfig, "intervalSeconds" | "maxEpisodeSteps">): number {
+  return (env.maxEpisodeSteps + 1) * env.intervalSeconds;
+}
+
+/** Where a profile's pairs come from. */
+export interface PairSources {
+  /** A folder of real traces or `t,rate` CSV files (traces/README.md); default synthetic. */
+  traces?: string | null;
+  /** A folder of application JSON files (sim/k8s/README.md); default the generator. */
+  apps?: string | null;
+}
+
+const traceCache = new Map<string, Trace>();
+
+/** A whole trace file, loaded once per process (the .tbz2 archives take about a second). */
+export function loadTraceFile(file: string): Trace {
+  const hit = traceCache.get(file);
+  if (hit) return hit;
+  const entry = listTraces(path.dirname(file)).find((e) => path.resolve(e.file) === path.resolve(file));
+  if (!entry) throw new TraceError(file, "(file)", "a trace file traces/real.ts recognises (known real-trace names, *.tbz2, or a CSV with header t,rate)", "an unrecognised or missing file");
+  const tr = validateTrace(entry.load(), file);
+  traceCache.set(file, tr);
+  return tr;
+}
+
+/** The trace a pair's environment reads, named by its trace key. */
+export function pairTrace(p: AutoscalingPair, env: AutoscalingEnvConfig): Trace {
+  const s = p.trace;
+  let tr: Trace;
+  let file: string;
+  if (s.source === "synthetic") {
+    file = `<synthetic ${s.seed}>`;
+    tr = syntheticTrace({ seed: s.seed, seconds: s.seconds, diurnalAmplitude: s.diurnalAmplitude, noiseStd: s.noiseStd, burstsPerHour: s.burstsPerHour, name: p.traceKey });
+  } else {
+    file = s.file;
+    const whole = loadTraceFile(s.file);
+    const i0 = Math.floor(s.offsetSeconds / whole.stepSeconds + 1e-9);
+    const n = Math.ceil(s.seconds / whole.stepSeconds - 1e-9);
+    if (i0 >= whole.rates.length) throw new TraceError(s.file, "offsetSeconds", `an offset inside the trace (< ${durationSeconds(whole)} s)`, s.offsetSeconds);
+    tr = { name: p.traceKey, stepSeconds: whole.stepSeconds, rates: whole.rates.subarray(i0, i0 + n) };
+  }
+  const need = episodeSeconds(env);
+  if (durationSeconds(tr) < need) {
+    throw new TraceError(file, "duration", `at least one episode plus its warm-up interval, ${need} s (${env.maxEpisodeSteps} steps + 1 of ${env.intervalSeconds} s) from offset ${s.source === "file" ? s.offsetSeconds : 0}`, `${durationSeconds(tr)} s`);
+  }
+  return tr;
+}
+
+/** The pair's environment (K8sAutoscaling-v0); its `pair` is the pair id. */
+export function makePairEnv(env: AutoscalingEnvConfig, p: AutoscalingPair, seed: number): AutoscalingEnv {
+  const e = new AutoscalingEnv({
+    app: p.app,
+    trace: pairTrace(p, env),
+    seed,
+    intervalSeconds: env.intervalSeconds,
+    maxEpisodeSteps: env.maxEpisodeSteps,
+    alpha: env.alpha,
+    loadFraction: env.loadFraction,
+    maxReplicas: env.maxReplicas,
+  });
+  if (e.pair !== p.id) throw new Error(`autoscaling: pair "${p.id}" builds an environment named "${e.pair}"`);
+  return e;
+}
+
+function sanitise(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._+-]+/g, "-").replace(/^-+|-+$/g, "");
+  return s.length ? s.slice(0, 100) : "trace";
+}
+
+/**
+ * `n` pairs for a run seed (test pairs are the first ones by convention of the caller).
+ * See the module comment for how applications and traces are chosen.
+ */
+export function drawPairs(runSeed: number, n: number, env: AutoscalingEnvConfig, src: PairSources = {}): AutoscalingPair[] {
+  const rng = new Rng(`autoscaling/pairs/${runSeed}`);
+  let apps: Application[];
+  if (src.apps) {
+    const all = loadApplications(src.apps);
+    if (all.length === 0) throw new Error(`${src.apps}: apps folder: expected at least one application *.json file, found none`);
+    const names = new Set<string>();
+    for (const a of all) {
+      if (names.has(a.name)) throw new Error(`${src.apps}: two application files share the name "${a.name}" (field "name" must be unique)`);
+      names.add(a.name);
+    }
+    const order = rng.fork("apps").shuffle(all.map((_, i) => i));
+    apps = Array.from({ length: n }, (_, i) => all[order[i % all.length]]);
+  } else {
+    apps = generateApplications(`autoscaling/${runSeed}`, n);
+  }
+  const trng = rng.fork("traces");
+  if (!src.traces) {
+    return apps.map((app, i) => {
+      const r = trng.fork(`pair-${i}`);
+      const traceKey = `syn${i}`;
+      const trace: TraceSpec = {
+        source: "synthetic",
+        seed: `autoscaling/${runSeed}/trace-${i}`,
+        seconds: env.traceSeconds,
+        diurnalAmplitude: round3(r.uniform(0.27, 0.55)),
+        noiseStd: round3(r.uniform(0.25, 0.35)),
+        burstsPerHour: round3(r.uniform(0.3, 0.8)),
+      };
+      return { id: `${app.name}@${traceKey}`, app, traceKey, trace };
+    });
+  }
+  const entries = listTraces(src.traces);
+  if (entries.length === 0) throw new TraceError(src.traces, "(folder)", "at least one trace file (traces/README.md)", "none");
+  const order = trng.fork("order").shuffle(entries.map((_, i) => i));
+  const need = episodeSeconds(env);
+  return apps.map((app, i) => {
+    const entry = entries[order[i % entries.length]];
+    const whole = loadTraceFile(entry.file);
+    const dur = durationSeconds(whole);
+    if (dur < need) throw new TraceError(entry.file, "duration", `at least one episode plus its warm-up interval, ${need} s (${env.maxEpisodeSteps} steps + 1 of ${env.intervalSeconds} s)`, `${dur} s`);
+    const seconds = Math.min(env.traceSeconds, dur);
+    const slackMin = Math.floor((dur - seconds) / 60);
+    const offsetSeconds = 60 * Math.floor(trng.fork(`pair-${i}`).uniform(0, slackMin + 1 - 1e-9));
+    const traceKey = `${sanitise(entry.name)}.w${i}`;
+    return { id: `${app.name}@${traceKey}`, app, traceKey, trace: { source: "file", file: entry.file, offsetSeconds: Math.min(offsetSeconds, Math.max(0, dur - seconds)), seconds } };
+  });
+}
+
+function round3(x: number): number {
+  return Number(x.toPrecision(3));
+}

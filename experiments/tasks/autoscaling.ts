@@ -1,0 +1,426 @@
+/**
+ * Workload autoscaling (FLASH paper 5.2) as a harness task (`autoscaling`): one pair =
+ * one application on the simulated 5-node Kubernetes cluster driven by one load trace
+ * (K8sAutoscaling-v0, envs/autoscaling/env.ts: FIRM's Table 7 MDP). How pairs and
+ * traces are chosen: autoscaling-pairs.ts.
+ *
+ * Agents:
+ *   - original = FIRM's DDPG with Table 8's hyper-parameters (actor lr 3e-4, critic lr
+ *     3e-3, soft update 3e-3, Gaussian noise sigma 0.2, discount 0.99, batch 64); the
+ *     network sizes (FIRM does not state them) and the replay size are config fields:
+ *     64x64 and 1e5 in quick, 400x300 (the DDPG paper's, SB3's) and 1e6 in full.
+ *   - FLASH-FIRM = the same DDPG conditioned on the pair's embedding through
+ *     agents/flash-conditioning.ts (the one FLASH mechanism); the critic's TD loss trains
+ *     the meta learner during pretraining. Encoder: BiGRU 1x16, embedding 8, context 4
+ *     trajectories x first 20 steps, 1 per batch in quick (bench/flash-overhead.ts
+ *     measured that size as cheap); the paper's 2x256 BiGRU, embedding 32 in full.
+ *   - TL (transfer learning as FIRM does it) = the same DDPG without embedding,
+ *     pretrained on the same pool with the same budget, then fine-tuned on the new pair.
+ *   - scratch = the reference run (DDPG from random weights on the new pair alone).
+ *   - non-ML baselines: the Kubernetes HPA (target CPU 50%, tolerance 0.1, 5-minute
+ *     scale-down stabilisation; limits fixed at the starting allocation) and the
+ *     VPA-style recommender (p90 + 15%; replicas fixed), agents/baselines/. They are
+ *     evaluated by `reference` on every new pair, on the same evaluation windows as the
+ *     agents, and returned in its result as `nonMl` (the harness has no slot for them
+ *     yet; `nonMlSummary` turns a run directory's unit records into their numbers).
+ *
+ * Protocol steps (the harness's, experiments/protocols/rl-reproduce.ts):
+ *   - reference: DDPG from random weights, `referenceEpisodes` episodes on the pair
+ *     (`learningStarts` uniform-random steps first); final deterministic evaluation; a
+ *     uniform-random policy's return as the pair's baseline (the drop's zero point).
+ *   - pretrain: one episode per call, pool pairs round-robin, one shared replay buffer,
+ *     learning from the first step; FLASH first runs one uniform-random episode per pool
+ *     pair (its first context; the harness counts them as pretraining episodes), TL
+ *     does not need them (as the pendulum-family task).
+ *   - adapt: load the pretrained networks, empty replay buffer, `adaptEpisodes` episodes
+ *     on the new pair; FLASH with its meta learner frozen and the pair's episodes inserted
+ *     as they finish (its embedding is a zero vector during the first episode).
+ *   - serve: no weight update; FLASH first runs `embedEpisodes` deterministic episodes to
+ *     get the embedding; every variant is evaluated on the same `evalEpisodes` windows.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { HpaAgent } from "../../agents/baselines/hpa.js";
+import { VpaAgent } from "../../agents/baselines/vpa.js";
+import { DDPG, FIRM_DDPG_DEFAULTS, type DDPGConfig } from "../../agents/ddpg.js";
+import { evaluatePolicy } from "../../agents/evaluate.js";
+import { EpisodeRecorder, FlashConditioner } from "../../agents/flash-conditioning.js";
+import { train } from "../../agents/train.js";
+import type { AutoscalingEnv } from "../../envs/autoscaling/env.js";
+import { ACTION_DIM, OBS_DIM } from "../../envs/autoscaling/spaces.js";
+import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
+import { FlashModel, RLModel } from "../../flash/models.js";
+import { Rng } from "../../flash/rng.js";
+import { meanCi95, meanCiJson } from "../stats.js";
+import { drawPairs, makePairEnv, validateAutoscalingConfig, type AutoscalingConfig, type AutoscalingPair, type PairSources } from "./autoscaling-pairs.js";
+import type { AdaptResult, PretrainResult, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
+
+export { validateAutoscalingConfig, type AutoscalingConfig } from "./autoscaling-pairs.js";
+
+const TASK = "autoscaling";
+
+interface Profile {
+  pool: number;
+  test: number;
+  env: AutoscalingConfig["env"];
+  agent: AutoscalingConfig["agent"];
+  flash: AutoscalingConfig["flash"];
+  budgets: RlBudgets;
+}
+
+/** Table 8 (FIRM's DDPG); sizes and replay are per profile. */
+const TABLE8 = { batchSize: 64, actorLearningRate: 3e-4, criticLearningRate: 3e-3, gamma: 0.99, noiseSigma: 0.2, tau: 3e-3 };
+const ENV = { intervalSeconds: 30, maxEpisodeSteps: 100, alpha: 0.5, loadFraction: 0.2, maxReplicas: 32, traceSeconds: 3 * 3600 };
+
+export const AUTOSCALING_PROFILES: Record<string, Profile> = {
+  /** Seconds: tests and the golden regression run (20-step episodes; numbers only, not learning). */
+  golden: {
+    pool: 2,
+    test: 2,
+    env: { ...ENV, maxEpisodeSteps: 20, traceSeconds: 3600 },
+    agent: { ...TABLE8, netArch: [16, 16], batchSize: 16, learningStarts: 20, bufferSize: 10_000 },
+    flash: { hidden: 8, layers: 1, fcHidden: 8, embeddingDim: 4, contextSize: 2, maxSteps: 8, contextSubsample: 1 },
+    budgets: { referenceEpisodes: 2, pretrainEpisodes: 2, adaptEpisodes: 2, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 },
+  },
+  /** Under 20 minutes on 2 cores: small pool, small networks, short budgets. */
+  quick: {
+    pool: 6,
+    test: 3,
+    env: { ...ENV },
+    agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 100_000 },
+    flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 20, contextSubsample: 1 },
+    budgets: { referenceEpisodes: 40, pretrainEpisodes: 60, adaptEpisodes: 25, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 10, tolerance: 0.05 },
+  },
+  /**
+   * The paper's sizes: pretraining pool 200; 100 new applications, each original agent
+   * served on 10 others (100 A/B tests x 10 applications); adaptation measured on the same
+   * 100 new pairs (the paper's adaptation pool is 800: see the README for the time).
+   */
+  full: {
+    pool: 200,
+    test: 100,
+    env: { ...ENV },
+    agent: { ...TABLE8, netArch: [400, 300], learningStarts: 1000, bufferSize: 1_000_000 },
+    flash: { hidden: 256, layers: 2, fcHidden: 64, embeddingDim: 32, contextSize: 8, maxSteps: 100, contextSubsample: 4 },
+    budgets: { referenceEpisodes: 200, pretrainEpisodes: 2000, adaptEpisodes: 100, embedEpisodes: 3, evalEpisodes: 10, abTargets: 10, window: 10, tolerance: 0.05 },
+  },
+};
+
+/** Folders named by the environment when the CLI has no option for them (see the README). */
+function envSources(): PairSources {
+  return { traces: process.env.FLASH_AUTOSCALING_TRACES || null, apps: process.env.FLASH_AUTOSCALING_APPS || null };
+}
+
+/** A profile's config for a run seed; `traces`/`apps` folders override the synthetic traces and generated applications. */
+export function autoscalingProfile(name: string, runSeed: number, opts: { poolSize?: number } & PairSources = {}): AutoscalingConfig {
+  const p = AUTOSCALING_PROFILES[name];
+  if (!p) throw new Error(`${TASK}: unknown profile "${name}"; known profiles: ${Object.keys(AUTOSCALING_PROFILES).join(", ")}`);
+  const src = { ...envSources(), ...Object.fromEntries(Object.entries({ traces: opts.traces, apps: opts.apps }).filter(([, v]) => v !== undefined)) };
+  const pool = opts.poolSize ?? p.pool;
+  const drawn = drawPairs(runSeed, p.test + pool, p.env, src);
+  return {
+    task: TASK,
+    traces: src.traces ?? null,
+    apps: src.apps ?? null,
+    env: { ...p.env },
+    testPairs: drawn.slice(0, p.test),
+    poolPairs: drawn.slice(p.test),
+    agent: { ...p.agent, netArch: [...p.agent.netArch] },
+    flash: { ...p.flash },
+    budgets: { ...p.budgets },
+  };
+}
+
+function ddpgConfig(cfg: AutoscalingConfig, learningStarts: number): DDPGConfig {
+  const a = cfg.agent;
+  return {
+    ...FIRM_DDPG_DEFAULTS,
+    netArch: a.netArch,
+    batchSize: a.batchSize,
+    learningRate: a.criticLearningRate,
+    actorLearningRate: a.actorLearningRate,
+    criticLearningRate: a.criticLearningRate,
+    gamma: a.gamma,
+    tau: a.tau,
+    bufferSize: a.bufferSize,
+    learningStarts,
+    actionNoise: { type: "normal", sigma: a.noiseSigma },
+  };
+}
+
+function pairOf(cfg: AutoscalingConfig, id: string): AutoscalingPair {
+  const p = cfg.poolPairs.find((x) => x.id === id) ?? cfg.testPairs.find((x) => x.id === id);
+  if (!p) throw new Error(`${TASK}: unknown pair "${id}"`);
+  return p;
+}
+
+const envOf = (cfg: AutoscalingConfig, id: string, seed: number): AutoscalingEnv => makePairEnv(cfg.env, pairOf(cfg, id), seed);
+
+function flashModel(cfg: AutoscalingConfig, bufferPath: string, seed: number): { model: RLModel; close(): void } {
+  const buffer = SqliteBuffer.open(bufferPath);
+  const f = cfg.flash;
+  const model = RLModel.register({ task: TASK, stateDim: OBS_DIM, actionDim: ACTION_DIM, buffer, encoder: { hidden: f.hidden, layers: f.layers, fcHidden: f.fcHidden, embeddingDim: f.embeddingDim }, contextSize: f.contextSize, maxSteps: f.maxSteps, seed });
+  return {
+    model,
+    close() {
+      FlashModel.unregister(TASK);
+      buffer.close();
+    },
+  };
+}
+
+interface Episode {
+  states: Float32Array;
+  actions: Float32Array;
+  rewards: number[];
+}
+
+/** One episode of `act` from `reset(seed)`. */
+function runEpisode(env: AutoscalingEnv, seed: number, act: (obs: Float32Array) => ArrayLike<number>): Episode {
+  const states: number[] = [];
+  const actions: number[] = [];
+  const rewards: number[] = [];
+  let o = env.reset(seed);
+  for (;;) {
+    const a = Array.from(act(o));
+    const r = env.step(a);
+    states.push(...o);
+    actions.push(...a);
+    rewards.push(r.reward);
+    if (r.terminated || r.truncated) break;
+    o = r.observation;
+  }
+  return { states: Float32Array.from(states), actions: Float32Array.from(actions), rewards };
+}
+
+const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const randomAction = (rng: Rng) => () => [rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1)];
+
+/** Evaluation episode i starts from `reset(EVAL_SEED + i)` for every variant and baseline (common random numbers). */
+const EVAL_SEED = 1_000_000;
+
+/** Mean return of the HPA and the VPA-style recommender over the evaluation windows. */
+export function nonMlRewards(cfg: AutoscalingConfig, pair: string, seed: number): { hpa: number; vpa: number } {
+  const env = envOf(cfg, pair, seed);
+  const hpa = new HpaAgent(env.scale, env.intervalSeconds);
+  const vpa = new VpaAgent(env.scale, env.intervalSeconds);
+  const n = cfg.budgets.evalEpisodes;
+  let h = 0;
+  let v = 0;
+  for (let e = 0; e < n; e++) {
+    hpa.reset();
+    h += total(runEpisode(env, EVAL_SEED + e, (o) => hpa.act(o)).rewards);
+    vpa.reset();
+    v += total(runEpisode(env, EVAL_SEED + e, (o) => vpa.act(o)).rewards);
+  }
+  return { hpa: h / n, vpa: v / n };
+}
+
+/** A reference result with the non-ML baselines' rewards on the pair. */
+export interface AutoscalingReferenceResult extends ReferenceResult {
+  nonMl: { hpa: number; vpa: number };
+}
+
+export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
+  return {
+    name: TASK,
+    summary: "Kubernetes autoscaling (FLASH 5.2): generated or user applications x synthetic or real load traces; FIRM's DDPG, FLASH-FIRM, transfer learning, HPA/VPA baselines",
+    profiles: Object.keys(AUTOSCALING_PROFILES),
+    paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "FLASH (MLSys 2024) 5.2: workload autoscaling, FIRM's DDPG" },
+    profile: (name, runSeed, opts = {}) => autoscalingProfile(name, runSeed, opts),
+    validateConfig: validateAutoscalingConfig,
+    budgets: (cfg) => cfg.budgets,
+    pairs(cfg, poolSize) {
+      const pool = cfg.poolPairs.map((p) => p.id);
+      if (poolSize !== undefined && poolSize > pool.length) throw new Error(`${TASK}: pool size ${poolSize} > the ${pool.length} pool pairs in the config`);
+      return { pool: poolSize === undefined ? pool : pool.slice(0, poolSize), test: cfg.testPairs.map((p) => p.id) };
+    },
+    describe(cfg) {
+      const a = cfg.agent;
+      const f = cfg.flash;
+      const src = `${cfg.apps ? `apps from ${cfg.apps}` : "generated apps"} x ${cfg.traces ? `trace windows from ${cfg.traces}` : "synthetic traces"} (${cfg.env.traceSeconds / 3600} h each)`;
+      return `${src}; ${cfg.env.maxEpisodeSteps} steps of ${cfg.env.intervalSeconds} s, alpha ${cfg.env.alpha}; FIRM DDPG net ${a.netArch.join("x")}, batch ${a.batchSize}, lr actor ${a.actorLearningRate} / critic ${a.criticLearningRate}, tau ${a.tau}, gamma ${a.gamma}, noise N(0, ${a.noiseSigma}); FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ${f.maxSteps} steps (subsample ${f.contextSubsample} per batch)`;
+    },
+
+    async reference(cfg, pair, seed, workDir, progress): Promise<AutoscalingReferenceResult> {
+      const t0 = performance.now();
+      const env = envOf(cfg, pair, seed);
+      const steps = cfg.env.maxEpisodeSteps;
+      const agent = new DDPG(env, ddpgConfig(cfg, cfg.agent.learningStarts), { seed });
+      try {
+        const n = cfg.budgets.referenceEpisodes * steps;
+        const r = train(agent, env, { totalTimesteps: n, seed, progressEvery: 5 * steps, onProgress: (p) => progress(p.timesteps / n, `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(1)}`) });
+        await agent.save(path.join(workDir, "agent"), TASK);
+        const ev = evaluatePolicy(agent, envOf(cfg, pair, seed), { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED });
+        const rng = new Rng(seed).fork("baseline");
+        const benv = envOf(cfg, pair, seed);
+        let base = 0;
+        for (let e = 0; e < cfg.budgets.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, randomAction(rng)).rewards);
+        return { returns: r.episodeReturns, evalReturn: ev.mean, baseline: base / cfg.budgets.evalEpisodes, seconds: (performance.now() - t0) / 1000, nonMl: nonMlRewards(cfg, pair, seed) };
+      } finally {
+        agent.dispose();
+      }
+    },
+
+    async pretrain(cfg, variant, pool, seed, workDir, progress): Promise<PretrainResult> {
+      const t0 = performance.now();
+      const steps = cfg.env.maxEpisodeSteps;
+      const envs = pool.map((p, i) => envOf(cfg, p, seed + i));
+      const fm = variant === "flash" ? flashModel(cfg, path.join(workDir, "buffer.sqlite"), seed) : undefined;
+      const cond = fm ? new FlashConditioner(fm.model, { pairs: pool, contextSubsample: cfg.flash.contextSubsample, seed }) : undefined;
+      const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
+      const base = new DDPG(envs[0], ddpgConfig(cfg, 0), { seed, extra: cond });
+      const agent = cond ? cond.attach(base) : base;
+      const returns: number[] = [];
+      const pairs: string[] = [];
+      try {
+        if (fm) {
+          // One uniform-random episode per pool pair: FLASH's first context (an empty context has no gradient path).
+          const rng = new Rng(seed).fork("warmup");
+          for (const [i, env] of envs.entries()) {
+            const ep = runEpisode(env, seed * 1000 + i, randomAction(rng));
+            await fm.model.insertTrajSamples(env.pair, ep.states, ep.actions, ep.rewards);
+          }
+        }
+        const n = cfg.budgets.pretrainEpisodes;
+        for (let e = 0; e < n; e++) {
+          const i = e % envs.length;
+          const r = train(agent, envs[i], { totalTimesteps: steps, seed: e < envs.length ? seed + 7919 * (i + 1) : undefined, contextId: cond?.contextId, onTransition: rec?.onTransition, progressEvery: steps });
+          if (rec) await rec.flush();
+          returns.push(r.episodeReturns[0]);
+          pairs.push(pool[i]);
+          progress((e + 1) / n, `episode ${e + 1}/${n}, return ${r.episodeReturns[0].toFixed(1)}`);
+        }
+        await agent.save(path.join(workDir, "agent"), TASK);
+        if (fm) await fm.model.save(path.join(workDir, "meta"));
+        return { returns, pairs, episodes: n, seconds: (performance.now() - t0) / 1000 };
+      } finally {
+        agent.dispose();
+        fm?.close();
+      }
+    },
+
+    async adapt(cfg, variant, pretrainDir, pair, seed, workDir, progress): Promise<AdaptResult> {
+      const t0 = performance.now();
+      const steps = cfg.env.maxEpisodeSteps;
+      const env = envOf(cfg, pair, seed);
+      const fm = variant === "flash" ? flashModel(cfg, path.join(workDir, "buffer.sqlite"), seed) : undefined;
+      try {
+        if (fm) {
+          await fm.model.load(path.join(pretrainDir, "meta"));
+          fm.model.toggleMetaModelUpdate(false);
+        }
+        const cond = fm ? new FlashConditioner(fm.model, { pairs: [pair], seed }) : undefined;
+        const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
+        const agent = new DDPG(env, ddpgConfig(cfg, 0), { seed, extra: cond });
+        try {
+          await agent.load(path.join(pretrainDir, "agent"), TASK);
+          const n = cfg.budgets.adaptEpisodes * steps;
+          const r = train(agent, env, { totalTimesteps: n, seed, contextId: cond?.contextId, onTransition: rec?.onTransition, progressEvery: 5 * steps, onProgress: (p) => progress(p.timesteps / n, `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(1)}`) });
+          if (rec) await rec.flush();
+          return { returns: r.episodeReturns, seconds: (performance.now() - t0) / 1000 };
+        } finally {
+          agent.dispose();
+        }
+      } finally {
+        fm?.close();
+      }
+    },
+
+    async poolEmbeddings(cfg, pretrainDir, workDir) {
+      const src = path.join(pretrainDir, "buffer.sqlite");
+      if (!existsSync(src)) throw new Error(`${TASK}: no FLASH buffer in ${pretrainDir}`);
+      mkdirSync(workDir, { recursive: true });
+      const copy = path.join(workDir, "pool-buffer.sqlite");
+      copyFileSync(src, copy);
+      const fm = flashModel(cfg, copy, 0);
+      try {
+        await fm.model.load(path.join(pretrainDir, "meta"));
+        fm.model.toggleMetaModelUpdate(false);
+        const out: Record<string, number[]> = {};
+        for (const p of cfg.poolPairs.map((x) => x.id)) if (fm.model.buffer.count(fm.model.task, p) > 0) out[p] = Array.from(fm.model.getEmbedding(p));
+        return out;
+      } finally {
+        fm.close();
+      }
+    },
+
+    async serve(cfg, req: ServeRequest): Promise<ServeResult[]> {
+      const env0 = envOf(cfg, req.pairs[0], req.seed);
+      const fm = req.variant === "flash" ? flashModel(cfg, path.join(req.workDir, `serve-${req.variant}.sqlite`), req.seed) : undefined;
+      try {
+        if (fm) {
+          await fm.model.load(path.join(req.modelDir, "meta"));
+          fm.model.toggleMetaModelUpdate(false);
+        }
+        const cond = fm ? new FlashConditioner(fm.model, { pairs: req.pairs, seed: req.seed }) : undefined;
+        const agent = new DDPG(env0, ddpgConfig(cfg, 0), { seed: req.seed, extra: cond });
+        try {
+          await agent.load(path.join(req.modelDir, "agent"), TASK);
+          const out: ServeResult[] = [];
+          for (const pair of req.pairs) {
+            const env = envOf(cfg, pair, req.seed);
+            let embedding: number[] | undefined;
+            const ctx = cond ? cond.ctxOf(pair) : 0;
+            if (fm) {
+              // Deterministic FLASH episodes (no weight update) on windows other than the evaluation ones give the embedding.
+              for (let e = 0; e < cfg.budgets.embedEpisodes; e++) {
+                const ep = runEpisode(env, req.seed * 31 + 17 * e + 5, (o) => agent.predict(o, { deterministic: true, ctx }));
+                await fm.model.insertTrajSamples(pair, ep.states, ep.actions, ep.rewards);
+              }
+              embedding = Array.from(fm.model.getEmbedding(pair));
+            }
+            const ev = evaluatePolicy(agent, env, { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, ctx });
+            out.push({ pair, reward: ev.mean, embedding });
+          }
+          return out;
+        } finally {
+          agent.dispose();
+        }
+      } finally {
+        fm?.close();
+      }
+    },
+  };
+}
+
+/**
+ * The non-ML baselines of a finished run directory, from its reference unit records
+ * (`OUT/units/ref__<pair>__r<k>.json`): mean reward over (new pair, replicate) with a
+ * 95% CI, and their reward drop against the pair's reference with the shared definition
+ * (R_ref - R) / (R_ref - B), next to the reference agents' own evaluation reward.
+ */
+export function nonMlSummary(outDir: string) {
+  const dir = path.join(outDir, "units");
+  const recs = readdirSync(dir)
+    .filter((f) => f.startsWith("ref__") && f.endsWith(".json"))
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), "utf8")) as { id: string; result: AutoscalingReferenceResult });
+  const byPair = new Map<string, AutoscalingReferenceResult[]>();
+  for (const r of recs) {
+    const pair = r.id.split("/").slice(1, -1).join("/");
+    byPair.set(pair, [...(byPair.get(pair) ?? []), r.result]);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const rewards = { hpa: [] as number[], vpa: [] as number[], reference: [] as number[], random: [] as number[] };
+  const drops = { hpa: [] as number[], vpa: [] as number[] };
+  for (const rs of byPair.values()) {
+    const ref = mean(rs.map((r) => r.evalReturn));
+    const base = mean(rs.map((r) => r.baseline));
+    for (const r of rs) {
+      rewards.hpa.push(r.nonMl.hpa);
+      rewards.vpa.push(r.nonMl.vpa);
+      rewards.reference.push(r.evalReturn);
+      rewards.random.push(r.baseline);
+      if (ref > base) {
+        drops.hpa.push((ref - r.nonMl.hpa) / (ref - base));
+        drops.vpa.push((ref - r.nonMl.vpa) / (ref - base));
+      }
+    }
+  }
+  const mc = (xs: number[]) => (xs.length ? meanCiJson(meanCi95(xs)) : null);
+  return {
+    pairs: byPair.size,
+    reward: { hpa: mc(rewards.hpa), vpa: mc(rewards.vpa), reference: mc(rewards.reference), random: mc(rewards.random) },
+    reward_drop: { hpa: mc(drops.hpa), vpa: mc(drops.vpa) },
+  };
+}
