@@ -30,6 +30,13 @@ const registry = new Map<string, TaskEntry>([
       rl: async () => (await import("./classic-family.js")).createClassicFamilyTask() as unknown as RlTask,
     },
   ],
+  [
+    "autoscaling",
+    {
+      summary: "Kubernetes autoscaling (FLASH 5.2): apps x load traces on a simulated 5-node cluster; FIRM's DDPG, FLASH-FIRM, transfer learning, HPA/VPA",
+      rl: async () => (await import("./autoscaling.js")).createAutoscalingTask() as unknown as RlTask,
+    },
+  ],
 ]);
 
 /** Register (or replace) a task. */
