@@ -1,0 +1,109 @@
+import t from "tap";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { planRl, summarise } from "../../experiments/protocols/rl-reproduce.js";
+import { rlFigures, rlMarkdown, writeRlReport } from "../../experiments/report/rl-report.js";
+import type { UnitRecord } from "../../experiments/runner/pool.js";
+import type { RlResults } from "../../experiments/runner/run-rl.js";
+import type { RlBudgets, RlTask } from "../../experiments/tasks/types.js";
+import { createClassicFamilyTask, validateClassicConfig } from "../../experiments/tasks/classic-family.js";
+
+const budgets: RlBudgets = { referenceEpisodes: 30, pretrainEpisodes: 40, adaptEpisodes: 30, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 };
+const fake = { budgets: () => budgets, pairs: () => ({ pool: ["a", "b"], test: ["p", "q"] }), describe: () => "fake" } as unknown as RlTask;
+
+/** A 0 -> level step at episode `at` (1-based) on a pair with reference -100 and random -1100. */
+const step = (at: number, n = 30) => Array.from({ length: n }, (_, i) => (i + 1 >= at ? -100 : -1100));
+const rec = (id: string, kind: string, result: unknown): [string, UnitRecord] => [id, { id, kind, seed: 1, key: "k", result, seconds: 2, worker: 0, finishedAt: "" }];
+
+function records(): Map<string, UnitRecord> {
+  return new Map([
+    rec("ref/p/r0", "reference", { returns: step(21), evalReturn: -100, baseline: -1100, seconds: 1 }),
+    rec("ref/q/r0", "reference", { returns: step(16), evalReturn: -100, baseline: -1100, seconds: 1 }),
+    rec("pretrain/flash/r0", "pretrain", { returns: [], pairs: ["a", "b"], episodes: 40, seconds: 10 }),
+    rec("pretrain/tl/r0", "pretrain", { returns: [], pairs: ["a", "b"], episodes: 40, seconds: 5 }),
+    rec("adapt/flash/p/r0", "adapt", { returns: step(1), seconds: 1 }),
+    rec("adapt/flash/q/r0", "adapt", { returns: step(3), seconds: 1 }),
+    rec("adapt/tl/p/r0", "adapt", { returns: step(6), seconds: 1 }),
+    rec("adapt/tl/q/r0", "adapt", { returns: step(11), seconds: 1 }),
+    rec("ab/r0", "ab", {
+      samples: [
+        { variant: "original", replicate: 0, pair: "q", trainedOn: "p", reward: -600 },
+        { variant: "original", replicate: 0, pair: "p", trainedOn: "q", reward: -400 },
+        { variant: "flash", replicate: 0, pair: "p", reward: -150 },
+        { variant: "flash", replicate: 0, pair: "q", reward: -200 },
+        { variant: "tl", replicate: 0, pair: "p", reward: -300 },
+        { variant: "tl", replicate: 0, pair: "q", reward: -350 },
+      ],
+      testEmbeddings: { p: [1, 0], q: [0.5, 0.5] },
+      poolEmbeddings: { a: [1, 0.1], b: [0, 1] },
+    }),
+  ]);
+}
+
+t.test("planRl: the units of a reproduction and of a sweep", async (t) => {
+  const ids = planRl(fake, "fake", {}, 2).map((u) => u.id);
+  t.ok(ids.includes("ref/p/r1") && ids.includes("pretrain/flash/r0") && ids.includes("adapt/tl/q/r1") && ids.includes("ab/r0"));
+  t.equal(ids.length, 2 * (2 + 2 + 4 + 1));
+  const sweep = planRl(fake, "fake", {}, 1, [1, 2]).map((u) => u.id);
+  t.ok(sweep.includes("P1/pretrain/flash/r0") && sweep.includes("P2/adapt/tl/p/r0") && sweep.includes("ref/p/r0"));
+  t.notOk(sweep.some((id) => id.startsWith("ab/")), "a sweep measures adaptation, not A/B");
+});
+
+t.test("summarise: the protocols over finished units", async (t) => {
+  const s = summarise(fake, {}, records());
+  // Steps at 1, 3 (FLASH) and 6, 11 (TL) converge at 1, 12 and 15, 20 (expanding MA of 10); scratch at 21 -> 30, 16 -> 25.
+  const cost = (v: string, p: string) => s.adaptation.costs.find((c) => c.variant === v && c.pair === p)?.episodes;
+  t.same([cost("flash", "p"), cost("flash", "q"), cost("tl", "p"), cost("tl", "q"), cost("scratch", "p"), cost("scratch", "q")], [1, 12, 15, 20, 30, 25]);
+  t.equal(s.adaptation_speedup_vs_tl!.mean, (15 / 1 + 20 / 12) / 2);
+  t.equal(s.adaptation_speedup_vs_tl!.n, 2);
+  // Drops against reference -100, random -1100.
+  t.same(s.reward_drop.original!.mean, (0.5 + 0.3) / 2);
+  t.same(s.reward_drop.flash!.mean, (0.05 + 0.1) / 2);
+  t.equal(s.reward_drop.samples.length, 6);
+  t.equal(s.similarity.drop.n, 2);
+  t.equal(s.similarity.cost.n, 4);
+  t.ok(s.amortisation && s.amortisation.length === 3);
+  t.equal(s.pretraining.flash.episodes, 42, "FLASH's warm-up episodes count as pretraining");
+  t.equal(s.adaptation.curves.filter((c) => c.variant === "flash").length, 30);
+});
+
+t.test("report: Markdown with the verdict and every figure rendered", async (t) => {
+  const s = summarise(fake, {}, records());
+  const r = { ...s, format: "flash-adapt-results@1", task: "fake", profile: "quick", command: "reproduce", describe: "fake agents", paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "paper" }, seeds: { run: 0, replicates: [0], units: {} }, backend: "wasm", provenance: { git: { commit: "abc", dirty: false }, backend: null, node: "", machine: { cpus: 2, cpuModel: "", memGiB: 1, platform: "" } }, wall: { seconds: 10, unitSecondsSum: 18, byKind: {}, workers: 2, ranUnits: 9, resumedUnits: 0 }, config: { seeds: 1 }, units: [] } as unknown as RlResults;
+  const figs = rlFigures(r);
+  t.same(Object.keys(figs).sort(), ["amortisation", "learning-curves", "retraining-cost-cdf", "reward-drop-cdf", "similarity-vs-cost", "similarity-vs-drop"]);
+  const md = rlMarkdown(r, Object.keys(figs));
+  t.match(md, /adaptation speedup, FLASH vs TL .* \| 8\.33 ± /);
+  t.match(md, /Adaptation: FLASH (beat|was faster than)/);
+  t.match(md, /Reward drop: FLASH (beat|was lower than)/);
+  t.match(md, /!\[reward-drop-cdf\]\(figures\/reward-drop-cdf.png\)/);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "rl-report-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  await writeRlReport(dir, r);
+  for (const f of Object.keys(figs)) for (const ext of ["vl.json", "svg", "png"]) t.ok(existsSync(path.join(dir, "figures", `${f}.${ext}`)), `${f}.${ext}`);
+  t.match(readFileSync(path.join(dir, "figures", "reward-drop-cdf.svg"), "utf8"), /reward drop/);
+});
+
+t.test("pendulum-family config: profiles validate; errors name the field", async (t) => {
+  const task = createClassicFamilyTask();
+  for (const p of task.profiles) {
+    const cfg = task.profile(p, 0);
+    t.same(validateClassicConfig(JSON.parse(JSON.stringify(cfg)), "c"), cfg, `${p} round-trips`);
+  }
+  const q = task.profile("quick", 0);
+  t.same(task.profile("quick", 0), q, "same run seed, same pairs");
+  t.notSame(task.profile("quick", 1).testPairs, q.testPairs, "another run seed, other pairs");
+  t.same(task.profile("quick", 0, { poolSize: 8 }).testPairs, q.testPairs, "a larger pool keeps the new pairs");
+  t.throws(() => task.profile("nope", 0), /unknown profile "nope"; known profiles: golden, quick, full/);
+  const bad = JSON.parse(JSON.stringify(q));
+  bad.budgets.adaptEpisodes = 0;
+  t.throws(() => validateClassicConfig(bad, "c"), /c.budgets.adaptEpisodes: expected an integer >= 1, got 0/);
+  const dup = JSON.parse(JSON.stringify(q));
+  dup.poolPairs[0].id = dup.testPairs[0].id;
+  t.throws(() => validateClassicConfig(dup, "c"), /appears twice/);
+  const extra = JSON.parse(JSON.stringify(q));
+  extra.agent.lr = 1;
+  t.throws(() => validateClassicConfig(extra, "c"), /c.agent.lr: unknown field/);
+  t.throws(() => task.pairs(q, 99), /pool size 99 > the 4 pool pairs/);
+});
