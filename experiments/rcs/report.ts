@@ -85,6 +85,24 @@ export function mapeTable(r: EvaluationResult): string {
   return [head, ...lines].join("\n");
 }
 
+/** Median absolute percentage error (fraction) per method and shots, pooled over iterations: MAPE's tail hides the bulk. */
+export function medianApe(r: EvaluationResult): Record<string, Record<string, number>> {
+  return Object.fromEntries(
+    r.methods.map((m) => [
+      m,
+      Object.fromEntries(
+        r.shots.map((s) => {
+          const a = r.rows
+            .filter((row) => row.shots === s)
+            .map((row) => Math.abs(row.pred[m]! - row.truth) / row.truth)
+            .sort((x, y) => x - y);
+          return [String(s), a.length ? (a[(a.length - 1) >> 1] + a[a.length >> 1]) / 2 : NaN];
+        }),
+      ),
+    ]),
+  );
+}
+
 /** Sentences on what beat what, stated plainly (FLASH vs Sizeless, naive vs every model). */
 export function findings(r: EvaluationResult): string[] {
   const out: string[] = [];
@@ -125,6 +143,7 @@ export async function writeEvaluation(outDir: string, r: EvaluationResult, ctx: 
     methods: r.methods,
     testMape: Object.fromEntries(Object.entries(r.summary).map(([m, byS]) => [m, Object.fromEntries(Object.entries(byS).map(([s, c]) => [s, meanCiJson(c)]))])),
     trainMape: Object.fromEntries(Object.entries(r.trainSummary).map(([m, c]) => [m, meanCiJson(c)])),
+    medianApe: medianApe(r),
     iterations: r.iterations,
     seconds: r.seconds,
   };
@@ -150,6 +169,10 @@ export function evaluationMarkdown(r: EvaluationResult, ctx: ReportContext, figu
     mapeTable(r),
     "",
     `Training MAPE (all shot counts pooled): ${trainLine}.`,
+    "",
+    `Median absolute percentage error (pooled over iterations; ${r.shots.map((s) => `${s}`).join("/")}-shot): ${r.methods
+      .map((m) => `${METHOD_LABELS[m] ?? m} ${r.shots.map((s) => medianApe(r)[m][String(s)].toFixed(3)).join("/")}`)
+      .join(", ")}.`,
     "",
     ...findings(r).map((f) => `- ${f}`),
     "",
