@@ -88,7 +88,7 @@ export const AUTOSCALING_PROFILES: Record<string, Profile> = {
     test: 3,
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 100_000 },
-    flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 20, contextSubsample: 1 },
+    flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
     budgets: { referenceEpisodes: 40, pretrainEpisodes: 60, adaptEpisodes: 25, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 10, tolerance: 0.05 },
   },
   /**

@@ -1,0 +1,163 @@
+import t from "tap";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { selectBackend } from "../../../flash/backend.js";
+import { autoscalingProfile, createAutoscalingTask, nonMlRewards, type AutoscalingConfig } from "../../../experiments/tasks/autoscaling.js";
+import { drawPairs, episodeSeconds, makePairEnv } from "../../../experiments/tasks/autoscaling-pairs.js";
+import { rlTask } from "../../../experiments/tasks/index.js";
+import { generateApplications, writeApplications } from "../../../sim/k8s/generate.js";
+import { writeTraceCsv } from "../../../traces/csv.js";
+import { syntheticTrace } from "../../../traces/synthetic.js";
+
+await selectBackend();
+const root = mkdtempSync(path.join(os.tmpdir(), "autoscaling-task-"));
+t.teardown(() => rmSync(root, { recursive: true, force: true }));
+const task = createAutoscalingTask();
+const golden = (seed = 0): AutoscalingConfig => autoscalingProfile("golden", seed, { traces: null, apps: null });
+const clone = <T>(x: T): T => structuredClone(x);
+
+t.test("registered, and profiles validate as written", async (t) => {
+  t.equal((await rlTask("autoscaling")).name, "autoscaling");
+  for (const p of ["golden", "quick", "full"]) {
+    const cfg = autoscalingProfile(p, 3, { traces: null, apps: null });
+    t.same(task.validateConfig(clone(cfg), "cfg"), cfg, `${p} round-trips through validateConfig`);
+  }
+  const full = autoscalingProfile("full", 0, { traces: null, apps: null });
+  t.equal(full.poolPairs.length, 200);
+  t.equal(full.testPairs.length, 100);
+  t.same(full.agent.netArch, [400, 300]);
+  t.throws(() => autoscalingProfile("nope", 0), /unknown profile "nope"; known profiles: golden, quick, full/);
+});
+
+t.test("config validation errors name the field", async (t) => {
+  const DELETE = Symbol("delete");
+  /** Sets (or deletes) the value at a dotted path such as "poolPairs.0.app.sloMs" in a copy of the golden config. */
+  const bad = (at: string, value: unknown, re: RegExp, what: string) => {
+    const c = clone(golden()) as unknown as Record<string, unknown>;
+    const keys = at.split(".");
+    let o = c;
+    for (const k of keys.slice(0, -1)) o = o[k] as Record<string, unknown>;
+    const last = keys[keys.length - 1];
+    if (value === DELETE) delete o[last];
+    else o[last] = value;
+    t.throws(() => task.validateConfig(c, "cfg"), re, what);
+  };
+  const g = golden();
+  bad("task", "pendulum", /cfg\.task: expected "autoscaling"/, "task");
+  bad("agent.netArch", [64, 0], /cfg\.agent\.netArch: expected a non-empty array of positive integers/, "netArch");
+  bad("agent.actorLearningRate", -1, /cfg\.agent\.actorLearningRate: expected a number > 0/, "lr");
+  bad("agent.gamma", 1.5, /cfg\.agent\.gamma: expected a number >= 0 and <= 1/, "gamma");
+  bad("flash.maxSteps", DELETE, /cfg\.flash\.maxSteps: missing/, "missing field");
+  bad("budgets.extra", 1, /cfg\.budgets\.extra: unknown field/, "unknown field");
+  bad("budgets.adaptEpisodes", 2.5, /cfg\.budgets\.adaptEpisodes: expected an integer >= 1/, "budget");
+  bad("env.alpha", 2, /cfg\.env\.alpha: expected a number >= 0 and <= 1/, "alpha");
+  bad("env.traceSeconds", 600, /cfg\.env\.traceSeconds: expected at least one episode plus its warm-up interval, 630 s, got 600/, "trace too short for an episode");
+  bad("poolPairs.0.app.sloMs", 0, /cfg\.poolPairs\[0\]\.app: field "sloMs": expected a finite number > 0/, "app schema");
+  bad("testPairs.1.app.segments.0.size", -3, /cfg\.testPairs\[1\]\.app: field "segments\[0\]\.size"/, "segment size");
+  bad("poolPairs.1.id", "x@y", /cfg\.poolPairs\[1\]\.id: expected "app-\d+@syn\d+"/, "id must be the env's pair name");
+  bad("poolPairs.0.trace.source", "ftp", /cfg\.poolPairs\[0\]\.trace\.source: expected "synthetic" or "file"/, "trace source");
+  bad("poolPairs.0.trace.diurnalAmplitude", 1, /cfg\.poolPairs\[0\]\.trace\.diurnalAmplitude/, "trace parameter");
+  bad("testPairs.0", clone(g.poolPairs[0]), /pair id "app-\d+@syn\d+" appears twice/, "duplicate pair");
+  bad("traces", 3, /cfg\.traces: expected a folder path or null/, "traces folder");
+});
+
+t.test("pairs are deterministic in the seed; test pairs first, stable under pool size", async (t) => {
+  const a = golden(7);
+  t.same(golden(7), a, "same seed, same config");
+  const b = golden(8);
+  t.not(JSON.stringify(b.testPairs), JSON.stringify(a.testPairs), "another seed, other pairs");
+  const quick = autoscalingProfile("quick", 7, { traces: null, apps: null });
+  const small = autoscalingProfile("quick", 7, { traces: null, apps: null, poolSize: 2 });
+  t.same(small.testPairs, quick.testPairs, "pool size does not move the test pairs");
+  t.same(small.poolPairs, quick.poolPairs.slice(0, 2));
+  t.same(task.pairs(quick, 3).pool, quick.poolPairs.slice(0, 3).map((p) => p.id));
+  t.throws(() => task.pairs(quick, 99), /pool size 99 > the 6 pool pairs/);
+  const ids = [...quick.testPairs, ...quick.poolPairs].map((p) => p.id);
+  t.equal(new Set(ids).size, ids.length, "ids unique");
+  // Same pair, same environment numbers.
+  const e1 = makePairEnv(quick.env, quick.testPairs[0], 1);
+  const e2 = makePairEnv(quick.env, quick.testPairs[0], 1);
+  t.same(Array.from(e1.reset(5)), Array.from(e2.reset(5)));
+  t.equal(e1.step([0, 0, 0]).reward, e2.step([0, 0, 0]).reward);
+});
+
+t.test("traces and apps from folders; bad files are named", async (t) => {
+  const tdir = path.join(root, "traces");
+  mkdirSync(tdir);
+  writeTraceCsv(path.join(tdir, "long.csv"), syntheticTrace({ seed: 1, seconds: 6 * 3600, name: "long" }));
+  const env = golden().env;
+  const pairs = drawPairs(0, 3, env, { traces: tdir });
+  t.equal(pairs[0].trace.source, "file");
+  t.match(pairs[0].id, /^app-0000@long\.w0$/);
+  t.same(drawPairs(0, 3, env, { traces: tdir }), pairs, "deterministic");
+  const e = makePairEnv(env, pairs[1], 0);
+  t.equal(e.pair, pairs[1].id);
+  t.ok(Number.isFinite(e.step(Array.from(e.reset(0)).slice(0, 3).map(() => 0)).reward));
+
+  // A trace shorter than one episode: the error names the file and the field.
+  writeTraceCsv(path.join(tdir, "short.csv"), { name: "short", stepSeconds: 60, rates: Float64Array.from([1, 2, 3]) });
+  const need = episodeSeconds(env);
+  t.throws(() => drawPairs(0, 3, env, { traces: tdir }), new RegExp(`short\\.csv: duration: expected at least one episode plus its warm-up interval, ${need} s.*got "180 s"`));
+  // The same through a config that points at the file.
+  const cfg = clone(golden());
+  cfg.testPairs[0].trace = { source: "file", file: path.join(tdir, "short.csv"), offsetSeconds: 0, seconds: 3600 };
+  t.throws(() => makePairEnv(cfg.env, cfg.testPairs[0], 0), /short\.csv: duration: expected at least one episode/);
+  cfg.testPairs[0].trace = { source: "file", file: path.join(tdir, "missing.csv"), offsetSeconds: 0, seconds: 3600 };
+  t.throws(() => makePairEnv(cfg.env, cfg.testPairs[0], 0), /missing\.csv: \(file\)/);
+
+  // Broken CSV: file, line and field.
+  const bdir = path.join(root, "bad-traces");
+  mkdirSync(bdir);
+  writeFileSync(path.join(bdir, "broken.csv"), "t,rate\n0,1\n60,-5\n");
+  t.throws(() => drawPairs(0, 1, env, { traces: bdir }), /broken\.csv: .*rate/);
+
+  // Applications from a folder, and a malformed one.
+  const adir = path.join(root, "apps");
+  writeApplications(adir, generateApplications("user", 2).map((a, i) => ({ ...a, name: `mine-${i}` })));
+  const up = drawPairs(0, 3, env, { apps: adir });
+  t.same(new Set(up.map((p) => p.app.name)), new Set(["mine-0", "mine-1"]), "user apps, reused round-robin");
+  t.equal(new Set(up.map((p) => p.id)).size, 3, "each pair its own trace, so its own id");
+  writeFileSync(path.join(adir, "zz-bad.json"), JSON.stringify({ schema: "flash-adapt/k8s-app@1", name: "bad", segments: [{ kind: "sleep", size: 10 }], runtimeMemoryMB: -1, sloMs: 100, load: 1 }));
+  t.throws(() => drawPairs(0, 3, env, { apps: adir }), /zz-bad\.json: field "runtimeMemoryMB": expected a finite number > 0/);
+  writeFileSync(path.join(adir, "zz-bad.json"), "{ not json");
+  t.throws(() => drawPairs(0, 3, env, { apps: adir }), /zz-bad\.json: field "\(root\)": expected valid JSON/);
+});
+
+t.test("golden profile: reference, pretrain, adapt, serve end to end", async (t) => {
+  const cfg = golden();
+  const { pool, test } = task.pairs(cfg);
+  const dir = (n: string) => {
+    const d = path.join(root, n);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const ref = await task.reference(cfg, test[0], 1, dir("ref"), () => {});
+  t.equal(ref.returns.length, cfg.budgets.referenceEpisodes);
+  t.ok(Number.isFinite(ref.evalReturn) && Number.isFinite(ref.baseline));
+  const nonMl = (ref as unknown as { nonMl: { hpa: number; vpa: number } }).nonMl;
+  t.same(nonMl, nonMlRewards(cfg, test[0], 99), "HPA/VPA rewards are deterministic on the evaluation windows");
+  t.ok(nonMl.hpa > 0 && nonMl.hpa <= 2 * cfg.env.maxEpisodeSteps);
+  const again = await task.reference(cfg, test[0], 1, dir("ref2"), () => {});
+  t.same(again.returns, ref.returns, "same seed, same training returns");
+  t.equal(again.evalReturn, ref.evalReturn);
+
+  for (const v of ["flash", "tl"] as const) {
+    const pre = await task.pretrain(cfg, v, pool, 2, dir(`pre-${v}`), () => {});
+    t.equal(pre.returns.length, cfg.budgets.pretrainEpisodes, `${v} pretrain`);
+    t.same(pre.pairs, pool.slice(0, cfg.budgets.pretrainEpisodes));
+    const ad = await task.adapt(cfg, v, dir(`pre-${v}`), test[1], 3, dir(`adapt-${v}`), () => {});
+    t.equal(ad.returns.length, cfg.budgets.adaptEpisodes, `${v} adapt`);
+    const served = await task.serve(cfg, { variant: v, modelDir: dir(`pre-${v}`), pairs: test, seed: 4, workDir: dir(`serve-${v}`) });
+    t.same(served.map((s) => s.pair), test);
+    t.ok(served.every((s) => Number.isFinite(s.reward)));
+    if (v === "flash") {
+      t.equal(served[0].embedding?.length, cfg.flash.embeddingDim, "FLASH serving returns the embedding");
+      const emb = await task.poolEmbeddings(cfg, dir("pre-flash"), dir("pool-emb"));
+      t.same(Object.keys(emb).sort(), [...pool].sort());
+    } else t.equal(served[0].embedding, undefined);
+  }
+  const orig = await task.serve(cfg, { variant: "original", modelDir: dir("ref"), trainedOn: test[0], pairs: [test[1]], seed: 4, workDir: dir("serve-orig") });
+  t.equal(orig.length, 1);
+  t.ok(task.describe(cfg).includes("FIRM DDPG net 16x16"));
+});
