@@ -53,6 +53,7 @@ export function keyNumbers(r: RlResults): Record<string, number> {
     v[`reference/${x.pair}/train_level`] = x.trainLevel;
     v[`reference/${x.pair}/random`] = x.baseline;
   }
+  for (const s of r.reward_drop.served ?? []) v[`served/${s.variant}/${s.trainedOn ? `${s.trainedOn}->` : ""}${s.pair}/r${s.replicate}`] = s.reward;
   for (const s of r.reward_drop.samples) v[`drop/${s.variant}/${s.trainedOn ? `${s.trainedOn}->` : ""}${s.pair}/r${s.replicate}`] = s.drop;
   for (const c of r.adaptation.costs) v[`episodes/${c.variant}/${c.pair}/r${c.replicate}`] = c.episodes;
   for (const c of r.adaptation.curves) v[`curve/${c.variant}/e${c.episode}`] = c.mean;

@@ -277,6 +277,8 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
       tl: mc(dropOf("tl")),
       excluded: d.excluded.length,
       samples: d.drops,
+      /** Every served reward, including tests excluded from the drop. */
+      served,
     },
     adaptation: {
       cap,

@@ -70,14 +70,14 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
   const curveVariants = present([...new Set(r.adaptation.curves.map((c) => c.variant))]);
   if (r.adaptation.curves.length) {
     const rows = r.adaptation.curves.map((c) => ({ ...c, variant: VARIANT_LABEL[c.variant] ?? c.variant }));
-    const enc = { x: { field: "episode", type: "quantitative", title: "episode on the new pair" }, color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(curveVariants) } };
+    const enc = { x: { field: "episode", type: "quantitative", title: "episode on the new pair" }, color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(curveVariants), legend: { symbolType: "stroke", symbolStrokeWidth: 3, symbolOpacity: 1 } } };
     figs["learning-curves"] = {
       ...base,
       title: { text: "Learning curves on new pairs (mean, 95% CI band)", subtitle: "normalised return (R - R_random) / (R_ref - R_random); dashed: the convergence band's edge" },
       data: { values: rows },
       layer: [
-        { mark: { type: "area", opacity: 0.18 }, encoding: { ...enc, color: { ...enc.color, legend: null }, y: { field: "lo", type: "quantitative", title: "normalised return" }, y2: { field: "hi" } } },
-        { mark: { type: "line", strokeWidth: 2 }, encoding: { ...enc, color: { ...enc.color, legend: { symbolType: "stroke", symbolStrokeWidth: 3 } }, y: { field: "mean", type: "quantitative" } } },
+        { mark: { type: "area", opacity: 0.18 }, encoding: { ...enc, y: { field: "lo", type: "quantitative", title: "normalised return" }, y2: { field: "hi" } } },
+        { mark: { type: "line", strokeWidth: 2 }, encoding: { ...enc, y: { field: "mean", type: "quantitative" } } },
         { data: { values: [{ y: 1 - r.adaptation.tolerance }] }, mark: { type: "rule", strokeDash: [5, 4], color: "#444" }, encoding: { y: { field: "y", type: "quantitative" } } },
       ],
     };
