@@ -52,6 +52,15 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
         reward_drop_flash: f(r.reward_drop.flash),
         reward_drop_original: f(r.reward_drop.original),
         reward_drop_tl: f(r.reward_drop.tl),
+        ...(r.sweep
+          ? {
+              sweep: r.sweep.map((s) => ({
+                pool: s.poolSize,
+                speedup_vs_tl: f(s.speedup_vs_tl),
+                episodes: Object.fromEntries(s.adaptation.map((a) => [a.variant, f(a.episodes)])),
+              })),
+            }
+          : {}),
       },
       null,
       2,
