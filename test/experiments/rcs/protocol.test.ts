@@ -101,6 +101,13 @@ t.test("multi-cloud: across workloads and across providers run on the fixture", 
   t.ok(s.accuracy.flash["3"].n > 0);
 });
 
+t.test("FLASH pretraining on 1-shot contexts only, 2-layer meta learner (1-step batches once crashed the GRU gradient)", async (t) => {
+  const models = new RcsModels(ds, { ...TINY, trainShots: [1], mlp: { ...TINY.mlp, batchSize: 4 }, encoder: { ...TINY.encoder, layers: 2 } });
+  t.teardown(() => models.dispose());
+  const rep = await models.train(ds.workloads);
+  t.ok(Number.isFinite(rep.trainMape.flash));
+});
+
 t.test("price model and scoring", async (t) => {
   t.ok(Math.abs(runCost({ memoryMb: 1024 }, 1000) - (0.0000166667 + 0.0000002)) < 1e-12);
   t.equal(runCost({ pricePerMs: 2 }, 3), 6);
