@@ -17,6 +17,8 @@ export interface EmbedBench {
   encoder: "bigru" | "tcn";
   /** GRU units per direction, or the TCN's channels. */
   hidden: number;
+  /** TCN only: steps per patch. */
+  patch?: number;
   layers: number;
   formulation: "batched" | "naive";
   embed_ms_p50: number;
@@ -25,10 +27,12 @@ export interface EmbedBench {
   repeats: number;
 }
 
-/** TCN sizes measured by default (channels x layers; kernel 3, dilations 1, 2, 4, mean+max pooling). */
+/** TCN sizes measured by default (kernel 3, dilations 1, 2, 4, mean+max pooling). */
 export const EMBED_TCN_CONFIGS: Partial<Omit<TcnConfig, "type" | "inputWidth">>[] = [
   { channels: 64, layers: 3 },
+  { channels: 64, layers: 3, patch: 4 },
   { channels: 32, layers: 3 },
+  { channels: 32, layers: 3, patch: 4 },
 ];
 
 export async function benchEmbed(
@@ -69,7 +73,7 @@ export async function benchEmbed(
       await out.data();
       out.dispose();
     }, repeats, 2);
-    rows.push({ encoder: "tcn", hidden: enc.config.channels, layers: enc.config.layers, formulation: "batched", embed_ms_p50: quantile(ms, 0.5), embed_ms_p99: quantile(ms, 0.99), params: enc.parameterCount(), repeats });
+    rows.push({ encoder: "tcn", hidden: enc.config.channels, layers: enc.config.layers, patch: enc.config.patch, formulation: "batched", embed_ms_p50: quantile(ms, 0.5), embed_ms_p99: quantile(ms, 0.99), params: enc.parameterCount(), repeats });
     enc.dispose();
   }
   return rows;
