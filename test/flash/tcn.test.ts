@@ -164,6 +164,19 @@ t.test("gradients reach every variable and are finite (WebAssembly backward kern
   }
 });
 
+t.test("one-step sequences only (T = 1): forward equals the reference, gradients flow", async (t) => {
+  const one = [seqs(new Rng(12), [1, 1]), seqs(new Rng(13), [1])];
+  for (const patch of [1, 4]) {
+    const enc = new TcnEncoder({ ...small, patch, seed: 12 });
+    close(t, embed(enc, one), reference(enc, one), 1e-4, `patch ${patch}`);
+    const batch = buildContextBatch(one, W);
+    const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(enc.encode(batch))) as tf.Scalar, enc.variables());
+    t.ok(Object.values(grads).every((g) => g.dataSync().every(Number.isFinite)), `patch ${patch}: finite gradients`);
+    tf.dispose([value, ...Object.values(grads), batch.data, batch.stepMask, batch.seqMask]);
+    enc.dispose();
+  }
+});
+
 t.test("the hand-written gradients equal TF.js's own", async (t) => {
   const grads = (f: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) =>
     tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => f(a, b, c))(xs, dy).map((g) => tf.reshape(g, [1, -1]).arraySync() as number[][]));
