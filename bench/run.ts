@@ -46,12 +46,15 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   log("bench: getEmbedding, cold cache (M=32 trajectories x 100 steps, state 10, action 3)...");
   const embedRows = await benchEmbed(opts.quick ? { repeats: 3, hiddens: [256, 64] } : {});
   results.embed = embedRows;
-  const paper = embedRows.find((r) => r.hidden === 256 && r.formulation === "batched");
+  const paper = embedRows.find((r) => r.encoder === "bigru" && r.hidden === 256 && r.formulation === "batched");
   if (paper) {
     results.embed_ms_p50 = paper.embed_ms_p50;
     results.embed_ms_p99 = paper.embed_ms_p99;
   }
-  for (const r of embedRows) log(`  hidden ${String(r.hidden).padStart(3)} ${r.formulation.padEnd(7)} p50 ${fmt(r.embed_ms_p50)} ms  p99 ${fmt(r.embed_ms_p99)} ms  (${r.params} params)`);
+  for (const r of embedRows) {
+    const size = r.encoder === "tcn" ? `tcn   channels ${String(r.hidden).padStart(3)}${r.patch && r.patch > 1 ? ` patch ${r.patch}` : ""}` : `bigru hidden ${String(r.hidden).padStart(3)}`;
+    log(`  ${size.padEnd(28)} ${r.formulation.padEnd(7)} p50 ${fmt(r.embed_ms_p50)} ms  p99 ${fmt(r.embed_ms_p99)} ms  (${r.params} params)`);
+  }
 
   log("bench: cached embedding and serving overhead...");
   const serve = await benchServe(opts.quick ? { rounds: 8, calls: 100 } : {});
@@ -73,7 +76,7 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   const { rows: overheadRows, ...overheadHeadline } = overhead;
   results.update_overhead = overheadRows;
   Object.assign(results, overheadHeadline);
-  log(`  update_overhead_ratio ${fmt(overhead.update_overhead_ratio)} (hidden ${overhead.headline_hidden}, ${overhead.headline_layers} layer(s)); paper encoder ${fmt(overhead.update_overhead_ratio_paper_encoder)}`);
+  log(`  update_overhead_ratio ${fmt(overhead.update_overhead_ratio)} (${overhead.headline_encoder} ${overhead.headline_hidden}, ${overhead.headline_layers} layer(s), ${overhead.headline_max_steps} steps, ${overhead.headline_subsample} trajectories per pair per batch); paper encoder ${fmt(overhead.update_overhead_ratio_paper_encoder)}`);
 
   log("bench: Kubernetes simulator...");
   const k8s = await benchK8s();
