@@ -76,8 +76,9 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       title: { text: "Learning curves on new pairs (mean, 95% CI band)", subtitle: "normalised return (R - R_random) / (R_ref - R_random); dashed: the convergence band's edge" },
       data: { values: rows },
       layer: [
-        { mark: { type: "area", opacity: 0.18 }, encoding: { ...enc, y: { field: "lo", type: "quantitative", title: "normalised return" }, y2: { field: "hi" } } },
-        { mark: { type: "line", strokeWidth: 2 }, encoding: { ...enc, y: { field: "mean", type: "quantitative" } } },
+        // The line first: the legend takes its symbols from the first layer.
+        { mark: { type: "line", strokeWidth: 2 }, encoding: { ...enc, y: { field: "mean", type: "quantitative", title: "normalised return" } } },
+        { mark: { type: "area", opacity: 0.18 }, encoding: { ...enc, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
         { data: { values: [{ y: 1 - r.adaptation.tolerance }] }, mark: { type: "rule", strokeDash: [5, 4], color: "#444" }, encoding: { y: { field: "y", type: "quantitative" } } },
       ],
     };
@@ -100,7 +101,7 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
         x: { field: "n", type: "quantitative", title: "new pairs adapted" },
         y: { field: "perPair", type: "quantitative", title: "episodes per pair", scale: { type: "log" } },
         color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) },
-        strokeDash: { field: "pool", type: "nominal", title: "pretraining pool" },
+        ...(r.sweep ? { strokeDash: { field: "pool", type: "nominal", title: "pretraining pool" } } : {}),
       },
     };
   }
