@@ -160,6 +160,9 @@ const envOf = (cfg: ClassicFamilyConfig, id: string, seed: number): FamilyEnv =>
 
 /** A fresh FLASH model on its own buffer file and its own task name; `close` unregisters it. */
 function flashModel(cfg: ClassicFamilyConfig, bufferPath: string, seed: number): { model: RLModel; close(): void } {
+  // One model per unit: drop any registration a failed unit in this process left behind
+  // (the registry would otherwise hand back that model with its old buffer).
+  FlashModel.unregister("pendulum-family");
   const buffer = SqliteBuffer.open(bufferPath);
   const f = cfg.flash;
   const model = RLModel.register({ task: "pendulum-family", stateDim: 3, actionDim: 1, buffer, encoder: { hidden: f.hidden, layers: f.layers, fcHidden: f.fcHidden, embeddingDim: f.embeddingDim }, contextSize: f.contextSize, maxSteps: f.maxSteps, seed });
