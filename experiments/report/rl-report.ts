@@ -139,8 +139,8 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   L.push(`# ${r.task}: ${r.command} (${r.profile} profile)`, "");
   L.push(`${r.describe}.`, "");
   L.push(
-    `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ${r.wall.seconds.toFixed(0)} s ` +
-      `(${r.wall.ranUnits} units run, ${r.wall.resumedUnits} resumed; unit time ${r.wall.unitSecondsSum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
+    `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ${(r.wall.unitsSpanSeconds ?? r.wall.seconds).toFixed(0)} s from first unit start to last unit end ` +
+      `(this invocation ${r.wall.seconds.toFixed(0)} s: ${r.wall.ranUnits} units run, ${r.wall.resumedUnits} resumed; unit time summed ${r.wall.unitSecondsSum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
     "",
   );
   const sp = r.adaptation_speedup_vs_tl;

@@ -48,6 +48,7 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
         backend: r.backend,
         seeds: r.seeds.replicates.length,
         wall_seconds: Math.round(r.wall.seconds),
+        units_span_seconds: Math.round(r.wall.unitsSpanSeconds),
         adaptation_speedup_vs_tl: f(r.adaptation_speedup_vs_tl),
         reward_drop_flash: f(r.reward_drop.flash),
         reward_drop_original: f(r.reward_drop.original),

@@ -6,7 +6,7 @@
  *     import { runRl } from "flash-adapt/experiments/runner/run-rl.js";
  *     const results = await runRl({ task: "pendulum-family", profile: "quick", seeds: 2, out: "runs/q" });
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { selectBackend } from "../../flash/backend.js";
 import { planRl, RL_EXECUTOR, summarise, type RlSummary } from "../protocols/rl-reproduce.js";
 import { writeRlReport } from "../report/rl-report.js";
@@ -47,15 +47,42 @@ export interface RlResults extends RlSummary {
   seeds: { run: number; replicates: number[]; units: Record<string, number> };
   backend: string | null;
   provenance: Provenance;
-  wall: { seconds: number; unitSecondsSum: number; byKind: Record<string, number>; workers: number; ranUnits: number; resumedUnits: number };
+  /**
+   * seconds: this invocation (small when it resumed finished units); unitsSpanSeconds: from
+   * the first unit's start to the last unit's end over every invocation (the run's wall
+   * time when it ran in one go); invocations: every `reproduce`/`rerun` into this directory.
+   */
+  wall: {
+    seconds: number;
+    unitsSpanSeconds: number;
+    unitSecondsSum: number;
+    byKind: Record<string, number>;
+    workers: number;
+    ranUnits: number;
+    resumedUnits: number;
+    invocations: { started: string; seconds: number; ranUnits: number; workers: number }[];
+  };
   config: RunConfig;
   units: { id: string; kind: string; seed: number; seconds: number; worker: number; resumed: boolean }[];
 }
 
 export const executorUrl = (): string => new URL(import.meta.url.endsWith(".ts") ? "../protocols/rl-reproduce.ts" : "../protocols/rl-reproduce.js", import.meta.url).href;
 
+/** Invocations recorded by an earlier results.json in `out` (resumed runs keep their history). */
+function previousInvocations(out: string): RlResults["wall"]["invocations"] {
+  const p = path.join(out, "results.json");
+  if (!existsSync(p)) return [];
+  try {
+    const r = JSON.parse(readFileSync(p, "utf8")) as Partial<RlResults>;
+    return Array.isArray(r.wall?.invocations) ? r.wall.invocations : [];
+  } catch {
+    return [];
+  }
+}
+
 export async function runRl(o: RlRunOptions): Promise<RlResults> {
   const t0 = performance.now();
+  const started = new Date().toISOString();
   const task = await rlTask(o.task);
   const seed = o.seed ?? 0;
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new Error(`seeds: expected a positive integer, got ${o.seeds}`);
@@ -95,6 +122,8 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     workers: res.workers,
     ran: res.ran,
     resumed: res.resumed,
+    started,
+    previous: previousInvocations(o.out),
   });
   results.provenance = provenance(backend);
   writeFileSync(path.join(o.out, "results.json"), JSON.stringify(results, null, 2) + "\n");
@@ -110,13 +139,20 @@ function assemble(
   seeds: { id: string; seed: number }[],
   summary: RlSummary,
   backend: string,
-  w: { seconds: number; workers: number; ran: number; resumed: number },
+  w: { seconds: number; workers: number; ran: number; resumed: number; started: string; previous: RlResults["wall"]["invocations"] },
 ): RlResults {
   const byKind: Record<string, number> = {};
   let sum = 0;
+  let first = Infinity;
+  let last = -Infinity;
   for (const r of records.values()) {
     byKind[r.kind] = (byKind[r.kind] ?? 0) + r.seconds;
     sum += r.seconds;
+    const end = Date.parse(r.finishedAt);
+    if (Number.isFinite(end)) {
+      first = Math.min(first, end - 1000 * r.seconds);
+      last = Math.max(last, end);
+    }
   }
   return {
     format: "flash-adapt-results@1",
@@ -128,7 +164,16 @@ function assemble(
     seeds: { run: config.seed, replicates: Array.from({ length: config.seeds }, (_, i) => i), units: Object.fromEntries(seeds.map((s) => [s.id, s.seed])) },
     backend,
     provenance: undefined as unknown as Provenance,
-    wall: { seconds: w.seconds, unitSecondsSum: sum, byKind, workers: w.workers, ranUnits: w.ran, resumedUnits: w.resumed },
+    wall: {
+      seconds: w.seconds,
+      unitsSpanSeconds: Number.isFinite(first) ? (last - first) / 1000 : 0,
+      unitSecondsSum: sum,
+      byKind,
+      workers: w.workers,
+      ranUnits: w.ran,
+      resumedUnits: w.resumed,
+      invocations: [...w.previous, { started: w.started, seconds: w.seconds, ranUnits: w.ran, workers: w.workers }],
+    },
     config,
     units: [...records.values()].map((r) => ({ id: r.id, kind: r.kind, seed: r.seed, seconds: r.seconds, worker: r.worker, resumed: r.resumed === true })),
     ...summary,
