@@ -201,7 +201,14 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   L.push("");
   if (figures.length) {
     L.push("## Figures", "");
-    for (const f of figures) L.push(`![${f}](figures/${f}.png)`, "", `[spec](figures/${f}.vl.json) · [svg](figures/${f}.svg)`, "");
+    const paperFig: Record<string, string> = {
+      "reward-drop-cdf": "the paper's Figures 8(a), 9(a), 14(a) (CDF of reward drop, FLASH vs the original agent)",
+      "retraining-cost-cdf": "the paper's Figures 8(b), 9(b), 14(b) (CDF of retraining episodes, FLASH vs TL)",
+      "amortisation": "the paper's Figure 15 (Appendix A.7)",
+      "similarity-vs-drop": "the paper's Figure 10 (5.5)",
+      "similarity-vs-cost": "the paper's Figure 10 (5.5)",
+    };
+    for (const f of figures) L.push(`![${f}](figures/${f}.png)`, "", `[spec](figures/${f}.vl.json) · [svg](figures/${f}.svg)${paperFig[f] ? ` · compare ${paperFig[f]}` : ""}`, "");
   }
   L.push(
     "## Definitions",
