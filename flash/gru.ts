@@ -45,6 +45,15 @@ export interface BiGruConfig extends EncoderConfig {
 
 let nextInstance = 0;
 
+/**
+ * tf.unstack along axis 0, except for a single step: TF.js hands unstack's gradient a
+ * lone tensor instead of a list when there is one output, and stacking it throws
+ * ("must be a Tensor[]"). A reshape has a plain gradient.
+ */
+function unstackSteps(x: tf.Tensor): tf.Tensor[] {
+  return x.shape[0] === 1 ? [tf.reshape(x, x.shape.slice(1))] : tf.unstack(x);
+}
+
 export const BIGRU_DEFAULTS = { hidden: 256, layers: 2, fcHidden: 64, embeddingDim: 32, seed: 0 } as const;
 
 interface Layer {
@@ -149,7 +158,7 @@ export class BiGruEncoder implements SequenceEncoder {
       // one, so the gates of both directions are one set of element-wise ops.
       let x: tf.Tensor3D = tf.reshape(batch.data, [B, T, this.config.inputWidth]);
       const m = tf.transpose(tf.reshape(batch.stepMask, [B, T])); // [T, B]
-      const masks = tf.unstack(tf.reshape(tf.concat([m, tf.reverse(m, 0)], 1), [T, 2 * B, 1]));
+      const masks = unstackSteps(tf.reshape(tf.concat([m, tf.reverse(m, 0)], 1), [T, 2 * B, 1]));
       let last: tf.Tensor2D = tf.zeros([2 * B, H]);
       for (let l = 0; l < this.layers.length; l++) {
         const L = this.layers[l];
@@ -158,7 +167,7 @@ export class BiGruEncoder implements SequenceEncoder {
         // the backward half in reversed time.
         const proj = tf.add(tf.matMul(tf.reshape(x, [B * T, inDim]), L.wIn), L.bIn);
         const [fwX, bwX] = tf.unstack(tf.transpose(tf.reshape(proj, [B, T, 2, 3 * H]), [2, 1, 0, 3])); // [T, B, 3H] each
-        const xs = tf.unstack(tf.concat([fwX, tf.reverse(bwX, 0)], 1)) as tf.Tensor2D[];
+        const xs = unstackSteps(tf.concat([fwX, tf.reverse(bwX, 0)], 1)) as tf.Tensor2D[];
         const bRec = tf.concat([tf.tile(tf.reshape(L.bRecFw, [1, 3 * H]), [B, 1]), tf.tile(tf.reshape(L.bRecBw, [1, 3 * H]), [B, 1])], 0);
         let h: tf.Tensor2D = tf.zeros([2 * B, H]);
         const outs: tf.Tensor2D[] = [];

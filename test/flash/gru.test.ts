@@ -84,6 +84,17 @@ t.test("gradients reach every variable and are finite", async (t) => {
   enc.dispose();
 });
 
+t.test("one-step contexts (T = 1, e.g. 1-shot samples) train, with 1 and 2 layers", async (t) => {
+  for (const layers of [1, 2]) {
+    const enc = new BiGruEncoder({ ...small, layers, seed: 9 });
+    const batch = buildContextBatch([seqs(new Rng(4), [1, 1]), seqs(new Rng(5), [1])], W);
+    const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(enc.encode(batch))) as tf.Scalar, enc.variables());
+    t.ok(enc.variables().every((v) => grads[v.name].dataSync().every(Number.isFinite)), `${layers} layer(s): finite gradients for every variable`);
+    tf.dispose([value, ...Object.values(grads), batch.data, batch.stepMask, batch.seqMask]);
+    enc.dispose();
+  }
+});
+
 t.test("no tensor leaks", async (t) => {
   const enc = new BiGruEncoder({ ...small, seed: 8 });
   const before = tf.memory().numTensors;
