@@ -37,6 +37,25 @@
  *     as they finish (its embedding is a zero vector during the first episode).
  *   - serve: no weight update; FLASH first runs `embedEpisodes` deterministic episodes to
  *     get the embedding; every variant is evaluated on the same `evalEpisodes` windows.
+ *
+ * Pair and trace folders: `autoscalingProfile(name, seed, {traces, apps})`; from the CLI,
+ * which has no task options yet, set FLASH_AUTOSCALING_TRACES=DIR and/or
+ * FLASH_AUTOSCALING_APPS=DIR (the resolved pairs go into config.json, so `flash rerun`
+ * repeats them without the variables).
+ *
+ * Cost (wasm, 2 cores shared with other jobs at load ~8-12, so ~2-3x slower than alone):
+ *   - quick, measured: `flash reproduce autoscaling --profile quick --seeds 2` took 917 s
+ *     wall (1,828 s of unit time, 7.5 min CPU). Per episode (100 steps + 100 updates):
+ *     DDPG 64x64 0.7-1.4 s; FLASH-conditioned pretraining ~5 s (BiGRU 1x16, 10 steps).
+ *   - full, estimated from measured updates: DDPG 400x300 50-90 ms per update, so 5-9 s
+ *     per episode: references 100 pairs x 200 episodes ~28 h, TL pretraining ~3 h, TL and
+ *     FLASH adaptation ~14 h each, per replicate (halve on 2 workers); with the paper's
+ *     800-pair adaptation pool the references and adaptations are 8x that. FLASH
+ *     pretraining with the paper's encoder (BiGRU 2x256, 100 steps, 4 trajectories per
+ *     pair) measured 42 s per update with 8 distinct pairs in the batch, i.e. ~97 days
+ *     for 2,000 episodes, and the wasm heap aborts with 48 distinct pairs (a 200-pair pool
+ *     puts ~55 in a batch of 64): the full profile needs a native/GPU backend or a
+ *     smaller encoder.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
