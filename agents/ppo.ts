@@ -289,7 +289,11 @@ export class PPO implements OnPolicyAlgorithm {
     const b = this.buf();
     const c = this.config;
     setLearningRate(this.opt, this.lr(progressRemaining));
-    const clip = this.clip(progressRemaining);
+    // The last rollout can overshoot total_timesteps (n_envs x n_steps does not divide
+    // it), so progress_remaining goes slightly negative and a linear clip schedule with it.
+    // SB3's torch.clamp then returns its max for every ratio; clip at 0 is the same up to
+    // |epsilon| < 1e-3, and tf.clipByValue refuses min > max.
+    const clip = Math.max(0, this.clip(progressRemaining));
     const N = b.size;
     const B = Math.min(c.batchSize, N);
     const d = this.obsDim;

@@ -7,6 +7,7 @@ import { makeClassicEnv } from "../../envs/classic/make.js";
 import { PPO, ZOO_PPO_CARTPOLE } from "../../agents/ppo.js";
 import { RolloutBuffer } from "../../agents/rollout.js";
 import { train } from "../../agents/train.js";
+import { linearToZero } from "../../agents/schedule.js";
 import { evaluatePolicy } from "../../agents/evaluate.js";
 
 await selectBackend();
@@ -130,4 +131,13 @@ t.test("on truncation the reward gets gamma * V(terminal obs); determinism; no l
   t.throws(() => x.a.act(new Float32Array(8).fill(NaN), new Int32Array(2)), /finite/);
   x.a.dispose();
   agent.dispose();
+});
+
+t.test("a budget that is not a multiple of the rollout (progress goes below 0) trains with a linear clip schedule", async (t) => {
+  const envs = [makeClassicEnv("CartPole-v1"), makeClassicEnv("CartPole-v1")];
+  const a = new PPO(envs[0], { nSteps: 16, batchSize: 32, nEpochs: 1, clipRange: linearToZero(0.2), learningRate: linearToZero(1e-3) }, { seed: 2 });
+  // 2 envs x 16 steps = 32 per rollout; 100 steps need 4 rollouts (128), the last at progress -0.28.
+  const r = train(a, envs, { totalTimesteps: 100, seed: 2 });
+  t.equal(r.timesteps, 128, "SB3 semantics: the last rollout overshoots the budget");
+  a.dispose();
 });
