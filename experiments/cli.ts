@@ -9,6 +9,7 @@ import { BACKEND_PREFERENCE, selectBackend } from "../flash/backend.js";
 import { FlashError } from "../flash/errors.js";
 import { describeOptions, parseArgs, UsageError, type Command, type OptionSpec } from "./args.js";
 import { harnessCommands } from "./runner/commands.js";
+import { rcsCommand } from "./rcs/index.js";
 import { ConfigError } from "./runner/config.js";
 
 const backendOption: OptionSpec = { type: "string", description: `TensorFlow.js backend: ${BACKEND_PREFERENCE.join(", ")} (or $FLASH_BACKEND)` };
@@ -61,7 +62,7 @@ const commands: Record<string, Command> = {
   },
 };
 
-Object.assign(commands, harnessCommands(backendOption));
+Object.assign(commands, harnessCommands(backendOption), { rcs: rcsCommand });
 
 function usage(): string {
   const lines = ["usage: flash <command> [options]", "", "commands:"];

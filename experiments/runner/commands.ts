@@ -73,7 +73,7 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
 export function harnessCommands(backendOption: OptionSpec): Record<string, Command> {
   const common = {
     profile: { type: "string", description: "named preset: quick | full (| golden)", default: "quick" },
-    seeds: { type: "string", description: "replicates (each with its own derived seeds)", default: "2" },
+    seeds: { type: "string", description: "replicates (each with its own derived seeds; default 2; rcs: iterations, default by profile)" },
     seed: { type: "string", description: "run seed: every unit seed and the pairs derive from it", default: "0" },
     workers: { type: "string", description: "worker threads (default: one per core; 0 = this thread); never changes results" },
     backend: backendOption,
@@ -81,16 +81,22 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
   return {
     reproduce: {
       summary: "run the paper's protocols on a task: report.md, results.json, figures (resumes from finished units in --out)",
-      options: { ...common, out: { type: "string", description: "output directory (default runs/<task>-<profile>)" } },
+      options: {
+        ...common,
+        out: { type: "string", description: "output directory (default runs/<task>-<profile>)" },
+        data: { type: "string", description: "data folder of a task that reads one (rcs: the folder holding serverless-functions/ and multi-cloud/, e.g. ../shared/datasets)" },
+      },
       async run(o, pos) {
         const task = oneTask(pos);
-        const seeds = intOpt(o, "seeds", 1) as number;
+        const explicitSeeds = intOpt(o, "seeds", 1);
+        const seeds = explicitSeeds ?? 2;
         const seed = intOpt(o, "seed", 0) as number;
         const out = (o.out as string | undefined) ?? `runs/${task}-${o.profile}`;
         const entry = taskEntry(task);
         const workers = intOpt(o, "workers", 0) ?? null;
         const backend = (o.backend as string | undefined) ?? null;
-        if (entry.reproduce) return entry.reproduce({ profile: String(o.profile), seeds, seed, out, workers, backend });
+        if (entry.reproduce) return entry.reproduce({ profile: String(o.profile), seeds: explicitSeeds ?? null, seed, out, workers, backend, data: (o.data as string | undefined) ?? null });
+        if (o.data !== undefined) throw new UsageError(`--data: task ${task} does not read a data folder`);
         const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend });
         printHeadline(out, r);
       },
@@ -106,7 +112,7 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
         const sizes = raw.split(",").map((s) => Number(s.trim()));
         if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--pool-sizes: expected positive integers separated by commas, got ${JSON.stringify(raw)}`);
         const out = (o.out as string | undefined) ?? `runs/${task}-sweep`;
-        const r = await runRl({ task, profile: String(o.profile), seeds: intOpt(o, "seeds", 1) as number, seed: intOpt(o, "seed", 0) as number, out, workers: intOpt(o, "workers", 0) ?? null, backend: (o.backend as string | undefined) ?? null, poolSizes: [...new Set(sizes)].sort((a, b) => a - b) });
+        const r = await runRl({ task, profile: String(o.profile), seeds: intOpt(o, "seeds", 1) ?? 2, seed: intOpt(o, "seed", 0) as number, out, workers: intOpt(o, "workers", 0) ?? null, backend: (o.backend as string | undefined) ?? null, poolSizes: [...new Set(sizes)].sort((a, b) => a - b) });
         printHeadline(out, r);
       },
     },

@@ -57,6 +57,14 @@ const PROFILES: Record<string, { pool: number; test: number; agent: ClassicFamil
     flash: { hidden: 4, layers: 1, fcHidden: 4, embeddingDim: 4, contextSize: 1, maxSteps: 4, contextSubsample: 1 },
     budgets: { referenceEpisodes: 2, pretrainEpisodes: 1, adaptEpisodes: 1, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 },
   },
+  /** The README's demo: every protocol and figure on real (if short) learning, in a few minutes on 2 cores. */
+  demo: {
+    pool: 3,
+    test: 3,
+    agent: { netArch: [32, 32], batchSize: 64, learningRate: 1e-3, gamma: 0.98, noiseSigma: 0.1, tau: 0.005, learningStarts: 600, bufferSize: 50_000 },
+    flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
+    budgets: { referenceEpisodes: 20, pretrainEpisodes: 18, adaptEpisodes: 10, embedEpisodes: 1, evalEpisodes: 3, abTargets: 2, window: 5, tolerance: 0.05 },
+  },
   /** Minutes on 2 cores: small networks, small pool, short budgets. */
   quick: {
     pool: 4,

@@ -3,15 +3,19 @@
  * name. An RL task on the shared protocols registers an `rl` loader; a task with its own
  * reproduction (the supervised rcs task) registers `reproduce` instead.
  */
+import { UsageError } from "../args.js";
 import type { RlTask } from "./types.js";
 
 export interface ReproduceOptions {
   profile: string;
-  seeds: number;
+  /** --seeds when given (RL: replicates; rcs: iterations), else null: the profile's default. */
+  seeds: number | null;
   seed: number;
   out: string;
   workers: number | null;
   backend: string | null;
+  /** --data: the task's data folder, when it reads one. */
+  data: string | null;
 }
 
 export interface TaskEntry {
@@ -35,6 +39,18 @@ const registry = new Map<string, TaskEntry>([
     {
       summary: "Kubernetes autoscaling (FLASH 5.2): apps x load traces on a simulated 5-node cluster; FIRM's DDPG, FLASH-FIRM, transfer learning, HPA/VPA",
       rl: async () => (await import("./autoscaling.js")).createAutoscalingTask() as unknown as RlTask,
+    },
+  ],
+  [
+    "rcs",
+    {
+      summary: "resource configuration search (FLASH 5.1, Table 2): Sizeless vs FLASH-Sizeless on real serverless and multi-cloud data (needs --data DIR)",
+      reproduce: async (o) => {
+        if (!o.data) throw new UsageError("reproduce rcs needs --data DIR: the folder holding serverless-functions/ and multi-cloud/ (e.g. ../shared/datasets)");
+        if (o.profile !== "quick" && o.profile !== "full") throw new UsageError(`reproduce rcs: --profile must be quick or full, got ${JSON.stringify(o.profile)}`);
+        const { reproduceRcs } = await import("../rcs/index.js");
+        await reproduceRcs({ data: o.data, profile: o.profile, out: o.out, seed: o.seed, backend: o.backend ?? undefined, iterations: o.seeds ?? undefined });
+      },
     },
   ],
 ]);
