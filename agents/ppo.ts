@@ -109,14 +109,17 @@ export const ZOO_PPO_CARTPOLE: { nTimesteps: number; nEnvs: number; config: PPOC
 /**
  * rl-baselines3-zoo hyperparams/ppo.yml, Pendulum-v1: n_envs 4, n_steps 1024,
  * gae_lambda 0.95, gamma 0.9, n_epochs 10, ent_coef 0, lr 1e-3, clip 0.2, 1e5 steps,
+ * normalize True (observations and rewards: envs/normalize.ts, applied by the caller),
  * with use_sde True, sde_sample_freq 4. Without gSDE we substitute the plain
  * state-independent Gaussian with log_std_init -1 (std 0.37, closer to the small
  * initial exploration gSDE starts from than std 1 on a [-2, 2] action); everything
  * else as the zoo. Expect a gap to the published -172.
  */
-export const ZOO_PPO_PENDULUM: { nTimesteps: number; nEnvs: number; config: PPOConfig } = {
+export const ZOO_PPO_PENDULUM: { nTimesteps: number; nEnvs: number; normalize: { gamma: number }; config: PPOConfig } = {
   nTimesteps: 100_000,
   nEnvs: 4,
+  /** The zoo's `normalize: True`: observations and rewards through envs/normalize.ts, gamma as the agent's. */
+  normalize: { gamma: 0.9 },
   config: { ...SB3_PPO_DEFAULTS, nSteps: 1024, gaeLambda: 0.95, gamma: 0.9, nEpochs: 10, entCoef: 0, learningRate: 1e-3, clipRange: 0.2, logStdInit: -1 },
 };
 

@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Env } from "../envs/env.js";
 import { makeClassicEnv, isClassicEnvId } from "../envs/classic/make.js";
+import { NormalizedEnv, NormalizeStats } from "../envs/normalize.js";
 import { backendInfo, selectBackend } from "../flash/backend.js";
 import { DDPG, ZOO_DDPG_PENDULUM } from "../agents/ddpg.js";
 import { DQN, ZOO_DQN_CARTPOLE } from "../agents/dqn.js";
@@ -37,6 +38,8 @@ interface Setup {
   envs: Env[];
   steps: number;
   config: object;
+  /** The evaluation environment when it differs from a plain one (normalised observations). */
+  evalEnv?: () => Env;
   dispose(): void;
 }
 
@@ -57,10 +60,22 @@ function setup(algo: string, envId: string, seed: number): Setup {
     }
     case "ppo/CartPole-v1":
     case "ppo/Pendulum-v1": {
-      const zoo = envId === "CartPole-v1" ? ZOO_PPO_CARTPOLE : ZOO_PPO_PENDULUM;
-      const envs = Array.from({ length: zoo.nEnvs }, () => makeClassicEnv(envId));
+      if (envId === "CartPole-v1") {
+        const envs = Array.from({ length: ZOO_PPO_CARTPOLE.nEnvs }, () => makeClassicEnv(envId));
+        const a = new PPO(envs[0], ZOO_PPO_CARTPOLE.config, { seed });
+        return { agent: a, envs, steps: ZOO_PPO_CARTPOLE.nTimesteps, config: { ...a.config, nEnvs: ZOO_PPO_CARTPOLE.nEnvs }, dispose: () => a.dispose() };
+      }
+      // The zoo normalises Pendulum's observations and rewards (VecNormalize); evaluation
+      // reads observations through the frozen statistics and reports raw rewards.
+      const zoo = ZOO_PPO_PENDULUM;
+      const stats = new NormalizeStats(3, zoo.normalize);
+      const envs = Array.from({ length: zoo.nEnvs }, () => new NormalizedEnv(makeClassicEnv(envId), stats));
       const a = new PPO(envs[0], zoo.config, { seed });
-      return { agent: a, envs, steps: zoo.nTimesteps, config: { ...a.config, nEnvs: zoo.nEnvs }, dispose: () => a.dispose() };
+      const evalEnv = () => {
+        stats.training = false;
+        return new NormalizedEnv(makeClassicEnv(envId), stats, { normalizeReward: false });
+      };
+      return { agent: a, envs, steps: zoo.nTimesteps, config: { ...a.config, nEnvs: zoo.nEnvs, normalize: zoo.normalize }, evalEnv, dispose: () => a.dispose() };
     }
     default:
       throw new UsageError(`no zoo setting for ${key}; supported: ${Object.keys(SB3_REFERENCE).join(", ")}`);
@@ -106,7 +121,7 @@ async function main(): Promise<void> {
           `[${key} seed ${s}] ${p.timesteps}/${p.totalTimesteps} steps, ${p.episodes} episodes, recent return ${p.recentMeanReturn.toFixed(1)}, ${p.updates} updates, loss ${p.lastLoss.toPrecision(3)}, ${p.seconds.toFixed(0)} s\n`,
         ),
     });
-    const ev = evaluatePolicy(su.agent, makeClassicEnv(envId as "Pendulum-v1"), { episodes: evalEpisodes, seed: 1_000_000 + 1000 * s });
+    const ev = evaluatePolicy(su.agent, su.evalEnv ? su.evalEnv() : makeClassicEnv(envId as "Pendulum-v1"), { episodes: evalEpisodes, seed: 1_000_000 + 1000 * s });
     su.dispose();
     perSeed.push({ seed: s, evalMean: ev.mean, evalStd: ev.std, evalReturns: ev.returns, trainEpisodes: res.episodeReturns.length, lastTrainReturns: res.episodeReturns.slice(-10), updates: res.updates, trainSeconds: res.seconds });
     process.stderr.write(`[${key} seed ${s}] deterministic evaluation over ${evalEpisodes} episodes: ${ev.mean.toFixed(1)} +/- ${ev.std.toFixed(1)} (train ${res.seconds.toFixed(0)} s)\n`);
