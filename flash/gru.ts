@@ -29,7 +29,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
 import { ShapeError } from "./errors.js";
-import { Rng } from "./rng.js";
+import { EncoderBase } from "./encoder-base.js";
 
 export interface BiGruConfig extends EncoderConfig {
   type: "bigru";
@@ -43,7 +43,6 @@ export interface BiGruConfig extends EncoderConfig {
   seed: number;
 }
 
-let nextInstance = 0;
 
 /**
  * tf.unstack along axis 0, except for a single step: TF.js hands unstack's gradient a
@@ -69,37 +68,21 @@ interface Layer {
   bRecBw: tf.Variable;
 }
 
-function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new ShapeError(`BiGruEncoder ${name}`, "a positive integer", String(v));
-  return v;
-}
 
-export class BiGruEncoder implements SequenceEncoder {
+export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
   readonly config: BiGruConfig;
   private readonly layers: Layer[] = [];
   private readonly fc1: { w: tf.Variable; b: tf.Variable };
   private readonly fc2: { w: tf.Variable; b: tf.Variable };
-  private readonly named: [string, tf.Variable][] = [];
 
   constructor(opts: Partial<Omit<BiGruConfig, "type">> & { inputWidth: number }) {
     const c: BiGruConfig = { type: "bigru", ...BIGRU_DEFAULTS, ...opts, inputWidth: opts.inputWidth };
-    for (const k of ["inputWidth", "hidden", "layers", "fcHidden", "embeddingDim"] as const) positiveInt(k, c[k]);
-    if (!Number.isInteger(c.seed)) throw new ShapeError("BiGruEncoder seed", "an integer", String(c.seed));
+    super("BiGruEncoder", "bigru", c.seed);
+    for (const k of ["inputWidth", "hidden", "layers", "fcHidden", "embeddingDim"] as const) this.positiveInt(k, c[k]);
     this.config = c;
-    const rng = new Rng(c.seed).fork("bigru");
-    const instanceId = nextInstance++;
     const H = c.hidden;
-    const glorot = (shape: number[], fanIn: number, fanOut: number): tf.Tensor => {
-      const limit = Math.sqrt(6 / (fanIn + fanOut));
-      return tf.randomUniform(shape, -limit, limit, "float32", rng.tfSeed());
-    };
-    const v = (name: string, init: tf.Tensor): tf.Variable => {
-      // TF.js variable names are global: a per-instance suffix keeps several encoders apart.
-      const variable = tf.variable(init, true, `${name}#${instanceId}`);
-      init.dispose();
-      this.named.push([name, variable]);
-      return variable;
-    };
+    const glorot = (shape: number[], fanIn: number, fanOut: number) => this.glorot(shape, fanIn, fanOut);
+    const v = (name: string, init: tf.Tensor) => this.variable(name, init);
     for (let l = 0; l < c.layers; l++) {
       const inDim = l === 0 ? c.inputWidth : 2 * H;
       this.layers.push({
@@ -115,42 +98,8 @@ export class BiGruEncoder implements SequenceEncoder {
     this.fc2 = { w: v("head/fc2/kernel", glorot([c.fcHidden, c.embeddingDim], c.fcHidden, c.embeddingDim)), b: v("head/fc2/bias", tf.zeros([c.embeddingDim])) };
   }
 
-  variables(): tf.Variable[] {
-    return this.named.map(([, v]) => v);
-  }
-
-  parameterCount(): number {
-    return this.named.reduce((s, [, v]) => s + v.size, 0);
-  }
-
-  /** The weights by stable name (the variables themselves: do not dispose). */
-  getWeights(): Record<string, tf.Tensor> {
-    return Object.fromEntries(this.named);
-  }
-
-  /** Assign weights by name; every name must be present with the same shape. */
-  setWeights(weights: Record<string, tf.Tensor>): void {
-    const given = new Set(Object.keys(weights));
-    for (const [name, v] of this.named) {
-      const w = weights[name];
-      if (!w) throw new ShapeError(`BiGruEncoder.setWeights`, `a tensor named "${name}"`, `names ${[...given].join(", ") || "(none)"}`);
-      if (w.shape.join(",") !== v.shape.join(",")) throw new ShapeError(`BiGruEncoder.setWeights "${name}"`, `shape [${v.shape}]`, `[${w.shape}]`);
-      given.delete(name);
-    }
-    if (given.size) throw new ShapeError("BiGruEncoder.setWeights", "only this encoder's weights", `unknown names ${[...given].join(", ")}`);
-    for (const [name, v] of this.named) v.assign(weights[name]);
-  }
-
-  private checkBatch(batch: ContextBatch): [number, number, number] {
-    const [P, M, T, W] = batch.data.shape;
-    if (W !== this.config.inputWidth) throw new ShapeError("context rows", `width ${this.config.inputWidth}`, `width ${W}`);
-    if (batch.stepMask.shape.join(",") !== [P, M, T].join(",")) throw new ShapeError("stepMask", `[${P}, ${M}, ${T}]`, `[${batch.stepMask.shape}]`);
-    if (batch.seqMask.shape.join(",") !== [P, M].join(",")) throw new ShapeError("seqMask", `[${P}, ${M}]`, `[${batch.seqMask.shape}]`);
-    return [P, M, T];
-  }
-
   encode(batch: ContextBatch): tf.Tensor2D {
-    const [P, M, T] = this.checkBatch(batch);
+    const [P, M, T] = this.checkBatch(batch, this.config.inputWidth);
     return tf.tidy(() => {
       const B = P * M;
       const H = this.config.hidden;
@@ -217,7 +166,7 @@ export class BiGruEncoder implements SequenceEncoder {
    * equal `encode`) and for the benchmark's comparison only.
    */
   encodeNaive(batch: ContextBatch): tf.Tensor2D {
-    const [P, M] = this.checkBatch(batch);
+    const [P, M] = this.checkBatch(batch, this.config.inputWidth);
     const H = this.config.hidden;
     return tf.tidy(() => {
       const data = batch.data.arraySync();
@@ -266,9 +215,5 @@ export class BiGruEncoder implements SequenceEncoder {
       }
       return tf.concat(rows, 0) as tf.Tensor2D;
     });
-  }
-
-  dispose(): void {
-    for (const [, v] of this.named) v.dispose();
   }
 }

@@ -47,7 +47,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
 import { ShapeError } from "./errors.js";
-import { Rng } from "./rng.js";
+import { EncoderBase } from "./encoder-base.js";
 
 export type TcnPooling = "mean" | "meanmax";
 
@@ -73,7 +73,6 @@ export interface TcnConfig extends EncoderConfig {
 
 export const TCN_DEFAULTS = { channels: 64, layers: 3, patch: 1, kernelSize: 3, dilationBase: 2, pooling: "meanmax", fcHidden: 64, embeddingDim: 32, seed: 0 } as const;
 
-let nextInstance = 0;
 
 type GradFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -104,37 +103,21 @@ export const maxOverSteps = tf.customGrad(((h: tf.Tensor3D, save: tf.GradSaveFun
   };
 }) as unknown as GradFunc) as unknown as (h: tf.Tensor) => tf.Tensor2D;
 
-function positiveInt(name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new ShapeError(`TcnEncoder ${name}`, "a positive integer", String(v));
-  return v;
-}
 
-export class TcnEncoder implements SequenceEncoder {
+export class TcnEncoder extends EncoderBase implements SequenceEncoder {
   readonly config: TcnConfig;
   private readonly convs: { w: tf.Variable; b: tf.Variable; dilation: number }[] = [];
   private readonly fc1: { w: tf.Variable; b: tf.Variable };
   private readonly fc2: { w: tf.Variable; b: tf.Variable };
-  private readonly named: [string, tf.Variable][] = [];
 
   constructor(opts: Partial<Omit<TcnConfig, "type">> & { inputWidth: number }) {
     const c: TcnConfig = { type: "tcn", ...TCN_DEFAULTS, ...opts, inputWidth: opts.inputWidth };
-    for (const k of ["inputWidth", "channels", "layers", "patch", "kernelSize", "dilationBase", "fcHidden", "embeddingDim"] as const) positiveInt(k, c[k]);
+    super("TcnEncoder", "tcn", c.seed);
+    for (const k of ["inputWidth", "channels", "layers", "patch", "kernelSize", "dilationBase", "fcHidden", "embeddingDim"] as const) this.positiveInt(k, c[k]);
     if (c.pooling !== "mean" && c.pooling !== "meanmax") throw new ShapeError("TcnEncoder pooling", `"mean" or "meanmax"`, JSON.stringify(c.pooling));
-    if (!Number.isInteger(c.seed)) throw new ShapeError("TcnEncoder seed", "an integer", String(c.seed));
     this.config = c;
-    const rng = new Rng(c.seed).fork("tcn");
-    const instanceId = nextInstance++;
-    const glorot = (shape: number[], fanIn: number, fanOut: number): tf.Tensor => {
-      const limit = Math.sqrt(6 / (fanIn + fanOut));
-      return tf.randomUniform(shape, -limit, limit, "float32", rng.tfSeed());
-    };
-    const v = (name: string, init: tf.Tensor): tf.Variable => {
-      // TF.js variable names are global: a per-instance suffix keeps several encoders apart.
-      const variable = tf.variable(init, true, `${name}#tcn${instanceId}`);
-      init.dispose();
-      this.named.push([name, variable]);
-      return variable;
-    };
+    const glorot = (shape: number[], fanIn: number, fanOut: number) => this.glorot(shape, fanIn, fanOut);
+    const v = (name: string, init: tf.Tensor) => this.variable(name, init);
     const C = c.channels;
     for (let l = 0; l < c.layers; l++) {
       const inDim = l === 0 ? c.patch * c.inputWidth : C;
@@ -156,42 +139,8 @@ export class TcnEncoder implements SequenceEncoder {
     return (1 + (this.config.kernelSize - 1) * this.convs.reduce((s, c) => s + c.dilation, 0)) * this.config.patch;
   }
 
-  variables(): tf.Variable[] {
-    return this.named.map(([, v]) => v);
-  }
-
-  parameterCount(): number {
-    return this.named.reduce((s, [, v]) => s + v.size, 0);
-  }
-
-  /** The weights by stable name (the variables themselves: do not dispose). */
-  getWeights(): Record<string, tf.Tensor> {
-    return Object.fromEntries(this.named);
-  }
-
-  /** Assign weights by name; every name must be present with the same shape. */
-  setWeights(weights: Record<string, tf.Tensor>): void {
-    const given = new Set(Object.keys(weights));
-    for (const [name, v] of this.named) {
-      const w = weights[name];
-      if (!w) throw new ShapeError(`TcnEncoder.setWeights`, `a tensor named "${name}"`, `names ${[...given].join(", ") || "(none)"}`);
-      if (w.shape.join(",") !== v.shape.join(",")) throw new ShapeError(`TcnEncoder.setWeights "${name}"`, `shape [${v.shape}]`, `[${w.shape}]`);
-      given.delete(name);
-    }
-    if (given.size) throw new ShapeError("TcnEncoder.setWeights", "only this encoder's weights", `unknown names ${[...given].join(", ")}`);
-    for (const [name, v] of this.named) v.assign(weights[name]);
-  }
-
-  private checkBatch(batch: ContextBatch): [number, number, number] {
-    const [P, M, T, W] = batch.data.shape;
-    if (W !== this.config.inputWidth) throw new ShapeError("context rows", `width ${this.config.inputWidth}`, `width ${W}`);
-    if (batch.stepMask.shape.join(",") !== [P, M, T].join(",")) throw new ShapeError("stepMask", `[${P}, ${M}, ${T}]`, `[${batch.stepMask.shape}]`);
-    if (batch.seqMask.shape.join(",") !== [P, M].join(",")) throw new ShapeError("seqMask", `[${P}, ${M}]`, `[${batch.seqMask.shape}]`);
-    return [P, M, T];
-  }
-
   encode(batch: ContextBatch): tf.Tensor2D {
-    const [P, M, steps] = this.checkBatch(batch);
+    const [P, M, steps] = this.checkBatch(batch, this.config.inputWidth);
     const { kernelSize: k, channels: C, patch: p, inputWidth: W } = this.config;
     return tf.tidy(() => {
       const B = P * M;
@@ -238,9 +187,5 @@ export class TcnEncoder implements SequenceEncoder {
       // A pair with no sequence: exactly zero (the biases would otherwise leak through).
       return tf.mul(out, tf.cast(tf.greater(n, 0), "float32")) as tf.Tensor2D;
     });
-  }
-
-  dispose(): void {
-    for (const [, v] of this.named) v.dispose();
   }
 }
