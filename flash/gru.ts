@@ -28,7 +28,6 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
-import { ShapeError } from "./errors.js";
 import { EncoderBase } from "./encoder-base.js";
 
 export interface BiGruConfig extends EncoderConfig {
