@@ -19,7 +19,9 @@
  * FLOPs (K x pairs x maxSteps x hidden^2).
  *
  * Base and FLASH updates are timed in alternating rounds so that load from other
- * processes hits both alike; each ratio is the ratio of the median per-update times.
+ * processes hits both alike (`timeInterleaved` of experiments/protocols/overheads.ts,
+ * the one timing routine of every overhead figure, also `flash overheads`); each ratio
+ * is the ratio of the medians over rounds of each round's median per-update time.
  * The headline is the first row of the preference order (largest hidden, then most
  * layers, most trajectories, most steps) whose ratio is <= 3, else the cheapest row.
  *
@@ -52,6 +54,7 @@ import { box } from "../envs/env.js";
 import { SqliteBuffer } from "../flash/buffer/sqlite.js";
 import { FlashModel, RLModel } from "../flash/models.js";
 import { Rng } from "../flash/rng.js";
+import { timeInterleaved } from "../experiments/protocols/overheads.js";
 import { quantile } from "./stats.js";
 
 export interface FlashOverheadConfig {
@@ -129,10 +132,6 @@ export function flashOverheadConfigs(quick = false): FlashOverheadConfig[] {
   return rows.filter((r) => !(r.hidden === 256 && r.maxSteps === 100) && !(r.hidden === 64 && r.subsample === M));
 }
 
-function medianMs(samples: number[]): number {
-  return quantile(samples, 0.5);
-}
-
 /** Measure every configuration of `flashOverheadConfigs(quick)` (or `configs`). */
 export async function benchFlashOverhead(opts: { quick?: boolean; configs?: FlashOverheadConfig[]; log?: (s: string) => void } = {}): Promise<FlashOverheadResult> {
   const configs = opts.configs ?? flashOverheadConfigs(opts.quick);
@@ -179,28 +178,16 @@ export async function benchFlashOverhead(opts: { quick?: boolean; configs?: Flas
         const firstMs = performance.now() - t0;
         const rounds = opts.quick ? 2 : 3;
         const perRound = Math.max(1, Math.min(10, Math.round((opts.quick ? 1500 : 4000) / rounds / firstMs)));
-        const baseMs: number[] = [];
-        const flashMs: number[] = [];
-        for (let r = 0; r < rounds; r++) {
-          for (let k = 0; k < Math.max(perRound, 5); k++) {
-            const s = performance.now();
-            base.train(1);
-            baseMs.push(performance.now() - s);
-          }
-          for (let k = 0; k < perRound; k++) {
-            const s = performance.now();
-            flash.train(1);
-            flashMs.push(performance.now() - s);
-          }
-        }
+        // One timing routine for every overhead figure (shared with `flash overheads`); warm already.
+        const timing = timeInterleaved(() => base.train(1), () => flash.train(1), { rounds, calls: perRound, baseCalls: Math.max(perRound, 5), warmup: 0 });
         const row: FlashOverheadRow = {
           ...c,
           pairs: PAIRS,
           encoder_params: model.encoder.parameterCount(),
-          base_update_ms: medianMs(baseMs),
-          flash_update_ms: medianMs(flashMs),
-          update_overhead_ratio: medianMs(flashMs) / medianMs(baseMs),
-          updates: flashMs.length,
+          base_update_ms: timing.without_ms,
+          flash_update_ms: timing.with_ms,
+          update_overhead_ratio: timing.ratio,
+          updates: rounds * perRound,
         };
         rows.push(row);
         opts.log?.(

@@ -64,6 +64,29 @@ const commands: Record<string, Command> = {
 
 Object.assign(commands, harnessCommands(backendOption), { rcs: rcsCommand });
 
+Object.assign(commands, {
+  overheads: {
+    summary: "paper Table 3: inference and update latency with and without FLASH per agent -> DIR/overheads.{json,md}, figures/",
+    options: {
+      backend: backendOption,
+      out: { type: "string", description: "output directory (required)" },
+      quick: { type: "boolean", description: "fewer rounds; the paper's encoder on a shorter, subsampled context" },
+      agents: { type: "string", description: "comma-separated subset of ddpg,dqn,ppo", default: "ddpg,dqn,ppo" },
+    },
+    async run(o) {
+      if (typeof o.out !== "string" || !o.out) throw new UsageError("--out DIR is required");
+      const agents = String(o.agents).split(",").map((s) => s.trim()).filter(Boolean);
+      const { OVERHEAD_AGENTS, runOverheads } = await import("./protocols/overheads.js");
+      for (const a of agents) if (!(OVERHEAD_AGENTS as readonly string[]).includes(a)) throw new UsageError(`--agents: unknown agent "${a}"; known: ${OVERHEAD_AGENTS.join(", ")}`);
+      const b = await selectBackend(o.backend as string | undefined);
+      console.error(`backend: ${b.name}`);
+      const r = await runOverheads({ out: o.out, quick: o.quick === true, agents: agents as (typeof OVERHEAD_AGENTS)[number][], log: (s) => console.error(s) });
+      console.log(JSON.stringify({ out: o.out, backend: r.backend.name, wall_seconds: Math.round(r.wall_seconds), rows: r.rows.map((x) => ({ encoder: x.label, agent: x.agent, inference_ratio: +x.inference.ratio.toFixed(2), update_ratio: +x.update.ratio.toFixed(2) })) }, null, 2));
+      console.error(`wrote ${o.out}/overheads.json, overheads.md, figures/overheads.png`);
+    },
+  } satisfies Command,
+});
+
 function usage(): string {
   const lines = ["usage: flash <command> [options]", "", "commands:"];
   for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);

@@ -1,0 +1,596 @@
+/**
+ * Overheads (paper 5.4, Table 3): latency of inference and of a model update, with and
+ * without FLASH, per agent. The paper measured FLASH inference at ~3.5-3.9x and update
+ * at ~3.1-4.1x the vanilla agent's, on a GPU.
+ *
+ * Each agent runs its case study's configuration (FIRM DDPG `FIRM_DDPG_DEFAULTS`,
+ * SmartOverclock DQN `SMARTOVERCLOCK_DQN_DEFAULTS`, Aurora PPO `AURORA_PPO_DEFAULTS`) on
+ * synthetic observations, so that only the networks are timed:
+ *   - inference: one action for one observation (`predict`, deterministic). Without
+ *     FLASH: the vanilla agent. With FLASH: the same agent conditioned through
+ *     `FlashConditioner` in serving mode (meta updates off): the pair's cached embedding
+ *     is appended to the observation (one cache look-up and one concatenation) and the
+ *     networks are `embeddingDim` inputs wider. `embed_refresh_ms` is what a cache miss
+ *     costs on top (one encoder forward pass over the pair's full context: after new
+ *     trajectories or a meta update); the paper does not say which of the two its
+ *     inference figure includes.
+ *   - update: one training update (DDPG: critic + actor + targets; DQN: one TD step;
+ *     PPO: one minibatch of the clipped-surrogate loss) on the agent's batch size.
+ *     Without FLASH: the vanilla agent. With FLASH: pretraining (meta updates on), so the
+ *     meta learner is trainable and every update encodes the contexts of the pairs in
+ *     the batch, differentiably (see agents/flash-conditioning.ts for the passes per
+ *     agent), with `subsample` trajectories per pair when K < M.
+ *
+ * Setting: `pairs` pairs (default 8), each with M = `contextSize` stored trajectories of
+ * max(100, maxSteps) steps; replay / rollout rows spread evenly over the pairs. The PPO
+ * rollout holds exactly one minibatch (nSteps x nEnvs = batch, one epoch), so one
+ * `train` call is one minibatch update. Replay capacity is capped at 10 000 (it does not
+ * change an update's cost).
+ *
+ * Timing (`timeInterleaved`, shared with bench/flash-overhead.ts): rounds alternate the
+ * two sides (base first in even rounds, FLASH first in odd ones), so drifting load from
+ * other processes hits both alike. Each round's figure is the median over its calls;
+ * `without_ms` / `with_ms` are medians over rounds, `ratio` = with_ms / without_ms, and
+ * `ratio_ci95` the mean and 95% t-interval of the per-round ratios (experiments/stats.ts;
+ * null half-width with one round).
+ *
+ * `flash overheads --out DIR [--quick]` (`runOverheads`) measures three encoders: the
+ * paper's (BiGRU 2 layers x 256; slow on WebAssembly, so few repeats, a subsampled and
+ * shortened context), and the two cheap ones (BiGRU 32, 1 layer, 10 steps, K 2; TCN 32
+ * channels, patch 4, full context) and writes overheads.json, overheads.md (Table 3
+ * layout) and figures/overheads.{vl.json,svg,png}.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DDPG, FIRM_DDPG_DEFAULTS, type DDPGConfig } from "../../agents/ddpg.js";
+import { DQN, SMARTOVERCLOCK_DQN_DEFAULTS, type DQNConfig } from "../../agents/dqn.js";
+import { FlashConditioner } from "../../agents/flash-conditioning.js";
+import { PPO, AURORA_PPO_DEFAULTS, type PPOConfig } from "../../agents/ppo.js";
+import type { Policy } from "../../agents/types.js";
+import { box, discrete } from "../../envs/env.js";
+import { backendInfo } from "../../flash/backend.js";
+import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
+import { ValueError } from "../../flash/errors.js";
+import { FlashModel, RLModel, type EncoderOptions } from "../../flash/models.js";
+import { Rng } from "../../flash/rng.js";
+import { quantile } from "../../bench/stats.js";
+import { writeFigure, type VegaLiteSpec } from "../report/figures.js";
+import { provenance } from "../runner/provenance.js";
+import { meanCi95, meanCiJson } from "../stats.js";
+
+export const OVERHEAD_AGENTS = ["ddpg", "dqn", "ppo"] as const;
+export type OverheadAgent = (typeof OVERHEAD_AGENTS)[number];
+
+/** The paper's Table 3 ratios (GPU), as ranges over its agents. */
+export const PAPER_RATIOS = { inference: { lo: 3.5, hi: 3.9 }, update: { lo: 3.1, hi: 4.1 } } as const;
+
+/**
+ * Each agent's case study and the spaces it is measured on. FIRM: the autoscaling env's
+ * spaces (envs/autoscaling: 8 observations, 3 continuous actions). Aurora: 10 steps of
+ * history x 3 statistics, one continuous rate change. SmartOverclock: 8 features and 4
+ * frequency levels (an assumption: the latency barely depends on these widths).
+ */
+const CASE_STUDIES = {
+  ddpg: { caseStudy: "FIRM", configName: "FIRM_DDPG_DEFAULTS", stateDim: 8, actions: 3 },
+  dqn: { caseStudy: "SmartOverclock", configName: "SMARTOVERCLOCK_DQN_DEFAULTS", stateDim: 8, actions: 4 },
+  ppo: { caseStudy: "Aurora", configName: "AURORA_PPO_DEFAULTS", stateDim: 30, actions: 1 },
+} as const satisfies Record<OverheadAgent, unknown>;
+
+export interface OverheadOptions {
+  /** Agents to measure (default all three, in this order). */
+  agents?: readonly OverheadAgent[];
+  /** The meta learner's encoder (default the paper's: BiGRU, 2 layers, hidden 256). */
+  encoder?: EncoderOptions;
+  /** M: trajectories per pair in the context (default 8). */
+  contextSize?: number;
+  /** Steps of each trajectory the encoder reads (default 100). */
+  maxSteps?: number;
+  /** K: trajectories per pair per training batch (default M: no subsampling). */
+  subsample?: number;
+  /** Batch of one update (default: each agent's configured batch size: 64, 32, 2048). */
+  batch?: number;
+  /** Interleaved rounds (default 5). */
+  repeats?: number;
+  /** Inference calls per side per round (default 50). */
+  inferenceCalls?: number;
+  /** Updates per side per round (default 3). */
+  updateCalls?: number;
+  /** Pairs with context data; replay / rollout rows are spread over them (default 8). */
+  pairs?: number;
+  seed?: number | string;
+  /** Overrides of each agent's case-study configuration (tests: tiny networks). */
+  agentConfigs?: { ddpg?: Partial<DDPGConfig>; dqn?: Partial<DQNConfig>; ppo?: Partial<PPOConfig> };
+  /** Name of this encoder setting in reports (default derived from `encoder`). */
+  label?: string;
+  log?: (s: string) => void;
+}
+
+export interface InterleavedTiming {
+  rounds: number;
+  calls_per_round: number;
+  /** Per-round medians (ms), without and with FLASH. */
+  without_rounds_ms: number[];
+  with_rounds_ms: number[];
+  without_ms: number;
+  with_ms: number;
+  /** with_ms / without_ms. */
+  ratio: number;
+  /** Mean and 95% half-width of the per-round ratios. */
+  ratio_ci95: { mean: number; ci95: number | null; n: number };
+}
+
+export interface OverheadRow {
+  agent: OverheadAgent;
+  case_study: string;
+  agent_config: string;
+  /** Hidden layers of the agent's networks. */
+  net: string;
+  label: string;
+  encoder: EncoderOptions;
+  encoder_params: number;
+  embedding_dim: number;
+  context_size: number;
+  subsample: number;
+  max_steps: number;
+  pairs: number;
+  batch: number;
+  inference: InterleavedTiming;
+  update: InterleavedTiming;
+  /** One encoder forward pass over one pair's full context (a serving cache miss), median ms. */
+  embed_refresh_ms: number;
+}
+
+/**
+ * Time `base` and `flash` in `rounds` alternating rounds of `calls` calls each (base
+ * `baseCalls`, default `calls`), after `warmup` untimed calls of each. Synchronous calls only.
+ */
+export function timeInterleaved(base: () => unknown, flash: () => unknown, opts: { rounds: number; calls: number; baseCalls?: number; warmup?: number }): InterleavedTiming {
+  const { rounds, calls } = opts;
+  const baseCalls = opts.baseCalls ?? calls;
+  for (const [k, v] of Object.entries({ rounds, calls, baseCalls })) {
+    if (!Number.isInteger(v) || v < 1) throw new ValueError(`timeInterleaved ${k}: expected a positive integer, got ${v}`);
+  }
+  for (let i = 0; i < (opts.warmup ?? 1); i++) {
+    base();
+    flash();
+  }
+  const time = (fn: () => unknown, n: number): number => {
+    const xs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      fn();
+      xs.push(performance.now() - t0);
+    }
+    return quantile(xs, 0.5);
+  };
+  const b: number[] = [];
+  const f: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      b.push(time(base, baseCalls));
+      f.push(time(flash, calls));
+    } else {
+      f.push(time(flash, calls));
+      b.push(time(base, baseCalls));
+    }
+  }
+  const without = quantile(b, 0.5);
+  const withF = quantile(f, 0.5);
+  return {
+    rounds,
+    calls_per_round: calls,
+    without_rounds_ms: b,
+    with_rounds_ms: f,
+    without_ms: without,
+    with_ms: withF,
+    ratio: withF / without,
+    ratio_ci95: meanCiJson(meanCi95(f.map((x, i) => x / b[i]))),
+  };
+}
+
+function posInt(name: string, v: unknown, min = 1): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new ValueError(`measureOverheads ${name}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** "BiGRU 2x256", "TCN 32ch x3 patch 4". */
+export function encoderLabel(e: EncoderOptions): string {
+  if (e.type === "tcn") return `TCN ${e.channels ?? 64}ch x${e.layers ?? 3}${Number(e.patch ?? 1) > 1 ? ` patch ${String(e.patch)}` : ""}`;
+  return `BiGRU ${e.layers ?? 2}x${e.hidden ?? 256}`;
+}
+
+function checkEncoder(e: unknown): EncoderOptions {
+  if (typeof e !== "object" || e === null) throw new ValueError(`measureOverheads encoder: expected an object such as {type: "bigru", hidden: 256, layers: 2}, got ${JSON.stringify(e)}`);
+  const o = e as Record<string, unknown>;
+  const type = o.type ?? "bigru";
+  if (type !== "bigru" && type !== "tcn") throw new ValueError(`measureOverheads encoder.type: expected "bigru" or "tcn", got ${JSON.stringify(o.type)}`);
+  const sizes = type === "bigru" ? ["hidden", "layers", "fcHidden", "embeddingDim"] : ["channels", "layers", "patch", "kernelSize", "fcHidden", "embeddingDim"];
+  for (const k of sizes) if (o[k] !== undefined) posInt(`encoder.${k}`, o[k]);
+  return { ...o, type } as EncoderOptions;
+}
+
+/** Validated options with defaults; every error names the option. */
+function resolve(opts: OverheadOptions) {
+  const agents = opts.agents ?? OVERHEAD_AGENTS;
+  if (!Array.isArray(agents) || agents.length === 0) throw new ValueError(`measureOverheads agents: expected a non-empty list of ${OVERHEAD_AGENTS.join(", ")}, got ${JSON.stringify(agents)}`);
+  for (const a of agents) {
+    if (!(OVERHEAD_AGENTS as readonly string[]).includes(a)) throw new ValueError(`measureOverheads agents: unknown agent ${JSON.stringify(a)}; known: ${OVERHEAD_AGENTS.join(", ")}`);
+  }
+  if (new Set(agents).size !== agents.length) throw new ValueError(`measureOverheads agents: duplicate agent in ${JSON.stringify(agents)}`);
+  const contextSize = posInt("contextSize", opts.contextSize ?? 8);
+  const subsample = posInt("subsample", opts.subsample ?? contextSize);
+  if (subsample > contextSize) throw new ValueError(`measureOverheads subsample: K = ${subsample} exceeds contextSize M = ${contextSize}; K must be in 1..M`);
+  return {
+    agents: agents as readonly OverheadAgent[],
+    encoder: checkEncoder(opts.encoder ?? { type: "bigru", hidden: 256, layers: 2 }),
+    contextSize,
+    subsample,
+    maxSteps: posInt("maxSteps", opts.maxSteps ?? 100),
+    batch: opts.batch === undefined ? undefined : posInt("batch", opts.batch),
+    repeats: posInt("repeats", opts.repeats ?? 5),
+    inferenceCalls: posInt("inferenceCalls", opts.inferenceCalls ?? 50),
+    updateCalls: posInt("updateCalls", opts.updateCalls ?? 3),
+    pairs: posInt("pairs", opts.pairs ?? 8),
+    seed: opts.seed ?? 0,
+  };
+}
+
+interface Measured {
+  base: Policy & { dispose(): void };
+  flash: Policy & { dispose(): void };
+  update: (agent: Policy) => void;
+  net: string;
+  batch: number;
+}
+
+/** Build both agents of `agent`, filled with synthetic replay / rollout data over `pairs` context ids. */
+function buildAgents(agent: OverheadAgent, cond: FlashConditioner, o: ReturnType<typeof resolve>, overrides: OverheadOptions["agentConfigs"], rng: Rng): Measured {
+  const cs = CASE_STUDIES[agent];
+  const S = cs.stateDim;
+  const observationSpace = box(new Array(S).fill(-5), new Array(S).fill(5));
+  const rand = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+  const P = o.pairs;
+  if (agent === "ddpg" || agent === "dqn") {
+    const n = 2000;
+    const data = Array.from({ length: n }, (_, i) => ({
+      o: rand(S),
+      o2: rand(S),
+      a: agent === "ddpg" ? Float32Array.from({ length: cs.actions }, () => rng.uniform(-1, 1)) : Float32Array.of(rng.int(0, cs.actions)),
+      r: rng.normal(),
+      ctx: i % P,
+    }));
+    const make = (extra?: FlashConditioner) => {
+      let a: DDPG | DQN;
+      if (agent === "ddpg") {
+        const cfg: DDPGConfig = { ...FIRM_DDPG_DEFAULTS, ...overrides?.ddpg };
+        a = new DDPG({ observationSpace, actionSpace: box(new Array(cs.actions).fill(-1), new Array(cs.actions).fill(1)) }, { ...cfg, batchSize: o.batch ?? cfg.batchSize, bufferSize: Math.min(cfg.bufferSize, 10_000) }, { seed: 1, extra });
+      } else {
+        const cfg: DQNConfig = { ...SMARTOVERCLOCK_DQN_DEFAULTS, ...overrides?.dqn };
+        a = new DQN({ observationSpace, actionSpace: discrete(cs.actions) }, { ...cfg, batchSize: o.batch ?? cfg.batchSize, bufferSize: Math.min(cfg.bufferSize, 10_000) }, { seed: 1, extra });
+      }
+      for (const t of data) a.store(t.o, t.o2, t.a, t.r, false, t.ctx);
+      return extra ? cond.attach(a) : a;
+    };
+    const base = make();
+    const flash = make(cond);
+    return { base, flash, update: (a) => void (a as DDPG | DQN).train(1), net: JSON.stringify(base.config.netArch), batch: base.config.batchSize };
+  }
+  // PPO: a rollout of exactly one minibatch (nSteps x nEnvs = batch), one epoch.
+  const cfg: PPOConfig = { ...AURORA_PPO_DEFAULTS, ...overrides?.ppo };
+  const batch = o.batch ?? cfg.batchSize;
+  let nEnvs = 1;
+  for (let d = Math.min(64, batch); d >= 1; d--) {
+    if (batch % d === 0) {
+      nEnvs = d;
+      break;
+    }
+  }
+  const nSteps = batch / nEnvs;
+  const spaces = { observationSpace, actionSpace: box(new Array(cs.actions).fill(-1), new Array(cs.actions).fill(1)) };
+  const obs = Array.from({ length: nSteps }, () => rand(nEnvs * S));
+  const ctx = Array.from({ length: nSteps }, (_, s) => Int32Array.from({ length: nEnvs }, (_, i) => (s * nEnvs + i) % P));
+  const rewards = Array.from({ length: nSteps }, () => rand(nEnvs));
+  const make = (extra?: FlashConditioner) => {
+    const a = new PPO(spaces, { ...cfg, batchSize: batch, nSteps, nEpochs: 1 }, { seed: 1, extra });
+    a.startRollouts(nEnvs);
+    for (let s = 0; s < nSteps; s++) {
+      a.act(obs[s], ctx[s]);
+      a.record(rewards[s], new Uint8Array(nEnvs));
+    }
+    a.finishRollout(new Float32Array(nEnvs), new Uint8Array(nEnvs));
+    return extra ? cond.attach(a) : a;
+  };
+  const base = make();
+  const flash = make(cond);
+  return {
+    base,
+    flash,
+    update: (a) => {
+      const n = (a as PPO).train(1).updates;
+      if (n !== 1) throw new Error(`measureOverheads: a PPO train call ran ${n} minibatch updates, expected 1`);
+    },
+    net: JSON.stringify(cfg.netArch),
+    batch,
+  };
+}
+
+/** Measure inference and update latency with and without FLASH for each agent (see the module comment). */
+export async function measureOverheads(opts: OverheadOptions = {}): Promise<OverheadRow[]> {
+  const o = resolve(opts);
+  const label = opts.label ?? encoderLabel(o.encoder);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "flash-overheads-"));
+  const rows: OverheadRow[] = [];
+  const T = Math.max(100, o.maxSteps);
+  try {
+    for (const agent of o.agents) {
+      const cs = CASE_STUDIES[agent];
+      const rng = new Rng(o.seed).fork(`overheads-${agent}`);
+      const actionDim = agent === "dqn" ? 1 : cs.actions;
+      const task = `overheads-${process.pid}-${agent}-${Math.floor(rng.next() * 1e9)}`;
+      const buffer = SqliteBuffer.open(path.join(dir, `${agent}.sqlite`));
+      const model = RLModel.register({ task, stateDim: cs.stateDim, actionDim, buffer, encoder: o.encoder, contextSize: o.contextSize, maxSteps: o.maxSteps, seed: 1 });
+      let built: Measured | undefined;
+      try {
+        const pairs = Array.from({ length: o.pairs }, (_, p) => `pair-${p}`);
+        for (const [p, pair] of pairs.entries()) {
+          for (let m = 0; m < o.contextSize; m++) {
+            const s = Float32Array.from({ length: T * cs.stateDim }, () => rng.normal() * (1 + p / 4));
+            const a = Float32Array.from({ length: T * actionDim }, () => (agent === "dqn" ? rng.int(0, cs.actions) : rng.uniform(-1, 1)));
+            await model.insertTrajSamples(pair, s, a, Float32Array.from({ length: T }, () => rng.normal()));
+          }
+        }
+        const cond = new FlashConditioner(model, { pairs, contextSubsample: o.subsample < o.contextSize ? o.subsample : undefined, seed: 1 });
+        // Pretraining (meta updates on) while the agents are built and updated.
+        model.toggleMetaModelUpdate(true);
+        built = buildAgents(agent, cond, o, opts.agentConfigs, rng);
+        const b = built;
+        const update = timeInterleaved(
+          () => b.update(b.base),
+          () => b.update(b.flash),
+          { rounds: o.repeats, calls: o.updateCalls, warmup: 1 },
+        );
+        // Serving: meta learner frozen, cached embeddings.
+        model.toggleMetaModelUpdate(false);
+        const inputs = Array.from({ length: 16 }, () => Float32Array.from({ length: cs.stateDim }, () => rng.normal()));
+        let i = 0;
+        let j = 0;
+        const inference = timeInterleaved(
+          () => b.base.predict(inputs[i++ % inputs.length], { deterministic: true }),
+          () => {
+            const k = j++;
+            return b.flash.predict(inputs[k % inputs.length], { deterministic: true, ctx: k % o.pairs });
+          },
+          { rounds: o.repeats, calls: o.inferenceCalls, warmup: Math.max(5, o.pairs) },
+        );
+        const refresh: number[] = [];
+        for (let r = 0; r < Math.max(1, Math.min(o.repeats, 5)); r++) {
+          model.markMetaUpdated();
+          const t0 = performance.now();
+          model.getEmbedding(pairs[0]);
+          refresh.push(performance.now() - t0);
+        }
+        const row: OverheadRow = {
+          agent,
+          case_study: cs.caseStudy,
+          agent_config: cs.configName,
+          net: b.net,
+          label,
+          encoder: o.encoder,
+          encoder_params: model.encoder.parameterCount(),
+          embedding_dim: model.embeddingDim,
+          context_size: o.contextSize,
+          subsample: o.subsample,
+          max_steps: o.maxSteps,
+          pairs: o.pairs,
+          batch: b.batch,
+          inference,
+          update,
+          embed_refresh_ms: quantile(refresh, 0.5),
+        };
+        rows.push(row);
+        opts.log?.(
+          `${label} ${agent} (${cs.caseStudy}): inference ${inference.without_ms.toFixed(3)} -> ${inference.with_ms.toFixed(3)} ms (${inference.ratio.toFixed(2)}x), ` +
+            `update ${update.without_ms.toFixed(1)} -> ${update.with_ms.toFixed(1)} ms (${update.ratio.toFixed(2)}x), embedding refresh ${row.embed_refresh_ms.toFixed(1)} ms`,
+        );
+      } finally {
+        built?.base.dispose();
+        built?.flash.dispose();
+        FlashModel.unregister(task);
+        buffer.close();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+/** One encoder setting of `flash overheads`. */
+export type OverheadSetting = Omit<OverheadOptions, "agents" | "log" | "agentConfigs"> & { label: string; note: string };
+
+/** The paper's encoder (few repeats: slow here) and the two cheap encoders. */
+export function overheadSettings(quick = false): OverheadSetting[] {
+  return [
+    {
+      label: "paper: BiGRU 2x256",
+      note: quick ? "K 1 of M 8 trajectories, first 25 steps (the full context is minutes per update here)" : "K 2 of M 8 trajectories, 100 steps",
+      encoder: { type: "bigru", hidden: 256, layers: 2 },
+      contextSize: 8,
+      subsample: quick ? 1 : 2,
+      maxSteps: quick ? 25 : 100,
+      repeats: quick ? 2 : 3,
+      updateCalls: 1,
+      inferenceCalls: quick ? 30 : 50,
+    },
+    {
+      label: "BiGRU 1x32, 10 steps",
+      note: "K 2 of M 8 trajectories, first 10 steps",
+      encoder: { type: "bigru", hidden: 32, layers: 1 },
+      contextSize: 8,
+      subsample: 2,
+      maxSteps: 10,
+      repeats: quick ? 5 : 10,
+      updateCalls: quick ? 3 : 5,
+      inferenceCalls: quick ? 30 : 50,
+    },
+    {
+      label: "TCN 32ch patch 4",
+      note: "3 layers, all M 8 trajectories, 100 steps",
+      encoder: { type: "tcn", channels: 32, layers: 3, patch: 4 },
+      contextSize: 8,
+      subsample: 8,
+      maxSteps: 100,
+      repeats: quick ? 5 : 10,
+      updateCalls: quick ? 3 : 5,
+      inferenceCalls: quick ? 30 : 50,
+    },
+  ];
+}
+
+export interface OverheadsReport {
+  format: "flash-adapt-overheads@1";
+  quick: boolean;
+  started: string;
+  wall_seconds: number;
+  provenance: ReturnType<typeof provenance>;
+  backend: ReturnType<typeof backendInfo>;
+  paper_ratios: typeof PAPER_RATIOS;
+  settings: OverheadSetting[];
+  rows: OverheadRow[];
+}
+
+const fmtMs = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
+const fmtRatio = (t: InterleavedTiming) => `${t.ratio.toFixed(2)}x${t.ratio_ci95.ci95 === null ? "" : ` (${t.ratio_ci95.mean.toFixed(2)} ± ${t.ratio_ci95.ci95.toFixed(2)})`}`;
+
+/** overheads.md: one Table-3-style table per encoder setting. */
+export function overheadsMarkdown(r: OverheadsReport): string {
+  const m = r.provenance.machine;
+  const lines = [
+    "# Overheads (paper 5.4, Table 3)",
+    "",
+    `Backend **${r.backend.name}** (TensorFlow.js ${r.backend.tfVersion}), ${m.cpus} x ${m.cpuModel ?? "unknown CPU"}, ${m.memGiB} GiB, Node ${r.provenance.node}; ` +
+      `commit ${r.provenance.git.commit?.slice(0, 10) ?? "unknown"}${r.provenance.git.dirty ? " (dirty)" : ""}; ${r.quick ? "quick" : "full"} profile, ${r.started}, ${Math.round(r.wall_seconds)} s.`,
+    "",
+    "Latency of one action for one observation (inference) and of one training update (DDPG: critic + actor + targets; DQN: one TD step; PPO: one minibatch), " +
+      "without FLASH (the vanilla agent) and with FLASH (inference: serving, meta learner frozen, cached embedding appended; update: pretraining, meta learner trainable, contexts encoded in every update). " +
+      "Synthetic observations, each agent's case-study configuration. Medians over interleaved rounds; the ratio is the ratio of medians, with the mean ± 95% CI of the per-round ratios in parentheses. " +
+      `The paper (GPU) reports FLASH at ${PAPER_RATIOS.inference.lo}-${PAPER_RATIOS.inference.hi}x for inference and ${PAPER_RATIOS.update.lo}-${PAPER_RATIOS.update.hi}x for updates across its agents ` +
+      "(ranges; the per-agent values are not transcribed here).",
+    "",
+    "Caveat: measured on a shared machine (other jobs on the same cores); absolute times move with its load, the interleaved ratios less so. On WebAssembly a small op costs tens of microseconds, so " +
+      "small networks are bound by op count, not FLOPs, unlike the paper's GPU.",
+    "",
+  ];
+  for (const s of r.settings) {
+    const rows = r.rows.filter((x) => x.label === s.label);
+    if (rows.length === 0) continue;
+    const e = rows[0];
+    lines.push(`## ${s.label}`, "", `${encoderLabel(e.encoder)}, ${e.encoder_params.toLocaleString("en-US")} parameters, embedding ${e.embedding_dim}; ${s.note}; ${e.pairs} pairs; ${e.update.rounds} rounds.`, "");
+    lines.push(
+      "| Agent (case study) | Net, batch | Inference without (ms) | Inference with FLASH (ms) | Inference ratio | Paper | Update without (ms) | Update with FLASH (ms) | Update ratio | Paper | Embedding refresh (ms) |",
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    );
+    for (const x of rows) {
+      lines.push(
+        `| ${x.agent.toUpperCase()} (${x.case_study}) | ${x.net}, ${x.batch} | ${fmtMs(x.inference.without_ms)} | ${fmtMs(x.inference.with_ms)} | ${fmtRatio(x.inference)} | ${PAPER_RATIOS.inference.lo}-${PAPER_RATIOS.inference.hi}x | ` +
+          `${fmtMs(x.update.without_ms)} | ${fmtMs(x.update.with_ms)} | ${fmtRatio(x.update)} | ${PAPER_RATIOS.update.lo}-${PAPER_RATIOS.update.hi}x | ${fmtMs(x.embed_refresh_ms)} |`,
+      );
+    }
+    lines.push("");
+  }
+  lines.push(
+    "Embedding refresh: one encoder forward pass over one pair's full context (M trajectories, maxSteps steps), what serving pays on a cache miss (new trajectories or a meta update); the inference column excludes it.",
+    "",
+    "![FLASH latency ratios](figures/overheads.png)",
+    "",
+  );
+  return lines.join("\n");
+}
+
+/** Bar chart of the ratios per agent and encoder, inference and update side by side, the paper's range shaded. */
+export function overheadsFigure(rows: readonly OverheadRow[]): VegaLiteSpec {
+  const values = rows.flatMap((x) =>
+    (["inference", "update"] as const).map((what) => {
+      const t = x[what];
+      const ci = t.ratio_ci95.ci95;
+      const lo = ci === null ? t.ratio : Math.max(t.ratio_ci95.mean - ci, 0.05);
+      const hi = ci === null ? t.ratio : t.ratio_ci95.mean + ci;
+      return { measurement: what, agent: `${x.agent.toUpperCase()} (${x.case_study})`, encoder: x.label, ratio: t.ratio, lo, hi, paper_lo: PAPER_RATIOS[what].lo, paper_hi: PAPER_RATIOS[what].hi };
+    }),
+  );
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: "FLASH latency / vanilla latency (shaded: the paper's range on a GPU)",
+    data: { values },
+    facet: { column: { field: "measurement", type: "nominal", title: null, header: { labelFontSize: 14 } } },
+    spec: {
+      width: 300,
+      height: 280,
+      layer: [
+        {
+          mark: { type: "rect", color: "#999", opacity: 0.25 },
+          encoding: { y: { aggregate: "min", field: "paper_lo", type: "quantitative" }, y2: { aggregate: "max", field: "paper_hi" } },
+        },
+        {
+          mark: "bar",
+          encoding: {
+            x: { field: "agent", type: "nominal", title: "agent (case study)", axis: { labelAngle: 0 } },
+            xOffset: { field: "encoder", type: "nominal" },
+            y: { field: "ratio", type: "quantitative", scale: { type: "log" }, title: "ratio with / without FLASH (log scale)" },
+            color: { field: "encoder", type: "nominal", title: "encoder" },
+            tooltip: [{ field: "ratio", format: ".2f" }],
+          },
+        },
+        {
+          mark: { type: "errorbar", ticks: true },
+          encoding: {
+            x: { field: "agent", type: "nominal" },
+            xOffset: { field: "encoder", type: "nominal" },
+            y: { field: "lo", type: "quantitative" },
+            y2: { field: "hi" },
+          },
+        },
+        {
+          mark: { type: "text", dy: -8, fontSize: 10 },
+          encoding: {
+            x: { field: "agent", type: "nominal" },
+            xOffset: { field: "encoder", type: "nominal" },
+            y: { field: "hi", type: "quantitative" },
+            text: { field: "ratio", type: "quantitative", format: ".1f" },
+          },
+        },
+      ],
+    },
+    resolve: { scale: { y: "independent" } },
+  };
+}
+
+/** `flash overheads`: measure every setting, write DIR/overheads.json, overheads.md and figures/overheads.*. */
+export async function runOverheads(opts: { out: string; quick?: boolean; agents?: readonly OverheadAgent[]; settings?: OverheadSetting[]; log?: (s: string) => void }): Promise<OverheadsReport> {
+  const t0 = performance.now();
+  const started = new Date().toISOString();
+  const settings = opts.settings ?? overheadSettings(opts.quick);
+  const rows: OverheadRow[] = [];
+  for (const s of settings) {
+    opts.log?.(`overheads: ${s.label} (${s.note})`);
+    rows.push(...(await measureOverheads({ ...s, agents: opts.agents, log: (x) => opts.log?.(`  ${x}`) })));
+  }
+  const backend = backendInfo();
+  const report: OverheadsReport = {
+    format: "flash-adapt-overheads@1",
+    quick: opts.quick === true,
+    started,
+    wall_seconds: (performance.now() - t0) / 1000,
+    provenance: provenance(backend),
+    backend,
+    paper_ratios: PAPER_RATIOS,
+    settings,
+    rows,
+  };
+  mkdirSync(opts.out, { recursive: true });
+  writeFileSync(path.join(opts.out, "overheads.json"), JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(path.join(opts.out, "overheads.md"), overheadsMarkdown(report));
+  await writeFigure(path.join(opts.out, "figures"), "overheads", overheadsFigure(rows));
+  return report;
+}
