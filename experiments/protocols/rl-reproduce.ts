@@ -11,7 +11,10 @@
  *
  * and `summarise`, which turns the finished units into the numbers of results.json with
  * the one definition of each protocol (convergence.ts, reward-drop.ts, adaptation.ts,
- * amortisation.ts, similarity.ts). `executeUnit` is the executor the pool workers load.
+ * amortisation.ts, similarity.ts). Non-ML baselines a task evaluates in its reference
+ * units (`ReferenceResult.baselines`) get their reward and their reward drop with the
+ * agents' definition (`baselines` in results.json). `executeUnit` is the executor the
+ * pool workers load.
  */
 import { similarity, nearestPairs } from "../../flash/similarity.js";
 import { meanCi95, meanCiJson } from "../stats.js";
@@ -148,6 +151,52 @@ export function pairReferences(records: ReadonlyMap<string, UnitRecord>, window:
 
 const mc = (xs: number[]) => (xs.length ? meanCiJson(meanCi95(xs)) : null);
 
+/** One non-ML baseline in results.json. */
+export interface BaselineSummary {
+  /** Readable name (the task's `baselineLabels`, else the key). */
+  label: string;
+  /** Mean deterministic return over (new pair, replicate), 95% t-interval. */
+  reward: ReturnType<typeof mc>;
+  /** Reward drop against the pair's reference, `drops()` of reward-drop.ts: the agents' A/B definition. */
+  reward_drop: ReturnType<typeof mc>;
+  /** Tests left out of the drop: their pair's reference was no better than random. */
+  excluded: number;
+  /** Mean reward per new pair over replicates. */
+  byPair: Record<string, number>;
+}
+
+/**
+ * The non-ML baselines of the reference units (`ReferenceResult.baselines`): one sample
+ * per (new pair, replicate) and baseline, served like an agent without weight update, so
+ * its drop is the agents' drop against the same pair references.
+ */
+export function baselineSummaries(records: ReadonlyMap<string, UnitRecord>, refs: ReadonlyMap<string, PairReference>, labels: Record<string, string> = {}): Record<string, BaselineSummary> {
+  const samples: ServedSample[] = [];
+  for (const r of records.values()) {
+    if (r.kind !== "reference") continue;
+    const b = (r.result as ReferenceResult).baselines;
+    if (!b) continue;
+    const pair = r.id.split("/").slice(1, -1).join("/");
+    const replicate = Number(r.id.slice(r.id.lastIndexOf("/r") + 2));
+    for (const [name, reward] of Object.entries(b)) samples.push({ variant: name, replicate, pair, reward });
+  }
+  const d = drops(samples, refs);
+  const out: Record<string, BaselineSummary> = {};
+  for (const name of [...new Set(samples.map((s) => s.variant))]) {
+    const mine = samples.filter((s) => s.variant === name);
+    const byPair: Record<string, number> = {};
+    for (const pair of [...new Set(mine.map((s) => s.pair))]) byPair[pair] = mean(mine.filter((s) => s.pair === pair).map((s) => s.reward));
+    out[name] = {
+      label: labels[name] ?? name,
+      reward: mc(mine.map((s) => s.reward)),
+      reward_drop: mc(d.drops.filter((x) => x.variant === name).map((x) => x.drop)),
+      excluded: d.excluded.filter((x) => x.variant === name).length,
+      byPair,
+    };
+  }
+  return out;
+}
+
 /** Mean ± CI per episode of normalised returns (R - B) / (R_ref - B) over (pair, replicate). */
 function normalisedCurves(curves: Curve[], refs: ReadonlyMap<string, PairReference>, cap: number) {
   const out: { variant: string; episode: number; mean: number; lo: number; hi: number; n: number }[] = [];
@@ -280,6 +329,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
       /** Every served reward, including tests excluded from the drop. */
       served,
     },
+    baselines: baselineSummaries(records, refs, task.baselineLabels),
     adaptation: {
       cap,
       window: b.window,

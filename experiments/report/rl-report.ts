@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { empiricalCdf, formatMeanCi, type MeanCi } from "../stats.js";
+import { empiricalCdf, formatMeanCi, meanCi95, meanCiJson, type MeanCi } from "../stats.js";
 import { writeFigure, type VegaLiteSpec } from "./figures.js";
 import type { RlResults } from "../runner/run-rl.js";
 
@@ -166,7 +166,39 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     L.push(`- Reward drop: FLASH ${diff > 0 ? (separated ? "beat" : "was lower than, but with overlapping intervals,") : "did not beat"} the original agent (${dF.mean.toFixed(3)} vs ${dO.mean.toFixed(3)}).`);
   }
   if (r.reward_drop.excluded) L.push(`- ${r.reward_drop.excluded} A/B test(s) excluded: their pair's reference was no better than random.`);
+  const baselines = Object.entries(r.baselines ?? {});
+  for (const [, b] of baselines) {
+    if (!b.reward_drop || !dF) continue;
+    const d = b.reward_drop;
+    const better = dF.mean < d.mean;
+    const noCi = dF.ci95 === null || d.ci95 === null;
+    const apart = !noCi && (better ? dF.mean + (dF.ci95 as number) < d.mean - (d.ci95 as number) : d.mean + (d.ci95 as number) < dF.mean - (dF.ci95 as number));
+    const how = noCi ? "no interval: too few tests" : apart ? "intervals apart" : "overlapping intervals";
+    L.push(`- Against ${b.label}: FLASH without retraining ${better ? "had the lower" : "did not have the lower"} reward drop (${dF.mean.toFixed(3)} vs ${d.mean.toFixed(3)}; ${how}).`);
+  }
   L.push("");
+
+  if (baselines.length) {
+    const served = (v: string) => {
+      const xs = (r.reward_drop.served ?? []).filter((s) => s.variant === v).map((s) => s.reward);
+      return xs.length ? meanCiJson(meanCi95(xs)) : null;
+    };
+    const refRewards = r.references.map((x) => x.evalReturn);
+    L.push(
+      "## Non-ML baselines users run today",
+      "",
+      "Evaluated on every new pair on the same evaluation windows as the agents; reward drop with the agents' definition (0 = the pair's reference agent, 1 = random policy).",
+      "",
+      "| policy | reward (mean ± 95% CI) | reward drop (mean ± 95% CI) |",
+      "|---|---|---|",
+    );
+    for (const [, b] of baselines) L.push(`| ${b.label} | ${fmt(b.reward)} | ${fmt(b.reward_drop)}${b.excluded ? `; ${b.excluded} excluded` : ""} |`);
+    L.push(`| FLASH, no retraining | ${fmt(served("flash"))} | ${fmt(r.reward_drop.flash)} |`);
+    L.push(`| transfer learning, no retraining | ${fmt(served("tl"))} | ${fmt(r.reward_drop.tl)} |`);
+    L.push(`| original agent (trained on another pair) | ${fmt(served("original"))} | ${fmt(r.reward_drop.original)} |`);
+    L.push(`| reference agent (trained on the pair; per pair, mean over replicates) | ${fmt(refRewards.length ? meanCiJson(meanCi95(refRewards)) : null)} | 0 by definition |`);
+    L.push("");
+  }
 
   L.push("## Adaptation cost (episodes to convergence on new pairs)", "", "| agent | episodes (mean ± 95% CI) | converged within the cap |", "|---|---|---|");
   for (const v of r.adaptation.byVariant) L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.convergedFraction).toFixed(0)}% |`);
@@ -196,8 +228,16 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   L.push(`| S(trained pair, served pair) vs drop of the original agent | ${cr(r.similarity.drop)} |`);
   L.push(`| S(new pair, nearest pool pair) vs adaptation episodes | ${cr(r.similarity.cost)} |`, "");
 
-  L.push("## References per new pair", "", "| pair | reference (deterministic eval) | reference (last-window training mean) | random policy |", "|---|---:|---:|---:|");
-  for (const x of r.references) L.push(`| ${x.pair} | ${x.evalReturn.toFixed(1)} | ${x.trainLevel.toFixed(1)} | ${x.baseline.toFixed(1)} |`);
+  L.push(
+    "## References per new pair",
+    "",
+    `| pair | reference (deterministic eval) | reference (last-window training mean) | random policy |${baselines.map(([, b]) => ` ${b.label} |`).join("")}`,
+    `|---|---:|---:|---:|${baselines.map(() => "---:|").join("")}`,
+  );
+  for (const x of r.references) {
+    const bs = baselines.map(([, b]) => ` ${b.byPair[x.pair] === undefined ? "—" : b.byPair[x.pair].toFixed(1)} |`).join("");
+    L.push(`| ${x.pair} | ${x.evalReturn.toFixed(1)} | ${x.trainLevel.toFixed(1)} | ${x.baseline.toFixed(1)} |${bs}`);
+  }
   L.push("");
   if (figures.length) {
     L.push("## Figures", "");
@@ -219,6 +259,12 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     "- **Original agent** in the A/B test: the reference agent of one new pair served on other new pairs. **TL**: the same agent without embedding, pretrained on the same pool with the same budget, then fine-tuned. **FLASH**: pretrained with the meta learner trained by the critic loss, then fine-tuned with the meta learner frozen; its embedding comes from the new pair's first trajectories (every episode counted).",
     "",
   );
+  if (baselines.length) {
+    L.push(
+      `- **Non-ML baselines** (${baselines.map(([, b]) => b.label).join("; ")}): evaluated by the task in each reference unit on the same evaluation windows as the agents; their reward drop is the same function as the agents' (experiments/protocols/reward-drop.ts \`drops\`), one test per (new pair, replicate).`,
+      "",
+    );
+  }
   return L.join("\n");
 }
 

@@ -2,18 +2,25 @@
  * `flash reproduce`, `flash sweep`, `flash report`, `flash rerun` and `flash golden`.
  *
  *   flash reproduce <task> [--profile quick|full] [--seeds N] [--seed S] [--out DIR] [--workers W] [--backend B]
- *   flash sweep <task> --pool-sizes 2,4,8 [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W]
+ *                          [--traces DIR] [--apps DIR] [--data DIR]
+ *   flash sweep <task> --pool-sizes 2,4,8 [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W] [--traces DIR] [--apps DIR]
  *   flash report DIR                 re-render report.md and figures from DIR/results.json
  *   flash rerun DIR [--out NEW]      repeat the run recorded in DIR/config.json (default NEW: DIR, i.e. resume)
  *   flash golden [--update]          check (or deliberately refresh) the golden seeded runs
  *
  * `reproduce` dispatches through the task registry (experiments/tasks/index.ts): RL
  * tasks run the shared protocols; a task with its own `reproduce` runs that.
+ * `--traces DIR` / `--apps DIR` go to an RL task's `profile` (only a task that lists
+ * them in `folderOptions`: autoscaling) and into config.json, so `flash rerun` repeats
+ * them; `--data DIR` goes to a task with its own reproduction (rcs).
  */
+import { statSync } from "node:fs";
+import path from "node:path";
 import { UsageError, type Command, type OptionSpec, type ParsedOptions } from "../args.js";
-import { taskEntry, taskNames } from "../tasks/index.js";
+import { rlTask, taskEntry, taskNames } from "../tasks/index.js";
+import type { FolderOption } from "../tasks/types.js";
 import { loadRunConfig } from "./config.js";
-import { runRl } from "./run-rl.js";
+import { checkTaskOptions, runRl } from "./run-rl.js";
 
 function intOpt(o: ParsedOptions, name: string, min: number): number | undefined {
   const v = o[name];
@@ -39,6 +46,37 @@ function oneDir(positionals: string[], what: string): string {
   return positionals[0];
 }
 
+const FOLDER_OPTIONS: FolderOption[] = ["traces", "apps"];
+
+/**
+ * `--traces` / `--apps` as absolute paths (so `flash rerun` works from any directory),
+ * checked: the folder must exist and the task must read it; errors name the option and folder.
+ */
+async function folderOptions(o: ParsedOptions, task: string): Promise<Partial<Record<FolderOption, string>>> {
+  const out: Partial<Record<FolderOption, string>> = {};
+  for (const k of FOLDER_OPTIONS) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (typeof v !== "string" || v === "") throw new UsageError(`--${k}: expected a folder path`);
+    let isDir = false;
+    try {
+      isDir = statSync(v).isDirectory();
+    } catch {
+      throw new UsageError(`--${k}: folder "${v}" does not exist`);
+    }
+    if (!isDir) throw new UsageError(`--${k}: "${v}" is not a folder`);
+    out[k] = path.resolve(v);
+  }
+  if (Object.keys(out).length === 0) return out;
+  const entry = taskEntry(task);
+  if (!entry.rl) throw new UsageError(`${Object.keys(out).map((k) => `--${k}`).join(", ")}: task ${task} does not read this folder${entry.reproduce ? " (it reads --data DIR)" : ""}`);
+  try {
+    return checkTaskOptions(await rlTask(task), task, out);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void {
   const f = (m: { mean: number; ci95: number | null; n: number } | null) => (m ? `${m.mean.toFixed(3)} ± ${m.ci95 === null ? "n/a" : m.ci95.toFixed(3)} (n=${m.n})` : "n/a");
   console.log(
@@ -53,6 +91,7 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
         reward_drop_flash: f(r.reward_drop.flash),
         reward_drop_original: f(r.reward_drop.original),
         reward_drop_tl: f(r.reward_drop.tl),
+        ...(Object.keys(r.baselines ?? {}).length ? { baselines: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, { reward: f(b.reward), reward_drop: f(b.reward_drop) }])) } : {}),
         ...(r.sweep
           ? {
               sweep: r.sweep.map((s) => ({
@@ -77,6 +116,8 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
     seed: { type: "string", description: "run seed: every unit seed and the pairs derive from it", default: "0" },
     workers: { type: "string", description: "worker threads (default: one per core; 0 = this thread); never changes results" },
     backend: backendOption,
+    traces: { type: "string", description: "folder of load traces for a task that reads one (autoscaling: ../shared/datasets/load-traces itself, or t,rate CSV files); default synthetic traces" },
+    apps: { type: "string", description: "folder of application JSON files for a task that reads one (autoscaling; sim/k8s/README.md); default generated applications" },
   } satisfies Record<string, OptionSpec>;
   return {
     reproduce: {
@@ -95,9 +136,13 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
         const entry = taskEntry(task);
         const workers = intOpt(o, "workers", 0) ?? null;
         const backend = (o.backend as string | undefined) ?? null;
+        const taskOptions = await folderOptions(o, task);
         if (entry.reproduce) return entry.reproduce({ profile: String(o.profile), seeds: explicitSeeds ?? null, seed, out, workers, backend, data: (o.data as string | undefined) ?? null });
-        if (o.data !== undefined) throw new UsageError(`--data: task ${task} does not read a data folder`);
-        const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend });
+        if (o.data !== undefined) {
+          const reads = Object.keys((await rlTask(task)).folderOptions ?? {});
+          throw new UsageError(`--data: task ${task} does not read a data folder${reads.length ? ` (it reads ${reads.map((k) => `--${k} DIR`).join(", ")})` : ""}`);
+        }
+        const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions });
         printHeadline(out, r);
       },
     },
@@ -112,7 +157,8 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
         const sizes = raw.split(",").map((s) => Number(s.trim()));
         if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--pool-sizes: expected positive integers separated by commas, got ${JSON.stringify(raw)}`);
         const out = (o.out as string | undefined) ?? `runs/${task}-sweep`;
-        const r = await runRl({ task, profile: String(o.profile), seeds: intOpt(o, "seeds", 1) ?? 2, seed: intOpt(o, "seed", 0) as number, out, workers: intOpt(o, "workers", 0) ?? null, backend: (o.backend as string | undefined) ?? null, poolSizes: [...new Set(sizes)].sort((a, b) => a - b) });
+        const taskOptions = await folderOptions(o, task);
+        const r = await runRl({ task, profile: String(o.profile), seeds: intOpt(o, "seeds", 1) ?? 2, seed: intOpt(o, "seed", 0) as number, out, workers: intOpt(o, "workers", 0) ?? null, backend: (o.backend as string | undefined) ?? null, poolSizes: [...new Set(sizes)].sort((a, b) => a - b), taskOptions });
         printHeadline(out, r);
       },
     },
@@ -142,6 +188,7 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
           workers: intOpt(o, "workers", 0) ?? cfg.workers,
           backend: (o.backend as string | undefined) ?? cfg.backend,
           poolSizes: cfg.poolSizes,
+          taskOptions: cfg.taskOptions,
           taskConfig: cfg.taskConfig,
         });
         printHeadline(out, r);

@@ -14,6 +14,7 @@
  *       "workers": 2,                      // null: one per core (never changes results)
  *       "backend": null,                   // TF.js backend name or null: best available
  *       "poolSizes": [2, 4],               // sweep only
+ *       "taskOptions": { "traces": "/abs/load-traces" },  // --traces/--apps, when given
  *       "taskConfig": { ... }              // the task's settings, validated by the task
  *     }
  *
@@ -35,6 +36,8 @@ export interface RunConfig {
   workers: number | null;
   backend: string | null;
   poolSizes?: number[];
+  /** The folder options the run was started with (`--traces`, `--apps`), absolute paths; absent when none. */
+  taskOptions?: Record<string, string>;
   taskConfig: Record<string, unknown>;
 }
 
@@ -45,7 +48,7 @@ export class ConfigError extends Error {
   }
 }
 
-const KEYS = ["format", "command", "task", "profile", "seed", "seeds", "workers", "backend", "poolSizes", "taskConfig"];
+const KEYS = ["format", "command", "task", "profile", "seed", "seeds", "workers", "backend", "poolSizes", "taskOptions", "taskConfig"];
 
 function int(v: unknown, where: string, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new ConfigError(`${where}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
@@ -73,6 +76,15 @@ export function parseRunConfig(data: unknown, source: string): RunConfig {
   };
   if (o.taskConfig === null || typeof o.taskConfig !== "object" || Array.isArray(o.taskConfig)) throw new ConfigError(`${source}: taskConfig: expected an object`);
   cfg.taskConfig = o.taskConfig as Record<string, unknown>;
+  if (o.taskOptions !== undefined) {
+    if (o.taskOptions === null || typeof o.taskOptions !== "object" || Array.isArray(o.taskOptions)) throw new ConfigError(`${source}: taskOptions: expected an object of folder paths`);
+    const opts: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o.taskOptions)) {
+      if (typeof v !== "string" || v === "") throw new ConfigError(`${source}: taskOptions.${k}: expected a folder path, got ${JSON.stringify(v)}`);
+      opts[k] = v;
+    }
+    cfg.taskOptions = opts;
+  }
   if (o.command === "sweep") {
     if (!Array.isArray(o.poolSizes) || o.poolSizes.length === 0) throw new ConfigError(`${source}: poolSizes: a sweep needs a non-empty array of pool sizes`);
     cfg.poolSizes = o.poolSizes.map((v, i) => int(v, `${source}: poolSizes[${i}]`, 1));

@@ -5,12 +5,14 @@
  *
  *     import { runRl } from "flash-adapt/experiments/runner/run-rl.js";
  *     const results = await runRl({ task: "pendulum-family", profile: "quick", seeds: 2, out: "runs/q" });
+ *     await runRl({ task: "autoscaling", profile: "quick", seeds: 1, out: "runs/a", taskOptions: { traces: "/data/load-traces" } });
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { selectBackend } from "../../flash/backend.js";
 import { planRl, RL_EXECUTOR, summarise, type RlSummary } from "../protocols/rl-reproduce.js";
 import { writeRlReport } from "../report/rl-report.js";
 import { rlTask } from "../tasks/index.js";
+import type { FolderOption, RlTask } from "../tasks/types.js";
 import { RUN_CONFIG_FORMAT, saveRunConfig, type RunConfig } from "./config.js";
 import { runUnits, type PoolOptions, type UnitRecord } from "./pool.js";
 import { provenance, type Provenance } from "./provenance.js";
@@ -31,6 +33,12 @@ export interface RlRunOptions {
   poolSizes?: number[];
   /** A resolved task config (rerun); default: the profile's for the run seed. */
   taskConfig?: Record<string, unknown>;
+  /**
+   * Folders for the task's profile (`--traces DIR`, `--apps DIR`; only those in the task's
+   * `folderOptions`). Recorded in config.json; with `taskConfig` (rerun) they are only
+   * recorded, the resolved config already holds what they gave.
+   */
+  taskOptions?: Partial<Record<FolderOption, string>>;
   log?: (line: string) => void;
   heartbeatSeconds?: number;
   /** Skip the figures (tests). */
@@ -80,6 +88,21 @@ function previousInvocations(out: string): RlResults["wall"]["invocations"] {
   }
 }
 
+/** `opts` without undefined entries; an error for a folder option the task does not read. */
+export function checkTaskOptions(task: RlTask, name: string, opts: RlRunOptions["taskOptions"]): Partial<Record<FolderOption, string>> {
+  const out: Partial<Record<FolderOption, string>> = {};
+  for (const [k, v] of Object.entries(opts ?? {}) as [FolderOption, string | undefined][]) {
+    if (v === undefined) continue;
+    if (!task.folderOptions?.[k]) {
+      const known = Object.keys(task.folderOptions ?? {});
+      throw new Error(`--${k}: task ${name} does not read this folder (${known.length ? `it reads ${known.map((x) => `--${x}`).join(", ")}` : "it reads no folder"})`);
+    }
+    if (typeof v !== "string" || v === "") throw new Error(`--${k}: expected a folder path, got ${JSON.stringify(v)}`);
+    out[k] = v;
+  }
+  return out;
+}
+
 export async function runRl(o: RlRunOptions): Promise<RlResults> {
   const t0 = performance.now();
   const started = new Date().toISOString();
@@ -87,7 +110,8 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   const seed = o.seed ?? 0;
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new Error(`seeds: expected a positive integer, got ${o.seeds}`);
   const maxPool = o.poolSizes ? Math.max(...o.poolSizes) : undefined;
-  const raw = o.taskConfig ?? (task.profile(o.profile, seed, maxPool === undefined ? {} : { poolSize: maxPool }) as Record<string, unknown>);
+  const taskOptions = checkTaskOptions(task, o.task, o.taskOptions);
+  const raw = o.taskConfig ?? (task.profile(o.profile, seed, { ...(maxPool === undefined ? {} : { poolSize: maxPool }), ...taskOptions }) as Record<string, unknown>);
   const cfg = task.validateConfig(structuredClone(raw), "taskConfig") as Record<string, unknown>;
   if (o.poolSizes) for (const n of o.poolSizes) task.pairs(cfg, n); // errors early on a pool size the config cannot give
   const config: RunConfig = {
@@ -100,6 +124,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     workers: o.workers ?? null,
     backend: o.backend ?? null,
     ...(o.poolSizes ? { poolSizes: o.poolSizes } : {}),
+    ...(Object.keys(taskOptions).length ? { taskOptions } : {}),
     taskConfig: cfg,
   };
   saveRunConfig(o.out, config);

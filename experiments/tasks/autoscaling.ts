@@ -21,8 +21,9 @@
  *     scale-down stabilisation; limits fixed at the starting allocation) and the
  *     VPA-style recommender (p90 + 15%; replicas fixed), agents/baselines/. They are
  *     evaluated by `reference` on every new pair, on the same evaluation windows as the
- *     agents, and returned in its result as `nonMl` (the harness has no slot for them
- *     yet; `nonMlSummary` turns a run directory's unit records into their numbers).
+ *     agents, and returned in its result as `baselines: {hpa, vpa}` (the harness's slot,
+ *     tasks/types.ts): results.json `baselines.<name>` holds their reward and reward drop
+ *     with the agents' definition, report.md a row each.
  *
  * Protocol steps (the harness's, experiments/protocols/rl-reproduce.ts):
  *   - reference: DDPG from random weights, `referenceEpisodes` episodes on the pair
@@ -39,9 +40,11 @@
  *     get the embedding; every variant is evaluated on the same `evalEpisodes` windows.
  *
  * Pair and trace folders: `autoscalingProfile(name, seed, {traces, apps})`; from the CLI,
- * which has no task options yet, set FLASH_AUTOSCALING_TRACES=DIR and/or
- * FLASH_AUTOSCALING_APPS=DIR (the resolved pairs go into config.json, so `flash rerun`
- * repeats them without the variables).
+ * `flash reproduce autoscaling --traces DIR --apps DIR` (also `flash sweep`). The
+ * variables FLASH_AUTOSCALING_TRACES=DIR / FLASH_AUTOSCALING_APPS=DIR still work where
+ * the option is not given. The folders and the resolved pairs go into config.json, so
+ * `flash rerun` repeats them without the options or variables. A folder that does not
+ * exist is an error naming it and where it came from.
  *
  * Cost (wasm, 2 cores shared with other jobs at load ~8-12, so ~2-3x slower than alone):
  *   - quick, measured: `flash reproduce autoscaling --profile quick --seeds 2` took 917 s
@@ -57,7 +60,7 @@
  *     puts ~55 in a batch of 64): the full profile needs a native/GPU backend or a
  *     smaller encoder.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { HpaAgent } from "../../agents/baselines/hpa.js";
 import { VpaAgent } from "../../agents/baselines/vpa.js";
@@ -70,9 +73,8 @@ import { ACTION_DIM, OBS_DIM } from "../../envs/autoscaling/spaces.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, RLModel } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
-import { meanCi95, meanCiJson } from "../stats.js";
 import { drawPairs, makePairEnv, validateAutoscalingConfig, type AutoscalingConfig, type AutoscalingPair, type PairSources } from "./autoscaling-pairs.js";
-import type { AdaptResult, PretrainResult, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
+import type { AdaptResult, ProfileOptions, PretrainResult, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
 
 export { validateAutoscalingConfig, type AutoscalingConfig } from "./autoscaling-pairs.js";
 
@@ -125,22 +127,48 @@ export const AUTOSCALING_PROFILES: Record<string, Profile> = {
   },
 };
 
-/** Folders named by the environment when the CLI has no option for them (see the README). */
-function envSources(): PairSources {
-  return { traces: process.env.FLASH_AUTOSCALING_TRACES || null, apps: process.env.FLASH_AUTOSCALING_APPS || null };
+/** What each folder option holds (help texts and errors). */
+export const AUTOSCALING_FOLDERS = {
+  traces: "load traces: ../shared/datasets/load-traces itself (its files directly in it) or a folder of `t,rate` CSV files (traces/README.md)",
+  apps: "application JSON files (sim/k8s/README.md schema)",
+} as const;
+
+const ENV_VAR = { traces: "FLASH_AUTOSCALING_TRACES", apps: "FLASH_AUTOSCALING_APPS" } as const;
+
+/**
+ * The folders a profile reads: the option when given (null: explicitly none), else the
+ * environment variable, else none. Each folder must exist; the error names it and its source.
+ */
+function resolveSources(opts: PairSources): { traces: string | null; apps: string | null } {
+  const out = { traces: null as string | null, apps: null as string | null };
+  for (const k of ["traces", "apps"] as const) {
+    const given = opts[k];
+    const dir = given !== undefined ? given : process.env[ENV_VAR[k]] || null;
+    if (dir === null || dir === "") continue;
+    const from = given !== undefined ? `--${k}` : ENV_VAR[k];
+    let isDir = false;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch {
+      throw new Error(`${TASK}: ${k} folder "${dir}" (from ${from}) does not exist; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
+    }
+    if (!isDir) throw new Error(`${TASK}: ${k} folder "${dir}" (from ${from}) is not a folder; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
+    out[k] = dir;
+  }
+  return out;
 }
 
 /** A profile's config for a run seed; `traces`/`apps` folders override the synthetic traces and generated applications. */
-export function autoscalingProfile(name: string, runSeed: number, opts: { poolSize?: number } & PairSources = {}): AutoscalingConfig {
+export function autoscalingProfile(name: string, runSeed: number, opts: ProfileOptions = {}): AutoscalingConfig {
   const p = AUTOSCALING_PROFILES[name];
   if (!p) throw new Error(`${TASK}: unknown profile "${name}"; known profiles: ${Object.keys(AUTOSCALING_PROFILES).join(", ")}`);
-  const src = { ...envSources(), ...Object.fromEntries(Object.entries({ traces: opts.traces, apps: opts.apps }).filter(([, v]) => v !== undefined)) };
+  const src = resolveSources({ traces: opts.traces, apps: opts.apps });
   const pool = opts.poolSize ?? p.pool;
   const drawn = drawPairs(runSeed, p.test + pool, p.env, src);
   return {
     task: TASK,
-    traces: src.traces ?? null,
-    apps: src.apps ?? null,
+    traces: src.traces,
+    apps: src.apps,
     env: { ...p.env },
     testPairs: drawn.slice(0, p.test),
     poolPairs: drawn.slice(p.test),
@@ -237,7 +265,7 @@ export function nonMlRewards(cfg: AutoscalingConfig, pair: string, seed: number)
 
 /** A reference result with the non-ML baselines' rewards on the pair. */
 export interface AutoscalingReferenceResult extends ReferenceResult {
-  nonMl: { hpa: number; vpa: number };
+  baselines: { hpa: number; vpa: number };
 }
 
 export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
@@ -245,6 +273,8 @@ export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
     name: TASK,
     summary: "Kubernetes autoscaling (FLASH 5.2): generated or user applications x synthetic or real load traces; FIRM's DDPG, FLASH-FIRM, transfer learning, HPA/VPA baselines",
     profiles: Object.keys(AUTOSCALING_PROFILES),
+    folderOptions: { ...AUTOSCALING_FOLDERS },
+    baselineLabels: { hpa: "Kubernetes HPA (CPU target 50%, tolerance 0.1, 5-min scale-down window; limits fixed)", vpa: "VPA-style recommender (p90 + 15%; replicas fixed)" },
     paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "FLASH (MLSys 2024) 5.2: workload autoscaling, FIRM's DDPG" },
     profile: (name, runSeed, opts = {}) => autoscalingProfile(name, runSeed, opts),
     validateConfig: validateAutoscalingConfig,
@@ -275,7 +305,7 @@ export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
         const benv = envOf(cfg, pair, seed);
         let base = 0;
         for (let e = 0; e < cfg.budgets.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, randomAction(rng)).rewards);
-        return { returns: r.episodeReturns, evalReturn: ev.mean, baseline: base / cfg.budgets.evalEpisodes, seconds: (performance.now() - t0) / 1000, nonMl: nonMlRewards(cfg, pair, seed) };
+        return { returns: r.episodeReturns, evalReturn: ev.mean, baseline: base / cfg.budgets.evalEpisodes, seconds: (performance.now() - t0) / 1000, baselines: nonMlRewards(cfg, pair, seed) };
       } finally {
         agent.dispose();
       }
@@ -400,46 +430,5 @@ export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
         fm?.close();
       }
     },
-  };
-}
-
-/**
- * The non-ML baselines of a finished run directory, from its reference unit records
- * (`OUT/units/ref__<pair>__r<k>.json`): mean reward over (new pair, replicate) with a
- * 95% CI, and their reward drop against the pair's reference with the shared definition
- * (R_ref - R) / (R_ref - B), next to the reference agents' own evaluation reward.
- */
-export function nonMlSummary(outDir: string) {
-  const dir = path.join(outDir, "units");
-  const recs = readdirSync(dir)
-    .filter((f) => f.startsWith("ref__") && f.endsWith(".json"))
-    .map((f) => JSON.parse(readFileSync(path.join(dir, f), "utf8")) as { id: string; result: AutoscalingReferenceResult });
-  const byPair = new Map<string, AutoscalingReferenceResult[]>();
-  for (const r of recs) {
-    const pair = r.id.split("/").slice(1, -1).join("/");
-    byPair.set(pair, [...(byPair.get(pair) ?? []), r.result]);
-  }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const rewards = { hpa: [] as number[], vpa: [] as number[], reference: [] as number[], random: [] as number[] };
-  const drops = { hpa: [] as number[], vpa: [] as number[] };
-  for (const rs of byPair.values()) {
-    const ref = mean(rs.map((r) => r.evalReturn));
-    const base = mean(rs.map((r) => r.baseline));
-    for (const r of rs) {
-      rewards.hpa.push(r.nonMl.hpa);
-      rewards.vpa.push(r.nonMl.vpa);
-      rewards.reference.push(r.evalReturn);
-      rewards.random.push(r.baseline);
-      if (ref > base) {
-        drops.hpa.push((ref - r.nonMl.hpa) / (ref - base));
-        drops.vpa.push((ref - r.nonMl.vpa) / (ref - base));
-      }
-    }
-  }
-  const mc = (xs: number[]) => (xs.length ? meanCiJson(meanCi95(xs)) : null);
-  return {
-    pairs: byPair.size,
-    reward: { hpa: mc(rewards.hpa), vpa: mc(rewards.vpa), reference: mc(rewards.reference), random: mc(rewards.random) },
-    reward_drop: { hpa: mc(drops.hpa), vpa: mc(drops.vpa) },
   };
 }

@@ -40,6 +40,13 @@ export interface ReferenceResult {
   evalReturn: number;
   /** Random-policy return on the pair (mean over evalEpisodes): the drop's and the band's zero point. */
   baseline: number;
+  /**
+   * Non-ML baselines the task's users run today (autoscaling: the Kubernetes HPA and a
+   * VPA-style recommender), by name: each one's mean deterministic return on the pair over
+   * the same evaluation windows as the agents. The protocols report them like the agents
+   * (reward, and reward drop with the same definition); omit when the task has none.
+   */
+  baselines?: Record<string, number>;
   seconds: number;
 }
 
@@ -77,13 +84,29 @@ export interface ServeResult {
   embedding?: number[];
 }
 
+/** Folder options of `flash reproduce` / `flash sweep` that a task may read (see `RlTask.folderOptions`). */
+export type FolderOption = "traces" | "apps";
+
+/** Options of `RlTask.profile`: the pool size of a sweep, and the folders the user named on the command line. */
+export interface ProfileOptions {
+  poolSize?: number;
+  /** --traces DIR: a folder of load traces (undefined: the task's default, e.g. synthetic traces). */
+  traces?: string | null;
+  /** --apps DIR: a folder of application files (undefined: the task's default, e.g. generated ones). */
+  apps?: string | null;
+}
+
 /** An RL case study on the harness. `C` is its JSON config. */
 export interface RlTask<C = Record<string, unknown>> {
   readonly name: string;
   readonly summary: string;
   /** Named presets ("quick", "full", "golden", ...): a config for a run seed. */
-  profile(name: string, runSeed: number, opts?: { poolSize?: number }): C;
+  profile(name: string, runSeed: number, opts?: ProfileOptions): C;
   readonly profiles: readonly string[];
+  /** The folder options `profile` reads, with what each folder holds (for help and errors); absent: none. */
+  readonly folderOptions?: Partial<Record<FolderOption, string>>;
+  /** Readable names of the non-ML baselines in `ReferenceResult.baselines`, for the report. */
+  readonly baselineLabels?: Record<string, string>;
   /** Validate a config read from a file; errors name the field. */
   validateConfig(raw: unknown, where: string): C;
   budgets(cfg: C): RlBudgets;

@@ -95,6 +95,22 @@ t.test("traces and apps from folders; bad files are named", async (t) => {
   t.equal(e.pair, pairs[1].id);
   t.ok(Number.isFinite(e.step(Array.from(e.reset(0)).slice(0, 3).map(() => 0)).reward));
 
+  // Folders through profile(): the option, else the environment variable; a missing folder is named with its source.
+  const viaOpt = autoscalingProfile("golden", 0, { traces: tdir, apps: null });
+  t.equal(viaOpt.traces, tdir);
+  t.equal(viaOpt.testPairs[0].trace.source, "file");
+  t.throws(() => autoscalingProfile("golden", 0, { traces: path.join(root, "no-such"), apps: null }), /autoscaling: traces folder ".*no-such" \(from --traces\) does not exist; expected a folder of load traces/);
+  t.throws(() => autoscalingProfile("golden", 0, { traces: null, apps: path.join(tdir, "long.csv") }), /apps folder ".*long\.csv" \(from --apps\) is not a folder/);
+  process.env.FLASH_AUTOSCALING_TRACES = tdir;
+  try {
+    t.equal(autoscalingProfile("golden", 0, { apps: null }).traces, tdir, "FLASH_AUTOSCALING_TRACES still works");
+    t.equal(autoscalingProfile("golden", 0, { traces: null, apps: null }).traces, null, "an explicit null overrides the variable");
+    process.env.FLASH_AUTOSCALING_TRACES = path.join(root, "gone");
+    t.throws(() => autoscalingProfile("golden", 0, { apps: null }), /traces folder ".*gone" \(from FLASH_AUTOSCALING_TRACES\) does not exist/);
+  } finally {
+    delete process.env.FLASH_AUTOSCALING_TRACES;
+  }
+
   // A trace shorter than one episode: the error names the file and the field.
   writeTraceCsv(path.join(tdir, "short.csv"), { name: "short", stepSeconds: 60, rates: Float64Array.from([1, 2, 3]) });
   const need = episodeSeconds(env);
@@ -135,7 +151,9 @@ t.test("golden profile: reference, pretrain, adapt, serve end to end", async (t)
   const ref = await task.reference(cfg, test[0], 1, dir("ref"), () => {});
   t.equal(ref.returns.length, cfg.budgets.referenceEpisodes);
   t.ok(Number.isFinite(ref.evalReturn) && Number.isFinite(ref.baseline));
-  const nonMl = (ref as unknown as { nonMl: { hpa: number; vpa: number } }).nonMl;
+  const nonMl = ref.baselines as { hpa: number; vpa: number };
+  t.same(Object.keys(nonMl), ["hpa", "vpa"], "the harness's baselines slot");
+  t.same(Object.keys(task.baselineLabels ?? {}), ["hpa", "vpa"], "labelled for the report");
   t.same(nonMl, nonMlRewards(cfg, test[0], 99), "HPA/VPA rewards are deterministic on the evaluation windows");
   t.ok(nonMl.hpa > 0 && nonMl.hpa <= 2 * cfg.env.maxEpisodeSteps);
   const again = await task.reference(cfg, test[0], 1, dir("ref2"), () => {});
