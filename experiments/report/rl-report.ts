@@ -231,7 +231,7 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   L.push(
     "## References per new pair",
     "",
-    `| pair | reference (deterministic eval) | reference (last-window training mean) | random policy |${baselines.map(([, b]) => ` ${b.label} |`).join("")}`,
+    `| pair | reference (deterministic eval) | reference (last-window training mean) | random policy |${baselines.map(([, b]) => ` ${b.label.split(" (")[0]} |`).join("")}`,
     `|---|---:|---:|---:|${baselines.map(() => "---:|").join("")}`,
   );
   for (const x of r.references) {
