@@ -88,9 +88,10 @@ t.test("timeInterleaved: per-round medians, ratio of medians, CI over rounds", a
     const end = performance.now() + ms;
     while (performance.now() < end);
   };
-  const r = timeInterleaved(spin(0.2), spin(0.6), { rounds: 3, calls: 2, warmup: 1 });
-  t.equal(calls, 2 + 3 * 4);
-  t.ok(r.ratio > 1.5 && r.ratio < 6, `ratio ${r.ratio}`);
+  const r = timeInterleaved(spin(0.2), spin(1), { rounds: 3, calls: 3, warmup: 1 });
+  t.equal(calls, 2 + 3 * 6);
+  // Loose bounds: a shared machine can preempt a spin loop.
+  t.ok(r.ratio > 1.5 && r.ratio < 20, `ratio ${r.ratio}`);
   t.equal(r.ratio_ci95.n, 3);
   t.throws(() => timeInterleaved(spin(0), spin(0), { rounds: 0, calls: 1 }), /rounds: expected a positive integer/);
 });
