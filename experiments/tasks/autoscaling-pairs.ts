@@ -41,6 +41,8 @@ import { TraceError } from "../../traces/errors.js";
 import { listTraces } from "../../traces/real.js";
 import { syntheticTrace } from "../../traces/synthetic.js";
 import { durationSeconds, validateTrace, type Trace } from "../../traces/trace.js";
+import { distinctPairIds, netArch, num, obj, pos, str, validateBudgets, validateFlashSettings } from "./config-checks.js";
+import type { FlashSettings } from "./ddpg-flash.js";
 import type { RlBudgets } from "./types.js";
 
 export type TraceSpec =
@@ -79,15 +81,7 @@ export interface AutoscalingAgentConfig {
   bufferSize: number;
 }
 
-export interface AutoscalingFlashConfig {
-  hidden: number;
-  layers: number;
-  fcHidden: number;
-  embeddingDim: number;
-  contextSize: number;
-  maxSteps: number;
-  contextSubsample: number;
-}
+export type AutoscalingFlashConfig = FlashSettings;
 
 export interface AutoscalingConfig {
   task: "autoscaling";
@@ -104,34 +98,6 @@ export interface AutoscalingConfig {
 }
 
 // ---------------------------------------------------------------- validation
-
-function num(o: Record<string, unknown>, k: string, where: string, min: number, integer = true, max = Infinity): number {
-  const v = o[k];
-  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw new Error(`${where}.${k}: expected ${integer ? "an integer" : "a number"} >= ${min}${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-function pos(o: Record<string, unknown>, k: string, where: string, max = Infinity): number {
-  const v = o[k];
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > max) throw new Error(`${where}.${k}: expected a number > 0${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function str(o: Record<string, unknown>, k: string, where: string): string {
-  const v = o[k];
-  if (typeof v !== "string" || v.length === 0) throw new Error(`${where}.${k}: expected a non-empty string, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function obj(v: unknown, where: string, keys: readonly string[]): Record<string, unknown> {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`${where}: expected an object, got ${JSON.stringify(v)}`);
-  const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new Error(`${where}.${k}: unknown field; expected ${keys.join(", ")}`);
-  for (const k of keys) if (!(k in o)) throw new Error(`${where}.${k}: missing`);
-  return o;
-}
 
 const KEY_RE = /^[A-Za-z0-9._+-]{1,128}$/;
 
@@ -171,8 +137,6 @@ function pairList(v: unknown, where: string): AutoscalingPair[] {
 
 const ENV_KEYS = ["intervalSeconds", "maxEpisodeSteps", "alpha", "loadFraction", "maxReplicas", "traceSeconds"] as const;
 const AGENT_KEYS = ["netArch", "batchSize", "actorLearningRate", "criticLearningRate", "gamma", "noiseSigma", "tau", "learningStarts", "bufferSize"] as const;
-const FLASH_KEYS = ["hidden", "layers", "fcHidden", "embeddingDim", "contextSize", "maxSteps", "contextSubsample"] as const;
-const BUDGET_KEYS = ["referenceEpisodes", "pretrainEpisodes", "adaptEpisodes", "embedEpisodes", "evalEpisodes", "abTargets", "window", "tolerance"] as const;
 
 /** Checks a config read from a file; every error names the field (`where.field`). */
 export function validateAutoscalingConfig(raw: unknown, where: string): AutoscalingConfig {
@@ -192,16 +156,11 @@ export function validateAutoscalingConfig(raw: unknown, where: string): Autoscal
   if (env.traceSeconds < need) throw new Error(`${where}.env.traceSeconds: expected at least one episode plus its warm-up interval, ${need} s, got ${env.traceSeconds}`);
   const poolPairs = pairList(o.poolPairs, `${where}.poolPairs`);
   const testPairs = pairList(o.testPairs, `${where}.testPairs`);
-  const ids = new Set<string>();
-  for (const p of [...poolPairs, ...testPairs]) {
-    if (ids.has(p.id)) throw new Error(`${where}: pair id "${p.id}" appears twice (pool and test pairs must be distinct)`);
-    ids.add(p.id);
-  }
+  distinctPairIds([...poolPairs, ...testPairs], where);
   const a = obj(o.agent, `${where}.agent`, AGENT_KEYS);
-  if (!Array.isArray(a.netArch) || a.netArch.length === 0 || !a.netArch.every((x) => Number.isInteger(x) && x > 0)) throw new Error(`${where}.agent.netArch: expected a non-empty array of positive integers, got ${JSON.stringify(a.netArch)}`);
   const aw = `${where}.agent`;
   const agent: AutoscalingAgentConfig = {
-    netArch: [...(a.netArch as number[])],
+    netArch: netArch(a, aw),
     batchSize: num(a, "batchSize", aw, 1),
     actorLearningRate: pos(a, "actorLearningRate", aw),
     criticLearningRate: pos(a, "criticLearningRate", aw),
@@ -211,29 +170,8 @@ export function validateAutoscalingConfig(raw: unknown, where: string): Autoscal
     learningStarts: num(a, "learningStarts", aw, 0),
     bufferSize: num(a, "bufferSize", aw, 1),
   };
-  const f = obj(o.flash, `${where}.flash`, FLASH_KEYS);
-  const fw = `${where}.flash`;
-  const flash: AutoscalingFlashConfig = {
-    hidden: num(f, "hidden", fw, 1),
-    layers: num(f, "layers", fw, 1),
-    fcHidden: num(f, "fcHidden", fw, 1),
-    embeddingDim: num(f, "embeddingDim", fw, 1),
-    contextSize: num(f, "contextSize", fw, 1),
-    maxSteps: num(f, "maxSteps", fw, 1),
-    contextSubsample: num(f, "contextSubsample", fw, 1),
-  };
-  const b = obj(o.budgets, `${where}.budgets`, BUDGET_KEYS);
-  const bw = `${where}.budgets`;
-  const budgets: RlBudgets = {
-    referenceEpisodes: num(b, "referenceEpisodes", bw, 1),
-    pretrainEpisodes: num(b, "pretrainEpisodes", bw, 1),
-    adaptEpisodes: num(b, "adaptEpisodes", bw, 1),
-    embedEpisodes: num(b, "embedEpisodes", bw, 1),
-    evalEpisodes: num(b, "evalEpisodes", bw, 1),
-    abTargets: num(b, "abTargets", bw, 1),
-    window: num(b, "window", bw, 1),
-    tolerance: num(b, "tolerance", bw, 0, false),
-  };
+  const flash = validateFlashSettings(o.flash, `${where}.flash`);
+  const budgets = validateBudgets(o.budgets, `${where}.budgets`);
   return { task: "autoscaling", traces: (o.traces as string | null) ?? null, apps: (o.apps as string | null) ?? null, env, poolPairs, testPairs, agent, flash, budgets };
 }
 

@@ -25,7 +25,9 @@
  *     tasks/types.ts): results.json `baselines.<name>` holds their reward and reward drop
  *     with the agents' definition, report.md a row each.
  *
- * Protocol steps (the harness's, experiments/protocols/rl-reproduce.ts):
+ * Protocol steps (the harness's, experiments/protocols/rl-reproduce.ts; they run in the
+ * shared DDPG-FLASH kit, ddpg-flash.ts, which this file gives its env, DDPG config and
+ * FLASH settings):
  *   - reference: DDPG from random weights, `referenceEpisodes` episodes on the pair
  *     (`learningStarts` uniform-random steps first); final deterministic evaluation; a
  *     uniform-random policy's return as the pair's baseline (the drop's zero point).
@@ -60,21 +62,15 @@
  *     puts ~55 in a batch of 64): the full profile needs a native/GPU backend or a
  *     smaller encoder.
  */
-import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
-import path from "node:path";
+import { statSync } from "node:fs";
 import { HpaAgent } from "../../agents/baselines/hpa.js";
 import { VpaAgent } from "../../agents/baselines/vpa.js";
-import { DDPG, FIRM_DDPG_DEFAULTS, type DDPGConfig } from "../../agents/ddpg.js";
-import { evaluatePolicy } from "../../agents/evaluate.js";
-import { EpisodeRecorder, FlashConditioner } from "../../agents/flash-conditioning.js";
-import { train } from "../../agents/train.js";
+import { FIRM_DDPG_DEFAULTS, type DDPGConfig } from "../../agents/ddpg.js";
 import type { AutoscalingEnv } from "../../envs/autoscaling/env.js";
 import { ACTION_DIM, OBS_DIM } from "../../envs/autoscaling/spaces.js";
-import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
-import { FlashModel, RLModel } from "../../flash/models.js";
-import { Rng } from "../../flash/rng.js";
-import { drawPairs, makePairEnv, validateAutoscalingConfig, type AutoscalingConfig, type AutoscalingPair, type PairSources } from "./autoscaling-pairs.js";
-import type { AdaptResult, ProfileOptions, PretrainResult, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
+import { drawPairs, makePairEnv, validateAutoscalingConfig, type AutoscalingConfig, type PairSources } from "./autoscaling-pairs.js";
+import { ddpgFlashKit, EVAL_SEED, runEpisode, total } from "./ddpg-flash.js";
+import type { ProfileOptions, ReferenceResult, RlBudgets, RlTask } from "./types.js";
 
 export { validateAutoscalingConfig, type AutoscalingConfig } from "./autoscaling-pairs.js";
 
@@ -195,60 +191,9 @@ function ddpgConfig(cfg: AutoscalingConfig, learningStarts: number): DDPGConfig 
   };
 }
 
-function pairOf(cfg: AutoscalingConfig, id: string): AutoscalingPair {
-  const p = cfg.poolPairs.find((x) => x.id === id) ?? cfg.testPairs.find((x) => x.id === id);
-  if (!p) throw new Error(`${TASK}: unknown pair "${id}"`);
-  return p;
-}
-
-const envOf = (cfg: AutoscalingConfig, id: string, seed: number): AutoscalingEnv => makePairEnv(cfg.env, pairOf(cfg, id), seed);
-
-function flashModel(cfg: AutoscalingConfig, bufferPath: string, seed: number): { model: RLModel; close(): void } {
-  const buffer = SqliteBuffer.open(bufferPath);
-  const f = cfg.flash;
-  const model = RLModel.register({ task: TASK, stateDim: OBS_DIM, actionDim: ACTION_DIM, buffer, encoder: { hidden: f.hidden, layers: f.layers, fcHidden: f.fcHidden, embeddingDim: f.embeddingDim }, contextSize: f.contextSize, maxSteps: f.maxSteps, seed });
-  return {
-    model,
-    close() {
-      FlashModel.unregister(TASK);
-      buffer.close();
-    },
-  };
-}
-
-interface Episode {
-  states: Float32Array;
-  actions: Float32Array;
-  rewards: number[];
-}
-
-/** One episode of `act` from `reset(seed)`. */
-function runEpisode(env: AutoscalingEnv, seed: number, act: (obs: Float32Array) => ArrayLike<number>): Episode {
-  const states: number[] = [];
-  const actions: number[] = [];
-  const rewards: number[] = [];
-  let o = env.reset(seed);
-  for (;;) {
-    const a = Array.from(act(o));
-    const r = env.step(a);
-    states.push(...o);
-    actions.push(...a);
-    rewards.push(r.reward);
-    if (r.terminated || r.truncated) break;
-    o = r.observation;
-  }
-  return { states: Float32Array.from(states), actions: Float32Array.from(actions), rewards };
-}
-
-const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-const randomAction = (rng: Rng) => () => [rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1)];
-
-/** Evaluation episode i starts from `reset(EVAL_SEED + i)` for every variant and baseline (common random numbers). */
-const EVAL_SEED = 1_000_000;
-
 /** Mean return of the HPA and the VPA-style recommender over the evaluation windows. */
 export function nonMlRewards(cfg: AutoscalingConfig, pair: string, seed: number): { hpa: number; vpa: number } {
-  const env = envOf(cfg, pair, seed);
+  const env = kit.envOf(cfg, pair, seed);
   const hpa = new HpaAgent(env.scale, env.intervalSeconds);
   const vpa = new VpaAgent(env.scale, env.intervalSeconds);
   const n = cfg.budgets.evalEpisodes;
@@ -268,9 +213,22 @@ export interface AutoscalingReferenceResult extends ReferenceResult {
   baselines: { hpa: number; vpa: number };
 }
 
+// ---------------------------------------------------------------- the rest is the shared DDPG-FLASH kit
+
+const kit = ddpgFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingReferenceResult, "baselines">>({
+  name: TASK,
+  stateDim: OBS_DIM,
+  actionDim: ACTION_DIM,
+  env: (cfg, pair, seed) => makePairEnv(cfg.env, pair, seed),
+  episodeSteps: (cfg) => cfg.env.maxEpisodeSteps,
+  ddpg: ddpgConfig,
+  randomAction: (rng) => () => [rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1)],
+  progress: { digits: 1, referenceEvery: 5 },
+  referenceExtras: (cfg, pair, seed) => ({ baselines: nonMlRewards(cfg, pair, seed) }),
+});
+
 export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
-  return {
-    name: TASK,
+  return kit.task({
     summary: "Kubernetes autoscaling (FLASH 5.2): generated or user applications x synthetic or real load traces; FIRM's DDPG, FLASH-FIRM, transfer learning, HPA/VPA baselines",
     profiles: Object.keys(AUTOSCALING_PROFILES),
     folderOptions: { ...AUTOSCALING_FOLDERS },
@@ -278,157 +236,11 @@ export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
     paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "FLASH (MLSys 2024) 5.2: workload autoscaling, FIRM's DDPG" },
     profile: (name, runSeed, opts = {}) => autoscalingProfile(name, runSeed, opts),
     validateConfig: validateAutoscalingConfig,
-    budgets: (cfg) => cfg.budgets,
-    pairs(cfg, poolSize) {
-      const pool = cfg.poolPairs.map((p) => p.id);
-      if (poolSize !== undefined && poolSize > pool.length) throw new Error(`${TASK}: pool size ${poolSize} > the ${pool.length} pool pairs in the config`);
-      return { pool: poolSize === undefined ? pool : pool.slice(0, poolSize), test: cfg.testPairs.map((p) => p.id) };
-    },
     describe(cfg) {
       const a = cfg.agent;
       const f = cfg.flash;
       const src = `${cfg.apps ? `apps from ${cfg.apps}` : "generated apps"} x ${cfg.traces ? `trace windows from ${cfg.traces}` : "synthetic traces"} (${cfg.env.traceSeconds / 3600} h each)`;
       return `${src}; ${cfg.env.maxEpisodeSteps} steps of ${cfg.env.intervalSeconds} s, alpha ${cfg.env.alpha}; FIRM DDPG net ${a.netArch.join("x")}, batch ${a.batchSize}, lr actor ${a.actorLearningRate} / critic ${a.criticLearningRate}, tau ${a.tau}, gamma ${a.gamma}, noise N(0, ${a.noiseSigma}); FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ${f.maxSteps} steps (subsample ${f.contextSubsample} per batch)`;
     },
-
-    async reference(cfg, pair, seed, workDir, progress): Promise<AutoscalingReferenceResult> {
-      const t0 = performance.now();
-      const env = envOf(cfg, pair, seed);
-      const steps = cfg.env.maxEpisodeSteps;
-      const agent = new DDPG(env, ddpgConfig(cfg, cfg.agent.learningStarts), { seed });
-      try {
-        const n = cfg.budgets.referenceEpisodes * steps;
-        const r = train(agent, env, { totalTimesteps: n, seed, progressEvery: 5 * steps, onProgress: (p) => progress(p.timesteps / n, `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(1)}`) });
-        await agent.save(path.join(workDir, "agent"), TASK);
-        const ev = evaluatePolicy(agent, envOf(cfg, pair, seed), { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED });
-        const rng = new Rng(seed).fork("baseline");
-        const benv = envOf(cfg, pair, seed);
-        let base = 0;
-        for (let e = 0; e < cfg.budgets.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, randomAction(rng)).rewards);
-        return { returns: r.episodeReturns, evalReturn: ev.mean, baseline: base / cfg.budgets.evalEpisodes, seconds: (performance.now() - t0) / 1000, baselines: nonMlRewards(cfg, pair, seed) };
-      } finally {
-        agent.dispose();
-      }
-    },
-
-    async pretrain(cfg, variant, pool, seed, workDir, progress): Promise<PretrainResult> {
-      const t0 = performance.now();
-      const steps = cfg.env.maxEpisodeSteps;
-      const envs = pool.map((p, i) => envOf(cfg, p, seed + i));
-      const fm = variant === "flash" ? flashModel(cfg, path.join(workDir, "buffer.sqlite"), seed) : undefined;
-      const cond = fm ? new FlashConditioner(fm.model, { pairs: pool, contextSubsample: cfg.flash.contextSubsample, seed }) : undefined;
-      const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
-      const base = new DDPG(envs[0], ddpgConfig(cfg, 0), { seed, extra: cond });
-      const agent = cond ? cond.attach(base) : base;
-      const returns: number[] = [];
-      const pairs: string[] = [];
-      try {
-        if (fm) {
-          // One uniform-random episode per pool pair: FLASH's first context (an empty context has no gradient path).
-          const rng = new Rng(seed).fork("warmup");
-          for (const [i, env] of envs.entries()) {
-            const ep = runEpisode(env, seed * 1000 + i, randomAction(rng));
-            await fm.model.insertTrajSamples(env.pair, ep.states, ep.actions, ep.rewards);
-          }
-        }
-        const n = cfg.budgets.pretrainEpisodes;
-        for (let e = 0; e < n; e++) {
-          const i = e % envs.length;
-          const r = train(agent, envs[i], { totalTimesteps: steps, seed: e < envs.length ? seed + 7919 * (i + 1) : undefined, contextId: cond?.contextId, onTransition: rec?.onTransition, progressEvery: steps });
-          if (rec) await rec.flush();
-          returns.push(r.episodeReturns[0]);
-          pairs.push(pool[i]);
-          progress((e + 1) / n, `episode ${e + 1}/${n}, return ${r.episodeReturns[0].toFixed(1)}`);
-        }
-        await agent.save(path.join(workDir, "agent"), TASK);
-        if (fm) await fm.model.save(path.join(workDir, "meta"));
-        return { returns, pairs, episodes: n, seconds: (performance.now() - t0) / 1000 };
-      } finally {
-        agent.dispose();
-        fm?.close();
-      }
-    },
-
-    async adapt(cfg, variant, pretrainDir, pair, seed, workDir, progress): Promise<AdaptResult> {
-      const t0 = performance.now();
-      const steps = cfg.env.maxEpisodeSteps;
-      const env = envOf(cfg, pair, seed);
-      const fm = variant === "flash" ? flashModel(cfg, path.join(workDir, "buffer.sqlite"), seed) : undefined;
-      try {
-        if (fm) {
-          await fm.model.load(path.join(pretrainDir, "meta"));
-          fm.model.toggleMetaModelUpdate(false);
-        }
-        const cond = fm ? new FlashConditioner(fm.model, { pairs: [pair], seed }) : undefined;
-        const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
-        const agent = new DDPG(env, ddpgConfig(cfg, 0), { seed, extra: cond });
-        try {
-          await agent.load(path.join(pretrainDir, "agent"), TASK);
-          const n = cfg.budgets.adaptEpisodes * steps;
-          const r = train(agent, env, { totalTimesteps: n, seed, contextId: cond?.contextId, onTransition: rec?.onTransition, progressEvery: 5 * steps, onProgress: (p) => progress(p.timesteps / n, `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(1)}`) });
-          if (rec) await rec.flush();
-          return { returns: r.episodeReturns, seconds: (performance.now() - t0) / 1000 };
-        } finally {
-          agent.dispose();
-        }
-      } finally {
-        fm?.close();
-      }
-    },
-
-    async poolEmbeddings(cfg, pretrainDir, workDir) {
-      const src = path.join(pretrainDir, "buffer.sqlite");
-      if (!existsSync(src)) throw new Error(`${TASK}: no FLASH buffer in ${pretrainDir}`);
-      mkdirSync(workDir, { recursive: true });
-      const copy = path.join(workDir, "pool-buffer.sqlite");
-      copyFileSync(src, copy);
-      const fm = flashModel(cfg, copy, 0);
-      try {
-        await fm.model.load(path.join(pretrainDir, "meta"));
-        fm.model.toggleMetaModelUpdate(false);
-        const out: Record<string, number[]> = {};
-        for (const p of cfg.poolPairs.map((x) => x.id)) if (fm.model.buffer.count(fm.model.task, p) > 0) out[p] = Array.from(fm.model.getEmbedding(p));
-        return out;
-      } finally {
-        fm.close();
-      }
-    },
-
-    async serve(cfg, req: ServeRequest): Promise<ServeResult[]> {
-      const env0 = envOf(cfg, req.pairs[0], req.seed);
-      const fm = req.variant === "flash" ? flashModel(cfg, path.join(req.workDir, `serve-${req.variant}.sqlite`), req.seed) : undefined;
-      try {
-        if (fm) {
-          await fm.model.load(path.join(req.modelDir, "meta"));
-          fm.model.toggleMetaModelUpdate(false);
-        }
-        const cond = fm ? new FlashConditioner(fm.model, { pairs: req.pairs, seed: req.seed }) : undefined;
-        const agent = new DDPG(env0, ddpgConfig(cfg, 0), { seed: req.seed, extra: cond });
-        try {
-          await agent.load(path.join(req.modelDir, "agent"), TASK);
-          const out: ServeResult[] = [];
-          for (const pair of req.pairs) {
-            const env = envOf(cfg, pair, req.seed);
-            let embedding: number[] | undefined;
-            const ctx = cond ? cond.ctxOf(pair) : 0;
-            if (fm) {
-              // Deterministic FLASH episodes (no weight update) on windows other than the evaluation ones give the embedding.
-              for (let e = 0; e < cfg.budgets.embedEpisodes; e++) {
-                const ep = runEpisode(env, req.seed * 31 + 17 * e + 5, (o) => agent.predict(o, { deterministic: true, ctx }));
-                await fm.model.insertTrajSamples(pair, ep.states, ep.actions, ep.rewards);
-              }
-              embedding = Array.from(fm.model.getEmbedding(pair));
-            }
-            const ev = evaluatePolicy(agent, env, { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, ctx });
-            out.push({ pair, reward: ev.mean, embedding });
-          }
-          return out;
-        } finally {
-          agent.dispose();
-        }
-      } finally {
-        fm?.close();
-      }
-    },
-  };
+  });
 }

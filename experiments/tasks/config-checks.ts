@@ -1,0 +1,76 @@
+/**
+ * Field validators for the RL tasks' JSON configs: every error names the field
+ * (`where.field`) and what it got. Shared by the task files (classic-family.ts,
+ * autoscaling-pairs.ts), with the checks of the blocks every DDPG-FLASH config holds
+ * (`flash`, `budgets`, distinct pair ids, `agent.netArch`).
+ */
+import type { FlashSettings } from "./ddpg-flash.js";
+import type { RlBudgets } from "./types.js";
+
+/** `o[k]`: a finite number >= min (and <= max), an integer unless `integer` is false. */
+export function num(o: Record<string, unknown>, k: string, where: string, min: number, integer = true, max = Infinity): number {
+  const v = o[k];
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw new Error(`${where}.${k}: expected ${integer ? "an integer" : "a number"} >= ${min}${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** `o[k]`: a finite number > 0 (and <= max). */
+export function pos(o: Record<string, unknown>, k: string, where: string, max = Infinity): number {
+  const v = o[k];
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > max) throw new Error(`${where}.${k}: expected a number > 0${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** `o[k]`: a non-empty string. */
+export function str(o: Record<string, unknown>, k: string, where: string): string {
+  const v = o[k];
+  if (typeof v !== "string" || v.length === 0) throw new Error(`${where}.${k}: expected a non-empty string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** `v`: an object with exactly the fields `keys`. */
+export function obj(v: unknown, where: string, keys: readonly string[]): Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`${where}: expected an object, got ${JSON.stringify(v)}`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new Error(`${where}.${k}: unknown field; expected ${keys.join(", ")}`);
+  for (const k of keys) if (!(k in o)) throw new Error(`${where}.${k}: missing`);
+  return o;
+}
+
+/** `a.netArch` (`where` is the agent block): a copy of a non-empty array of positive integers. */
+export function netArch(a: Record<string, unknown>, where: string): number[] {
+  if (!Array.isArray(a.netArch) || a.netArch.length === 0 || !a.netArch.every((x) => Number.isInteger(x) && x > 0)) throw new Error(`${where}.netArch: expected a non-empty array of positive integers, got ${JSON.stringify(a.netArch)}`);
+  return [...(a.netArch as number[])];
+}
+
+/** Pool and test pairs together: every id once. */
+export function distinctPairIds(pairs: readonly { id: string }[], where: string): void {
+  const ids = new Set<string>();
+  for (const p of pairs) {
+    if (ids.has(p.id)) throw new Error(`${where}: pair id "${p.id}" appears twice (pool and test pairs must be distinct)`);
+    ids.add(p.id);
+  }
+}
+
+const FLASH_KEYS = ["hidden", "layers", "fcHidden", "embeddingDim", "contextSize", "maxSteps", "contextSubsample"] as const;
+const EPISODE_KEYS = ["referenceEpisodes", "pretrainEpisodes", "adaptEpisodes", "embedEpisodes", "evalEpisodes", "abTargets", "window"] as const;
+
+/** The fields `keys` of `o`, each an integer >= 1, in that order. */
+function counts<K extends string>(o: Record<string, unknown>, keys: readonly K[], where: string): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const k of keys) out[k] = num(o, k, where, 1);
+  return out;
+}
+
+/** The `flash` block: every size an integer >= 1. */
+export function validateFlashSettings(v: unknown, where: string): FlashSettings {
+  return counts(obj(v, where, FLASH_KEYS), FLASH_KEYS, where);
+}
+
+/** The `budgets` block: episode counts (and the window) integers >= 1, tolerance a number >= 0. */
+export function validateBudgets(v: unknown, where: string): RlBudgets {
+  const b = obj(v, where, [...EPISODE_KEYS, "tolerance"]);
+  return { ...counts(b, EPISODE_KEYS, where), tolerance: num(b, "tolerance", where, 0, false) };
+}

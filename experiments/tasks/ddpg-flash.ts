@@ -1,0 +1,316 @@
+/**
+ * A DDPG task on pairs with FLASH, TL and scratch: what every such RlTask shares; a task
+ * supplies its env factory, its DDPG config and its FLASH settings (`DdpgFlashSpec`),
+ * and its own profiles, validation and description; `ddpgFlashKit(spec).task(own)` is
+ * the RlTask. Used by classic-family.ts (`pendulum-family`) and autoscaling.ts.
+ *
+ * The agents: original = DDPG from the task's config; FLASH = the same DDPG conditioned
+ * on the pair's embedding through agents/flash-conditioning.ts (the critic's TD loss
+ * trains the meta learner during pretraining); TL = the same DDPG without embedding,
+ * pretrained on the same pool with the same budget; scratch = the reference run.
+ *
+ * How each protocol step runs (experiments/protocols/rl-reproduce.ts):
+ *   - reference (scratch on one pair): DDPG from random weights, `referenceEpisodes`
+ *     episodes in one training call (`agent.learningStarts` uniform-random steps first,
+ *     as SB3). Its returns are the scratch adaptation curve; then a deterministic
+ *     evaluation, a uniform-random policy's return as the pair's baseline (the drop's
+ *     zero point), and the task's extras (autoscaling: its non-ML baselines).
+ *   - pretraining over the pool: one episode per call, pairs in round-robin order, the
+ *     replay buffer shared, learning from the first step. FLASH first runs one
+ *     uniform-random episode per pool pair (its first context: an empty context has no
+ *     gradient path to the meta learner; TL skips them); meta updates on, every finished
+ *     episode inserted with `insertTrajSamples`.
+ *   - adaptation (fine-tuning on a new pair): load the pretrained networks, an empty
+ *     replay buffer, learning from the first step, `adaptEpisodes` episodes in one call.
+ *     FLASH: meta learner frozen, episodes on the new pair inserted as they finish, so its
+ *     embedding is computed from its first trajectories (a zero vector during the first
+ *     episode). Every episode counts, including those that built the embedding.
+ *   - serving (A/B): no weight update. FLASH first runs `embedEpisodes` episodes with its
+ *     deterministic policy to get the pair's embedding, then every variant is evaluated
+ *     deterministically on the same `evalEpisodes` initial states (`EVAL_SEED`).
+ */
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { DDPG, type DDPGConfig } from "../../agents/ddpg.js";
+import { evaluatePolicy } from "../../agents/evaluate.js";
+import { EpisodeRecorder, FlashConditioner } from "../../agents/flash-conditioning.js";
+import { train } from "../../agents/train.js";
+import type { PairEnv } from "../../envs/env.js";
+import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
+import { FlashModel, RLModel } from "../../flash/models.js";
+import { Rng } from "../../flash/rng.js";
+import type { AdaptResult, PretrainResult, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
+
+/** FLASH model settings: the BiGRU encoder, the context, and pairs per training batch. */
+export interface FlashSettings {
+  hidden: number;
+  layers: number;
+  fcHidden: number;
+  embeddingDim: number;
+  contextSize: number;
+  maxSteps: number;
+  contextSubsample: number;
+}
+
+/** The config fields the kit reads (a task's config has more). */
+export interface DdpgFlashConfig {
+  /** Pretraining pool and new (test) pairs, resolved so the run is exact. */
+  poolPairs: { id: string }[];
+  testPairs: { id: string }[];
+  /** Uniform-random steps before learning (reference/scratch runs only). */
+  agent: { learningStarts: number };
+  flash: FlashSettings;
+  budgets: RlBudgets;
+}
+
+/** What a task supplies. `E`: its environment; `X`: extra fields of its reference results. */
+export interface DdpgFlashSpec<C extends DdpgFlashConfig, E extends PairEnv, X extends object = object> {
+  /** Task name: checkpoints, the FLASH model registry, error messages. */
+  name: string;
+  stateDim: number;
+  actionDim: number;
+  /** The pair's environment (its `pair` is the pair id). */
+  env(cfg: C, pair: C["poolPairs"][number], seed: number): E;
+  /** Steps of one episode. */
+  episodeSteps(cfg: C): number;
+  /** The DDPG config from the task's agent block. */
+  ddpg(cfg: C, learningStarts: number): Partial<DDPGConfig>;
+  /** A uniform-random policy drawing from `rng` (random warm-up episodes and the baseline). */
+  randomAction(rng: Rng): () => number[];
+  /** Progress messages: digits of returns, and episodes between progress reports of the reference run. */
+  progress: { digits: number; referenceEvery: number };
+  /** Extra fields of the reference result on `pair` (autoscaling: its non-ML baselines). */
+  referenceExtras?(cfg: C, pair: string, seed: number): X;
+}
+
+/** The RlTask fields a task writes itself; the kit adds the rest. */
+export type OwnTaskFields<C> = Omit<RlTask<C>, "name" | "budgets" | "pairs" | "reference" | "pretrain" | "adapt" | "poolEmbeddings" | "serve">;
+
+export interface Episode {
+  states: Float32Array;
+  actions: Float32Array;
+  rewards: number[];
+}
+
+/**
+ * Evaluation episode i always starts from `reset(EVAL_SEED + i)`: every variant, every
+ * replicate, the reference and any non-ML baseline are evaluated on the same initial
+ * states (common random numbers), so differences are the policies' and not the draws'.
+ */
+export const EVAL_SEED = 1_000_000;
+
+/** One episode of `act` from `reset(seed)`. */
+export function runEpisode(env: PairEnv, seed: number, act: (obs: Float32Array) => ArrayLike<number>): Episode {
+  const states: number[] = [];
+  const actions: number[] = [];
+  const rewards: number[] = [];
+  let o = env.reset(seed);
+  for (;;) {
+    const a = Array.from(act(o));
+    const r = env.step(a);
+    states.push(...o);
+    actions.push(...a);
+    rewards.push(r.reward);
+    if (r.terminated || r.truncated) break;
+    o = r.observation;
+  }
+  return { states: Float32Array.from(states), actions: Float32Array.from(actions), rewards };
+}
+
+export const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+export interface DdpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X extends object> {
+  /** The environment of pair `id` of the config. */
+  envOf(cfg: C, id: string, seed: number): E;
+  /** The RlTask: the task's own fields and the kit's. */
+  task(own: OwnTaskFields<C>): RlTask<C> & { reference(...a: Parameters<RlTask<C>["reference"]>): Promise<ReferenceResult & X> };
+}
+
+export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X extends object = object>(spec: DdpgFlashSpec<C, E, X>): DdpgFlashKit<C, E, X> {
+  const name = spec.name;
+  const digits = spec.progress.digits;
+
+  function pairOf(cfg: C, id: string): C["poolPairs"][number] {
+    const p = cfg.poolPairs.find((x) => x.id === id) ?? cfg.testPairs.find((x) => x.id === id);
+    if (!p) throw new Error(`${name}: unknown pair "${id}"`);
+    return p;
+  }
+
+  const envOf = (cfg: C, id: string, seed: number): E => spec.env(cfg, pairOf(cfg, id), seed);
+
+  /** A fresh FLASH model on its own buffer file under the task's name; `close` unregisters it. */
+  function flashModel(cfg: C, bufferPath: string, seed: number): { model: RLModel; close(): void } {
+    // One model per unit: drop any registration a failed unit in this process left behind
+    // (the registry would otherwise hand back that model with its old buffer).
+    FlashModel.unregister(name);
+    const buffer = SqliteBuffer.open(bufferPath);
+    const f = cfg.flash;
+    const model = RLModel.register({ task: name, stateDim: spec.stateDim, actionDim: spec.actionDim, buffer, encoder: { hidden: f.hidden, layers: f.layers, fcHidden: f.fcHidden, embeddingDim: f.embeddingDim }, contextSize: f.contextSize, maxSteps: f.maxSteps, seed });
+    return {
+      model,
+      close() {
+        FlashModel.unregister(name);
+        buffer.close();
+      },
+    };
+  }
+
+  async function reference(cfg: C, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<ReferenceResult & X> {
+    const t0 = performance.now();
+    const env = envOf(cfg, pair, seed);
+    const steps = spec.episodeSteps(cfg);
+    const agent = new DDPG(env, spec.ddpg(cfg, cfg.agent.learningStarts), { seed });
+    try {
+      const n = cfg.budgets.referenceEpisodes * steps;
+      const r = train(agent, env, { totalTimesteps: n, seed, progressEvery: spec.progress.referenceEvery * steps, onProgress: (p) => progress(p.timesteps / n, `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(digits)}`) });
+      await agent.save(path.join(workDir, "agent"), name);
+      const ev = evaluatePolicy(agent, envOf(cfg, pair, seed), { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED });
+      const rng = new Rng(seed).fork("baseline");
+      const benv = envOf(cfg, pair, seed);
+      let base = 0;
+      for (let e = 0; e < cfg.budgets.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, spec.randomAction(rng)).rewards);
+      const res: ReferenceResult = { returns: r.episodeReturns, evalReturn: ev.mean, baseline: base / cfg.budgets.evalEpisodes, seconds: (performance.now() - t0) / 1000 };
+      return { ...res, ...spec.referenceExtras?.(cfg, pair, seed) } as ReferenceResult & X;
+    } finally {
+      agent.dispose();
+    }
+  }
+
+  async function pretrain(cfg: C, variant: "flash" | "tl", pool: string[], seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<PretrainResult> {
+    const t0 = performance.now();
+    const steps = spec.episodeSteps(cfg);
+    const envs = pool.map((p, i) => envOf(cfg, p, seed + i));
+    const fm = variant === "flash" ? flashModel(cfg, path.join(workDir, "buffer.sqlite"), seed) : undefined;
+    const cond = fm ? new FlashConditioner(fm.model, { pairs: pool, contextSubsample: cfg.flash.contextSubsample, seed }) : undefined;
+    const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
+    const base = new DDPG(envs[0], spec.ddpg(cfg, 0), { seed, extra: cond });
+    const agent = cond ? cond.attach(base) : base;
+    const returns: number[] = [];
+    const pairs: string[] = [];
+    try {
+      if (fm) {
+        // One uniform-random episode per pool pair: FLASH's first context (an empty context has no gradient path).
+        const rng = new Rng(seed).fork("warmup");
+        for (const [i, env] of envs.entries()) {
+          const ep = runEpisode(env, seed * 1000 + i, spec.randomAction(rng));
+          await fm.model.insertTrajSamples(env.pair, ep.states, ep.actions, ep.rewards);
+        }
+      }
+      const n = cfg.budgets.pretrainEpisodes;
+      for (let e = 0; e < n; e++) {
+        const i = e % envs.length;
+        const r = train(agent, envs[i], { totalTimesteps: steps, seed: e < envs.length ? seed + 7919 * (i + 1) : undefined, contextId: cond?.contextId, onTransition: rec?.onTransition, progressEvery: steps });
+        if (rec) await rec.flush();
+        returns.push(r.episodeReturns[0]);
+        pairs.push(pool[i]);
+        progress((e + 1) / n, `episode ${e + 1}/${n}, return ${r.episodeReturns[0].toFixed(digits)}`);
+      }
+      await agent.save(path.join(workDir, "agent"), name);
+      if (fm) await fm.model.save(path.join(workDir, "meta"));
+      return { returns, pairs, episodes: n, seconds: (performance.now() - t0) / 1000 };
+    } finally {
+      agent.dispose();
+      fm?.close();
+    }
+  }
+
+  /** Loads the pretrained meta learner of `modelDir` into `model`, frozen (adaptation, serving, pool embeddings). */
+  async function loadFrozen(model: RLModel, modelDir: string): Promise<void> {
+    await model.load(path.join(modelDir, "meta"));
+    model.toggleMetaModelUpdate(false);
+  }
+
+  async function adapt(cfg: C, variant: "flash" | "tl", pretrainDir: string, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<AdaptResult> {
+    const t0 = performance.now();
+    const steps = spec.episodeSteps(cfg);
+    const env = envOf(cfg, pair, seed);
+    const fm = variant === "flash" ? flashModel(cfg, path.join(workDir, "buffer.sqlite"), seed) : undefined;
+    try {
+      if (fm) await loadFrozen(fm.model, pretrainDir);
+      const cond = fm ? new FlashConditioner(fm.model, { pairs: [pair], seed }) : undefined;
+      const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
+      const agent = new DDPG(env, spec.ddpg(cfg, 0), { seed, extra: cond });
+      try {
+        await agent.load(path.join(pretrainDir, "agent"), name);
+        const n = cfg.budgets.adaptEpisodes * steps;
+        const r = train(agent, env, { totalTimesteps: n, seed, contextId: cond?.contextId, onTransition: rec?.onTransition, progressEvery: 5 * steps, onProgress: (p) => progress(p.timesteps / n, `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(digits)}`) });
+        if (rec) await rec.flush();
+        return { returns: r.episodeReturns, seconds: (performance.now() - t0) / 1000 };
+      } finally {
+        agent.dispose();
+      }
+    } finally {
+      fm?.close();
+    }
+  }
+
+  async function poolEmbeddings(cfg: C, pretrainDir: string, workDir: string): Promise<Record<string, number[]>> {
+    const src = path.join(pretrainDir, "buffer.sqlite");
+    if (!existsSync(src)) throw new Error(`${name}: no FLASH buffer in ${pretrainDir}`);
+    mkdirSync(workDir, { recursive: true });
+    const copy = path.join(workDir, "pool-buffer.sqlite");
+    copyFileSync(src, copy);
+    const fm = flashModel(cfg, copy, 0);
+    try {
+      await loadFrozen(fm.model, pretrainDir);
+      const out: Record<string, number[]> = {};
+      for (const p of cfg.poolPairs.map((x) => x.id)) if (fm.model.buffer.count(fm.model.task, p) > 0) out[p] = Array.from(fm.model.getEmbedding(p));
+      return out;
+    } finally {
+      fm.close();
+    }
+  }
+
+  async function serve(cfg: C, req: ServeRequest): Promise<ServeResult[]> {
+    const env0 = envOf(cfg, req.pairs[0], req.seed);
+    const fm = req.variant === "flash" ? flashModel(cfg, path.join(req.workDir, `serve-${req.variant}.sqlite`), req.seed) : undefined;
+    try {
+      if (fm) await loadFrozen(fm.model, req.modelDir);
+      const cond = fm ? new FlashConditioner(fm.model, { pairs: req.pairs, seed: req.seed }) : undefined;
+      const agent = new DDPG(env0, spec.ddpg(cfg, 0), { seed: req.seed, extra: cond });
+      try {
+        await agent.load(path.join(req.modelDir, "agent"), name);
+        const out: ServeResult[] = [];
+        for (const pair of req.pairs) {
+          const env = envOf(cfg, pair, req.seed);
+          let embedding: number[] | undefined;
+          const ctx = cond ? cond.ctxOf(pair) : 0;
+          if (fm) {
+            // Deterministic FLASH episodes (no weight update) on initial states other than the evaluation ones give the embedding.
+            for (let e = 0; e < cfg.budgets.embedEpisodes; e++) {
+              const ep = runEpisode(env, req.seed * 31 + 17 * e + 5, (o) => agent.predict(o, { deterministic: true, ctx }));
+              await fm.model.insertTrajSamples(pair, ep.states, ep.actions, ep.rewards);
+            }
+            embedding = Array.from(fm.model.getEmbedding(pair));
+          }
+          const ev = evaluatePolicy(agent, env, { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, ctx });
+          out.push({ pair, reward: ev.mean, embedding });
+        }
+        return out;
+      } finally {
+        agent.dispose();
+      }
+    } finally {
+      fm?.close();
+    }
+  }
+
+  return {
+    envOf,
+    task: (own) => ({
+      name,
+      ...own,
+      budgets: (cfg) => cfg.budgets,
+      pairs(cfg, poolSize) {
+        const pool = cfg.poolPairs.map((p) => p.id);
+        if (poolSize !== undefined && poolSize > pool.length) throw new Error(`${name}: pool size ${poolSize} > the ${pool.length} pool pairs in the config`);
+        return { pool: poolSize === undefined ? pool : pool.slice(0, poolSize), test: cfg.testPairs.map((p) => p.id) };
+      },
+      reference,
+      pretrain,
+      adapt,
+      poolEmbeddings,
+      serve,
+    }),
+  };
+}
