@@ -43,7 +43,7 @@ interface Setup {
   dispose(): void;
 }
 
-function setup(algo: string, envId: string, seed: number): Setup {
+function setup(algo: string, envId: string, seed: number, normalize: boolean): Setup {
   if (!isClassicEnvId(envId)) throw new UsageError(`unknown env ${envId}`);
   const key = `${algo}/${envId}`;
   const one = () => makeClassicEnv(envId, seed);
@@ -65,9 +65,14 @@ function setup(algo: string, envId: string, seed: number): Setup {
         const a = new PPO(envs[0], ZOO_PPO_CARTPOLE.config, { seed });
         return { agent: a, envs, steps: ZOO_PPO_CARTPOLE.nTimesteps, config: { ...a.config, nEnvs: ZOO_PPO_CARTPOLE.nEnvs }, dispose: () => a.dispose() };
       }
+      const zoo = ZOO_PPO_PENDULUM;
+      if (!normalize) {
+        const envs = Array.from({ length: zoo.nEnvs }, () => makeClassicEnv(envId));
+        const a = new PPO(envs[0], zoo.config, { seed });
+        return { agent: a, envs, steps: zoo.nTimesteps, config: { ...a.config, nEnvs: zoo.nEnvs, normalize: false }, dispose: () => a.dispose() };
+      }
       // The zoo normalises Pendulum's observations and rewards (VecNormalize); evaluation
       // reads observations through the frozen statistics and reports raw rewards.
-      const zoo = ZOO_PPO_PENDULUM;
       const stats = new NormalizeStats(3, zoo.normalize);
       const envs = Array.from({ length: zoo.nEnvs }, () => new NormalizedEnv(makeClassicEnv(envId), stats));
       const a = new PPO(envs[0], zoo.config, { seed });
@@ -90,6 +95,7 @@ async function main(): Promise<void> {
     "first-seed": { type: "string", description: "first seed", default: "0" },
     steps: { type: "string", description: "override the zoo's training budget (for quick checks)" },
     "eval-episodes": { type: "string", description: "evaluation episodes per seed", default: "10" },
+    normalize: { type: "string", description: "PPO Pendulum: on = the zoo's VecNormalize (envs/normalize.ts), off = raw observations and rewards", default: "on" },
     out: { type: "string", description: "output directory", default: "runs/proof" },
     backend: { type: "string", description: "TF.js backend" },
   });
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
   const nSeeds = Number(options.seeds);
   const first = Number(options["first-seed"]);
   const evalEpisodes = Number(options["eval-episodes"]);
+  if (options.normalize !== "on" && options.normalize !== "off") throw new UsageError(`--normalize: expected on or off, got ${JSON.stringify(options.normalize)}`);
   const out = String(options.out);
   await selectBackend(options.backend as string | undefined);
   mkdirSync(out, { recursive: true });
@@ -109,7 +116,7 @@ async function main(): Promise<void> {
   let config: object = {};
   let steps = 0;
   for (let s = first; s < first + nSeeds; s++) {
-    const su = setup(algo, envId, s);
+    const su = setup(algo, envId, s, options.normalize !== "off");
     config = su.config;
     steps = options.steps ? Number(options.steps) : su.steps;
     process.stderr.write(`[${key} seed ${s}] training ${steps} steps on ${backendInfo().name}\n`);
