@@ -12,8 +12,17 @@
  * state-independent log_std (log_std_init 0) for Box actions, the unclipped sample
  * stored and the clipped one sent to the env; a categorical for Discrete; on
  * truncation reward += gamma * V(terminal obs).
- * Differs: no gSDE (the zoo's Pendulum setting uses it; see ZOO_PPO_PENDULUM), no
- * target_kl early stop, action sampling with our seeded Rng in JavaScript.
+ * gSDE (use_sde, Raffin et al. 2021; SB3's StateDependentNoiseDistribution with its
+ * PPO defaults full_std True, use_expln False, learn_features False, squash_output
+ * False): log_std is a [latent_dim, action_dim] matrix (log_std_init everywhere), the
+ * latent is the pi net's last hidden layer; per env an exploration matrix is drawn from
+ * N(0, exp(log_std)) at the start of every rollout and every sde_sample_freq steps
+ * (> 0) of it; action = mean + latent @ matrix; log_prob and entropy are those of
+ * Normal(mean, sqrt((latent^2) @ std^2 + 1e-6)) with the latent detached.
+ * Differs: no target_kl early stop, action sampling with our seeded Rng in JavaScript;
+ * gSDE: only full_std True, and SB3's extra reset_noise(batch_size) per minibatch in
+ * train() is skipped (it draws noise that the loss never uses); a stochastic predict()
+ * uses one matrix drawn at construction (SB3: the policy's single exploration_mat).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BoxSpace, Space } from "../envs/env.js";
@@ -22,7 +31,7 @@ import { ValueError } from "../flash/errors.js";
 import { loadCheckpoint, saveCheckpoint } from "../flash/checkpoint.js";
 import { checkObs, checkPositiveInt } from "./checks.js";
 import { type ExtraInput, extraDim, extraVariables, withExtra } from "./extra.js";
-import { type Activation, Mlp } from "./mlp.js";
+import { type Activation, Mlp, dense } from "./mlp.js";
 import { adam, minimize, setLearningRate } from "./optim.js";
 import { RolloutBuffer } from "./rollout.js";
 import { type Schedule, type ScheduleLike, linearToZero, toSchedule } from "./schedule.js";
@@ -47,6 +56,10 @@ export interface PPOConfig {
   activation: Activation;
   orthoInit: boolean;
   logStdInit: number;
+  /** gSDE (SB3 use_sde); Box actions only. */
+  useSde: boolean;
+  /** SB3 sde_sample_freq: redraw the exploration matrices every this many steps; -1: once per rollout. */
+  sdeSampleFreq: number;
 }
 
 /** SB3 PPO's constructor defaults (stable_baselines3/ppo/ppo.py and ActorCriticPolicy, v2.x). */
@@ -67,6 +80,8 @@ export const SB3_PPO_DEFAULTS: PPOConfig = {
   activation: "tanh",
   orthoInit: true,
   logStdInit: 0,
+  useSde: false,
+  sdeSampleFreq: -1,
 };
 
 /**
@@ -110,20 +125,25 @@ export const ZOO_PPO_CARTPOLE: { nTimesteps: number; nEnvs: number; config: PPOC
  * rl-baselines3-zoo hyperparams/ppo.yml, Pendulum-v1: n_envs 4, n_steps 1024,
  * gae_lambda 0.95, gamma 0.9, n_epochs 10, ent_coef 0, lr 1e-3, clip 0.2, 1e5 steps,
  * normalize True (observations and rewards: envs/normalize.ts, applied by the caller),
- * with use_sde True, sde_sample_freq 4. Without gSDE we substitute the plain
- * state-independent Gaussian with log_std_init -1 (std 0.37, closer to the small
- * initial exploration gSDE starts from than std 1 on a [-2, 2] action); everything
- * else as the zoo. Expect a gap to the published -172.
+ * use_sde True, sde_sample_freq 4; no policy_kwargs, so SB3's log_std_init 0.
  */
 export const ZOO_PPO_PENDULUM: { nTimesteps: number; nEnvs: number; normalize: { gamma: number }; config: PPOConfig } = {
   nTimesteps: 100_000,
   nEnvs: 4,
   /** The zoo's `normalize: True`: observations and rewards through envs/normalize.ts, gamma as the agent's. */
   normalize: { gamma: 0.9 },
-  config: { ...SB3_PPO_DEFAULTS, nSteps: 1024, gaeLambda: 0.95, gamma: 0.9, nEpochs: 10, entCoef: 0, learningRate: 1e-3, clipRange: 0.2, logStdInit: -1 },
+  config: { ...SB3_PPO_DEFAULTS, nSteps: 1024, gaeLambda: 0.95, gamma: 0.9, nEpochs: 10, entCoef: 0, learningRate: 1e-3, clipRange: 0.2, useSde: true, sdeSampleFreq: 4 },
 };
 
 const LOG_2PI = Math.log(2 * Math.PI);
+/** SB3 StateDependentNoiseDistribution's epsilon added to the variance. */
+const SDE_EPS = 1e-6;
+
+/** Identity whose gradient is zero (torch .detach()); TF.js has no stopGradient op. */
+const detach = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  void save;
+  return { value: tf.clone(x), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.zerosLike(dy as tf.Tensor) };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
 
 export class PPO implements OnPolicyAlgorithm {
   readonly kind = "on-policy" as const;
@@ -137,8 +157,13 @@ export class PPO implements OnPolicyAlgorithm {
   readonly piOut: number;
   readonly pi: Mlp;
   readonly vf: Mlp;
-  /** Box only: the state-independent log standard deviation. */
+  /** Box only: the state-independent log standard deviation ([latentDim, actionDim] with gSDE). */
   readonly logStd: tf.Variable | undefined;
+  /** gSDE: size of the pi net's last hidden layer (the input size when it has none); 0 without gSDE. */
+  readonly latentDim: number;
+  /** gSDE: one [latentDim x actionDim] exploration matrix (row-major) per env, and the one predict() uses. */
+  private sdeMats: Float32Array[] = [];
+  private sdeMat: Float32Array | undefined;
   nUpdates = 0;
   private readonly extra: ExtraInput | undefined;
   private readonly rng: Rng;
@@ -162,7 +187,12 @@ export class PPO implements OnPolicyAlgorithm {
     const init = (out: number) => (c.orthoInit ? { kind: "orthogonal" as const, hiddenGain: Math.SQRT2, outputGain: out } : { kind: "torch" as const });
     this.pi = new Mlp({ inputDim: inDim, hidden: c.netArch.pi, outputDim: this.piOut, activation: c.activation, init: init(0.01) }, netRng);
     this.vf = new Mlp({ inputDim: inDim, hidden: c.netArch.vf, outputDim: 1, activation: c.activation, init: init(1) }, netRng);
-    this.logStd = this.actionSpace.kind === "box" ? tf.variable(tf.fill([this.piOut], c.logStdInit), true) : undefined;
+    if (c.useSde && this.actionSpace.kind !== "box") throw new ValueError("PPO useSde needs a Box action space");
+    if (c.useSde && !(Number.isInteger(c.sdeSampleFreq) && (c.sdeSampleFreq > 0 || c.sdeSampleFreq === -1))) throw new ValueError(`PPO sdeSampleFreq: expected a positive integer or -1, got ${c.sdeSampleFreq}`);
+    this.latentDim = c.useSde ? (c.netArch.pi.length ? c.netArch.pi[c.netArch.pi.length - 1] : inDim) : 0;
+    const stdShape = c.useSde ? [this.latentDim, this.piOut] : [this.piOut];
+    this.logStd = this.actionSpace.kind === "box" ? tf.variable(tf.fill(stdShape, c.logStdInit), true) : undefined;
+    if (c.useSde) this.sdeMat = this.sampleMatrix(this.stds());
     this.lr = toSchedule(c.learningRate);
     this.clip = toSchedule(c.clipRange);
     this.opt = adam(this.lr(1), 1e-5);
@@ -175,13 +205,79 @@ export class PPO implements OnPolicyAlgorithm {
     return this.config.gamma;
   }
 
-  private forward(obs: Float32Array, n: number, ctx: Int32Array, withValue: boolean): { head: Float32Array; values: Float32Array | undefined } {
+  private forward(obs: Float32Array, n: number, ctx: Int32Array, withValue: boolean): { head: Float32Array; values: Float32Array | undefined; latent: Float32Array | undefined } {
     return tf.tidy(() => {
       const x = withExtra(tf.tensor2d(obs, [n, this.obsDim]), ctx, this.extra);
-      const head = this.pi.apply(x).dataSync() as Float32Array;
+      let head: Float32Array;
+      let latent: Float32Array | undefined;
+      if (this.config.useSde) {
+        const p = this.piLatent(x);
+        head = p.head.dataSync() as Float32Array;
+        latent = p.latent.dataSync() as Float32Array;
+      } else {
+        head = this.pi.apply(x).dataSync() as Float32Array;
+      }
       const values = withValue ? (this.vf.apply(x).dataSync() as Float32Array) : undefined;
-      return { head, values };
+      return { head, values, latent };
     });
+  }
+
+  /** The pi net's forward pass keeping its last hidden layer (gSDE's latent); same ops as Mlp.apply. Call inside tf.tidy. */
+  private piLatent(x: tf.Tensor2D): { latent: tf.Tensor2D; head: tf.Tensor2D } {
+    const v = this.pi.variables;
+    const n = v.length / 2;
+    let h = x;
+    for (let i = 0; i + 1 < n; i++) h = dense(h, v[2 * i] as tf.Tensor2D, v[2 * i + 1] as tf.Tensor1D, this.config.activation);
+    return { latent: h, head: dense(h, v[2 * n - 2] as tf.Tensor2D, v[2 * n - 1] as tf.Tensor1D, "linear") };
+  }
+
+  /**
+   * gSDE's log-probability of actions [B, A] and mean entropy, as tensors for the loss:
+   * variance = detached latent^2 @ std^2; Normal(mean, sqrt(variance + eps)). Call inside tf.tidy.
+   */
+  private sdeLogProb(head: tf.Tensor2D, latent: tf.Tensor2D, actions: tf.Tensor2D): { logp: tf.Tensor1D; entropy: tf.Scalar } {
+    const variance = tf.matMul(tf.square(detach(latent)), tf.exp(tf.mul(2, this.logStd!)) as tf.Tensor2D);
+    const logSigma = tf.mul(0.5, tf.log(tf.add(variance, SDE_EPS)));
+    const z = tf.div(tf.sub(actions, head), tf.exp(logSigma));
+    const logp = tf.sum(tf.sub(tf.sub(tf.mul(-0.5, tf.square(z)), logSigma), 0.5 * LOG_2PI), 1) as tf.Tensor1D;
+    const entropy = tf.mean(tf.sum(tf.add(logSigma, 0.5 + 0.5 * LOG_2PI), 1)) as tf.Scalar;
+    return { logp, entropy };
+  }
+
+  /** gSDE: an exploration matrix [latentDim x actionDim] from N(0, std) (SB3 sample_weights). */
+  private sampleMatrix(stds: Float32Array): Float32Array {
+    const m = new Float32Array(stds.length);
+    for (let i = 0; i < m.length; i++) m[i] = stds[i] * this.rng.normal();
+    return m;
+  }
+
+  /** gSDE: redraw one exploration matrix per env (SB3 reset_noise(n_envs)). */
+  private resetNoise(nEnvs: number): void {
+    const stds = this.stds();
+    this.sdeMats = Array.from({ length: nEnvs }, () => this.sampleMatrix(stds));
+  }
+
+  /** gSDE: action = mean + latent @ mat; log_prob of Normal(mean, sqrt(latent^2 @ std^2 + eps)). */
+  private sdeSampleOf(head: Float32Array, latent: Float32Array, row: number, mat: Float32Array, stds: Float32Array): { action: Float32Array; logProb: number } {
+    const k = this.piOut;
+    const L = this.latentDim;
+    const a = new Float32Array(k);
+    let lp = 0;
+    for (let j = 0; j < k; j++) {
+      let noise = 0;
+      let variance = 0;
+      for (let l = 0; l < L; l++) {
+        const h = latent[row * L + l];
+        noise += h * mat[l * k + j];
+        variance += h * h * stds[l * k + j] * stds[l * k + j];
+      }
+      const mean = head[row * k + j];
+      a[j] = mean + noise;
+      const sigma = Math.sqrt(variance + SDE_EPS);
+      const z = (a[j] - mean) / sigma;
+      lp += -0.5 * z * z - Math.log(sigma) - 0.5 * LOG_2PI;
+    }
+    return { action: a, logProb: lp };
   }
 
   private stds(): Float32Array {
@@ -191,9 +287,9 @@ export class PPO implements OnPolicyAlgorithm {
   /** The mean action (Box, clipped to the space) or the most likely choice (Discrete); sampled when not deterministic. */
   predict(obs: ArrayLike<number>, opts: ActOptions = {}): Float32Array {
     checkObs("PPO observation", obs, this.obsDim);
-    const { head } = this.forward(Float32Array.from(obs), 1, Int32Array.of(opts.ctx ?? 0), false);
+    const { head, latent } = this.forward(Float32Array.from(obs), 1, Int32Array.of(opts.ctx ?? 0), false);
     const stds = this.actionSpace.kind === "box" ? this.stds() : undefined;
-    const raw = opts.deterministic ? this.modeOf(head, 0) : this.sampleOf(head, 0, stds).action;
+    const raw = opts.deterministic ? this.modeOf(head, 0) : latent ? this.sdeSampleOf(head, latent, 0, this.sdeMat!, stds!).action : this.sampleOf(head, 0, stds).action;
     return this.toEnv(raw);
   }
 
@@ -257,13 +353,16 @@ export class PPO implements OnPolicyAlgorithm {
     const n = b.nEnvs;
     if (obs.length !== n * this.obsDim) throw new ValueError(`PPO act: expected ${n} x ${this.obsDim} observation numbers, got ${obs.length}`);
     for (let i = 0; i < n; i++) checkObs(`PPO observation of env ${i}`, obs.subarray(i * this.obsDim, (i + 1) * this.obsDim), this.obsDim);
-    const { head, values } = this.forward(obs, n, ctx, true);
+    const { head, values, latent } = this.forward(obs, n, ctx, true);
     const stds = this.actionSpace.kind === "box" ? this.stds() : undefined;
+    // SB3 collect_rollouts: reset_noise(n_envs) at the rollout's start and every sde_sample_freq steps.
+    const f = this.config.sdeSampleFreq;
+    if (latent && (b.pos === 0 || (f > 0 && b.pos % f === 0))) this.resetNoise(n);
     const actions = new Float32Array(n * this.actionDim);
     const logProbs = new Float32Array(n);
     const envActions: Float32Array[] = [];
     for (let i = 0; i < n; i++) {
-      const s = this.sampleOf(head, i, stds);
+      const s = latent ? this.sdeSampleOf(head, latent, i, this.sdeMats[i], stds!) : this.sampleOf(head, i, stds);
       actions.set(s.action, i * this.actionDim);
       logProbs[i] = s.logProb;
       envActions.push(this.toEnv(s.action));
@@ -349,10 +448,15 @@ export class PPO implements OnPolicyAlgorithm {
             this.opt,
             () => {
               const x = withExtra(obs, ctx, this.extra);
-              const head = this.pi.apply(x);
+              let head: tf.Tensor2D;
+              let latent: tf.Tensor2D | undefined;
+              if (c.useSde) ({ head, latent } = this.piLatent(x));
+              else head = this.pi.apply(x);
               let logp: tf.Tensor1D;
               let entropy: tf.Tensor;
-              if (actBox) {
+              if (actBox && latent) {
+                ({ logp, entropy } = this.sdeLogProb(head, latent, actBox));
+              } else if (actBox) {
                 const ls = this.logStd!;
                 const z = tf.div(tf.sub(actBox, head), tf.exp(ls));
                 logp = tf.sum(tf.sub(tf.sub(tf.mul(-0.5, tf.square(z)), ls), 0.5 * LOG_2PI), 1);
@@ -381,7 +485,7 @@ export class PPO implements OnPolicyAlgorithm {
   }
 
   private dims(): Record<string, number> {
-    return { obsDim: this.obsDim, piOut: this.piOut, extraDim: extraDim(this.extra), box: this.actionSpace.kind === "box" ? 1 : 0 };
+    return { obsDim: this.obsDim, piOut: this.piOut, extraDim: extraDim(this.extra), box: this.actionSpace.kind === "box" ? 1 : 0, ...(this.config.useSde ? { sdeLatentDim: this.latentDim } : {}) };
   }
 
   async save(dir: string, task: string): Promise<void> {
