@@ -62,9 +62,8 @@ const commands: Record<string, Command> = {
   },
 };
 
-Object.assign(commands, harnessCommands(backendOption), { rcs: rcsCommand });
-
-Object.assign(commands, {
+Object.assign(commands, harnessCommands(backendOption), {
+  rcs: rcsCommand,
   overheads: {
     summary: "paper Table 3: inference and update latency with and without FLASH per agent -> DIR/overheads.{json,md}, figures/",
     options: {
