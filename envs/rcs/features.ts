@@ -18,8 +18,8 @@
  *
  * The meta learner's context for a query: one sequence with a row per ordered pair
  * (b_i, b_j) of bases, i = j included: features(b_i, config of b_j) and the label
- * log2(duration(b_j) / duration(b_i)). With one base it is the row (b, b, 0), given
- * twice (see contextRows): the base's own monitoring data and nothing else.
+ * log2(duration(b_j) / duration(b_i)). With one base it is the single row (b, b, 0):
+ * the base's own monitoring data and nothing else.
  */
 import type { Rng } from "../../flash/rng.js";
 import { RcsDataError } from "./errors.js";
@@ -129,13 +129,6 @@ export function contextRows(q: Pick<Query, "bases" | "runtime">): { features: nu
       features.push(sampleFeatures(bi, targetOf(bj), q.runtime));
       labels.push(Math.log2(bj.duration / bi.duration));
     }
-  }
-  // 1-shot: the single row twice. flash/gru's gradient fails when every context of a
-  // training batch is one step long (tf.unstack of a length-1 time axis); reading the
-  // same row twice carries the same information.
-  if (features.length === 1) {
-    features.push([...features[0]]);
-    labels.push(labels[0]);
   }
   return { features, labels };
 }

@@ -36,8 +36,8 @@ t.test("features: names match widths; nearest base; naive label is 1 at the base
   );
   t.equal(basePairRows(query).labels.length, 2);
   const one = contextRows({ ...query, bases: query.bases.slice(0, 1) });
-  t.equal(one.features.length, 2, "1-shot context: the one row, twice (flash/gru cannot differentiate 1-step batches)");
-  t.same(one.features[1], one.features[0]);
+  t.equal(one.features.length, 1, "1-shot context: the one self row");
+  t.same(one.labels, [0]);
 });
 
 t.test("LEAK: nothing measured at a target reaches the query, the features or the meta learner's context", async (t) => {

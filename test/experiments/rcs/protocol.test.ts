@@ -101,11 +101,20 @@ t.test("multi-cloud: across workloads and across providers run on the fixture", 
   t.ok(s.accuracy.flash["3"].n > 0);
 });
 
-t.test("FLASH pretraining on 1-shot contexts only, 2-layer meta learner (1-step batches once crashed the GRU gradient)", async (t) => {
-  const models = new RcsModels(ds, { ...TINY, trainShots: [1], mlp: { ...TINY.mlp, batchSize: 4 }, encoder: { ...TINY.encoder, layers: 2 } });
-  t.teardown(() => models.dispose());
-  const rep = await models.train(ds.workloads);
-  t.ok(Number.isFinite(rep.trainMape.flash));
+t.test("FLASH pretraining on 1-shot contexts only (one-row contexts): the meta learner's weights move", async (t) => {
+  for (const layers of [1, 2]) {
+    const models = new RcsModels(ds, { ...TINY, trainShots: [1], mlp: { ...TINY.mlp, batchSize: 4 }, encoder: { ...TINY.encoder, layers } });
+    t.teardown(() => models.dispose());
+    const before = models.flash.trainableVariables().map((v) => Array.from(v.dataSync()));
+    t.ok(before.length > 0);
+    const rep = await models.train(ds.workloads);
+    t.ok(Number.isFinite(rep.trainMape.flash), `${layers} layer(s): finite training MAPE`);
+    const after = models.flash.trainableVariables().map((v) => Array.from(v.dataSync()));
+    const changed = after.filter((w, i) => w.some((x, j) => x !== before[i][j])).length;
+    // Pretraining reaches every meta learner variable although every context is one step long.
+    t.equal(changed, after.length, `${layers} layer(s): ${changed}/${after.length} meta learner variables changed`);
+    t.ok(after.flat().every(Number.isFinite));
+  }
 });
 
 t.test("price model and scoring", async (t) => {
