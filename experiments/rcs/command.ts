@@ -194,8 +194,8 @@ export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<strin
   const results: Record<string, EvaluationResult> = {};
   const t0 = performance.now();
   const md: string[] = [];
-  for (const [key, make, its] of plans) {
-    const r = await evaluatePlan(make(), { shots: [1, 2, 3], iterations: its, model, seed: o.seed ?? 0, log: say });
+  for (const [k, [key, make, its]] of plans.entries()) {
+    const r = await evaluatePlan(make(), { shots: [1, 2, 3], iterations: its, model, seed: o.seed ?? 0, log: (m) => say(`split ${key} (${k + 1}/${plans.length}) ${m}`) });
     results[key] = r;
     const ctx = { backend: b.name, profile: o.profile, settings: { iterations: its, ...model }, paperTargets: PAPER[key] };
     const dir = path.join(o.out, key);

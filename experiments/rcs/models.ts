@@ -153,7 +153,7 @@ export class RcsModels {
   }
 
   /** Pretrain sizeless and FLASH-sizeless on the same rows. */
-  async train(workloads: readonly RcsWorkload[], log?: (msg: string) => void): Promise<TrainingReport> {
+  async train(workloads: readonly RcsWorkload[], log?: (msg: string) => void, stage?: (method: "sizeless" | "flash") => void): Promise<TrainingReport> {
     const qs = trainingQueries(workloads, this.cfg, this.rng.fork("train-bases"));
     const raw: number[][] = [];
     const labels: number[] = [];
@@ -179,10 +179,12 @@ export class RcsModels {
     const ctx = Int32Array.from(ctxIds);
     const d = this.featureNames.length;
     let t0 = performance.now();
+    stage?.("sizeless");
     this.sizeless = new SizelessRegressor(d, 1, this.cfg.mlp, { seed: this.rng.fork("sizeless").tfSeed() });
     const hs = this.sizeless.fit(x, labels, { onEpoch: (e, l) => (e % 10 === 0 ? log?.(`sizeless epoch ${e}: loss ${l.toFixed(1)}`) : undefined) });
     const tS = (performance.now() - t0) / 1000;
     t0 = performance.now();
+    stage?.("flash");
     this.flash.toggleMetaModelUpdate(true);
     this.flashReg = new SizelessRegressor(d, 1, this.cfg.mlp, { seed: this.rng.fork("flash").tfSeed(), extra: this.pe });
     const hf = this.flashReg.fit(x, labels, { ctx, onEpoch: (e, l) => (e % 10 === 0 ? log?.(`flash epoch ${e}: loss ${l.toFixed(1)}`) : undefined) });

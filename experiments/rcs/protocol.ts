@@ -86,6 +86,15 @@ export interface EvaluateOptions {
   model: RcsModelConfig;
   seed: number;
   log?: (msg: string) => void;
+  /** Seconds between two progress lines while testing (default 15; 0: after every workload). */
+  progressEvery?: number;
+}
+
+/** "1 min 05 s"-style durations for progress lines. */
+export function fmtSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  const r = Math.max(0, Math.round(s));
+  return r < 60 ? `${r} s` : r < 3600 ? `${Math.floor(r / 60)} min ${String(r % 60).padStart(2, "0")} s` : `${Math.floor(r / 3600)} h ${String(Math.floor((r % 3600) / 60)).padStart(2, "0")} min`;
 }
 
 export interface IterationResult {
@@ -138,17 +147,35 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
   const iterations: IterationResult[] = [];
   const rows: PredictionRow[] = [];
   const root = new Rng(opts.seed).fork(plan.name);
+  const every = (opts.progressEvery ?? 15) * 1000;
+  const N = opts.iterations;
+  const elapsed = () => (performance.now() - t0) / 1000;
+  // ETA: the mean time of the finished iterations times those left; during the first, an
+  // extrapolation of its training time plus its testing rate so far ("?" while training).
+  const eta = (it: number, iterEstimate: number, inIter: number) => (Number.isFinite(iterEstimate) ? iterEstimate * (N - it) - inIter : NaN);
+  const progress = (it: number, what: string, iterEstimate = NaN, inIter = 0) =>
+    opts.log?.(`[${plan.name}] iteration ${it + 1}/${N}: ${what}; elapsed ${fmtSeconds(elapsed())}, ETA ${fmtSeconds(eta(it, iterEstimate, inIter))}`);
   for (let it = 0; it < opts.iterations; it++) {
     const ti = performance.now();
+    const done = iterations.map((r) => r.seconds);
+    const meanIter = done.length ? done.reduce((a, b) => a + b, 0) / done.length : NaN;
+    const inIter = () => (performance.now() - ti) / 1000;
     const split = plan.draw(it, root.fork(`split/${it}`));
     checkShots(split.test, opts.shots);
     if (split.train.length === 0) throw new RcsDataError(`split ${split.name}: no training workload`);
     const models = new RcsModels(plan.dataset, { ...opts.model, seed: opts.seed * 1000 + it });
     try {
       opts.log?.(`[${plan.name}] iteration ${it + 1}/${opts.iterations} (${split.name}): ${split.train.length} train / ${split.test.length} test workloads`);
-      const training = await models.train(split.train, opts.log);
+      const training = await models.train(split.train, opts.log, (m) => progress(it, `training ${m}`, meanIter, inIter()));
+      const tTrain = inIter();
       const ape: Record<string, Record<string, number[]>> = Object.fromEntries(methods.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), [] as number[]]))]));
-      for (const w of split.test) {
+      let lastLine = performance.now();
+      for (const [k, w] of split.test.entries()) {
+        if (performance.now() - lastLine >= every) {
+          lastLine = performance.now();
+          const estimate = Number.isFinite(meanIter) ? meanIter : tTrain + ((inIter() - tTrain) * split.test.length) / k;
+          progress(it, `testing ${methods.join(", ")} on workload ${k + 1}/${split.test.length}`, estimate, inIter());
+        }
         for (const X of opts.shots) {
           // Nested base sets: the X-shot bases are the first X of one seeded permutation, so X+1 adds one measurement.
           const { query, truth } = testQuery(w, X, `${opts.seed}/${plan.name}/${it}/${w.id}`);
@@ -167,7 +194,10 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
       const mape = Object.fromEntries(methods.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), mean(ape[m][String(s)])]))]));
       const res: IterationResult = { iteration: it, split: split.name, trainWorkloads: split.train.length, testWorkloads: split.test.length, training, mape, seconds: (performance.now() - ti) / 1000 };
       iterations.push(res);
-      opts.log?.(`[${plan.name}] iteration ${it + 1}: ${methods.map((m) => `${m} ${opts.shots.map((s) => mape[m][String(s)].toFixed(3)).join("/")}`).join(", ")} (${res.seconds.toFixed(0)} s)`);
+      const perIter = [...done, res.seconds].reduce((a, b) => a + b, 0) / (done.length + 1);
+      opts.log?.(
+        `[${plan.name}] iteration ${it + 1}/${N} done: ${methods.map((m) => `${m} ${opts.shots.map((s) => mape[m][String(s)].toFixed(3)).join("/")}`).join(", ")} (${res.seconds.toFixed(0)} s); elapsed ${fmtSeconds(elapsed())}, ETA ${fmtSeconds(perIter * (N - it - 1))}`,
+      );
     } finally {
       models.dispose();
     }

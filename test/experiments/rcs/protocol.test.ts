@@ -9,6 +9,7 @@ import { SizelessRegressor } from "../../../agents/sizeless.js";
 import { chooseBases, loadMultiCloud, loadServerless, makeQuery, type RcsWorkload } from "../../../envs/rcs/index.js";
 import {
   evaluatePlan,
+  fmtSeconds,
   halfSplitPlan,
   METHODS,
   providerPlan,
@@ -87,6 +88,19 @@ t.test("evaluatePlan: all methods and shots, 1-shot tl = sizeless, flash_finetun
   const sa = selectionAccuracy(r, ds);
   t.ok(sa.accuracy.naive["1"].n > 0 && sa.accuracy.flash["2"].within15 >= sa.accuracy.flash["2"].exact);
   t.match(sa.markdown, /Selection accuracy/);
+});
+
+t.test("progress lines: iteration i/N, method, elapsed and ETA", async (t) => {
+  const lines: string[] = [];
+  await evaluatePlan(halfSplitPlan(ds, "p"), { shots: [1], iterations: 2, model: TINY, seed: 2, methods: ["naive", "flash"], log: (m) => lines.push(m), progressEvery: 0 });
+  t.ok(lines.some((l) => /^\[p\] iteration 1\/2: training sizeless; elapsed \d+ s, ETA \?$/.test(l)), "first iteration training: ETA unknown");
+  t.ok(lines.some((l) => /^\[p\] iteration 1\/2: training flash; elapsed/.test(l)));
+  t.ok(lines.some((l) => /^\[p\] iteration 1\/2: testing naive, flash on workload 2\/\d+; elapsed \d+ s, ETA \d+ s$/.test(l)), "testing: ETA extrapolated");
+  t.ok(lines.some((l) => /^\[p\] iteration 2\/2: training sizeless; elapsed \d+ s, ETA \d+ s$/.test(l)), "later iterations: ETA from finished ones");
+  t.ok(lines.some((l) => /^\[p\] iteration 2\/2 done: naive [\d.]+, flash [\d.]+ \(\d+ s\); elapsed \d+ s, ETA 0 s$/.test(l)));
+  t.equal(fmtSeconds(65), "1 min 05 s");
+  t.equal(fmtSeconds(7325), "2 h 02 min");
+  t.equal(fmtSeconds(NaN), "?");
 });
 
 t.test("multi-cloud: across workloads and across providers run on the fixture", async (t) => {
