@@ -103,8 +103,11 @@ export const rcsCommand: Command = {
     out: { type: "string", description: "evaluate: report folder; train: model folder" },
     data: { type: "string", description: "train: dataset folder" },
     model: { type: "string", description: "recommend: model folder written by `flash rcs train`" },
-    function: { type: "string", description: "recommend: one function's folder of <memory_mb>.csv files" },
-    runtime: { type: "string", description: "recommend: the function's runtime (nodejs, python)", default: "nodejs" },
+    function: {
+      type: "string",
+      description: "recommend: serverless model: one function's folder of <memory_mb>.csv files; multi-cloud model: a CSV file or folder of the workload's runs in the multi-cloud layout",
+    },
+    runtime: { type: "string", description: "recommend: the function's runtime (nodejs, python; serverless only)", default: "nodejs" },
     alpha: { type: "string", description: `recommend: cost/performance trade-off in [0, 1] (1 = cheapest, 0 = fastest)`, default: String(DEFAULT_ALPHA) },
     method: { type: "string", description: "recommend: predictor (naive, sizeless, tl, flash, flash_finetune)", default: "flash" },
   },

@@ -18,7 +18,7 @@
  * score is within 15% of that optimum ("within 15%").
  */
 import path from "node:path";
-import { loadRcsDataset, loadServerlessApp, makeQuery, RcsDataError, type Query, type RcsDataset, type TargetConfig } from "../../envs/rcs/index.js";
+import { loadMultiCloud, loadRcsDataset, loadServerlessApp, makeQuery, RcsDataError, type Query, type RcsDataset, type RcsWorkload, type TargetConfig } from "../../envs/rcs/index.js";
 import { RcsModels, type Method, type RcsModelConfig } from "./models.js";
 import type { EvaluationResult } from "./protocol.js";
 import { METHOD_LABELS } from "./report.js";
@@ -134,29 +134,56 @@ export interface Recommendation {
   recommended: string;
 }
 
-/** `flash rcs recommend`: predicted time and cost per candidate configuration of one function, and the pick. */
+/**
+ * The user's workload(s) for `recommend`, in the layout the model was trained on:
+ * serverless, one function folder of `<memory_mb>.csv` files (every variant is a
+ * workload); multi-cloud, a CSV file or folder in the multi-cloud layout with the
+ * workload's runs (every `workload` value is one), with the model's configuration columns.
+ */
+export function loadUserWorkloads(fn: string, layout: string, dataset: { configNames: readonly string[] }, runtime: string): RcsWorkload[] {
+  if (layout === "serverless") {
+    const name = path.basename(path.resolve(fn));
+    return loadServerlessApp(fn, { app: name, source: "user", runtime: runtime.toLowerCase() });
+  }
+  if (layout !== "multicloud") throw new RcsDataError(`model layout "${layout}": expected serverless or multicloud`);
+  const ds = loadMultiCloud(fn);
+  if (ds.configNames.join() !== dataset.configNames.join()) {
+    throw new RcsDataError(
+      `${fn}: configuration columns (${ds.configNames.join(", ")}) differ from the model's (${dataset.configNames.join(", ")}); write the runs with the training data's <provider>_<parameter> columns, empty where a provider lacks one`,
+    );
+  }
+  return ds.workloads;
+}
+
+/** `flash rcs recommend`: predicted time and cost per candidate configuration of one function (or multi-cloud workload), and the pick. */
 export async function recommendCommand(o: { model: string; fn: string; runtime: string; alpha: number; method: Method }): Promise<Recommendation[]> {
   const { models, extra } = await RcsModels.load(o.model);
   try {
-    if (extra.layout !== "serverless") throw new RcsDataError(`model ${o.model} was trained on ${extra.layout} data; recommend reads a serverless function folder`);
-    const name = path.basename(path.resolve(o.fn));
-    const workloads = loadServerlessApp(o.fn, { app: name, source: "user", runtime: o.runtime.toLowerCase() });
+    const serverless = extra.layout === "serverless";
+    const workloads = loadUserWorkloads(o.fn, extra.layout, models.dataset, o.runtime);
+    const known = new Map(extra.candidates.map((c) => [c.key, c]));
     const out: Recommendation[] = [];
     for (const w of workloads) {
       const measured = new Set(w.points.map((p) => p.key));
       const targets = extra.candidates.filter((c) => !measured.has(c.key));
       const query: Query = { ...makeQuery(w, w.points.map((p) => p.key), []).query, targets };
       const pred = targets.length ? (await models.predict(query, [o.method], `recommend/${w.id}`))[o.method]! : [];
+      // A measured configuration without its own price (no target_cost column) takes the model's price for it.
+      const priced = (p: TargetConfig) => (p.pricePerMs === undefined && known.get(p.key)?.pricePerMs !== undefined ? { ...p, pricePerMs: known.get(p.key)!.pricePerMs } : p);
       const cands: Candidate[] = [
-        ...w.points.map((p) => ({ key: p.key, timeMs: p.duration, cost: runCost(p, p.duration), measured: true })),
+        ...w.points.map((p) => ({ key: p.key, timeMs: p.duration, cost: runCost(priced(p), p.duration), measured: true })),
         ...targets.map((t, i) => ({ key: t.key, timeMs: pred[i], cost: runCost(t, pred[i]), measured: false })),
-      ].sort((a, b) => Number(a.key) - Number(b.key));
+      ].sort((a, b) => (serverless ? Number(a.key) - Number(b.key) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       const best = scoreCandidates(cands, o.alpha);
       out.push({
         function: w.id,
         method: o.method,
         alpha: o.alpha,
-        priceModel: `$${LAMBDA_GB_SECOND}/GB-s + $${LAMBDA_REQUEST}/request (AWS Lambda x86)`,
+        priceModel: serverless
+          ? `$${LAMBDA_GB_SECOND}/GB-s + $${LAMBDA_REQUEST}/request (AWS Lambda x86)`
+          : cands.every((c) => Number.isFinite(c.cost))
+            ? "the dataset's cost estimate: price per ms of each configuration = target_cost / target_runtime"
+            : "none: some configuration has no target_cost, so the pick is the fastest (alpha taken as 0)",
         sizes: cands,
         recommended: cands[best].key,
       });

@@ -213,3 +213,71 @@ t.test("rcs train + recommend: predicted time and cost per size and a pick", asy
   t.ok(rec[0].sizes.some((s) => s.key === rec[0].recommended));
   await t.rejects(recommendCommand({ model: path.join(d, "nope"), fn, runtime: "nodejs", alpha: 0.5, method: "flash" }), /cannot read model\.json/);
 });
+
+t.test("rcs train + recommend on a multi-cloud workload: configurations instead of sizes, the dataset's prices; bad input names the file", async (t) => {
+  const d = tmp(t);
+  const { trainCommand, recommendCommand } = await import("../../../experiments/rcs/recommend.js");
+  const { mkdirSync, writeFileSync } = await import("node:fs");
+  await trainCommand({ data: path.join(FIX, "multi-cloud"), out: path.join(d, "model"), model: TINY });
+  const lines = readFileSync(path.join(FIX, "multi-cloud/configs.csv"), "utf8").trim().split("\n");
+  const header = lines[0];
+  // The user's workload: runs of ds0-task0 at two configurations of cloud A, renamed.
+  const runs = lines.slice(1).filter((l) => l.includes(",ds0-task0,")).slice(0, 2).map((l) => l.replace(",ds0-task0,", ",mine-job,"));
+  const fn = path.join(d, "mine");
+  mkdirSync(fn);
+  writeFileSync(path.join(fn, "runs.csv"), [header, ...runs].join("\n") + "\n");
+  const mc = loadMultiCloud(path.join(FIX, "multi-cloud"));
+  const allKeys = [...new Set(mc.workloads.flatMap((w) => w.points.map((p) => p.key)))].sort();
+  for (const method of ["flash", "sizeless"] as const) {
+    const rec = await recommendCommand({ model: path.join(d, "model"), fn, runtime: "nodejs", alpha: 0.5, method });
+    t.equal(rec.length, 1);
+    t.equal(rec[0].function, "mine-job");
+    t.same(
+      rec[0].sizes.map((s) => s.key),
+      allKeys,
+      "every configuration the model knows, by configuration key",
+    );
+    t.equal(rec[0].sizes.filter((s) => s.measured).length, 2);
+    t.ok(rec[0].sizes.every((s) => s.timeMs > 0 && s.cost > 0 && Number.isFinite(s.score!)));
+    t.match(rec[0].priceModel, /target_cost \/ target_runtime/);
+    t.ok(allKeys.includes(rec[0].recommended));
+    // alpha 1 = cheapest: the pick has the smallest cost.
+    const cheap = await recommendCommand({ model: path.join(d, "model"), fn, runtime: "nodejs", alpha: 1, method });
+    const minCost = Math.min(...cheap[0].sizes.map((s) => s.cost));
+    t.equal(cheap[0].sizes.find((s) => s.key === cheap[0].recommended)!.cost, minCost);
+  }
+  // Bad input: missing, unparsable row, wrong columns, no usable row.
+  await t.rejects(recommendCommand({ model: path.join(d, "model"), fn: path.join(d, "nope"), runtime: "", alpha: 0.5, method: "flash" }), /nope does not exist/);
+  writeFileSync(path.join(fn, "runs.csv"), [header, runs[0], runs[1].replace(/,ok$/, ",ok,extra")].join("\n") + "\n");
+  await t.rejects(recommendCommand({ model: path.join(d, "model"), fn, runtime: "", alpha: 0.5, method: "flash" }), /runs\.csv:3: unparsable row/);
+  writeFileSync(path.join(fn, "runs.csv"), [header, runs[0].replace(/,mine-job,[^,]*/, ",mine-job,slow")].join("\n") + "\n");
+  await t.rejects(recommendCommand({ model: path.join(d, "model"), fn, runtime: "", alpha: 0.5, method: "flash" }), /runs\.csv:2: unparsable row: column "target_cost" is "slow"/);
+  const noB = header.split(",").filter((c) => !c.startsWith("B_"));
+  const keep = header.split(",").map((c, i) => (c.startsWith("B_") ? -1 : i)).filter((i) => i >= 0);
+  writeFileSync(path.join(fn, "runs.csv"), [noB.join(","), ...runs.map((r) => keep.map((i) => r.split(",")[i]).join(","))].join("\n") + "\n");
+  await t.rejects(recommendCommand({ model: path.join(d, "model"), fn, runtime: "", alpha: 0.5, method: "flash" }), /mine: configuration columns \(.*\) differ from the model's/);
+  writeFileSync(path.join(fn, "runs.csv"), [header, runs[0].replace(/,ok$/, ",failed")].join("\n") + "\n");
+  await t.rejects(recommendCommand({ model: path.join(d, "model"), fn, runtime: "", alpha: 0.5, method: "flash" }), /mine: no usable row/);
+  rmSync(path.join(fn, "runs.csv"));
+  await t.rejects(recommendCommand({ model: path.join(d, "model"), fn, runtime: "", alpha: 0.5, method: "flash" }), /mine is empty/);
+});
+
+t.test("rcs recommend on a serverless function: bad input names the file or app", async (t) => {
+  const d = tmp(t);
+  const { trainCommand, recommendCommand } = await import("../../../experiments/rcs/recommend.js");
+  const { mkdirSync, writeFileSync, copyFileSync } = await import("node:fs");
+  await trainCommand({ data: path.join(FIX, "serverless"), out: path.join(d, "model"), model: TINY });
+  const fn = path.join(d, "myfn");
+  const rec = (f = fn) => recommendCommand({ model: path.join(d, "model"), fn: f, runtime: "nodejs", alpha: 0.5, method: "flash" });
+  await t.rejects(rec(path.join(d, "gone")), /app "gone": folder .*gone is missing/);
+  mkdirSync(fn);
+  await t.rejects(rec(), /app "myfn": folder .*myfn holds no <memory_mb>\.csv file/);
+  copyFileSync(path.join(FIX, "serverless-other/fn0/256.csv"), path.join(fn, "big.csv"));
+  await t.rejects(rec(), /app "myfn": .*big\.csv lacks a memory size/);
+  rmSync(path.join(fn, "big.csv"));
+  const text = readFileSync(path.join(FIX, "serverless-other/fn0/256.csv"), "utf8").trim().split("\n");
+  writeFileSync(path.join(fn, "256.csv"), [text[0], text[1], text[2].replace(/^[^,]*/, "fast")].join("\n") + "\n");
+  await t.rejects(rec(), /256\.csv:3: unparsable row: column ".*" is "fast"/);
+  writeFileSync(path.join(fn, "256.csv"), [text[0], text[1] + ",1"].join("\n") + "\n");
+  await t.rejects(rec(), /256\.csv:2: unparsable row: \d+ fields, the header has \d+/);
+});
