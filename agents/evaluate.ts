@@ -2,7 +2,7 @@
  * Evaluate a policy: run whole episodes with the deterministic (greedy / mean) action,
  * as SB3's evaluate_policy with deterministic=True, and summarise the returns.
  */
-import type { Env } from "../envs/env.js";
+import type { Env, StepResult } from "../envs/env.js";
 import { checkPositiveInt, checkReward } from "./checks.js";
 import type { Policy } from "./types.js";
 
@@ -15,6 +15,8 @@ export interface EvaluateOptions {
   deterministic?: boolean;
   /** Context id for the extra-input hook. */
   ctx?: number;
+  /** Called with every step's result (e.g. to average the env's `info` diagnostics). */
+  onStep?: (r: StepResult) => void;
 }
 
 export interface EvaluateResult {
@@ -38,6 +40,7 @@ export function evaluatePolicy(policy: Policy, env: Env, opts: EvaluateOptions =
     for (;;) {
       const r = env.step(policy.predict(obs, { deterministic: opts.deterministic ?? true, ctx: opts.ctx }));
       checkReward(`${env.id} reward`, r.reward);
+      opts.onStep?.(r);
       total += r.reward;
       len++;
       if (r.terminated || r.truncated) break;

@@ -33,6 +33,10 @@ export interface ServedSample {
   /** For the original agent: the pair it was trained on. */
   trainedOn?: string;
   reward: number;
+  /** Application-update experiment: the update scenario that made `pair` (absent in the main A/B test). */
+  scenario?: string;
+  /** The task's operational metrics over the same evaluation (per-step means), when it has any. */
+  metrics?: Record<string, number>;
 }
 
 export interface PairReference {

@@ -8,20 +8,26 @@
  *   ab/r<k>                    A/B serving without weight updates: each original agent (a
  *                              reference agent) on `abTargets` other new pairs, FLASH and TL
  *                              on every new pair; FLASH embeddings for similarity
+ *   ref/<updated pair>/r0      application-update experiment (tasks with `updates`): the
+ *                              reference on each updated new pair, trained once (replicate 0);
+ *                              the ab units also serve the original agent of the pair before
+ *                              the update, FLASH and TL on the updated pairs
  *
  * and `summarise`, which turns the finished units into the numbers of results.json with
  * the one definition of each protocol (convergence.ts, reward-drop.ts, adaptation.ts,
  * amortisation.ts, similarity.ts). Non-ML baselines a task evaluates in its reference
  * units (`ReferenceResult.baselines`) get their reward and their reward drop with the
- * agents' definition (`baselines` in results.json). `executeUnit` is the executor the
- * pool workers load.
+ * agents' definition (`baselines` in results.json); operational metrics a task measures
+ * while serving (`RlTask.metricLabels`: autoscaling's CPU utilisation and SLO
+ * preservation) are summarised per variant (`operations`). `executeUnit` is the
+ * executor the pool workers load.
  */
 import { similarity, nearestPairs } from "../../flash/similarity.js";
 import { meanCi95, meanCiJson } from "../stats.js";
 import type { UnitRecord } from "../runner/pool.js";
 import type { PlannedUnit, Unit, UnitContext } from "../runner/units.js";
 import { rlTask } from "../tasks/index.js";
-import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlTask, ServeResult } from "../tasks/types.js";
+import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlTask, ServeResult, UpdatePair } from "../tasks/types.js";
 import { adaptationCosts, speedup, summariseCosts, type Curve } from "./adaptation.js";
 import { amortisation } from "./amortisation.js";
 import { drops, type PairReference, type ServedSample } from "./reward-drop.js";
@@ -40,7 +46,7 @@ type UnitInput =
   | (Base & { kind: "reference"; pair: string })
   | (Base & { kind: "pretrain"; variant: PretrainVariant; pool: string[] })
   | (Base & { kind: "adapt"; variant: PretrainVariant; pair: string; pretrain: string })
-  | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Record<PretrainVariant, string> });
+  | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Record<PretrainVariant, string>; updates?: UpdatePair[] });
 
 const VARIANTS: PretrainVariant[] = ["flash", "tl"];
 
@@ -49,6 +55,8 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
   const b = task.budgets(cfg);
   const units: Unit[] = [];
   const { test } = task.pairs(cfg);
+  // The update experiment belongs to the A/B test, which a sweep does not run.
+  const updates = poolSizes ? [] : (task.updates?.(cfg) ?? []);
   const flashCost = 3; // relative wall time of a FLASH episode (meta learner); only for the ETA
   for (let k = 0; k < replicates; k++) {
     const refs: Record<string, string> = {};
@@ -57,6 +65,8 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
       refs[pair] = id;
       units.push({ id, kind: "reference", deps: [], cost: b.referenceEpisodes, input: { kind: "reference", task: taskName, cfg, replicate: k, pair } });
     }
+    // Updated pairs' references: the drop's scale on them; trained once, they serve every replicate.
+    if (k === 0) for (const u of updates) units.push({ id: `ref/${u.pair}/r0`, kind: "reference", deps: [], cost: b.referenceEpisodes, input: { kind: "reference", task: taskName, cfg, replicate: 0, pair: u.pair } });
     for (const size of poolSizes ?? [undefined]) {
       const prefix = size === undefined ? "" : `P${size}/`;
       const pool = task.pairs(cfg, size).pool;
@@ -73,8 +83,8 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
           id: `ab/r${k}`,
           kind: "ab",
           deps: [...Object.values(refs), pre.flash, pre.tl],
-          cost: (b.evalEpisodes + b.embedEpisodes) * test.length * (b.abTargets + 2) * 0.1,
-          input: { kind: "ab", task: taskName, cfg, replicate: k, test, refs, pretrain: pre },
+          cost: (b.evalEpisodes + b.embedEpisodes) * (test.length * (b.abTargets + 2) + updates.length * 3) * 0.1,
+          input: { kind: "ab", task: taskName, cfg, replicate: k, test, refs, pretrain: pre, ...(updates.length ? { updates } : {}) },
         });
       }
     }
@@ -99,19 +109,27 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
       const samples: ServedSample[] = [];
       const embeddings: Record<string, number[]> = {};
       const test = inp.test;
+      const updates = inp.updates ?? [];
+      const scenarioOf = new Map(updates.map((u) => [u.pair, u.scenario]));
+      const sample = (variant: string, r: ServeResult, trainedOn?: string): ServedSample => {
+        const scenario = scenarioOf.get(r.pair);
+        return { variant, replicate: inp.replicate, pair: r.pair, reward: r.reward, ...(trainedOn ? { trainedOn } : {}), ...(scenario ? { scenario } : {}), ...(r.metrics ? { metrics: r.metrics } : {}) };
+      };
       const targets = (i: number) => Array.from({ length: Math.min(b.abTargets, test.length - 1) }, (_, j) => test[(i + 1 + j) % test.length]);
+      const steps = test.length + 2;
       for (const [i, from] of test.entries()) {
-        ctx.progress(i / (test.length + 2), `original agent of ${from}`);
-        const t = targets(i);
+        ctx.progress(i / steps, `original agent of ${from}`);
+        // Its A/B targets (other new pairs) and the updated versions of its own pair.
+        const t = [...targets(i), ...updates.filter((u) => u.from === from).map((u) => u.pair)];
         if (t.length === 0) continue;
         const res = await task.serve(cfg, { variant: "original", modelDir: ctx.depDirs[inp.refs[from]], trainedOn: from, pairs: t, seed: unit.seed, workDir: ctx.workDir });
-        for (const r of res) samples.push({ variant: "original", replicate: inp.replicate, pair: r.pair, trainedOn: from, reward: r.reward });
+        for (const r of res) samples.push(sample("original", r, from));
       }
       for (const v of VARIANTS) {
-        ctx.progress((test.length + (v === "flash" ? 0 : 1)) / (test.length + 2), v);
-        const res: ServeResult[] = await task.serve(cfg, { variant: v, modelDir: ctx.depDirs[inp.pretrain[v]], pairs: test, seed: unit.seed, workDir: ctx.workDir });
+        ctx.progress((test.length + (v === "flash" ? 0 : 1)) / steps, v);
+        const res: ServeResult[] = await task.serve(cfg, { variant: v, modelDir: ctx.depDirs[inp.pretrain[v]], pairs: [...test, ...updates.map((u) => u.pair)], seed: unit.seed, workDir: ctx.workDir });
         for (const r of res) {
-          samples.push({ variant: v, replicate: inp.replicate, pair: r.pair, reward: r.reward });
+          samples.push(sample(v, r));
           if (r.embedding) embeddings[r.pair] = r.embedding;
         }
       }
@@ -170,13 +188,14 @@ export interface BaselineSummary {
  * per (new pair, replicate) and baseline, served like an agent without weight update, so
  * its drop is the agents' drop against the same pair references.
  */
-export function baselineSummaries(records: ReadonlyMap<string, UnitRecord>, refs: ReadonlyMap<string, PairReference>, labels: Record<string, string> = {}): Record<string, BaselineSummary> {
+export function baselineSummaries(records: ReadonlyMap<string, UnitRecord>, refs: ReadonlyMap<string, PairReference>, labels: Record<string, string> = {}, pairs?: ReadonlySet<string>): Record<string, BaselineSummary> {
   const samples: ServedSample[] = [];
   for (const r of records.values()) {
     if (r.kind !== "reference") continue;
     const b = (r.result as ReferenceResult).baselines;
     if (!b) continue;
     const pair = r.id.split("/").slice(1, -1).join("/");
+    if (pairs && !pairs.has(pair)) continue;
     const replicate = Number(r.id.slice(r.id.lastIndexOf("/r") + 2));
     for (const [name, reward] of Object.entries(b)) samples.push({ variant: name, replicate, pair, reward });
   }
@@ -195,6 +214,56 @@ export function baselineSummaries(records: ReadonlyMap<string, UnitRecord>, refs
     };
   }
   return out;
+}
+
+/** Reward (and drop) of each variant on the updated pairs, per scenario and over all of them. */
+export function updateSummary(samples: readonly ServedSample[], refs: ReadonlyMap<string, PairReference>) {
+  if (samples.length === 0) return null;
+  const d = drops(samples, refs);
+  const byVariant = (scenario?: string) => {
+    const keep = (s: ServedSample) => scenario === undefined || s.scenario === scenario;
+    const out: Record<string, { reward: ReturnType<typeof mc>; reward_drop: ReturnType<typeof mc> }> = {};
+    for (const v of [...new Set(samples.map((s) => s.variant))]) {
+      out[v] = {
+        reward: mc(samples.filter((s) => keep(s) && s.variant === v).map((s) => s.reward)),
+        reward_drop: mc(d.drops.filter((s) => keep(s) && s.variant === v).map((s) => s.drop)),
+      };
+    }
+    return out;
+  };
+  const scenarios = [...new Set(samples.map((s) => s.scenario as string))];
+  return {
+    /** Every scenario together. */
+    all: byVariant(),
+    byScenario: Object.fromEntries(scenarios.map((sc) => [sc, { pairs: [...new Set(samples.filter((s) => s.scenario === sc).map((s) => s.pair))], variants: byVariant(sc) }])),
+    /** Tests whose updated pair's reference was no better than random. */
+    excluded: d.excluded.length,
+    samples: d.drops,
+  };
+}
+
+/**
+ * The task's operational metrics (Figure 8's CPU utilisation and SLO panels) per variant:
+ * the served agents of the A/B test (one sample per served test), and the references and
+ * non-ML baselines of the new pairs (one per pair and replicate).
+ */
+export function operationsSummary(served: readonly ServedSample[], records: ReadonlyMap<string, UnitRecord>, testPairs: ReadonlySet<string>, labels: Record<string, string> = {}) {
+  const samples: { variant: string; pair: string; replicate: number; metrics: Record<string, number> }[] = [];
+  for (const s of served) if (s.metrics) samples.push({ variant: s.variant, pair: s.pair, replicate: s.replicate, metrics: s.metrics });
+  for (const r of records.values()) {
+    const m = r.kind === "reference" ? (r.result as ReferenceResult).metrics : undefined;
+    const pair = r.id.split("/").slice(1, -1).join("/");
+    if (!m || !testPairs.has(pair)) continue;
+    const replicate = Number(r.id.slice(r.id.lastIndexOf("/r") + 2));
+    for (const [variant, metrics] of Object.entries(m)) samples.push({ variant, pair, replicate, metrics });
+  }
+  if (samples.length === 0) return null;
+  const names = [...new Set(samples.flatMap((s) => Object.keys(s.metrics)))];
+  const byVariant: Record<string, Record<string, ReturnType<typeof mc>>> = {};
+  for (const v of [...new Set(samples.map((s) => s.variant))]) {
+    byVariant[v] = Object.fromEntries(names.map((n) => [n, mc(samples.filter((s) => s.variant === v && s.metrics[n] !== undefined).map((s) => s.metrics[n]))]));
+  }
+  return { labels: Object.fromEntries(names.map((n) => [n, labels[n] ?? n])), byVariant, samples };
 }
 
 /** Mean ± CI per episode of normalised returns (R - B) / (R_ref - B) over (pair, replicate). */
@@ -223,9 +292,12 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const cap = b.adaptEpisodes;
   const curves: Curve[] = [];
   const prefixOf = (id: string) => (/^P\d+\//.test(id) ? id.slice(0, id.indexOf("/") + 1) : "");
+  const testPairs = new Set(task.pairs(cfg).test);
   for (const r of records.values()) {
     const rep = Number(r.id.slice(r.id.lastIndexOf("/r") + 2));
-    if (r.kind === "reference") curves.push({ variant: "scratch", pair: r.id.split("/").slice(1, -1).join("/"), replicate: rep, returns: (r.result as ReferenceResult).returns.slice(0, cap) });
+    const pair = r.id.split("/").slice(1, -1).join("/");
+    // Scratch adaptation curves are the new pairs' references (not the updated pairs').
+    if (r.kind === "reference" && testPairs.has(pair)) curves.push({ variant: "scratch", pair, replicate: rep, returns: (r.result as ReferenceResult).returns.slice(0, cap) });
   }
   const scratch = curves.slice();
   const bySize = new Map<string, Curve[]>();
@@ -271,7 +343,8 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
 
   // A/B
   const ab = [...records.values()].filter((r) => r.kind === "ab").map((r) => r.result as AbResult);
-  const served = ab.flatMap((a) => a.samples);
+  const allServed = ab.flatMap((a) => a.samples);
+  const served = allServed.filter((s) => s.scenario === undefined);
   const d = drops(served, refs);
   const dropOf = (v: string) => d.drops.filter((x) => x.variant === v).map((x) => x.drop);
 
@@ -329,7 +402,9 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
       /** Every served reward, including tests excluded from the drop. */
       served,
     },
-    baselines: baselineSummaries(records, refs, task.baselineLabels),
+    baselines: baselineSummaries(records, refs, task.baselineLabels, testPairs),
+    updates: updateSummary(allServed.filter((s) => s.scenario !== undefined), refs),
+    operations: operationsSummary(served, records, testPairs, task.metricLabels),
     adaptation: {
       cap,
       window: b.window,

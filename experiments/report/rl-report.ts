@@ -17,11 +17,12 @@ type Json = { mean: number; ci95: number | null; n: number } | null;
 const fmt = (m: Json, digits = 3): string => (m ? `${formatMeanCi({ mean: m.mean, ci95: m.ci95 ?? NaN, n: m.n } as MeanCi, digits)} (n=${m.n})` : "n/a");
 const pct = (x: number | undefined) => (x === undefined ? "—" : `${(100 * x).toFixed(1)}%`);
 
-const VARIANT_ORDER = ["flash", "tl", "scratch", "original"];
-const VARIANT_LABEL: Record<string, string> = { flash: "FLASH", tl: "transfer learning", scratch: "from scratch", original: "original agent" };
+const VARIANT_ORDER = ["flash", "tl", "scratch", "original", "reference", "hpa", "vpa"];
+const VARIANT_LABEL: Record<string, string> = { flash: "FLASH", tl: "transfer learning", scratch: "from scratch", original: "original agent", reference: "reference (trained on the pair)", hpa: "Kubernetes HPA", vpa: "VPA-style" };
+const VARIANT_COLOR: Record<string, string> = { flash: "#d62728", tl: "#1f77b4", scratch: "#7f7f7f", original: "#2ca02c", reference: "#000000", hpa: "#ff7f0e", vpa: "#8c564b" };
 const colorScale = (variants: string[]) => ({
   domain: variants.map((v) => VARIANT_LABEL[v] ?? v),
-  range: variants.map((v) => ({ flash: "#d62728", tl: "#1f77b4", scratch: "#7f7f7f", original: "#2ca02c" })[v] ?? "#9467bd"),
+  range: variants.map((v) => VARIANT_COLOR[v] ?? "#9467bd"),
 });
 
 function present(vs: string[]): string[] {
@@ -130,6 +131,46 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       },
     };
   }
+  const up = r.updates;
+  if (up) {
+    const vs = present(Object.keys(up.all));
+    const rows = Object.entries(up.byScenario).flatMap(([sc, x]) =>
+      vs.flatMap((v) => {
+        const d = x.variants[v]?.reward_drop;
+        return d ? [{ scenario: sc, variant: VARIANT_LABEL[v] ?? v, mean: d.mean, lo: d.mean - (d.ci95 ?? 0), hi: d.mean + (d.ci95 ?? 0) }] : [];
+      }),
+    );
+    const enc = { x: { field: "scenario", type: "nominal", title: "update scenario", axis: { labelAngle: -30 } }, xOffset: { field: "variant", type: "nominal", sort: vs.map((v) => VARIANT_LABEL[v] ?? v) }, color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) } };
+    figs["update-drop"] = {
+      ...base,
+      title: { text: "Reward drop after an application update (no retraining)", subtitle: "original agent: trained on the application before the update; bars: mean, rules: 95% CI" },
+      data: { values: rows },
+      layer: [
+        { mark: { type: "bar" }, encoding: { ...enc, y: { field: "mean", type: "quantitative", title: "reward drop" } } },
+        { mark: { type: "rule", color: "#333" }, encoding: { ...enc, color: { value: "#333" }, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
+      ],
+    };
+  }
+
+  const ops = r.operations;
+  if (ops) {
+    const vs = present([...new Set(ops.samples.map((s) => s.variant))]);
+    for (const [name, label] of Object.entries(ops.labels)) {
+      const rows: { variant: string; value: number; fraction: number }[] = [];
+      for (const v of vs) for (const p of empiricalCdf(ops.samples.filter((s) => s.variant === v && s.metrics[name] !== undefined).map((s) => s.metrics[name]))) rows.push({ variant: VARIANT_LABEL[v] ?? v, ...p });
+      figs[`operations-${name}`] = {
+        ...base,
+        title: { text: label.split(" (")[0], subtitle: `${label}; one point per served test (agents) or per new pair and replicate (reference, baselines)` },
+        data: { values: rows },
+        mark: { type: "line", interpolate: "step-after", point: true, strokeWidth: 2 },
+        encoding: {
+          x: { field: "value", type: "quantitative", title: label.split(" (")[0] },
+          y: { field: "fraction", type: "quantitative", title: "fraction (CDF)", scale: { domain: [0, 1] } },
+          color: { field: "variant", type: "nominal", title: "policy", scale: colorScale(vs) },
+        },
+      };
+    }
+  }
   return figs;
 }
 
@@ -200,6 +241,38 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     L.push("");
   }
 
+  if (r.updates) {
+    const u = r.updates;
+    const vs = present(Object.keys(u.all));
+    L.push(
+      "## Application updates (the paper's Appendix A.3 scenarios)",
+      "",
+      "Each updated pair is a new pair's application changed by one scenario, on the same trace. The original agent is the one trained on the application before the update; FLASH and TL are the pool-trained agents (FLASH embeds the updated pair first). Reward drop against a reference trained on the updated pair (mean ± 95% CI over replicates).",
+      "",
+      `| scenario | updated pair(s) |${vs.map((v) => ` ${VARIANT_LABEL[v] ?? v} drop |`).join("")}`,
+      `|---|---|${vs.map(() => "---|").join("")}`,
+    );
+    for (const [sc, x] of Object.entries(u.byScenario)) L.push(`| ${sc} | ${x.pairs.join(", ")} |${vs.map((v) => ` ${fmt(x.variants[v]?.reward_drop ?? null)} |`).join("")}`);
+    L.push(`| **all** | |${vs.map((v) => ` ${fmt(u.all[v]?.reward_drop ?? null)} |`).join("")}`);
+    if (u.excluded) L.push("", `${u.excluded} test(s) excluded: their updated pair's reference was no better than random.`);
+    L.push("");
+  }
+
+  if (r.operations) {
+    const o = r.operations;
+    const names = Object.keys(o.labels);
+    L.push(
+      "## Operational metrics (the paper's Figure 8 utilisation and SLO panels)",
+      "",
+      "Per-step means over the evaluation episodes: the agents as served in the A/B test (no retraining), the references and non-ML baselines on their own pair.",
+      "",
+      `| policy |${names.map((n) => ` ${o.labels[n]} |`).join("")}`,
+      `|---|${names.map(() => "---|").join("")}`,
+    );
+    for (const v of present(Object.keys(o.byVariant))) L.push(`| ${VARIANT_LABEL[v] ?? v} |${names.map((n) => ` ${fmt(o.byVariant[v][n])} |`).join("")}`);
+    L.push("");
+  }
+
   L.push("## Adaptation cost (episodes to convergence on new pairs)", "", "| agent | episodes (mean ± 95% CI) | converged within the cap |", "|---|---|---|");
   for (const v of r.adaptation.byVariant) L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.convergedFraction).toFixed(0)}% |`);
   L.push("", "| pair | replicate | agent | episodes | converged |", "|---|---:|---|---:|---|");
@@ -247,6 +320,9 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
       "amortisation": "the paper's Figure 15 (Appendix A.7)",
       "similarity-vs-drop": "the paper's Figure 10 (5.5)",
       "similarity-vs-cost": "the paper's Figure 10 (5.5)",
+      "update-drop": "the paper's application-update experiment (Appendix A.3)",
+      "operations-cpuUtil": "the paper's Figure 8 CPU-utilisation panel",
+      "operations-slo": "the paper's Figure 8 SLO-preservation panel",
     };
     for (const f of figures) L.push(`![${f}](figures/${f}.png)`, "", `[spec](figures/${f}.vl.json) · [svg](figures/${f}.svg)${paperFig[f] ? ` · compare ${paperFig[f]}` : ""}`, "");
   }

@@ -37,6 +37,7 @@ import { AutoscalingEnv } from "../../envs/autoscaling/env.js";
 import { Rng } from "../../flash/rng.js";
 import { validateApplication, type Application } from "../../sim/k8s/app.js";
 import { generateApplications, loadApplications } from "../../sim/k8s/generate.js";
+import { applyScenario, scenarioApplies, SCENARIOS, type Scenario } from "../../sim/k8s/scenarios.js";
 import { TraceError } from "../../traces/errors.js";
 import { listTraces } from "../../traces/real.js";
 import { syntheticTrace } from "../../traces/synthetic.js";
@@ -55,6 +56,16 @@ export interface AutoscalingPair {
   /** The trace key: the environment names the pair `<app.name>@<traceKey>`. */
   traceKey: string;
   trace: TraceSpec;
+}
+
+/**
+ * A new pair after an application update (the paper's Appendix A.3 experiment): the
+ * application of test pair `from` changed by `scenario` x `factor`, on the same trace.
+ */
+export interface AutoscalingUpdatePair extends AutoscalingPair {
+  from: string;
+  scenario: Scenario;
+  factor: number;
 }
 
 export interface AutoscalingEnvConfig {
@@ -92,6 +103,8 @@ export interface AutoscalingConfig {
   env: AutoscalingEnvConfig;
   poolPairs: AutoscalingPair[];
   testPairs: AutoscalingPair[];
+  /** The application-update experiment's pairs (`updatePairsFor`); empty: none. */
+  updatePairs: AutoscalingUpdatePair[];
   agent: AutoscalingAgentConfig;
   flash: AutoscalingFlashConfig;
   budgets: RlBudgets;
@@ -135,12 +148,29 @@ function pairList(v: unknown, where: string): AutoscalingPair[] {
   });
 }
 
+function updateList(v: unknown, where: string, test: readonly AutoscalingPair[]): AutoscalingUpdatePair[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new Error(`${where}: expected an array of {id, app, traceKey, trace, from, scenario, factor}`);
+  return v.map((p, i) => {
+    const w = `${where}[${i}]`;
+    const o = obj(p, w, ["id", "app", "traceKey", "trace", "from", "scenario", "factor"]);
+    const [base] = pairList([{ id: o.id, app: o.app, traceKey: o.traceKey, trace: o.trace }], where);
+    const from = str(o, "from", w);
+    const src = test.find((x) => x.id === from);
+    if (!src) throw new Error(`${w}.from: expected the id of a test pair, got ${JSON.stringify(from)}`);
+    const scenario = str(o, "scenario", w);
+    if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new Error(`${w}.scenario: expected one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(scenario)}`);
+    if (base.traceKey !== src.traceKey) throw new Error(`${w}.traceKey: expected the trace of its test pair "${from}" (${src.traceKey}), got ${JSON.stringify(base.traceKey)}`);
+    return { ...base, from, scenario: scenario as Scenario, factor: pos(o, "factor", w) };
+  });
+}
+
 const ENV_KEYS = ["intervalSeconds", "maxEpisodeSteps", "alpha", "loadFraction", "maxReplicas", "traceSeconds"] as const;
 const AGENT_KEYS = ["netArch", "batchSize", "actorLearningRate", "criticLearningRate", "gamma", "noiseSigma", "tau", "learningStarts", "bufferSize"] as const;
 
 /** Checks a config read from a file; every error names the field (`where.field`). */
 export function validateAutoscalingConfig(raw: unknown, where: string): AutoscalingConfig {
-  const o = obj(raw, where, ["task", "traces", "apps", "env", "poolPairs", "testPairs", "agent", "flash", "budgets"]);
+  const o = obj(raw, where, ["task", "traces", "apps", "env", "poolPairs", "testPairs", "updatePairs", "agent", "flash", "budgets"], ["updatePairs"]);
   if (o.task !== "autoscaling") throw new Error(`${where}.task: expected "autoscaling", got ${JSON.stringify(o.task)}`);
   for (const k of ["traces", "apps"] as const) if (o[k] !== null && (typeof o[k] !== "string" || o[k] === "")) throw new Error(`${where}.${k}: expected a folder path or null, got ${JSON.stringify(o[k])}`);
   const e = obj(o.env, `${where}.env`, ENV_KEYS);
@@ -157,6 +187,8 @@ export function validateAutoscalingConfig(raw: unknown, where: string): Autoscal
   const poolPairs = pairList(o.poolPairs, `${where}.poolPairs`);
   const testPairs = pairList(o.testPairs, `${where}.testPairs`);
   distinctPairIds([...poolPairs, ...testPairs], where);
+  const updatePairs = updateList(o.updatePairs, `${where}.updatePairs`, testPairs);
+  distinctPairIds([...poolPairs, ...testPairs, ...updatePairs], where);
   const a = obj(o.agent, `${where}.agent`, AGENT_KEYS);
   const aw = `${where}.agent`;
   const agent: AutoscalingAgentConfig = {
@@ -172,7 +204,7 @@ export function validateAutoscalingConfig(raw: unknown, where: string): Autoscal
   };
   const flash = validateFlashSettings(o.flash, `${where}.flash`);
   const budgets = validateBudgets(o.budgets, `${where}.budgets`);
-  return { task: "autoscaling", traces: (o.traces as string | null) ?? null, apps: (o.apps as string | null) ?? null, env, poolPairs, testPairs, agent, flash, budgets };
+  return { task: "autoscaling", traces: (o.traces as string | null) ?? null, apps: (o.apps as string | null) ?? null, env, poolPairs, testPairs, updatePairs, agent, flash, budgets };
 }
 
 // ---------------------------------------------------------------- pairs
@@ -298,6 +330,46 @@ export function drawPairs(runSeed: number, n: number, env: AutoscalingEnvConfig,
     const traceKey = `${sanitise(entry.name)}.w${i}`;
     return { id: `${app.name}@${traceKey}`, app, traceKey, trace: { source: "file", file: entry.file, offsetSeconds: Math.min(offsetSeconds, Math.max(0, dur - seconds)), seconds } };
   });
+}
+
+/**
+ * Update factors (Appendix A.3 does not state them): input sizes x4, so the resource
+ * profile changes clearly; the load level x2, so the cluster still fits the load.
+ */
+export const UPDATE_FACTORS: Record<Scenario, number> = {
+  fileSize: 4,
+  databaseTableSize: 4,
+  floatOperations: 4,
+  imageDimension: 4,
+  jsonSize: 4,
+  matrixDimension: 4,
+  loadLevel: 2,
+};
+
+/**
+ * The application-update pairs of a run: for each of the first `n` scenarios (the
+ * paper's order), the first test pair (scanning from a different start per scenario,
+ * so updates spread over the test pairs) whose application the scenario changes,
+ * updated by `UPDATE_FACTORS`. A scenario that changes no test application (none
+ * holds the affected segment, or its sizes are already at their bound) is left out:
+ * `skipped` names it.
+ */
+export function updatePairsFor(test: readonly AutoscalingPair[], n: number): { pairs: AutoscalingUpdatePair[]; skipped: Scenario[] } {
+  const pairs: AutoscalingUpdatePair[] = [];
+  const skipped: Scenario[] = [];
+  for (const [k, scenario] of SCENARIOS.slice(0, n).entries()) {
+    let found: AutoscalingUpdatePair | undefined;
+    for (let j = 0; j < test.length && !found; j++) {
+      const src = test[(k + j) % test.length];
+      if (!scenarioApplies(src.app, scenario)) continue;
+      const app = applyScenario(src.app, scenario, UPDATE_FACTORS[scenario]);
+      if (JSON.stringify({ ...app, name: "" }) === JSON.stringify({ ...src.app, name: "" })) continue;
+      found = { id: `${app.name}@${src.traceKey}`, app, traceKey: src.traceKey, trace: { ...src.trace }, from: src.id, scenario, factor: UPDATE_FACTORS[scenario] };
+    }
+    if (found) pairs.push(found);
+    else skipped.push(scenario);
+  }
+  return { pairs, skipped };
 }
 
 function round3(x: number): number {

@@ -68,8 +68,8 @@ import { VpaAgent } from "../../agents/baselines/vpa.js";
 import { FIRM_DDPG_DEFAULTS, type DDPGConfig } from "../../agents/ddpg.js";
 import type { AutoscalingEnv } from "../../envs/autoscaling/env.js";
 import { ACTION_DIM, OBS_DIM } from "../../envs/autoscaling/spaces.js";
-import { drawPairs, makePairEnv, validateAutoscalingConfig, type AutoscalingConfig, type PairSources } from "./autoscaling-pairs.js";
-import { ddpgFlashKit, EVAL_SEED, runEpisode, total } from "./ddpg-flash.js";
+import { drawPairs, makePairEnv, updatePairsFor, validateAutoscalingConfig, type AutoscalingConfig, type PairSources } from "./autoscaling-pairs.js";
+import { ddpgFlashKit, EVAL_SEED, runEpisode, StepMeans, total } from "./ddpg-flash.js";
 import type { ProfileOptions, ReferenceResult, RlBudgets, RlTask } from "./types.js";
 
 export { validateAutoscalingConfig, type AutoscalingConfig } from "./autoscaling-pairs.js";
@@ -79,6 +79,8 @@ const TASK = "autoscaling";
 interface Profile {
   pool: number;
   test: number;
+  /** Application-update scenarios to run (the first n of the paper's 7; `updatePairsFor`). */
+  updates: number;
   env: AutoscalingConfig["env"];
   agent: AutoscalingConfig["agent"];
   flash: AutoscalingConfig["flash"];
@@ -94,6 +96,7 @@ export const AUTOSCALING_PROFILES: Record<string, Profile> = {
   golden: {
     pool: 2,
     test: 2,
+    updates: 1,
     env: { ...ENV, maxEpisodeSteps: 20, traceSeconds: 3600 },
     agent: { ...TABLE8, netArch: [16, 16], batchSize: 16, learningStarts: 20, bufferSize: 10_000 },
     flash: { hidden: 8, layers: 1, fcHidden: 8, embeddingDim: 4, contextSize: 2, maxSteps: 8, contextSubsample: 1 },
@@ -103,6 +106,7 @@ export const AUTOSCALING_PROFILES: Record<string, Profile> = {
   quick: {
     pool: 6,
     test: 3,
+    updates: 7,
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 100_000 },
     flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
@@ -116,6 +120,7 @@ export const AUTOSCALING_PROFILES: Record<string, Profile> = {
   full: {
     pool: 200,
     test: 100,
+    updates: 7,
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [400, 300], learningStarts: 1000, bufferSize: 1_000_000 },
     flash: { hidden: 256, layers: 2, fcHidden: 64, embeddingDim: 32, contextSize: 8, maxSteps: 100, contextSubsample: 4 },
@@ -161,13 +166,15 @@ export function autoscalingProfile(name: string, runSeed: number, opts: ProfileO
   const src = resolveSources({ traces: opts.traces, apps: opts.apps });
   const pool = opts.poolSize ?? p.pool;
   const drawn = drawPairs(runSeed, p.test + pool, p.env, src);
+  const testPairs = drawn.slice(0, p.test);
   return {
     task: TASK,
     traces: src.traces,
     apps: src.apps,
     env: { ...p.env },
-    testPairs: drawn.slice(0, p.test),
+    testPairs,
     poolPairs: drawn.slice(p.test),
+    updatePairs: updatePairsFor(testPairs, p.updates).pairs,
     agent: { ...p.agent, netArch: [...p.agent.netArch] },
     flash: { ...p.flash },
     budgets: { ...p.budgets },
@@ -191,21 +198,35 @@ function ddpgConfig(cfg: AutoscalingConfig, learningStarts: number): DDPGConfig 
   };
 }
 
-/** Mean return of the HPA and the VPA-style recommender over the evaluation windows. */
-export function nonMlRewards(cfg: AutoscalingConfig, pair: string, seed: number): { hpa: number; vpa: number } {
+/**
+ * Figure 8's operational panels, per step: CPU utilisation (used / held CPU of the pods
+ * holding capacity, the reward's RU_cpu) and SLO preservation (SP = min(1, SLO / p99)).
+ */
+export const AUTOSCALING_METRICS = {
+  cpuUtil: "CPU utilisation (used / held, mean per step)",
+  slo: "SLO preservation (min(1, SLO / p99 latency), mean per step)",
+} as const;
+
+function stepMetrics(info: Record<string, number | string | boolean>): Record<keyof typeof AUTOSCALING_METRICS, number> {
+  return { cpuUtil: Number(info.ruCpu), slo: Number(info.sp) };
+}
+
+/** Mean return (and operational metrics) of the HPA and the VPA-style recommender over the evaluation windows. */
+export function nonMlRewards(cfg: AutoscalingConfig, pair: string, seed: number): { baselines: { hpa: number; vpa: number }; metrics: Record<string, Record<string, number>> } {
   const env = kit.envOf(cfg, pair, seed);
-  const hpa = new HpaAgent(env.scale, env.intervalSeconds);
-  const vpa = new VpaAgent(env.scale, env.intervalSeconds);
+  const agents = { hpa: new HpaAgent(env.scale, env.intervalSeconds), vpa: new VpaAgent(env.scale, env.intervalSeconds) };
   const n = cfg.budgets.evalEpisodes;
-  let h = 0;
-  let v = 0;
-  for (let e = 0; e < n; e++) {
-    hpa.reset();
-    h += total(runEpisode(env, EVAL_SEED + e, (o) => hpa.act(o)).rewards);
-    vpa.reset();
-    v += total(runEpisode(env, EVAL_SEED + e, (o) => vpa.act(o)).rewards);
+  const baselines = { hpa: 0, vpa: 0 };
+  const metrics: Record<string, Record<string, number>> = {};
+  for (const [name, agent] of Object.entries(agents) as [keyof typeof agents, HpaAgent | VpaAgent][]) {
+    const ops = new StepMeans(stepMetrics);
+    for (let e = 0; e < n; e++) {
+      agent.reset();
+      baselines[name] += total(runEpisode(env, EVAL_SEED + e, (o) => agent.act(o), ops.add).rewards) / n;
+    }
+    metrics[name] = ops.means() ?? {};
   }
-  return { hpa: h / n, vpa: v / n };
+  return { baselines, metrics };
 }
 
 /** A reference result with the non-ML baselines' rewards on the pair. */
@@ -224,7 +245,8 @@ const kit = ddpgFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingRefe
   ddpg: ddpgConfig,
   randomAction: (rng) => () => [rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1)],
   progress: { digits: 1, referenceEvery: 5 },
-  referenceExtras: (cfg, pair, seed) => ({ baselines: nonMlRewards(cfg, pair, seed) }),
+  referenceExtras: (cfg, pair, seed) => nonMlRewards(cfg, pair, seed),
+  stepMetrics,
 });
 
 export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
@@ -232,6 +254,8 @@ export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
     summary: "Kubernetes autoscaling (FLASH 5.2): generated or user applications x synthetic or real load traces; FIRM's DDPG, FLASH-FIRM, transfer learning, HPA/VPA baselines",
     profiles: Object.keys(AUTOSCALING_PROFILES),
     folderOptions: { ...AUTOSCALING_FOLDERS },
+    metricLabels: { ...AUTOSCALING_METRICS },
+    updates: (cfg) => cfg.updatePairs.map((p) => ({ pair: p.id, from: p.from, scenario: p.scenario })),
     baselineLabels: { hpa: "Kubernetes HPA (CPU target 50%, tolerance 0.1, 5-min scale-down window; limits fixed)", vpa: "VPA-style recommender (p90 + 15%; replicas fixed)" },
     paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "FLASH (MLSys 2024) 5.2: workload autoscaling, FIRM's DDPG" },
     profile: (name, runSeed, opts = {}) => autoscalingProfile(name, runSeed, opts),

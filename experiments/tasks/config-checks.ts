@@ -30,12 +30,12 @@ export function str(o: Record<string, unknown>, k: string, where: string): strin
   return v;
 }
 
-/** `v`: an object with exactly the fields `keys`. */
-export function obj(v: unknown, where: string, keys: readonly string[]): Record<string, unknown> {
+/** `v`: an object with exactly the fields `keys` (those in `optional` may be absent). */
+export function obj(v: unknown, where: string, keys: readonly string[], optional: readonly string[] = []): Record<string, unknown> {
   if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`${where}: expected an object, got ${JSON.stringify(v)}`);
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!keys.includes(k)) throw new Error(`${where}.${k}: unknown field; expected ${keys.join(", ")}`);
-  for (const k of keys) if (!(k in o)) throw new Error(`${where}.${k}: missing`);
+  for (const k of keys) if (!(k in o) && !optional.includes(k)) throw new Error(`${where}.${k}: missing`);
   return o;
 }
 
@@ -45,11 +45,11 @@ export function netArch(a: Record<string, unknown>, where: string): number[] {
   return [...(a.netArch as number[])];
 }
 
-/** Pool and test pairs together: every id once. */
+/** Pool, test (and update) pairs together: every id once. */
 export function distinctPairIds(pairs: readonly { id: string }[], where: string): void {
   const ids = new Set<string>();
   for (const p of pairs) {
-    if (ids.has(p.id)) throw new Error(`${where}: pair id "${p.id}" appears twice (pool and test pairs must be distinct)`);
+    if (ids.has(p.id)) throw new Error(`${where}: pair id "${p.id}" appears twice (pool, test and update pairs must be distinct)`);
     ids.add(p.id);
   }
 }

@@ -35,7 +35,7 @@ import { DDPG, type DDPGConfig } from "../../agents/ddpg.js";
 import { evaluatePolicy } from "../../agents/evaluate.js";
 import { EpisodeRecorder, FlashConditioner } from "../../agents/flash-conditioning.js";
 import { train } from "../../agents/train.js";
-import type { PairEnv } from "../../envs/env.js";
+import type { PairEnv, StepResult } from "../../envs/env.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, RLModel } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
@@ -57,6 +57,8 @@ export interface DdpgFlashConfig {
   /** Pretraining pool and new (test) pairs, resolved so the run is exact. */
   poolPairs: { id: string }[];
   testPairs: { id: string }[];
+  /** Updated versions of test pairs (the application-update experiment; `RlTask.updates`), if the task has them. */
+  updatePairs?: { id: string }[];
   /** Uniform-random steps before learning (reference/scratch runs only). */
   agent: { learningStarts: number };
   flash: FlashSettings;
@@ -81,6 +83,12 @@ export interface DdpgFlashSpec<C extends DdpgFlashConfig, E extends PairEnv, X e
   progress: { digits: number; referenceEvery: number };
   /** Extra fields of the reference result on `pair` (autoscaling: its non-ML baselines). */
   referenceExtras?(cfg: C, pair: string, seed: number): X;
+  /**
+   * Operational metrics of one step from the env's `info` (autoscaling: CPU utilisation,
+   * SLO preservation): averaged over every evaluation step of a served agent and of the
+   * reference into `ServeResult.metrics` / `ReferenceResult.metrics` (`RlTask.metricLabels`).
+   */
+  stepMetrics?(info: NonNullable<StepResult["info"]>): Record<string, number>;
 }
 
 /** The RlTask fields a task writes itself; the kit adds the rest. */
@@ -99,8 +107,26 @@ export interface Episode {
  */
 export const EVAL_SEED = 1_000_000;
 
-/** One episode of `act` from `reset(seed)`. */
-export function runEpisode(env: PairEnv, seed: number, act: (obs: Float32Array) => ArrayLike<number>): Episode {
+/** Per-step means of named metrics (the `stepMetrics` of evaluation steps). */
+export class StepMeans {
+  private readonly sums = new Map<string, number>();
+  private steps = 0;
+  constructor(private readonly of?: (info: NonNullable<StepResult["info"]>) => Record<string, number>) {}
+  /** Adds one step (no-op without a metric function or `info`). */
+  readonly add = (r: StepResult): void => {
+    if (!this.of || !r.info) return;
+    for (const [k, v] of Object.entries(this.of(r.info))) this.sums.set(k, (this.sums.get(k) ?? 0) + v);
+    this.steps++;
+  };
+  /** The means, or undefined when nothing was measured. */
+  means(): Record<string, number> | undefined {
+    if (this.steps === 0) return undefined;
+    return Object.fromEntries([...this.sums].map(([k, v]) => [k, v / this.steps]));
+  }
+}
+
+/** One episode of `act` from `reset(seed)`; `onStep` sees every step's result. */
+export function runEpisode(env: PairEnv, seed: number, act: (obs: Float32Array) => ArrayLike<number>, onStep?: (r: StepResult) => void): Episode {
   const states: number[] = [];
   const actions: number[] = [];
   const rewards: number[] = [];
@@ -108,6 +134,7 @@ export function runEpisode(env: PairEnv, seed: number, act: (obs: Float32Array) 
   for (;;) {
     const a = Array.from(act(o));
     const r = env.step(a);
+    onStep?.(r);
     states.push(...o);
     actions.push(...a);
     rewards.push(r.reward);
@@ -131,7 +158,7 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
   const digits = spec.progress.digits;
 
   function pairOf(cfg: C, id: string): C["poolPairs"][number] {
-    const p = cfg.poolPairs.find((x) => x.id === id) ?? cfg.testPairs.find((x) => x.id === id);
+    const p = cfg.poolPairs.find((x) => x.id === id) ?? cfg.testPairs.find((x) => x.id === id) ?? cfg.updatePairs?.find((x) => x.id === id);
     if (!p) throw new Error(`${name}: unknown pair "${id}"`);
     return p;
   }
@@ -164,13 +191,18 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
       const n = cfg.budgets.referenceEpisodes * steps;
       const r = train(agent, env, { totalTimesteps: n, seed, progressEvery: spec.progress.referenceEvery * steps, onProgress: (p) => progress(p.timesteps / n, `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(digits)}`) });
       await agent.save(path.join(workDir, "agent"), name);
-      const ev = evaluatePolicy(agent, envOf(cfg, pair, seed), { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED });
+      const ops = new StepMeans(spec.stepMetrics);
+      const ev = evaluatePolicy(agent, envOf(cfg, pair, seed), { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, onStep: ops.add });
       const rng = new Rng(seed).fork("baseline");
       const benv = envOf(cfg, pair, seed);
       let base = 0;
       for (let e = 0; e < cfg.budgets.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, spec.randomAction(rng)).rewards);
       const res: ReferenceResult = { returns: r.episodeReturns, evalReturn: ev.mean, baseline: base / cfg.budgets.evalEpisodes, seconds: (performance.now() - t0) / 1000 };
-      return { ...res, ...spec.referenceExtras?.(cfg, pair, seed) } as ReferenceResult & X;
+      const extras = spec.referenceExtras?.(cfg, pair, seed);
+      const own = ops.means();
+      // The reference agent's metrics join any the task's extras measured (its baselines').
+      const metrics = own ? { ...(extras as ReferenceResult | undefined)?.metrics, reference: own } : (extras as ReferenceResult | undefined)?.metrics;
+      return { ...res, ...extras, ...(metrics ? { metrics } : {}) } as ReferenceResult & X;
     } finally {
       agent.dispose();
     }
@@ -283,8 +315,10 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
             }
             embedding = Array.from(fm.model.getEmbedding(pair));
           }
-          const ev = evaluatePolicy(agent, env, { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, ctx });
-          out.push({ pair, reward: ev.mean, embedding });
+          const ops = new StepMeans(spec.stepMetrics);
+          const ev = evaluatePolicy(agent, env, { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, ctx, onStep: ops.add });
+          const metrics = ops.means();
+          out.push({ pair, reward: ev.mean, embedding, ...(metrics ? { metrics } : {}) });
         }
         return out;
       } finally {

@@ -47,6 +47,11 @@ export interface ReferenceResult {
    * (reward, and reward drop with the same definition); omit when the task has none.
    */
   baselines?: Record<string, number>;
+  /**
+   * Operational metrics over the same evaluation steps (`RlTask.metricLabels`), by who was
+   * evaluated: "reference" (the agent trained on the pair) and each baseline name.
+   */
+  metrics?: Record<string, Record<string, number>>;
   seconds: number;
 }
 
@@ -82,6 +87,18 @@ export interface ServeResult {
   reward: number;
   /** FLASH: the pair's embedding after embedEpisodes trajectories. */
   embedding?: number[];
+  /** Per-step means of the task's operational metrics over the evaluation (`RlTask.metricLabels`). */
+  metrics?: Record<string, number>;
+}
+
+/**
+ * The application-update experiment: `pair` is `from` after an update (same trace, the
+ * application changed by `scenario`); the original agent of `from` is served on it.
+ */
+export interface UpdatePair {
+  pair: string;
+  from: string;
+  scenario: string;
 }
 
 /** Folder options of `flash reproduce` / `flash sweep` that a task may read (see `RlTask.folderOptions`). */
@@ -107,6 +124,10 @@ export interface RlTask<C = Record<string, unknown>> {
   readonly folderOptions?: Partial<Record<FolderOption, string>>;
   /** Readable names of the non-ML baselines in `ReferenceResult.baselines`, for the report. */
   readonly baselineLabels?: Record<string, string>;
+  /** Readable names of the operational metrics in `ServeResult.metrics` (e.g. CPU utilisation), for the report. */
+  readonly metricLabels?: Record<string, string>;
+  /** Updated versions of new pairs (application-update experiment); absent or empty: none. */
+  updates?(cfg: C): UpdatePair[];
   /** Validate a config read from a file; errors name the field. */
   validateConfig(raw: unknown, where: string): C;
   budgets(cfg: C): RlBudgets;

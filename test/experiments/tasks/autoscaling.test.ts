@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { selectBackend } from "../../../flash/backend.js";
 import { autoscalingProfile, createAutoscalingTask, nonMlRewards, type AutoscalingConfig } from "../../../experiments/tasks/autoscaling.js";
-import { drawPairs, episodeSeconds, makePairEnv } from "../../../experiments/tasks/autoscaling-pairs.js";
+import { drawPairs, episodeSeconds, makePairEnv, updatePairsFor, validateAutoscalingConfig } from "../../../experiments/tasks/autoscaling-pairs.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
 import { generateApplications, writeApplications } from "../../../sim/k8s/generate.js";
 import { writeTraceCsv } from "../../../traces/csv.js";
@@ -154,7 +154,14 @@ t.test("golden profile: reference, pretrain, adapt, serve end to end", async (t)
   const nonMl = ref.baselines as { hpa: number; vpa: number };
   t.same(Object.keys(nonMl), ["hpa", "vpa"], "the harness's baselines slot");
   t.same(Object.keys(task.baselineLabels ?? {}), ["hpa", "vpa"], "labelled for the report");
-  t.same(nonMl, nonMlRewards(cfg, test[0], 99), "HPA/VPA rewards are deterministic on the evaluation windows");
+  t.same(nonMl, nonMlRewards(cfg, test[0], 99).baselines, "HPA/VPA rewards are deterministic on the evaluation windows");
+  // Figure 8's operational metrics: the reference agent's and each baseline's, in [0, 1].
+  t.same(Object.keys(ref.metrics ?? {}).sort(), ["hpa", "reference", "vpa"]);
+  for (const [who, m] of Object.entries(ref.metrics ?? {})) {
+    t.same(Object.keys(m).sort(), ["cpuUtil", "slo"], `${who} metrics`);
+    t.ok(Object.values(m).every((x) => x >= 0 && x <= 1), `${who} metrics in [0, 1]`);
+  }
+  t.same(Object.keys(task.metricLabels ?? {}), ["cpuUtil", "slo"]);
   t.ok(nonMl.hpa > 0 && nonMl.hpa <= 2 * cfg.env.maxEpisodeSteps);
   const again = await task.reference(cfg, test[0], 1, dir("ref2"), () => {});
   t.same(again.returns, ref.returns, "same seed, same training returns");
@@ -169,6 +176,7 @@ t.test("golden profile: reference, pretrain, adapt, serve end to end", async (t)
     const served = await task.serve(cfg, { variant: v, modelDir: dir(`pre-${v}`), pairs: test, seed: 4, workDir: dir(`serve-${v}`) });
     t.same(served.map((s) => s.pair), test);
     t.ok(served.every((s) => Number.isFinite(s.reward)));
+    t.ok(served.every((s) => s.metrics && s.metrics.slo >= 0 && s.metrics.slo <= 1), "served with operational metrics");
     if (v === "flash") {
       t.equal(served[0].embedding?.length, cfg.flash.embeddingDim, "FLASH serving returns the embedding");
       const emb = await task.poolEmbeddings(cfg, dir("pre-flash"), dir("pool-emb"));
@@ -178,4 +186,42 @@ t.test("golden profile: reference, pretrain, adapt, serve end to end", async (t)
   const orig = await task.serve(cfg, { variant: "original", modelDir: dir("ref"), trainedOn: test[0], pairs: [test[1]], seed: 4, workDir: dir("serve-orig") });
   t.equal(orig.length, 1);
   t.ok(task.describe(cfg).includes("FIRM DDPG net 16x16"));
+});
+
+t.test("update pairs: one per applicable scenario, validated, servable", async (t) => {
+  const quick = autoscalingProfile("quick", 0, { traces: null, apps: null });
+  const ups = quick.updatePairs;
+  t.ok(ups.length >= 1 && ups.length <= 7);
+  t.equal(new Set(ups.map((u) => u.scenario)).size, ups.length, "one pair per scenario");
+  const tests = new Map(quick.testPairs.map((p) => [p.id, p]));
+  for (const u of ups) {
+    const src = tests.get(u.from);
+    t.ok(src, `${u.id} comes from a test pair`);
+    t.equal(u.traceKey, src!.traceKey, "same trace");
+    t.not(JSON.stringify(u.app.segments) + u.app.load, JSON.stringify(src!.app.segments) + src!.app.load, `${u.scenario} changed the application`);
+    t.equal(u.id, `${u.app.name}@${u.traceKey}`);
+  }
+  t.same(task.updates!(quick), ups.map((u) => ({ pair: u.id, from: u.from, scenario: u.scenario })));
+  // updatePairsFor: a scenario that changes no test application is skipped.
+  const noImages = quick.testPairs.map((p) => ({ ...p, app: { ...p.app, segments: p.app.segments.filter((s) => !s.kind.startsWith("image")) } })).filter((p) => p.app.segments.length > 0);
+  t.ok(updatePairsFor(noImages, 7).skipped.includes("imageDimension"));
+
+  // Round trip through validation; bad update pairs name the field.
+  const cfg = golden();
+  t.equal(cfg.updatePairs.length, 1);
+  t.same(validateAutoscalingConfig(clone(cfg), "cfg"), cfg);
+  const { updatePairs: _, ...old } = clone(cfg);
+  t.same(validateAutoscalingConfig(old, "cfg").updatePairs, [], "configs written before the field still load");
+  const bad = clone(cfg);
+  bad.updatePairs[0].from = "nope";
+  t.throws(() => validateAutoscalingConfig(bad, "cfg"), /cfg\.updatePairs\[0\]\.from: expected the id of a test pair, got "nope"/);
+  const bad2 = clone(cfg);
+  (bad2.updatePairs[0] as { scenario: string }).scenario = "colour";
+  t.throws(() => validateAutoscalingConfig(bad2, "cfg"), /cfg\.updatePairs\[0\]\.scenario: expected one of fileSize, .*got "colour"/);
+  const bad3 = clone(cfg);
+  bad3.updatePairs[0].factor = 0;
+  t.throws(() => validateAutoscalingConfig(bad3, "cfg"), /cfg\.updatePairs\[0\]\.factor/);
+  // The kit resolves the updated pair like any other: its environment runs the updated application.
+  const env = makePairEnv(cfg.env, cfg.updatePairs[0], 0);
+  t.equal(env.pair, cfg.updatePairs[0].id);
 });
