@@ -43,7 +43,11 @@ export interface PairReference {
   pair: string;
   /** Mean deterministic evaluation return of the reference agents (over replicates). */
   evalReturn: number;
-  /** Mean of the last `window` training returns of the reference runs (over replicates). */
+  /**
+   * Mean of the last `window` episodes of the reference runs' learning curve (over
+   * replicates): training returns, or deterministic evaluation returns for tasks judged
+   * on evaluation curves (`RlTask.convergenceCurve`). Convergence's reference level.
+   */
   trainLevel: number;
   baseline: number;
 }

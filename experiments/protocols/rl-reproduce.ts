@@ -147,8 +147,21 @@ interface AbResult {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** The learning curve of a reference or adaptation result: training returns, or its evaluation curve where the task says so. */
+export type CurveOf = (r: { returns: number[]; evalCurve?: number[] }) => number[];
+export const trainingCurve: CurveOf = (r) => r.returns;
+
+/** `RlTask.convergenceCurve` as a `CurveOf`; a result without the evaluation curve the task promises is an error. */
+export function curveOf(task: Pick<RlTask, "convergenceCurve" | "name">): CurveOf {
+  if (task.convergenceCurve !== "evaluation") return trainingCurve;
+  return (r) => {
+    if (!r.evalCurve) throw new Error(`${task.name}: a unit result has no evalCurve, but the task judges convergence on evaluation curves (re-run the unit)`);
+    return r.evalCurve;
+  };
+}
+
 /** References of each new pair over its reference replicates. */
-export function pairReferences(records: ReadonlyMap<string, UnitRecord>, window: number): Map<string, PairReference> {
+export function pairReferences(records: ReadonlyMap<string, UnitRecord>, window: number, curve: CurveOf = trainingCurve): Map<string, PairReference> {
   const by = new Map<string, ReferenceResult[]>();
   for (const r of records.values()) {
     if (r.kind !== "reference") continue;
@@ -160,7 +173,7 @@ export function pairReferences(records: ReadonlyMap<string, UnitRecord>, window:
     out.set(pair, {
       pair,
       evalReturn: mean(rs.map((r) => r.evalReturn)),
-      trainLevel: mean(rs.map((r) => mean(r.returns.slice(-window)))),
+      trainLevel: mean(rs.map((r) => mean(curve(r).slice(-window)))),
       baseline: mean(rs.map((r) => r.baseline)),
     });
   }
@@ -288,7 +301,8 @@ function normalisedCurves(curves: Curve[], refs: ReadonlyMap<string, PairReferen
 /** Every number of results.json from the finished units of a reproduce or sweep run. */
 export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, UnitRecord>, poolSizes?: number[]) {
   const b = task.budgets(cfg);
-  const refs = pairReferences(records, b.window);
+  const curve = curveOf(task);
+  const refs = pairReferences(records, b.window, curve);
   const cap = b.adaptEpisodes;
   const curves: Curve[] = [];
   const prefixOf = (id: string) => (/^P\d+\//.test(id) ? id.slice(0, id.indexOf("/") + 1) : "");
@@ -297,7 +311,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     const rep = Number(r.id.slice(r.id.lastIndexOf("/r") + 2));
     const pair = r.id.split("/").slice(1, -1).join("/");
     // Scratch adaptation curves are the new pairs' references (not the updated pairs').
-    if (r.kind === "reference" && testPairs.has(pair)) curves.push({ variant: "scratch", pair, replicate: rep, returns: (r.result as ReferenceResult).returns.slice(0, cap) });
+    if (r.kind === "reference" && testPairs.has(pair)) curves.push({ variant: "scratch", pair, replicate: rep, returns: curve(r.result as ReferenceResult).slice(0, cap) });
   }
   const scratch = curves.slice();
   const bySize = new Map<string, Curve[]>();
@@ -306,7 +320,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     const pfx = prefixOf(r.id);
     const parts = r.id.slice(pfx.length).split("/");
     const rep = Number(parts[parts.length - 1].slice(1));
-    const c: Curve = { variant: parts[1], pair: parts.slice(2, -1).join("/"), replicate: rep, returns: (r.result as AdaptResult).returns };
+    const c: Curve = { variant: parts[1], pair: parts.slice(2, -1).join("/"), replicate: rep, returns: curve(r.result as AdaptResult) };
     bySize.set(pfx, [...(bySize.get(pfx) ?? []), c]);
   }
   const opts = { cap, window: b.window, tolerance: b.tolerance };
@@ -391,6 +405,8 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   });
 
   return {
+    /** Which learning curve convergence used (RlTask.convergenceCurve). */
+    convergence_curve: task.convergenceCurve ?? "training",
     adaptation_speedup_vs_tl: sp ? { ...meanCiJson(sp.meanRatio), ratio_of_means: sp.ratioOfMeans, capped: sp.capped } : null,
     adaptation_speedup_vs_scratch: spScratch ? { ...meanCiJson(spScratch.meanRatio), ratio_of_means: spScratch.ratioOfMeans, capped: spScratch.capped } : null,
     reward_drop: {

@@ -74,7 +74,7 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
     const enc = { x: { field: "episode", type: "quantitative", title: "episode on the new pair" }, color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(curveVariants), legend: { symbolType: "stroke", symbolStrokeWidth: 3, symbolOpacity: 1 } } };
     figs["learning-curves"] = {
       ...base,
-      title: { text: "Learning curves on new pairs (mean, 95% CI band)", subtitle: "normalised return (R - R_random) / (R_ref - R_random); dashed: the convergence band's edge" },
+      title: { text: "Learning curves on new pairs (mean, 95% CI band)", subtitle: [`${curveText(r)}, normalised: (R - R_random) / (R_ref - R_random)`, "dashed: the convergence band's edge"] },
       data: { values: rows },
       layer: [
         // The line first: the legend takes its symbols from the first layer.
@@ -174,8 +174,14 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
   return figs;
 }
 
+/** What the learning curves are, in words (results.json `convergence_curve`). */
+function curveText(r: Pick<RlResults, "convergence_curve">): string {
+  return r.convergence_curve === "evaluation" ? "deterministic evaluation returns (one fixed evaluation window after every training episode)" : "training returns";
+}
+
 export function rlMarkdown(r: RlResults, figures: string[]): string {
   const L: string[] = [];
+  const curveWords = curveText(r);
   const p = r.paper as { speedupVsTl?: number; rewardDropOriginal?: number; rewardDropFlash?: number; source?: string } | null;
   L.push(`# ${r.task}: ${r.command} (${r.profile} profile)`, "");
   L.push(`${r.describe}.`, "");
@@ -304,7 +310,7 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   L.push(
     "## References per new pair",
     "",
-    `| pair | reference (deterministic eval) | reference (last-window training mean) | random policy |${baselines.map(([, b]) => ` ${b.label.split(" (")[0]} |`).join("")}`,
+    `| pair | reference (deterministic eval) | reference (last-window mean of the learning curve) | random policy |${baselines.map(([, b]) => ` ${b.label.split(" (")[0]} |`).join("")}`,
     `|---|---:|---:|---:|${baselines.map(() => "---:|").join("")}`,
   );
   for (const x of r.references) {
@@ -329,7 +335,7 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   L.push(
     "## Definitions",
     "",
-    `- **Episodes to convergence** (experiments/protocols/convergence.ts): the first episode after which the ${r.adaptation.window}-episode moving average of training returns (expanding over the first episodes) stays at or above reference - ${r.adaptation.tolerance} x |reference - random-policy return| until the end of the run; the reference is the mean of the last ${r.adaptation.window} training returns of agents trained on that pair alone; a run that never gets there counts as the cap (${r.adaptation.cap}).`,
+    `- **Episodes to convergence** (experiments/protocols/convergence.ts): the first episode after which the ${r.adaptation.window}-episode moving average of ${curveWords} (expanding over the first episodes) stays at or above reference - ${r.adaptation.tolerance} x |reference - random-policy return| until the end of the run; the reference is the mean of the last ${r.adaptation.window} episodes of the same curve of agents trained on that pair alone; a run that never gets there counts as the cap (${r.adaptation.cap}).`,
     "- **Reward drop** (experiments/protocols/reward-drop.ts): (R_ref - R) / (R_ref - R_random), R the deterministic evaluation return with no weight update, R_ref the reference agents' deterministic evaluation return on that pair; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards are negative, so the random-policy return is the zero point.",
     "- **Speedup**: per (pair, replicate), TL episodes / FLASH episodes; mean with a 95% Student-t interval (experiments/stats.ts).",
     "- **Original agent** in the A/B test: the reference agent of one new pair served on other new pairs. **TL**: the same agent without embedding, pretrained on the same pool with the same budget, then fine-tuned. **FLASH**: pretrained with the meta learner trained by the critic loss, then fine-tuned with the meta learner frozen; its embedding comes from the new pair's first trajectories (every episode counted).",

@@ -79,6 +79,12 @@ export interface DdpgFlashSpec<C extends DdpgFlashConfig, E extends PairEnv, X e
   ddpg(cfg: C, learningStarts: number): Partial<DDPGConfig>;
   /** A uniform-random policy drawing from `rng` (random warm-up episodes and the baseline). */
   randomAction(rng: Rng): () => number[];
+  /**
+   * "evaluation": reference and adaptation runs also record the deterministic policy's
+   * return on evaluation window 0 after every training episode (`evalCurve`), and the
+   * task judges convergence on it (`RlTask.convergenceCurve`). Default "training".
+   */
+  curve?: "training" | "evaluation";
   /** Progress messages: digits of returns, and episodes between progress reports of the reference run. */
   progress: { digits: number; referenceEvery: number };
   /** Extra fields of the reference result on `pair` (autoscaling: its non-ML baselines). */
@@ -182,6 +188,28 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
     };
   }
 
+  /**
+   * Training options that report progress every `every` episodes and, for tasks judged on
+   * evaluation curves, evaluate the policy after every episode on a separate env instance
+   * (training's env, RNG and agent are untouched: the curve does not change training).
+   */
+  function curveHooks(cfg: C, pair: string, seed: number, n: number, every: number, agent: DDPG, progress: (f: number, m?: string) => void, ctx = 0) {
+    const steps = spec.episodeSteps(cfg);
+    const evalCurve: number[] = [];
+    const evalEnv = spec.curve === "evaluation" ? envOf(cfg, pair, seed) : undefined;
+    return {
+      evalCurve: evalEnv ? evalCurve : undefined,
+      progressEvery: evalEnv ? steps : every * steps,
+      onProgress: (p: { timesteps: number; episodes: number; recentMeanReturn: number }) => {
+        if (evalEnv && p.timesteps % steps === 0) evalCurve.push(evaluatePolicy(agent, evalEnv, { episodes: 1, seed: EVAL_SEED, ctx }).mean);
+        if (p.episodes % every === 0 || p.timesteps === n) {
+          const ev = evalEnv ? `, deterministic ${evalCurve[evalCurve.length - 1].toFixed(digits)}` : "";
+          progress(p.timesteps / n, `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(digits)}${ev}`);
+        }
+      },
+    };
+  }
+
   async function reference(cfg: C, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<ReferenceResult & X> {
     const t0 = performance.now();
     const env = envOf(cfg, pair, seed);
@@ -189,7 +217,8 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
     const agent = new DDPG(env, spec.ddpg(cfg, cfg.agent.learningStarts), { seed });
     try {
       const n = cfg.budgets.referenceEpisodes * steps;
-      const r = train(agent, env, { totalTimesteps: n, seed, progressEvery: spec.progress.referenceEvery * steps, onProgress: (p) => progress(p.timesteps / n, `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(digits)}`) });
+      const hooks = curveHooks(cfg, pair, seed, n, spec.progress.referenceEvery, agent, progress);
+      const r = train(agent, env, { totalTimesteps: n, seed, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress });
       await agent.save(path.join(workDir, "agent"), name);
       const ops = new StepMeans(spec.stepMetrics);
       const ev = evaluatePolicy(agent, envOf(cfg, pair, seed), { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, onStep: ops.add });
@@ -197,7 +226,7 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
       const benv = envOf(cfg, pair, seed);
       let base = 0;
       for (let e = 0; e < cfg.budgets.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, spec.randomAction(rng)).rewards);
-      const res: ReferenceResult = { returns: r.episodeReturns, evalReturn: ev.mean, baseline: base / cfg.budgets.evalEpisodes, seconds: (performance.now() - t0) / 1000 };
+      const res: ReferenceResult = { returns: r.episodeReturns, ...(hooks.evalCurve ? { evalCurve: hooks.evalCurve } : {}), evalReturn: ev.mean, baseline: base / cfg.budgets.evalEpisodes, seconds: (performance.now() - t0) / 1000 };
       const extras = spec.referenceExtras?.(cfg, pair, seed);
       const own = ops.means();
       // The reference agent's metrics join any the task's extras measured (its baselines').
@@ -265,9 +294,10 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
       try {
         await agent.load(path.join(pretrainDir, "agent"), name);
         const n = cfg.budgets.adaptEpisodes * steps;
-        const r = train(agent, env, { totalTimesteps: n, seed, contextId: cond?.contextId, onTransition: rec?.onTransition, progressEvery: 5 * steps, onProgress: (p) => progress(p.timesteps / n, `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(digits)}`) });
+        const hooks = curveHooks(cfg, pair, seed, n, 5, agent, progress, cond ? cond.ctxOf(pair) : 0);
+        const r = train(agent, env, { totalTimesteps: n, seed, contextId: cond?.contextId, onTransition: rec?.onTransition, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress });
         if (rec) await rec.flush();
-        return { returns: r.episodeReturns, seconds: (performance.now() - t0) / 1000 };
+        return { returns: r.episodeReturns, ...(hooks.evalCurve ? { evalCurve: hooks.evalCurve } : {}), seconds: (performance.now() - t0) / 1000 };
       } finally {
         agent.dispose();
       }
@@ -334,6 +364,7 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
     task: (own) => ({
       name,
       ...own,
+      ...(spec.curve ? { convergenceCurve: spec.curve } : {}),
       budgets: (cfg) => cfg.budgets,
       pairs(cfg, poolSize) {
         const pool = cfg.poolPairs.map((p) => p.id);

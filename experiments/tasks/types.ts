@@ -36,6 +36,8 @@ export interface RlBudgets {
 export interface ReferenceResult {
   /** Training returns, one per episode. */
   returns: number[];
+  /** Tasks judged on evaluation curves (`RlTask.convergenceCurve`): the deterministic return after each training episode. */
+  evalCurve?: number[];
   /** Deterministic evaluation return of the final policy (mean over evalEpisodes). */
   evalReturn: number;
   /** Random-policy return on the pair (mean over evalEpisodes): the drop's and the band's zero point. */
@@ -65,6 +67,8 @@ export interface PretrainResult {
 
 export interface AdaptResult {
   returns: number[];
+  /** As `ReferenceResult.evalCurve`. */
+  evalCurve?: number[];
   seconds: number;
 }
 
@@ -124,6 +128,13 @@ export interface RlTask<C = Record<string, unknown>> {
   readonly folderOptions?: Partial<Record<FolderOption, string>>;
   /** Readable names of the non-ML baselines in `ReferenceResult.baselines`, for the report. */
   readonly baselineLabels?: Record<string, string>;
+  /**
+   * Which learning curve convergence and the learning-curve plot use: "training" (the
+   * default: each training episode's return) or "evaluation" (`evalCurve`: the
+   * deterministic policy's return on one fixed evaluation window after each training
+   * episode; for tasks whose exploration noise dominates training returns).
+   */
+  readonly convergenceCurve?: "training" | "evaluation";
   /** Readable names of the operational metrics in `ServeResult.metrics` (e.g. CPU utilisation), for the report. */
   readonly metricLabels?: Record<string, string>;
   /** Updated versions of new pairs (application-update experiment); absent or empty: none. */

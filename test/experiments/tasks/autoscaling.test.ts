@@ -150,6 +150,12 @@ t.test("golden profile: reference, pretrain, adapt, serve end to end", async (t)
   };
   const ref = await task.reference(cfg, test[0], 1, dir("ref"), () => {});
   t.equal(ref.returns.length, cfg.budgets.referenceEpisodes);
+  // Judged on evaluation curves: one deterministic return on window 0 after each episode;
+  // the last one is the final policy's (golden evaluates one window, so it is evalReturn).
+  t.equal(task.convergenceCurve, "evaluation");
+  t.equal(ref.evalCurve?.length, cfg.budgets.referenceEpisodes);
+  t.equal(cfg.budgets.evalEpisodes, 1);
+  t.equal(ref.evalCurve?.at(-1), ref.evalReturn, "the curve's last point is the final deterministic evaluation");
   t.ok(Number.isFinite(ref.evalReturn) && Number.isFinite(ref.baseline));
   const nonMl = ref.baselines as { hpa: number; vpa: number };
   t.same(Object.keys(nonMl), ["hpa", "vpa"], "the harness's baselines slot");
@@ -173,6 +179,7 @@ t.test("golden profile: reference, pretrain, adapt, serve end to end", async (t)
     t.same(pre.pairs, pool.slice(0, cfg.budgets.pretrainEpisodes));
     const ad = await task.adapt(cfg, v, dir(`pre-${v}`), test[1], 3, dir(`adapt-${v}`), () => {});
     t.equal(ad.returns.length, cfg.budgets.adaptEpisodes, `${v} adapt`);
+    t.equal(ad.evalCurve?.length, cfg.budgets.adaptEpisodes, `${v} adapt evaluation curve`);
     const served = await task.serve(cfg, { variant: v, modelDir: dir(`pre-${v}`), pairs: test, seed: 4, workDir: dir(`serve-${v}`) });
     t.same(served.map((s) => s.pair), test);
     t.ok(served.every((s) => Number.isFinite(s.reward)));
