@@ -133,6 +133,32 @@ export function contextRows(q: Pick<Query, "bases" | "runtime">): { features: nu
   return { features, labels };
 }
 
+/**
+ * A compact meta-learner context (RcsModelConfig.context "compact"): one row per ordered
+ * pair (b_i, b_j), i = j included, with only the configurations of b_i and b_j, their
+ * difference and log10 duration(b_i) minus the mean log10 duration over the bases (the
+ * bases' measurements normalised against each other); label log2(duration(b_j) /
+ * duration(b_i)). No monitoring metric: what it can tell the MLP is how the workload's
+ * time moved between its bases, not which workload it is.
+ */
+export function compactContextRows(q: Pick<Query, "bases">): { features: number[][]; labels: number[] } {
+  const logs = q.bases.map((b) => Math.log10(b.duration));
+  const m = logs.reduce((a, v) => a + v, 0) / logs.length;
+  const features: number[][] = [];
+  const labels: number[] = [];
+  q.bases.forEach((bi, i) => {
+    for (const bj of q.bases) {
+      features.push([...bi.config, ...bj.config, ...bj.config.map((v, k) => v - bi.config[k]), logs[i] - m]);
+      labels.push(Math.log2(bj.duration / bi.duration));
+    }
+  });
+  return { features, labels };
+}
+
+export function compactContextWidth(configDim: number): number {
+  return 3 * configDim + 1;
+}
+
 /** Labeled pairs between distinct bases (what transfer learning can fine-tune on): ratio labels. */
 export function basePairRows(q: Pick<Query, "bases" | "runtime">): { features: number[][]; labels: number[] } {
   const features: number[][] = [];

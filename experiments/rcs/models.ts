@@ -21,6 +21,8 @@ import { Rng } from "../../flash/rng.js";
 import {
   basePairRows,
   chooseBases,
+  compactContextRows,
+  compactContextWidth,
   contextRows,
   FeatureScaler,
   featureNames,
@@ -49,6 +51,12 @@ export interface RcsModelConfig {
   finetuneEpochs: number;
   /** Meta learner sizes (paper: hidden 256, 2 layers, embedding 32). */
   encoder: { hidden: number; layers: number; fcHidden: number; embeddingDim: number };
+  /** Context labels (log2 ratios between bases) divided by their training std ("std") or as is ("none", default). */
+  contextLabels?: "none" | "std";
+  /** Meta learner context rows: "full" (contextRows, default) or "compact" (compactContextRows). */
+  context?: "full" | "compact";
+  /** The embedding is multiplied by this before the MLP reads it (default 1). */
+  embeddingScale?: number;
   seed: number;
 }
 
@@ -76,7 +84,10 @@ export const QUICK_MODEL_CONFIG: RcsModelConfig = {
 class PairEmbedding implements ExtraInput {
   readonly dim: number;
   readonly pairs: string[] = [];
-  constructor(readonly flash: SLModel) {
+  constructor(
+    readonly flash: SLModel,
+    readonly scale = 1,
+  ) {
     this.dim = flash.embeddingDim;
   }
   add(pair: string): number {
@@ -84,7 +95,8 @@ class PairEmbedding implements ExtraInput {
     return this.pairs.length - 1;
   }
   compute(_obs: tf.Tensor2D, ctx: Int32Array): tf.Tensor2D {
-    return this.flash.embed(Array.from(ctx, (i) => this.pairs[i]));
+    const e = this.flash.embed(Array.from(ctx, (i) => this.pairs[i]));
+    return this.scale === 1 ? e : tf.mul(e, this.scale);
   }
   trainableVariables(): tf.Variable[] {
     return this.flash.trainableVariables();
@@ -121,6 +133,8 @@ export function trainingQueries(workloads: readonly RcsWorkload[], cfg: RcsModel
 export class RcsModels {
   readonly featureNames: string[];
   private scaler!: FeatureScaler;
+  /** Standardises compact context rows (fitted in `train`; unused with the full context). */
+  private ctxScaler: FeatureScaler | undefined;
   sizeless!: SizelessRegressor;
   flashReg!: SizelessRegressor;
   private readonly buffer: SqliteBuffer;
@@ -130,6 +144,8 @@ export class RcsModels {
   private readonly rng: Rng;
   /** Predicted ratios are clipped to [lo / 2, 2 * hi] of the training labels (a guard against extrapolation). */
   ratioRange: [number, number] = [1e-3, 1e3];
+  /** Divisor of the context labels (see RcsModelConfig.contextLabels), fitted in `train`. */
+  contextLabelScale = 1;
 
   constructor(
     readonly dataset: Pick<RcsDataset, "metricNames" | "configNames">,
@@ -148,8 +164,8 @@ export class RcsModels {
     }
     if (taken) throw new RcsDataError(`a model with task "${this.task}" is already loaded in this process`);
     this.buffer = SqliteBuffer.open(":memory:");
-    this.flash = SLModel.register({ task: this.task, featureDim: this.featureNames.length, labelDim: 1, buffer: this.buffer, encoder: cfg.encoder, contextSize: 1, seed: cfg.seed });
-    this.pe = new PairEmbedding(this.flash);
+    this.flash = SLModel.register({ task: this.task, featureDim: cfg.context === "compact" ? compactContextWidth(dataset.configNames.length) : this.featureNames.length, labelDim: 1, buffer: this.buffer, encoder: cfg.encoder, contextSize: 1, seed: cfg.seed });
+    this.pe = new PairEmbedding(this.flash, cfg.embeddingScale ?? 1);
   }
 
   /** Pretrain sizeless and FLASH-sizeless on the same rows. */
@@ -164,7 +180,7 @@ export class RcsModels {
       const r = queryRows(query);
       const pair = `train/${i}/${query.workload}`;
       const id = this.pe.add(pair);
-      ctxRaw.push({ pair, ...contextRows(query) });
+      ctxRaw.push({ pair, ...this.rawContext(query) });
       r.features.forEach((f, j) => {
         raw.push(f);
         labels.push(truth[j] / r.refDuration[j]);
@@ -175,7 +191,14 @@ export class RcsModels {
     this.scaler = FeatureScaler.fit(raw);
     this.ratioRange = [Math.min(...labels) / 2, Math.max(...labels) * 2];
     const x = this.scaler.apply(raw);
-    for (const c of ctxRaw) await this.flash.insertDataSamples(c.pair, this.scaler.apply(c.features), c.labels);
+    if (this.cfg.contextLabels === "std") {
+      // Std of the labelled pairs between distinct bases (self rows are 0 by construction).
+      const ls = ctxRaw.flatMap((c) => c.labels.filter((_, i) => c.features.length > 1 && i % (Math.sqrt(c.features.length) + 1) !== 0));
+      const sd = ls.length > 1 ? Math.sqrt(ls.reduce((a, v) => a + v * v, 0) / ls.length) : 1;
+      this.contextLabelScale = sd > 1e-6 ? sd : 1;
+    }
+    if (this.cfg.context === "compact") this.ctxScaler = FeatureScaler.fit(ctxRaw.flatMap((c) => c.features));
+    for (const c of ctxRaw) await this.flash.insertDataSamples(c.pair, this.ctxFeatures(c.features), this.ctxLabels(c.labels));
     const ctx = Int32Array.from(ctxIds);
     const d = this.featureNames.length;
     let t0 = performance.now();
@@ -198,6 +221,19 @@ export class RcsModels {
       trainMape: { naive: mape(labels.map(() => 1)), sizeless: mape(this.sizeless.predict(x)), flash: mape(this.flashReg.predict(x, { ctx })) },
       seconds: { sizeless: tS, flash: tF },
     };
+  }
+
+  /** The meta learner's context of a query, before scaling (reads the bases only). */
+  private rawContext(q: Query): { features: number[][]; labels: number[] } {
+    return this.cfg.context === "compact" ? compactContextRows(q) : contextRows(q);
+  }
+
+  private ctxFeatures(rows: number[][]): number[][] {
+    return (this.ctxScaler ?? this.scaler).apply(rows);
+  }
+
+  private ctxLabels(labels: readonly number[]): number[] {
+    return labels.map((v) => v / this.contextLabelScale);
   }
 
   /** Predicted durations (ms) at the query's targets, per method. `pairId` names the query's FLASH pair. */
@@ -223,8 +259,8 @@ export class RcsModels {
     }
     if (methods.includes("flash") || methods.includes("flash_finetune")) {
       const id = this.pe.add(pairId);
-      const c = contextRows(query);
-      await this.flash.insertDataSamples(pairId, this.scaler.apply(c.features), c.labels);
+      const c = this.rawContext(query);
+      await this.flash.insertDataSamples(pairId, this.ctxFeatures(c.features), this.ctxLabels(c.labels));
       const ctx = new Int32Array(x.length).fill(id);
       const pf = scale(this.flashReg.predict(x, { ctx }));
       if (methods.includes("flash")) out.flash = pf;
@@ -247,12 +283,12 @@ export class RcsModels {
     await this.sizeless.save(path.join(dir, "sizeless"), "rcs");
     await this.flashReg.save(path.join(dir, "flash-mlp"), "rcs");
     await this.flash.save(path.join(dir, "meta-learner"));
-    const json = { format: MODEL_FORMAT, task: this.task, ratioRange: this.ratioRange, metricNames: this.dataset.metricNames, configNames: this.dataset.configNames, featureNames: this.featureNames, config: this.cfg, scaler: this.scaler.toJSON(), ...extra };
+    const json = { format: MODEL_FORMAT, task: this.task, ratioRange: this.ratioRange, contextLabelScale: this.contextLabelScale, metricNames: this.dataset.metricNames, configNames: this.dataset.configNames, featureNames: this.featureNames, config: this.cfg, scaler: this.scaler.toJSON(), ctxScaler: this.ctxScaler?.toJSON(), ...extra };
     writeFileSync(path.join(dir, "model.json"), JSON.stringify(json, null, 2) + "\n");
   }
 
   static async load(dir: string): Promise<{ models: RcsModels; extra: { layout: string; candidates: TargetConfig[] } }> {
-    let j: { format?: string; task: string; ratioRange: [number, number]; metricNames: string[]; configNames: string[]; config: RcsModelConfig; scaler: { mean: number[]; std: number[] }; layout: string; candidates: TargetConfig[] };
+    let j: { format?: string; task: string; ratioRange: [number, number]; contextLabelScale?: number; metricNames: string[]; configNames: string[]; config: RcsModelConfig; scaler: { mean: number[]; std: number[] }; ctxScaler?: { mean: number[]; std: number[] }; layout: string; candidates: TargetConfig[] };
     try {
       j = JSON.parse(readFileSync(path.join(dir, "model.json"), "utf8"));
     } catch (err) {
@@ -261,7 +297,9 @@ export class RcsModels {
     if (j.format !== MODEL_FORMAT) throw new RcsDataError(`model ${dir}: format ${j.format}, expected ${MODEL_FORMAT}`);
     const m = new RcsModels({ metricNames: j.metricNames, configNames: j.configNames }, j.config, j.task);
     m.scaler = new FeatureScaler(j.scaler.mean, j.scaler.std);
+    if (j.ctxScaler) m.ctxScaler = new FeatureScaler(j.ctxScaler.mean, j.ctxScaler.std);
     m.ratioRange = j.ratioRange;
+    m.contextLabelScale = j.contextLabelScale ?? 1;
     const d = m.featureNames.length;
     m.sizeless = new SizelessRegressor(d, 1, j.config.mlp, { seed: 0 });
     await m.sizeless.load(path.join(dir, "sizeless"), "rcs");

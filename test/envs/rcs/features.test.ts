@@ -1,7 +1,7 @@
 import t from "tap";
 import path from "node:path";
 import { Rng } from "../../../flash/rng.js";
-import { basePairRows, chooseBases, contextRows, featureNames, loadServerless, makeQuery, nearestBase, queryRows, type RcsWorkload } from "../../../envs/rcs/index.js";
+import { basePairRows, chooseBases, compactContextRows, contextRows, featureNames, loadServerless, makeQuery, nearestBase, queryRows, type RcsWorkload } from "../../../envs/rcs/index.js";
 
 const ds = loadServerless(path.resolve("test/fixtures/rcs/serverless"));
 
@@ -50,12 +50,14 @@ t.test("LEAK: nothing measured at a target reaches the query, the features or th
         t.same(b.query, a.query, `${w.id} ${X}-shot: query unchanged when ${target.key} is altered`);
         t.same(queryRows(b.query), queryRows(a.query));
         t.same(contextRows(b.query), contextRows(a.query));
+        t.same(compactContextRows(b.query), compactContextRows(a.query));
         t.same(basePairRows(b.query), basePairRows(a.query));
         t.not(b.truth.join(), a.truth.join(), "the truth does see the change (the test can detect a leak)");
       }
       // And altering a base does change what the models read: the test is sensitive.
       const c = makeQuery(tamper(w, bases[0]), bases);
       t.notSame(contextRows(c.query), contextRows(a.query));
+      if (X > 1) t.notSame(compactContextRows(c.query), compactContextRows(a.query));
     }
   }
 });

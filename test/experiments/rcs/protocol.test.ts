@@ -53,9 +53,9 @@ t.test("split by app keeps every variant of an app on one side", async (t) => {
   }
 });
 
-t.test("LEAK (end to end): every method's predictions ignore what was measured at the targets", async (t) => {
+for (const variant of [{}, { context: "compact", contextLabels: "std", embeddingScale: 3 }] as const) t.test(`LEAK (end to end): every method's predictions ignore what was measured at the targets ${JSON.stringify(variant)}`, async (t) => {
   const split = splitByApp(ds.workloads, new Rng(3));
-  const models = new RcsModels(ds, TINY);
+  const models = new RcsModels(ds, { ...TINY, ...variant });
   t.teardown(() => models.dispose());
   await models.train(split.train);
   const w = split.test.find((x) => x.variant === "1") ?? split.test[0];
