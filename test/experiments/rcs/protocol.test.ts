@@ -281,3 +281,22 @@ t.test("rcs recommend on a serverless function: bad input names the file or app"
   writeFileSync(path.join(fn, "256.csv"), [text[0], text[1] + ",1"].join("\n") + "\n");
   await t.rejects(rec(), /256\.csv:2: unparsable row: \d+ fields, the header has \d+/);
 });
+
+t.test("save/load keeps the context variant (compact context scaler, label scale, embedding scale): same predictions", async (t) => {
+  const d = tmp(t);
+  const cfg: RcsModelConfig = { ...TINY, context: "compact", contextLabels: "std", embeddingScale: 3 };
+  const split = splitByApp(ds.workloads, new Rng(4));
+  const a = new RcsModels(ds, cfg, "save-load-a");
+  t.teardown(() => a.dispose());
+  await a.train(split.train);
+  t.ok(a.contextLabelScale !== 1, "label scale fitted");
+  await a.save(path.join(d, "m"), { layout: "serverless", candidates: [] });
+  const w = split.test[0];
+  const q = makeQuery(w, chooseBases(w, 2, new Rng(9))).query;
+  const pa = await a.predict(q, ["flash", "sizeless"], "p");
+  a.dispose();
+  const { models: b } = await RcsModels.load(path.join(d, "m"));
+  t.teardown(() => b.dispose());
+  const pb = await b.predict(q, ["flash", "sizeless"], "p");
+  for (const m of ["flash", "sizeless"] as const) pb[m]!.forEach((v, i) => t.ok(Math.abs(v - pa[m]![i]) <= 1e-4 * Math.abs(pa[m]![i]), `${m} ${i}`));
+});
