@@ -41,6 +41,20 @@
  *   - serve: no weight update; FLASH first runs `embedEpisodes` deterministic episodes to
  *     get the embedding; every variant is evaluated on the same `evalEpisodes` windows.
  *
+ * Beyond the kit's steps, this task gives the harness:
+ *   - convergence on evaluation curves (`curve: "evaluation"`): Table 8's exploration
+ *     noise OOM-kills pods, so training returns (quick: ~85) sit far below the
+ *     deterministic policy's (~145) and mostly measure the noise; references and
+ *     adaptations also record the deterministic return on evaluation window 0 after
+ *     every episode, and convergence is judged on that.
+ *   - the application-update experiment (`updates`, autoscaling-pairs.ts
+ *     `updatePairsFor`): per scenario of the paper's 7, one test pair's application
+ *     updated (sizes x4, load x2) on the same trace; scenarios that change no test
+ *     application are left out (quick, 3 test pairs: usually 4-6 of 7).
+ *   - Figure 8's operational metrics (`metricLabels`, `stepMetrics`): CPU utilisation
+ *     and SLO preservation per evaluation step, for the served agents, the references
+ *     and HPA/VPA.
+ *
  * Pair and trace folders: `autoscalingProfile(name, seed, {traces, apps})`; from the CLI,
  * `flash reproduce autoscaling --traces DIR --apps DIR` (also `flash sweep`). The
  * variables FLASH_AUTOSCALING_TRACES=DIR / FLASH_AUTOSCALING_APPS=DIR still work where
