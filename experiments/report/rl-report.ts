@@ -74,7 +74,7 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
     const enc = { x: { field: "episode", type: "quantitative", title: "episode on the new pair" }, color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(curveVariants), legend: { symbolType: "stroke", symbolStrokeWidth: 3, symbolOpacity: 1 } } };
     figs["learning-curves"] = {
       ...base,
-      title: { text: "Learning curves on new pairs (mean, 95% CI band)", subtitle: [`${curveText(r)}, normalised: (R - R_random) / (R_ref - R_random)`, "dashed: the convergence band's edge"] },
+      title: { text: "Learning curves on new pairs (mean, 95% CI band)", subtitle: [r.convergence_curve === "evaluation" ? "deterministic evaluation return after each training episode" : "training return per episode", "normalised (R - R_random) / (R_ref - R_random); dashed: the convergence band's edge"] },
       data: { values: rows },
       layer: [
         // The line first: the legend takes its symbols from the first layer.
@@ -137,17 +137,18 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
     const rows = Object.entries(up.byScenario).flatMap(([sc, x]) =>
       vs.flatMap((v) => {
         const d = x.variants[v]?.reward_drop;
-        return d ? [{ scenario: sc, variant: VARIANT_LABEL[v] ?? v, mean: d.mean, lo: d.mean - (d.ci95 ?? 0), hi: d.mean + (d.ci95 ?? 0) }] : [];
+        return d ? [{ scenario: sc, variant: VARIANT_LABEL[v] ?? v, mean: d.mean }] : [];
       }),
     );
+    // Each test as a point: with few replicates a t-interval says little and stretches the axis.
+    const points = up.samples.map((s) => ({ scenario: s.scenario, variant: VARIANT_LABEL[s.variant] ?? s.variant, drop: s.drop }));
     const enc = { x: { field: "scenario", type: "nominal", title: "update scenario", axis: { labelAngle: -30 } }, xOffset: { field: "variant", type: "nominal", sort: vs.map((v) => VARIANT_LABEL[v] ?? v) }, color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) } };
     figs["update-drop"] = {
       ...base,
-      title: { text: "Reward drop after an application update (no retraining)", subtitle: "original agent: trained on the application before the update; bars: mean, rules: 95% CI" },
-      data: { values: rows },
+      title: { text: "Reward drop after an application update (no retraining)", subtitle: ["original agent: trained on the application before the update", "bars: mean; points: each test (replicate)"] },
       layer: [
-        { mark: { type: "bar" }, encoding: { ...enc, y: { field: "mean", type: "quantitative", title: "reward drop" } } },
-        { mark: { type: "rule", color: "#333" }, encoding: { ...enc, color: { value: "#333" }, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
+        { data: { values: rows }, mark: { type: "bar", opacity: 0.85 }, encoding: { ...enc, y: { field: "mean", type: "quantitative", title: "reward drop (0 = reference, 1 = random)" } } },
+        { data: { values: points }, mark: { type: "point", filled: true, color: "#222", size: 30 }, encoding: { x: enc.x, xOffset: enc.xOffset, y: { field: "drop", type: "quantitative" } } },
       ],
     };
   }
@@ -160,7 +161,7 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       for (const v of vs) for (const p of empiricalCdf(ops.samples.filter((s) => s.variant === v && s.metrics[name] !== undefined).map((s) => s.metrics[name]))) rows.push({ variant: VARIANT_LABEL[v] ?? v, ...p });
       figs[`operations-${name}`] = {
         ...base,
-        title: { text: label.split(" (")[0], subtitle: `${label}; one point per served test (agents) or per new pair and replicate (reference, baselines)` },
+        title: { text: label.split(" (")[0], subtitle: [label, "one point per served test (agents) or per new pair and replicate (reference, baselines)"] },
         data: { values: rows },
         mark: { type: "line", interpolate: "step-after", point: true, strokeWidth: 2 },
         encoding: {
