@@ -62,10 +62,12 @@
  * `flash rerun` repeats them without the options or variables. A folder that does not
  * exist is an error naming it and where it came from.
  *
- * Cost (wasm, 2 cores shared with other jobs at load ~8-12, so ~2-3x slower than alone):
- *   - quick, measured: `flash reproduce autoscaling --profile quick --seeds 2` took 917 s
- *     wall (1,828 s of unit time, 7.5 min CPU). Per episode (100 steps + 100 updates):
- *     DDPG 64x64 0.7-1.4 s; FLASH-conditioned pretraining ~5 s (BiGRU 1x16, 10 steps).
+ * Cost (wasm, 2 cores):
+ *   - quick, measured 2026-11-23: `flash reproduce autoscaling --profile quick --seeds 2`
+ *     took 505 s wall (8m25s) with the 12-pair pool and 180 pretraining episodes (5
+ *     update references included; load ~3). Per episode (100 steps + 100 updates): DDPG
+ *     64x64 ~0.5 s; FLASH-conditioned pretraining ~3 s (BiGRU 1x16, 10 steps). The
+ *     earlier 6-pair / 60-episode quick profile took 7m09s (917 s under load ~10).
  *   - full, estimated from measured updates: DDPG 400x300 50-90 ms per update, so 5-9 s
  *     per episode: references 100 pairs x 200 episodes ~28 h, TL pretraining ~3 h, TL and
  *     FLASH adaptation ~14 h each, per replicate (halve on 2 workers); with the paper's
@@ -116,15 +118,19 @@ export const AUTOSCALING_PROFILES: Record<string, Profile> = {
     flash: { hidden: 8, layers: 1, fcHidden: 8, embeddingDim: 4, contextSize: 2, maxSteps: 8, contextSubsample: 1 },
     budgets: { referenceEpisodes: 2, pretrainEpisodes: 2, adaptEpisodes: 2, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 },
   },
-  /** Under 20 minutes on 2 cores: small pool, small networks, short budgets. */
+  /**
+   * Under 20 minutes on 2 cores (measured 8.5 min): small networks, short budgets; a
+   * 12-pair pool (a 6-pair pool with 60 episodes left FLASH's and TL's served policies
+   * no better than the original agent's).
+   */
   quick: {
-    pool: 6,
+    pool: 12,
     test: 3,
     updates: 7,
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 100_000 },
     flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
-    budgets: { referenceEpisodes: 40, pretrainEpisodes: 60, adaptEpisodes: 25, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 10, tolerance: 0.05 },
+    budgets: { referenceEpisodes: 40, pretrainEpisodes: 180, adaptEpisodes: 25, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 10, tolerance: 0.05 },
   },
   /**
    * The paper's sizes: pretraining pool 200; 100 new applications, each original agent
