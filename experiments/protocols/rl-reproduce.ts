@@ -251,6 +251,7 @@ export function updateSummary(samples: readonly ServedSample[], refs: ReadonlyMa
     byScenario: Object.fromEntries(scenarios.map((sc) => [sc, { pairs: [...new Set(samples.filter((s) => s.scenario === sc).map((s) => s.pair))], variants: byVariant(sc) }])),
     /** Tests whose updated pair's reference was no better than random. */
     excluded: d.excluded.length,
+    references: [...new Set(samples.map((s) => s.pair))].map((p) => refs.get(p)).filter((x): x is PairReference => x !== undefined),
     samples: d.drops,
   };
 }
@@ -435,7 +436,8 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
       drop: { ...correlation(simDrop), points: simDrop },
       cost: { ...correlation(simCost), points: simCost },
     },
-    references: [...refs.values()],
+    /** The new pairs' references (the updated pairs' are in `updates.references`). */
+    references: [...refs.values()].filter((x) => testPairs.has(x.pair)),
     sweep: sweep ?? null,
   };
 }

@@ -76,6 +76,8 @@ t.test("runRl: updates summarised apart from the A/B test; operations per varian
   t.notOk(r.reward_drop.samples.some((s) => UPDATED.has(s.pair)));
   t.notOk(r.adaptation.costs.some((c) => UPDATED.has(c.pair)), "no scratch curve of an updated pair");
   t.same(Object.keys(r.baselines.hpa.byPair).sort(), ["p", "q"], "baselines of new pairs only");
+  t.same(r.references.map((x) => x.pair).sort(), ["p", "q"], "references of new pairs only");
+  t.same(r.updates!.references.map((x) => x.pair).sort(), ["p+load", "q+size"]);
 
   const u = r.updates!;
   t.same(Object.keys(u.byScenario).sort(), ["fileSize", "loadLevel"]);
