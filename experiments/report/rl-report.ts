@@ -102,7 +102,7 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
         x: { field: "n", type: "quantitative", title: "new pairs adapted" },
         y: { field: "perPair", type: "quantitative", title: "episodes per pair", scale: { type: "log" } },
         color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) },
-        ...(r.sweep ? { strokeDash: { field: "pool", type: "nominal", title: "pretraining pool" } } : {}),
+        ...(r.sweep ? { strokeDash: { field: "pool", type: "nominal", title: "pretraining pool", sort: r.sweep.map((x) => `pool ${x.poolSize}`) } } : {}),
       },
     };
   }
