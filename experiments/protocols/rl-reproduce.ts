@@ -147,6 +147,11 @@ interface AbResult {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/** The pair and replicate of a reference unit id `ref/<pair>/r<k>` (pair ids may hold "/"). */
+function refUnit(id: string): { pair: string; replicate: number } {
+  return { pair: id.split("/").slice(1, -1).join("/"), replicate: Number(id.slice(id.lastIndexOf("/r") + 2)) };
+}
+
 /** The learning curve of a reference or adaptation result: training returns, or its evaluation curve where the task says so. */
 export type CurveOf = (r: { returns: number[]; evalCurve?: number[] }) => number[];
 export const trainingCurve: CurveOf = (r) => r.returns;
@@ -165,7 +170,7 @@ export function pairReferences(records: ReadonlyMap<string, UnitRecord>, window:
   const by = new Map<string, ReferenceResult[]>();
   for (const r of records.values()) {
     if (r.kind !== "reference") continue;
-    const pair = r.id.split("/").slice(1, -1).join("/");
+    const { pair } = refUnit(r.id);
     by.set(pair, [...(by.get(pair) ?? []), r.result as ReferenceResult]);
   }
   const out = new Map<string, PairReference>();
@@ -207,9 +212,8 @@ export function baselineSummaries(records: ReadonlyMap<string, UnitRecord>, refs
     if (r.kind !== "reference") continue;
     const b = (r.result as ReferenceResult).baselines;
     if (!b) continue;
-    const pair = r.id.split("/").slice(1, -1).join("/");
+    const { pair, replicate } = refUnit(r.id);
     if (pairs && !pairs.has(pair)) continue;
-    const replicate = Number(r.id.slice(r.id.lastIndexOf("/r") + 2));
     for (const [name, reward] of Object.entries(b)) samples.push({ variant: name, replicate, pair, reward });
   }
   const d = drops(samples, refs);
@@ -266,9 +270,8 @@ export function operationsSummary(served: readonly ServedSample[], records: Read
   for (const s of served) if (s.metrics) samples.push({ variant: s.variant, pair: s.pair, replicate: s.replicate, metrics: s.metrics });
   for (const r of records.values()) {
     const m = r.kind === "reference" ? (r.result as ReferenceResult).metrics : undefined;
-    const pair = r.id.split("/").slice(1, -1).join("/");
+    const { pair, replicate } = refUnit(r.id);
     if (!m || !testPairs.has(pair)) continue;
-    const replicate = Number(r.id.slice(r.id.lastIndexOf("/r") + 2));
     for (const [variant, metrics] of Object.entries(m)) samples.push({ variant, pair, replicate, metrics });
   }
   if (samples.length === 0) return null;
@@ -309,10 +312,10 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const prefixOf = (id: string) => (/^P\d+\//.test(id) ? id.slice(0, id.indexOf("/") + 1) : "");
   const testPairs = new Set(task.pairs(cfg).test);
   for (const r of records.values()) {
-    const rep = Number(r.id.slice(r.id.lastIndexOf("/r") + 2));
-    const pair = r.id.split("/").slice(1, -1).join("/");
+    if (r.kind !== "reference") continue;
+    const { pair, replicate } = refUnit(r.id);
     // Scratch adaptation curves are the new pairs' references (not the updated pairs').
-    if (r.kind === "reference" && testPairs.has(pair)) curves.push({ variant: "scratch", pair, replicate: rep, returns: curve(r.result as ReferenceResult).slice(0, cap) });
+    if (testPairs.has(pair)) curves.push({ variant: "scratch", pair, replicate, returns: curve(r.result as ReferenceResult).slice(0, cap) });
   }
   const scratch = curves.slice();
   const bySize = new Map<string, Curve[]>();
