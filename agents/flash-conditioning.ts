@@ -4,9 +4,9 @@
  *
  *     const flash = RLModel.register({ task, stateDim, actionDim, buffer });
  *     const cond = new FlashConditioner(flash);
- *     const agent = cond.attach(new DDPG(env, config, { extra: cond }));
+ *     const agent = new DDPG(env, config, { extra: cond });
  *     const rec = new EpisodeRecorder(flash);
- *     train(agent, env, { totalTimesteps, contextId: cond.contextId, onTransition: rec.onTransition });
+ *     train(agent, env, { totalTimesteps, contextId: cond.contextId, onTransition: rec.onTransition, afterTrain: cond.afterUpdate });
  *     await rec.flush();
  *     flash.toggleMetaModelUpdate(false);   // pretraining -> serving
  *
@@ -39,9 +39,9 @@
  *     backward per update. PPO: one per minibatch, plus one forward per rollout step only
  *     for pairs whose data or weights changed. bench/flash-overhead.ts measures the DDPG
  *     ratio against the vanilla update for several encoder sizes.
- *   - `attach(agent)` wraps the agent's `train` so that after every training phase with
- *     meta updates on `RLModel.markMetaUpdated()` invalidates the model's cached
- *     embeddings (`getEmbedding` for acting and serving then sees the new weights).
+ *   - `afterUpdate`, the training loop's `afterTrain` hook (an explicit callback, as
+ *     SB3's): after every training phase with meta updates on, `RLModel.markMetaUpdated()`
+ *     invalidates the model's cached embeddings (acting and serving see the new weights).
  *   - `EpisodeRecorder` collects each env's steps through `TrainOptions.onTransition` and
  *     inserts every finished episode with `RLModel.insertTrajSamples` (states observed
  *     before each action, the action sent to the env, the raw reward).
@@ -75,7 +75,6 @@ import { Rng } from "../flash/rng.js";
 import type { PairId } from "../flash/types.js";
 import type { ExtraInput } from "./extra.js";
 import type { Transition } from "./train.js";
-import type { Algorithm } from "./types.js";
 
 export interface FlashConditionerOptions {
   /** Pairs to register up front, getting context ids 0, 1, ... in this order. */
@@ -196,25 +195,13 @@ export class FlashConditioner implements ExtraInput {
   }
 
   /**
-   * Wrap `agent.train` so that after every training phase with meta updates on the
-   * model's cached embeddings are invalidated (`markMetaUpdated`). Returns the agent.
+   * Pass as `TrainOptions.afterTrain` (or call after optimiser steps of your own): when the
+   * meta learner's weights moved, invalidates the model's cached embeddings
+   * (`RLModel.markMetaUpdated`), so acting and `getEmbedding` see the new weights.
    */
-  attach<A extends Algorithm>(agent: A): A {
-    const original = agent.train.bind(agent) as (...args: unknown[]) => unknown;
-    (agent as { train: (...args: unknown[]) => unknown }).train = (...args: unknown[]) => {
-      try {
-        return original(...args);
-      } finally {
-        this.afterUpdate();
-      }
-    };
-    return agent;
-  }
-
-  /** Call after optimiser steps if the agent is not `attach`ed: invalidates cached embeddings when the weights moved. */
-  afterUpdate(): void {
+  readonly afterUpdate = (): void => {
     if (this.model.metaUpdatesEnabled && this.checkWeights()) this.model.markMetaUpdated();
-  }
+  };
 
   /** [pairs.length, dim] embeddings of `pairs` (differentiable), with subsampling when configured. */
   private encode(pairs: readonly PairId[]): tf.Tensor2D {

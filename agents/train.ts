@@ -35,6 +35,21 @@ export interface TrainOptions {
    * agents/flash-conditioning.ts). Observations are passed as copies the callee may keep.
    */
   onTransition?: (t: Transition) => void;
+  /**
+   * Called after every training phase (off-policy: each `train(gradientSteps)`; on-policy:
+   * each rollout's epochs), as SB3's callbacks see `_on_rollout_end`/training. FLASH's
+   * conditioner invalidates its cached embeddings here (`FlashConditioner.afterUpdate`).
+   */
+  afterTrain?: () => void;
+  /**
+   * Off-policy: steps already taken by earlier `train` calls of the same run (default 0).
+   * Learning starts, `collectAction`'s step count and the schedules then continue where
+   * they left off, as SB3's `learn(reset_num_timesteps=False)` does; a run that trains
+   * one episode per call (FLASH pretraining over a pool) keeps one exploration schedule.
+   */
+  timestepOffset?: number;
+  /** Off-policy: the steps the schedules span (default `timestepOffset + totalTimesteps`). */
+  scheduleTimesteps?: number;
 }
 
 /** One environment step as seen by `TrainOptions.onTransition`. */
@@ -53,6 +68,8 @@ export interface Transition {
 export interface TrainResult {
   episodeReturns: number[];
   episodeLengths: number[];
+  /** Index (in the env list given to `train`) of the env of each finished episode. */
+  episodeEnvs: number[];
   timesteps: number;
   /** Gradient updates (off-policy) or minibatch updates (on-policy). */
   updates: number;
@@ -62,6 +79,7 @@ export interface TrainResult {
 class EpisodeTracker {
   readonly returns: number[] = [];
   readonly lengths: number[] = [];
+  readonly envs: number[] = [];
   private readonly cur: Float64Array;
   private readonly len: Int32Array;
   constructor(n: number) {
@@ -74,6 +92,7 @@ class EpisodeTracker {
     if (done) {
       this.returns.push(this.cur[i]);
       this.lengths.push(this.len[i]);
+      this.envs.push(i);
       this.cur[i] = 0;
       this.len[i] = 0;
     }
@@ -109,6 +128,10 @@ function trainOffPolicy(agent: OffPolicyAlgorithm, envs: Env[], opts: TrainOptio
   if (envs.length !== 1) throw new ValueError(`train: off-policy ${agent.algo} runs on one environment, got ${envs.length}`);
   const env = envs[0];
   const total = opts.totalTimesteps;
+  const offset = opts.timestepOffset ?? 0;
+  const span = opts.scheduleTimesteps ?? offset + total;
+  if (!(Number.isInteger(offset) && offset >= 0)) throw new ValueError(`train: timestepOffset must be a non-negative integer, got ${offset}`);
+  if (!(span >= offset + total)) throw new ValueError(`train: scheduleTimesteps (${span}) must cover timestepOffset + totalTimesteps (${offset + total})`);
   const every = opts.progressEvery ?? Math.max(1, Math.floor(total / 20));
   const ctx = opts.contextId?.(env, 0) ?? 0;
   const t0 = performance.now();
@@ -121,13 +144,13 @@ function trainOffPolicy(agent: OffPolicyAlgorithm, envs: Env[], opts: TrainOptio
   const report = (t: number) =>
     opts.onProgress?.({ timesteps: t, totalTimesteps: total, episodes: eps.returns.length, recentMeanReturn: eps.recentMean(), updates, lastLoss, seconds: (performance.now() - t0) / 1000 });
   for (let t = 1; t <= total; t++) {
-    const a = agent.collectAction(obs, t - 1, ctx);
+    const a = agent.collectAction(obs, offset + t - 1, ctx);
     const r = stepChecked(env, a.env, agent.obsDim);
     agent.store(obs, r.observation, a.buffer, r.reward, r.terminated, ctx);
     opts.onTransition?.({ env, index: 0, obs, action: a.env, reward: r.reward, terminated: r.terminated, truncated: r.truncated });
     const done = r.terminated || r.truncated;
     eps.step(0, r.reward, done);
-    agent.onStep(t, 1 - t / total);
+    agent.onStep(offset + t, 1 - (offset + t) / span);
     if (done) {
       agent.onEpisodeEnd();
       obs = Float32Array.from(env.reset());
@@ -138,10 +161,11 @@ function trainOffPolicy(agent: OffPolicyAlgorithm, envs: Env[], opts: TrainOptio
     sinceTrain++;
     if (sinceTrain >= agent.trainFreq) {
       // SB3 trains after each collection phase once past learning_starts.
-      if (t > agent.learningStarts) {
+      if (offset + t > agent.learningStarts) {
         const g = agent.gradientSteps >= 0 ? agent.gradientSteps : sinceTrain;
         if (g > 0) {
-          lastLoss = agent.train(g, 1 - t / total);
+          lastLoss = agent.train(g, 1 - (offset + t) / span);
+          opts.afterTrain?.();
           updates += g;
         }
       }
@@ -149,7 +173,7 @@ function trainOffPolicy(agent: OffPolicyAlgorithm, envs: Env[], opts: TrainOptio
     }
     if (t % every === 0 || t === total) report(t);
   }
-  return { episodeReturns: eps.returns, episodeLengths: eps.lengths, timesteps: total, updates, seconds: (performance.now() - t0) / 1000 };
+  return { episodeReturns: eps.returns, episodeLengths: eps.lengths, episodeEnvs: eps.envs, timesteps: total, updates, seconds: (performance.now() - t0) / 1000 };
 }
 
 function trainOnPolicy(agent: OnPolicyAlgorithm, envs: Env[], opts: TrainOptions): TrainResult {
@@ -212,6 +236,7 @@ function trainOnPolicy(agent: OnPolicyAlgorithm, envs: Env[], opts: TrainOptions
     }
     agent.finishRollout(agent.values(obs, ctx), dones);
     const tr = agent.train(1 - t / total);
+    opts.afterTrain?.();
     lastLoss = tr.loss;
     updates += tr.updates;
     if (t >= nextReport || t >= total) {
@@ -219,5 +244,5 @@ function trainOnPolicy(agent: OnPolicyAlgorithm, envs: Env[], opts: TrainOptions
       nextReport += every;
     }
   }
-  return { episodeReturns: eps.returns, episodeLengths: eps.lengths, timesteps: t, updates, seconds: (performance.now() - t0) / 1000 };
+  return { episodeReturns: eps.returns, episodeLengths: eps.lengths, episodeEnvs: eps.envs, timesteps: t, updates, seconds: (performance.now() - t0) / 1000 };
 }

@@ -170,7 +170,9 @@ export async function benchFlashOverhead(opts: { quick?: boolean; configs?: Flas
         }
         const cond = new FlashConditioner(model, { pairs, contextSubsample: c.subsample < c.contextSize ? c.subsample : undefined, seed: 1 });
         const base = makeAgent();
-        const flash = cond.attach(makeAgent(cond));
+        const agent = makeAgent(cond);
+        // The training loop's after-training hook is part of FLASH's update cost.
+        const flash = { train: (n: number) => (agent.train(n), cond.afterUpdate()), dispose: () => agent.dispose() };
         // Cost per FLASH update decides the repeats: a few seconds of FLASH updates per row.
         const t0 = performance.now();
         flash.train(1);

@@ -270,11 +270,16 @@ function buildAgents(agent: OverheadAgent, cond: FlashConditioner, o: ReturnType
         a = new DQN({ observationSpace, actionSpace: discrete(cs.actions) }, { ...cfg, batchSize: o.batch ?? cfg.batchSize, bufferSize: Math.min(cfg.bufferSize, 10_000) }, { seed: 1, extra });
       }
       for (const t of data) a.store(t.o, t.o2, t.a, t.r, false, t.ctx);
-      return extra ? cond.attach(a) : a;
+      return a;
     };
     const base = make();
     const flash = make(cond);
-    return { base, flash, update: (a) => void (a as DDPG | DQN).train(1), net: JSON.stringify(base.config.netArch), batch: base.config.batchSize };
+    // FLASH's update includes the after-training hook the training loop calls (cache invalidation).
+    const update = (a: unknown) => {
+      (a as DDPG | DQN).train(1);
+      if (a === flash) cond.afterUpdate();
+    };
+    return { base, flash, update, net: JSON.stringify(base.config.netArch), batch: base.config.batchSize };
   }
   // PPO: a rollout of exactly one minibatch (nSteps x nEnvs = batch), one epoch.
   const cfg: PPOConfig = { ...AURORA_PPO_DEFAULTS, ...overrides?.ppo };
@@ -299,7 +304,7 @@ function buildAgents(agent: OverheadAgent, cond: FlashConditioner, o: ReturnType
       a.record(rewards[s], new Uint8Array(nEnvs));
     }
     a.finishRollout(new Float32Array(nEnvs), new Uint8Array(nEnvs));
-    return extra ? cond.attach(a) : a;
+    return a;
   };
   const base = make();
   const flash = make(cond);
@@ -308,6 +313,7 @@ function buildAgents(agent: OverheadAgent, cond: FlashConditioner, o: ReturnType
     flash,
     update: (a) => {
       const n = (a as PPO).train(1).updates;
+      if (a === flash) cond.afterUpdate();
       if (n !== 1) throw new Error(`measureOverheads: a PPO train call ran ${n} minibatch updates, expected 1`);
     },
     net: JSON.stringify(cfg.netArch),

@@ -43,7 +43,7 @@ import { listTraces } from "../../traces/real.js";
 import { syntheticTrace } from "../../traces/synthetic.js";
 import { durationSeconds, validateTrace, type Trace } from "../../traces/trace.js";
 import { distinctPairIds, netArch, num, obj, pos, str, validateBudgets, validateFlashSettings } from "./config-checks.js";
-import type { FlashSettings } from "./ddpg-flash.js";
+import type { FlashSettings } from "./rl-flash-kit.js";
 import type { RlBudgets } from "./types.js";
 
 export type TraceSpec =

@@ -26,7 +26,7 @@
  *     with the agents' definition, report.md a row each.
  *
  * Protocol steps (the harness's, experiments/protocols/rl-reproduce.ts; they run in the
- * shared DDPG-FLASH kit, ddpg-flash.ts, which this file gives its env, DDPG config and
+ * shared RL-FLASH kit, rl-flash-kit.ts, which this file gives its env, DDPG config and
  * FLASH settings):
  *   - reference: DDPG from random weights, `referenceEpisodes` episodes on the pair
  *     (`learningStarts` uniform-random steps first); final deterministic evaluation; a
@@ -81,11 +81,11 @@
 import { statSync } from "node:fs";
 import { HpaAgent } from "../../agents/baselines/hpa.js";
 import { VpaAgent } from "../../agents/baselines/vpa.js";
-import { FIRM_DDPG_DEFAULTS, type DDPGConfig } from "../../agents/ddpg.js";
+import { DDPG, FIRM_DDPG_DEFAULTS, type DDPGConfig } from "../../agents/ddpg.js";
 import type { AutoscalingEnv } from "../../envs/autoscaling/env.js";
 import { ACTION_DIM, OBS_DIM } from "../../envs/autoscaling/spaces.js";
 import { drawPairs, makePairEnv, updatePairsFor, validateAutoscalingConfig, type AutoscalingConfig, type PairSources } from "./autoscaling-pairs.js";
-import { ddpgFlashKit, EVAL_SEED, runEpisode, StepMeans, total } from "./ddpg-flash.js";
+import { EVAL_SEED, rlFlashKit, runEpisode, StepMeans, total } from "./rl-flash-kit.js";
 import type { ProfileOptions, ReferenceResult, RlBudgets, RlTask } from "./types.js";
 
 export { validateAutoscalingConfig, type AutoscalingConfig } from "./autoscaling-pairs.js";
@@ -254,15 +254,15 @@ export interface AutoscalingReferenceResult extends ReferenceResult {
   baselines: { hpa: number; vpa: number };
 }
 
-// ---------------------------------------------------------------- the rest is the shared DDPG-FLASH kit
+// ---------------------------------------------------------------- the rest is the shared RL-FLASH kit
 
-const kit = ddpgFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingReferenceResult, "baselines">>({
+const kit = rlFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingReferenceResult, "baselines">>({
   name: TASK,
   stateDim: OBS_DIM,
   actionDim: ACTION_DIM,
   env: (cfg, pair, seed) => makePairEnv(cfg.env, pair, seed),
   episodeSteps: (cfg) => cfg.env.maxEpisodeSteps,
-  ddpg: ddpgConfig,
+  agent: (cfg, env, o) => new DDPG(env, ddpgConfig(cfg, o.learningStarts), { seed: o.seed, extra: o.extra }),
   randomAction: (rng) => () => [rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1)],
   progress: { digits: 1, referenceEvery: 5 },
   referenceExtras: (cfg, pair, seed) => nonMlRewards(cfg, pair, seed),

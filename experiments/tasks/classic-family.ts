@@ -7,13 +7,13 @@
  *
  * This file: the pairs, the profiles, the validated config, the environment and the DDPG
  * config; how each protocol step runs (reference, pretraining, adaptation, serving) is
- * the shared DDPG-FLASH kit's, ddpg-flash.ts.
+ * the shared RL-FLASH kit's, rl-flash-kit.ts.
  */
-import type { DDPGConfig } from "../../agents/ddpg.js";
+import { DDPG, type DDPGConfig } from "../../agents/ddpg.js";
 import { generatePairs, makeFamilyEnv, validateParams, validatePairId, type FamilyEnv, type PairSpec } from "../../envs/classic/family.js";
 import { Rng } from "../../flash/rng.js";
 import { distinctPairIds, netArch, num, obj, validateBudgets, validateFlashSettings } from "./config-checks.js";
-import { ddpgFlashKit, type FlashSettings } from "./ddpg-flash.js";
+import { rlFlashKit, type FlashSettings } from "./rl-flash-kit.js";
 import type { RlBudgets, RlTask } from "./types.js";
 
 export interface ClassicFamilyConfig {
@@ -98,15 +98,15 @@ function ddpgConfig(cfg: ClassicFamilyConfig, learningStarts: number): Partial<D
   return { netArch: a.netArch, batchSize: a.batchSize, learningRate: a.learningRate, gamma: a.gamma, tau: a.tau, bufferSize: a.bufferSize, learningStarts, actionNoise: { type: "normal", sigma: a.noiseSigma } };
 }
 
-// ---------------------------------------------------------------- the rest is the shared DDPG-FLASH kit
+// ---------------------------------------------------------------- the rest is the shared RL-FLASH kit
 
-const kit = ddpgFlashKit<ClassicFamilyConfig, FamilyEnv>({
+const kit = rlFlashKit<ClassicFamilyConfig, FamilyEnv>({
   name: "pendulum-family",
   stateDim: 3,
   actionDim: 1,
   env: (_cfg, pair, seed) => makeFamilyEnv("pendulum", pair, seed),
   episodeSteps: () => STEPS,
-  ddpg: ddpgConfig,
+  agent: (cfg, env, o) => new DDPG(env, ddpgConfig(cfg, o.learningStarts), { seed: o.seed, extra: o.extra }),
   randomAction: (rng) => () => [rng.uniform(-2, 2)],
   progress: { digits: 0, referenceEvery: 10 },
 });

@@ -1,10 +1,10 @@
 /**
  * Field validators for the RL tasks' JSON configs: every error names the field
  * (`where.field`) and what it got. Shared by the task files (classic-family.ts,
- * autoscaling-pairs.ts), with the checks of the blocks every DDPG-FLASH config holds
+ * autoscaling-pairs.ts), with the checks of the blocks every RL-FLASH kit config holds
  * (`flash`, `budgets`, distinct pair ids, `agent.netArch`).
  */
-import type { FlashSettings } from "./ddpg-flash.js";
+import type { FlashSettings } from "./rl-flash-kit.js";
 import type { RlBudgets } from "./types.js";
 
 /** `o[k]`: a finite number >= min (and <= max), an integer unless `integer` is false. */

@@ -65,7 +65,7 @@ t.test("DDPG: the critic loss, and only it, updates the meta learner; no tensor 
   const cond = new FlashConditioner(m, { pairs: ["a", "b"] });
   await fill(m, ["a", "b"], new Rng(1));
   const run = (actorLr: number, criticLr: number) => {
-    const agent = cond.attach(new DDPG(pendulumSpaces, { ...ddpgSmall, actorLearningRate: actorLr, criticLearningRate: criticLr }, { seed: 3, extra: cond }));
+    const agent = new DDPG(pendulumSpaces, { ...ddpgSmall, actorLearningRate: actorLr, criticLearningRate: criticLr }, { seed: 3, extra: cond });
     fillReplay(agent, 3, 2, new Rng(2));
     const meta0 = snapshot(m.trainableVariables());
     const actor0 = snapshot(agent.actor.variables);
@@ -100,14 +100,14 @@ t.test("DQN's TD loss and PPO's combined loss update the meta learner", async (t
   const cond = new FlashConditioner(m, { pairs: ["a", "b", "c"] });
   await fill(m, ["a", "b", "c"], new Rng(4));
   const cartpole = makeClassicEnv("CartPole-v1");
-  const dqn = cond.attach(new DQN(cartpole, { netArch: [16], batchSize: 16, learningStarts: 0, bufferSize: 500, learningRate: 1e-2 }, { seed: 1, extra: cond }));
+  const dqn = new DQN(cartpole, { netArch: [16], batchSize: 16, learningStarts: 0, bufferSize: 500, learningRate: 1e-2 }, { seed: 1, extra: cond });
   fillReplay(dqn, 4, 3, new Rng(5));
   let before = snapshot(m.trainableVariables());
   dqn.train(1);
   t.notOk(same(before, snapshot(m.trainableVariables())), "DQN update moved the meta learner");
   dqn.dispose();
 
-  const ppo = cond.attach(new PPO(cartpole, { nSteps: 8, batchSize: 24, nEpochs: 1, netArch: { pi: [16], vf: [16] } }, { seed: 1, extra: cond }));
+  const ppo = new PPO(cartpole, { nSteps: 8, batchSize: 24, nEpochs: 1, netArch: { pi: [16], vf: [16] } }, { seed: 1, extra: cond });
   ppo.startRollouts(3);
   const rng = new Rng(6);
   const ctx = Int32Array.of(0, 1, 2);
@@ -128,7 +128,7 @@ t.test("meta updates off: weights fixed across updates, embeddings are the cache
   await fill(m, ["a", "b"], new Rng(7));
   m.toggleMetaModelUpdate(false);
   t.same(cond.trainableVariables(), []);
-  const agent = cond.attach(new DDPG(pendulumSpaces, { ...ddpgSmall, actorLearningRate: 1e-2, criticLearningRate: 1e-2 }, { seed: 3, extra: cond }));
+  const agent = new DDPG(pendulumSpaces, { ...ddpgSmall, actorLearningRate: 1e-2, criticLearningRate: 1e-2 }, { seed: 3, extra: cond });
   fillReplay(agent, 3, 2, new Rng(8));
   const meta0 = snapshot(m.encoder.variables());
   const critic0 = snapshot(agent.critic.variables);
@@ -148,8 +148,8 @@ t.test("four envs, four pendulum pairs, PPO stepping them together: four differe
   const rec = new EpisodeRecorder(m);
   const pairs = generatePairs("pendulum", 4, new Rng(11));
   const envs = pairs.map((p, i) => makeFamilyEnv("pendulum", p, i));
-  const agent = cond.attach(new PPO(envs[0], { nSteps: 200, batchSize: 800, nEpochs: 1, netArch: { pi: [16], vf: [16] } }, { seed: 2, extra: cond }));
-  const res = train(agent, envs, { totalTimesteps: 800, seed: 2, contextId: cond.contextId, onTransition: rec.onTransition });
+  const agent = new PPO(envs[0], { nSteps: 200, batchSize: 800, nEpochs: 1, netArch: { pi: [16], vf: [16] } }, { seed: 2, extra: cond });
+  const res = train(agent, envs, { totalTimesteps: 800, seed: 2, contextId: cond.contextId, onTransition: rec.onTransition, afterTrain: cond.afterUpdate });
   await rec.flush();
   t.equal(res.episodeReturns.length, 4, "each env finished one 200-step episode");
   t.equal(rec.inserted, 4);
@@ -170,11 +170,11 @@ t.test("same seed, same embeddings and returns (DDPG over two pairs in sequence)
     const cond = new FlashConditioner(m, { contextSubsample: 1, seed: 5 });
     const rec = new EpisodeRecorder(m);
     const pairs = generatePairs("pendulum", 2, new Rng(12));
-    const agent = cond.attach(new DDPG(pendulumSpaces, { ...ddpgSmall, learningStarts: 200 }, { seed: 5, extra: cond }));
+    const agent = new DDPG(pendulumSpaces, { ...ddpgSmall, learningStarts: 200 }, { seed: 5, extra: cond });
     const returns: number[] = [];
     for (const [i, p] of pairs.entries()) {
       // One episode per pair to fill the context, then a few updates with both pairs in the replay.
-      const r = train(agent, makeFamilyEnv("pendulum", p, i), { totalTimesteps: i === 0 ? 200 : 215, seed: 5 + i, contextId: cond.contextId, onTransition: rec.onTransition });
+      const r = train(agent, makeFamilyEnv("pendulum", p, i), { totalTimesteps: i === 0 ? 200 : 215, seed: 5 + i, contextId: cond.contextId, onTransition: rec.onTransition, afterTrain: cond.afterUpdate });
       await rec.flush();
       returns.push(...r.episodeReturns);
     }

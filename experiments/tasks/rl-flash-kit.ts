@@ -1,25 +1,32 @@
 /**
- * A DDPG task on pairs with FLASH, TL and scratch: what every such RlTask shares; a task
- * supplies its env factory, its DDPG config and its FLASH settings (`DdpgFlashSpec`),
- * and its own profiles, validation and description; `ddpgFlashKit(spec).task(own)` is
- * the RlTask. Used by classic-family.ts (`pendulum-family`) and autoscaling.ts.
+ * An RL task on pairs with FLASH, TL and scratch, for any of our agents (DDPG, DQN, PPO):
+ * what every such RlTask shares. A task supplies its env factory, its agent factory and
+ * its FLASH settings (`RlFlashSpec`), and its own profiles, validation and description;
+ * `rlFlashKit(spec).task(own)` is the RlTask. Used by classic-family.ts
+ * (`pendulum-family`), autoscaling.ts and every later case study.
  *
- * The agents: original = DDPG from the task's config; FLASH = the same DDPG conditioned
- * on the pair's embedding through agents/flash-conditioning.ts (the critic's TD loss
- * trains the meta learner during pretraining); TL = the same DDPG without embedding,
- * pretrained on the same pool with the same budget; scratch = the reference run.
+ * The agents: original = the task's agent from its config; FLASH = the same agent
+ * conditioned on the pair's embedding through agents/flash-conditioning.ts (the agent's
+ * own loss trains the meta learner during pretraining: DDPG's critic TD loss, DQN's TD
+ * loss, PPO's combined loss); TL = the same agent without embedding, pretrained on the
+ * same pool with the same budget; scratch = the reference run.
  *
  * How each protocol step runs (experiments/protocols/rl-reproduce.ts):
- *   - reference (scratch on one pair): DDPG from random weights, `referenceEpisodes`
+ *   - reference (scratch on one pair): the agent from random weights, `referenceEpisodes`
  *     episodes in one training call (`agent.learningStarts` uniform-random steps first,
  *     as SB3). Its returns are the scratch adaptation curve; then a deterministic
  *     evaluation, a uniform-random policy's return as the pair's baseline (the drop's
  *     zero point), and the task's extras (autoscaling: its non-ML baselines).
- *   - pretraining over the pool: one episode per call, pairs in round-robin order, the
- *     replay buffer shared, learning from the first step. FLASH first runs one
+ *   - pretraining over the pool. Off-policy agents: one episode per `train` call, pairs
+ *     in round-robin order, the replay buffer shared, learning from the first step, and
+ *     the agent's schedules (DQN's exploration) running over the whole pretraining
+ *     (`TrainOptions.timestepOffset`), as one SB3 `learn` would. On-policy agents (PPO):
+ *     one `train` call with every pool pair's env stepped together (one rollout holds
+ *     every pair), `pretrainEpisodes` episodes in all. FLASH first runs one
  *     uniform-random episode per pool pair (its first context: an empty context has no
  *     gradient path to the meta learner; TL skips them); meta updates on, every finished
- *     episode inserted with `insertTrajSamples`.
+ *     episode inserted with `insertTrajSamples`, cached embeddings invalidated after every
+ *     training phase (`TrainOptions.afterTrain`).
  *   - adaptation (fine-tuning on a new pair): load the pretrained networks, an empty
  *     replay buffer, learning from the first step, `adaptEpisodes` episodes in one call.
  *     FLASH: meta learner frozen, episodes on the new pair inserted as they finish, so its
@@ -31,15 +38,36 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { DDPG, type DDPGConfig } from "../../agents/ddpg.js";
 import { evaluatePolicy } from "../../agents/evaluate.js";
+import type { ExtraInput } from "../../agents/extra.js";
 import { EpisodeRecorder, FlashConditioner } from "../../agents/flash-conditioning.js";
-import { train } from "../../agents/train.js";
+import { train, type TrainOptions, type TrainResult } from "../../agents/train.js";
+import type { Algorithm } from "../../agents/types.js";
 import type { PairEnv, StepResult } from "../../envs/env.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, RLModel } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
 import type { AdaptResult, PretrainResult, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
+
+/** An agent the kit can train, checkpoint and serve: DDPG, DQN and PPO are all such. */
+export type KitAgent = Algorithm & {
+  save(dir: string, task: string): Promise<void>;
+  load(dir: string, task?: string): Promise<void>;
+  dispose(): void;
+};
+
+/** The protocol step an agent is built for (a task may, e.g., start fine-tuning with less exploration). */
+export type KitPhase = "reference" | "pretrain" | "adapt" | "serve";
+
+/** What `RlFlashSpec.agent` receives besides the config and the env. */
+export interface KitAgentOptions {
+  /** Uniform-random steps before learning: the config's for reference runs, 0 elsewhere. */
+  learningStarts: number;
+  seed: number;
+  /** FLASH's conditioner (the embedding input), or undefined for the original agent and TL. */
+  extra?: ExtraInput;
+  phase: KitPhase;
+}
 
 /** FLASH model settings: the BiGRU encoder, the context, and pairs per training batch. */
 export interface FlashSettings {
@@ -53,7 +81,7 @@ export interface FlashSettings {
 }
 
 /** The config fields the kit reads (a task's config has more). */
-export interface DdpgFlashConfig {
+export interface RlFlashConfig {
   /** Pretraining pool and new (test) pairs, resolved so the run is exact. */
   poolPairs: { id: string }[];
   testPairs: { id: string }[];
@@ -66,7 +94,7 @@ export interface DdpgFlashConfig {
 }
 
 /** What a task supplies. `E`: its environment; `X`: extra fields of its reference results. */
-export interface DdpgFlashSpec<C extends DdpgFlashConfig, E extends PairEnv, X extends object = object> {
+export interface RlFlashSpec<C extends RlFlashConfig, E extends PairEnv, X extends object = object> {
   /** Task name: checkpoints, the FLASH model registry, error messages. */
   name: string;
   stateDim: number;
@@ -75,9 +103,9 @@ export interface DdpgFlashSpec<C extends DdpgFlashConfig, E extends PairEnv, X e
   env(cfg: C, pair: C["poolPairs"][number], seed: number): E;
   /** Steps of one episode. */
   episodeSteps(cfg: C): number;
-  /** The DDPG config from the task's agent block. */
-  ddpg(cfg: C, learningStarts: number): Partial<DDPGConfig>;
-  /** A uniform-random policy drawing from `rng` (random warm-up episodes and the baseline). */
+  /** The task's agent on `env`'s spaces (its networks read `extra.dim` more inputs when `extra` is set). */
+  agent(cfg: C, env: E, opts: KitAgentOptions): KitAgent;
+  /** A uniform-random policy drawing from `rng` (random warm-up episodes and the baseline); discrete: `[index]`. */
   randomAction(rng: Rng): () => number[];
   /**
    * "evaluation": reference and adaptation runs also record the deterministic policy's
@@ -152,14 +180,14 @@ export function runEpisode(env: PairEnv, seed: number, act: (obs: Float32Array) 
 
 export const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-export interface DdpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X extends object> {
+export interface RlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends object> {
   /** The environment of pair `id` of the config. */
   envOf(cfg: C, id: string, seed: number): E;
   /** The RlTask: the task's own fields and the kit's. */
   task(own: OwnTaskFields<C>): RlTask<C> & { reference(...a: Parameters<RlTask<C>["reference"]>): Promise<ReferenceResult & X> };
 }
 
-export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X extends object = object>(spec: DdpgFlashSpec<C, E, X>): DdpgFlashKit<C, E, X> {
+export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends object = object>(spec: RlFlashSpec<C, E, X>): RlFlashKit<C, E, X> {
   const name = spec.name;
   const digits = spec.progress.digits;
 
@@ -193,7 +221,7 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
    * evaluation curves, evaluate the policy after every episode on a separate env instance
    * (training's env, RNG and agent are untouched: the curve does not change training).
    */
-  function curveHooks(cfg: C, pair: string, seed: number, n: number, every: number, agent: DDPG, progress: (f: number, m?: string) => void, ctx = 0) {
+  function curveHooks(cfg: C, pair: string, seed: number, n: number, every: number, agent: KitAgent, progress: (f: number, m?: string) => void, ctx = 0) {
     const steps = spec.episodeSteps(cfg);
     const evalCurve: number[] = [];
     const evalEnv = spec.curve === "evaluation" ? envOf(cfg, pair, seed) : undefined;
@@ -214,7 +242,7 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
     const t0 = performance.now();
     const env = envOf(cfg, pair, seed);
     const steps = spec.episodeSteps(cfg);
-    const agent = new DDPG(env, spec.ddpg(cfg, cfg.agent.learningStarts), { seed });
+    const agent = spec.agent(cfg, env, { learningStarts: cfg.agent.learningStarts, seed, phase: "reference" });
     try {
       const n = cfg.budgets.referenceEpisodes * steps;
       const hooks = curveHooks(cfg, pair, seed, n, spec.progress.referenceEvery, agent, progress);
@@ -237,6 +265,13 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
     }
   }
 
+  /** On-policy pretraining: every pool pair's env stepped together in one `train` call (each rollout holds every pair). */
+  function trainOnPolicyPool(agent: KitAgent, envs: E[], n: number, seed: number, hooks: Partial<TrainOptions>, progress: (f: number, m?: string) => void): TrainResult {
+    const onProgress = (p: { timesteps: number; episodes: number; recentMeanReturn: number }) =>
+      progress(Math.min(1, p.timesteps / n), `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(digits)}`);
+    return train(agent, envs, { totalTimesteps: n, seed, onProgress, ...hooks });
+  }
+
   async function pretrain(cfg: C, variant: "flash" | "tl", pool: string[], seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<PretrainResult> {
     const t0 = performance.now();
     const steps = spec.episodeSteps(cfg);
@@ -244,8 +279,8 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
     const fm = variant === "flash" ? flashModel(cfg, path.join(workDir, "buffer.sqlite"), seed) : undefined;
     const cond = fm ? new FlashConditioner(fm.model, { pairs: pool, contextSubsample: cfg.flash.contextSubsample, seed }) : undefined;
     const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
-    const base = new DDPG(envs[0], spec.ddpg(cfg, 0), { seed, extra: cond });
-    const agent = cond ? cond.attach(base) : base;
+    const agent = spec.agent(cfg, envs[0], { learningStarts: 0, seed, extra: cond, phase: "pretrain" });
+    const hooks = { contextId: cond?.contextId, onTransition: rec?.onTransition, afterTrain: cond?.afterUpdate };
     const returns: number[] = [];
     const pairs: string[] = [];
     try {
@@ -258,13 +293,23 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
         }
       }
       const n = cfg.budgets.pretrainEpisodes;
-      for (let e = 0; e < n; e++) {
-        const i = e % envs.length;
-        const r = train(agent, envs[i], { totalTimesteps: steps, seed: e < envs.length ? seed + 7919 * (i + 1) : undefined, contextId: cond?.contextId, onTransition: rec?.onTransition, progressEvery: steps });
+      if (agent.kind === "off-policy") {
+        for (let e = 0; e < n; e++) {
+          const i = e % envs.length;
+          const opts: TrainOptions = { totalTimesteps: steps, timestepOffset: e * steps, scheduleTimesteps: n * steps, progressEvery: steps, ...hooks };
+          const r = train(agent, envs[i], { ...opts, seed: e < envs.length ? seed + 7919 * (i + 1) : undefined });
+          if (rec) await rec.flush();
+          returns.push(r.episodeReturns[0]);
+          pairs.push(pool[i]);
+          progress((e + 1) / n, `episode ${e + 1}/${n}, return ${r.episodeReturns[0].toFixed(digits)}`);
+        }
+      } else {
+        const r = trainOnPolicyPool(agent, envs, n * steps, seed, hooks, progress);
         if (rec) await rec.flush();
-        returns.push(r.episodeReturns[0]);
-        pairs.push(pool[i]);
-        progress((e + 1) / n, `episode ${e + 1}/${n}, return ${r.episodeReturns[0].toFixed(digits)}`);
+        r.episodeReturns.forEach((ret, k) => {
+          returns.push(ret);
+          pairs.push(pool[r.episodeEnvs[k]]);
+        });
       }
       await agent.save(path.join(workDir, "agent"), name);
       if (fm) await fm.model.save(path.join(workDir, "meta"));
@@ -290,12 +335,12 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
       if (fm) await loadFrozen(fm.model, pretrainDir);
       const cond = fm ? new FlashConditioner(fm.model, { pairs: [pair], seed }) : undefined;
       const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
-      const agent = new DDPG(env, spec.ddpg(cfg, 0), { seed, extra: cond });
+      const agent = spec.agent(cfg, env, { learningStarts: 0, seed, extra: cond, phase: "adapt" });
       try {
         await agent.load(path.join(pretrainDir, "agent"), name);
         const n = cfg.budgets.adaptEpisodes * steps;
         const hooks = curveHooks(cfg, pair, seed, n, 5, agent, progress, cond ? cond.ctxOf(pair) : 0);
-        const r = train(agent, env, { totalTimesteps: n, seed, contextId: cond?.contextId, onTransition: rec?.onTransition, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress });
+        const r = train(agent, env, { totalTimesteps: n, seed, contextId: cond?.contextId, onTransition: rec?.onTransition, afterTrain: cond?.afterUpdate, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress });
         if (rec) await rec.flush();
         return { returns: r.episodeReturns, ...(hooks.evalCurve ? { evalCurve: hooks.evalCurve } : {}), seconds: (performance.now() - t0) / 1000 };
       } finally {
@@ -329,7 +374,7 @@ export function ddpgFlashKit<C extends DdpgFlashConfig, E extends PairEnv, X ext
     try {
       if (fm) await loadFrozen(fm.model, req.modelDir);
       const cond = fm ? new FlashConditioner(fm.model, { pairs: req.pairs, seed: req.seed }) : undefined;
-      const agent = new DDPG(env0, spec.ddpg(cfg, 0), { seed: req.seed, extra: cond });
+      const agent = spec.agent(cfg, env0, { learningStarts: 0, seed: req.seed, extra: cond, phase: "serve" });
       try {
         await agent.load(path.join(req.modelDir, "agent"), name);
         const out: ServeResult[] = [];

@@ -1,0 +1,123 @@
+// The RL-FLASH kit with each agent kind: DQN (off-policy, discrete) and PPO (on-policy)
+// run every protocol step (reference, pretrain, adapt, serve, pool embeddings) on a toy
+// pair family, and the off-policy schedules span the whole pretraining.
+import t from "tap";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DQN } from "../../../agents/dqn.js";
+import { PPO } from "../../../agents/ppo.js";
+import { train } from "../../../agents/train.js";
+import { box, discrete, type BoxSpace, type PairEnv, type Space, type StepResult } from "../../../envs/env.js";
+import { selectBackend } from "../../../flash/backend.js";
+import { Rng } from "../../../flash/rng.js";
+import { rlFlashKit, type RlFlashConfig } from "../../../experiments/tasks/rl-flash-kit.js";
+
+await selectBackend();
+const root = mkdtempSync(path.join(os.tmpdir(), "rl-flash-kit-"));
+t.teardown(() => rmSync(root, { recursive: true, force: true }));
+
+const STEPS = 8;
+
+/** Two arms; the pair's id names the rewarded one ("arm0" / "arm1"). Observation: [step / STEPS, noise]. */
+class ArmEnv implements PairEnv {
+  readonly id = "Arm-v0";
+  readonly observationSpace: BoxSpace = box([0, -1], [1, 1]);
+  readonly actionSpace: Space;
+  readonly maxEpisodeSteps = STEPS;
+  private t = 0;
+  private rng: Rng;
+  constructor(
+    readonly pair: string,
+    continuous: boolean,
+    seed: number,
+  ) {
+    this.actionSpace = continuous ? box([-1], [1]) : discrete(2);
+    this.rng = new Rng(seed);
+  }
+  private obs(): Float32Array {
+    return Float32Array.of(this.t / STEPS, this.rng.uniform(-1, 1));
+  }
+  reset(seed?: number): Float32Array {
+    if (seed !== undefined) this.rng = new Rng(seed);
+    this.t = 0;
+    return this.obs();
+  }
+  step(action: Float32Array | number[]): StepResult {
+    const arm = this.actionSpace.kind === "discrete" ? action[0] : action[0] > 0 ? 1 : 0;
+    const reward = arm === (this.pair === "arm1" ? 1 : 0) ? 1 : 0;
+    this.t++;
+    return { observation: this.obs(), reward, terminated: false, truncated: this.t >= STEPS };
+  }
+}
+
+const flash = { hidden: 8, layers: 1, fcHidden: 8, embeddingDim: 4, contextSize: 2, maxSteps: STEPS, contextSubsample: 1 };
+const budgets = { referenceEpisodes: 4, pretrainEpisodes: 8, adaptEpisodes: 3, embedEpisodes: 1, evalEpisodes: 2, abTargets: 1, window: 2, tolerance: 0.1 };
+const cfg: RlFlashConfig = { poolPairs: [{ id: "arm0" }, { id: "arm1" }], testPairs: [{ id: "arm1" }], agent: { learningStarts: 4 }, flash, budgets };
+
+function kitFor(kind: "dqn" | "ppo") {
+  return rlFlashKit<RlFlashConfig, ArmEnv>({
+    name: `toy-${kind}`,
+    stateDim: 2,
+    actionDim: 1,
+    env: (_c, p, seed) => new ArmEnv(p.id, kind === "ppo", seed),
+    episodeSteps: () => STEPS,
+    agent: (_c, env, o) =>
+      kind === "dqn"
+        ? new DQN(env, { netArch: [8], batchSize: 4, bufferSize: 100, learningStarts: o.learningStarts, explorationFraction: 0.5 }, { seed: o.seed, extra: o.extra })
+        : new PPO(env, { netArch: { pi: [8], vf: [8] }, nSteps: STEPS, batchSize: 8, nEpochs: 1 }, { seed: o.seed, extra: o.extra }),
+    randomAction: (rng) => () => (kind === "dqn" ? [rng.int(0, 2)] : [rng.uniform(-1, 1)]),
+    progress: { digits: 1, referenceEvery: 2 },
+  }).task({ summary: "toy", profiles: [], profile: () => cfg, validateConfig: () => cfg, describe: () => "toy" });
+}
+
+for (const kind of ["dqn", "ppo"] as const) {
+  t.test(`${kind}: reference, pretrain (flash and tl), adapt, serve and pool embeddings run through the kit`, async (t) => {
+    const task = kitFor(kind);
+    const dir = (n: string) => {
+      const d = path.join(root, kind, n);
+      mkdirSync(d, { recursive: true }); // the runner gives every unit an existing work directory
+      return d;
+    };
+    const none = () => {};
+    const ref = await task.reference(cfg, "arm1", 1, dir("ref"), none);
+    t.equal(ref.returns.length, budgets.referenceEpisodes, "one return per reference episode");
+    const pre = await task.pretrain(cfg, "flash", ["arm0", "arm1"], 2, dir("pre"), none);
+    t.equal(pre.returns.length, budgets.pretrainEpisodes, "every pretraining episode counted");
+    t.same([...new Set(pre.pairs)].sort(), ["arm0", "arm1"], "both pool pairs were trained on");
+    const tl = await task.pretrain(cfg, "tl", ["arm0", "arm1"], 2, dir("tl"), none);
+    t.equal(tl.returns.length, budgets.pretrainEpisodes);
+    const ad = await task.adapt(cfg, "flash", dir("pre"), "arm1", 3, dir("adapt"), none);
+    t.equal(ad.returns.length, budgets.adaptEpisodes);
+    const served = await task.serve(cfg, { variant: "flash", modelDir: dir("pre"), pairs: ["arm1"], seed: 4, workDir: dir("serve") });
+    t.equal(served.length, 1);
+    t.equal(served[0].embedding?.length, flash.embeddingDim, "FLASH serving reports the pair's embedding");
+    t.ok(served[0].reward >= 0 && served[0].reward <= STEPS, "a return within the toy's range");
+    const emb = await task.poolEmbeddings(cfg, dir("pre"), dir("pool"));
+    t.same(Object.keys(emb).sort(), ["arm0", "arm1"]);
+    const again = await task.serve(cfg, { variant: "flash", modelDir: dir("pre"), pairs: ["arm1"], seed: 4, workDir: dir("serve2") });
+    t.same(again, served, "serving is deterministic in its seed");
+  });
+}
+
+t.test("off-policy schedules continue over train calls given timestepOffset (one schedule for the whole pretraining)", async (t) => {
+  const env = new ArmEnv("arm0", false, 0);
+  const dqn = new DQN(env, { netArch: [4], batchSize: 4, bufferSize: 100, learningStarts: 0, explorationFraction: 1, explorationInitialEps: 1, explorationFinalEps: 0 }, { seed: 0 });
+  train(dqn, env, { totalTimesteps: STEPS, timestepOffset: 3 * STEPS, scheduleTimesteps: 4 * STEPS, seed: 0 });
+  // After step 4*STEPS of 4*STEPS the linear schedule 1 -> 0 has reached its end.
+  t.equal(dqn.explorationRate, 0, "the schedule reached its end at the last call's last step");
+  train(dqn, env, { totalTimesteps: STEPS, timestepOffset: STEPS, scheduleTimesteps: 4 * STEPS, seed: 0 });
+  t.equal(dqn.explorationRate, 0.5, "halfway through the span after the second of four calls");
+  t.throws(() => train(dqn, env, { totalTimesteps: STEPS, timestepOffset: 2 * STEPS, scheduleTimesteps: 2 * STEPS }), /scheduleTimesteps \(16\) must cover/);
+  dqn.dispose();
+});
+
+t.test("afterTrain runs after every training phase", async (t) => {
+  const env = new ArmEnv("arm0", false, 0);
+  const dqn = new DQN(env, { netArch: [4], batchSize: 4, bufferSize: 100, learningStarts: 2, trainFreq: 2, gradientSteps: 1 }, { seed: 0 });
+  let calls = 0;
+  const r = train(dqn, env, { totalTimesteps: STEPS, seed: 0, afterTrain: () => calls++ });
+  t.equal(calls, r.updates, "one call per training phase (one gradient step each)");
+  t.ok(calls > 0);
+  dqn.dispose();
+});
