@@ -58,6 +58,7 @@ import { quantile } from "../../bench/stats.js";
 import { writeFigure, type VegaLiteSpec } from "../report/figures.js";
 import { provenance } from "../runner/provenance.js";
 import { meanCi95, meanCiJson } from "../stats.js";
+import { InternalError } from "../../errors.js";
 
 export const OVERHEAD_AGENTS = ["ddpg", "dqn", "ppo"] as const;
 export type OverheadAgent = (typeof OVERHEAD_AGENTS)[number];
@@ -308,7 +309,7 @@ function buildAgents(agent: OverheadAgent, cond: FlashConditioner, o: ReturnType
     flash,
     update: (a) => {
       const n = (a as PPO).train(1).updates;
-      if (n !== 1) throw new Error(`measureOverheads: a PPO train call ran ${n} minibatch updates, expected 1`);
+      if (n !== 1) throw new InternalError(`measureOverheads: a PPO train call ran ${n} minibatch updates, expected 1`);
     },
     net: JSON.stringify(cfg.netArch),
     batch,

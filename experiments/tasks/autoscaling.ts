@@ -87,6 +87,7 @@ import { ACTION_DIM, OBS_DIM } from "../../envs/autoscaling/spaces.js";
 import { drawPairs, makePairEnv, updatePairsFor, validateAutoscalingConfig, type AutoscalingConfig, type PairSources } from "./autoscaling-pairs.js";
 import { ddpgFlashKit, EVAL_SEED, runEpisode, StepMeans, total } from "./ddpg-flash.js";
 import type { ProfileOptions, ReferenceResult, RlBudgets, RlTask } from "./types.js";
+import { MissingPathError, UnknownNameError } from "../../errors.js";
 
 export { validateAutoscalingConfig, type AutoscalingConfig } from "./autoscaling-pairs.js";
 
@@ -171,9 +172,9 @@ function resolveSources(opts: PairSources): { traces: string | null; apps: strin
     try {
       isDir = statSync(dir).isDirectory();
     } catch {
-      throw new Error(`${TASK}: ${k} folder "${dir}" (from ${from}) does not exist; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
+      throw new MissingPathError(dir, `${TASK}: ${k} folder "${dir}" (from ${from}) does not exist; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
     }
-    if (!isDir) throw new Error(`${TASK}: ${k} folder "${dir}" (from ${from}) is not a folder; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
+    if (!isDir) throw new MissingPathError(dir, `${TASK}: ${k} folder "${dir}" (from ${from}) is not a folder; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
     out[k] = dir;
   }
   return out;
@@ -182,7 +183,7 @@ function resolveSources(opts: PairSources): { traces: string | null; apps: strin
 /** A profile's config for a run seed; `traces`/`apps` folders override the synthetic traces and generated applications. */
 export function autoscalingProfile(name: string, runSeed: number, opts: ProfileOptions = {}): AutoscalingConfig {
   const p = AUTOSCALING_PROFILES[name];
-  if (!p) throw new Error(`${TASK}: unknown profile "${name}"; known profiles: ${Object.keys(AUTOSCALING_PROFILES).join(", ")}`);
+  if (!p) throw new UnknownNameError("profile", name, Object.keys(AUTOSCALING_PROFILES), TASK);
   const src = resolveSources({ traces: opts.traces, apps: opts.apps });
   const pool = opts.poolSize ?? p.pool;
   const drawn = drawPairs(runSeed, p.test + pool, p.env, src);
