@@ -99,5 +99,5 @@ t.test("savePairFile validates before writing anything", async (t) => {
   t.throws(() => savePairFile(path, "pendulum", [{ id: "a", params: { m: 1, l: 1, g: 9 } }, { id: "a", params: { m: 1, l: 1, g: 9 } }]), /duplicate id "a"/);
   t.throws(() => savePairFile(path, "pendulum", []), /at least one pair/);
   t.throws(() => savePairFile(path, "rocket" as "pendulum", [{ id: "a", params: {} }]), /unknown family "rocket"/);
-  t.throws(() => loadPairFile(path), /ENOENT/, "nothing was written");
+  t.throws(() => loadPairFile(path), { name: "MissingPathError" }, "nothing was written");
 });
