@@ -71,7 +71,7 @@ t.test("governors beside the agents: rewards and metrics on the evaluation windo
 t.test("the registered task runs a reference (DQN) and serves it, deterministically", async (t) => {
   const task = await rlTask("cpufreq");
   const cfg = task.profile("demo", 0);
-  const pair = (cfg as ReturnType<typeof cpufreqProfile>).testPairs[0].id;
+  const pair = (cfg as unknown as ReturnType<typeof cpufreqProfile>).testPairs[0].id;
   const dir = mkdtempSync(path.join(os.tmpdir(), "cpufreq-task-"));
   const ref = await task.reference(cfg, pair, 1, dir, () => {});
   t.equal(ref.returns.length, 2);
