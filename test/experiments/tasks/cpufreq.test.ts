@@ -13,7 +13,7 @@ import { SCENARIOS } from "../../../sim/k8s/scenarios.js";
 t.test("profiles: (application, processor) pairs over every processor; config round-trips through validation", async (t) => {
   const cfg = cpufreqProfile("quick", 0);
   t.equal(cfg.poolPairs.length, 12);
-  t.equal(cfg.testPairs.length, 3);
+  t.equal(cfg.testPairs.length, 6);
   t.same(new Set(cfg.poolPairs.map((p) => p.processor)).size, 3, "the pool covers the three processors");
   const back = validateCpufreqConfig(JSON.parse(JSON.stringify(cfg)), "config");
   t.same(back, cfg);
@@ -21,7 +21,7 @@ t.test("profiles: (application, processor) pairs over every processor; config ro
   t.not(JSON.stringify(cpufreqProfile("quick", 1).testPairs), JSON.stringify(cfg.testPairs));
   // The update experiment: app updates through the shared scenarios, and processor changes.
   const byScenario = new Map(cfg.updatePairs.map((u) => [u.scenario, u]));
-  t.equal(cfg.updatePairs.filter((u) => u.scenario === "processor").length, 3, "each test app moved to another processor");
+  t.equal(cfg.updatePairs.filter((u) => u.scenario === "processor").length, 6, "each test app moved to another processor");
   for (const u of cfg.updatePairs) {
     const src = cfg.testPairs.find((p) => p.id === u.from)!;
     t.same(u.trace, src.trace, "same load");
