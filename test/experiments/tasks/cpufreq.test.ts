@@ -1,9 +1,11 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import t from "tap";
 import { createCpufreqTask, cpufreqProfile, governorRewards, validateCpufreqConfig } from "../../../experiments/tasks/cpufreq.js";
 import { makeCpufreqEnv } from "../../../experiments/tasks/cpufreq-pairs.js";
+import { cpufreqFrequencyTraces } from "../../../experiments/tasks/cpufreq-trace.js";
+import { runRl } from "../../../experiments/runner/run-rl.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
 import { checkGoldens } from "../../../experiments/golden/golden.js";
 import { selectBackend } from "../../../flash/backend.js";
@@ -98,4 +100,17 @@ t.test("the demo profile's golden seeded run reproduces its checked-in numbers (
     return;
   }
   t.equal(res[0].status, "passed", res[0].failures.slice(0, 10).join("\n"));
+});
+
+t.test("frequency traces of a finished run: every governor, the reference and TL, one row per second", async (t) => {
+  const out = mkdtempSync(path.join(os.tmpdir(), "cpufreq-run-"));
+  await runRl({ task: "cpufreq", profile: "demo", seeds: 1, seed: 0, out, workers: 0, noFigures: true, log: () => {} });
+  t.teardown(() => FlashModel.unregister("cpufreq"));
+  const csv = path.join(out, "trace.csv");
+  const n = await cpufreqFrequencyTraces(out, csv);
+  const rows = readFileSync(csv, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+  t.equal(n, 7 * 20, "7 policies x 20 steps");
+  t.same([...new Set(rows.map((r) => r[0]))], ["performance", "powersave", "ondemand", "conservative", "schedutil", "reference", "tl"]);
+  t.ok(rows.filter((r) => r[0] === "performance").every((r) => Number(r[2]) === 3.3 || Number(r[2]) === 3.0 || Number(r[2]) === 3.1), "performance holds f_max");
+  await t.rejects(cpufreqFrequencyTraces(out, csv, "nope@nowhere"), /"nope@nowhere" is not a test pair/);
 });
