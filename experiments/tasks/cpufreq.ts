@@ -55,7 +55,7 @@ interface Profile {
 
 /** Table 10, with SB3's defaults for what it does not state. */
 const TABLE10 = { netArch: [64, 64], learningRate: 1e-4, bufferSize: 1_000_000, learningStarts: 50_000, batchSize: 32, gamma: 0.99, tau: 1.0, explorationFraction: 0.1, trainFreq: 4, targetUpdateInterval: 10_000, explorationFinalEps: 0.05 };
-const ENV = { maxEpisodeSteps: 100, alpha: 0.5, powerWeight: 0.25, loadFraction: 0.5, counterNoise: 0.01, traceSeconds: 3600 };
+const ENV = { maxEpisodeSteps: 100, alpha: 0.5, powerWeight: 0.5, loadFraction: 0.5, counterNoise: 0.01, traceSeconds: 3600 };
 
 export const CPUFREQ_PROFILES: Record<string, Profile> = {
   /** Seconds: tests and the golden regression run (20-step episodes; numbers, not learning). */
@@ -84,7 +84,7 @@ export const CPUFREQ_PROFILES: Record<string, Profile> = {
     env: { ...ENV },
     agent: { ...TABLE10, learningRate: 1e-3, bufferSize: 100_000, learningStarts: 1000, targetUpdateInterval: 500 },
     flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 20, contextSubsample: 1 },
-    budgets: { referenceEpisodes: 150, pretrainEpisodes: 360, adaptEpisodes: 40, embedEpisodes: 2, evalEpisodes: 3, abTargets: 3, window: 10, tolerance: 0.05 },
+    budgets: { referenceEpisodes: 300, pretrainEpisodes: 480, adaptEpisodes: 60, embedEpisodes: 2, evalEpisodes: 5, abTargets: 3, window: 10, tolerance: 0.05 },
   },
   /** The paper's sizes: pool 200, 100 new pairs (100 A/B tests x 10), Table 10 unscaled, the paper's encoder. */
   full: {

@@ -41,7 +41,7 @@ t.test("reward: Table 9 plus the power term, against hand-computed values", asyn
   const p = processorByName("xeon-e5-2695v4");
   const info = r.info!;
   const dyn = (Number(info.powerW) - p.staticPowerW) / (p.cores * corePowerW(p, p.maxGHz));
-  t.ok(Math.abs(r.reward - (0.5 * Number(info.sp) - 0.25 * dyn)) < 1e-9, "at f_max held: no IPS term (alpha 0.5, power weight 0.25)");
+  t.ok(Math.abs(r.reward - (0.5 * Number(info.sp) - 0.5 * dyn)) < 1e-9, "at f_max held: no IPS term (alpha 0.5, power weight 0.5)");
   t.equal(info.frequencyGHz, 3.1);
 });
 
