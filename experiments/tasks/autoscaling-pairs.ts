@@ -37,7 +37,7 @@ import { AutoscalingEnv } from "../../envs/autoscaling/env.js";
 import { Rng } from "../../flash/rng.js";
 import { validateApplication, type Application } from "../../sim/k8s/app.js";
 import { generateApplications, loadApplications } from "../../sim/k8s/generate.js";
-import { applyScenario, scenarioApplies, SCENARIOS, type Scenario } from "../../sim/k8s/scenarios.js";
+import { appUpdatesFor, SCENARIOS, type Scenario } from "../../sim/k8s/scenarios.js";
 import { TraceError } from "../../traces/errors.js";
 import { listTraces } from "../../traces/real.js";
 import { syntheticTrace } from "../../traces/synthetic.js";
@@ -334,42 +334,19 @@ export function drawPairs(runSeed: number, n: number, env: AutoscalingEnvConfig,
 }
 
 /**
- * Update factors (Appendix A.3 does not state them): input sizes x4, so the resource
- * profile changes clearly; the load level x2, so the cluster still fits the load.
- */
-export const UPDATE_FACTORS: Record<Scenario, number> = {
-  fileSize: 4,
-  databaseTableSize: 4,
-  floatOperations: 4,
-  imageDimension: 4,
-  jsonSize: 4,
-  matrixDimension: 4,
-  loadLevel: 2,
-};
-
-/**
- * The application-update pairs of a run: for each of the first `n` scenarios (the
- * paper's order), the first test pair (scanning from a different start per scenario,
- * so updates spread over the test pairs) whose application the scenario changes,
- * updated by `UPDATE_FACTORS`. A scenario that changes no test application (none
- * holds the affected segment, or its sizes are already at their bound) is left out:
- * `skipped` names it.
+ * The application-update pairs of a run: the shared selection of sim/k8s/scenarios.ts
+ * (`appUpdatesFor`: per scenario, the first test pair whose application it changes,
+ * updated by `UPDATE_FACTORS`) on the test pairs' applications, each on its pair's trace.
  */
 export function updatePairsFor(test: readonly AutoscalingPair[], n: number): { pairs: AutoscalingUpdatePair[]; skipped: Scenario[] } {
-  const pairs: AutoscalingUpdatePair[] = [];
-  const skipped: Scenario[] = [];
-  for (const [k, scenario] of SCENARIOS.slice(0, n).entries()) {
-    let found: AutoscalingUpdatePair | undefined;
-    for (let j = 0; j < test.length && !found; j++) {
-      const src = test[(k + j) % test.length];
-      if (!scenarioApplies(src.app, scenario)) continue;
-      const app = applyScenario(src.app, scenario, UPDATE_FACTORS[scenario]);
-      if (JSON.stringify({ ...app, name: "" }) === JSON.stringify({ ...src.app, name: "" })) continue;
-      found = { id: `${app.name}@${src.traceKey}`, app, traceKey: src.traceKey, trace: { ...src.trace }, from: src.id, scenario, factor: UPDATE_FACTORS[scenario] };
-    }
-    if (found) pairs.push(found);
-    else skipped.push(scenario);
-  }
+  const { updates, skipped } = appUpdatesFor(
+    test.map((p) => p.app),
+    n,
+  );
+  const pairs = updates.map(({ index, scenario, factor, app }): AutoscalingUpdatePair => {
+    const src = test[index];
+    return { id: `${app.name}@${src.traceKey}`, app, traceKey: src.traceKey, trace: { ...src.trace }, from: src.id, scenario, factor };
+  });
   return { pairs, skipped };
 }
 

@@ -42,6 +42,13 @@ const registry = new Map<string, TaskEntry>([
     },
   ],
   [
+    "cpufreq",
+    {
+      summary: "CPU frequency scaling (FLASH 5.3): apps x processors on a DVFS server simulator; SmartOverclock's DQN, FLASH, transfer learning, Linux governors",
+      rl: async () => (await import("./cpufreq.js")).createCpufreqTask() as unknown as RlTask,
+    },
+  ],
+  [
     "rcs",
     {
       summary: "resource configuration search (FLASH 5.1, Table 2): Sizeless vs FLASH-Sizeless on real serverless and multi-cloud data (needs --data DIR)",
