@@ -22,6 +22,7 @@
  *   - processor changes (scenario "processor"): each test pair's app on the next processor
  *     (same trace). The original agent served there is Figure 13's "new processor" drop.
  */
+import { ConfigError } from "../../errors.js";
 import { Rng } from "../../flash/rng.js";
 import { validateApplication, type Application } from "../../sim/k8s/app.js";
 import { generateApplications } from "../../sim/k8s/generate.js";
@@ -108,7 +109,7 @@ function traceSpec(v: unknown, where: string): CpufreqTraceSpec {
     const o = obj(v, where, ["source", "file", "offsetSeconds", "seconds"]);
     return { source: "file", file: str(o, "file", where), offsetSeconds: num(o, "offsetSeconds", where, 0, false), seconds: pos(o, "seconds", where) };
   }
-  throw new Error(`${where}.source: expected "synthetic" or "file", got ${JSON.stringify(src)}`);
+  throw new ConfigError(`${where}.source: expected "synthetic" or "file", got ${JSON.stringify(src)}`);
 }
 
 function pairOf(v: unknown, w: string, procs: ReadonlyMap<string, Processor>, extra: readonly string[] = []): CpufreqPair & Record<string, unknown> {
@@ -117,12 +118,12 @@ function pairOf(v: unknown, w: string, procs: ReadonlyMap<string, Processor>, ex
   const processor = str(o, "processor", w);
   if (!procs.has(processor)) throw new CpufreqConfigError(`${w}.processor`, `one of the config's processors (${[...procs.keys()].join(", ")})`, processor);
   const id = str(o, "id", w);
-  if (id !== `${app.name}@${processor}`) throw new Error(`${w}.id: expected "${app.name}@${processor}" (<app.name>@<processor>), got ${JSON.stringify(id)}`);
+  if (id !== `${app.name}@${processor}`) throw new ConfigError(`${w}.id: expected "${app.name}@${processor}" (<app.name>@<processor>), got ${JSON.stringify(id)}`);
   return { ...o, id, app, processor, trace: traceSpec(o.trace, `${w}.trace`) };
 }
 
 function pairList(v: unknown, where: string, procs: ReadonlyMap<string, Processor>): CpufreqPair[] {
-  if (!Array.isArray(v) || v.length === 0) throw new Error(`${where}: expected a non-empty array of {id, app, processor, trace}`);
+  if (!Array.isArray(v) || v.length === 0) throw new ConfigError(`${where}: expected a non-empty array of {id, app, processor, trace}`);
   return v.map((p, i) => {
     const { id, app, processor, trace } = pairOf(p, `${where}[${i}]`, procs);
     return { id, app, processor, trace };
@@ -130,15 +131,15 @@ function pairList(v: unknown, where: string, procs: ReadonlyMap<string, Processo
 }
 
 function updateList(v: unknown, where: string, procs: ReadonlyMap<string, Processor>, test: readonly CpufreqPair[]): CpufreqUpdatePair[] {
-  if (!Array.isArray(v)) throw new Error(`${where}: expected an array of {id, app, processor, trace, from, scenario}`);
+  if (!Array.isArray(v)) throw new ConfigError(`${where}: expected an array of {id, app, processor, trace, from, scenario}`);
   const scenarios: readonly string[] = [...SCENARIOS, PROCESSOR_SCENARIO];
   return v.map((p, i) => {
     const w = `${where}[${i}]`;
     const o = pairOf(p, w, procs, ["from", "scenario"]);
     const from = str(o, "from", w);
-    if (!test.some((x) => x.id === from)) throw new Error(`${w}.from: expected the id of a test pair, got ${JSON.stringify(from)}`);
+    if (!test.some((x) => x.id === from)) throw new ConfigError(`${w}.from: expected the id of a test pair, got ${JSON.stringify(from)}`);
     const scenario = str(o, "scenario", w);
-    if (!scenarios.includes(scenario)) throw new Error(`${w}.scenario: expected one of ${scenarios.join(", ")}, got ${JSON.stringify(scenario)}`);
+    if (!scenarios.includes(scenario)) throw new ConfigError(`${w}.scenario: expected one of ${scenarios.join(", ")}, got ${JSON.stringify(scenario)}`);
     return { id: o.id, app: o.app, processor: o.processor, trace: o.trace, from, scenario };
   });
 }
@@ -151,7 +152,7 @@ export function processorMap(specs: readonly ProcessorSpec[], where = "processor
   const out = new Map<string, Processor>();
   specs.forEach((s, i) => {
     const p = validateProcessor(s, `${where}[${i}]`);
-    if (out.has(p.name)) throw new Error(`${where}[${i}].name: processor "${p.name}" appears twice`);
+    if (out.has(p.name)) throw new ConfigError(`${where}[${i}].name: processor "${p.name}" appears twice`);
     out.set(p.name, p);
   });
   return out;
@@ -160,9 +161,9 @@ export function processorMap(specs: readonly ProcessorSpec[], where = "processor
 /** Checks a config read from a file; every error names the field. */
 export function validateCpufreqConfig(raw: unknown, where: string): CpufreqConfig {
   const o = obj(raw, where, ["task", "traces", "processors", "env", "poolPairs", "testPairs", "updatePairs", "agent", "flash", "budgets"]);
-  if (o.task !== "cpufreq") throw new Error(`${where}.task: expected "cpufreq", got ${JSON.stringify(o.task)}`);
-  if (o.traces !== null && (typeof o.traces !== "string" || o.traces === "")) throw new Error(`${where}.traces: expected a folder path or null, got ${JSON.stringify(o.traces)}`);
-  if (!Array.isArray(o.processors) || o.processors.length === 0) throw new Error(`${where}.processors: expected a non-empty array of processor specs`);
+  if (o.task !== "cpufreq") throw new ConfigError(`${where}.task: expected "cpufreq", got ${JSON.stringify(o.task)}`);
+  if (o.traces !== null && (typeof o.traces !== "string" || o.traces === "")) throw new ConfigError(`${where}.traces: expected a folder path or null, got ${JSON.stringify(o.traces)}`);
+  if (!Array.isArray(o.processors) || o.processors.length === 0) throw new ConfigError(`${where}.processors: expected a non-empty array of processor specs`);
   const procs = processorMap(o.processors as ProcessorSpec[], `${where}.processors`);
   const ew = `${where}.env`;
   const e = obj(o.env, ew, ENV_KEYS);
@@ -174,7 +175,7 @@ export function validateCpufreqConfig(raw: unknown, where: string): CpufreqConfi
     counterNoise: num(e, "counterNoise", ew, 0, false, 0.5),
     traceSeconds: num(e, "traceSeconds", ew, 2),
   };
-  if (env.traceSeconds < env.maxEpisodeSteps + 1) throw new Error(`${ew}.traceSeconds: expected at least one episode plus its warm-up second, ${env.maxEpisodeSteps + 1}, got ${env.traceSeconds}`);
+  if (env.traceSeconds < env.maxEpisodeSteps + 1) throw new ConfigError(`${ew}.traceSeconds: expected at least one episode plus its warm-up second, ${env.maxEpisodeSteps + 1}, got ${env.traceSeconds}`);
   const poolPairs = pairList(o.poolPairs, `${where}.poolPairs`, procs);
   const testPairs = pairList(o.testPairs, `${where}.testPairs`, procs);
   const updatePairs = updateList(o.updatePairs, `${where}.updatePairs`, procs, testPairs);
@@ -239,7 +240,7 @@ export function makeCpufreqEnv(cfg: CpufreqConfig, p: CpufreqPair, seed: number)
   if (!processor) throw new CpufreqConfigError("processor", `one of ${[...procs.keys()].join(", ")}`, p.processor);
   const e = cfg.env;
   const env = new CpufreqEnv({ app: p.app, processor, trace: cpufreqTrace(p), seed, maxEpisodeSteps: e.maxEpisodeSteps, alpha: e.alpha, powerWeight: e.powerWeight, loadFraction: e.loadFraction, counterNoise: e.counterNoise });
-  if (env.pair !== p.id) throw new Error(`cpufreq: pair "${p.id}" builds an environment named "${env.pair}"`);
+  if (env.pair !== p.id) throw new ConfigError(`cpufreq: pair "${p.id}" builds an environment named "${env.pair}"`);
   return env;
 }
 

@@ -10,6 +10,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DQN } from "../../agents/dqn.js";
+import { UnknownNameError } from "../../errors.js";
 import { Governor, GOVERNORS } from "../../agents/baselines/governors.js";
 import type { StepResult } from "../../envs/env.js";
 import { workDirOf } from "../runner/pool.js";
@@ -22,7 +23,7 @@ export async function cpufreqFrequencyTraces(runDir: string, out: string, pair?:
   const file = path.join(runDir, "config.json");
   const cfg = validateCpufreqConfig((JSON.parse(readFileSync(file, "utf8")) as { taskConfig?: unknown }).taskConfig, `${file}: taskConfig`);
   const p = pair ? cfg.testPairs.find((x) => x.id === pair) : cfg.testPairs[0];
-  if (!p) throw new Error(`cpufreq-trace: "${pair}" is not a test pair of ${runDir}; test pairs: ${cfg.testPairs.map((x) => x.id).join(", ")}`);
+  if (!p) throw new UnknownNameError("test pair", pair ?? "(first)", cfg.testPairs.map((x) => x.id), `cpufreq-trace ${runDir}`);
   const rows: string[] = ["policy,second,ghz,utilisation,sp,power_w,reward"];
   const record = (policy: string) => {
     let t = 0;

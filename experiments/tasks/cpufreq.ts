@@ -27,6 +27,7 @@
  * another processor; with the A/B test's other-application targets this gives Figure 13's
  * two drops of the original agent (new workload vs new processor).
  */
+import { UnknownNameError } from "../../errors.js";
 import { DQN, SB3_DQN_DEFAULTS, type DQNConfig } from "../../agents/dqn.js";
 import { Governor, GOVERNORS, type GovernorName } from "../../agents/baselines/governors.js";
 import type { CpufreqEnv } from "../../envs/cpufreq/env.js";
@@ -106,7 +107,7 @@ export const CPUFREQ_FOLDERS = {
 /** A profile's config for a run seed; `traces` replaces the synthetic per-second traces with a folder's. */
 export function cpufreqProfile(name: string, runSeed: number, opts: ProfileOptions = {}): CpufreqConfig {
   const p = CPUFREQ_PROFILES[name];
-  if (!p) throw new Error(`${TASK}: unknown profile "${name}"; known profiles: ${Object.keys(CPUFREQ_PROFILES).join(", ")}`);
+  if (!p) throw new UnknownNameError("profile", name, Object.keys(CPUFREQ_PROFILES), TASK);
   const traces = opts.traces ?? process.env.FLASH_CPUFREQ_TRACES ?? null;
   const procs = runProcessors();
   const drawn = drawCpufreqPairs(runSeed, p.test + (opts.poolSize ?? p.pool), p.env, procs, traces || null);

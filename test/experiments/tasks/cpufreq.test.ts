@@ -112,5 +112,5 @@ t.test("frequency traces of a finished run: every governor, the reference and TL
   t.equal(n, 7 * 20, "7 policies x 20 steps");
   t.same([...new Set(rows.map((r) => r[0]))], ["performance", "powersave", "ondemand", "conservative", "schedutil", "reference", "tl"]);
   t.ok(rows.filter((r) => r[0] === "performance").every((r) => Number(r[2]) === 3.3 || Number(r[2]) === 3.0 || Number(r[2]) === 3.1), "performance holds f_max");
-  await t.rejects(cpufreqFrequencyTraces(out, csv, "nope@nowhere"), /"nope@nowhere" is not a test pair/);
+  await t.rejects(cpufreqFrequencyTraces(out, csv, "nope@nowhere"), { name: "UnknownNameError", message: /unknown test pair "nope@nowhere"; known test pairs: / });
 });
