@@ -29,6 +29,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
 import { EncoderBase } from "./encoder-base.js";
+import { fusedBiGruLayer } from "./gru-fused.js";
 
 export interface BiGruConfig extends EncoderConfig {
   type: "bigru";
@@ -97,7 +98,21 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
     this.fc2 = { w: v("head/fc2/kernel", glorot([c.fcHidden, c.embeddingDim], c.fcHidden, c.embeddingDim)), b: v("head/fc2/bias", tf.zeros([c.embeddingDim])) };
   }
 
+  /**
+   * The embeddings. Each layer's recurrence runs as one custom-gradient op
+   * (`gru-fused.ts`): same outputs as `encodeReference`, far fewer ops and tensors in the
+   * backward pass.
+   */
   encode(batch: ContextBatch): tf.Tensor2D {
+    return this.encodeWith(batch, true);
+  }
+
+  /** The same function with every step's ops on the gradient tape: the reference the fused path is tested against. */
+  encodeReference(batch: ContextBatch): tf.Tensor2D {
+    return this.encodeWith(batch, false);
+  }
+
+  private encodeWith(batch: ContextBatch, fused: boolean): tf.Tensor2D {
     const [P, M, T] = this.checkBatch(batch, this.config.inputWidth);
     return tf.tidy(() => {
       const B = P * M;
@@ -106,26 +121,19 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
       // one, so the gates of both directions are one set of element-wise ops.
       let x: tf.Tensor3D = tf.reshape(batch.data, [B, T, this.config.inputWidth]);
       const m = tf.transpose(tf.reshape(batch.stepMask, [B, T])); // [T, B]
-      const masks = unstackSteps(tf.reshape(tf.concat([m, tf.reverse(m, 0)], 1), [T, 2 * B, 1]));
+      const maskAll = tf.reshape(tf.concat([m, tf.reverse(m, 0)], 1), [T, 2 * B, 1]) as tf.Tensor3D;
       let last: tf.Tensor2D = tf.zeros([2 * B, H]);
       for (let l = 0; l < this.layers.length; l++) {
         const L = this.layers[l];
         const inDim = x.shape[2];
-        // One matMul for every time step and both directions: [B*T, 6H] -> T x [2B, 3H],
+        // One matMul for every time step and both directions: [B*T, 6H] -> [T, 2B, 3H],
         // the backward half in reversed time.
         const proj = tf.add(tf.matMul(tf.reshape(x, [B * T, inDim]), L.wIn), L.bIn);
         const [fwX, bwX] = tf.unstack(tf.transpose(tf.reshape(proj, [B, T, 2, 3 * H]), [2, 1, 0, 3])); // [T, B, 3H] each
-        const xs = unstackSteps(tf.concat([fwX, tf.reverse(bwX, 0)], 1)) as tf.Tensor2D[];
-        const bRec = tf.concat([tf.tile(tf.reshape(L.bRecFw, [1, 3 * H]), [B, 1]), tf.tile(tf.reshape(L.bRecBw, [1, 3 * H]), [B, 1])], 0);
-        let h: tf.Tensor2D = tf.zeros([2 * B, H]);
-        const outs: tf.Tensor2D[] = [];
-        for (let s = 0; s < T; s++) {
-          h = this.cell(xs[s], h, L, bRec, masks[s] as tf.Tensor2D);
-          outs.push(h);
-        }
-        last = h;
+        const gx = tf.concat([fwX, tf.reverse(bwX, 0)], 1) as tf.Tensor3D;
+        const all = fused ? this.recurFused(gx, L, maskAll) : this.recurReference(gx, L, maskAll); // [T, 2B, H]
+        last = tf.reshape(tf.slice(all, [T - 1, 0, 0], [1, 2 * B, H]), [2 * B, H]);
         if (l < this.layers.length - 1) {
-          const all = tf.stack(outs); // [T, 2B, H]
           const [fw, bw] = tf.split(all, 2, 1); // [T, B, H]
           x = tf.transpose(tf.concat([fw, tf.reverse(bw, 0)], 2), [1, 0, 2]) as tf.Tensor3D; // [B, T, 2H]
         }
@@ -140,6 +148,30 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
       // A pair with no sequence: exactly zero (the biases would otherwise leak through).
       return tf.mul(out, tf.cast(tf.greater(n, 0), "float32")) as tf.Tensor2D;
     });
+  }
+
+  private recurFused(gx: tf.Tensor3D, L: Layer, maskAll: tf.Tensor3D): tf.Tensor3D {
+    // Which steps have no padded row: read once, so those steps skip the masking ops.
+    const [T, B2] = maskAll.shape;
+    const mk = maskAll.dataSync();
+    const full = Array.from({ length: T }, (_, s) => mk.subarray(s * B2, (s + 1) * B2).every((v) => v === 1));
+    return fusedBiGruLayer(gx, { wFw: L.wRecFw, wBw: L.wRecBw, bFw: L.bRecFw, bBw: L.bRecBw }, maskAll, full);
+  }
+
+  private recurReference(gx: tf.Tensor3D, L: Layer, maskAll: tf.Tensor3D): tf.Tensor3D {
+    const [T, B2] = maskAll.shape;
+    const H = this.config.hidden;
+    const B = B2 / 2;
+    const masks = unstackSteps(maskAll) as tf.Tensor2D[];
+    const xs = unstackSteps(gx) as tf.Tensor2D[];
+    const bRec = tf.concat([tf.tile(tf.reshape(L.bRecFw, [1, 3 * H]), [B, 1]), tf.tile(tf.reshape(L.bRecBw, [1, 3 * H]), [B, 1])], 0);
+    let h: tf.Tensor2D = tf.zeros([B2, H]);
+    const outs: tf.Tensor2D[] = [];
+    for (let s = 0; s < T; s++) {
+      h = this.cell(xs[s], h, L, bRec, masks[s]);
+      outs.push(h);
+    }
+    return tf.stack(outs) as tf.Tensor3D;
   }
 
   /**
