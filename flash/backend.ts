@@ -10,6 +10,7 @@
  * environment variable `FLASH_BACKEND` (one of `tensorflow-gpu`, `tensorflow`, `wasm`, `cpu`).
  */
 import * as tf from "@tensorflow/tfjs";
+import { installWasmSlice } from "./wasm-slice.js";
 
 /** Backends we know how to load, best first. */
 export const BACKEND_PREFERENCE = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
@@ -44,6 +45,7 @@ async function tryLoad(name: BackendName): Promise<void> {
       break;
     case "wasm":
       await import("@tensorflow/tfjs-backend-wasm");
+      installWasmSlice();
       break;
     case "cpu":
       break; // bundled with @tensorflow/tfjs

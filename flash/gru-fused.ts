@@ -28,18 +28,49 @@ export interface RecurrentWeights {
 /** Per step: the step's mask [2B, 1], or null when every row of the step is real (no masking ops). */
 type StepMasks = (tf.Tensor2D | null)[];
 
-function splitSteps(x: tf.Tensor, T: number): tf.Tensor[] {
-  return T === 1 ? [tf.reshape(x, x.shape.slice(1))] : tf.unstack(x);
+/** Rows `from`..`from + n` of a 2-D tensor. */
+function rows(x: tf.Tensor2D, from: number, n: number): tf.Tensor2D {
+  return tf.slice(x, [from, 0], [n, x.shape[1]]);
 }
 
-/** The per-step masks, null on steps where `full[s]`. */
-function stepMasks(mask: tf.Tensor, full: boolean[]): StepMasks {
-  const all = splitSteps(mask, full.length) as tf.Tensor2D[];
-  return all.map((m, s) => (full[s] ? null : m));
+/** Columns `from`..`from + n` of a 2-D tensor. */
+function cols(x: tf.Tensor2D, from: number, n: number): tf.Tensor2D {
+  return tf.slice(x, [0, from], [x.shape[0], n]);
+}
+
+/** Time t of direction d of x [2, T, B, W] as [B, W]. */
+function at(x: tf.Tensor4D, d: number, t: number): tf.Tensor2D {
+  const [, , B, W] = x.shape;
+  return tf.reshape(tf.slice(x, [d, t, 0, 0], [1, 1, B, W]), [B, W]);
+}
+
+/**
+ * Step s of x [2, T, B, W] in the recurrence's layout [2B, W]: the forward direction at
+ * time s over the backward one at time T - 1 - s.
+ */
+function stepOf(x: tf.Tensor4D, s: number): tf.Tensor2D {
+  const T = x.shape[1];
+  return tf.concat([at(x, 0, s), at(x, 1, T - 1 - s)], 0);
+}
+
+/** The inverse of `stepOf` over all steps: per-step [2B, W] tensors back to [2, T, B, W] in natural time. */
+function naturalOf(steps: tf.Tensor2D[]): tf.Tensor4D {
+  const T = steps.length;
+  const B = steps[0].shape[0] / 2;
+  const fw = steps.map((h) => rows(h, 0, B));
+  const bw = steps.map((_, t) => rows(steps[T - 1 - t], B, B));
+  return tf.stack([tf.stack(fw), tf.stack(bw)]) as tf.Tensor4D;
+}
+
+/** Per-step masks from m [T, B, 1], null on steps where both directions' rows are all real. */
+function stepMasks(m: tf.Tensor3D, full: boolean[]): StepMasks {
+  const T = full.length;
+  const one = (t: number) => tf.reshape(tf.slice(m, [t, 0, 0], [1, m.shape[1], 1]), [m.shape[1], 1]);
+  return full.map((f, s) => (f && full[T - 1 - s] ? null : (tf.concat([one(s), one(T - 1 - s)], 0) as tf.Tensor2D)));
 }
 
 interface Forward {
-  /** [T, 2B, H]: the state after every step. */
+  /** [T, 2B, H]: the state after every step, in step layout. */
   hs: tf.Tensor3D;
   /** Per step: sigmoid gates [2B, 2H] (r then z), candidate n [2B, H], h W_hn + b_hn [2B, H]. */
   rz: tf.Tensor2D[];
@@ -47,33 +78,29 @@ interface Forward {
   ghN: tf.Tensor2D[];
 }
 
-function forwardSteps(gx: tf.Tensor3D, w: RecurrentWeights, masks: StepMasks): Forward {
-  const [T, B2, H3] = gx.shape;
-  const B = B2 / 2;
+function forwardSteps(gx: tf.Tensor4D, w: RecurrentWeights, masks: StepMasks): { f: Forward; natural: tf.Tensor4D } {
+  const [, T, B, H3] = gx.shape;
   const H = H3 / 3;
-  const xs = splitSteps(gx, T) as tf.Tensor2D[];
   const bRec = tf.concat([tf.tile(tf.reshape(w.bFw, [1, H3]), [B, 1]), tf.tile(tf.reshape(w.bBw, [1, H3]), [B, 1])], 0);
-  let h: tf.Tensor2D = tf.zeros([B2, H]);
-  const out: Forward = { hs: null as unknown as tf.Tensor3D, rz: [], n: [], ghN: [] };
+  let h: tf.Tensor2D = tf.zeros([2 * B, H]);
+  const f: Forward = { hs: null as unknown as tf.Tensor3D, rz: [], n: [], ghN: [] };
   const hs: tf.Tensor2D[] = [];
   for (let s = 0; s < T; s++) {
-    const [hf, hb] = tf.split(h, 2, 0);
-    const gh = tf.add(tf.concat([tf.matMul(hf, w.wFw), tf.matMul(hb, w.wBw)], 0), bRec);
-    const [gxRz, gxN] = tf.split(xs[s], [2 * H, H], 1);
-    const [ghRz, ghN] = tf.split(gh, [2 * H, H], 1);
-    const rz = tf.sigmoid(tf.add(gxRz, ghRz)) as tf.Tensor2D;
-    const [r, z] = tf.split(rz, 2, 1);
-    const n = tf.tanh(tf.add(gxN, tf.mul(r, ghN))) as tf.Tensor2D;
-    const hNew = tf.add(n, tf.mul(z, tf.sub(h, n))) as tf.Tensor2D;
+    const x = stepOf(gx, s);
+    const gh: tf.Tensor2D = tf.add(tf.concat([tf.matMul(rows(h, 0, B), w.wFw), tf.matMul(rows(h, B, B), w.wBw)], 0), bRec);
+    const ghN = cols(gh, 2 * H, H);
+    const rz = tf.sigmoid(tf.add(cols(x, 0, 2 * H), cols(gh, 0, 2 * H))) as tf.Tensor2D;
+    const n = tf.tanh(tf.add(cols(x, 2 * H, H), tf.mul(cols(rz, 0, H), ghN))) as tf.Tensor2D;
+    const hNew = tf.add(n, tf.mul(cols(rz, H, H), tf.sub(h, n))) as tf.Tensor2D;
     const m = masks[s];
     h = m ? tf.add(h, tf.mul(m, tf.sub(hNew, h))) : hNew;
     hs.push(h);
-    out.rz.push(rz);
-    out.n.push(n);
-    out.ghN.push(ghN as tf.Tensor2D);
+    f.rz.push(rz);
+    f.n.push(n);
+    f.ghN.push(ghN);
   }
-  out.hs = tf.stack(hs) as tf.Tensor3D;
-  return out;
+  f.hs = tf.stack(hs) as tf.Tensor3D;
+  return { f, natural: naturalOf(hs) };
 }
 
 interface StepGrad {
@@ -89,18 +116,18 @@ interface StepGrad {
 function backwardStep(dh: tf.Tensor2D, hPrev: tf.Tensor2D, f: Forward, s: number, m: tf.Tensor2D | null, wTFw: tf.Tensor2D, wTBw: tf.Tensor2D): StepGrad {
   const rz = f.rz[s];
   const n = f.n[s];
+  const [B2, H] = n.shape;
+  const B = B2 / 2;
   const dhNew = m ? tf.mul(dh, m) : dh;
-  const [r, z] = tf.split(rz, 2, 1);
-  const dhNewZ = tf.mul(dhNew, z);
+  const dhNewZ = tf.mul(dhNew, cols(rz, H, H));
   const dn = tf.sub(dhNew, dhNewZ); // dhNew (1 - z)
   const dz = tf.mul(dhNew, tf.sub(hPrev, n));
   const daN = tf.sub(dn, tf.mul(tf.mul(dn, n), n)); // dn (1 - n^2)
   const dr = tf.mul(daN, f.ghN[s]);
   const daRz = tf.mul(tf.concat([dr, dz], 1), tf.sub(rz, tf.square(rz))); // sigmoid' = s (1 - s)
   const dgx = tf.concat([daRz, daN], 1) as tf.Tensor2D;
-  const dgh = tf.concat([daRz, tf.mul(daN, r)], 1) as tf.Tensor2D;
-  const [dghF, dghB] = tf.split(dgh, 2, 0);
-  const through = tf.concat([tf.matMul(dghF, wTFw), tf.matMul(dghB, wTBw)], 0);
+  const dgh = tf.concat([daRz, tf.mul(daN, cols(rz, 0, H))], 1) as tf.Tensor2D;
+  const through = tf.concat([tf.matMul(rows(dgh, 0, B), wTFw), tf.matMul(rows(dgh, B, B), wTBw)], 0);
   // A masked step passes dh straight to the previous state: dh (1 - m) + dhNew z.
   const direct = m ? tf.add(tf.sub(dh, dhNew), dhNewZ) : dhNewZ;
   return { dgx, dgh, dhPrev: tf.add(direct, through) as tf.Tensor2D };
@@ -115,17 +142,16 @@ function weightGrads(hs: tf.Tensor3D, dghAll: tf.Tensor3D): tf.Tensor[] {
   for (let d = 0; d < 2; d++) {
     const hd = tf.reshape(tf.slice(hPrev, [0, d * B, 0], [T, B, H]), [T * B, H]);
     const gd = tf.reshape(tf.slice(dghAll, [0, d * B, 0], [T, B, 3 * H]), [T * B, 3 * H]);
+    // An explicit transpose and a plain matMul: the wasm matMul with a transposed operand is several times slower.
     out.push(tf.matMul(tf.transpose(hd), gd), tf.sum(gd, 0));
   }
   return [out[0], out[2], out[1], out[3]]; // wFw, wBw, bFw, bBw
 }
 
-function backward(dy: tf.Tensor3D, f: Forward, w: RecurrentWeights, masks: StepMasks): { dgx: tf.Tensor3D; dW: tf.Tensor[] } {
+function backward(dy: tf.Tensor4D, f: Forward, w: RecurrentWeights, masks: StepMasks): { dgx: tf.Tensor4D; dW: tf.Tensor[] } {
   const [T, B2, H] = f.hs.shape;
-  const dys = splitSteps(dy, T) as tf.Tensor2D[];
-  const hsSteps = splitSteps(f.hs, T) as tf.Tensor2D[];
-  const wTFw = tf.transpose(w.wFw);
-  const wTBw = tf.transpose(w.wBw);
+  const wTFw = tf.transpose(w.wFw) as tf.Tensor2D;
+  const wTBw = tf.transpose(w.wBw) as tf.Tensor2D;
   const zero = tf.zeros([B2, H]) as tf.Tensor2D;
   const dgx: tf.Tensor2D[] = new Array(T);
   const dgh: tf.Tensor2D[] = new Array(T);
@@ -134,42 +160,60 @@ function backward(dy: tf.Tensor3D, f: Forward, w: RecurrentWeights, masks: StepM
     const prev = carry;
     // Each step in its own scope: only its two gate gradients and the carried dh outlive it.
     const g = tf.tidy(() => {
-      const dh = prev ? (tf.add(dys[s], prev) as tf.Tensor2D) : dys[s];
-      const r = backwardStep(dh, s > 0 ? hsSteps[s - 1] : zero, f, s, masks[s], wTFw as tf.Tensor2D, wTBw as tf.Tensor2D);
+      const dyStep = stepOf(dy, s);
+      const dh = prev ? (tf.add(dyStep, prev) as tf.Tensor2D) : dyStep;
+      const hPrev = s > 0 ? (tf.reshape(tf.slice(f.hs, [s - 1, 0, 0], [1, B2, H]), [B2, H]) as tf.Tensor2D) : zero;
+      const r = backwardStep(dh, hPrev, f, s, masks[s], wTFw, wTBw);
       return [r.dgx, r.dgh, r.dhPrev];
     });
     prev?.dispose();
     [dgx[s], dgh[s], carry] = g as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   }
   carry?.dispose();
-  const dghAll = tf.stack(dgh) as tf.Tensor3D;
-  const dW = weightGrads(f.hs, dghAll);
-  return { dgx: tf.stack(dgx) as tf.Tensor3D, dW };
+  const dW = weightGrads(f.hs, tf.stack(dgh) as tf.Tensor3D);
+  return { dgx: naturalOf(dgx), dW };
 }
 
 /**
- * The recurrence of one bidirectional layer. `gx` [T, 2B, 3H] holds x W_in + b_in for
- * every step (backward half in reversed time); `mask` [T, 2B, 1] the step masks and
- * `full[s]` whether step s has no padded row (read once by the caller, so full steps
- * skip the masking ops). Returns every step's state [T, 2B, H]; differentiable with
- * respect to `gx` and the four weights (not the mask).
+ * The recurrence of one bidirectional layer. `gx` [2, T, B, 3H] holds x W_in + b_in of
+ * each direction at every time (natural time order for both); `mask` [T, B, 1] the step
+ * masks and `full[t]` whether time t has no padded row (read once by the caller, so full
+ * steps skip the masking ops). Returns every state [2, T, B, H] in natural time: [0, t]
+ * the forward state after reading 0..t, [1, t] the backward one after reading T-1..t.
+ * Differentiable with respect to `gx` and the four weights (not the mask).
  */
-export function fusedBiGruLayer(gx: tf.Tensor3D, w: RecurrentWeights, mask: tf.Tensor3D, full: boolean[]): tf.Tensor3D {
+export function fusedBiGruLayer(gx: tf.Tensor4D, w: RecurrentWeights, mask: tf.Tensor3D, full: boolean[]): tf.Tensor4D {
   const op = tf.customGrad((gxIn, wFw, wBw, bFw, bBw, maskIn, save) => {
     const ws = { wFw, wBw, bFw, bBw } as RecurrentWeights;
-    const masks = stepMasks(maskIn as tf.Tensor, full);
-    const f = forwardSteps(gxIn as tf.Tensor3D, ws, masks);
+    const { f, natural } = forwardSteps(gxIn as tf.Tensor4D, ws, stepMasks(maskIn as tf.Tensor3D, full));
     const T = f.rz.length;
     (save as tf.GradSaveFunc)([f.hs, ...f.rz, ...f.n, ...f.ghN, wFw as tf.Tensor, wBw as tf.Tensor, maskIn as tf.Tensor]);
     return {
-      value: f.hs,
+      value: natural,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const sf: Forward = { hs: saved[0] as tf.Tensor3D, rz: saved.slice(1, 1 + T) as tf.Tensor2D[], n: saved.slice(1 + T, 1 + 2 * T) as tf.Tensor2D[], ghN: saved.slice(1 + 2 * T, 1 + 3 * T) as tf.Tensor2D[] };
         const [sw, sb, sm] = saved.slice(1 + 3 * T);
-        const { dgx, dW } = backward(dy as tf.Tensor3D, sf, { wFw: sw, wBw: sb, bFw: bFw as tf.Tensor, bBw: bBw as tf.Tensor }, stepMasks(sm, full));
+        const { dgx, dW } = backward(dy as tf.Tensor4D, sf, { wFw: sw, wBw: sb, bFw: bFw as tf.Tensor, bBw: bBw as tf.Tensor }, stepMasks(sm as tf.Tensor3D, full));
         return [dgx, ...dW, tf.zerosLike(sm)];
       },
     };
   });
-  return op(gx, w.wFw, w.wBw, w.bFw, w.bBw, mask) as tf.Tensor3D;
+  return op(gx, w.wFw, w.wBw, w.bFw, w.bBw, mask) as tf.Tensor4D;
+}
+
+/**
+ * a x b for 2-D tensors whose gradients are plain matMuls of explicitly transposed
+ * operands: the wasm matMul kernel with a transposed operand (what the default gradient
+ * uses) runs 10-40x slower on the encoder's [B·T, 6H] projections (measured with
+ * tf.profile). Same products; only the gradients' kernels differ.
+ */
+export function matMulPlainGrad(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad((x, w, save) => {
+    (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
+    return {
+      value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D)],
+    };
+  });
+  return op(a, b) as tf.Tensor2D;
 }

@@ -29,7 +29,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
 import { EncoderBase } from "./encoder-base.js";
-import { fusedBiGruLayer } from "./gru-fused.js";
+import { fusedBiGruLayer, matMulPlainGrad } from "./gru-fused.js";
 
 export interface BiGruConfig extends EncoderConfig {
   type: "bigru";
@@ -117,29 +117,24 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
     return tf.tidy(() => {
       const B = P * M;
       const H = this.config.hidden;
-      // State layout: [2B, H], rows 0..B-1 the forward direction, B..2B-1 the backward
-      // one, so the gates of both directions are one set of element-wise ops.
       let x: tf.Tensor3D = tf.reshape(batch.data, [B, T, this.config.inputWidth]);
-      const m = tf.transpose(tf.reshape(batch.stepMask, [B, T])); // [T, B]
-      const maskAll = tf.reshape(tf.concat([m, tf.reverse(m, 0)], 1), [T, 2 * B, 1]) as tf.Tensor3D;
-      let last: tf.Tensor2D = tf.zeros([2 * B, H]);
-      for (let l = 0; l < this.layers.length; l++) {
-        const L = this.layers[l];
-        const inDim = x.shape[2];
-        // One matMul for every time step and both directions: [B*T, 6H] -> [T, 2B, 3H],
-        // the backward half in reversed time.
-        const proj = tf.add(tf.matMul(tf.reshape(x, [B * T, inDim]), L.wIn), L.bIn);
-        const [fwX, bwX] = tf.unstack(tf.transpose(tf.reshape(proj, [B, T, 2, 3 * H]), [2, 1, 0, 3])); // [T, B, 3H] each
-        const gx = tf.concat([fwX, tf.reverse(bwX, 0)], 1) as tf.Tensor3D;
-        const all = fused ? this.recurFused(gx, L, maskAll) : this.recurReference(gx, L, maskAll); // [T, 2B, H]
-        last = tf.reshape(tf.slice(all, [T - 1, 0, 0], [1, 2 * B, H]), [2 * B, H]);
-        if (l < this.layers.length - 1) {
-          const [fw, bw] = tf.split(all, 2, 1); // [T, B, H]
-          x = tf.transpose(tf.concat([fw, tf.reverse(bw, 0)], 2), [1, 0, 2]) as tf.Tensor3D; // [B, T, 2H]
-        }
+      const m = tf.reshape(tf.transpose(tf.reshape(batch.stepMask, [B, T])), [T, B, 1]) as tf.Tensor3D;
+      // Which times have no padded row: read once, so the fused path skips masking ops there.
+      const mk = fused ? m.dataSync() : new Float32Array(0);
+      const full = fused ? Array.from({ length: T }, (_, t) => mk.subarray(t * B, (t + 1) * B).every((v) => v === 1)) : [];
+      let last: [tf.Tensor2D, tf.Tensor2D] = [tf.zeros([B, H]), tf.zeros([B, H])];
+      for (const L of this.layers) {
+        // One matMul for every time step and both directions: [B*T, 6H] -> [2, T, B, 3H].
+        const flat = tf.reshape(x, [B * T, x.shape[2]]) as tf.Tensor2D;
+        const proj = tf.add(fused ? matMulPlainGrad(flat, L.wIn as tf.Tensor2D) : tf.matMul(flat, L.wIn), L.bIn);
+        const gx = tf.transpose(tf.reshape(proj, [B, T, 2, 3 * H]), [2, 1, 0, 3]) as tf.Tensor4D;
+        const w = { wFw: L.wRecFw, wBw: L.wRecBw, bFw: L.bRecFw, bBw: L.bRecBw };
+        const all = fused ? fusedBiGruLayer(gx, w, m, full) : this.recurReference(gx, L, m); // [2, T, B, H], natural time
+        const at = (d: number, t: number) => tf.reshape(tf.slice(all, [d, t, 0, 0], [1, 1, B, H]), [B, H]) as tf.Tensor2D;
+        last = [at(0, T - 1), at(1, 0)]; // both directions have read the whole sequence
+        x = tf.reshape(tf.transpose(all, [2, 1, 0, 3]), [B, T, 2 * H]) as tf.Tensor3D;
       }
-      const [fwLast, bwLast] = tf.split(last, 2, 0);
-      const seqOut = tf.reshape(tf.concat([fwLast, bwLast], 1), [P, M, 2 * H]);
+      const seqOut = tf.reshape(tf.concat(last, 1), [P, M, 2 * H]);
       const w = tf.reshape(batch.seqMask, [P, M, 1]);
       const n = tf.sum(batch.seqMask, 1, true); // [P, 1]
       const mean = tf.div(tf.sum(tf.mul(seqOut, w), 1), tf.maximum(n, 1)); // [P, 2H]
@@ -150,28 +145,26 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
     });
   }
 
-  private recurFused(gx: tf.Tensor3D, L: Layer, maskAll: tf.Tensor3D): tf.Tensor3D {
-    // Which steps have no padded row: read once, so those steps skip the masking ops.
-    const [T, B2] = maskAll.shape;
-    const mk = maskAll.dataSync();
-    const full = Array.from({ length: T }, (_, s) => mk.subarray(s * B2, (s + 1) * B2).every((v) => v === 1));
-    return fusedBiGruLayer(gx, { wFw: L.wRecFw, wBw: L.wRecBw, bFw: L.bRecFw, bBw: L.bRecBw }, maskAll, full);
-  }
-
-  private recurReference(gx: tf.Tensor3D, L: Layer, maskAll: tf.Tensor3D): tf.Tensor3D {
-    const [T, B2] = maskAll.shape;
+  /**
+   * The taped reference recurrence: state [2B, H], rows 0..B-1 the forward direction,
+   * B..2B-1 the backward one in reversed time, so the gates of both directions are one
+   * set of element-wise ops. Same contract as `fusedBiGruLayer`.
+   */
+  private recurReference(gx4: tf.Tensor4D, L: Layer, m: tf.Tensor3D): tf.Tensor4D {
+    const [, T, B] = gx4.shape;
     const H = this.config.hidden;
-    const B = B2 / 2;
-    const masks = unstackSteps(maskAll) as tf.Tensor2D[];
-    const xs = unstackSteps(gx) as tf.Tensor2D[];
+    const [fwX, bwX] = tf.unstack(gx4);
+    const xs = unstackSteps(tf.concat([fwX, tf.reverse(bwX, 0)], 1)) as tf.Tensor2D[];
+    const masks = unstackSteps(tf.concat([m, tf.reverse(m, 0)], 1)) as tf.Tensor2D[];
     const bRec = tf.concat([tf.tile(tf.reshape(L.bRecFw, [1, 3 * H]), [B, 1]), tf.tile(tf.reshape(L.bRecBw, [1, 3 * H]), [B, 1])], 0);
-    let h: tf.Tensor2D = tf.zeros([B2, H]);
+    let h: tf.Tensor2D = tf.zeros([2 * B, H]);
     const outs: tf.Tensor2D[] = [];
     for (let s = 0; s < T; s++) {
       h = this.cell(xs[s], h, L, bRec, masks[s]);
       outs.push(h);
     }
-    return tf.stack(outs) as tf.Tensor3D;
+    const [fw, bw] = tf.split(tf.stack(outs), 2, 1); // [T, B, H] each
+    return tf.stack([fw, tf.reverse(bw, 0)]) as tf.Tensor4D;
   }
 
   /**

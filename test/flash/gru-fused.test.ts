@@ -14,9 +14,9 @@ function seqs(rng: Rng, lengths: number[]) {
 }
 
 /** Largest |a - b| / max(1e-3, max |b|) over the whole array: relative to the tensor's scale. */
-function relDiff(a: Float32Array | number[], b: Float32Array | number[]): number {
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let scale = 1e-3;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
+  for (const v of Array.from(b)) scale = Math.max(scale, Math.abs(v));
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   return worst / scale;
