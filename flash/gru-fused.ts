@@ -86,21 +86,28 @@ function forwardSteps(gx: tf.Tensor4D, w: RecurrentWeights, masks: StepMasks): {
   const f: Forward = { hs: null as unknown as tf.Tensor3D, rz: [], n: [], ghN: [] };
   const hs: tf.Tensor2D[] = [];
   for (let s = 0; s < T; s++) {
-    const x = stepOf(gx, s);
-    const gh: tf.Tensor2D = tf.add(tf.concat([tf.matMul(rows(h, 0, B), w.wFw), tf.matMul(rows(h, B, B), w.wBw)], 0), bRec);
-    const ghN = cols(gh, 2 * H, H);
-    const rz = tf.sigmoid(tf.add(cols(x, 0, 2 * H), cols(gh, 0, 2 * H))) as tf.Tensor2D;
-    const n = tf.tanh(tf.add(cols(x, 2 * H, H), tf.mul(cols(rz, 0, H), ghN))) as tf.Tensor2D;
-    const hNew = tf.add(n, tf.mul(cols(rz, H, H), tf.sub(h, n))) as tf.Tensor2D;
-    const m = masks[s];
-    h = m ? tf.add(h, tf.mul(m, tf.sub(hNew, h))) : hNew;
+    const hPrev = h;
+    // Each step in its own scope: only the state and the three gate tensors the backward pass needs outlive it.
+    const kept = tf.tidy(() => {
+      const x = stepOf(gx, s);
+      const gh: tf.Tensor2D = tf.add(tf.concat([tf.matMul(rows(hPrev, 0, B), w.wFw), tf.matMul(rows(hPrev, B, B), w.wBw)], 0), bRec);
+      const ghN = cols(gh, 2 * H, H);
+      const rz = tf.sigmoid(tf.add(cols(x, 0, 2 * H), cols(gh, 0, 2 * H))) as tf.Tensor2D;
+      const n = tf.tanh(tf.add(cols(x, 2 * H, H), tf.mul(cols(rz, 0, H), ghN))) as tf.Tensor2D;
+      const hNew = tf.add(n, tf.mul(cols(rz, H, H), tf.sub(hPrev, n))) as tf.Tensor2D;
+      const m = masks[s];
+      return [m ? tf.add(hPrev, tf.mul(m, tf.sub(hNew, hPrev))) : hNew, rz, n, ghN] as tf.Tensor2D[];
+    });
+    [h] = kept;
     hs.push(h);
-    f.rz.push(rz);
-    f.n.push(n);
-    f.ghN.push(ghN);
+    f.rz.push(kept[1]);
+    f.n.push(kept[2]);
+    f.ghN.push(kept[3]);
   }
   f.hs = tf.stack(hs) as tf.Tensor3D;
-  return { f, natural: naturalOf(hs) };
+  const natural = tf.tidy(() => naturalOf(hs));
+  tf.dispose(hs); // their copies live on in f.hs and `natural`
+  return { f, natural };
 }
 
 interface StepGrad {
@@ -143,7 +150,8 @@ function weightGrads(hs: tf.Tensor3D, dghAll: tf.Tensor3D): tf.Tensor[] {
     const hd = tf.reshape(tf.slice(hPrev, [0, d * B, 0], [T, B, H]), [T * B, H]);
     const gd = tf.reshape(tf.slice(dghAll, [0, d * B, 0], [T, B, 3 * H]), [T * B, 3 * H]);
     // An explicit transpose and a plain matMul: the wasm matMul with a transposed operand is several times slower.
-    out.push(tf.matMul(tf.transpose(hd), gd), tf.sum(gd, 0));
+    // Bias: a ones-row product, not tf.sum over axis 0 (a slow reduction on wasm).
+    out.push(tf.matMul(tf.transpose(hd), gd), tf.reshape(tf.matMul(tf.ones([1, T * B]), gd), [3 * H]));
   }
   return [out[0], out[2], out[1], out[3]]; // wFw, wBw, bFw, bBw
 }
@@ -170,8 +178,10 @@ function backward(dy: tf.Tensor4D, f: Forward, w: RecurrentWeights, masks: StepM
     [dgx[s], dgh[s], carry] = g as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   }
   carry?.dispose();
-  const dW = weightGrads(f.hs, tf.stack(dgh) as tf.Tensor3D);
-  return { dgx: naturalOf(dgx), dW };
+  const dW = tf.tidy(() => weightGrads(f.hs, tf.stack(dgh) as tf.Tensor3D));
+  const natural = tf.tidy(() => naturalOf(dgx));
+  tf.dispose([...dgx, ...dgh]);
+  return { dgx: natural, dW };
 }
 
 /**
