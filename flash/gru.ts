@@ -19,12 +19,15 @@
  * The fast formulation (DESIGN.md "Numerics": on WebAssembly an op costs tens of
  * microseconds, so op counts matter more than FLOPs for small models): all P*M
  * sequences are one batch; each layer's input projection for every time step and
- * both directions is one matMul; each time step is two [B, H] x [H, 3H] matMuls (one per
- * direction) plus ~16 element-wise ops on both directions at once. The op count is
+ * both directions is one matMul; each layer's recurrence is one custom-gradient op
+ * (`gru-fused.ts`: two [B, H] x [H, 3H] matMuls and ~15 element-wise ops per step for
+ * both directions at once, the backward pass through time outside the tape, each
+ * recurrent kernel's gradient one matMul over all steps). The op count is
  * O(T * layers), independent of P and M. Padding is masked by
  * h = h + m_t * (h_new - h): a padded step leaves the state unchanged, so the forward
  * direction carries its last real state to the end and the backward direction stays
- * at zero until it reaches the last real step.
+ * at zero until it reaches the last real step. `encodeReference` runs the same cell
+ * with every op on the gradient tape (the reference the fused op is tested against).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
