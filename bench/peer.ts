@@ -9,6 +9,15 @@
  * batch 64 (observation 8, action 2); DQN (SB3 defaults: [64, 64], batch 32, 4 actions)
  * and PPO minibatch (SB3 defaults: pi/vf [64, 64], batch 64, 2-D Gaussian action)
  * updates; a 1024 x 1024 matMul.
+ *
+ * Times are CPU time of the process (user + system), medians, on both sides: the machine
+ * is shared, and wall time under load measures the other jobs. Our CPU time includes
+ * Node's helper threads (GC), which a single-threaded PyTorch run does not have much of.
+ *
+ * Flags: --out PREFIX (default runs/bench-peer: writes PREFIX.json and PREFIX.md),
+ * --quick (fewer repeats), --reference (also time the taped encoder, `encodeReference`),
+ * --overhead (also the paper encoder's update_overhead_ratio rows of `flash bench`).
+ * PyTorch: $PEER_PYTHON, else python3 or /usr/bin/python3 whichever imports torch.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -24,7 +33,8 @@ import { backendInfo, selectBackend } from "../flash/backend.js";
 import { buildContextBatch } from "../flash/context.js";
 import { BiGruEncoder } from "../flash/gru.js";
 import { Rng } from "../flash/rng.js";
-import { quantile, timeCalls } from "./stats.js";
+import { benchFlashOverhead, flashOverheadConfigs } from "./flash-overhead.js";
+import { quantile } from "./stats.js";
 
 /** Figures both sides report, milliseconds per call unless named otherwise. */
 export const PEER_ROWS: { key: string; work: string; higherIsBetter?: boolean }[] = [
@@ -37,8 +47,22 @@ export const PEER_ROWS: { key: string; work: string; higherIsBetter?: boolean }[
   { key: "ppo_minibatch_update_ms", work: "PPO minibatch update, [64, 64], batch 64" },
 ];
 
+/** CPU milliseconds this process has used (user + system): robust to other jobs on a shared machine, unlike wall time. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Median CPU time of `f` in ms (both sides use CPU time: the PyTorch script uses time.process_time). */
 async function median(f: () => void | Promise<void>, repeats: number, warm = 1): Promise<number> {
-  return quantile(await timeCalls(async () => f(), repeats, warm), 0.5);
+  for (let i = 0; i < warm; i++) await f();
+  const ms: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = cpuMs();
+    await f();
+    ms.push(cpuMs() - t0);
+  }
+  return quantile(ms, 0.5);
 }
 
 async function benchGru(out: Record<string, number>, quick: boolean, reference: boolean): Promise<void> {
@@ -90,9 +114,9 @@ async function benchAgentUpdates(out: Record<string, number>, quick: boolean): P
     ppo.record(Float32Array.of(r.normal()), Uint8Array.of(s % 200 === 0 ? 1 : 0));
   }
   ppo.finishRollout(Float32Array.of(0), Uint8Array.of(0));
-  const t0 = performance.now();
+  const t0 = cpuMs();
   const { updates } = ppo.train(1);
-  out.ppo_minibatch_update_ms = (performance.now() - t0) / updates;
+  out.ppo_minibatch_update_ms = (cpuMs() - t0) / updates;
   ppo.dispose();
 }
 
@@ -114,6 +138,30 @@ export async function benchPeerOurs(opts: { quick?: boolean; reference?: boolean
     const ref: Record<string, number> = {};
     await benchGru(ref, true, true);
     for (const [k, v] of Object.entries(ref)) if (!k.includes("rss")) out[`reference_${k}`] = v;
+  }
+  return out;
+}
+
+/**
+ * Beside the peer rows: the CPU time of `flash bench`'s embed measurement (and, with
+ * `reference`, of the taped encoder on the same batch), and with `overhead` the paper
+ * encoder's `update_overhead_ratio` rows of `flash bench` (hidden 256, 2 layers).
+ */
+export async function benchPeerExtras(opts: { reference?: boolean; overhead?: boolean; log?: (s: string) => void }): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  // `flash bench`'s embed shape (M = 32 trajectories x 100 steps, rows of 14), CPU time, both formulations.
+  const width = 14;
+  const rng = new Rng("bench-embed");
+  const seqs = Array.from({ length: 32 }, () => ({ steps: 100, width, data: Float32Array.from({ length: 100 * width }, () => rng.normal()) }));
+  const enc = new BiGruEncoder({ inputWidth: width });
+  out.embed_cpu_ms_p50 = await median(() => tf.tidy(() => enc.encode(buildContextBatch([seqs], width))).dispose(), 5);
+  if (opts.reference) out.reference_embed_cpu_ms_p50 = await median(() => tf.tidy(() => enc.encodeReference(buildContextBatch([seqs], width))).dispose(), 3);
+  enc.dispose();
+  if (opts.overhead) {
+    const configs = flashOverheadConfigs(false).filter((c) => (c.encoder ?? "bigru") === "bigru" && c.hidden === 256);
+    const r = await benchFlashOverhead({ quick: true, configs, log: opts.log });
+    out.update_overhead_ratio_paper_encoder = r.update_overhead_ratio_paper_encoder;
+    out.update_overhead_paper_rows = r.rows;
   }
   return out;
 }
@@ -159,7 +207,7 @@ export function peerTable(ours: Record<string, number>, torch: Record<string, nu
 }
 
 /** The whole peer run: ours, then PyTorch, then `<out>.json` and `<out>.md`. Returns the exit code. */
-export async function runPeerBench(opts: { out: string; quick?: boolean; reference?: boolean; log?: (s: string) => void }): Promise<number> {
+export async function runPeerBench(opts: { out: string; quick?: boolean; reference?: boolean; overhead?: boolean; log?: (s: string) => void }): Promise<number> {
   const log = opts.log ?? ((s: string) => process.stderr.write(s + "\n"));
   const python = findTorchPython();
   if (!python) {
@@ -172,6 +220,7 @@ export async function runPeerBench(opts: { out: string; quick?: boolean; referen
   const loadBefore = load();
   log("bench:peer: ours...");
   const ours = await benchPeerOurs({ quick: opts.quick, reference: opts.reference });
+  const extras = await benchPeerExtras({ reference: opts.reference, overhead: opts.overhead, log });
   log(`bench:peer: PyTorch (${python}, one thread)...`);
   const torch = benchPeerTorch(python, opts.quick ?? false);
   const { markdown, ratios } = peerTable(ours, torch);
@@ -179,10 +228,11 @@ export async function runPeerBench(opts: { out: string; quick?: boolean; referen
   const header = `Measured ${started.slice(0, 10)} on ${cpu}, ${os.cpus().length} CPUs, load average ${loadBefore} (before) / ${load()} (after); ` +
     `ours: ${backendInfo().name} backend, Node ${process.version}; PyTorch ${String(torch.torch_version)}, ${String(torch.threads)} thread.\n\n`;
   if (!existsSync(dirname(opts.out)) && dirname(opts.out) !== ".") mkdirSync(dirname(opts.out), { recursive: true });
-  const report = { started, machine: { cpu, cpus: os.cpus().length, loadBefore, loadAfter: load() }, backend: backendInfo(), ours, torch, ratios };
+  const report = { started, machine: { cpu, cpus: os.cpus().length, loadBefore, loadAfter: load() }, backend: backendInfo(), ours, extras, torch, ratios };
   writeFileSync(`${opts.out}.json`, JSON.stringify(report, null, 2) + "\n");
-  writeFileSync(`${opts.out}.md`, header + markdown);
-  log(header + markdown);
+  const extra = Object.entries(extras).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k} ${fmt(v as number)}`).join(", ");
+  writeFileSync(`${opts.out}.md`, header + markdown + (extra ? `\nAlso: ${extra}.\n` : ""));
+  log(header + markdown + (extra ? `\nAlso: ${extra}.` : ""));
   return 0;
 }
 
@@ -190,5 +240,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   const outIdx = args.indexOf("--out");
   const out = outIdx >= 0 ? args[outIdx + 1] : "runs/bench-peer";
-  process.exitCode = await runPeerBench({ out, quick: args.includes("--quick"), reference: args.includes("--reference") });
+  process.exitCode = await runPeerBench({ out, quick: args.includes("--quick"), reference: args.includes("--reference"), overhead: args.includes("--overhead") });
 }

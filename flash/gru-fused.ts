@@ -38,28 +38,27 @@ function cols(x: tf.Tensor2D, from: number, n: number): tf.Tensor2D {
   return tf.slice(x, [0, from], [x.shape[0], n]);
 }
 
-/** Time t of direction d of x [2, T, B, W] as [B, W]. */
-function at(x: tf.Tensor4D, d: number, t: number): tf.Tensor2D {
-  const [, , B, W] = x.shape;
-  return tf.reshape(tf.slice(x, [d, t, 0, 0], [1, 1, B, W]), [B, W]);
+/** Direction d's half of time t of x [T, B, 2W] as [B, W]. */
+function at(x: tf.Tensor3D, d: number, t: number): tf.Tensor2D {
+  const [, B, W2] = x.shape;
+  return tf.reshape(tf.slice(x, [t, 0, d * (W2 / 2)], [1, B, W2 / 2]), [B, W2 / 2]);
 }
 
 /**
- * Step s of x [2, T, B, W] in the recurrence's layout [2B, W]: the forward direction at
- * time s over the backward one at time T - 1 - s.
+ * Step s of x [T, B, 2W] (time-major, forward direction's W columns first) in the
+ * recurrence's layout [2B, W]: the forward direction at time s over the backward one at
+ * time T - 1 - s.
  */
-function stepOf(x: tf.Tensor4D, s: number): tf.Tensor2D {
-  const T = x.shape[1];
+function stepOf(x: tf.Tensor3D, s: number): tf.Tensor2D {
+  const T = x.shape[0];
   return tf.concat([at(x, 0, s), at(x, 1, T - 1 - s)], 0);
 }
 
-/** The inverse of `stepOf` over all steps: per-step [2B, W] tensors back to [2, T, B, W] in natural time. */
-function naturalOf(steps: tf.Tensor2D[]): tf.Tensor4D {
+/** The inverse of `stepOf` over all steps: per-step [2B, W] tensors back to [T, B, 2W] in natural time. */
+function naturalOf(steps: tf.Tensor2D[]): tf.Tensor3D {
   const T = steps.length;
   const B = steps[0].shape[0] / 2;
-  const fw = steps.map((h) => rows(h, 0, B));
-  const bw = steps.map((_, t) => rows(steps[T - 1 - t], B, B));
-  return tf.stack([tf.stack(fw), tf.stack(bw)]) as tf.Tensor4D;
+  return tf.stack(steps.map((h, t) => tf.concat([rows(h, 0, B), rows(steps[T - 1 - t], B, B)], 1))) as tf.Tensor3D;
 }
 
 /** Per-step masks from m [T, B, 1], null on steps where both directions' rows are all real. */
@@ -78,8 +77,9 @@ interface Forward {
   ghN: tf.Tensor2D[];
 }
 
-function forwardSteps(gx: tf.Tensor4D, w: RecurrentWeights, masks: StepMasks): { f: Forward; natural: tf.Tensor4D } {
-  const [, T, B, H3] = gx.shape;
+function forwardSteps(gx: tf.Tensor3D, w: RecurrentWeights, masks: StepMasks): { f: Forward; natural: tf.Tensor3D } {
+  const [T, B, H6] = gx.shape;
+  const H3 = H6 / 2;
   const H = H3 / 3;
   const bRec = tf.concat([tf.tile(tf.reshape(w.bFw, [1, H3]), [B, 1]), tf.tile(tf.reshape(w.bBw, [1, H3]), [B, 1])], 0);
   let h: tf.Tensor2D = tf.zeros([2 * B, H]);
@@ -156,7 +156,7 @@ function weightGrads(hs: tf.Tensor3D, dghAll: tf.Tensor3D): tf.Tensor[] {
   return [out[0], out[2], out[1], out[3]]; // wFw, wBw, bFw, bBw
 }
 
-function backward(dy: tf.Tensor4D, f: Forward, w: RecurrentWeights, masks: StepMasks): { dgx: tf.Tensor4D; dW: tf.Tensor[] } {
+function backward(dy: tf.Tensor3D, f: Forward, w: RecurrentWeights, masks: StepMasks): { dgx: tf.Tensor3D; dW: tf.Tensor[] } {
   const [T, B2, H] = f.hs.shape;
   const wTFw = tf.transpose(w.wFw) as tf.Tensor2D;
   const wTBw = tf.transpose(w.wBw) as tf.Tensor2D;
@@ -185,17 +185,18 @@ function backward(dy: tf.Tensor4D, f: Forward, w: RecurrentWeights, masks: StepM
 }
 
 /**
- * The recurrence of one bidirectional layer. `gx` [2, T, B, 3H] holds x W_in + b_in of
- * each direction at every time (natural time order for both); `mask` [T, B, 1] the step
- * masks and `full[t]` whether time t has no padded row (read once by the caller, so full
- * steps skip the masking ops). Returns every state [2, T, B, H] in natural time: [0, t]
- * the forward state after reading 0..t, [1, t] the backward one after reading T-1..t.
+ * The recurrence of one bidirectional layer. `gx` [T, B, 6H] holds x W_in + b_in at every
+ * time, time-major, the forward direction's 3H columns then the backward one's (natural
+ * time for both); `mask` [T, B, 1] the step masks and `full[t]` whether time t has no
+ * padded row (read once by the caller, so full steps skip the masking ops). Returns every
+ * state [T, B, 2H] in natural time: columns 0..H-1 the forward state after reading 0..t,
+ * H..2H-1 the backward one after reading T-1..t (the next layer's input as it is).
  * Differentiable with respect to `gx` and the four weights (not the mask).
  */
-export function fusedBiGruLayer(gx: tf.Tensor4D, w: RecurrentWeights, mask: tf.Tensor3D, full: boolean[]): tf.Tensor4D {
+export function fusedBiGruLayer(gx: tf.Tensor3D, w: RecurrentWeights, mask: tf.Tensor3D, full: boolean[]): tf.Tensor3D {
   const op = tf.customGrad((gxIn, wFw, wBw, bFw, bBw, maskIn, save) => {
     const ws = { wFw, wBw, bFw, bBw } as RecurrentWeights;
-    const { f, natural } = forwardSteps(gxIn as tf.Tensor4D, ws, stepMasks(maskIn as tf.Tensor3D, full));
+    const { f, natural } = forwardSteps(gxIn as tf.Tensor3D, ws, stepMasks(maskIn as tf.Tensor3D, full));
     const T = f.rz.length;
     (save as tf.GradSaveFunc)([f.hs, ...f.rz, ...f.n, ...f.ghN, wFw as tf.Tensor, wBw as tf.Tensor, maskIn as tf.Tensor]);
     return {
@@ -203,27 +204,32 @@ export function fusedBiGruLayer(gx: tf.Tensor4D, w: RecurrentWeights, mask: tf.T
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const sf: Forward = { hs: saved[0] as tf.Tensor3D, rz: saved.slice(1, 1 + T) as tf.Tensor2D[], n: saved.slice(1 + T, 1 + 2 * T) as tf.Tensor2D[], ghN: saved.slice(1 + 2 * T, 1 + 3 * T) as tf.Tensor2D[] };
         const [sw, sb, sm] = saved.slice(1 + 3 * T);
-        const { dgx, dW } = backward(dy as tf.Tensor4D, sf, { wFw: sw, wBw: sb, bFw: bFw as tf.Tensor, bBw: bBw as tf.Tensor }, stepMasks(sm as tf.Tensor3D, full));
+        const { dgx, dW } = backward(dy as tf.Tensor3D, sf, { wFw: sw, wBw: sb, bFw: bFw as tf.Tensor, bBw: bBw as tf.Tensor }, stepMasks(sm as tf.Tensor3D, full));
         return [dgx, ...dW, tf.zerosLike(sm)];
       },
     };
   });
-  return op(gx, w.wFw, w.wBw, w.bFw, w.bBw, mask) as tf.Tensor4D;
+  return op(gx, w.wFw, w.wBw, w.bFw, w.bBw, mask) as tf.Tensor3D;
 }
 
 /**
- * a x b for 2-D tensors whose gradients are plain matMuls of explicitly transposed
- * operands: the wasm matMul kernel with a transposed operand (what the default gradient
- * uses) runs 10-40x slower on the encoder's [B·T, 6H] projections (measured with
- * tf.profile). Same products; only the gradients' kernels differ.
+ * x W + b for 2-D x whose gradients are plain matMuls of explicitly transposed operands:
+ * the wasm matMul kernel with a transposed operand (what the default gradient uses) runs
+ * 10-40x slower on the encoder's [B·T, 6H] projections (measured with tf.profile), and the
+ * default bias gradient is a slow axis-0 reduction. One op on the tape, so the product
+ * before the bias add is freed at once (it is [B·T, 6H]: 157 MB at 256 sequences).
  */
-export function matMulPlainGrad(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  const op = tf.customGrad((x, w, save) => {
-    (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
+export function denseLinear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  const op = tf.customGrad((xIn, wIn, bIn, save) => {
+    (save as tf.GradSaveFunc)([xIn as tf.Tensor, wIn as tf.Tensor]);
     return {
-      value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
-      gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D)],
+      value: tf.add(tf.matMul(xIn as tf.Tensor2D, wIn as tf.Tensor2D), bIn as tf.Tensor),
+      gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
+        const g = dy as tf.Tensor2D;
+        const db = tf.reshape(tf.matMul(tf.ones([1, g.shape[0]]), g), [g.shape[1]]);
+        return [tf.matMul(g, tf.transpose(sw)), tf.matMul(tf.transpose(sx), g), db];
+      },
     };
   });
-  return op(a, b) as tf.Tensor2D;
+  return op(x, w, b) as tf.Tensor2D;
 }

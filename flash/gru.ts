@@ -32,7 +32,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
 import { EncoderBase } from "./encoder-base.js";
-import { fusedBiGruLayer, matMulPlainGrad } from "./gru-fused.js";
+import { denseLinear, fusedBiGruLayer } from "./gru-fused.js";
 
 export interface BiGruConfig extends EncoderConfig {
   type: "bigru";
@@ -120,24 +120,24 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
     return tf.tidy(() => {
       const B = P * M;
       const H = this.config.hidden;
-      let x: tf.Tensor3D = tf.reshape(batch.data, [B, T, this.config.inputWidth]);
+      // Time-major throughout, [T, B, ...]: a time step is a contiguous slice, and each
+      // layer's output [T, B, 2H] is the next layer's input without a transpose.
+      let x: tf.Tensor3D = tf.transpose(tf.reshape(batch.data, [B, T, this.config.inputWidth]), [1, 0, 2]);
       const m = tf.reshape(tf.transpose(tf.reshape(batch.stepMask, [B, T])), [T, B, 1]) as tf.Tensor3D;
       // Which times have no padded row: read once, so the fused path skips masking ops there.
       const mk = fused ? m.dataSync() : new Float32Array(0);
       const full = fused ? Array.from({ length: T }, (_, t) => mk.subarray(t * B, (t + 1) * B).every((v) => v === 1)) : [];
-      let last: [tf.Tensor2D, tf.Tensor2D] = [tf.zeros([B, H]), tf.zeros([B, H])];
       for (const L of this.layers) {
-        // One matMul for every time step and both directions: [B*T, 6H] -> [2, T, B, 3H].
-        const flat = tf.reshape(x, [B * T, x.shape[2]]) as tf.Tensor2D;
-        const proj = tf.add(fused ? matMulPlainGrad(flat, L.wIn as tf.Tensor2D) : tf.matMul(flat, L.wIn), L.bIn);
-        const gx = tf.transpose(tf.reshape(proj, [B, T, 2, 3 * H]), [2, 1, 0, 3]) as tf.Tensor4D;
+        // One matMul for every time step and both directions: [T*B, 6H], forward 3H then backward 3H.
+        const flat = tf.reshape(x, [T * B, x.shape[2]]) as tf.Tensor2D;
+        const proj = fused ? denseLinear(flat, L.wIn as tf.Tensor2D, L.bIn as tf.Tensor1D) : tf.add(tf.matMul(flat, L.wIn), L.bIn);
+        const gx = tf.reshape(proj, [T, B, 6 * H]) as tf.Tensor3D;
         const w = { wFw: L.wRecFw, wBw: L.wRecBw, bFw: L.bRecFw, bBw: L.bRecBw };
-        const all = fused ? fusedBiGruLayer(gx, w, m, full) : this.recurReference(gx, L, m); // [2, T, B, H], natural time
-        const at = (d: number, t: number) => tf.reshape(tf.slice(all, [d, t, 0, 0], [1, 1, B, H]), [B, H]) as tf.Tensor2D;
-        last = [at(0, T - 1), at(1, 0)]; // both directions have read the whole sequence
-        x = tf.reshape(tf.transpose(all, [2, 1, 0, 3]), [B, T, 2 * H]) as tf.Tensor3D;
+        x = fused ? fusedBiGruLayer(gx, w, m, full) : this.recurReference(gx, L, m); // [T, B, 2H], natural time
       }
-      const seqOut = tf.reshape(tf.concat(last, 1), [P, M, 2 * H]);
+      // Both directions' states after reading the whole sequence: forward at T-1, backward at 0.
+      const last = [tf.slice(x, [T - 1, 0, 0], [1, B, H]), tf.slice(x, [0, 0, H], [1, B, H])];
+      const seqOut = tf.reshape(tf.concat(last, 2), [P, M, 2 * H]);
       const w = tf.reshape(batch.seqMask, [P, M, 1]);
       const n = tf.sum(batch.seqMask, 1, true); // [P, 1]
       const mean = tf.div(tf.sum(tf.mul(seqOut, w), 1), tf.maximum(n, 1)); // [P, 2H]
@@ -153,10 +153,10 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
    * B..2B-1 the backward one in reversed time, so the gates of both directions are one
    * set of element-wise ops. Same contract as `fusedBiGruLayer`.
    */
-  private recurReference(gx4: tf.Tensor4D, L: Layer, m: tf.Tensor3D): tf.Tensor4D {
-    const [, T, B] = gx4.shape;
+  private recurReference(gx: tf.Tensor3D, L: Layer, m: tf.Tensor3D): tf.Tensor3D {
+    const [T, B] = gx.shape;
     const H = this.config.hidden;
-    const [fwX, bwX] = tf.unstack(gx4);
+    const [fwX, bwX] = tf.split(gx, 2, 2); // [T, B, 3H] each
     const xs = unstackSteps(tf.concat([fwX, tf.reverse(bwX, 0)], 1)) as tf.Tensor2D[];
     const masks = unstackSteps(tf.concat([m, tf.reverse(m, 0)], 1)) as tf.Tensor2D[];
     const bRec = tf.concat([tf.tile(tf.reshape(L.bRecFw, [1, 3 * H]), [B, 1]), tf.tile(tf.reshape(L.bRecBw, [1, 3 * H]), [B, 1])], 0);
@@ -167,7 +167,7 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
       outs.push(h);
     }
     const [fw, bw] = tf.split(tf.stack(outs), 2, 1); // [T, B, H] each
-    return tf.stack([fw, tf.reverse(bw, 0)]) as tf.Tensor4D;
+    return tf.concat([fw, tf.reverse(bw, 0)], 2) as tf.Tensor3D;
   }
 
   /**

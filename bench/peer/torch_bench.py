@@ -1,6 +1,7 @@
 """PyTorch side of `npm run bench:peer`: the same shapes as `bench/peer.ts`, one thread.
 
-Prints one JSON object (milliseconds per call, medians; GFLOP/s for the matmul) on stdout.
+Prints one JSON object (CPU milliseconds per call from time.process_time, medians, as
+the TypeScript side measures; GFLOP/s for the matmul) on stdout.
 Run with OMP_NUM_THREADS=1; the script also calls torch.set_num_threads(1).
 Usage: python3 torch_bench.py [--quick]
 """
@@ -25,9 +26,9 @@ def median_ms(fn, repeats, warm=2):
         fn()
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         fn()
-        times.append((time.perf_counter() - t0) * 1000)
+        times.append((time.process_time() - t0) * 1000)
     times.sort()
     return times[len(times) // 2]
 
