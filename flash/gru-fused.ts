@@ -141,17 +141,22 @@ function backwardStep(dh: tf.Tensor2D, hPrev: tf.Tensor2D, f: Forward, s: number
 }
 
 /** Gradients of the recurrent kernels and biases from all steps at once. */
-function weightGrads(hs: tf.Tensor3D, dghAll: tf.Tensor3D): tf.Tensor[] {
+function weightGrads(hs: tf.Tensor3D, dgh: tf.Tensor2D[]): tf.Tensor[] {
   const [T, B2, H] = hs.shape;
   const B = B2 / 2;
-  const hPrev = tf.concat([tf.zeros([1, B2, H]), tf.slice(hs, [0, 0, 0], [T - 1, B2, H])], 0); // [T, 2B, H]
   const out: tf.Tensor[] = [];
   for (let d = 0; d < 2; d++) {
-    const hd = tf.reshape(tf.slice(hPrev, [0, d * B, 0], [T, B, H]), [T * B, H]);
-    const gd = tf.reshape(tf.slice(dghAll, [0, d * B, 0], [T, B, 3 * H]), [T * B, 3 * H]);
-    // An explicit transpose and a plain matMul: the wasm matMul with a transposed operand is several times slower.
-    // Bias: a ones-row product, not tf.sum over axis 0 (a slow reduction on wasm).
-    out.push(tf.matMul(tf.transpose(hd), gd), tf.reshape(tf.matMul(tf.ones([1, T * B]), gd), [3 * H]));
+    // One direction at a time in its own scope, gathered straight from the per-step
+    // tensors (no [T, 2B, 3H] stack): the 8-pair training step stays under 2 GB.
+    out.push(
+      ...tf.tidy(() => {
+        const hd = tf.concat([tf.zeros([B, H]), tf.reshape(tf.slice(hs, [0, d * B, 0], [T - 1, B, H]), [(T - 1) * B, H])], 0);
+        const gd = tf.concat(dgh.map((g) => rows(g, d * B, B)), 0); // [T*B, 3H]
+        // An explicit transpose and a plain matMul: the wasm matMul with a transposed operand is several times slower.
+        // Bias: a ones-row product, not tf.sum over axis 0 (a slow reduction on wasm).
+        return [tf.matMul(tf.transpose(hd), gd), tf.reshape(tf.matMul(tf.ones([1, T * B]), gd), [3 * H])];
+      }),
+    );
   }
   return [out[0], out[2], out[1], out[3]]; // wFw, wBw, bFw, bBw
 }
@@ -178,58 +183,58 @@ function backward(dy: tf.Tensor3D, f: Forward, w: RecurrentWeights, masks: StepM
     [dgx[s], dgh[s], carry] = g as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   }
   carry?.dispose();
-  const dW = tf.tidy(() => weightGrads(f.hs, tf.stack(dgh) as tf.Tensor3D));
+  const dW = weightGrads(f.hs, dgh);
+  tf.dispose(dgh);
   const natural = tf.tidy(() => naturalOf(dgx));
-  tf.dispose([...dgx, ...dgh]);
+  tf.dispose(dgx);
   return { dgx: natural, dW };
 }
 
-/**
- * The recurrence of one bidirectional layer. `gx` [T, B, 6H] holds x W_in + b_in at every
- * time, time-major, the forward direction's 3H columns then the backward one's (natural
- * time for both); `mask` [T, B, 1] the step masks and `full[t]` whether time t has no
- * padded row (read once by the caller, so full steps skip the masking ops). Returns every
- * state [T, B, 2H] in natural time: columns 0..H-1 the forward state after reading 0..t,
- * H..2H-1 the backward one after reading T-1..t (the next layer's input as it is).
- * Differentiable with respect to `gx` and the four weights (not the mask).
- */
-export function fusedBiGruLayer(gx: tf.Tensor3D, w: RecurrentWeights, mask: tf.Tensor3D, full: boolean[]): tf.Tensor3D {
-  const op = tf.customGrad((gxIn, wFw, wBw, bFw, bBw, maskIn, save) => {
-    const ws = { wFw, wBw, bFw, bBw } as RecurrentWeights;
-    const { f, natural } = forwardSteps(gxIn as tf.Tensor3D, ws, stepMasks(maskIn as tf.Tensor3D, full));
-    const T = f.rz.length;
-    (save as tf.GradSaveFunc)([f.hs, ...f.rz, ...f.n, ...f.ghN, wFw as tf.Tensor, wBw as tf.Tensor, maskIn as tf.Tensor]);
-    return {
-      value: natural,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const sf: Forward = { hs: saved[0] as tf.Tensor3D, rz: saved.slice(1, 1 + T) as tf.Tensor2D[], n: saved.slice(1 + T, 1 + 2 * T) as tf.Tensor2D[], ghN: saved.slice(1 + 2 * T, 1 + 3 * T) as tf.Tensor2D[] };
-        const [sw, sb, sm] = saved.slice(1 + 3 * T);
-        const { dgx, dW } = backward(dy as tf.Tensor3D, sf, { wFw: sw, wBw: sb, bFw: bFw as tf.Tensor, bBw: bBw as tf.Tensor }, stepMasks(sm as tf.Tensor3D, full));
-        return [dgx, ...dW, tf.zerosLike(sm)];
-      },
-    };
-  });
-  return op(gx, w.wFw, w.wBw, w.bFw, w.bBw, mask) as tf.Tensor3D;
+/** A layer's weights: input kernel [inDim, 6H] and bias [6H] (forward 3H then backward 3H), and the recurrent ones. */
+export interface LayerWeights extends RecurrentWeights {
+  wIn: tf.Tensor;
+  bIn: tf.Tensor;
+}
+
+/** Gradients of the layer input, input kernel and bias from dgx [T, B, 6H]: plain matMuls of explicit transposes. */
+function inputGrads(dgx: tf.Tensor3D, x: tf.Tensor3D, wIn: tf.Tensor2D): tf.Tensor[] {
+  const [T, B, inDim] = x.shape;
+  const g = tf.reshape(dgx, [T * B, dgx.shape[2]]) as tf.Tensor2D;
+  const xf = tf.reshape(x, [T * B, inDim]) as tf.Tensor2D;
+  // Plain products after explicit transposes (the wasm matMul with a transposed operand runs
+  // 10-40x slower on these shapes); the bias as a ones-row product, not an axis-0 reduction.
+  const dx = tf.reshape(tf.matMul(g, tf.transpose(wIn)), [T, B, inDim]);
+  return [dx, tf.matMul(tf.transpose(xf), g), tf.reshape(tf.matMul(tf.ones([1, T * B]), g), [g.shape[1]])];
 }
 
 /**
- * x W + b for 2-D x whose gradients are plain matMuls of explicitly transposed operands:
- * the wasm matMul kernel with a transposed operand (what the default gradient uses) runs
- * 10-40x slower on the encoder's [B·T, 6H] projections (measured with tf.profile), and the
- * default bias gradient is a slow axis-0 reduction. One op on the tape, so the product
- * before the bias add is freed at once (it is [B·T, 6H]: 157 MB at 256 sequences).
+ * One bidirectional layer: input projection and recurrence. `x` [T, B, inDim] is the
+ * layer input, time-major; the projection x W_in + b_in of every time and both directions
+ * is one matMul inside the op (so its [T·B, 6H] result is freed after the forward pass);
+ * `mask` [T, B, 1] the step masks and `full[t]` whether time t has no padded row (read
+ * once by the caller, so full steps skip the masking ops). Returns every state
+ * [T, B, 2H] in natural time: columns 0..H-1 the forward state after reading 0..t,
+ * H..2H-1 the backward one after reading T-1..t (the next layer's input as it is).
+ * Differentiable with respect to `x` and the six weights (not the mask).
  */
-export function denseLinear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  const op = tf.customGrad((xIn, wIn, bIn, save) => {
-    (save as tf.GradSaveFunc)([xIn as tf.Tensor, wIn as tf.Tensor]);
+export function fusedBiGruLayer(x: tf.Tensor3D, w: LayerWeights, mask: tf.Tensor3D, full: boolean[]): tf.Tensor3D {
+  const op = tf.customGrad((xIn, wIn, bIn, wFw, wBw, bFw, bBw, maskIn, save) => {
+    const [T, B, inDim] = (xIn as tf.Tensor3D).shape;
+    // The same ops as the reference path (matMul, then the bias add): bit-identical projections.
+    const gx = tf.reshape(tf.add(tf.matMul(tf.reshape(xIn as tf.Tensor, [T * B, inDim]) as tf.Tensor2D, wIn as tf.Tensor2D), bIn as tf.Tensor), [T, B, -1]);
+    const ws = { wFw, wBw, bFw, bBw } as RecurrentWeights;
+    const { f, natural } = forwardSteps(gx as tf.Tensor3D, ws, stepMasks(maskIn as tf.Tensor3D, full));
+    (save as tf.GradSaveFunc)([f.hs, ...f.rz, ...f.n, ...f.ghN, wFw, wBw, maskIn, xIn, wIn] as tf.Tensor[]);
     return {
-      value: tf.add(tf.matMul(xIn as tf.Tensor2D, wIn as tf.Tensor2D), bIn as tf.Tensor),
-      gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => {
-        const g = dy as tf.Tensor2D;
-        const db = tf.reshape(tf.matMul(tf.ones([1, g.shape[0]]), g), [g.shape[1]]);
-        return [tf.matMul(g, tf.transpose(sw)), tf.matMul(tf.transpose(sx), g), db];
-      },
+      value: natural,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const sf: Forward = { hs: saved[0] as tf.Tensor3D, rz: saved.slice(1, 1 + T) as tf.Tensor2D[], n: saved.slice(1 + T, 1 + 2 * T) as tf.Tensor2D[], ghN: saved.slice(1 + 2 * T, 1 + 3 * T) as tf.Tensor2D[] };
+          const [sw, sb, sm, sx, swIn] = saved.slice(1 + 3 * T);
+          const { dgx, dW } = backward(dy as tf.Tensor3D, sf, { wFw: sw, wBw: sb, bFw: bFw as tf.Tensor, bBw: bBw as tf.Tensor }, stepMasks(sm as tf.Tensor3D, full));
+          return [...inputGrads(dgx, sx as tf.Tensor3D, swIn as tf.Tensor2D), ...dW, tf.zerosLike(sm)];
+        }),
     };
   });
-  return op(x, w, b) as tf.Tensor2D;
+  return op(x, w.wIn, w.bIn, w.wFw, w.wBw, w.bFw, w.bBw, mask) as tf.Tensor3D;
 }

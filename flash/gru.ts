@@ -32,7 +32,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
 import { EncoderBase } from "./encoder-base.js";
-import { denseLinear, fusedBiGruLayer } from "./gru-fused.js";
+import { fusedBiGruLayer } from "./gru-fused.js";
 
 export interface BiGruConfig extends EncoderConfig {
   type: "bigru";
@@ -128,12 +128,8 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
       const mk = fused ? m.dataSync() : new Float32Array(0);
       const full = fused ? Array.from({ length: T }, (_, t) => mk.subarray(t * B, (t + 1) * B).every((v) => v === 1)) : [];
       for (const L of this.layers) {
-        // One matMul for every time step and both directions: [T*B, 6H], forward 3H then backward 3H.
-        const flat = tf.reshape(x, [T * B, x.shape[2]]) as tf.Tensor2D;
-        const proj = fused ? denseLinear(flat, L.wIn as tf.Tensor2D, L.bIn as tf.Tensor1D) : tf.add(tf.matMul(flat, L.wIn), L.bIn);
-        const gx = tf.reshape(proj, [T, B, 6 * H]) as tf.Tensor3D;
-        const w = { wFw: L.wRecFw, wBw: L.wRecBw, bFw: L.bRecFw, bBw: L.bRecBw };
-        x = fused ? fusedBiGruLayer(gx, w, m, full) : this.recurReference(gx, L, m); // [T, B, 2H], natural time
+        const w = { wIn: L.wIn, bIn: L.bIn, wFw: L.wRecFw, wBw: L.wRecBw, bFw: L.bRecFw, bBw: L.bRecBw };
+        x = fused ? fusedBiGruLayer(x, w, m, full) : this.recurReference(x, L, m); // [T, B, 2H], natural time
       }
       // Both directions' states after reading the whole sequence: forward at T-1, backward at 0.
       const last = [tf.slice(x, [T - 1, 0, 0], [1, B, H]), tf.slice(x, [0, 0, H], [1, B, H])];
@@ -153,9 +149,11 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
    * B..2B-1 the backward one in reversed time, so the gates of both directions are one
    * set of element-wise ops. Same contract as `fusedBiGruLayer`.
    */
-  private recurReference(gx: tf.Tensor3D, L: Layer, m: tf.Tensor3D): tf.Tensor3D {
-    const [T, B] = gx.shape;
+  private recurReference(x: tf.Tensor3D, L: Layer, m: tf.Tensor3D): tf.Tensor3D {
+    const [T, B, inDim] = x.shape;
     const H = this.config.hidden;
+    // One matMul for every time step and both directions: [T*B, 6H], forward 3H then backward 3H.
+    const gx = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [T * B, inDim]), L.wIn), L.bIn), [T, B, 6 * H]);
     const [fwX, bwX] = tf.split(gx, 2, 2); // [T, B, 3H] each
     const xs = unstackSteps(tf.concat([fwX, tf.reverse(bwX, 0)], 1)) as tf.Tensor2D[];
     const masks = unstackSteps(tf.concat([m, tf.reverse(m, 0)], 1)) as tf.Tensor2D[];
