@@ -1,5 +1,5 @@
 /**
- * One bidirectional GRU layer's recurrence as a single custom-gradient op, the way cuDNN
+ * One bidirectional GRU layer (input projection and recurrence) as a single custom-gradient op, the way cuDNN
  * and PyTorch run it: the forward pass runs the time steps off the gradient tape and keeps
  * only the gate activations; the backward pass propagates through time with one
  * [B, 3H] x [3H, H] matMul per direction and step plus a few element-wise ops, then forms
@@ -10,10 +10,13 @@
  * step for the weights alone). For the paper's encoder that made forward + backward ~6x
  * the forward, and 256 sequences exhausted the WebAssembly heap.
  *
- * Layout as in `gru.ts`: state [2B, H], rows 0..B-1 the forward direction, B..2B-1 the
- * backward one (its inputs already in reversed time), gate order r, z, n, reset-after
- * cell. The forward pass computes exactly the reference cell's expressions in the same
- * order (same outputs bit for bit); only the gradients' summation order differs.
+ * Inputs and outputs are time-major in natural time ([T, B, ...]). Inside, step s holds
+ * both directions as one state [2B, H]: rows 0..B-1 the forward direction at time s,
+ * B..2B-1 the backward one at time T-1-s, so their gates are one set of element-wise
+ * ops. Gate order r, z, n, reset-after cell as `gru.ts`. The forward pass computes the
+ * reference cell's expressions in the same order (the same outputs, bit for bit, in the
+ * tests); only the gradients' summation order differs. Memory: every step runs in its
+ * own scope, so only the state and r, z, n, h W_hn + b_hn of each step outlive it.
  */
 import * as tf from "@tensorflow/tfjs";
 
