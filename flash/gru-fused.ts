@@ -14,8 +14,8 @@
  * both directions as one state [2B, H]: rows 0..B-1 the forward direction at time s,
  * B..2B-1 the backward one at time T-1-s, so their gates are one set of element-wise
  * ops. Gate order r, z, n, reset-after cell as `gru.ts`. The forward pass computes the
- * reference cell's expressions in the same order (the same outputs, bit for bit, in the
- * tests); only the gradients' summation order differs. Memory: every step runs in its
+ * reference cell's expressions in the same order; the gradients' summation order differs
+ * (tests: outputs and gradients equal to 1e-5 relative). Memory: every step runs in its
  * own scope, so only the state and r, z, n, h W_hn + b_hn of each step outlive it.
  */
 import * as tf from "@tensorflow/tfjs";
