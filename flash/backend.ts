@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { FlashAdaptError, StateError, UnknownNameError } from "../errors.js";
+import { installWasmSlice } from "./wasm-slice.js";
 
 /** Backends we know how to load, best first. */
 export const BACKEND_PREFERENCE = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
@@ -45,6 +46,7 @@ async function tryLoad(name: BackendName): Promise<void> {
       break;
     case "wasm":
       await import("@tensorflow/tfjs-backend-wasm");
+      installWasmSlice();
       break;
     case "cpu":
       break; // bundled with @tensorflow/tfjs

@@ -19,16 +19,20 @@
  * The fast formulation (DESIGN.md "Numerics": on WebAssembly an op costs tens of
  * microseconds, so op counts matter more than FLOPs for small models): all P*M
  * sequences are one batch; each layer's input projection for every time step and
- * both directions is one matMul; each time step is two [B, H] x [H, 3H] matMuls (one per
- * direction) plus ~16 element-wise ops on both directions at once. The op count is
+ * both directions is one matMul; each layer's recurrence is one custom-gradient op
+ * (`gru-fused.ts`: two [B, H] x [H, 3H] matMuls and ~15 element-wise ops per step for
+ * both directions at once, the backward pass through time outside the tape, each
+ * recurrent kernel's gradient one matMul over all steps). The op count is
  * O(T * layers), independent of P and M. Padding is masked by
  * h = h + m_t * (h_new - h): a padded step leaves the state unchanged, so the forward
  * direction carries its last real state to the end and the backward direction stays
- * at zero until it reaches the last real step.
+ * at zero until it reaches the last real step. `encodeReference` runs the same cell
+ * with every op on the gradient tape (the reference the fused op is tested against).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
 import { EncoderBase } from "./encoder-base.js";
+import { fusedBiGruLayer } from "./gru-fused.js";
 
 export interface BiGruConfig extends EncoderConfig {
   type: "bigru";
@@ -97,41 +101,39 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
     this.fc2 = { w: v("head/fc2/kernel", glorot([c.fcHidden, c.embeddingDim], c.fcHidden, c.embeddingDim)), b: v("head/fc2/bias", tf.zeros([c.embeddingDim])) };
   }
 
+  /**
+   * The embeddings. Each layer's recurrence runs as one custom-gradient op
+   * (`gru-fused.ts`): same outputs as `encodeReference`, far fewer ops and tensors in the
+   * backward pass.
+   */
   encode(batch: ContextBatch): tf.Tensor2D {
+    return this.encodeWith(batch, true);
+  }
+
+  /** The same function with every step's ops on the gradient tape: the reference the fused path is tested against. */
+  encodeReference(batch: ContextBatch): tf.Tensor2D {
+    return this.encodeWith(batch, false);
+  }
+
+  private encodeWith(batch: ContextBatch, fused: boolean): tf.Tensor2D {
     const [P, M, T] = this.checkBatch(batch, this.config.inputWidth);
     return tf.tidy(() => {
       const B = P * M;
       const H = this.config.hidden;
-      // State layout: [2B, H], rows 0..B-1 the forward direction, B..2B-1 the backward
-      // one, so the gates of both directions are one set of element-wise ops.
-      let x: tf.Tensor3D = tf.reshape(batch.data, [B, T, this.config.inputWidth]);
-      const m = tf.transpose(tf.reshape(batch.stepMask, [B, T])); // [T, B]
-      const masks = unstackSteps(tf.reshape(tf.concat([m, tf.reverse(m, 0)], 1), [T, 2 * B, 1]));
-      let last: tf.Tensor2D = tf.zeros([2 * B, H]);
-      for (let l = 0; l < this.layers.length; l++) {
-        const L = this.layers[l];
-        const inDim = x.shape[2];
-        // One matMul for every time step and both directions: [B*T, 6H] -> T x [2B, 3H],
-        // the backward half in reversed time.
-        const proj = tf.add(tf.matMul(tf.reshape(x, [B * T, inDim]), L.wIn), L.bIn);
-        const [fwX, bwX] = tf.unstack(tf.transpose(tf.reshape(proj, [B, T, 2, 3 * H]), [2, 1, 0, 3])); // [T, B, 3H] each
-        const xs = unstackSteps(tf.concat([fwX, tf.reverse(bwX, 0)], 1)) as tf.Tensor2D[];
-        const bRec = tf.concat([tf.tile(tf.reshape(L.bRecFw, [1, 3 * H]), [B, 1]), tf.tile(tf.reshape(L.bRecBw, [1, 3 * H]), [B, 1])], 0);
-        let h: tf.Tensor2D = tf.zeros([2 * B, H]);
-        const outs: tf.Tensor2D[] = [];
-        for (let s = 0; s < T; s++) {
-          h = this.cell(xs[s], h, L, bRec, masks[s] as tf.Tensor2D);
-          outs.push(h);
-        }
-        last = h;
-        if (l < this.layers.length - 1) {
-          const all = tf.stack(outs); // [T, 2B, H]
-          const [fw, bw] = tf.split(all, 2, 1); // [T, B, H]
-          x = tf.transpose(tf.concat([fw, tf.reverse(bw, 0)], 2), [1, 0, 2]) as tf.Tensor3D; // [B, T, 2H]
-        }
+      // Time-major throughout, [T, B, ...]: a time step is a contiguous slice, and each
+      // layer's output [T, B, 2H] is the next layer's input without a transpose.
+      let x: tf.Tensor3D = tf.transpose(tf.reshape(batch.data, [B, T, this.config.inputWidth]), [1, 0, 2]);
+      const m = tf.reshape(tf.transpose(tf.reshape(batch.stepMask, [B, T])), [T, B, 1]) as tf.Tensor3D;
+      // Which times have no padded row: read once, so the fused path skips masking ops there.
+      const mk = fused ? m.dataSync() : new Float32Array(0);
+      const full = fused ? Array.from({ length: T }, (_, t) => mk.subarray(t * B, (t + 1) * B).every((v) => v === 1)) : [];
+      for (const L of this.layers) {
+        const w = { wIn: L.wIn, bIn: L.bIn, wFw: L.wRecFw, wBw: L.wRecBw, bFw: L.bRecFw, bBw: L.bRecBw };
+        x = fused ? fusedBiGruLayer(x, w, m, full) : this.recurReference(x, L, m); // [T, B, 2H], natural time
       }
-      const [fwLast, bwLast] = tf.split(last, 2, 0);
-      const seqOut = tf.reshape(tf.concat([fwLast, bwLast], 1), [P, M, 2 * H]);
+      // Both directions' states after reading the whole sequence: forward at T-1, backward at 0.
+      const last = [tf.slice(x, [T - 1, 0, 0], [1, B, H]), tf.slice(x, [0, 0, H], [1, B, H])];
+      const seqOut = tf.reshape(tf.concat(last, 2), [P, M, 2 * H]);
       const w = tf.reshape(batch.seqMask, [P, M, 1]);
       const n = tf.sum(batch.seqMask, 1, true); // [P, 1]
       const mean = tf.div(tf.sum(tf.mul(seqOut, w), 1), tf.maximum(n, 1)); // [P, 2H]
@@ -140,6 +142,30 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
       // A pair with no sequence: exactly zero (the biases would otherwise leak through).
       return tf.mul(out, tf.cast(tf.greater(n, 0), "float32")) as tf.Tensor2D;
     });
+  }
+
+  /**
+   * The taped reference recurrence: state [2B, H], rows 0..B-1 the forward direction,
+   * B..2B-1 the backward one in reversed time, so the gates of both directions are one
+   * set of element-wise ops. Same contract as `fusedBiGruLayer`.
+   */
+  private recurReference(x: tf.Tensor3D, L: Layer, m: tf.Tensor3D): tf.Tensor3D {
+    const [T, B, inDim] = x.shape;
+    const H = this.config.hidden;
+    // One matMul for every time step and both directions: [T*B, 6H], forward 3H then backward 3H.
+    const gx = tf.reshape(tf.add(tf.matMul(tf.reshape(x, [T * B, inDim]), L.wIn), L.bIn), [T, B, 6 * H]);
+    const [fwX, bwX] = tf.split(gx, 2, 2); // [T, B, 3H] each
+    const xs = unstackSteps(tf.concat([fwX, tf.reverse(bwX, 0)], 1)) as tf.Tensor2D[];
+    const masks = unstackSteps(tf.concat([m, tf.reverse(m, 0)], 1)) as tf.Tensor2D[];
+    const bRec = tf.concat([tf.tile(tf.reshape(L.bRecFw, [1, 3 * H]), [B, 1]), tf.tile(tf.reshape(L.bRecBw, [1, 3 * H]), [B, 1])], 0);
+    let h: tf.Tensor2D = tf.zeros([2 * B, H]);
+    const outs: tf.Tensor2D[] = [];
+    for (let s = 0; s < T; s++) {
+      h = this.cell(xs[s], h, L, bRec, masks[s]);
+      outs.push(h);
+    }
+    const [fw, bw] = tf.split(tf.stack(outs), 2, 1); // [T, B, H] each
+    return tf.concat([fw, tf.reverse(bw, 0)], 2) as tf.Tensor3D;
   }
 
   /**
