@@ -94,7 +94,7 @@ export const CONGESTION_PROFILES: Record<string, Profile> = {
     flash: SMALL_FLASH,
     budgets: { referenceEpisodes: 30, pretrainEpisodes: 120, adaptEpisodes: 20, embedEpisodes: 1, evalEpisodes: 2, abTargets: 2, window: 5, tolerance: 0.05 },
   },
-  /** Under 20 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells, 1024-step rollouts. */
+  /** Under 20 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells, 1024-step rollouts, 30 reference / 180 pretraining / 20 adaptation episodes. */
   quick: {
     pool: 12,
     test: 4,
@@ -103,7 +103,7 @@ export const CONGESTION_PROFILES: Record<string, Profile> = {
     env: { ...ENV, maxEpisodeSteps: 200 },
     agent: { ...TABLE12, nSteps: 1024 },
     flash: SMALL_FLASH,
-    budgets: { referenceEpisodes: 40, pretrainEpisodes: 240, adaptEpisodes: 25, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 10, tolerance: 0.05 },
+    budgets: { referenceEpisodes: 30, pretrainEpisodes: 180, adaptEpisodes: 20, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 5, tolerance: 0.05 },
   },
   /** The paper's: pool 200, the other 425 cells new, 400-MI episodes, Table 12's 2048-step rollouts, 100 A/B tests (10 per agent). */
   full: {
