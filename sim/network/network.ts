@@ -12,10 +12,15 @@
  * force and the remaining propagation delays. A packet's RTT sample is its ack time minus
  * its send time.
  *
- * Events: packet arrivals at a link and acknowledgements sit in a binary heap (heap.ts)
- * ordered by time, ties in push order; the sender's next send is kept beside it, and when
- * an event and a send fall at the same time the event goes first. Random loss draws come
- * from one seeded stream (random.ts), one draw per packet per link with loss > 0.
+ * Events: every link is FIFO, so the packets leaving it (to the next link, or as
+ * acknowledgements after the last) leave in the order they entered; each link keeps its
+ * pending exits in a FIFO ring, and loss notifications have a ring of their own (losses
+ * are learnt in sequence order, as a TCP sender learns them; a notification never
+ * overtakes an earlier one). A binary heap (heap.ts) orders the rings' head events by
+ * time, ties in push order, so it holds one entry per link rather than one per packet in
+ * flight. The sender's next send is kept beside it; when an event and a send fall at the
+ * same time the event goes first. Random loss draws come from one seeded stream
+ * (random.ts), one draw per packet per link with loss > 0.
  *
  * `runFor(d)` advances the clock by d seconds (events strictly before the end) and returns
  * the monitor interval's counts (monitor.ts computes Aurora's statistics from them).
@@ -44,20 +49,66 @@ export interface PathOptions {
   seed?: number | string;
 }
 
-const ACK_LOST = -2;
-const ACK_OK = -1;
+/** A FIFO of (time, packet) events with non-decreasing times. */
+class EventRing {
+  times = new Float64Array(256);
+  ids = new Int32Array(256);
+  head = 0;
+  size = 0;
+  lastTime = 0;
+
+  clear(): void {
+    this.head = this.size = 0;
+    this.lastTime = 0;
+  }
+
+  /** Appends an event no earlier than the last one (a FIFO element cannot overtake); returns its time. */
+  push(time: number, id: number): number {
+    if (time < this.lastTime) time = this.lastTime;
+    this.lastTime = time;
+    const cap = this.times.length;
+    if (this.size === cap) {
+      const t = new Float64Array(cap * 2);
+      const d = new Int32Array(cap * 2);
+      for (let i = 0; i < this.size; i++) {
+        t[i] = this.times[(this.head + i) % cap];
+        d[i] = this.ids[(this.head + i) % cap];
+      }
+      this.times = t;
+      this.ids = d;
+      this.head = 0;
+    }
+    const j = (this.head + this.size) % this.times.length;
+    this.times[j] = time;
+    this.ids[j] = id;
+    this.size++;
+    return time;
+  }
+
+  shift(): number {
+    const id = this.ids[this.head];
+    this.head = (this.head + 1) % this.times.length;
+    this.size--;
+    return id;
+  }
+
+  peekTime(): number {
+    return this.times[this.head];
+  }
+}
 
 export class PathSimulator {
   readonly links: Link[];
   private rng: FastRandom;
   private readonly seed: string;
-  private readonly heap = new EventHeap(1024);
+  private readonly heap = new EventHeap(16);
+  /** Ring i < links: exits of link i; ring links: loss notifications. */
+  private readonly rings: EventRing[];
   private rateValue: number;
   private nextSend: number;
   private clock = 0;
-  /** Per packet slot: send time and next hop (a link index, ACK_OK or ACK_LOST). */
+  /** Per packet slot: its send time. */
   private sendTime = new Float64Array(1024);
-  private hop = new Int32Array(1024);
   private free: number[] = [];
   private slots = 0;
   private sent = 0;
@@ -71,6 +122,7 @@ export class PathSimulator {
   constructor(opts: PathOptions) {
     if (!Array.isArray(opts.links) || opts.links.length === 0) throw new NetworkConfigError("links", "a non-empty array of links", opts.links);
     this.links = opts.links.map((l, i) => new Link(l, `links[${i}]`));
+    this.rings = Array.from({ length: this.links.length + 1 }, () => new EventRing());
     this.seed = String(opts.seed ?? 0);
     this.rng = new FastRandom(this.seed);
     this.rateValue = checkRate(opts.rate);
@@ -116,6 +168,7 @@ export class PathSimulator {
     this.rateValue = checkRate(rate);
     this.rng = new FastRandom(seed ?? this.seed);
     this.heap.clear();
+    for (const r of this.rings) r.clear();
     for (const l of this.links) l.reset();
     this.clock = 0;
     this.nextSend = 1 / this.rateValue;
@@ -136,7 +189,11 @@ export class PathSimulator {
       if (te <= ts) {
         if (te >= end) break;
         this.clock = te;
-        this.onEvent(this.heap.pop(), te);
+        const ring = this.heap.pop();
+        const r = this.rings[ring];
+        const id = r.shift();
+        if (r.size > 0) this.heap.push(r.peekTime(), ring);
+        this.onEvent(ring, id, te);
       } else {
         if (ts >= end) break;
         this.clock = ts;
@@ -155,9 +212,6 @@ export class PathSimulator {
       const s = new Float64Array(this.slots * 2);
       s.set(this.sendTime);
       this.sendTime = s;
-      const h = new Int32Array(this.slots * 2);
-      h.set(this.hop);
-      this.hop = h;
     }
     return this.slots++;
   }
@@ -165,37 +219,40 @@ export class PathSimulator {
   private send(t: number): void {
     const id = this.alloc();
     this.sendTime[id] = t;
-    this.hop[id] = 0;
     this.sent++;
     this.totalPackets++;
-    this.arrive(id, t);
+    this.arrive(id, 0, t);
   }
 
-  /** Packet `id` reaches link hop[id] at time t. */
-  private arrive(id: number, t: number): void {
-    const h = this.hop[id];
+  private schedule(ring: number, time: number, id: number): void {
+    const r = this.rings[ring];
+    const at = r.push(time, id);
+    if (r.size === 1) this.heap.push(at, ring);
+  }
+
+  /** Packet `id` reaches link h at time t. */
+  private arrive(id: number, h: number, t: number): void {
     const link = this.links[h];
+    const n = this.links.length;
     const loss = link.lossAt(t);
-    let wait = loss > 0 && this.rng.next() < loss ? -1 : link.enter(t);
-    let state = h + 1 < this.links.length ? h + 1 : ACK_OK;
-    if (wait < 0) {
-      // Lost here: the sender hears of it when the ack would have come back.
-      wait = link.waitAt(t);
-      state = ACK_LOST;
+    const wait = loss > 0 && this.rng.next() < loss ? -1 : link.enter(t);
+    if (wait >= 0) {
+      const out = t + wait + link.delayAt(t);
+      // After the last link the exit is the acknowledgement's arrival back at the sender.
+      this.schedule(h, h + 1 < n ? out : out + this.baseRttAt(out) / 2, id);
+      return;
     }
-    let at = t + wait + link.delayAt(t);
-    if (state < 0) {
-      for (let j = h + 1; j < this.links.length; j++) at += this.links[j].delayAt(t);
-      at += this.baseRttAt(at) / 2;
-    }
-    this.hop[id] = state;
-    this.heap.push(at, id);
+    // Lost here: the sender hears of it when the ack would have come back.
+    let at = t + link.waitAt(t) + link.delayAt(t);
+    for (let j = h + 1; j < n; j++) at += this.links[j].delayAt(t);
+    this.schedule(n, at + this.baseRttAt(at) / 2, id);
   }
 
-  private onEvent(id: number, t: number): void {
-    const h = this.hop[id];
-    if (h >= 0) return this.arrive(id, t);
-    if (h === ACK_OK) {
+  /** The head event of ring `ring` (packet `id`) happens at time t. */
+  private onEvent(ring: number, id: number, t: number): void {
+    const n = this.links.length;
+    if (ring + 1 < n) return this.arrive(id, ring + 1, t);
+    if (ring + 1 === n) {
       this.acked++;
       if (this.nRtt === this.rtts.length) {
         const r = new Float64Array(this.nRtt * 2);
