@@ -25,21 +25,31 @@ import { adam, minimize } from "./optim.js";
 import { ReplayBuffer } from "./replay.js";
 import type { ActOptions, OffPolicyAlgorithm } from "./types.js";
 
+/** DDPG hyper-parameters; each names its SB3 counterpart (stable_baselines3.DDPG). */
 export interface DDPGConfig {
-  /** SB3 learning_rate, used for both nets unless overridden below. */
+  /** Adam learning rate of both networks unless overridden below (SB3 learning_rate; a constant, no schedule). */
   learningRate: number;
+  /** Adam learning rate of the actor; default `learningRate` (not in SB3; FIRM uses 3e-4). */
   actorLearningRate?: number;
+  /** Adam learning rate of the critic; default `learningRate` (not in SB3; FIRM uses 3e-3). */
   criticLearningRate?: number;
+  /** Replay buffer capacity in transitions; the oldest are overwritten when full (SB3 buffer_size). */
   bufferSize: number;
+  /** Env steps of uniformly random actions (noise still added) before any update (SB3 learning_starts). */
   learningStarts: number;
+  /** Transitions per minibatch, sampled uniformly with replacement from the replay buffer (SB3 batch_size). */
   batchSize: number;
+  /** Polyak coefficient of the target networks after every update: target <- tau * online + (1 - tau) * target, in (0, 1] (SB3 tau). */
   tau: number;
+  /** Discount factor of the TD target (SB3 gamma). */
   gamma: number;
+  /** Env steps between training phases (SB3 train_freq, in steps; no "episode" unit). */
   trainFreq: number;
-  /** -1: as many updates as steps collected. */
+  /** Gradient updates per training phase; -1: as many as env steps collected since the last phase (SB3 gradient_steps). */
   gradientSteps: number;
+  /** Exploration noise added to the actor's action in the scaled [-1, 1] space, then clipped; OU noise restarts at episode ends (SB3 action_noise). */
   actionNoise: NoiseSpec;
-  /** Hidden sizes of both actor and critic (SB3 net_arch). */
+  /** Hidden layer sizes of both the actor and the critic, ReLU (SB3 policy_kwargs net_arch). */
   netArch: number[];
 }
 

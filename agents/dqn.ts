@@ -24,23 +24,37 @@ import { linear, type Schedule } from "./schedule.js";
 import type { AgentOptions } from "./ddpg.js";
 import type { ActOptions, OffPolicyAlgorithm } from "./types.js";
 
+/** DQN hyper-parameters; each names its SB3 counterpart (stable_baselines3.DQN). */
 export interface DQNConfig {
+  /** Adam learning rate of the Q-network (SB3 learning_rate; a constant, no schedule). */
   learningRate: number;
+  /** Replay buffer capacity in transitions; the oldest are overwritten when full (SB3 buffer_size). */
   bufferSize: number;
+  /** Env steps of uniformly random actions before any update (SB3 learning_starts). */
   learningStarts: number;
+  /** Transitions per minibatch, sampled uniformly with replacement from the replay buffer (SB3 batch_size). */
   batchSize: number;
+  /** Polyak coefficient of each target update, in (0, 1]; 1 copies the online network (SB3 tau). */
   tau: number;
+  /** Discount factor of the TD target (SB3 gamma). */
   gamma: number;
+  /** Env steps between training phases (SB3 train_freq, in steps). */
   trainFreq: number;
+  /** Gradient updates per training phase; -1: as many as env steps collected since the last phase (SB3 gradient_steps). */
   gradientSteps: number;
-  /** In env steps. */
+  /** Env steps between target-network updates (SB3 target_update_interval). */
   targetUpdateInterval: number;
+  /** Fraction of the training budget over which epsilon falls linearly from its initial to its final value (SB3 exploration_fraction). */
   explorationFraction: number;
+  /** Epsilon (probability of a uniformly random action) at the start of training (SB3 exploration_initial_eps). */
   explorationInitialEps: number;
+  /** Epsilon after `explorationFraction` of training, kept to the end (SB3 exploration_final_eps). */
   explorationFinalEps: number;
+  /** Global-norm clip of the gradient over all Q-network parameters (SB3 max_grad_norm). */
   maxGradNorm: number;
+  /** Hidden layer sizes of the Q-network, ReLU (SB3 policy_kwargs net_arch). */
   netArch: number[];
-  /** Double DQN targets (not in SB3). */
+  /** Double DQN targets: the online network picks the next action, the target network values it (van Hasselt et al. 2016; not in SB3). */
   doubleQ: boolean;
 }
 

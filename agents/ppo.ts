@@ -38,27 +38,43 @@ import { type Schedule, type ScheduleLike, linearToZero, toSchedule } from "./sc
 import type { AgentOptions } from "./ddpg.js";
 import type { ActOptions, OnPolicyAlgorithm } from "./types.js";
 
+/** PPO hyper-parameters; each names its SB3 counterpart (stable_baselines3.PPO). */
 export interface PPOConfig {
+  /** Adam learning rate (eps 1e-5): a constant or a schedule of the progress remaining, 1 -> 0 (SB3 learning_rate). */
   learningRate: ScheduleLike;
+  /** Env steps per environment in each rollout; a rollout holds nSteps x nEnvs transitions (SB3 n_steps). */
   nSteps: number;
+  /** Transitions per minibatch of the surrogate loss (SB3 batch_size). */
   batchSize: number;
+  /** Passes over each rollout, in shuffled minibatches (SB3 n_epochs). */
   nEpochs: number;
+  /** Discount factor (SB3 gamma). */
   gamma: number;
+  /** GAE lambda: trade-off between bias (0, one-step TD) and variance (1, Monte Carlo) of the advantage (SB3 gae_lambda). */
   gaeLambda: number;
+  /** Clip range of the probability ratio in the surrogate loss: a constant or a schedule of the progress remaining (SB3 clip_range). */
   clipRange: ScheduleLike;
-  /** null: no value clipping (SB3 default). */
+  /** Clip range of the value change against the rollout's values; null: no value clipping (SB3 clip_range_vf, default None). */
   clipRangeVf: number | null;
+  /** Normalise advantages to zero mean and unit std within each minibatch (SB3 normalize_advantage). */
   normalizeAdvantage: boolean;
+  /** Weight of the entropy bonus in the loss (SB3 ent_coef). */
   entCoef: number;
+  /** Weight of the value loss in the loss (SB3 vf_coef). */
   vfCoef: number;
+  /** Global-norm clip of the gradient over all parameters (SB3 max_grad_norm). */
   maxGradNorm: number;
+  /** Hidden layer sizes of the separate policy (pi) and value (vf) networks (SB3 policy_kwargs net_arch=dict(pi, vf)). */
   netArch: { pi: number[]; vf: number[] };
+  /** Activation of the hidden layers (SB3 policy_kwargs activation_fn; tanh by default). */
   activation: Activation;
+  /** Orthogonal initialisation (gains sqrt 2, 0.01 for the action head, 1 for the value head) instead of PyTorch's default (SB3 ortho_init). */
   orthoInit: boolean;
+  /** Initial log standard deviation of the Gaussian policy (Box actions; SB3 log_std_init). */
   logStdInit: number;
-  /** gSDE (SB3 use_sde); Box actions only. */
+  /** Generalised state-dependent exploration instead of independent Gaussian noise; Box actions only (SB3 use_sde). */
   useSde: boolean;
-  /** SB3 sde_sample_freq: redraw the exploration matrices every this many steps; -1: once per rollout. */
+  /** Redraw gSDE's exploration matrices every this many steps; -1: once per rollout (SB3 sde_sample_freq). */
   sdeSampleFreq: number;
 }
 

@@ -20,11 +20,17 @@ import { type ExtraInput, extraDim, extraVariables, withExtra } from "./extra.js
 import { Mlp } from "./mlp.js";
 import { adam, minimize } from "./optim.js";
 
+/** Sizeless regressor hyper-parameters (FLASH paper Table 6; the Keras names in parentheses). */
 export interface SizelessConfig {
+  /** Hidden layer sizes, ReLU; the output layer is linear (Dense units). */
   hidden: number[];
+  /** Adam learning rate (Adam learning_rate). */
   learningRate: number;
+  /** L2 penalty on every kernel (not the biases), l2 * sum(w^2) added to the MAPE loss (kernel_regularizer l2). */
   l2: number;
+  /** Passes over the training set per `fit` unless `FitOptions.epochs` overrides it (fit epochs). */
   epochs: number;
+  /** Samples per shuffled minibatch (fit batch_size). */
   batchSize: number;
 }
 

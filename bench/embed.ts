@@ -10,7 +10,7 @@ import { buildContextBatch } from "../flash/context.js";
 import { BiGruEncoder } from "../flash/gru.js";
 import { Rng } from "../flash/rng.js";
 import { TcnEncoder, type TcnConfig } from "../flash/tcn.js";
-import { quantile, timeCalls } from "./stats.js";
+import { quantile, timeCalls } from "../experiments/timing.js";
 
 export interface EmbedBench {
   /** Encoder family (absent in older reports: bigru). */

@@ -4,8 +4,12 @@
  * conditioner trainable (meta updates on), divided by the same update without FLASH, on
  * the same replay data. The paper measured 3.1-4.1x on a GPU; the target here is <= 3x.
  *
- * Setting: 8 pairs, each with M stored trajectories of 100 steps of state 10 / action 3
- * (rows of 14); replay transitions spread over the 8 pairs, so nearly every batch of 64
+ * The measuring is the `flash overheads` protocol's (`measureOverheads` of
+ * experiments/protocols/overheads.ts, DDPG only, `updateBudgetMs` choosing the updates
+ * per round): one set-up and one timing routine for every overhead figure.
+ *
+ * Setting: 8 pairs, each with M stored trajectories of 100 steps of FIRM's spaces (state 8,
+ * action 3); replay transitions spread over the 8 pairs, so nearly every batch of 64
  * holds all 8 and the conditioner encodes 8 contexts per update (one encoder pass for all
  * of them). Per update the conditioner costs one differentiable encoder pass plus its
  * backward (critic loss) and one forward pass (actor loss, after the critic step changed
@@ -19,43 +23,24 @@
  * FLOPs (K x pairs x maxSteps x hidden^2).
  *
  * Base and FLASH updates are timed in alternating rounds so that load from other
- * processes hits both alike (`timeInterleaved` of experiments/protocols/overheads.ts,
- * the one timing routine of every overhead figure, also `flash overheads`); each ratio
+ * processes hits both alike (`timeInterleaved` of experiments/timing.ts); each ratio
  * is the ratio of the medians over rounds of each round's median per-update time.
+ * Measured figures are in the README's Measured section.
  * The headline is the first row of the preference order (largest hidden, then most
  * layers, most trajectories, most steps) whose ratio is <= 3, else the cheapest row.
- *
- * Measured once (WebAssembly, 2 cores shared with other jobs; base update 24-35 ms), M = 8:
- *   hidden 256, 2 layers, K 2, 100 steps: 575x      hidden 256, 2 layers, K 1, 25 steps: 57x
- *   hidden 64, 2 layers, K 8 / K 2, 100 steps: 182x / 62x
- *   hidden 32, 2 layers, K 8 / K 2, 100 steps: 88x / 27x; K 2, 25 steps: 9.4x
- *   hidden 32, 1 layer, K 2, 25 steps: 3.4x; 10 steps: 2.9x (headline); hidden 16, 1 layer, K 2, 10 steps: 2.1x
- * (a second, quick run on a busier machine: 61x, 73x, 104x, 32x, 8.7x, 3.8x, 1.9x, 2.2x).
  *
  * Rows with `encoder: "tcn"` measure the temporal-convolution encoder (`flash/tcn.ts`;
  * `hidden` = its channels; kernel 3, dilations 1, 2, 4, mean+max pooling). Its op count
  * does not grow with maxSteps, so it is FLOP-bound: cost ~ K x pairs x maxSteps x channels^2.
  * They come after the GRU rows in the preference order; `update_overhead_ratio_tcn` is
  * the first TCN row's ratio (the largest TCN reading every trajectory in full).
- * Measured once (WebAssembly, machine busier than above: base update 49-86 ms), M = 8:
- *   tcn 64 ch, K 8, 100 steps: 7.0x; with patch 4: 3.1x
- *   tcn 32 ch, K 8, 100 steps: 4.3x; with patch 4: 2.7x; K 2, 100 steps: 2.2x
- *   tcn 16 ch, K 8, 100 steps: 2.9x
- *   (same run, for comparison: bigru 32, 2 layers, K 2, 25 steps: 7.4x; 1 layer, K 2, 10 steps: 2.4x)
  * The <= 3 target is met only by encoders that read 10 steps of each trajectory with one
  * GRU layer; what that costs in adaptation quality is not measured yet.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { DDPG, FIRM_DDPG_DEFAULTS } from "../agents/ddpg.js";
-import { FlashConditioner } from "../agents/flash-conditioning.js";
-import { box } from "../envs/env.js";
-import { SqliteBuffer } from "../flash/buffer/sqlite.js";
-import { FlashModel, RLModel } from "../flash/models.js";
-import { Rng } from "../flash/rng.js";
-import { timeInterleaved } from "../experiments/protocols/overheads.js";
-import { quantile } from "./stats.js";
+
+import type { EncoderOptions } from "../flash/models.js";
+import { measureOverheads } from "../experiments/protocols/overheads.js";
+import { quantile } from "../experiments/timing.js";
 
 export interface FlashOverheadConfig {
   /** Encoder family (default bigru, the paper's). */
@@ -101,10 +86,7 @@ export interface FlashOverheadResult {
   rows: FlashOverheadRow[];
 }
 
-const STATE = 10;
-const ACTION = 3;
 const PAIRS = 8;
-const STEPS = 100;
 const TARGET = 3;
 
 /** Rows in preference order (see the module comment); `quick` keeps the informative subset. */
@@ -132,80 +114,50 @@ export function flashOverheadConfigs(quick = false): FlashOverheadConfig[] {
   return rows.filter((r) => !(r.hidden === 256 && r.maxSteps === 100) && !(r.hidden === 64 && r.subsample === M));
 }
 
-/** Measure every configuration of `flashOverheadConfigs(quick)` (or `configs`). */
+/** The protocol's encoder options for a benchmark row. */
+function encoderOf(c: FlashOverheadConfig): EncoderOptions {
+  return c.encoder === "tcn" ? { type: "tcn", channels: c.hidden, layers: c.layers, patch: c.patch ?? 1 } : { type: "bigru", hidden: c.hidden, layers: c.layers };
+}
+
+/** Measure every configuration of `flashOverheadConfigs(quick)` (or `configs`) with the overheads protocol. */
 export async function benchFlashOverhead(opts: { quick?: boolean; configs?: FlashOverheadConfig[]; log?: (s: string) => void } = {}): Promise<FlashOverheadResult> {
   const configs = opts.configs ?? flashOverheadConfigs(opts.quick);
-  const dir = mkdtempSync(path.join(os.tmpdir(), "flash-overhead-"));
-  const rng = new Rng("bench-flash-overhead");
-  const spaces = { observationSpace: box(new Array(STATE).fill(-5), new Array(STATE).fill(5)), actionSpace: box(new Array(ACTION).fill(-1), new Array(ACTION).fill(1)) };
-  const rand = (n: number, s = 1) => Float32Array.from({ length: n }, () => rng.normal() * s);
-  const replay = Array.from({ length: 2000 }, (_, i) => ({ o: rand(STATE), o2: rand(STATE), a: Float32Array.from({ length: ACTION }, () => rng.uniform(-1, 1)), r: rng.normal(), ctx: i % PAIRS }));
-  const maxM = Math.max(...configs.map((c) => c.contextSize));
-  const trajectories = Array.from({ length: PAIRS }, (_, p) =>
-    Array.from({ length: maxM }, () => ({ s: rand(STEPS * STATE, 1 + p / 4), a: rand(STEPS * ACTION), r: rand(STEPS) })),
-  );
-  const makeAgent = (extra?: FlashConditioner) => {
-    const agent = new DDPG(spaces, FIRM_DDPG_DEFAULTS, { seed: 1, extra });
-    for (const t of replay) agent.store(t.o, t.o2, t.a, t.r, false, t.ctx);
-    return agent;
-  };
+  const rounds = opts.quick ? 2 : 3;
   const rows: FlashOverheadRow[] = [];
-  try {
-    for (const [i, c] of configs.entries()) {
-      const task = `bench-flash-overhead-${process.pid}-${i}`;
-      const model = RLModel.register({
-        task,
-        stateDim: STATE,
-        actionDim: ACTION,
-        buffer: SqliteBuffer.open(path.join(dir, `${i}.sqlite`)),
-        encoder: c.encoder === "tcn" ? { type: "tcn", channels: c.hidden, layers: c.layers, patch: c.patch ?? 1 } : { hidden: c.hidden, layers: c.layers },
-        contextSize: c.contextSize,
-        maxSteps: c.maxSteps,
-        seed: 1,
-      });
-      try {
-        const pairs = Array.from({ length: PAIRS }, (_, p) => `pair-${p}`);
-        for (const [p, pair] of pairs.entries()) {
-          for (const t of trajectories[p].slice(0, c.contextSize)) await model.insertTrajSamples(pair, t.s, t.a, t.r);
-        }
-        const cond = new FlashConditioner(model, { pairs, contextSubsample: c.subsample < c.contextSize ? c.subsample : undefined, seed: 1 });
-        const base = makeAgent();
-        const agent = makeAgent(cond);
-        // The training loop's after-training hook is part of FLASH's update cost.
-        const flash = { train: (n: number) => (agent.train(n), cond.afterUpdate()), dispose: () => agent.dispose() };
-        // Cost per FLASH update decides the repeats: a few seconds of FLASH updates per row.
-        const t0 = performance.now();
-        flash.train(1);
-        base.train(2);
-        const firstMs = performance.now() - t0;
-        const rounds = opts.quick ? 2 : 3;
-        const perRound = Math.max(1, Math.min(10, Math.round((opts.quick ? 1500 : 4000) / rounds / firstMs)));
-        // One timing routine for every overhead figure (shared with `flash overheads`); warm already.
-        const timing = timeInterleaved(() => base.train(1), () => flash.train(1), { rounds, calls: perRound, baseCalls: Math.max(perRound, 5), warmup: 0 });
-        const row: FlashOverheadRow = {
-          ...c,
-          pairs: PAIRS,
-          encoder_params: model.encoder.parameterCount(),
-          base_update_ms: timing.without_ms,
-          flash_update_ms: timing.with_ms,
-          update_overhead_ratio: timing.ratio,
-          updates: rounds * perRound,
-        };
-        rows.push(row);
-        opts.log?.(
-          `  ${c.encoder ?? "bigru"} hidden ${String(c.hidden).padStart(3)} layers ${c.layers} K ${c.subsample}/${c.contextSize} steps ${String(c.maxSteps).padStart(3)}${c.patch ? ` patch ${c.patch}` : ""}: ` +
-            `base ${row.base_update_ms.toFixed(1)} ms, FLASH ${row.flash_update_ms.toFixed(1)} ms, ratio ${row.update_overhead_ratio.toFixed(2)}`,
-        );
-        base.dispose();
-        flash.dispose();
-      } finally {
-        FlashModel.unregister(task);
-        model.buffer.close();
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  for (const c of configs) {
+    const [m] = await measureOverheads({
+      agents: ["ddpg"],
+      encoder: encoderOf(c),
+      contextSize: c.contextSize,
+      subsample: c.subsample,
+      maxSteps: c.maxSteps,
+      pairs: PAIRS,
+      repeats: rounds,
+      // A few seconds of FLASH updates per row; inference is not this benchmark's figure.
+      updateBudgetMs: opts.quick ? 1500 : 4000,
+      inferenceCalls: 1,
+      seed: "bench-flash-overhead",
+    });
+    const row: FlashOverheadRow = {
+      ...c,
+      pairs: PAIRS,
+      encoder_params: m.encoder_params,
+      base_update_ms: m.update.without_ms,
+      flash_update_ms: m.update.with_ms,
+      update_overhead_ratio: m.update.ratio,
+      updates: m.update.rounds * m.update.calls_per_round,
+    };
+    rows.push(row);
+    opts.log?.(
+      `  ${c.encoder ?? "bigru"} hidden ${String(c.hidden).padStart(3)} layers ${c.layers} K ${c.subsample}/${c.contextSize} steps ${String(c.maxSteps).padStart(3)}${c.patch ? ` patch ${c.patch}` : ""}: ` +
+        `base ${row.base_update_ms.toFixed(1)} ms, FLASH ${row.flash_update_ms.toFixed(1)} ms, ratio ${row.update_overhead_ratio.toFixed(2)}`,
+    );
   }
+  return summarise(rows);
+}
+
+/** The headline: the first row in preference order that meets the target, else the cheapest. */
+function summarise(rows: FlashOverheadRow[]): FlashOverheadResult {
   const ok = rows.filter((r) => r.update_overhead_ratio <= TARGET);
   const head = ok[0] ?? rows.reduce((a, b) => (b.update_overhead_ratio < a.update_overhead_ratio ? b : a));
   const paper = rows.filter((r) => (r.encoder ?? "bigru") === "bigru" && r.hidden === 256 && r.layers === 2);

@@ -47,10 +47,27 @@ export async function benchNetwork(opts: { episodes?: number; repeats?: number }
     if (m.steps / m.seconds > best.steps / best.seconds) best = m;
   }
   const byBw = [0.1, 1, 8, 32, 128].map((mbps) => {
-    const env = new CongestionEnv({ pair: `bw${mbps}`, links: [{ bandwidthMbps: mbps, delayMs: 50, queuePackets: 1000, lossRate: 0.01 }], startRate: [0.9, 0.9], minRate: 5, maxRate: 20000, minIntervalPackets: 2 });
+    const env = new CongestionEnv({
+      pair: `bw${mbps}`,
+      links: [{ bandwidthMbps: mbps, delayMs: 50, queuePackets: 1000, lossRate: 0.01 }],
+      startRate: [0.9, 0.9],
+      minRate: 5,
+      maxRate: 20000,
+      minIntervalPackets: 2,
+    });
     const m = measure(env, Math.max(2, Math.round(episodes / 4)), () => 0);
-    return { mbps, env_steps_per_s: Math.round(m.steps / m.seconds), packets_per_step: Math.round(m.packets / m.steps), packets_per_s: Math.round(m.packets / m.seconds) };
+    return {
+      mbps,
+      env_steps_per_s: Math.round(m.steps / m.seconds),
+      packets_per_step: Math.round(m.packets / m.steps),
+      packets_per_s: Math.round(m.packets / m.seconds),
+    };
   });
   const sps = best.steps / best.seconds;
-  return { network_env_steps_per_s: Math.round(sps), network_packets_per_s: Math.round(best.packets / best.seconds), network_speedup_vs_pccrl: Math.round(sps / 250), network_by_bandwidth: byBw };
+  return {
+    network_env_steps_per_s: Math.round(sps),
+    network_packets_per_s: Math.round(best.packets / best.seconds),
+    network_speedup_vs_pccrl: Math.round(sps / 250),
+    network_by_bandwidth: byBw,
+  };
 }

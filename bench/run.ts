@@ -7,6 +7,7 @@ import os from "node:os";
 import { writeFileSync } from "node:fs";
 import { backendInfo } from "../flash/backend.js";
 import { benchAgents } from "./agents.js";
+import { benchCpufreq } from "./cpufreq.js";
 import { benchEmbed } from "./embed.js";
 import { benchFlashOverhead } from "./flash-overhead.js";
 import { benchInsert } from "./insert.js";
@@ -83,6 +84,11 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   const k8s = await benchK8s();
   Object.assign(results, k8s);
   log(`  k8s_steps_per_s ${fmt(k8s.k8s_steps_per_s)}`);
+
+  log("bench: DVFS server simulator (cpufreq)...");
+  const cpufreq = await benchCpufreq();
+  Object.assign(results, cpufreq);
+  log(`  cpufreq_server_seconds_per_s ${fmt(cpufreq.cpufreq_server_seconds_per_s)}  cpufreq_env_steps_per_s ${fmt(cpufreq.cpufreq_env_steps_per_s)}`);
 
   log("bench: congestion-control network simulator (AuroraCongestion-v0)...");
   const net = await benchNetwork(opts.quick ? { episodes: 5, repeats: 1 } : {});

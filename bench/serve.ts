@@ -12,7 +12,7 @@ import path from "node:path";
 import { SqliteBuffer } from "../flash/buffer/sqlite.js";
 import { RLModel } from "../flash/models.js";
 import { Rng } from "../flash/rng.js";
-import { quantile, timeCalls } from "./stats.js";
+import { quantile, timeCalls } from "../experiments/timing.js";
 
 export interface ServeBench {
   embed_cached_ms_p50: number;

@@ -2,6 +2,7 @@
  * A small, strict command-line parser: `--name value`, `--name=value` and boolean
  * `--flag`. Unknown options are errors (a typo should not silently run the default).
  */
+import { UsageError } from "../errors.js";
 
 export interface OptionSpec {
   /** "string" takes a value; "boolean" does not. */
@@ -19,12 +20,7 @@ export interface Command {
   run(options: ParsedOptions, positionals: string[]): Promise<void>;
 }
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export { UsageError };
 
 /** Parse `argv` (without the command words) against `specs`; positionals are returned apart. */
 export function parseArgs(argv: readonly string[], specs: Record<string, OptionSpec>): { options: ParsedOptions; positionals: string[] } {

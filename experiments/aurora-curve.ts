@@ -63,17 +63,38 @@ async function main(): Promise<void> {
   const EVAL = 5_000_000;
   const ev = (n: number) => evaluatePolicy(agent, evalEnv, { episodes: n, seed: EVAL }).mean;
   const fixed = (s: FixedRateSender | null) =>
-    Array.from({ length: 10 }, (_, i) => (s ? total(runSender(evalEnv, s, EVAL + i)) : evaluatePolicy({ algo: "hold", obsDim: 30, actionSpace: evalEnv.actionSpace, predict: () => Float32Array.of(0) }, evalEnv, { episodes: 1, seed: EVAL + i }).mean)).reduce((a, b) => a + b, 0) / 10;
-  const result = { backend: backendInfo().name, config: TABLE12, evalLinks: 10, hold: fixed(null), oracle: fixed(new FixedRateSender()), curve: [] as { steps: number; evalReturn: number; trainRecent: number; seconds: number }[] };
+    Array.from({ length: 10 }, (_, i) =>
+      s
+        ? total(runSender(evalEnv, s, EVAL + i))
+        : evaluatePolicy({ algo: "hold", obsDim: 30, actionSpace: evalEnv.actionSpace, predict: () => Float32Array.of(0) }, evalEnv, {
+            episodes: 1,
+            seed: EVAL + i,
+          }).mean,
+    ).reduce((a, b) => a + b, 0) / 10;
+  const result = {
+    backend: backendInfo().name,
+    config: TABLE12,
+    evalLinks: 10,
+    hold: fixed(null),
+    oracle: fixed(new FixedRateSender()),
+    curve: [] as { steps: number; evalReturn: number; trainRecent: number; seconds: number }[],
+  };
   result.curve.push({ steps: 0, evalReturn: ev(10), trainRecent: NaN, seconds: 0 });
   const t0 = performance.now();
   for (let done = 0; done < steps; done += every) {
     const r = train(agent, env, { totalTimesteps: every, seed: done === 0 ? seed : undefined });
     const recent = r.episodeReturns.slice(-10);
-    result.curve.push({ steps: done + every, evalReturn: ev(10), trainRecent: recent.length ? total(recent) / recent.length : NaN, seconds: (performance.now() - t0) / 1000 });
+    result.curve.push({
+      steps: done + every,
+      evalReturn: ev(10),
+      trainRecent: recent.length ? total(recent) / recent.length : NaN,
+      seconds: (performance.now() - t0) / 1000,
+    });
     writeFileSync(path.join(out, "aurora-curve.json"), JSON.stringify(result, null, 2) + "\n");
     const last = result.curve[result.curve.length - 1];
-    process.stderr.write(`${last.steps} steps: eval ${last.evalReturn.toFixed(1)} (hold ${result.hold.toFixed(1)}, oracle ${result.oracle.toFixed(1)}), train ${last.trainRecent.toFixed(1)}, ${last.seconds.toFixed(0)} s\n`);
+    process.stderr.write(
+      `${last.steps} steps: eval ${last.evalReturn.toFixed(1)} (hold ${result.hold.toFixed(1)}, oracle ${result.oracle.toFixed(1)}), train ${last.trainRecent.toFixed(1)}, ${last.seconds.toFixed(0)} s\n`,
+    );
   }
   agent.dispose();
 }

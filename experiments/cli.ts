@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 /**
  * The `flash` command. Each subcommand parses its own options (unknown options are
- * errors), selects the TensorFlow.js backend once, and reports it.
+ * errors), selects the TensorFlow.js backend once, and reports it. Errors end the
+ * command with one line on stderr and the exit code of `EXIT_CODES` (2: usage, 1: failure).
  */
 import os from "node:os";
 import { readFileSync } from "node:fs";
 import { BACKEND_PREFERENCE, selectBackend } from "../flash/backend.js";
-import { FlashError } from "../flash/errors.js";
-import { describeOptions, parseArgs, UsageError, type Command, type OptionSpec } from "./args.js";
+import { exitCodeFor, UnknownNameError, UsageError } from "../errors.js";
+import { describeOptions, parseArgs, type Command, type OptionSpec } from "./args.js";
 import { harnessCommands } from "./runner/commands.js";
 import { rcsCommand } from "./rcs/index.js";
-import { ConfigError } from "./runner/config.js";
 
 const backendOption: OptionSpec = { type: "string", description: `TensorFlow.js backend: ${BACKEND_PREFERENCE.join(", ")} (or $FLASH_BACKEND)` };
 
@@ -76,7 +76,7 @@ Object.assign(commands, harnessCommands(backendOption), {
       if (typeof o.out !== "string" || !o.out) throw new UsageError("--out DIR is required");
       const agents = String(o.agents).split(",").map((s) => s.trim()).filter(Boolean);
       const { OVERHEAD_AGENTS, runOverheads } = await import("./protocols/overheads.js");
-      for (const a of agents) if (!(OVERHEAD_AGENTS as readonly string[]).includes(a)) throw new UsageError(`--agents: unknown agent "${a}"; known: ${OVERHEAD_AGENTS.join(", ")}`);
+      for (const a of agents) if (!(OVERHEAD_AGENTS as readonly string[]).includes(a)) throw new UnknownNameError("agent", a, OVERHEAD_AGENTS, "--agents");
       const b = await selectBackend(o.backend as string | undefined);
       console.error(`backend: ${b.name}`);
       const r = await runOverheads({ out: o.out, quick: o.quick === true, agents: agents as (typeof OVERHEAD_AGENTS)[number][], log: (s) => console.error(s) });
@@ -87,41 +87,63 @@ Object.assign(commands, harnessCommands(backendOption), {
 });
 
 function usage(): string {
-  const lines = ["usage: flash <command> [options]", "", "commands:"];
+  const lines = ["usage: flash <command> [options] [--debug]", "", "commands:"];
   for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
-  lines.push("", "flash <command> --help shows a command's options");
+  lines.push("", "flash <command> --help shows a command's options", "", EXIT_CODES);
   return lines.join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * How the command ends. An error prints one line on stderr, `flash: <message>`; with
+ * `--debug` (anywhere on the line) or FLASH_DEBUG=1 it prints the stack (and causes) too.
+ */
+const EXIT_CODES = [
+  "exit codes:",
+  "  0  success",
+  "  1  failure: malformed input data or config, a failed run, an unexpected error",
+  "  2  usage error: unknown command, task, profile or option, a bad option value, a missing folder",
+].join("\n");
+
+/** The one line printed for `err`: its message's first line (a worker's message may carry its stack below). */
+function errorLine(err: unknown, command: string | undefined): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const first = message.split("\n")[0];
+  const hint = err instanceof UsageError && command && commands[command] ? ` (flash ${command} --help lists the options)` : "";
+  return `flash: ${first}${hint}`;
+}
+
+function debugText(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e !== undefined; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  return parts.join("\ncaused by: ");
+}
+
+async function runCommand(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
+  const cmd = commands[name];
+  if (!cmd) throw new UnknownNameError("command", name, Object.keys(commands));
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(`usage: flash ${name} [options]\n\n${cmd.summary}\n\noptions:\n${describeOptions(cmd.options)}\n\n${EXIT_CODES}`);
+    return;
+  }
+  const { options, positionals } = parseArgs(rest, cmd.options);
+  await cmd.run(options, positionals);
+}
+
+async function main(rawArgv: string[]): Promise<number> {
+  const debug = rawArgv.includes("--debug") || process.env.FLASH_DEBUG === "1";
+  const argv = rawArgv.filter((a) => a !== "--debug");
+  const name = argv[0];
   if (!name || name === "--help" || name === "-h" || name === "help") {
     console.log(usage());
     return name ? 0 : 2;
   }
-  const cmd = commands[name];
-  if (!cmd) {
-    console.error(`flash: unknown command "${name}"\n\n${usage()}`);
-    return 2;
-  }
-  if (rest.includes("--help") || rest.includes("-h")) {
-    console.log(`usage: flash ${name} [options]\n\n${cmd.summary}\n\noptions:\n${describeOptions(cmd.options)}`);
-    return 0;
-  }
   try {
-    const { options, positionals } = parseArgs(rest, cmd.options);
-    await cmd.run(options, positionals);
+    await runCommand(argv);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`flash ${name}: ${err.message}\n\noptions:\n${describeOptions(cmd.options)}`);
-      return 2;
-    }
-    if (err instanceof FlashError || err instanceof ConfigError) {
-      console.error(`flash ${name}: ${err.message}`);
-      return 1;
-    }
-    throw err;
+    console.error(debug ? debugText(err) : errorLine(err, name));
+    return exitCodeFor(err);
   }
 }
 

@@ -38,7 +38,15 @@ function record(policy: string, rows: Row[], env: CongestionEnv): (r: StepResult
   let i = 0;
   return (r) => {
     const info = r.info!;
-    rows.push({ policy, step: i++, timeS: env.simulator.now, rateMbps: +info.rateMbps, throughputMbps: +info.throughputMbps, queueingDelayMs: +info.queueingDelayMs, capacityMbps: +info.capacityMbps });
+    rows.push({
+      policy,
+      step: i++,
+      timeS: env.simulator.now,
+      rateMbps: +info.rateMbps,
+      throughputMbps: +info.throughputMbps,
+      queueingDelayMs: +info.queueingDelayMs,
+      capacityMbps: +info.capacityMbps,
+    });
   };
 }
 
@@ -53,9 +61,17 @@ async function main(): Promise<void> {
   await selectBackend("wasm");
   const file = String(options.trace);
   const tr = loadLinkTrace(file);
-  const cfg: CongestionConfig = options.run ? (JSON.parse(readFileSync(path.join(String(options.run), "config.json"), "utf8")).taskConfig as CongestionConfig) : congestionProfile("quick", 0);
+  const cfg: CongestionConfig = options.run
+    ? (JSON.parse(readFileSync(path.join(String(options.run), "config.json"), "utf8")).taskConfig as CongestionConfig)
+    : congestionProfile("quick", 0);
   const make = () =>
-    new CongestionEnv({ pair: "timeseries", links: [{ bandwidthMbps: 0, delayMs: tr.link?.delayMs ?? 20, queuePackets: tr.link?.queuePackets ?? 100, lossRate: tr.link?.lossRate ?? 0, trace: tr }], seed: 0, ...cfg.env, maxEpisodeSteps: Number(options.steps) });
+    new CongestionEnv({
+      pair: "timeseries",
+      links: [{ bandwidthMbps: 0, delayMs: tr.link?.delayMs ?? 20, queuePackets: tr.link?.queuePackets ?? 100, lossRate: tr.link?.lossRate ?? 0, trace: tr }],
+      seed: 0,
+      ...cfg.env,
+      maxEpisodeSteps: Number(options.steps),
+    });
   const rows: Row[] = [];
   for (const s of [new FixedRateSender(), new AimdSender(), new BbrSender()]) {
     const env = make();
@@ -93,12 +109,23 @@ async function main(): Promise<void> {
     { policy: r.policy, timeS: r.timeS, panel: "throughput (Mbps)", value: r.throughputMbps },
     { policy: r.policy, timeS: r.timeS, panel: "queueing delay (ms)", value: r.queueingDelayMs },
   ]);
-  const cap = rows.filter((r) => r.policy === "oracle").flatMap((r) => ["sending rate (Mbps)", "throughput (Mbps)"].map((panel) => ({ policy: "capacity", timeS: r.timeS, panel, value: r.capacityMbps })));
+  const cap = rows
+    .filter((r) => r.policy === "oracle")
+    .flatMap((r) => ["sending rate (Mbps)", "throughput (Mbps)"].map((panel) => ({ policy: "capacity", timeS: r.timeS, panel, value: r.capacityMbps })));
   await writeFigure(out, "timeseries", {
     title: `One episode on ${path.basename(file)}`,
     data: { values: [...long, ...cap] },
     facet: { row: { field: "panel", type: "nominal", title: null } },
-    spec: { width: 640, height: 160, mark: { type: "line", interpolate: "step-after" }, encoding: { x: { field: "timeS", type: "quantitative", title: "time (s)" }, y: { field: "value", type: "quantitative", title: null }, color: { field: "policy", type: "nominal" } } },
+    spec: {
+      width: 640,
+      height: 160,
+      mark: { type: "line", interpolate: "step-after" },
+      encoding: {
+        x: { field: "timeS", type: "quantitative", title: "time (s)" },
+        y: { field: "value", type: "quantitative", title: null },
+        color: { field: "policy", type: "nominal" },
+      },
+    },
     resolve: { scale: { y: "independent" } },
   });
   process.stderr.write(`wrote ${out}/timeseries.json and ${out}/timeseries.{vl.json,svg,png}\n`);

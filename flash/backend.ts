@@ -10,6 +10,7 @@
  * environment variable `FLASH_BACKEND` (one of `tensorflow-gpu`, `tensorflow`, `wasm`, `cpu`).
  */
 import * as tf from "@tensorflow/tfjs";
+import { FlashAdaptError, StateError, UnknownNameError } from "../errors.js";
 
 /** Backends we know how to load, best first. */
 export const BACKEND_PREFERENCE = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
@@ -50,7 +51,7 @@ async function tryLoad(name: BackendName): Promise<void> {
   }
   const tfName = name === "tensorflow-gpu" ? "tensorflow" : name;
   const ok = await tf.setBackend(tfName);
-  if (!ok) throw new Error(`tf.setBackend("${tfName}") returned false`);
+  if (!ok) throw new FlashAdaptError("backend", `tf.setBackend("${tfName}") returned false`);
   await tf.ready();
 }
 
@@ -64,7 +65,7 @@ export async function selectBackend(preferred?: string): Promise<BackendInfo> {
   const wanted = preferred ?? process.env.FLASH_BACKEND ?? undefined;
   if (selected && (wanted === undefined || wanted === selected.name)) return selected;
   if (wanted !== undefined && !isBackendName(wanted)) {
-    throw new Error(`unknown backend "${wanted}": expected one of ${BACKEND_PREFERENCE.join(", ")}`);
+    throw new UnknownNameError("backend", wanted, BACKEND_PREFERENCE);
   }
   const candidates: BackendName[] = wanted ? [wanted] : [...BACKEND_PREFERENCE];
   const unavailable: BackendInfo["unavailable"] = [];
@@ -78,11 +79,11 @@ export async function selectBackend(preferred?: string): Promise<BackendInfo> {
     }
   }
   const why = unavailable.map((u) => `${u.name}: ${u.reason}`).join("; ");
-  throw new Error(`no TensorFlow.js backend could be loaded (${why})`);
+  throw new FlashAdaptError("backend", `no TensorFlow.js backend could be loaded (${why})`);
 }
 
 /** The selected backend's info; throws if `selectBackend` has not run yet. */
 export function backendInfo(): BackendInfo {
-  if (!selected) throw new Error("no backend selected yet: call `await selectBackend()` first");
+  if (!selected) throw new StateError("no backend selected yet: call `await selectBackend()` first");
   return selected;
 }

@@ -2,18 +2,14 @@
  * Errors raised by flash/. Each names what was expected and what was given, so a
  * caller can fix the input without reading our source. Every error is raised before
  * anything is written, so nothing already stored is lost or changed.
+ *
+ * `FlashError` is the FLASH library's branch of the project-wide root in ../errors.ts,
+ * a leaf module with no imports, so flash/ still imports no other project folder.
  */
+import { FlashAdaptError } from "../errors.js";
 
-/** Base class: `code` is stable and machine-readable. */
-export class FlashError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+/** Base class of the FLASH library's errors: `code` is stable and machine-readable. */
+export class FlashError extends FlashAdaptError {}
 
 /** A wrong dimension or length. */
 export class ShapeError extends FlashError {

@@ -2,15 +2,16 @@
  * Errors for trace input. Each names the file (or "<trace name>" for in-memory traces),
  * the field or line, what was expected and what was given.
  */
-export class TraceError extends Error {
-  readonly code = "trace";
+import { DataError } from "../errors.js";
+
+/** A trace file or in-memory trace that breaks the format of traces/README.md. */
+export class TraceError extends DataError {
   constructor(
     readonly file: string,
     readonly field: string,
     expected: string,
     given: unknown,
   ) {
-    super(`${file}: ${field}: expected ${expected}, got ${typeof given === "string" ? JSON.stringify(given.length > 60 ? given.slice(0, 57) + "..." : given) : String(given)}`);
-    this.name = "TraceError";
+    super(`${file}: ${field}: expected ${expected}, got ${typeof given === "string" ? JSON.stringify(given.length > 60 ? given.slice(0, 57) + "..." : given) : String(given)}`, "trace");
   }
 }

@@ -12,7 +12,7 @@
  *
  * The .tbz2 archives are never extracted to disk: `tar -xjOf <archive> workload.txt`
  * (GNU tar calling bzip2) writes the member to tar's stdout, which we read through a
- * pipe into memory (~10 MB of text, ~0.8 s each) and parse without splitting into
+ * pipe into memory (~10 MB of text each) and parse without splitting into
  * strings.
  */
 import { execFileSync } from "node:child_process";

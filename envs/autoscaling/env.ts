@@ -62,6 +62,7 @@ import { TraceError } from "../../traces/errors.js";
 import { durationSeconds, mean, resample, validateTrace, type Trace } from "../../traces/trace.js";
 import { box, type BoxSpace, type PairEnv, type StepResult } from "../env.js";
 import { checkAction, decodeAction, OBS_DIM, type ActionScale, type Allocation } from "./spaces.js";
+import { StateError } from "../../errors.js";
 
 export interface AutoscalingOptions {
   app: Application;
@@ -221,7 +222,7 @@ export class AutoscalingEnv implements PairEnv {
 
   step(action: Float32Array | number[]): StepResult {
     if (!this.running || !this.cluster) {
-      throw new Error(this.cluster ? `${ID}: step() called after the episode ended (${this.elapsed} steps); call reset()` : `${ID}: step() called before reset()`);
+      throw new StateError(this.cluster ? `${ID}: step() called after the episode ended (${this.elapsed} steps); call reset()` : `${ID}: step() called before reset()`);
     }
     const a = checkAction(ID, action);
     const alloc = decodeAction(a, this.scale);

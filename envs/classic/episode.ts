@@ -5,6 +5,7 @@
  * sources, with the bookkeeping out of the way.
  */
 import { ShapeError, ValueError } from "../../flash/errors.js";
+import { StateError } from "../../errors.js";
 
 /**
  * Tracks one episode: refuses `step()` before `reset()` or after the episode
@@ -40,8 +41,8 @@ export class EpisodeClock {
   /** Call at the top of `step()`, before touching the state. */
   assertRunning(): void {
     if (this.running) return;
-    if (!this.everReset) throw new Error(`${this.envId}: step() called before reset(); call reset() to start an episode`);
-    throw new Error(
+    if (!this.everReset) throw new StateError(`${this.envId}: step() called before reset(); call reset() to start an episode`);
+    throw new StateError(
       `${this.envId}: step() called after the episode ended (after ${this.elapsed} steps); call reset() to start a new one`,
     );
   }

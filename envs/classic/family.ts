@@ -42,6 +42,7 @@ import type { Rng } from "../../flash/rng.js";
 import type { BoxSpace, Env, PairEnv, Space, StepResult } from "../env.js";
 import { CartPole } from "./cartpole.js";
 import { Pendulum } from "./pendulum.js";
+import { ConfigError } from "../../errors.js";
 
 export const FAMILY_NAMES = ["pendulum", "cartpole"] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
@@ -106,7 +107,7 @@ export function isFamilyName(name: unknown): name is FamilyName {
 /** The family's spec, or a clear error listing the known families. */
 export function familySpec(family: string, where = "family"): FamilySpec {
   if (!isFamilyName(family)) {
-    throw new Error(`${where}: unknown family ${JSON.stringify(family)}; known families are ${FAMILY_NAMES.map((f) => `"${f}"`).join(", ")}`);
+    throw new ConfigError(`${where}: unknown family ${JSON.stringify(family)}; known families are ${FAMILY_NAMES.map((f) => `"${f}"`).join(", ")}`);
   }
   return FAMILIES[family];
 }
@@ -119,24 +120,24 @@ export function familySpec(family: string, where = "family"): FamilySpec {
 export function validateParams(family: FamilyName, params: unknown, where: string): Record<string, number> {
   const spec = FAMILIES[family];
   if (params === null || typeof params !== "object" || Array.isArray(params)) {
-    throw new Error(`${where}: expected an object of ${family} parameters, got ${describe(params)}`);
+    throw new ConfigError(`${where}: expected an object of ${family} parameters, got ${describe(params)}`);
   }
   const known = spec.params.map((p) => p.name);
   const obj = params as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
     if (!known.includes(key)) {
-      throw new Error(`${where}.${key}: unknown ${family} parameter; known parameters are ${known.join(", ")}`);
+      throw new ConfigError(`${where}.${key}: unknown ${family} parameter; known parameters are ${known.join(", ")}`);
     }
   }
   const out: Record<string, number> = {};
   for (const p of spec.params) {
     const v = obj[p.name];
     if (v === undefined) {
-      if (p.required) throw new Error(`${where}.${p.name}: missing required ${family} parameter (${p.doc})`);
+      if (p.required) throw new ConfigError(`${where}.${p.name}: missing required ${family} parameter (${p.doc})`);
       continue;
     }
     if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-      throw new Error(`${where}.${p.name}: must be a finite number > 0, got ${describe(v)}`);
+      throw new ConfigError(`${where}.${p.name}: must be a finite number > 0, got ${describe(v)}`);
     }
     out[p.name] = v;
   }
@@ -146,7 +147,7 @@ export function validateParams(family: FamilyName, params: unknown, where: strin
 /** Checks a pair id: a non-empty string without leading or trailing whitespace. */
 export function validatePairId(id: unknown, where: string): string {
   if (typeof id !== "string" || id.length === 0 || id.trim() !== id) {
-    throw new Error(`${where}: expected a non-empty string without surrounding spaces, got ${describe(id)}`);
+    throw new ConfigError(`${where}: expected a non-empty string without surrounding spaces, got ${describe(id)}`);
   }
   return id;
 }
@@ -171,7 +172,7 @@ export function generatePairs(family: FamilyName, n: number, rng: Rng): PairSpec
   let attempts = 0;
   while (pairs.length < n) {
     // Rounding makes collisions possible in principle; redraw rather than emit a duplicate id.
-    if (++attempts > 100 * n) throw new Error(`generatePairs: could not draw ${n} distinct ${family} pairs`);
+    if (++attempts > 100 * n) throw new ConfigError(`generatePairs: could not draw ${n} distinct ${family} pairs`);
     const params: Record<string, number> = {};
     for (const p of spec.params) if (p.range) params[p.name] = round3(rng.uniform(p.range[0], p.range[1]));
     const id = pairIdFor(family, params);

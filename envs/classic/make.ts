@@ -6,6 +6,7 @@ import type { Env } from "../env.js";
 import { CartPole } from "./cartpole.js";
 import { MountainCarContinuous } from "./mountain-car-continuous.js";
 import { Pendulum } from "./pendulum.js";
+import { UsageError } from "../../errors.js";
 
 export const CLASSIC_ENV_IDS = ["Pendulum-v1", "CartPole-v1", "MountainCarContinuous-v0"] as const;
 export type ClassicEnvId = (typeof CLASSIC_ENV_IDS)[number];
@@ -30,7 +31,7 @@ export function makeClassicEnv(id: ClassicEnvId, seed?: number): Env {
     default: {
       // Reached from untyped callers (JSON configs, the CLI).
       const given: string = id;
-      throw new Error(`unknown classic environment id "${given}": known ids are ${CLASSIC_ENV_IDS.map((k) => `"${k}"`).join(", ")}`);
+      throw new UsageError(`unknown classic environment id "${given}": known ids are ${CLASSIC_ENV_IDS.map((k) => `"${k}"`).join(", ")}`);
     }
   }
 }

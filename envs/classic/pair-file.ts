@@ -19,6 +19,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { familySpec, validateParams, validatePairId, type FamilyName, type PairSpec } from "./family.js";
+import { DataError, MissingPathError } from "../../errors.js";
 
 /** A loaded pair file. */
 export interface PairFile {
@@ -33,19 +34,19 @@ const PAIR_KEYS = ["id", "params"];
 /** Validates a parsed pair file; `source` names it in errors. */
 export function parsePairFile(data: unknown, source: string): PairFile {
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw new Error(`${source}: expected a JSON object with "family" and "pairs"`);
+    throw new DataError(`${source}: expected a JSON object with "family" and "pairs"`);
   }
   const obj = data as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
-    if (!TOP_KEYS.includes(key)) throw new Error(`${source}: unknown field "${key}"; expected ${TOP_KEYS.join(", ")}`);
+    if (!TOP_KEYS.includes(key)) throw new DataError(`${source}: unknown field "${key}"; expected ${TOP_KEYS.join(", ")}`);
   }
-  if (obj.family === undefined) throw new Error(`${source}: missing field "family"`);
+  if (obj.family === undefined) throw new DataError(`${source}: missing field "family"`);
   const family = familySpec(obj.family as string, `${source}: family`).name;
   if (obj.description !== undefined && typeof obj.description !== "string") {
-    throw new Error(`${source}: description: expected a string`);
+    throw new DataError(`${source}: description: expected a string`);
   }
-  if (!Array.isArray(obj.pairs)) throw new Error(`${source}: pairs: expected an array of pairs, got ${obj.pairs === undefined ? "nothing" : typeof obj.pairs}`);
-  if (obj.pairs.length === 0) throw new Error(`${source}: pairs: expected at least one pair`);
+  if (!Array.isArray(obj.pairs)) throw new DataError(`${source}: pairs: expected an array of pairs, got ${obj.pairs === undefined ? "nothing" : typeof obj.pairs}`);
+  if (obj.pairs.length === 0) throw new DataError(`${source}: pairs: expected at least one pair`);
   const pairs = validatePairs(family, obj.pairs, source);
   return obj.description === undefined ? { family, pairs } : { family, description: obj.description, pairs };
 }
@@ -55,14 +56,14 @@ export function validatePairs(family: FamilyName, pairs: readonly unknown[], sou
   const seen = new Map<string, number>();
   return pairs.map((raw, i) => {
     const where = `${source}: pairs[${i}]`;
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`${where}: expected an object with "id" and "params"`);
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new DataError(`${where}: expected an object with "id" and "params"`);
     const entry = raw as Record<string, unknown>;
     for (const key of Object.keys(entry)) {
-      if (!PAIR_KEYS.includes(key)) throw new Error(`${where}: unknown field "${key}"; expected id, params`);
+      if (!PAIR_KEYS.includes(key)) throw new DataError(`${where}: unknown field "${key}"; expected id, params`);
     }
     const id = validatePairId(entry.id, `${where}.id`);
     const first = seen.get(id);
-    if (first !== undefined) throw new Error(`${where}.id: duplicate id "${id}" (also pairs[${first}])`);
+    if (first !== undefined) throw new DataError(`${where}.id: duplicate id "${id}" (also pairs[${first}])`);
     seen.set(id, i);
     return { id, params: validateParams(family, entry.params, `${where}.params`) };
   });
@@ -74,13 +75,15 @@ export function loadPairFile(path: string): PairFile {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new Error(`pair file ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new MissingPathError(path, `pair file ${path}: no such file`);
+    throw new DataError(`pair file ${path}: cannot read it (${code ?? (e as Error).message})`);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`pair file ${path}: malformed JSON (${(e as Error).message})`);
+    throw new DataError(`pair file ${path}: malformed JSON (${(e as Error).message})`);
   }
   return parsePairFile(data, `pair file ${path}`);
 }
@@ -92,7 +95,7 @@ export function loadPairFile(path: string): PairFile {
 export function savePairFile(path: string, family: FamilyName, pairs: readonly PairSpec[], description?: string): void {
   const source = `pair file ${path}`;
   const fam = familySpec(family, `${source}: family`).name;
-  if (pairs.length === 0) throw new Error(`${source}: pairs: expected at least one pair`);
+  if (pairs.length === 0) throw new DataError(`${source}: pairs: expected at least one pair`);
   const clean = validatePairs(fam, pairs, source);
   const body: PairFile = description === undefined ? { family: fam, pairs: clean } : { family: fam, description, pairs: clean };
   const tmp = `${path}.tmp-${process.pid}`;

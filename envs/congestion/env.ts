@@ -114,7 +114,8 @@ export class CongestionEnv implements PairEnv {
     this.deltaScale = opts.deltaScale ?? 0.025;
     this.minRate = opts.minRate ?? 40;
     this.maxRate = opts.maxRate ?? 1000;
-    if (!(this.minRate > 0 && this.maxRate >= this.minRate)) throw new ValueError(`${ID}: expected 0 < minRate <= maxRate, got ${this.minRate}, ${this.maxRate}`);
+    if (!(this.minRate > 0 && this.maxRate >= this.minRate))
+      throw new ValueError(`${ID}: expected 0 < minRate <= maxRate, got ${this.minRate}, ${this.maxRate}`);
     this.rng = new Rng(`${this.pair}/${opts.seed ?? 0}`);
     this.sim = new PathSimulator({ links: opts.links, rate: this.minRate, seed: opts.seed ?? 0 });
   }
@@ -158,7 +159,8 @@ export class CongestionEnv implements PairEnv {
   }
 
   step(action: Float32Array | number[]): StepResult {
-    if (!action || action.length !== 1) throw new ShapeError(`${ID} action`, "1 number (the rate change)", action ? `${action.length} numbers` : String(action));
+    if (!action || action.length !== 1)
+      throw new ShapeError(`${ID} action`, "1 number (the rate change)", action ? `${action.length} numbers` : String(action));
     const a = action[0];
     if (!Number.isFinite(a)) throw new ValueError(`${ID} action: expected a finite rate change, got ${a}`);
     this.sim.rate = this.clamp(applyDelta(this.sim.rate, a, this.deltaScale));

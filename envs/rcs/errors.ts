@@ -1,8 +1,8 @@
-import { FlashError } from "../../flash/errors.js";
+import { DataError } from "../../errors.js";
 
 /** A dataset folder or file that does not follow the documented layout (envs/rcs/README.md). */
-export class RcsDataError extends FlashError {
+export class RcsDataError extends DataError {
   constructor(message: string) {
-    super("rcs-data", message);
+    super(message, "rcs-data");
   }
 }

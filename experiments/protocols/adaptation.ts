@@ -11,6 +11,7 @@
 import { meanCi95, type MeanCi } from "../stats.js";
 import { episodesToConvergence } from "./convergence.js";
 import type { PairReference } from "./reward-drop.js";
+import { InternalError } from "../../errors.js";
 
 export interface Curve {
   variant: string;
@@ -37,7 +38,7 @@ export interface CostSample {
 export function adaptationCosts(curves: readonly Curve[], refs: ReadonlyMap<string, PairReference>, o: AdaptationOptions): CostSample[] {
   return curves.map((c) => {
     const r = refs.get(c.pair);
-    if (!r) throw new Error(`adaptation: no reference for pair "${c.pair}"`);
+    if (!r) throw new InternalError(`adaptation: no reference for pair "${c.pair}"`);
     const res = episodesToConvergence(c.returns, { reference: r.trainLevel, baseline: r.baseline, cap: o.cap, window: o.window, tolerance: o.tolerance });
     return { variant: c.variant, pair: c.pair, replicate: c.replicate, episodes: res.episodes, converged: res.converged };
   });

@@ -27,7 +27,7 @@
  * `train` call is one minibatch update. Replay capacity is capped at 10 000 (it does not
  * change an update's cost).
  *
- * Timing (`timeInterleaved`, shared with bench/flash-overhead.ts): rounds alternate the
+ * Timing (`timeInterleaved` of experiments/timing.ts): rounds alternate the
  * two sides (base first in even rounds, FLASH first in odd ones), so drifting load from
  * other processes hits both alike. Each round's figure is the median over its calls;
  * `without_ms` / `with_ms` are medians over rounds, `ratio` = with_ms / without_ms, and
@@ -54,10 +54,10 @@ import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { ValueError } from "../../flash/errors.js";
 import { FlashModel, RLModel, type EncoderOptions } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
-import { quantile } from "../../bench/stats.js";
 import { writeFigure, type VegaLiteSpec } from "../report/figures.js";
 import { provenance } from "../runner/provenance.js";
-import { meanCi95, meanCiJson } from "../stats.js";
+import { callsForBudget, quantile, timeInterleaved, type InterleavedTiming } from "../timing.js";
+import { InternalError } from "../../errors.js";
 
 export const OVERHEAD_AGENTS = ["ddpg", "dqn", "ppo"] as const;
 export type OverheadAgent = (typeof OVERHEAD_AGENTS)[number];
@@ -96,6 +96,12 @@ export interface OverheadOptions {
   inferenceCalls?: number;
   /** Updates per side per round (default 3). */
   updateCalls?: number;
+  /**
+   * Instead of `updateCalls`: choose the updates per round (1-10) so that the FLASH
+   * updates take about this many milliseconds in all (the benchmark's setting, whose
+   * encoders' update costs differ by 100x); the base side then runs at least 5 per round.
+   */
+  updateBudgetMs?: number;
   /** Pairs with context data; replay / rollout rows are spread over them (default 8). */
   pairs?: number;
   seed?: number | string;
@@ -104,20 +110,6 @@ export interface OverheadOptions {
   /** Name of this encoder setting in reports (default derived from `encoder`). */
   label?: string;
   log?: (s: string) => void;
-}
-
-export interface InterleavedTiming {
-  rounds: number;
-  calls_per_round: number;
-  /** Per-round medians (ms), without and with FLASH. */
-  without_rounds_ms: number[];
-  with_rounds_ms: number[];
-  without_ms: number;
-  with_ms: number;
-  /** with_ms / without_ms. */
-  ratio: number;
-  /** Mean and 95% half-width of the per-round ratios. */
-  ratio_ci95: { mean: number; ci95: number | null; n: number };
 }
 
 export interface OverheadRow {
@@ -139,54 +131,6 @@ export interface OverheadRow {
   update: InterleavedTiming;
   /** One encoder forward pass over one pair's full context (a serving cache miss), median ms. */
   embed_refresh_ms: number;
-}
-
-/**
- * Time `base` and `flash` in `rounds` alternating rounds of `calls` calls each (base
- * `baseCalls`, default `calls`), after `warmup` untimed calls of each. Synchronous calls only.
- */
-export function timeInterleaved(base: () => unknown, flash: () => unknown, opts: { rounds: number; calls: number; baseCalls?: number; warmup?: number }): InterleavedTiming {
-  const { rounds, calls } = opts;
-  const baseCalls = opts.baseCalls ?? calls;
-  for (const [k, v] of Object.entries({ rounds, calls, baseCalls })) {
-    if (!Number.isInteger(v) || v < 1) throw new ValueError(`timeInterleaved ${k}: expected a positive integer, got ${v}`);
-  }
-  for (let i = 0; i < (opts.warmup ?? 1); i++) {
-    base();
-    flash();
-  }
-  const time = (fn: () => unknown, n: number): number => {
-    const xs: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      fn();
-      xs.push(performance.now() - t0);
-    }
-    return quantile(xs, 0.5);
-  };
-  const b: number[] = [];
-  const f: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) {
-      b.push(time(base, baseCalls));
-      f.push(time(flash, calls));
-    } else {
-      f.push(time(flash, calls));
-      b.push(time(base, baseCalls));
-    }
-  }
-  const without = quantile(b, 0.5);
-  const withF = quantile(f, 0.5);
-  return {
-    rounds,
-    calls_per_round: calls,
-    without_rounds_ms: b,
-    with_rounds_ms: f,
-    without_ms: without,
-    with_ms: withF,
-    ratio: withF / without,
-    ratio_ci95: meanCiJson(meanCi95(f.map((x, i) => x / b[i]))),
-  };
 }
 
 function posInt(name: string, v: unknown, min = 1): number {
@@ -231,6 +175,7 @@ function resolve(opts: OverheadOptions) {
     repeats: posInt("repeats", opts.repeats ?? 5),
     inferenceCalls: posInt("inferenceCalls", opts.inferenceCalls ?? 50),
     updateCalls: posInt("updateCalls", opts.updateCalls ?? 3),
+    updateBudgetMs: opts.updateBudgetMs === undefined ? undefined : posInt("updateBudgetMs", opts.updateBudgetMs),
     pairs: posInt("pairs", opts.pairs ?? 8),
     seed: opts.seed ?? 0,
   };
@@ -314,7 +259,7 @@ function buildAgents(agent: OverheadAgent, cond: FlashConditioner, o: ReturnType
     update: (a) => {
       const n = (a as PPO).train(1).updates;
       if (a === flash) cond.afterUpdate();
-      if (n !== 1) throw new Error(`measureOverheads: a PPO train call ran ${n} minibatch updates, expected 1`);
+      if (n !== 1) throw new InternalError(`measureOverheads: a PPO train call ran ${n} minibatch updates, expected 1`);
     },
     net: JSON.stringify(cfg.netArch),
     batch,
@@ -351,11 +296,15 @@ export async function measureOverheads(opts: OverheadOptions = {}): Promise<Over
         model.toggleMetaModelUpdate(true);
         built = buildAgents(agent, cond, o, opts.agentConfigs, rng);
         const b = built;
-        const update = timeInterleaved(
-          () => b.update(b.base),
-          () => b.update(b.flash),
-          { rounds: o.repeats, calls: o.updateCalls, warmup: 1 },
-        );
+        const baseUpdate = () => b.update(b.base);
+        const flashUpdate = () => b.update(b.flash);
+        const update =
+          o.updateBudgetMs === undefined
+            ? timeInterleaved(baseUpdate, flashUpdate, { rounds: o.repeats, calls: o.updateCalls, warmup: 1 })
+            : (() => {
+                const calls = callsForBudget(baseUpdate, flashUpdate, o.updateBudgetMs, o.repeats);
+                return timeInterleaved(baseUpdate, flashUpdate, { rounds: o.repeats, calls, baseCalls: Math.max(calls, 5), warmup: 0 });
+              })();
         // Serving: meta learner frozen, cached embeddings.
         model.toggleMetaModelUpdate(false);
         const inputs = Array.from({ length: 16 }, () => Float32Array.from({ length: cs.stateDim }, () => rng.normal()));

@@ -16,6 +16,7 @@
  * A pair whose reference is not better than its baseline (R_ref <= B) has no gain to
  * lose: the drop is undefined there and such tests are excluded (and counted).
  */
+import { InternalError } from "../../errors.js";
 
 export function rewardDrop(reward: number, reference: number, baseline = 0): number {
   if (![reward, reference, baseline].every(Number.isFinite)) throw new RangeError(`rewardDrop: expected finite numbers, got reward ${reward}, reference ${reference}, baseline ${baseline}`);
@@ -62,7 +63,7 @@ export function drops(samples: readonly ServedSample[], refs: ReadonlyMap<string
   const excluded: ServedSample[] = [];
   for (const s of samples) {
     const r = refs.get(s.pair);
-    if (!r) throw new Error(`reward drop: no reference for pair "${s.pair}"`);
+    if (!r) throw new InternalError(`reward drop: no reference for pair "${s.pair}"`);
     const d = rewardDrop(s.reward, r.evalReturn, r.baseline);
     if (Number.isNaN(d)) excluded.push(s);
     else out.push({ ...s, drop: d });

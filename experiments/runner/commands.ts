@@ -14,9 +14,10 @@
  * them in `folderOptions`: autoscaling) and into config.json, so `flash rerun` repeats
  * them; `--data DIR` goes to a task with its own reproduction (rcs).
  */
-import { statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { UsageError, type Command, type OptionSpec, type ParsedOptions } from "../args.js";
+import { DataError, MissingPathError, OptionValueError, UsageError } from "../../errors.js";
+import type { Command, OptionSpec, ParsedOptions } from "../args.js";
 import { rlTask, taskEntry, taskNames } from "../tasks/index.js";
 import type { FolderOption } from "../tasks/types.js";
 import { loadRunConfig } from "./config.js";
@@ -26,24 +27,33 @@ function intOpt(o: ParsedOptions, name: string, min: number): number | undefined
   const v = o[name];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min) throw new OptionValueError(`--${name}`, `an integer >= ${min}`, v);
   return n;
 }
 
 function oneTask(positionals: string[]): string {
   if (positionals.length !== 1) throw new UsageError(`expected one task name (known: ${taskNames().join(", ")}), got ${positionals.length ? positionals.join(" ") : "none"}`);
   const name = positionals[0];
-  try {
-    taskEntry(name);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  taskEntry(name); // an UnknownNameError (a usage error) listing the known tasks
   return name;
 }
 
-function oneDir(positionals: string[], what: string): string {
+/** The one positional folder, which must exist and hold `file` (named in the error when it does not). */
+function oneDir(positionals: string[], what: string, file: string): string {
   if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length ? positionals.join(" ") : "none"}`);
-  return positionals[0];
+  const dir = positionals[0];
+  if (!existsSync(dir)) throw new MissingPathError(dir, `${what} "${dir}" does not exist`);
+  if (!existsSync(path.join(dir, file))) throw new MissingPathError(dir, `${what} "${dir}" holds no ${file} (is it a run directory written by flash reproduce or flash sweep?)`);
+  return dir;
+}
+
+/** Parses `file` as JSON, or a DataError naming the file: a malformed file is a failure, not a crash. */
+function checkJsonFile(file: string): void {
+  try {
+    JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new DataError(`${file}: malformed JSON (${(e as Error).message})`);
+  }
 }
 
 const FOLDER_OPTIONS: FolderOption[] = ["traces", "apps"];
@@ -57,14 +67,14 @@ async function folderOptions(o: ParsedOptions, task: string): Promise<Partial<Re
   for (const k of FOLDER_OPTIONS) {
     const v = o[k];
     if (v === undefined) continue;
-    if (typeof v !== "string" || v === "") throw new UsageError(`--${k}: expected a folder path`);
+    if (typeof v !== "string" || v === "") throw new OptionValueError(`--${k}`, "a folder path", v);
     let isDir = false;
     try {
       isDir = statSync(v).isDirectory();
     } catch {
-      throw new UsageError(`--${k}: folder "${v}" does not exist`);
+      throw new MissingPathError(v, `--${k}: folder "${v}" does not exist`);
     }
-    if (!isDir) throw new UsageError(`--${k}: "${v}" is not a folder`);
+    if (!isDir) throw new MissingPathError(v, `--${k}: "${v}" is not a folder`);
     out[k] = path.resolve(v);
   }
   if (Object.keys(out).length === 0) return out;
@@ -155,7 +165,7 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
         const raw = o["pool-sizes"];
         if (typeof raw !== "string") throw new UsageError("--pool-sizes is required, e.g. --pool-sizes 2,4,8");
         const sizes = raw.split(",").map((s) => Number(s.trim()));
-        if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError(`--pool-sizes: expected positive integers separated by commas, got ${JSON.stringify(raw)}`);
+        if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new OptionValueError("--pool-sizes", "positive integers separated by commas", raw);
         const out = (o.out as string | undefined) ?? `runs/${task}-sweep`;
         const taskOptions = await folderOptions(o, task);
         const r = await runRl({ task, profile: String(o.profile), seeds: intOpt(o, "seeds", 1) ?? 2, seed: intOpt(o, "seed", 0) as number, out, workers: intOpt(o, "workers", 0) ?? null, backend: (o.backend as string | undefined) ?? null, poolSizes: [...new Set(sizes)].sort((a, b) => a - b), taskOptions });
@@ -166,7 +176,8 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
       summary: "re-render DIR/report.md and DIR/figures from DIR/results.json (no re-running)",
       options: {},
       async run(_o, pos) {
-        const dir = oneDir(pos, "run directory");
+        const dir = oneDir(pos, "run directory", "results.json");
+        checkJsonFile(path.join(dir, "results.json"));
         const { rerender } = await import("../report/rl-report.js");
         const figs = await rerender(dir);
         console.error(`wrote ${dir}/report.md and ${figs.length} figures in ${dir}/figures/`);
@@ -176,7 +187,7 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
       summary: "repeat the run recorded in DIR/config.json (into --out; default DIR itself, which resumes)",
       options: { out: { type: "string", description: "output directory (default: DIR)" }, workers: common.workers, backend: backendOption },
       async run(o, pos) {
-        const dir = oneDir(pos, "run directory");
+        const dir = oneDir(pos, "run directory", "config.json");
         const cfg = loadRunConfig(dir);
         const out = (o.out as string | undefined) ?? dir;
         const r = await runRl({

@@ -23,6 +23,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stableStringify } from "./units.js";
+import { ConfigError } from "../../errors.js";
 
 export const RUN_CONFIG_FORMAT = "flash-adapt-run@1";
 
@@ -41,12 +42,7 @@ export interface RunConfig {
   taskConfig: Record<string, unknown>;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+export { ConfigError };
 
 const KEYS = ["format", "command", "task", "profile", "seed", "seeds", "workers", "backend", "poolSizes", "taskOptions", "taskConfig"];
 

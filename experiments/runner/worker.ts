@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { selectBackend } from "../../flash/backend.js";
 import type { ExecuteUnit, PlannedUnit, UnitContext } from "./units.js";
+import { InternalError } from "../../errors.js";
 
 interface Data {
   executorUrl: string;
@@ -19,7 +20,7 @@ let executor: Promise<ExecuteUnit> | undefined;
 async function load(): Promise<ExecuteUnit> {
   await selectBackend(data.backend ?? undefined);
   const mod = (await import(data.executorUrl)) as { executeUnit?: ExecuteUnit };
-  if (typeof mod.executeUnit !== "function") throw new Error(`executor ${data.executorUrl} does not export executeUnit`);
+  if (typeof mod.executeUnit !== "function") throw new InternalError(`executor ${data.executorUrl} does not export executeUnit`);
   return mod.executeUnit;
 }
 

@@ -37,7 +37,7 @@ import { AutoscalingEnv } from "../../envs/autoscaling/env.js";
 import { Rng } from "../../flash/rng.js";
 import { validateApplication, type Application } from "../../sim/k8s/app.js";
 import { generateApplications, loadApplications } from "../../sim/k8s/generate.js";
-import { applyScenario, scenarioApplies, SCENARIOS, type Scenario } from "../../sim/k8s/scenarios.js";
+import { appUpdatesFor, SCENARIOS, type Scenario } from "../../sim/k8s/scenarios.js";
 import { TraceError } from "../../traces/errors.js";
 import { listTraces } from "../../traces/real.js";
 import { syntheticTrace } from "../../traces/synthetic.js";
@@ -45,6 +45,7 @@ import { durationSeconds, validateTrace, type Trace } from "../../traces/trace.j
 import { distinctPairIds, netArch, num, obj, pos, str, validateBudgets, validateFlashSettings } from "./config-checks.js";
 import type { FlashSettings } from "./rl-flash-kit.js";
 import type { RlBudgets } from "./types.js";
+import { ConfigError, DataError, InternalError } from "../../errors.js";
 
 export type TraceSpec =
   | { source: "synthetic"; seed: string; seconds: number; diurnalAmplitude: number; noiseStd: number; burstsPerHour: number }
@@ -131,36 +132,36 @@ function validateTraceSpec(v: unknown, where: string): TraceSpec {
     const o = obj(v, where, ["source", "file", "offsetSeconds", "seconds"]);
     return { source: "file", file: str(o, "file", where), offsetSeconds: num(o, "offsetSeconds", where, 0, false), seconds: pos(o, "seconds", where) };
   }
-  throw new Error(`${where}.source: expected "synthetic" or "file", got ${JSON.stringify(src)}`);
+  throw new ConfigError(`${where}.source: expected "synthetic" or "file", got ${JSON.stringify(src)}`);
 }
 
 function pairList(v: unknown, where: string): AutoscalingPair[] {
-  if (!Array.isArray(v) || v.length === 0) throw new Error(`${where}: expected a non-empty array of {id, app, traceKey, trace}`);
+  if (!Array.isArray(v) || v.length === 0) throw new ConfigError(`${where}: expected a non-empty array of {id, app, traceKey, trace}`);
   return v.map((p, i) => {
     const w = `${where}[${i}]`;
     const o = obj(p, w, ["id", "app", "traceKey", "trace"]);
     const app = validateApplication(o.app, `${w}.app`);
     const traceKey = str(o, "traceKey", w);
-    if (!KEY_RE.test(traceKey)) throw new Error(`${w}.traceKey: expected 1-128 characters from [A-Za-z0-9._+-], got ${JSON.stringify(traceKey)}`);
+    if (!KEY_RE.test(traceKey)) throw new ConfigError(`${w}.traceKey: expected 1-128 characters from [A-Za-z0-9._+-], got ${JSON.stringify(traceKey)}`);
     const id = str(o, "id", w);
-    if (id !== `${app.name}@${traceKey}`) throw new Error(`${w}.id: expected "${app.name}@${traceKey}" (<app.name>@<traceKey>, the environment's pair name), got ${JSON.stringify(id)}`);
+    if (id !== `${app.name}@${traceKey}`) throw new ConfigError(`${w}.id: expected "${app.name}@${traceKey}" (<app.name>@<traceKey>, the environment's pair name), got ${JSON.stringify(id)}`);
     return { id, app, traceKey, trace: validateTraceSpec(o.trace, `${w}.trace`) };
   });
 }
 
 function updateList(v: unknown, where: string, test: readonly AutoscalingPair[]): AutoscalingUpdatePair[] {
   if (v === undefined) return [];
-  if (!Array.isArray(v)) throw new Error(`${where}: expected an array of {id, app, traceKey, trace, from, scenario, factor}`);
+  if (!Array.isArray(v)) throw new ConfigError(`${where}: expected an array of {id, app, traceKey, trace, from, scenario, factor}`);
   return v.map((p, i) => {
     const w = `${where}[${i}]`;
     const o = obj(p, w, ["id", "app", "traceKey", "trace", "from", "scenario", "factor"]);
     const [base] = pairList([{ id: o.id, app: o.app, traceKey: o.traceKey, trace: o.trace }], where);
     const from = str(o, "from", w);
     const src = test.find((x) => x.id === from);
-    if (!src) throw new Error(`${w}.from: expected the id of a test pair, got ${JSON.stringify(from)}`);
+    if (!src) throw new ConfigError(`${w}.from: expected the id of a test pair, got ${JSON.stringify(from)}`);
     const scenario = str(o, "scenario", w);
-    if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new Error(`${w}.scenario: expected one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(scenario)}`);
-    if (base.traceKey !== src.traceKey) throw new Error(`${w}.traceKey: expected the trace of its test pair "${from}" (${src.traceKey}), got ${JSON.stringify(base.traceKey)}`);
+    if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new ConfigError(`${w}.scenario: expected one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(scenario)}`);
+    if (base.traceKey !== src.traceKey) throw new ConfigError(`${w}.traceKey: expected the trace of its test pair "${from}" (${src.traceKey}), got ${JSON.stringify(base.traceKey)}`);
     return { ...base, from, scenario: scenario as Scenario, factor: pos(o, "factor", w) };
   });
 }
@@ -171,8 +172,8 @@ const AGENT_KEYS = ["netArch", "batchSize", "actorLearningRate", "criticLearning
 /** Checks a config read from a file; every error names the field (`where.field`). */
 export function validateAutoscalingConfig(raw: unknown, where: string): AutoscalingConfig {
   const o = obj(raw, where, ["task", "traces", "apps", "env", "poolPairs", "testPairs", "updatePairs", "agent", "flash", "budgets"], ["updatePairs"]);
-  if (o.task !== "autoscaling") throw new Error(`${where}.task: expected "autoscaling", got ${JSON.stringify(o.task)}`);
-  for (const k of ["traces", "apps"] as const) if (o[k] !== null && (typeof o[k] !== "string" || o[k] === "")) throw new Error(`${where}.${k}: expected a folder path or null, got ${JSON.stringify(o[k])}`);
+  if (o.task !== "autoscaling") throw new ConfigError(`${where}.task: expected "autoscaling", got ${JSON.stringify(o.task)}`);
+  for (const k of ["traces", "apps"] as const) if (o[k] !== null && (typeof o[k] !== "string" || o[k] === "")) throw new ConfigError(`${where}.${k}: expected a folder path or null, got ${JSON.stringify(o[k])}`);
   const e = obj(o.env, `${where}.env`, ENV_KEYS);
   const env: AutoscalingEnvConfig = {
     intervalSeconds: pos(e, "intervalSeconds", `${where}.env`),
@@ -183,7 +184,7 @@ export function validateAutoscalingConfig(raw: unknown, where: string): Autoscal
     traceSeconds: pos(e, "traceSeconds", `${where}.env`),
   };
   const need = episodeSeconds(env);
-  if (env.traceSeconds < need) throw new Error(`${where}.env.traceSeconds: expected at least one episode plus its warm-up interval, ${need} s, got ${env.traceSeconds}`);
+  if (env.traceSeconds < need) throw new ConfigError(`${where}.env.traceSeconds: expected at least one episode plus its warm-up interval, ${need} s, got ${env.traceSeconds}`);
   const poolPairs = pairList(o.poolPairs, `${where}.poolPairs`);
   const testPairs = pairList(o.testPairs, `${where}.testPairs`);
   distinctPairIds([...poolPairs, ...testPairs], where);
@@ -270,7 +271,7 @@ export function makePairEnv(env: AutoscalingEnvConfig, p: AutoscalingPair, seed:
     loadFraction: env.loadFraction,
     maxReplicas: env.maxReplicas,
   });
-  if (e.pair !== p.id) throw new Error(`autoscaling: pair "${p.id}" builds an environment named "${e.pair}"`);
+  if (e.pair !== p.id) throw new InternalError(`autoscaling: pair "${p.id}" builds an environment named "${e.pair}"`);
   return e;
 }
 
@@ -288,10 +289,10 @@ export function drawPairs(runSeed: number, n: number, env: AutoscalingEnvConfig,
   let apps: Application[];
   if (src.apps) {
     const all = loadApplications(src.apps);
-    if (all.length === 0) throw new Error(`${src.apps}: apps folder: expected at least one application *.json file, found none`);
+    if (all.length === 0) throw new DataError(`${src.apps}: apps folder: expected at least one application *.json file, found none`);
     const names = new Set<string>();
     for (const a of all) {
-      if (names.has(a.name)) throw new Error(`${src.apps}: two application files share the name "${a.name}" (field "name" must be unique)`);
+      if (names.has(a.name)) throw new DataError(`${src.apps}: two application files share the name "${a.name}" (field "name" must be unique)`);
       names.add(a.name);
     }
     const order = rng.fork("apps").shuffle(all.map((_, i) => i));
@@ -333,42 +334,19 @@ export function drawPairs(runSeed: number, n: number, env: AutoscalingEnvConfig,
 }
 
 /**
- * Update factors (Appendix A.3 does not state them): input sizes x4, so the resource
- * profile changes clearly; the load level x2, so the cluster still fits the load.
- */
-export const UPDATE_FACTORS: Record<Scenario, number> = {
-  fileSize: 4,
-  databaseTableSize: 4,
-  floatOperations: 4,
-  imageDimension: 4,
-  jsonSize: 4,
-  matrixDimension: 4,
-  loadLevel: 2,
-};
-
-/**
- * The application-update pairs of a run: for each of the first `n` scenarios (the
- * paper's order), the first test pair (scanning from a different start per scenario,
- * so updates spread over the test pairs) whose application the scenario changes,
- * updated by `UPDATE_FACTORS`. A scenario that changes no test application (none
- * holds the affected segment, or its sizes are already at their bound) is left out:
- * `skipped` names it.
+ * The application-update pairs of a run: the shared selection of sim/k8s/scenarios.ts
+ * (`appUpdatesFor`: per scenario, the first test pair whose application it changes,
+ * updated by `UPDATE_FACTORS`) on the test pairs' applications, each on its pair's trace.
  */
 export function updatePairsFor(test: readonly AutoscalingPair[], n: number): { pairs: AutoscalingUpdatePair[]; skipped: Scenario[] } {
-  const pairs: AutoscalingUpdatePair[] = [];
-  const skipped: Scenario[] = [];
-  for (const [k, scenario] of SCENARIOS.slice(0, n).entries()) {
-    let found: AutoscalingUpdatePair | undefined;
-    for (let j = 0; j < test.length && !found; j++) {
-      const src = test[(k + j) % test.length];
-      if (!scenarioApplies(src.app, scenario)) continue;
-      const app = applyScenario(src.app, scenario, UPDATE_FACTORS[scenario]);
-      if (JSON.stringify({ ...app, name: "" }) === JSON.stringify({ ...src.app, name: "" })) continue;
-      found = { id: `${app.name}@${src.traceKey}`, app, traceKey: src.traceKey, trace: { ...src.trace }, from: src.id, scenario, factor: UPDATE_FACTORS[scenario] };
-    }
-    if (found) pairs.push(found);
-    else skipped.push(scenario);
-  }
+  const { updates, skipped } = appUpdatesFor(
+    test.map((p) => p.app),
+    n,
+  );
+  const pairs = updates.map(({ index, scenario, factor, app }): AutoscalingUpdatePair => {
+    const src = test[index];
+    return { id: `${app.name}@${src.traceKey}`, app, traceKey: src.traceKey, trace: { ...src.trace }, from: src.id, scenario, factor };
+  });
   return { pairs, skipped };
 }
 

@@ -62,21 +62,11 @@
  * `flash rerun` repeats them without the options or variables. A folder that does not
  * exist is an error naming it and where it came from.
  *
- * Cost (wasm, 2 cores):
- *   - quick, measured 2026-11-23: `flash reproduce autoscaling --profile quick --seeds 2`
- *     took 505 s wall (8m25s) with the 12-pair pool and 180 pretraining episodes (5
- *     update references included; load ~3). Per episode (100 steps + 100 updates): DDPG
- *     64x64 ~0.5 s; FLASH-conditioned pretraining ~3 s (BiGRU 1x16, 10 steps). The
- *     earlier 6-pair / 60-episode quick profile took 7m09s (917 s under load ~10).
- *   - full, estimated from measured updates: DDPG 400x300 50-90 ms per update, so 5-9 s
- *     per episode: references 100 pairs x 200 episodes ~28 h, TL pretraining ~3 h, TL and
- *     FLASH adaptation ~14 h each, per replicate (halve on 2 workers); with the paper's
- *     800-pair adaptation pool the references and adaptations are 8x that. FLASH
- *     pretraining with the paper's encoder (BiGRU 2x256, 100 steps, 4 trajectories per
- *     pair) measured 42 s per update with 8 distinct pairs in the batch, i.e. ~97 days
- *     for 2,000 episodes, and the wasm heap aborts with 48 distinct pairs (a 200-pair pool
- *     puts ~55 in a batch of 64): the full profile needs a native/GPU backend or a
- *     smaller encoder.
+ * Cost: quick runs in minutes on 2 cores; full is sized for a native/GPU backend: on
+ * WebAssembly the paper's encoder (BiGRU 2x256 over 100 steps) makes a FLASH update
+ * far too slow for 2,000 pretraining episodes, and the wasm heap aborts when a batch
+ * holds about 48 distinct pairs (a 200-pair pool puts ~55 in a batch of 64). The
+ * measured run times and per-update costs are in the README's Measured section.
  */
 import { statSync } from "node:fs";
 import { HpaAgent } from "../../agents/baselines/hpa.js";
@@ -87,6 +77,7 @@ import { ACTION_DIM, OBS_DIM } from "../../envs/autoscaling/spaces.js";
 import { drawPairs, makePairEnv, updatePairsFor, validateAutoscalingConfig, type AutoscalingConfig, type PairSources } from "./autoscaling-pairs.js";
 import { EVAL_SEED, rlFlashKit, runEpisode, StepMeans, total } from "./rl-flash-kit.js";
 import type { ProfileOptions, ReferenceResult, RlBudgets, RlTask } from "./types.js";
+import { MissingPathError, UnknownNameError } from "../../errors.js";
 
 export { validateAutoscalingConfig, type AutoscalingConfig } from "./autoscaling-pairs.js";
 
@@ -119,7 +110,7 @@ export const AUTOSCALING_PROFILES: Record<string, Profile> = {
     budgets: { referenceEpisodes: 2, pretrainEpisodes: 2, adaptEpisodes: 2, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 },
   },
   /**
-   * Under 20 minutes on 2 cores (measured 8.5 min): small networks, short budgets; a
+   * Under 20 minutes on 2 cores (README, Measured): small networks, short budgets; a
    * 12-pair pool (a 6-pair pool with 60 episodes left FLASH's and TL's served policies
    * no better than the original agent's).
    */
@@ -171,9 +162,9 @@ function resolveSources(opts: PairSources): { traces: string | null; apps: strin
     try {
       isDir = statSync(dir).isDirectory();
     } catch {
-      throw new Error(`${TASK}: ${k} folder "${dir}" (from ${from}) does not exist; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
+      throw new MissingPathError(dir, `${TASK}: ${k} folder "${dir}" (from ${from}) does not exist; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
     }
-    if (!isDir) throw new Error(`${TASK}: ${k} folder "${dir}" (from ${from}) is not a folder; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
+    if (!isDir) throw new MissingPathError(dir, `${TASK}: ${k} folder "${dir}" (from ${from}) is not a folder; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
     out[k] = dir;
   }
   return out;
@@ -182,7 +173,7 @@ function resolveSources(opts: PairSources): { traces: string | null; apps: strin
 /** A profile's config for a run seed; `traces`/`apps` folders override the synthetic traces and generated applications. */
 export function autoscalingProfile(name: string, runSeed: number, opts: ProfileOptions = {}): AutoscalingConfig {
   const p = AUTOSCALING_PROFILES[name];
-  if (!p) throw new Error(`${TASK}: unknown profile "${name}"; known profiles: ${Object.keys(AUTOSCALING_PROFILES).join(", ")}`);
+  if (!p) throw new UnknownNameError("profile", name, Object.keys(AUTOSCALING_PROFILES), TASK);
   const src = resolveSources({ traces: opts.traces, apps: opts.apps });
   const pool = opts.poolSize ?? p.pool;
   const drawn = drawPairs(runSeed, p.test + pool, p.env, src);

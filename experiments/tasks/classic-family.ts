@@ -15,6 +15,7 @@ import { Rng } from "../../flash/rng.js";
 import { distinctPairIds, netArch, num, obj, validateBudgets, validateFlashSettings } from "./config-checks.js";
 import { rlFlashKit, type FlashSettings } from "./rl-flash-kit.js";
 import type { RlBudgets, RlTask } from "./types.js";
+import { ConfigError, UnknownNameError } from "../../errors.js";
 
 export interface ClassicFamilyConfig {
   family: "pendulum";
@@ -62,7 +63,7 @@ const PROFILES: Record<string, { pool: number; test: number; agent: ClassicFamil
 };
 
 function pairList(v: unknown, where: string): PairSpec[] {
-  if (!Array.isArray(v) || v.length === 0) throw new Error(`${where}: expected a non-empty array of {id, params}`);
+  if (!Array.isArray(v) || v.length === 0) throw new ConfigError(`${where}: expected a non-empty array of {id, params}`);
   return v.map((p, i) => {
     const o = obj(p, `${where}[${i}]`, ["id", "params"]);
     return { id: validatePairId(o.id, `${where}[${i}].id`), params: validateParams("pendulum", o.params, `${where}[${i}].params`) };
@@ -71,7 +72,7 @@ function pairList(v: unknown, where: string): PairSpec[] {
 
 export function validateClassicConfig(raw: unknown, where: string): ClassicFamilyConfig {
   const o = obj(raw, where, ["family", "poolPairs", "testPairs", "agent", "flash", "budgets"]);
-  if (o.family !== "pendulum") throw new Error(`${where}.family: expected "pendulum", got ${JSON.stringify(o.family)}`);
+  if (o.family !== "pendulum") throw new ConfigError(`${where}.family: expected "pendulum", got ${JSON.stringify(o.family)}`);
   const poolPairs = pairList(o.poolPairs, `${where}.poolPairs`);
   const testPairs = pairList(o.testPairs, `${where}.testPairs`);
   distinctPairIds([...poolPairs, ...testPairs], where);
@@ -118,7 +119,7 @@ export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
     paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "FLASH (MLSys 2024) 5.2, autoscaling with FIRM's DDPG (the closest DDPG case study; the paper has no Pendulum experiment)" },
     profile(name, runSeed, opts = {}) {
       const p = PROFILES[name];
-      if (!p) throw new Error(`pendulum-family: unknown profile "${name}"; known profiles: ${Object.keys(PROFILES).join(", ")}`);
+      if (!p) throw new UnknownNameError("profile", name, Object.keys(PROFILES), "pendulum-family");
       const pool = opts.poolSize ?? p.pool;
       const drawn = generatePairs("pendulum", pool + p.test, new Rng(`pendulum-family/pairs/${runSeed}`));
       // Test pairs first so that sweeping the pool size keeps the same new pairs.

@@ -6,12 +6,13 @@
  */
 import type { FlashSettings } from "./rl-flash-kit.js";
 import type { RlBudgets } from "./types.js";
+import { ConfigError } from "../../errors.js";
 
 /** `o[k]`: a finite number >= min (and <= max), an integer unless `integer` is false. */
 export function num(o: Record<string, unknown>, k: string, where: string, min: number, integer = true, max = Infinity): number {
   const v = o[k];
   if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw new Error(`${where}.${k}: expected ${integer ? "an integer" : "a number"} >= ${min}${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
+    throw new ConfigError(`${where}.${k}: expected ${integer ? "an integer" : "a number"} >= ${min}${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
   }
   return v;
 }
@@ -19,29 +20,29 @@ export function num(o: Record<string, unknown>, k: string, where: string, min: n
 /** `o[k]`: a finite number > 0 (and <= max). */
 export function pos(o: Record<string, unknown>, k: string, where: string, max = Infinity): number {
   const v = o[k];
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > max) throw new Error(`${where}.${k}: expected a number > 0${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > max) throw new ConfigError(`${where}.${k}: expected a number > 0${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** `o[k]`: a non-empty string. */
 export function str(o: Record<string, unknown>, k: string, where: string): string {
   const v = o[k];
-  if (typeof v !== "string" || v.length === 0) throw new Error(`${where}.${k}: expected a non-empty string, got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || v.length === 0) throw new ConfigError(`${where}.${k}: expected a non-empty string, got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** `v`: an object with exactly the fields `keys` (those in `optional` may be absent). */
 export function obj(v: unknown, where: string, keys: readonly string[], optional: readonly string[] = []): Record<string, unknown> {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`${where}: expected an object, got ${JSON.stringify(v)}`);
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new ConfigError(`${where}: expected an object, got ${JSON.stringify(v)}`);
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new Error(`${where}.${k}: unknown field; expected ${keys.join(", ")}`);
-  for (const k of keys) if (!(k in o) && !optional.includes(k)) throw new Error(`${where}.${k}: missing`);
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new ConfigError(`${where}.${k}: unknown field; expected ${keys.join(", ")}`);
+  for (const k of keys) if (!(k in o) && !optional.includes(k)) throw new ConfigError(`${where}.${k}: missing`);
   return o;
 }
 
 /** `a.netArch` (`where` is the agent block): a copy of a non-empty array of positive integers. */
 export function netArch(a: Record<string, unknown>, where: string): number[] {
-  if (!Array.isArray(a.netArch) || a.netArch.length === 0 || !a.netArch.every((x) => Number.isInteger(x) && x > 0)) throw new Error(`${where}.netArch: expected a non-empty array of positive integers, got ${JSON.stringify(a.netArch)}`);
+  if (!Array.isArray(a.netArch) || a.netArch.length === 0 || !a.netArch.every((x) => Number.isInteger(x) && x > 0)) throw new ConfigError(`${where}.netArch: expected a non-empty array of positive integers, got ${JSON.stringify(a.netArch)}`);
   return [...(a.netArch as number[])];
 }
 
@@ -49,7 +50,7 @@ export function netArch(a: Record<string, unknown>, where: string): number[] {
 export function distinctPairIds(pairs: readonly { id: string }[], where: string): void {
   const ids = new Set<string>();
   for (const p of pairs) {
-    if (ids.has(p.id)) throw new Error(`${where}: pair id "${p.id}" appears twice (pool, test and update pairs must be distinct)`);
+    if (ids.has(p.id)) throw new ConfigError(`${where}: pair id "${p.id}" appears twice (pool, test and update pairs must be distinct)`);
     ids.add(p.id);
   }
 }

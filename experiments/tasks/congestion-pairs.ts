@@ -138,7 +138,12 @@ export function tracePairs(dir: string, n: number, runSeed: number): TracePair[]
     const f = files[i];
     const tr = loadLinkTrace(f);
     const id = `trace:${path.relative(dir, f).replace(/[^A-Za-z0-9._+-]+/g, "-")}`.slice(0, 120);
-    return { id, kind: "trace", file: f, link: { delayMs: tr.link?.delayMs ?? 20, queuePackets: tr.link?.queuePackets ?? 100, lossRate: tr.link?.lossRate ?? 0 } };
+    return {
+      id,
+      kind: "trace",
+      file: f,
+      link: { delayMs: tr.link?.delayMs ?? 20, queuePackets: tr.link?.queuePackets ?? 100, lossRate: tr.link?.lossRate ?? 0 },
+    };
   });
 }
 
@@ -200,11 +205,13 @@ function pairOf(v: unknown, w: string, update = false): CongestionPair | Congest
   if (kind !== "link") throw new Error(`${w}.kind: expected "link"${update ? "" : ' or "trace"'}, got ${JSON.stringify(kind)}`);
   const o = obj(v, w, update ? ["id", "kind", "cell", "link", "from", "scenario"] : ["id", "kind", "cell", "link"]);
   const cell = o.cell;
-  if (!Array.isArray(cell) || cell.length !== 4 || !cell.every((x) => Number.isInteger(x) && x >= 0 && x <= 4)) throw new Error(`${w}.cell: expected 4 sub-range indices 0-4, got ${JSON.stringify(cell)}`);
+  if (!Array.isArray(cell) || cell.length !== 4 || !cell.every((x) => Number.isInteger(x) && x >= 0 && x <= 4))
+    throw new Error(`${w}.cell: expected 4 sub-range indices 0-4, got ${JSON.stringify(cell)}`);
   const base: LinkPair = { id: str(o, "id", w), kind: "link", cell: cell as LinkPair["cell"], link: linkOf(o.link, `${w}.link`, false) };
   if (!update) return base;
   const scenario = str(o, "scenario", w);
-  if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new Error(`${w}.scenario: expected one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(scenario)}`);
+  if (!(SCENARIOS as readonly string[]).includes(scenario))
+    throw new Error(`${w}.scenario: expected one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(scenario)}`);
   return { ...base, from: str(o, "from", w), scenario: scenario as Scenario };
 }
 
@@ -214,13 +221,26 @@ function pairs(v: unknown, w: string): CongestionPair[] {
 }
 
 const ENV_KEYS = ["historyLength", "deltaScale", "minRate", "maxRate", "rewardScale", "maxEpisodeSteps", "minIntervalPackets"] as const;
-const AGENT_KEYS = ["netArch", "learningRate", "nSteps", "batchSize", "nEpochs", "gamma", "gaeLambda", "clipRange", "entCoef", "vfCoef", "learningStarts"] as const;
+const AGENT_KEYS = [
+  "netArch",
+  "learningRate",
+  "nSteps",
+  "batchSize",
+  "nEpochs",
+  "gamma",
+  "gaeLambda",
+  "clipRange",
+  "entCoef",
+  "vfCoef",
+  "learningStarts",
+] as const;
 
 /** Checks a config read from a file; every error names the field (`where.field`). */
 export function validateCongestionConfig(raw: unknown, where: string): CongestionConfig {
   const o = obj(raw, where, ["task", "traces", "env", "poolPairs", "testPairs", "updatePairs", "agent", "flash", "budgets"], ["updatePairs"]);
   if (o.task !== "congestion") throw new Error(`${where}.task: expected "congestion", got ${JSON.stringify(o.task)}`);
-  if (o.traces !== null && (typeof o.traces !== "string" || o.traces === "")) throw new Error(`${where}.traces: expected a folder path or null, got ${JSON.stringify(o.traces)}`);
+  if (o.traces !== null && (typeof o.traces !== "string" || o.traces === ""))
+    throw new Error(`${where}.traces: expected a folder path or null, got ${JSON.stringify(o.traces)}`);
   const ew = `${where}.env`;
   const e = obj(o.env, ew, ENV_KEYS);
   const env: CongestionEnvConfig = {
@@ -236,7 +256,9 @@ export function validateCongestionConfig(raw: unknown, where: string): Congestio
   const poolPairs = pairs(o.poolPairs, `${where}.poolPairs`);
   const testPairs = pairs(o.testPairs, `${where}.testPairs`);
   const updatePairs = ((o.updatePairs ?? []) as unknown[]).map((p, i) => pairOf(p, `${where}.updatePairs[${i}]`, true) as CongestionUpdatePair);
-  for (const [i, u] of updatePairs.entries()) if (!testPairs.some((t) => t.id === u.from)) throw new Error(`${where}.updatePairs[${i}].from: expected the id of a test pair, got ${JSON.stringify(u.from)}`);
+  for (const [i, u] of updatePairs.entries())
+    if (!testPairs.some((t) => t.id === u.from))
+      throw new Error(`${where}.updatePairs[${i}].from: expected the id of a test pair, got ${JSON.stringify(u.from)}`);
   distinctPairIds([...poolPairs, ...testPairs, ...updatePairs], where);
   const aw = `${where}.agent`;
   const a = obj(o.agent, aw, AGENT_KEYS);
@@ -253,5 +275,15 @@ export function validateCongestionConfig(raw: unknown, where: string): Congestio
     vfCoef: num(a, "vfCoef", aw, 0, false),
     learningStarts: num(a, "learningStarts", aw, 0),
   };
-  return { task: "congestion", traces: (o.traces as string | null) ?? null, env, poolPairs, testPairs, updatePairs, agent, flash: validateFlashSettings(o.flash, `${where}.flash`), budgets: validateBudgets(o.budgets, `${where}.budgets`) };
+  return {
+    task: "congestion",
+    traces: (o.traces as string | null) ?? null,
+    env,
+    poolPairs,
+    testPairs,
+    updatePairs,
+    agent,
+    flash: validateFlashSettings(o.flash, `${where}.flash`),
+    budgets: validateBudgets(o.budgets, `${where}.budgets`),
+  };
 }

@@ -66,9 +66,29 @@ interface Profile {
   budgets: RlBudgets;
 }
 
-const ENV: CongestionEnvConfig = { historyLength: 10, deltaScale: 0.025, minRate: 5, maxRate: 20000, rewardScale: 0.001, maxEpisodeSteps: 400, minIntervalPackets: 2 };
+const ENV: CongestionEnvConfig = {
+  historyLength: 10,
+  deltaScale: 0.025,
+  minRate: 5,
+  maxRate: 20000,
+  rewardScale: 0.001,
+  maxEpisodeSteps: 400,
+  minIntervalPackets: 2,
+};
 /** Table 12 (Aurora's PPO), minibatch and epochs SB3's. */
-export const TABLE12: CongestionAgentConfig = { netArch: [32, 16], learningRate: 3e-4, nSteps: 2048, batchSize: 64, nEpochs: 10, gamma: 0.99, gaeLambda: 0.95, clipRange: 0.2, entCoef: 0.005, vfCoef: 0.5, learningStarts: 0 };
+export const TABLE12: CongestionAgentConfig = {
+  netArch: [32, 16],
+  learningRate: 3e-4,
+  nSteps: 2048,
+  batchSize: 64,
+  nEpochs: 10,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  clipRange: 0.2,
+  entCoef: 0.005,
+  vfCoef: 0.5,
+  learningStarts: 0,
+};
 const SMALL_FLASH: FlashSettings = { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 20, contextSubsample: 1 };
 
 export const CONGESTION_PROFILES: Record<string, Profile> = {
@@ -114,11 +134,22 @@ export const CONGESTION_PROFILES: Record<string, Profile> = {
     env: { ...ENV },
     agent: { ...TABLE12 },
     flash: { hidden: 256, layers: 2, fcHidden: 64, embeddingDim: 32, contextSize: 8, maxSteps: 100, contextSubsample: 4 },
-    budgets: { referenceEpisodes: 500, pretrainEpisodes: 20000, adaptEpisodes: 200, embedEpisodes: 3, evalEpisodes: 10, abTargets: 10, window: 10, tolerance: 0.05 },
+    budgets: {
+      referenceEpisodes: 500,
+      pretrainEpisodes: 20000,
+      adaptEpisodes: 200,
+      embedEpisodes: 3,
+      evalEpisodes: 10,
+      abTargets: 10,
+      window: 10,
+      tolerance: 0.05,
+    },
   },
 };
 
-export const CONGESTION_FOLDERS = { traces: "link traces: ../shared/datasets/network-traces (Pantheon JSON) or *.json / *.csv files (sim/network/README.md)" } as const;
+export const CONGESTION_FOLDERS = {
+  traces: "link traces: ../shared/datasets/network-traces (Pantheon JSON) or *.json / *.csv files (sim/network/README.md)",
+} as const;
 
 /** A profile's config for a run seed; `traces` adds trace pairs to the new pairs. */
 export function congestionProfile(name: string, runSeed: number, opts: ProfileOptions = {}): CongestionConfig {
@@ -144,7 +175,19 @@ export function congestionProfile(name: string, runSeed: number, opts: ProfileOp
 }
 
 export function ppoConfig(a: CongestionAgentConfig): PPOConfig {
-  return { ...SB3_PPO_DEFAULTS, netArch: { pi: [...a.netArch], vf: [...a.netArch] }, learningRate: a.learningRate, nSteps: a.nSteps, batchSize: a.batchSize, nEpochs: a.nEpochs, gamma: a.gamma, gaeLambda: a.gaeLambda, clipRange: a.clipRange, entCoef: a.entCoef, vfCoef: a.vfCoef };
+  return {
+    ...SB3_PPO_DEFAULTS,
+    netArch: { pi: [...a.netArch], vf: [...a.netArch] },
+    learningRate: a.learningRate,
+    nSteps: a.nSteps,
+    batchSize: a.batchSize,
+    nEpochs: a.nEpochs,
+    gamma: a.gamma,
+    gaeLambda: a.gaeLambda,
+    clipRange: a.clipRange,
+    entCoef: a.entCoef,
+    vfCoef: a.vfCoef,
+  };
 }
 
 /** Per evaluation step: what the report shows next to the reward. */
@@ -157,7 +200,12 @@ export const CONGESTION_METRICS = {
 
 function stepMetrics(info: Record<string, number | string | boolean>): Record<keyof typeof CONGESTION_METRICS, number> {
   const cap = Number(info.capacityMbps);
-  return { throughputMbps: Number(info.throughputMbps), utilisation: cap > 0 ? Number(info.throughputMbps) / cap : 0, latencyMs: Number(info.latencyMs), loss: Number(info.loss) };
+  return {
+    throughputMbps: Number(info.throughputMbps),
+    utilisation: cap > 0 ? Number(info.throughputMbps) / cap : 0,
+    latencyMs: Number(info.latencyMs),
+    loss: Number(info.loss),
+  };
 }
 
 export const BASELINE_LABELS = {
@@ -166,7 +214,11 @@ export const BASELINE_LABELS = {
   bbr: "BBR-like (max-throughput x gain cycle, min-RTT inflight cap)",
 } as const;
 
-const senders = (): Record<keyof typeof BASELINE_LABELS, RateSender> => ({ oracle: new FixedRateSender(), aimd: new AimdSender({ growth: "cubic" }), bbr: new BbrSender() });
+const senders = (): Record<keyof typeof BASELINE_LABELS, RateSender> => ({
+  oracle: new FixedRateSender(),
+  aimd: new AimdSender({ growth: "cubic" }),
+  bbr: new BbrSender(),
+});
 
 /** One deterministic episode of a baseline sender from `reset(seed)`. */
 export function runSender(env: CongestionEnv, sender: RateSender, seed: number, onStep?: (r: ReturnType<CongestionEnv["step"]>) => void): number[] {
@@ -182,7 +234,11 @@ export function runSender(env: CongestionEnv, sender: RateSender, seed: number, 
 }
 
 /** Mean return and per-step metrics of each baseline over the evaluation episodes. */
-export function baselineRewards(cfg: CongestionConfig, pair: string, seed: number): { baselines: Record<string, number>; metrics: Record<string, Record<string, number>> } {
+export function baselineRewards(
+  cfg: CongestionConfig,
+  pair: string,
+  seed: number,
+): { baselines: Record<string, number>; metrics: Record<string, Record<string, number>> } {
   const env = kit.envOf(cfg, pair, seed);
   const baselines: Record<string, number> = {};
   const metrics: Record<string, Record<string, number>> = {};
@@ -213,7 +269,8 @@ const kit = rlFlashKit<CongestionConfig, CongestionEnv, { baselines: Record<stri
 
 export function createCongestionTask(): RlTask<CongestionConfig> {
   return kit.task({
-    summary: "Congestion control (FLASH A.5): 625 link cells (+ Pantheon traces) on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer learning, oracle/AIMD/BBR baselines",
+    summary:
+      "Congestion control (FLASH A.5): 625 link cells (+ Pantheon traces) on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer learning, oracle/AIMD/BBR baselines",
     profiles: Object.keys(CONGESTION_PROFILES),
     folderOptions: { ...CONGESTION_FOLDERS },
     metricLabels: { ...CONGESTION_METRICS },
@@ -223,7 +280,10 @@ export function createCongestionTask(): RlTask<CongestionConfig> {
     profile: (name, runSeed, opts = {}) => congestionProfile(name, runSeed, opts),
     validateConfig(raw, where) {
       const cfg = validateCongestionConfig(raw, where);
-      if (cfg.env.historyLength !== HISTORY) throw new Error(`${where}.env.historyLength: expected ${HISTORY} (the FLASH model's state is ${HISTORY} MIs x ${FEATURES}), got ${cfg.env.historyLength}`);
+      if (cfg.env.historyLength !== HISTORY)
+        throw new Error(
+          `${where}.env.historyLength: expected ${HISTORY} (the FLASH model's state is ${HISTORY} MIs x ${FEATURES}), got ${cfg.env.historyLength}`,
+        );
       return cfg;
     },
     describe(cfg) {

@@ -3,8 +3,8 @@
  * name. An RL task on the shared protocols registers an `rl` loader; a task with its own
  * reproduction (the supervised rcs task) registers `reproduce` instead.
  */
-import { UsageError } from "../args.js";
 import type { RlTask } from "./types.js";
+import { UnknownNameError, UsageError } from "../../errors.js";
 
 export interface ReproduceOptions {
   profile: string;
@@ -42,6 +42,13 @@ const registry = new Map<string, TaskEntry>([
     },
   ],
   [
+    "cpufreq",
+    {
+      summary: "CPU frequency scaling (FLASH 5.3): apps x processors on a DVFS server simulator; SmartOverclock's DQN, FLASH, transfer learning, Linux governors",
+      rl: async () => (await import("./cpufreq.js")).createCpufreqTask() as unknown as RlTask,
+    },
+  ],
+  [
     "congestion",
     {
       summary: "congestion control (FLASH A.5): 625 link cells and Pantheon traces on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer learning, oracle/AIMD/BBR",
@@ -64,7 +71,7 @@ const registry = new Map<string, TaskEntry>([
 
 /** Register (or replace) a task. */
 export function registerTask(name: string, entry: TaskEntry): void {
-  if (!entry.rl && !entry.reproduce) throw new Error(`registerTask(${name}): give an rl loader or a reproduce function`);
+  if (!entry.rl && !entry.reproduce) throw new UsageError(`registerTask(${name}): give an rl loader or a reproduce function`);
   registry.set(name, entry);
 }
 
@@ -74,13 +81,13 @@ export function taskNames(): string[] {
 
 export function taskEntry(name: string): TaskEntry {
   const e = registry.get(name);
-  if (!e) throw new Error(`unknown task "${name}"; known tasks: ${taskNames().join(", ")}`);
+  if (!e) throw new UnknownNameError("task", name, taskNames());
   return e;
 }
 
 /** The RL task `name`; an error if it is unknown or not an RL task. */
 export async function rlTask(name: string): Promise<RlTask> {
   const e = taskEntry(name);
-  if (!e.rl) throw new Error(`task "${name}" has its own reproduction, not the RL protocols`);
+  if (!e.rl) throw new UsageError(`task "${name}" has its own reproduction, not the RL protocols`);
   return e.rl();
 }

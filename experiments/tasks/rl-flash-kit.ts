@@ -38,6 +38,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import { MissingPathError, OptionValueError, UnknownNameError } from "../../errors.js";
 import { evaluatePolicy } from "../../agents/evaluate.js";
 import type { ExtraInput } from "../../agents/extra.js";
 import { EpisodeRecorder, FlashConditioner } from "../../agents/flash-conditioning.js";
@@ -193,7 +194,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
 
   function pairOf(cfg: C, id: string): C["poolPairs"][number] {
     const p = cfg.poolPairs.find((x) => x.id === id) ?? cfg.testPairs.find((x) => x.id === id) ?? cfg.updatePairs?.find((x) => x.id === id);
-    if (!p) throw new Error(`${name}: unknown pair "${id}"`);
+    if (!p) throw new UnknownNameError("pair", id, [...cfg.poolPairs, ...cfg.testPairs, ...(cfg.updatePairs ?? [])].map((x) => x.id).slice(0, 12), name);
     return p;
   }
 
@@ -353,7 +354,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
 
   async function poolEmbeddings(cfg: C, pretrainDir: string, workDir: string): Promise<Record<string, number[]>> {
     const src = path.join(pretrainDir, "buffer.sqlite");
-    if (!existsSync(src)) throw new Error(`${name}: no FLASH buffer in ${pretrainDir}`);
+    if (!existsSync(src)) throw new MissingPathError(src, `${name}: no FLASH buffer in ${pretrainDir} (expected the buffer.sqlite of a FLASH pretraining unit)`);
     mkdirSync(workDir, { recursive: true });
     const copy = path.join(workDir, "pool-buffer.sqlite");
     copyFileSync(src, copy);
@@ -413,7 +414,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       budgets: (cfg) => cfg.budgets,
       pairs(cfg, poolSize) {
         const pool = cfg.poolPairs.map((p) => p.id);
-        if (poolSize !== undefined && poolSize > pool.length) throw new Error(`${name}: pool size ${poolSize} > the ${pool.length} pool pairs in the config`);
+        if (poolSize !== undefined && poolSize > pool.length) throw new OptionValueError("--pool-sizes", `at most the ${pool.length} pool pairs of ${name}'s config`, poolSize);
         return { pool: poolSize === undefined ? pool : pool.slice(0, poolSize), test: cfg.testPairs.map((p) => p.id) };
       },
       reference,

@@ -1,33 +1,31 @@
 /**
  * Errors raised by the Kubernetes simulator. sim/ may not import flash/errors.ts (it
- * knows nothing of the ML side), so it carries its own: every message names the file
- * (or "<object>" for in-memory input), the field, what was expected and what was given.
+ * knows nothing of the ML side), so its errors extend the project root in ../../errors.ts
+ * (a leaf with no imports): every message names the file (or "<object>" for in-memory
+ * input), the field, what was expected and what was given.
  */
+import { ConfigError, DataError } from "../../errors.js";
 
 /** An application file or in-memory object that breaks the schema. */
-export class SchemaError extends Error {
-  readonly code = "schema";
+export class SchemaError extends DataError {
   constructor(
     readonly file: string,
     readonly field: string,
     expected: string,
     given: unknown,
   ) {
-    super(`${file}: field "${field}": expected ${expected}, got ${describe(given)}`);
-    this.name = "SchemaError";
+    super(`${file}: field "${field}": expected ${expected}, got ${describe(given)}`, "schema");
   }
 }
 
 /** A resource request or simulator option outside its valid range. */
-export class SimConfigError extends Error {
-  readonly code = "sim-config";
+export class SimConfigError extends ConfigError {
   constructor(
     readonly field: string,
     expected: string,
     given: unknown,
   ) {
-    super(`k8s simulator: ${field}: expected ${expected}, got ${describe(given)}`);
-    this.name = "SimConfigError";
+    super(`k8s simulator: ${field}: expected ${expected}, got ${describe(given)}`, "sim-config");
   }
 }
 

@@ -15,6 +15,10 @@
  * Sizes are clamped to each segment's documented range (the schema's bounds), so an
  * updated application is always valid. An application without the affected segment is
  * unchanged by that scenario: check `scenarioApplies` first.
+ *
+ * This file is the one definition of the update experiment every task uses (autoscaling
+ * and cpufreq): the scenarios, their factors (`UPDATE_FACTORS`) and which application of
+ * a task's new ones each scenario updates (`appUpdatesFor`).
  */
 import type { Application } from "./app.js";
 import { SchemaError } from "./errors.js";
@@ -51,4 +55,52 @@ export function applyScenario(app: Application, scenario: Scenario, factor: numb
     return { kind: s.kind, size: Math.min(p.maxSize, Math.max(p.minSize, Number((s.size * factor).toPrecision(6)))) };
   });
   return { ...app, name, segments };
+}
+
+/**
+ * Update factors (Appendix A.3 does not state them): input sizes x4, so the resource
+ * profile changes clearly; the load level x2, so the cluster still fits the load.
+ */
+export const UPDATE_FACTORS: Readonly<Record<Scenario, number>> = Object.freeze({
+  fileSize: 4,
+  databaseTableSize: 4,
+  floatOperations: 4,
+  imageDimension: 4,
+  jsonSize: 4,
+  matrixDimension: 4,
+  loadLevel: 2,
+});
+
+/** One application update: `apps[index]` changed by `scenario` x `factor` into `app`. */
+export interface AppUpdate {
+  index: number;
+  scenario: Scenario;
+  factor: number;
+  app: Application;
+}
+
+/**
+ * The update experiment's applications: for each of the first `n` scenarios (the paper's
+ * order), the first of `apps` (scanning from a different start per scenario, so updates
+ * spread over the apps) that the scenario changes, updated by `UPDATE_FACTORS`. A
+ * scenario that changes none of them (none holds the affected segment, or its sizes are
+ * already at their bound) is left out: `skipped` names it.
+ */
+export function appUpdatesFor(apps: readonly Application[], n: number): { updates: AppUpdate[]; skipped: Scenario[] } {
+  const updates: AppUpdate[] = [];
+  const skipped: Scenario[] = [];
+  for (const [k, scenario] of SCENARIOS.slice(0, n).entries()) {
+    let found: AppUpdate | undefined;
+    for (let j = 0; j < apps.length && !found; j++) {
+      const index = (k + j) % apps.length;
+      const src = apps[index];
+      if (!scenarioApplies(src, scenario)) continue;
+      const app = applyScenario(src, scenario, UPDATE_FACTORS[scenario]);
+      if (JSON.stringify({ ...app, name: "" }) === JSON.stringify({ ...src, name: "" })) continue;
+      found = { index, scenario, factor: UPDATE_FACTORS[scenario], app };
+    }
+    if (found) updates.push(found);
+    else skipped.push(scenario);
+  }
+  return { updates, skipped };
 }

@@ -44,9 +44,11 @@ export interface LinkSpec {
 /** Checks a link spec; the error names the field (`where.field`). */
 export function validateLinkSpec(s: LinkSpec, where = "link"): LinkSpec {
   const fin = (v: unknown) => typeof v === "number" && Number.isFinite(v);
-  if (!s.trace && !(fin(s.bandwidthMbps) && s.bandwidthMbps > 0)) throw new NetworkConfigError(`${where}.bandwidthMbps`, "a finite number > 0 (a link with zero bandwidth never delivers)", s.bandwidthMbps);
+  if (!s.trace && !(fin(s.bandwidthMbps) && s.bandwidthMbps > 0))
+    throw new NetworkConfigError(`${where}.bandwidthMbps`, "a finite number > 0 (a link with zero bandwidth never delivers)", s.bandwidthMbps);
   if (!(fin(s.delayMs) && s.delayMs >= 0)) throw new NetworkConfigError(`${where}.delayMs`, "a finite number >= 0", s.delayMs);
-  if (!(Number.isInteger(s.queuePackets) && s.queuePackets >= 1)) throw new NetworkConfigError(`${where}.queuePackets`, "an integer >= 1 (a zero queue drops every packet)", s.queuePackets);
+  if (!(Number.isInteger(s.queuePackets) && s.queuePackets >= 1))
+    throw new NetworkConfigError(`${where}.queuePackets`, "an integer >= 1 (a zero queue drops every packet)", s.queuePackets);
   if (!(fin(s.lossRate) && s.lossRate >= 0 && s.lossRate < 1)) throw new NetworkConfigError(`${where}.lossRate`, "a number in [0, 1)", s.lossRate);
   return s;
 }

@@ -40,7 +40,8 @@ export function validateLinkTrace(tr: LinkTrace, file: string, where: (i: number
   for (let i = 0; i < n; i++) {
     const t = tr.times[i];
     if (!isNum(t)) throw new LinkTraceError(file, where(i, "timestamps"), "a finite time in seconds", t);
-    if (i > 0 && !(t > tr.times[i - 1])) throw new LinkTraceError(file, where(i, "timestamps"), `a time after the previous one (${tr.times[i - 1]} s): timestamps must increase`, t);
+    if (i > 0 && !(t > tr.times[i - 1]))
+      throw new LinkTraceError(file, where(i, "timestamps"), `a time after the previous one (${tr.times[i - 1]} s): timestamps must increase`, t);
     const b = tr.bandwidthMbps[i];
     if (!isNum(b) || b < 0) throw new LinkTraceError(file, where(i, "bandwidths"), "a finite bandwidth >= 0 (Mbps)", b);
     if (b > 0) positive = true;
@@ -66,7 +67,8 @@ export function parseJsonTrace(text: string, file: string, name = path.basename(
   } catch (e) {
     throw new LinkTraceError(file, "(file)", "a JSON object", `unparsable JSON (${(e as Error).message})`);
   }
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new LinkTraceError(file, "(file)", "a JSON object with timestamps and bandwidths", raw);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new LinkTraceError(file, "(file)", "a JSON object with timestamps and bandwidths", raw);
   const o = raw as Record<string, unknown>;
   const times = numberArray(o.timestamps, file, "timestamps");
   const bandwidthMbps = numberArray(o.bandwidths, file, "bandwidths");
@@ -94,9 +96,13 @@ export function parseJsonTrace(text: string, file: string, name = path.basename(
 /** A CSV trace: header `time_s,bandwidth_mbps[,delay_ms[,loss_rate]]`; errors name the line. */
 export function parseCsvTrace(text: string, file: string, name = path.basename(file, ".csv")): LinkTrace {
   const lines = text.split(/\r?\n/);
-  const header = lines[0].trim().split(",").map((s) => s.trim());
+  const header = lines[0]
+    .trim()
+    .split(",")
+    .map((s) => s.trim());
   const cols = ["time_s", "bandwidth_mbps", "delay_ms", "loss_rate"];
-  if (header.length < 2 || header.length > 4 || header.some((h, i) => h !== cols[i])) throw new LinkTraceError(file, "line 1", `the header ${cols.slice(0, 2).join(",")}[,delay_ms[,loss_rate]]`, lines[0]);
+  if (header.length < 2 || header.length > 4 || header.some((h, i) => h !== cols[i]))
+    throw new LinkTraceError(file, "line 1", `the header ${cols.slice(0, 2).join(",")}[,delay_ms[,loss_rate]]`, lines[0]);
   const tr: LinkTrace = { name, times: [], bandwidthMbps: [], ...(header.length > 2 ? { delayMs: [] } : {}), ...(header.length > 3 ? { lossRate: [] } : {}) };
   const lineOf: number[] = [];
   for (let i = 1; i < lines.length; i++) {

@@ -1,8 +1,7 @@
 import t from "tap";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../flash/backend.js";
-import { Rng } from "../../flash/rng.js";
-import { box, type Env, type StepResult } from "../../envs/env.js";
+import { box } from "../../envs/env.js";
 import { DDPG, FIRM_DDPG_DEFAULTS } from "../../agents/ddpg.js";
 import { train } from "../../agents/train.js";
 import { evaluatePolicy } from "../../agents/evaluate.js";
@@ -10,30 +9,9 @@ import type { ExtraInput } from "../../agents/extra.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Reach } from "../helpers/toy-envs.js";
 
 await selectBackend();
-
-/** A 1-D reach task: move x toward 0 with actions in [-2, 2]; reward -x^2; 20-step time limit. */
-class Reach implements Env {
-  readonly id = "Reach";
-  readonly observationSpace = box([-1], [1]);
-  readonly actionSpace = box([-2], [2]);
-  readonly maxEpisodeSteps = 20;
-  private x = 0;
-  private n = 0;
-  private rng = new Rng(0);
-  reset(seed?: number): Float32Array {
-    if (seed !== undefined) this.rng = new Rng(seed);
-    this.x = this.rng.uniform(-1, 1);
-    this.n = 0;
-    return Float32Array.of(this.x);
-  }
-  step(a: Float32Array | number[]): StepResult {
-    this.x = Math.max(-1, Math.min(1, this.x + 0.25 * a[0]));
-    this.n++;
-    return { observation: Float32Array.of(this.x), reward: -this.x * this.x, terminated: false, truncated: this.n >= this.maxEpisodeSteps };
-  }
-}
 
 const small = { ...FIRM_DDPG_DEFAULTS, netArch: [64, 64], learningStarts: 200, bufferSize: 10_000 };
 
@@ -62,13 +40,7 @@ t.test("actions: scaled to the box, noise clipped, stored in [-1, 1]", async (t)
   agent.dispose();
 });
 
-t.test("truncation bootstraps, termination does not (replay done flags)", async (t) => {
-  const agent = new DDPG(new Reach(), small, { seed: 0 });
-  train(agent, new Reach(), { totalTimesteps: 40, seed: 0 });
-  const b = agent.replay.sample(200, new Rng(1));
-  t.equal(Math.max(...b.dones), 0, "time-limit ends are stored as not done");
-  agent.dispose();
-});
+// Episode ends (truncation bootstraps, termination does not): test/agents/episode-ends.test.ts.
 
 t.test("same seed, same numbers; no tensor leak; save/load", async (t) => {
   const run = () => {

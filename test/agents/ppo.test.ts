@@ -1,14 +1,13 @@
 import t from "tap";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../flash/backend.js";
-import { Rng } from "../../flash/rng.js";
-import { box, type Env, type StepResult } from "../../envs/env.js";
 import { makeClassicEnv } from "../../envs/classic/make.js";
 import { PPO, ZOO_PPO_CARTPOLE, ZOO_PPO_PENDULUM } from "../../agents/ppo.js";
 import { RolloutBuffer } from "../../agents/rollout.js";
 import { train } from "../../agents/train.js";
 import { linearToZero } from "../../agents/schedule.js";
 import { evaluatePolicy } from "../../agents/evaluate.js";
+import { Countdown, Match } from "../helpers/toy-envs.js";
 
 await selectBackend();
 
@@ -22,24 +21,6 @@ t.test("PPO learns CartPole with the zoo setting on a small budget", async (t) =
   t.ok(after > 150 && after > 3 * before, `greedy return ${before.toFixed(1)} -> ${after.toFixed(1)}`);
   agent.dispose();
 });
-
-/** Box task: reward -(a - x)^2 for a in [-1, 1] given x; one-step episodes end by termination. */
-class Match implements Env {
-  readonly id = "Match";
-  readonly observationSpace = box([-1], [1]);
-  readonly actionSpace = box([-1], [1]);
-  readonly maxEpisodeSteps = 1;
-  private x = 0;
-  private rng = new Rng(0);
-  reset(seed?: number): Float32Array {
-    if (seed !== undefined) this.rng = new Rng(seed);
-    this.x = this.rng.uniform(-0.8, 0.8);
-    return Float32Array.of(this.x);
-  }
-  step(a: Float32Array | number[]): StepResult {
-    return { observation: Float32Array.of(this.x), reward: -((a[0] - this.x) ** 2), terminated: true, truncated: false };
-  }
-}
 
 t.test("PPO with a Gaussian policy improves on a Box task; env actions clipped, samples stored unclipped", async (t) => {
   const envs = [new Match(), new Match()];
@@ -86,33 +67,8 @@ t.test("GAE matches a hand computation, with episode starts cutting the recursio
   t.ok(Math.abs(b.returns[0] - (a0 + 1)) < 1e-5);
 });
 
-/** Two steps then a time-limit cut, reward 1 per step; for checking the truncation bootstrap. */
-class Cut implements Env {
-  readonly id = "Cut";
-  readonly observationSpace = box([-1], [1]);
-  readonly actionSpace = { kind: "discrete" as const, n: 2 };
-  readonly maxEpisodeSteps = 2;
-  private n = 0;
-  reset(): Float32Array {
-    this.n = 0;
-    return Float32Array.of(0);
-  }
-  step(): StepResult {
-    this.n++;
-    return { observation: Float32Array.of(this.n / 2), reward: 1, terminated: false, truncated: this.n >= 2 };
-  }
-}
-
-t.test("on truncation the reward gets gamma * V(terminal obs); determinism; no leak; errors", async (t) => {
-  const agent = new PPO(new Cut(), { nSteps: 4, batchSize: 4, nEpochs: 1, gamma: 0.5 }, { seed: 0 });
-  agent.startRollouts(1);
-  train(agent, new Cut(), { totalTimesteps: 4, seed: 0 });
-  // Steps 1 and 3 end by truncation: their stored rewards are 1 + 0.5 * V(terminal obs).
-  const buf = (agent as unknown as { buffer: RolloutBuffer }).buffer;
-  t.equal(buf.rewards[0], 1, "mid-episode reward untouched");
-  t.not(buf.rewards[1], 1, "truncated step's reward bootstrapped");
-  t.equal(buf.rewards[2], 1);
-  t.not(buf.rewards[3], 1);
+// The truncation bootstrap (r + gamma * V(final observation)): test/agents/episode-ends.test.ts.
+t.test("determinism; no leak; errors", async (t) => {
   const run = () => {
     const envs = [makeClassicEnv("CartPole-v1"), makeClassicEnv("CartPole-v1")];
     const a = new PPO(envs[0], { nSteps: 64, batchSize: 32, nEpochs: 2 }, { seed: 5 });
@@ -130,7 +86,6 @@ t.test("on truncation the reward gets gamma * V(terminal obs); determinism; no l
   t.throws(() => x.a.predict([0, 0]), /observation of 4 numbers/);
   t.throws(() => x.a.act(new Float32Array(8).fill(NaN), new Int32Array(2)), /finite/);
   x.a.dispose();
-  agent.dispose();
 });
 
 t.test("a budget that is not a multiple of the rollout (progress goes below 0) trains with a linear clip schedule", async (t) => {
@@ -224,7 +179,7 @@ t.test("gSDE: exploration matrices redrawn every sdeSampleFreq steps and at each
   for (let s = 1; s < 5; s++) t.same(mats[s], mats[0]);
   t.notSame(mats[5], mats[4], "new rollout, new matrix");
   t.throws(() => new PPO(new Match(), { useSde: true, sdeSampleFreq: 0 }), /sdeSampleFreq/);
-  t.throws(() => new PPO(new Cut(), { useSde: true }), /Box/);
+  t.throws(() => new PPO(new Countdown(2, "truncated", "discrete"), { useSde: true }), /Box/);
   agent.dispose();
   once.dispose();
 });

@@ -159,11 +159,11 @@ t.test("run config: taskOptions validated", async (t) => {
 t.test("CLI: --traces/--apps name a missing folder; tasks that do not read them refuse", async (t) => {
   const cmds = harnessCommands({ type: "string", description: "backend" });
   const base = { profile: "golden", seed: "0" };
-  await t.rejects(cmds.reproduce.run({ ...base, traces: path.join(root, "nope") }, ["autoscaling"]), { name: "UsageError", message: new RegExp(`--traces: folder ".*nope" does not exist`) });
+  await t.rejects(cmds.reproduce.run({ ...base, traces: path.join(root, "nope") }, ["autoscaling"]), { name: "MissingPathError", message: new RegExp(`--traces: folder ".*nope" does not exist`) });
   const file = path.join(root, "baselines-a-file");
   rmSync(file, { force: true });
   writeFileSync(file, "x");
-  await t.rejects(cmds.reproduce.run({ ...base, apps: file }, ["autoscaling"]), { name: "UsageError", message: /--apps: ".*baselines-a-file" is not a folder/ });
+  await t.rejects(cmds.reproduce.run({ ...base, apps: file }, ["autoscaling"]), { name: "MissingPathError", message: /--apps: ".*baselines-a-file" is not a folder/ });
   await t.rejects(cmds.reproduce.run({ ...base, traces: root }, ["pendulum-family"]), { name: "UsageError", message: /--traces: task pendulum-family does not read this folder/ });
   await t.rejects(cmds.reproduce.run({ ...base, traces: root }, ["rcs"]), { name: "UsageError", message: /task rcs does not read this folder \(it reads --data DIR\)/ });
   await t.rejects(cmds.reproduce.run({ ...base, data: root }, ["autoscaling"]), { name: "UsageError", message: /--data: task autoscaling does not read a data folder \(it reads --traces DIR, --apps DIR\)/ });

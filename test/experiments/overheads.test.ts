@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { selectBackend } from "../../flash/backend.js";
-import { measureOverheads, overheadsFigure, runOverheads, timeInterleaved, type OverheadOptions, type OverheadRow, type OverheadSetting } from "../../experiments/protocols/overheads.js";
+import { measureOverheads, overheadsFigure, runOverheads, type OverheadOptions, type OverheadRow, type OverheadSetting } from "../../experiments/protocols/overheads.js";
 import { renderSvg } from "../../experiments/report/figures.js";
 
 await selectBackend();
@@ -32,10 +32,11 @@ function checkRow(t: Assert, r: OverheadRow): void {
     t.equal(x.without_rounds_ms.length, 2);
     t.equal(x.with_rounds_ms.length, 2);
     for (const v of [x.without_ms, x.with_ms, x.ratio, x.ratio_ci95.mean]) t.ok(Number.isFinite(v) && v > 0, `${r.agent} ${what}: ${v} positive and finite`);
-    t.equal(x.ratio, x.with_ms / x.without_ms);
     t.equal(x.ratio_ci95.n, 2);
     t.ok(x.ratio_ci95.ci95 === null || (Number.isFinite(x.ratio_ci95.ci95) && x.ratio_ci95.ci95 >= 0));
   }
+  // A FLASH update also encodes the batch's contexts forward and backward: more work than the base update.
+  t.ok(r.update.ratio > 1, `${r.agent}: FLASH update ${r.update.with_ms.toFixed(2)} ms vs base ${r.update.without_ms.toFixed(2)} ms`);
   t.ok(r.embed_refresh_ms > 0 && Number.isFinite(r.embed_refresh_ms));
   t.ok(r.encoder_params > 0);
   t.equal(r.embedding_dim, 4);
@@ -81,20 +82,7 @@ t.test("measureOverheads: bad options are rejected with clear errors", async (t)
   for (const [o, re] of bad) await t.rejects(measureOverheads({ ...tiny, ...o }), re, JSON.stringify(o));
 });
 
-t.test("timeInterleaved: per-round medians, ratio of medians, CI over rounds", async (t) => {
-  let calls = 0;
-  const spin = (ms: number) => () => {
-    calls++;
-    const end = performance.now() + ms;
-    while (performance.now() < end);
-  };
-  const r = timeInterleaved(spin(0.2), spin(1), { rounds: 3, calls: 3, warmup: 1 });
-  t.equal(calls, 2 + 3 * 6);
-  // Loose bounds: a shared machine can preempt a spin loop.
-  t.ok(r.ratio > 1.5 && r.ratio < 20, `ratio ${r.ratio}`);
-  t.equal(r.ratio_ci95.n, 3);
-  t.throws(() => timeInterleaved(spin(0), spin(0), { rounds: 0, calls: 1 }), /rounds: expected a positive integer/);
-});
+// timeInterleaved (the timing routine): test/experiments/timing.test.ts, on a fake clock.
 
 t.test("runOverheads writes overheads.json, overheads.md and the figure", async (t) => {
   const out = mkdtempSync(path.join(os.tmpdir(), "overheads-test-"));
@@ -109,7 +97,8 @@ t.test("runOverheads writes overheads.json, overheads.md and the figure", async 
   t.ok(json.provenance.machine.cpus >= 1);
   const md = readFileSync(path.join(out, "overheads.md"), "utf8");
   t.match(md, /\| DQN \(SmartOverclock\) \|/);
-  t.match(md, /3\.5-3\.9x/);
+  // The table shows this run's measured ratios (not only the paper's).
+  for (const what of ["inference", "update"] as const) t.match(md, `${json.rows[0][what].ratio.toFixed(2)}x`, `${what} ratio in the table`);
   for (const ext of ["vl.json", "svg", "png"]) t.ok(existsSync(path.join(out, "figures", `overheads.${ext}`)), ext);
   // A single round (CI null) still renders.
   const one = { ...r.rows[0], inference: { ...r.rows[0].inference, ratio_ci95: { mean: 2, ci95: null, n: 1 } } };

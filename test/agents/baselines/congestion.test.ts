@@ -5,7 +5,15 @@ import { AimdSender, BbrSender, FixedRateSender, senderAction, type RateSender, 
 import { CongestionEnv } from "../../../envs/congestion/env.js";
 import type { IntervalStats } from "../../../sim/network/monitor.js";
 
-const env = () => new CongestionEnv({ pair: "p", links: [{ bandwidthMbps: 12, delayMs: 25, queuePackets: 200, lossRate: 0 }], seed: 1, maxRate: 5000, maxEpisodeSteps: 200, startRate: [0.5, 0.5] });
+const env = () =>
+  new CongestionEnv({
+    pair: "p",
+    links: [{ bandwidthMbps: 12, delayMs: 25, queuePackets: 200, lossRate: 0 }],
+    seed: 1,
+    maxRate: 5000,
+    maxEpisodeSteps: 200,
+    startRate: [0.5, 0.5],
+  });
 
 function run(s: RateSender): { util: number; latencyMs: number; loss: number } {
   const e = env();
@@ -37,7 +45,17 @@ const view = (rate: number, last: Partial<IntervalStats>): SenderView => ({
   rate,
   deltaScale: 0.025,
   capacity: () => 1000,
-  last: { duration: 0.05, sendRate: rate, throughput: rate, meanLatency: 0.1, minLatency: 0.1, lossRatio: 0, latencyIncrease: 0, sentLatencyInflation: 0, ...last },
+  last: {
+    duration: 0.05,
+    sendRate: rate,
+    throughput: rate,
+    meanLatency: 0.1,
+    minLatency: 0.1,
+    lossRatio: 0,
+    latencyIncrease: 0,
+    sentLatencyInflation: 0,
+    ...last,
+  },
 });
 
 t.test("AIMD halves on loss once per RTT and grows otherwise", async (t) => {

@@ -12,7 +12,12 @@ t.test("Aurora's rate update and its inverse", async (t) => {
   t.ok(Math.abs(applyDelta(100, 1, 0.025) - 102.5) < 1e-9);
   t.equal(applyDelta(100, -1, 0.025), 100 / 1.025);
   t.equal(applyDelta(100, 0, 0.025), 100);
-  for (const [r, g] of [[100, 180], [100, 30], [50, 50]]) t.ok(Math.abs(applyDelta(r, actionFor(r, g, 0.025), 0.025) - g) < 1e-9);
+  for (const [r, g] of [
+    [100, 180],
+    [100, 30],
+    [50, 50],
+  ])
+    t.ok(Math.abs(applyDelta(r, actionFor(r, g, 0.025), 0.025) - g) < 1e-9);
   const env = make({ minRate: 40, maxRate: 1000 });
   env.reset(0);
   env.step([-1e6]);
@@ -51,7 +56,7 @@ t.test("monitor intervals, observation and reward by hand", async (t) => {
   for (let i = 0; i < 5; i++) r = env.step([0]);
   const q = Array.from(r.observation.slice(27));
   t.ok(q[1] > 1 && q[2] > 1, `latency ratio ${q[1]}, send ratio ${q[2]}`);
-  t.ok(r.info!.queueingDelayMs as number > 0);
+  t.ok((r.info!.queueingDelayMs as number) > 0);
 });
 
 t.test("episodes truncate after maxEpisodeSteps; the same seed repeats, another differs", async (t) => {

@@ -72,7 +72,7 @@ t.test("pairs are deterministic in the seed; test pairs first, stable under pool
   t.same(small.testPairs, quick.testPairs, "pool size does not move the test pairs");
   t.same(small.poolPairs, quick.poolPairs.slice(0, 2));
   t.same(task.pairs(quick, 3).pool, quick.poolPairs.slice(0, 3).map((p) => p.id));
-  t.throws(() => task.pairs(quick, 99), /pool size 99 > the 12 pool pairs/);
+  t.throws(() => task.pairs(quick, 99), { name: "OptionValueError", message: /--pool-sizes: expected at most the 12 pool pairs of autoscaling.s config, got 99/ });
   const ids = [...quick.testPairs, ...quick.poolPairs].map((p) => p.id);
   t.equal(new Set(ids).size, ids.length, "ids unique");
   // Same pair, same environment numbers.

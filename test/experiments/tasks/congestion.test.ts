@@ -32,7 +32,10 @@ t.test("the grid: 625 distinct cells; links inside their sub-ranges", async (t) 
 
 t.test("Figure 12's updates move one parameter (or all) and keep the rest", async (t) => {
   const cfg = congestionProfile("quick", 1);
-  t.same(cfg.updatePairs.map((u) => u.scenario), ["bandwidth", "delay", "queue", "loss", "all"]);
+  t.same(
+    cfg.updatePairs.map((u) => u.scenario),
+    ["bandwidth", "delay", "queue", "loss", "all"],
+  );
   for (const u of cfg.updatePairs) {
     const src = cfg.testPairs.find((p) => p.id === u.from) as LinkPair;
     const moved = u.cell.map((c, i) => (c !== src.cell[i] ? i : -1)).filter((i) => i >= 0);

@@ -70,7 +70,9 @@ t.test("a trace-driven bandwidth change: throughput follows the trace, the queue
   const trace = { name: "step", times: [0, 5], bandwidthMbps: [12, 6] };
   const s = new PathSimulator({ links: [link({ queuePackets: 100_000, trace })], rate: 800, seed: 1 });
   const a = intervalStats(s.runFor(4.9));
-  t.ok(Math.abs(s.links[0].bandwidthAt(4) - 1000) < 1e-9 && Math.abs(s.links[0].bandwidthAt(6) - 500) < 1e-9 && Math.abs(s.links[0].bandwidthAt(14) - 1000) < 1e-9);
+  t.ok(
+    Math.abs(s.links[0].bandwidthAt(4) - 1000) < 1e-9 && Math.abs(s.links[0].bandwidthAt(6) - 500) < 1e-9 && Math.abs(s.links[0].bandwidthAt(14) - 1000) < 1e-9,
+  );
   t.ok(Math.abs(a.meanLatency - 0.1) < 1e-9, "below capacity before the change");
   s.runFor(0.2);
   const b = intervalStats(s.runFor(4.8));
@@ -122,9 +124,15 @@ t.test("bad input: named errors with the field", async (t) => {
 t.test("trace files: formats and named errors with file and line or field", async (t) => {
   const good = parseJsonTrace(JSON.stringify({ timestamps: [0, 0.5, 1], bandwidths: [1, 2, 3], delays: [20], loss: 0, queue: 10 }), "a.json");
   t.same(good.link, { delayMs: 20, lossRate: 0, queuePackets: 10 });
-  t.throws(() => parseJsonTrace(JSON.stringify({ timestamps: [0, 1, 0.5], bandwidths: [1, 2, 3] }), "b.json"), /b\.json: timestamps\[2\]: expected a time after the previous one/);
+  t.throws(
+    () => parseJsonTrace(JSON.stringify({ timestamps: [0, 1, 0.5], bandwidths: [1, 2, 3] }), "b.json"),
+    /b\.json: timestamps\[2\]: expected a time after the previous one/,
+  );
   t.throws(() => parseJsonTrace(JSON.stringify({ timestamps: [0, 1], bandwidths: [1, -2] }), "c.json"), LinkTraceError);
-  t.throws(() => parseJsonTrace(JSON.stringify({ timestamps: [0, 1], bandwidths: [1, null] }), "c.json"), /c\.json: bandwidths\[1\]: expected a finite bandwidth >= 0/);
+  t.throws(
+    () => parseJsonTrace(JSON.stringify({ timestamps: [0, 1], bandwidths: [1, null] }), "c.json"),
+    /c\.json: bandwidths\[1\]: expected a finite bandwidth >= 0/,
+  );
   t.throws(() => parseJsonTrace(JSON.stringify({ timestamps: [0, 1], bandwidths: [0, 0] }), "z.json"), /at least one bandwidth > 0/);
   t.throws(() => parseJsonTrace("{", "d.json"), /d\.json: \(file\): expected a JSON object/);
   const csv = parseCsvTrace("time_s,bandwidth_mbps,delay_ms\n0,5,10\n1,6,12\n", "e.csv");

@@ -1,0 +1,2 @@
+/** The CPU frequency scaling environment (SmartOverclock's MDP on sim/cpufreq). */
+export * from "./env.js";

@@ -1,0 +1,72 @@
+/**
+ * The real `flash` command in a child process, one case per class of mistake: the one
+ * line it prints on stderr and its exit code (2: usage error, 1: failure). Builds dist/
+ * first (CI runs the tests from a fresh clone); no case trains anything.
+ */
+import t from "tap";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const cli = path.join(root, "dist/experiments/cli.js");
+
+const build = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", path.join(root, "tsconfig.json")], { encoding: "utf8" });
+if (build.status !== 0) throw new Error(`tsc failed:\n${build.stdout}${build.stderr}`);
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), "flash-cli-"));
+t.teardown(() => rmSync(tmp, { recursive: true, force: true }));
+
+function flash(...args: string[]): { code: number | null; stderr: string[]; stdout: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: tmp, encoding: "utf8", env: { ...process.env, FLASH_DEBUG: "" }, timeout: 60_000 });
+  return { code: r.status, stderr: r.stderr.split("\n").filter((l) => l.length > 0), stdout: r.stdout };
+}
+
+type Assert = Pick<typeof t, "equal" | "match" | "notMatch">;
+
+/** One line, `flash: ...` matching `message`, and the exit code. */
+function expectError(t: Assert, args: string[], code: 1 | 2, message: RegExp): void {
+  const r = flash(...args);
+  t.equal(r.code, code, `flash ${args.join(" ")} exits ${code}`);
+  t.equal(r.stderr.length, 1, `one line on stderr, got:\n${r.stderr.join("\n")}`);
+  t.match(r.stderr[0] ?? "", /^flash: /);
+  t.match(r.stderr[0] ?? "", message);
+  t.notMatch(r.stderr.join("\n"), /\n\s+at /, "no stack without --debug");
+}
+
+t.test("usage errors exit 2 with one line", async (t) => {
+  expectError(t, ["nope"], 2, /unknown command "nope"; known commands: .*reproduce/);
+  expectError(t, ["reproduce", "nope"], 2, /unknown task "nope"; known tasks: .*autoscaling/);
+  expectError(t, ["reproduce", "autoscaling", "--profile", "nope", "--out", "o"], 2, /autoscaling: unknown profile "nope"; known profiles: golden, quick, full/);
+  expectError(t, ["reproduce", "autoscaling", "--seeds", "x"], 2, /--seeds: expected an integer >= 1, got "x"/);
+  expectError(t, ["reproduce", "autoscaling", "--sedes", "3"], 2, /unknown option --sedes; known options: /);
+  expectError(t, ["reproduce", "autoscaling", "--traces", "/nonexistent"], 2, /--traces: folder "\/nonexistent" does not exist/);
+  expectError(t, ["report", path.join(tmp, "no-such-run")], 2, /run directory ".*no-such-run" does not exist/);
+  expectError(t, ["sweep", "autoscaling", "--pool-sizes", "2,x"], 2, /--pool-sizes: expected positive integers separated by commas, got "2,x"/);
+});
+
+t.test("malformed files exit 1 with one line naming the file", async (t) => {
+  const traces = path.join(tmp, "traces");
+  mkdirSync(traces);
+  writeFileSync(path.join(traces, "bad.csv"), "t,rate\n0,abc\n");
+  expectError(t, ["reproduce", "autoscaling", "--traces", traces, "--out", "o"], 1, /bad\.csv: line 2 field rate: expected a finite rate >= 0/);
+  const run = path.join(tmp, "run");
+  mkdirSync(run);
+  writeFileSync(path.join(run, "config.json"), '{ "format": ');
+  writeFileSync(path.join(run, "results.json"), "[1, 2");
+  expectError(t, ["rerun", run], 1, /config\.json: malformed JSON/);
+  expectError(t, ["report", run], 1, /results\.json: malformed JSON/);
+});
+
+t.test("--debug prints the stack; help exits 0; no command exits 2 with the usage", async (t) => {
+  const r = flash("--debug", "reproduce", "autoscaling", "--profile", "nope");
+  t.equal(r.code, 2);
+  t.match(r.stderr[0], /^UnknownNameError: autoscaling: unknown profile "nope"/);
+  t.match(r.stderr.join("\n"), /\n\s+at /, "the stack follows");
+  const help = flash("reproduce", "--help");
+  t.equal(help.code, 0);
+  t.match(help.stdout, /exit codes:\n {2}0 {2}success\n {2}1 {2}failure.*\n {2}2 {2}usage error/);
+  t.equal(flash().code, 2);
+});

@@ -1,0 +1,116 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import t from "tap";
+import { createCpufreqTask, cpufreqProfile, governorRewards, validateCpufreqConfig } from "../../../experiments/tasks/cpufreq.js";
+import { makeCpufreqEnv } from "../../../experiments/tasks/cpufreq-pairs.js";
+import { cpufreqFrequencyTraces } from "../../../experiments/tasks/cpufreq-trace.js";
+import { runRl } from "../../../experiments/runner/run-rl.js";
+import { rlTask } from "../../../experiments/tasks/index.js";
+import { checkGoldens } from "../../../experiments/golden/golden.js";
+import { selectBackend } from "../../../flash/backend.js";
+import { FlashModel } from "../../../flash/models.js";
+import { SCENARIOS } from "../../../sim/k8s/scenarios.js";
+
+t.test("profiles: (application, processor) pairs over every processor; config round-trips through validation", async (t) => {
+  const cfg = cpufreqProfile("quick", 0);
+  t.equal(cfg.poolPairs.length, 12);
+  t.equal(cfg.testPairs.length, 6);
+  t.same(new Set(cfg.poolPairs.map((p) => p.processor)).size, 3, "the pool covers the three processors");
+  const back = validateCpufreqConfig(JSON.parse(JSON.stringify(cfg)), "config");
+  t.same(back, cfg);
+  t.same(cpufreqProfile("quick", 0), cfg, "deterministic in the run seed");
+  t.not(JSON.stringify(cpufreqProfile("quick", 1).testPairs), JSON.stringify(cfg.testPairs));
+  // The update experiment: app updates through the shared scenarios, and processor changes.
+  const byScenario = new Map(cfg.updatePairs.map((u) => [u.scenario, u]));
+  t.equal(cfg.updatePairs.filter((u) => u.scenario === "processor").length, 6, "each test app moved to another processor");
+  for (const u of cfg.updatePairs) {
+    const src = cfg.testPairs.find((p) => p.id === u.from)!;
+    t.same(u.trace, src.trace, "same load");
+    if (u.scenario === "processor") t.ok(u.processor !== src.processor && u.app.name === src.app.name);
+    else t.ok((SCENARIOS as readonly string[]).includes(u.scenario) && u.processor === src.processor && u.app.name !== src.app.name);
+  }
+  t.ok(byScenario.has("loadLevel"), "loadLevel applies to every app");
+  t.throws(() => cpufreqProfile("huge", 0), /unknown profile "huge"; known profiles: demo, quick, full/);
+});
+
+t.test("bad configs: unknown processor, pair id that is not <app>@<processor>, bad processor spec", async (t) => {
+  const cfg = () => JSON.parse(JSON.stringify(cpufreqProfile("demo", 0)));
+  const c1 = cfg();
+  c1.testPairs[0].processor = "pentium-4";
+  t.throws(() => validateCpufreqConfig(c1, "config"), { name: "CpufreqConfigError", message: /config\.testPairs\[0\]\.processor: expected one of the config's processors/ });
+  const c2 = cfg();
+  c2.poolPairs[0].id = "app-9999@epyc-7302p";
+  t.throws(() => validateCpufreqConfig(c2, "config"), /config\.poolPairs\[0\]\.id: expected "app-\d+@/);
+  const c3 = cfg();
+  c3.processors[0].maxGHz = 0.5;
+  t.throws(() => validateCpufreqConfig(c3, "config"), /config\.processors\[0\]: field "maxGHz": expected a maximum frequency >= minGHz/);
+  const c4 = cfg();
+  c4.testPairs[0].app.segments[0].kind = "bitcoinMining";
+  t.throws(() => validateCpufreqConfig(c4, "config"), /segments\[0\]\.kind/);
+  const c5 = cfg();
+  c5.updatePairs[0].scenario = "newKernel";
+  t.throws(() => validateCpufreqConfig(c5, "config"), /scenario: expected one of fileSize, .*processor, got "newKernel"/);
+  const task = createCpufreqTask();
+  const ok = task.profile("demo", 0);
+  await t.rejects(task.reference(ok, "app-0000@nowhere", 0, os.tmpdir(), () => {}), /cpufreq: unknown pair "app-0000@nowhere"/);
+});
+
+t.test("governors beside the agents: rewards and metrics on the evaluation windows; plain reward favours f_max", async (t) => {
+  const cfg = cpufreqProfile("demo", 0);
+  const pair = cfg.testPairs[0].id;
+  const r = governorRewards(cfg, pair, 0);
+  t.same(Object.keys(r.baselines), ["performance", "powersave", "ondemand", "conservative", "schedutil"]);
+  t.ok(r.metrics.performance.ghz > r.metrics.powersave.ghz);
+  t.ok(r.metrics.performance.energyJ > r.metrics.powersave.energyJ, "f_max costs energy");
+  t.ok(r.metrics.performance.gips >= r.metrics.powersave.gips - 1e-9);
+  t.same(governorRewards(cfg, pair, 0), r, "deterministic");
+  // Without the power term, holding f_max is never worse on SLO: performance's reward >= powersave's.
+  const plain = { ...cfg, env: { ...cfg.env, powerWeight: 0 } };
+  const rp = governorRewards(plain, pair, 0);
+  t.ok(rp.baselines.performance >= rp.baselines.powersave - 0.5, `plain: performance ${rp.baselines.performance.toFixed(2)} vs powersave ${rp.baselines.powersave.toFixed(2)}`);
+  const env = makeCpufreqEnv(cfg, cfg.testPairs[0], 0);
+  t.equal(env.pair, pair);
+});
+
+t.test("the registered task runs a reference (DQN) and serves it, deterministically", async (t) => {
+  const task = await rlTask("cpufreq");
+  const cfg = task.profile("demo", 0);
+  const pair = (cfg as unknown as ReturnType<typeof cpufreqProfile>).testPairs[0].id;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "cpufreq-task-"));
+  const ref = await task.reference(cfg, pair, 1, dir, () => {});
+  t.equal(ref.returns.length, 2);
+  t.ok(ref.baselines && "schedutil" in ref.baselines);
+  t.ok(ref.metrics?.reference && "energyJ" in ref.metrics.reference);
+  const again = await task.reference(cfg, pair, 1, mkdtempSync(path.join(os.tmpdir(), "cpufreq-task-")), () => {});
+  t.same(again.returns, ref.returns);
+  t.equal(again.evalReturn, ref.evalReturn);
+  const served = await task.serve(cfg, { variant: "original", modelDir: dir, trainedOn: pair, pairs: [pair], seed: 1, workDir: dir });
+  t.equal(served[0].reward, ref.evalReturn, "serving the reference on its own pair gives its evaluation return");
+});
+
+t.test("the demo profile's golden seeded run reproduces its checked-in numbers (this backend)", async (t) => {
+  const b = await selectBackend();
+  const res = await checkGoldens({ backend: b.name, only: "cpufreq" });
+  t.teardown(() => FlashModel.unregister("cpufreq"));
+  t.equal(res.length, 1);
+  if (res[0].status === "not recorded") {
+    t.comment(`skipped: no golden numbers for backend ${b.name}`);
+    t.pass("not recorded for this backend");
+    return;
+  }
+  t.equal(res[0].status, "passed", res[0].failures.slice(0, 10).join("\n"));
+});
+
+t.test("frequency traces of a finished run: every governor, the reference and TL, one row per second", async (t) => {
+  const out = mkdtempSync(path.join(os.tmpdir(), "cpufreq-run-"));
+  await runRl({ task: "cpufreq", profile: "demo", seeds: 1, seed: 0, out, workers: 0, noFigures: true, log: () => {} });
+  t.teardown(() => FlashModel.unregister("cpufreq"));
+  const csv = path.join(out, "trace.csv");
+  const n = await cpufreqFrequencyTraces(out, csv);
+  const rows = readFileSync(csv, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+  t.equal(n, 7 * 20, "7 policies x 20 steps");
+  t.same([...new Set(rows.map((r) => r[0]))], ["performance", "powersave", "ondemand", "conservative", "schedutil", "reference", "tl"]);
+  t.ok(rows.filter((r) => r[0] === "performance").every((r) => Number(r[2]) === 3.3 || Number(r[2]) === 3.0 || Number(r[2]) === 3.1), "performance holds f_max");
+  await t.rejects(cpufreqFrequencyTraces(out, csv, "nope@nowhere"), /"nope@nowhere" is not a test pair/);
+});
