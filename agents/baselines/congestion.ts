@@ -17,8 +17,7 @@
  *     Without a cwnd (a rate-only sender), it caps the rate so that the data in flight
  *     stays under 2 x bandwidth x min RTT (BBR's cwnd_gain) using the MI's mean RTT.
  */
-import { actionFor } from "../../envs/congestion/env.js";
-import type { IntervalStats } from "../../sim/network/monitor.js";
+import { actionFor, type IntervalStats } from "../../envs/congestion/env.js";
 
 /** What a baseline sees of the environment. */
 export interface SenderView {

@@ -53,6 +53,9 @@ import { ppsToMbps, type LinkSpec } from "../../sim/network/link.js";
 import { PathSimulator } from "../../sim/network/network.js";
 import { box, type BoxSpace, type PairEnv, type StepResult } from "../env.js";
 
+/** An MI's statistics (sim/network/monitor.ts), as the env's users (agents, baselines) see them. */
+export type { IntervalStats };
+
 export const ID = "AuroraCongestion-v0";
 export const FEATURES = 3;
 /** Aurora's statistics of an MI without samples. */

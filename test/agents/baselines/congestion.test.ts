@@ -2,8 +2,7 @@
 // the BBR-like pacer near the bottleneck with a short queue.
 import t from "tap";
 import { AimdSender, BbrSender, FixedRateSender, senderAction, type RateSender, type SenderView } from "../../../agents/baselines/congestion.js";
-import { CongestionEnv } from "../../../envs/congestion/env.js";
-import type { IntervalStats } from "../../../sim/network/monitor.js";
+import { CongestionEnv, type IntervalStats } from "../../../envs/congestion/env.js";
 
 const env = () =>
   new CongestionEnv({
