@@ -12,6 +12,7 @@ import { benchEmbed } from "./embed.js";
 import { benchFlashOverhead } from "./flash-overhead.js";
 import { benchInsert } from "./insert.js";
 import { benchK8s } from "./k8s.js";
+import { benchNetwork } from "./network.js";
 import { benchServe } from "./serve.js";
 
 export interface BenchReport {
@@ -88,6 +89,12 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   const cpufreq = await benchCpufreq();
   Object.assign(results, cpufreq);
   log(`  cpufreq_server_seconds_per_s ${fmt(cpufreq.cpufreq_server_seconds_per_s)}  cpufreq_env_steps_per_s ${fmt(cpufreq.cpufreq_env_steps_per_s)}`);
+
+  log("bench: congestion-control network simulator (AuroraCongestion-v0)...");
+  const net = await benchNetwork(opts.quick ? { episodes: 5, repeats: 1 } : {});
+  Object.assign(results, net);
+  log(`  network_env_steps_per_s ${fmt(net.network_env_steps_per_s)} (${fmt(net.network_speedup_vs_pccrl)}x PCC-RL's ~250), packets/s ${fmt(net.network_packets_per_s)}`);
+  for (const r of net.network_by_bandwidth) log(`    ${String(r.mbps).padStart(5)} Mbps: ${fmt(r.env_steps_per_s)} steps/s, ${fmt(r.packets_per_step)} packets/step, ${fmt(r.packets_per_s)} packets/s`);
 
   const report: BenchReport = { backend: backendInfo(), machine: machine(), started, wallSeconds: (performance.now() - t0) / 1000, results };
   if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2) + "\n");

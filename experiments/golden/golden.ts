@@ -41,6 +41,11 @@ export const GOLDENS: { name: string; description: string; run: GoldenFile["run"
     description: "cpufreq, demo profile (20-step episodes, 3 pool + 2 new pairs, update and processor-change pairs), 1 replicate, run seed 0: every protocol step once",
     run: { task: "cpufreq", profile: "demo", seeds: 1, seed: 0 },
   },
+  {
+    name: "congestion",
+    description: "congestion, golden profile (20-MI episodes, 2 pool + 2 new link cells, 2 Figure 12 updates), 1 replicate, run seed 0: every protocol step once",
+    run: { task: "congestion", profile: "golden", seeds: 1, seed: 0 },
+  },
 ];
 
 export const goldenDir = (): string => {

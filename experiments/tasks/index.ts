@@ -49,6 +49,13 @@ const registry = new Map<string, TaskEntry>([
     },
   ],
   [
+    "congestion",
+    {
+      summary: "congestion control (FLASH A.5): 625 link cells and Pantheon traces on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer learning, oracle/AIMD/BBR",
+      rl: async () => (await import("./congestion.js")).createCongestionTask() as unknown as RlTask,
+    },
+  ],
+  [
     "rcs",
     {
       summary: "resource configuration search (FLASH 5.1, Table 2): Sizeless vs FLASH-Sizeless on real serverless and multi-cloud data (needs --data DIR)",

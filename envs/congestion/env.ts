@@ -1,0 +1,197 @@
+/**
+ * AuroraCongestion-v0: Aurora's congestion-control MDP (Jay et al., ICML 2019; FLASH paper
+ * Table 11) on the packet-level path simulator of sim/network, one network environment
+ * (a link configuration or a link trace) per pair.
+ *
+ * ## Description
+ * One rate-based sender of 1500-byte packets crosses a path of links (bandwidth, one-way
+ * delay, queue in packets, random loss; sim/network/link.ts). Time is cut into monitor
+ * intervals (MIs): the first lasts 1.5 base RTTs (Aurora's 3 x one-way delay), each later
+ * one half the mean RTT of the last MI that had RTT samples, and (option
+ * `minIntervalPackets`, 0 in Aurora) at least that many packet intervals at the current
+ * rate. At every MI boundary the agent changes the sending rate.
+ *
+ * ## Action space
+ * `Box(-1e12, 1e12, (1,))` as Aurora: a rate change a, scaled by `deltaScale` (0.025):
+ * rate x (1 + 0.025 a) for a >= 0, rate / (1 - 0.025 a) otherwise; the rate is then
+ * clamped to [minRate, maxRate] packets/s (Aurora: [40, 1000]). A NaN or infinite action,
+ * or one of the wrong length, throws.
+ *
+ * ## Observation space
+ * `Box(3 x historyLength)` (30 by default): for each of the last 10 MIs, oldest first,
+ * Aurora's three statistics (sim/network/monitor.ts): sent latency inflation
+ * (latency increase within the MI / its duration), latency ratio (mean RTT / the smallest
+ * mean RTT of any MI of the episode; 0 in an MI without RTT samples) and send ratio
+ * (send rate / throughput; 1 when nothing was acknowledged or the ratio exceeds 1000).
+ * MIs before the first are padding with Aurora's values for an empty MI: (0, 0, 1).
+ *
+ * ## Reward
+ * Per MI, Aurora's `(10 x throughput - 1000 x latency - 2000 x loss) x 0.001` with
+ * throughput in packets/s, latency the MI's mean RTT in seconds and loss the MI's loss
+ * ratio; `rewardScale` is Aurora's REWARD_SCALE (0.001).
+ *
+ * ## Starting state
+ * The path is empty; the rate is drawn uniformly from [0.3, 1.5] x the path's capacity at
+ * time 0 (Aurora), clamped; two MIs of 1.5 base RTTs run before the first observation
+ * (Aurora's reset), which is all padding. With `sampleLinks`, every reset also draws a new
+ * path (Aurora's training randomisation); otherwise the pair's path is fixed and a reset
+ * re-seeds only the random loss and the starting rate.
+ *
+ * ## Episode end
+ * Never terminates; truncated after `maxEpisodeSteps` (400) MIs.
+ *
+ * ## Arguments
+ * `pair` (its id), `links` (LinkSpec[]), `seed` (0), `historyLength` (10), `deltaScale`
+ * (0.025), `minRate`/`maxRate` (40/1000 packets/s), `rewardScale` (0.001),
+ * `maxEpisodeSteps` (400), `minIntervalPackets` (0), `startRate` ([0.3, 1.5] of capacity),
+ * `sampleLinks` (none).
+ */
+import { ShapeError, ValueError } from "../../flash/errors.js";
+import { Rng } from "../../flash/rng.js";
+import { intervalStats, type IntervalStats } from "../../sim/network/monitor.js";
+import { ppsToMbps, type LinkSpec } from "../../sim/network/link.js";
+import { PathSimulator } from "../../sim/network/network.js";
+import { box, type BoxSpace, type PairEnv, type StepResult } from "../env.js";
+
+/** An MI's statistics (sim/network/monitor.ts), as the env's users (agents, baselines) see them. */
+export type { IntervalStats };
+
+export const ID = "AuroraCongestion-v0";
+export const FEATURES = 3;
+/** Aurora's statistics of an MI without samples. */
+export const PADDING: readonly number[] = [0, 0, 1];
+
+export interface CongestionEnvOptions {
+  pair: string;
+  links: LinkSpec[];
+  seed?: number;
+  historyLength?: number;
+  deltaScale?: number;
+  minRate?: number;
+  maxRate?: number;
+  rewardScale?: number;
+  maxEpisodeSteps?: number;
+  minIntervalPackets?: number;
+  startRate?: [number, number];
+  /** Aurora's training randomisation: a new path at every reset. */
+  sampleLinks?: (rng: Rng) => LinkSpec[];
+}
+
+/** Aurora's rate update: `rate` after action `a` (before clamping). */
+export function applyDelta(rate: number, a: number, deltaScale: number): number {
+  const d = a * deltaScale;
+  return d >= 0 ? rate * (1 + d) : rate / (1 - d);
+}
+
+/** The action that moves `rate` to `target` (the inverse of `applyDelta`; baselines speak the agents' action space). */
+export function actionFor(rate: number, target: number, deltaScale: number): number {
+  return target >= rate ? (target / rate - 1) / deltaScale : (1 - rate / target) / deltaScale;
+}
+
+export class CongestionEnv implements PairEnv {
+  readonly id = ID;
+  readonly pair: string;
+  readonly observationSpace: BoxSpace;
+  readonly actionSpace: BoxSpace = box([-1e12], [1e12]);
+  readonly maxEpisodeSteps: number;
+  readonly deltaScale: number;
+  readonly minRate: number;
+  readonly maxRate: number;
+  private readonly opts: CongestionEnvOptions;
+  private readonly history: Float32Array;
+  private sim: PathSimulator;
+  private rng: Rng;
+  private duration = 0;
+  private connMinLatency = 0;
+  private steps = 0;
+  /** The last MI's statistics (baselines read it; undefined before the first step). */
+  last: IntervalStats | undefined;
+
+  constructor(opts: CongestionEnvOptions) {
+    this.opts = opts;
+    this.pair = opts.pair;
+    const h = opts.historyLength ?? 10;
+    this.history = new Float32Array(FEATURES * h);
+    this.observationSpace = box(new Array(h).fill([-1, 0, 0]).flat(), new Array(h).fill([10, 1e4, 1e3]).flat());
+    this.maxEpisodeSteps = opts.maxEpisodeSteps ?? 400;
+    this.deltaScale = opts.deltaScale ?? 0.025;
+    this.minRate = opts.minRate ?? 40;
+    this.maxRate = opts.maxRate ?? 1000;
+    if (!(this.minRate > 0 && this.maxRate >= this.minRate))
+      throw new ValueError(`${ID}: expected 0 < minRate <= maxRate, got ${this.minRate}, ${this.maxRate}`);
+    this.rng = new Rng(`${this.pair}/${opts.seed ?? 0}`);
+    this.sim = new PathSimulator({ links: opts.links, rate: this.minRate, seed: opts.seed ?? 0 });
+  }
+
+  /** Current sending rate, packets per second. */
+  get rate(): number {
+    return this.sim.rate;
+  }
+
+  /** The path's bottleneck capacity now, packets per second (the oracle baseline reads it). */
+  capacity(): number {
+    return this.sim.capacityAt();
+  }
+
+  get simulator(): PathSimulator {
+    return this.sim;
+  }
+
+  private clamp(r: number): number {
+    return Math.min(this.maxRate, Math.max(this.minRate, r));
+  }
+
+  reset(seed?: number): Float32Array {
+    if (seed !== undefined) this.rng = new Rng(`${this.pair}/${seed}`);
+    if (this.opts.sampleLinks) this.sim = new PathSimulator({ links: this.opts.sampleLinks(this.rng.fork("links")), rate: this.minRate });
+    const [lo, hi] = this.opts.startRate ?? [0.3, 1.5];
+    this.sim.reset(this.clamp(this.rng.uniform(lo, hi) * this.sim.capacityAt(0)), `${this.pair}/${this.rng.int(0, 2 ** 31)}`);
+    for (let i = 0; i < this.history.length; i++) this.history[i] = PADDING[i % FEATURES];
+    this.connMinLatency = 0;
+    this.steps = 0;
+    this.last = undefined;
+    this.duration = this.bounded(1.5 * this.sim.baseRttAt(0));
+    this.sim.runFor(this.duration);
+    this.sim.runFor(this.duration);
+    return this.history.slice();
+  }
+
+  private bounded(d: number): number {
+    const min = (this.opts.minIntervalPackets ?? 0) / this.sim.rate;
+    return Math.max(d, min, 1e-6);
+  }
+
+  step(action: Float32Array | number[]): StepResult {
+    if (!action || action.length !== 1)
+      throw new ShapeError(`${ID} action`, "1 number (the rate change)", action ? `${action.length} numbers` : String(action));
+    const a = action[0];
+    if (!Number.isFinite(a)) throw new ValueError(`${ID} action: expected a finite rate change, got ${a}`);
+    this.sim.rate = this.clamp(applyDelta(this.sim.rate, a, this.deltaScale));
+    this.duration = this.bounded(this.duration);
+    const s = intervalStats(this.sim.runFor(this.duration));
+    this.last = s;
+    if (s.meanLatency > 0 && (this.connMinLatency === 0 || s.meanLatency < this.connMinLatency)) this.connMinLatency = s.meanLatency;
+    const latencyRatio = s.meanLatency > 0 ? s.meanLatency / this.connMinLatency : 0;
+    const sendRatio = s.throughput > 0 && s.sendRate < 1000 * s.throughput ? s.sendRate / s.throughput : 1;
+    this.history.copyWithin(0, FEATURES);
+    this.history.set([s.sentLatencyInflation, latencyRatio, sendRatio], this.history.length - FEATURES);
+    const reward = (10 * s.throughput - 1000 * s.meanLatency - 2000 * s.lossRatio) * (this.opts.rewardScale ?? 0.001);
+    if (s.meanLatency > 0) this.duration = 0.5 * s.meanLatency;
+    this.steps++;
+    const base = this.sim.baseRttAt();
+    return {
+      observation: this.history.slice(),
+      reward,
+      terminated: false,
+      truncated: this.steps >= this.maxEpisodeSteps,
+      info: {
+        rateMbps: ppsToMbps(this.sim.rate),
+        throughputMbps: ppsToMbps(s.throughput),
+        latencyMs: 1000 * s.meanLatency,
+        queueingDelayMs: s.meanLatency > 0 ? Math.max(0, 1000 * (s.meanLatency - base)) : 0,
+        loss: s.lossRatio,
+        capacityMbps: ppsToMbps(this.sim.capacityAt()),
+      },
+    };
+  }
+}
