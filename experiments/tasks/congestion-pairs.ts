@@ -20,6 +20,7 @@
  * four at once ("all"); the original agent of the test cell is served on it.
  */
 import path from "node:path";
+import { ConfigError, MissingPathError } from "../../errors.js";
 import { Rng } from "../../flash/rng.js";
 import type { LinkSpec } from "../../sim/network/link.js";
 import { listLinkTraces, loadLinkTrace, type LinkTrace } from "../../sim/network/trace.js";
@@ -132,7 +133,7 @@ export function linkPair(c: [number, number, number, number], runSeed: number): 
 /** `n` trace pairs from the files under `dir`, in a seeded order. */
 export function tracePairs(dir: string, n: number, runSeed: number): TracePair[] {
   const files = listLinkTraces(dir);
-  if (files.length === 0) throw new Error(`congestion: traces folder "${dir}" holds no *.json or *.csv link trace`);
+  if (files.length === 0) throw new MissingPathError(dir, `congestion: traces folder "${dir}" holds no *.json or *.csv link trace`);
   const order = new Rng(`congestion/traces/${runSeed}`).shuffle(files.map((_, i) => i));
   return order.slice(0, Math.min(n, files.length)).map((i) => {
     const f = files[i];
@@ -202,21 +203,21 @@ function pairOf(v: unknown, w: string, update = false): CongestionPair | Congest
     const o = obj(v, w, ["id", "kind", "file", "link"]);
     return { id: str(o, "id", w), kind: "trace", file: str(o, "file", w), link: linkOf(o.link, `${w}.link`, true) };
   }
-  if (kind !== "link") throw new Error(`${w}.kind: expected "link"${update ? "" : ' or "trace"'}, got ${JSON.stringify(kind)}`);
+  if (kind !== "link") throw new ConfigError(`${w}.kind: expected "link"${update ? "" : ' or "trace"'}, got ${JSON.stringify(kind)}`);
   const o = obj(v, w, update ? ["id", "kind", "cell", "link", "from", "scenario"] : ["id", "kind", "cell", "link"]);
   const cell = o.cell;
   if (!Array.isArray(cell) || cell.length !== 4 || !cell.every((x) => Number.isInteger(x) && x >= 0 && x <= 4))
-    throw new Error(`${w}.cell: expected 4 sub-range indices 0-4, got ${JSON.stringify(cell)}`);
+    throw new ConfigError(`${w}.cell: expected 4 sub-range indices 0-4, got ${JSON.stringify(cell)}`);
   const base: LinkPair = { id: str(o, "id", w), kind: "link", cell: cell as LinkPair["cell"], link: linkOf(o.link, `${w}.link`, false) };
   if (!update) return base;
   const scenario = str(o, "scenario", w);
   if (!(SCENARIOS as readonly string[]).includes(scenario))
-    throw new Error(`${w}.scenario: expected one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(scenario)}`);
+    throw new ConfigError(`${w}.scenario: expected one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(scenario)}`);
   return { ...base, from: str(o, "from", w), scenario: scenario as Scenario };
 }
 
 function pairs(v: unknown, w: string): CongestionPair[] {
-  if (!Array.isArray(v) || v.length === 0) throw new Error(`${w}: expected a non-empty array of pairs`);
+  if (!Array.isArray(v) || v.length === 0) throw new ConfigError(`${w}: expected a non-empty array of pairs`);
   return v.map((p, i) => pairOf(p, `${w}[${i}]`));
 }
 
@@ -238,9 +239,9 @@ const AGENT_KEYS = [
 /** Checks a config read from a file; every error names the field (`where.field`). */
 export function validateCongestionConfig(raw: unknown, where: string): CongestionConfig {
   const o = obj(raw, where, ["task", "traces", "env", "poolPairs", "testPairs", "updatePairs", "agent", "flash", "budgets"], ["updatePairs"]);
-  if (o.task !== "congestion") throw new Error(`${where}.task: expected "congestion", got ${JSON.stringify(o.task)}`);
+  if (o.task !== "congestion") throw new ConfigError(`${where}.task: expected "congestion", got ${JSON.stringify(o.task)}`);
   if (o.traces !== null && (typeof o.traces !== "string" || o.traces === ""))
-    throw new Error(`${where}.traces: expected a folder path or null, got ${JSON.stringify(o.traces)}`);
+    throw new ConfigError(`${where}.traces: expected a folder path or null, got ${JSON.stringify(o.traces)}`);
   const ew = `${where}.env`;
   const e = obj(o.env, ew, ENV_KEYS);
   const env: CongestionEnvConfig = {
@@ -252,13 +253,13 @@ export function validateCongestionConfig(raw: unknown, where: string): Congestio
     maxEpisodeSteps: num(e, "maxEpisodeSteps", ew, 1),
     minIntervalPackets: num(e, "minIntervalPackets", ew, 0, false),
   };
-  if (env.maxRate < env.minRate) throw new Error(`${ew}.maxRate: expected >= minRate (${env.minRate}), got ${env.maxRate}`);
+  if (env.maxRate < env.minRate) throw new ConfigError(`${ew}.maxRate: expected >= minRate (${env.minRate}), got ${env.maxRate}`);
   const poolPairs = pairs(o.poolPairs, `${where}.poolPairs`);
   const testPairs = pairs(o.testPairs, `${where}.testPairs`);
   const updatePairs = ((o.updatePairs ?? []) as unknown[]).map((p, i) => pairOf(p, `${where}.updatePairs[${i}]`, true) as CongestionUpdatePair);
   for (const [i, u] of updatePairs.entries())
     if (!testPairs.some((t) => t.id === u.from))
-      throw new Error(`${where}.updatePairs[${i}].from: expected the id of a test pair, got ${JSON.stringify(u.from)}`);
+      throw new ConfigError(`${where}.updatePairs[${i}].from: expected the id of a test pair, got ${JSON.stringify(u.from)}`);
   distinctPairIds([...poolPairs, ...testPairs, ...updatePairs], where);
   const aw = `${where}.agent`;
   const a = obj(o.agent, aw, AGENT_KEYS);

@@ -29,6 +29,7 @@
  * the harness's `updates` hook (an updated pair = a test cell with one parameter moved
  * two sub-ranges, or all four).
  */
+import { ConfigError, OptionValueError, UnknownNameError } from "../../errors.js";
 import { AimdSender, BbrSender, FixedRateSender, senderAction, type RateSender } from "../../agents/baselines/congestion.js";
 import { PPO, SB3_PPO_DEFAULTS, type PPOConfig } from "../../agents/ppo.js";
 import type { CongestionEnv } from "../../envs/congestion/env.js";
@@ -154,9 +155,9 @@ export const CONGESTION_FOLDERS = {
 /** A profile's config for a run seed; `traces` adds trace pairs to the new pairs. */
 export function congestionProfile(name: string, runSeed: number, opts: ProfileOptions = {}): CongestionConfig {
   const p = CONGESTION_PROFILES[name];
-  if (!p) throw new Error(`${TASK}: unknown profile "${name}"; known profiles: ${Object.keys(CONGESTION_PROFILES).join(", ")}`);
+  if (!p) throw new UnknownNameError("profile", name, Object.keys(CONGESTION_PROFILES), TASK);
   const pool = opts.poolSize ?? p.pool;
-  if (p.test + pool > 625) throw new Error(`${TASK}: ${p.test} new + ${pool} pool cells exceed the 625 of the grid`);
+  if (p.test + pool > 625) throw new OptionValueError("--pool-sizes", `at most ${625 - p.test} (the 625 cells of the grid less ${p.test} new ones)`, pool);
   const cells = shuffledCells(runSeed);
   const test = cells.slice(0, p.test).map((c) => linkPair(c, runSeed));
   const traces = opts.traces ?? null;
@@ -281,7 +282,7 @@ export function createCongestionTask(): RlTask<CongestionConfig> {
     validateConfig(raw, where) {
       const cfg = validateCongestionConfig(raw, where);
       if (cfg.env.historyLength !== HISTORY)
-        throw new Error(
+        throw new ConfigError(
           `${where}.env.historyLength: expected ${HISTORY} (the FLASH model's state is ${HISTORY} MIs x ${FEATURES}), got ${cfg.env.historyLength}`,
         );
       return cfg;
