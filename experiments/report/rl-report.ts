@@ -233,7 +233,7 @@ function controlVerdict(r: RlResults, L: string[]): void {
   if (!c) return;
   const dF = r.reward_drop.flash;
   const dT = r.reward_drop.tl;
-  if (c.oracle) {
+  if (c.oracle && c.oracle.reward_drop && dT) {
     const dOr = c.oracle.reward_drop;
     const sp = c.oracle.speedup_vs_tl as Json;
     const beatsDrop = below(dOr, dT);
