@@ -55,7 +55,11 @@ export class ConstantInput implements ExtraInput {
   }
 }
 
-/** Each coordinate standardised with the mean and standard deviation over `fit`'s pairs (a constant coordinate: centred only). */
+/**
+ * Each coordinate standardised with the mean and standard deviation over `fit`'s pairs.
+ * A coordinate constant over `fit` is 0 for every pair: an agent trained on `fit` never
+ * saw it vary, so on other pairs it would only be an out-of-distribution input.
+ */
 export function standardise(vectors: Readonly<Record<string, readonly number[]>>, fit: readonly string[]): Record<string, number[]> {
   const rows = fit.map((p) => {
     const v = vectors[p];
@@ -65,5 +69,5 @@ export function standardise(vectors: Readonly<Record<string, readonly number[]>>
   const d = rows[0]?.length ?? 0;
   const mean = Array.from({ length: d }, (_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length);
   const sd = Array.from({ length: d }, (_, j) => Math.sqrt(rows.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / rows.length));
-  return Object.fromEntries(Object.entries(vectors).map(([p, v]) => [p, v.map((x, j) => (x - mean[j]) / (sd[j] > 1e-12 ? sd[j] : 1))]));
+  return Object.fromEntries(Object.entries(vectors).map(([p, v]) => [p, v.map((x, j) => (sd[j] > 1e-12 ? (x - mean[j]) / sd[j] : 0))]));
 }

@@ -502,7 +502,12 @@ function controlsSummary(task: RlTask, cfg: Cfg, ab: readonly AbResult[], dropOf
     for (const a of ab) {
       const emb = { ...a.poolEmbeddings, ...a.testEmbeddings };
       const ids = Object.keys(emb).sort();
-      const r2 = probeR2(ids.map((p) => emb[p]), ids.map((p) => (task.oracle as NonNullable<RlTask["oracle"]>)(cfg, p)));
+      if (ids.length < 4) continue;
+      const truth = ids.map((p) => (task.oracle as NonNullable<RlTask["oracle"]>)(cfg, p));
+      // Only parameters that vary over the pool: the meta learner never saw the others vary.
+      const pool = ids.map((p, i) => (p in a.poolEmbeddings ? truth[i] : undefined)).filter((x): x is number[] => x !== undefined);
+      const varying = truth[0].map((_, j) => pool.some((x) => Math.abs(x[j] - pool[0][j]) > 1e-12));
+      const r2 = probeR2(ids.map((p) => emb[p]), truth.map((x) => x.filter((_, j) => varying[j])));
       if (r2 !== null) probes.push(r2);
     }
   }
