@@ -327,6 +327,8 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
   function contextAction(cfg: C, agent: KitAgent, ctx: number): (o: Float32Array) => ArrayLike<number> {
     if (agent.kind === "off-policy") {
       const late = cfg.budgets.pretrainEpisodes * spec.episodeSteps(cfg);
+      // A loaded agent's schedules start over (DQN: epsilon 1); set them to pretraining's end (no update runs here).
+      agent.onStep(late, 0);
       return (o) => agent.collectAction(Float32Array.from(o), late, ctx).env;
     }
     return (o) => agent.predict(o, { deterministic: false, ctx });

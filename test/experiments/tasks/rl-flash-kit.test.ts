@@ -159,7 +159,8 @@ t.test("FLASH's context: warm-up episodes stay out of the buffer, serving never 
   const isZero = (row: number[]) => row.every((v) => v === 0);
   acted.length = 0;
   await task.serve(cfg, { variant: "flash", modelDir: dir("pre"), pairs: ["arm1"], seed: 4, workDir: dir("serve") });
-  t.ok(acted.length >= STEPS * budgets.evalEpisodes, "every evaluation step read the embedding (DQN's exploratory steps read none)");
+  // Evaluation steps all read it; context steps do unless DQN explores (final epsilon, not a fresh agent's 1).
+  t.ok(acted.length > STEPS * budgets.evalEpisodes + (STEPS * budgets.embedEpisodes) / 2, `context episodes act mostly greedily (${acted.length} reads)`);
   t.notOk(acted.some(isZero), "serving never acted with the zero embedding");
   acted.length = 0;
   await task.adapt(cfg, "flash", dir("pre"), "arm1", 3, dir("adapt"), none);
