@@ -188,7 +188,7 @@ export class DDPG implements OffPolicyAlgorithm {
 
   private actorScaled(obs: ArrayLike<number>, ctx: number): Float32Array {
     checkObs("DDPG observation", obs, this.obsDim);
-    return tf.tidy(() => this.actor.apply(withExtra(tf.tensor2d(obs as Float32Array, [1, this.obsDim]), Int32Array.of(ctx), this.extra)).dataSync() as Float32Array);
+    return tf.tidy(() => this.actor.apply(withExtra(tf.tensor2d(obs as Float32Array, [1, this.obsDim]), Int32Array.of(ctx), this.extra, "act")).dataSync() as Float32Array);
   }
 
   /** The deterministic actor's action in the env's units (DDPG has no stochastic policy). */

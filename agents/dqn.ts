@@ -175,7 +175,7 @@ export class DQN implements OffPolicyAlgorithm {
   /** Q-values of one observation. */
   qValues(obs: ArrayLike<number>, ctx = 0): Float32Array {
     checkObs("DQN observation", obs, this.obsDim);
-    return tf.tidy(() => this.qNet.apply(withExtra(tf.tensor2d(obs as Float32Array, [1, this.obsDim]), Int32Array.of(ctx), this.extra)).dataSync() as Float32Array);
+    return tf.tidy(() => this.qNet.apply(withExtra(tf.tensor2d(obs as Float32Array, [1, this.obsDim]), Int32Array.of(ctx), this.extra, "act")).dataSync() as Float32Array);
   }
 
   private greedy(obs: ArrayLike<number>, ctx: number): number {

@@ -21,6 +21,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { ShapeError } from "../flash/errors.js";
 
+/**
+ * Why the agent reads the extra input: "act" when it chooses actions (or values) for the
+ * env steps it is taking, "learn" inside or for its update (losses, targets). FLASH keeps
+ * a pair's acting embedding fixed for a whole episode while its training embedding follows
+ * the meta learner's weights.
+ */
+export type ExtraPurpose = "act" | "learn";
+
 export interface ExtraInput {
   /** Width of the extra input. */
   readonly dim: number;
@@ -29,15 +37,15 @@ export interface ExtraInput {
    * Runs inside tf.tidy / an optimizer's gradient scope: do not dispose the inputs, do
    * not keep the result.
    */
-  compute(obs: tf.Tensor2D, ctx: Int32Array): tf.Tensor2D;
+  compute(obs: tf.Tensor2D, ctx: Int32Array, purpose?: ExtraPurpose): tf.Tensor2D;
   /** Caller-owned variables to train with the agent's loss; omit or [] when frozen. */
   trainableVariables?(): tf.Variable[];
 }
 
-/** `concat(obs, extra(obs, ctx))`, or `obs` alone without a hook. */
-export function withExtra(obs: tf.Tensor2D, ctx: Int32Array, extra: ExtraInput | undefined): tf.Tensor2D {
+/** `concat(obs, extra(obs, ctx))`, or `obs` alone without a hook; `purpose` as `ExtraPurpose` (default "learn"). */
+export function withExtra(obs: tf.Tensor2D, ctx: Int32Array, extra: ExtraInput | undefined, purpose: ExtraPurpose = "learn"): tf.Tensor2D {
   if (!extra || extra.dim === 0) return obs;
-  const e = extra.compute(obs, ctx);
+  const e = extra.compute(obs, ctx, purpose);
   if (e.shape[0] !== obs.shape[0] || e.shape[1] !== extra.dim) {
     throw new ShapeError("ExtraInput.compute result", `[${obs.shape[0]}, ${extra.dim}]`, `[${e.shape.join(", ")}]`);
   }

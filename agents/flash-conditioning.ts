@@ -28,6 +28,14 @@
  *     exactly: every optimiser step replaces a variable's data (its `dataId`).
  *   - With meta updates off (serving), `trainableVariables()` is [] and the embedding is
  *     the model's cached per-pair constant (`RLModel.getEmbedding`): one concatenation.
+ *   - Acting embedding (meta updates on): the agents say when they read the extra input to
+ *     act (`ExtraPurpose` "act"); by default that embedding is computed once per episode
+ *     (when the pair's data changed), as PEARL fixes z per episode, while training
+ *     batches follow the weights (`acting: "step"` restores a per-update recomputation).
+ *   - Warm-up (`setWarmup`): a pair's context until it has an episode of its own in the
+ *     buffer; the warm-up episode is never in the buffer, so never in the selected context.
+ *   - Meta updates off: `pin` replaces a pair's embedding (controls), and `emptyContext`
+ *     is the embedding of a pair with no data yet (the kit: the pool average).
  *   - Context subsampling (`contextSubsample: K`): during pretraining each pair's context
  *     in a batch is K trajectories drawn without replacement from its M selected ones,
  *     a fresh draw per batch (the encoder averages over trajectories, so this is an
@@ -72,8 +80,8 @@ import { buildContextBatch, selectRows } from "../flash/context.js";
 import { ShapeError, ValueError } from "../flash/errors.js";
 import type { RLModel } from "../flash/models.js";
 import { Rng } from "../flash/rng.js";
-import type { PairId } from "../flash/types.js";
-import type { ExtraInput } from "./extra.js";
+import type { PairId, SequenceRecord } from "../flash/types.js";
+import type { ExtraInput, ExtraPurpose } from "./extra.js";
 import type { Transition } from "./train.js";
 
 export interface FlashConditionerOptions {
@@ -86,6 +94,21 @@ export interface FlashConditionerOptions {
   contextSubsample?: number;
   /** Seed of the subsampling draws (default 0). */
   seed?: number | string;
+  /**
+   * With meta updates on, how often the embedding the agent *acts* with is recomputed:
+   * "episode" (default) only when the pair's data changed (a finished episode was
+   * inserted), so it is fixed for a whole episode, as PEARL samples z once per episode;
+   * "step" whenever the meta learner's weights moved (after every update). Training
+   * batches always read the current weights.
+   */
+  acting?: "episode" | "step";
+  /**
+   * The embedding for a pair whose context is still empty, with meta updates off
+   * (adaptation's first episode, serving's first context episode). Default: the encoder's
+   * empty-context zero vector, which pretraining never produced; the task kit passes the
+   * pool-average embedding so no context is ever gathered with the zero vector.
+   */
+  emptyContext?: ArrayLike<number>;
 }
 
 interface CachedEmbedding {
@@ -108,6 +131,14 @@ export class FlashConditioner implements ExtraInput {
   /** Identity of the meta learner's weights: bumped when any variable's data changes. */
   private epoch = 0;
   private dataIds: object[] = [];
+  private readonly acting: "episode" | "step";
+  /** Per-episode acting embeddings (meta updates on, acting "episode"): by pair, with the buffer version they were computed at. */
+  private readonly actingCache = new Map<PairId, { version: number; values: Float32Array }>();
+  private readonly emptyContext: Float32Array | undefined;
+  /** Fixed embeddings that replace a pair's own (controls: another pair's embedding, the zero vector). */
+  private readonly pins = new Map<PairId, Float32Array>();
+  /** A pair's context until its first own episode is in the buffer (pretraining's random warm-up episode). */
+  private readonly warmups = new Map<PairId, Pick<SequenceRecord, "steps" | "width" | "data">[]>();
 
   constructor(model: RLModel, opts: FlashConditionerOptions = {}) {
     this.model = model;
@@ -116,7 +147,41 @@ export class FlashConditioner implements ExtraInput {
     if (k !== undefined && !(Number.isInteger(k) && k >= 1)) throw new ShapeError("FlashConditioner contextSubsample", "a positive integer", String(k));
     this.contextSubsample = k;
     this.rng = new Rng(opts.seed ?? 0).fork("flash-context-subsample");
+    this.acting = opts.acting ?? "episode";
+    if (opts.emptyContext !== undefined) this.emptyContext = this.checkVector("emptyContext", opts.emptyContext);
     for (const p of opts.pairs ?? []) this.addPair(p);
+  }
+
+  /**
+   * Serve `pair` with `values` instead of its own embedding (meta updates off only: the
+   * shuffled-embedding and zero-vector controls); `undefined` removes the pin.
+   */
+  pin(pair: PairId, values: ArrayLike<number> | undefined): void {
+    if (values === undefined) this.pins.delete(pair);
+    else this.pins.set(this.ids.has(pair) ? pair : this.pairOf(this.addPair(pair)), this.checkVector(`pin(${pair})`, values));
+  }
+
+  /**
+   * A context for `pair` used only while the pair has no episode of its own in the buffer:
+   * an empty context gives the meta learner no gradient, so pretraining starts each pool
+   * pair from one random episode, which then never enters the pair's selected context.
+   */
+  setWarmup(pair: PairId, episode: Pick<SequenceRecord, "steps" | "width" | "data">): void {
+    const width = this.model.stateDim + this.model.actionDim + 1;
+    if (episode.width !== width || episode.data.length !== episode.steps * width) throw new ShapeError(`FlashConditioner warm-up of ${pair}`, `${episode.steps} x ${width} values`, `width ${episode.width}, ${episode.data.length} values`);
+    this.addPair(pair);
+    this.warmups.set(pair, [episode]);
+  }
+
+  /** The pair's context as the conditioner encodes it: its selected context, or its warm-up while that is empty. */
+  contextOf(pair: PairId): Pick<SequenceRecord, "steps" | "width" | "data">[] {
+    const c = this.model.context(pair);
+    return c.length > 0 ? c : (this.warmups.get(pair) ?? []);
+  }
+
+  private checkVector(what: string, v: ArrayLike<number>): Float32Array {
+    if (v.length !== this.dim || !Array.from(v).every(Number.isFinite)) throw new ShapeError(`FlashConditioner ${what}`, `${this.dim} finite numbers (the embedding dimension)`, `${v.length} values`);
+    return Float32Array.from(v);
   }
 
   /** Register `pair` (idempotent) and return its context id. */
@@ -166,14 +231,16 @@ export class FlashConditioner implements ExtraInput {
     return this.model.trainableVariables();
   }
 
-  compute(obs: tf.Tensor2D, ctx: Int32Array): tf.Tensor2D {
+  compute(obs: tf.Tensor2D, ctx: Int32Array, purpose: ExtraPurpose = "learn"): tf.Tensor2D {
     const B = obs.shape[0];
     if (obs.shape[1] !== this.model.stateDim) throw new ShapeError("FlashConditioner observations", `[B, ${this.model.stateDim}] (the FLASH model's stateDim)`, `[${obs.shape.join(", ")}]`);
     if (ctx.length !== B) throw new ShapeError("FlashConditioner context ids", `${B} (one per observation)`, `${ctx.length}`);
     const rowPairs: PairId[] = new Array(B);
     for (let i = 0; i < B; i++) rowPairs[i] = this.pairOf(ctx[i]);
-    if (!this.model.metaUpdatesEnabled) return this.model.embed(rowPairs);
+    if (!this.model.metaUpdatesEnabled) return this.frozen(rowPairs);
+    if (this.pins.size > 0) throw new ValueError("FlashConditioner: pinned embeddings are for serving (meta updates off); unpin before pretraining");
     this.checkWeights();
+    if (purpose === "act" && this.acting === "episode") return this.perEpisode(rowPairs);
     const distinct = [...new Set(rowPairs)];
     const index = new Map(distinct.map((p, i) => [p, i]));
     const rowIdx = rowPairs.map((p) => index.get(p) as number);
@@ -203,13 +270,45 @@ export class FlashConditioner implements ExtraInput {
     if (this.model.metaUpdatesEnabled && this.checkWeights()) this.model.markMetaUpdated();
   };
 
+  /** Meta updates off: pinned values, the empty-context embedding, else the model's cached embedding. */
+  private frozen(rowPairs: readonly PairId[]): tf.Tensor2D {
+    if (this.pins.size === 0 && this.emptyContext === undefined) return this.model.embed(rowPairs);
+    const flat = new Float32Array(rowPairs.length * this.dim);
+    const of = new Map<PairId, Float32Array>();
+    rowPairs.forEach((p, i) => {
+      let v = of.get(p);
+      if (!v) {
+        v = this.pins.get(p) ?? (this.emptyContext && this.model.buffer.count(this.model.task, p) === 0 ? this.emptyContext : this.model.getEmbedding(p));
+        of.set(p, v);
+      }
+      flat.set(v, i * this.dim);
+    });
+    return tf.tensor2d(flat, [rowPairs.length, this.dim]);
+  }
+
+  /** Acting embeddings fixed per episode: recomputed only when the pair's buffer version changed. */
+  private perEpisode(rowPairs: readonly PairId[]): tf.Tensor2D {
+    const flat = new Float32Array(rowPairs.length * this.dim);
+    rowPairs.forEach((p, i) => {
+      const version = this.model.buffer.version(this.model.task, p);
+      let hit = this.actingCache.get(p);
+      if (!hit || hit.version !== version) {
+        hit = { version, values: tf.tidy(() => this.encode([p]).dataSync() as Float32Array).slice() };
+        this.actingCache.set(p, hit);
+      }
+      flat.set(hit.values, i * this.dim);
+    });
+    return tf.tensor2d(flat, [rowPairs.length, this.dim]);
+  }
+
   /** [pairs.length, dim] embeddings of `pairs` (differentiable), with subsampling when configured. */
   private encode(pairs: readonly PairId[]): tf.Tensor2D {
     const k = this.contextSubsample;
-    const contexts = pairs.map((p) => this.model.context(p));
-    if (k === undefined || contexts.every((c) => c.length <= k)) return this.model.embed(pairs);
+    const contexts = pairs.map((p) => this.contextOf(p));
+    const warm = pairs.some((p) => this.model.context(p).length === 0 && this.warmups.has(p));
+    if (!warm && (k === undefined || contexts.every((c) => c.length <= k))) return this.model.embed(pairs);
     return tf.tidy(() => {
-      const picked = contexts.map((c) => (c.length <= k ? c : this.rng.shuffle([...c]).slice(0, k)));
+      const picked = contexts.map((c) => (k === undefined || c.length <= k ? c : this.rng.shuffle([...c]).slice(0, k)));
       const width = this.model.stateDim + this.model.actionDim + 1;
       return this.model.encoder.encode(buildContextBatch(picked, width, { maxSteps: this.model.maxSteps }));
     });

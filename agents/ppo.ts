@@ -223,7 +223,7 @@ export class PPO implements OnPolicyAlgorithm {
 
   private forward(obs: Float32Array, n: number, ctx: Int32Array, withValue: boolean): { head: Float32Array; values: Float32Array | undefined; latent: Float32Array | undefined } {
     return tf.tidy(() => {
-      const x = withExtra(tf.tensor2d(obs, [n, this.obsDim]), ctx, this.extra);
+      const x = withExtra(tf.tensor2d(obs, [n, this.obsDim]), ctx, this.extra, "act");
       let head: Float32Array;
       let latent: Float32Array | undefined;
       if (this.config.useSde) {
@@ -393,7 +393,7 @@ export class PPO implements OnPolicyAlgorithm {
 
   values(obs: Float32Array, ctx: Int32Array): Float32Array {
     const n = obs.length / this.obsDim;
-    return tf.tidy(() => this.vf.apply(withExtra(tf.tensor2d(obs, [n, this.obsDim]), ctx, this.extra)).dataSync() as Float32Array);
+    return tf.tidy(() => this.vf.apply(withExtra(tf.tensor2d(obs, [n, this.obsDim]), ctx, this.extra, "act")).dataSync() as Float32Array);
   }
 
   finishRollout(lastValues: Float32Array, lastDones: Uint8Array): void {

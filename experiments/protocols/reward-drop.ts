@@ -70,3 +70,13 @@ export function drops(samples: readonly ServedSample[], refs: ReadonlyMap<string
   }
   return { drops: out, excluded };
 }
+
+/**
+ * The paper's reward drop, 1 - R / R_ref, beside ours: it equals `rewardDrop` with a zero
+ * baseline, and reads as the paper's numbers only for positive rewards (for negative
+ * rewards, e.g. Pendulum's costs, a worse R gives a negative drop). NaN when R_ref is 0.
+ */
+export function paperDrop(reward: number, reference: number): number {
+  if (![reward, reference].every(Number.isFinite)) throw new RangeError(`paperDrop: expected finite numbers, got reward ${reward}, reference ${reference}`);
+  return reference === 0 ? NaN : 1 - reward / reference;
+}

@@ -22,15 +22,17 @@
  * preservation) are summarised per variant (`operations`). `executeUnit` is the
  * executor the pool workers load.
  */
+import { DataError } from "../../errors.js";
 import { similarity, nearestPairs } from "../../flash/similarity.js";
 import { meanCi95, meanCiJson } from "../stats.js";
 import type { UnitRecord } from "../runner/pool.js";
-import type { PlannedUnit, Unit, UnitContext } from "../runner/units.js";
+import { deriveSeed, type PlannedUnit, type Unit, type UnitContext } from "../runner/units.js";
 import { rlTask } from "../tasks/index.js";
-import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlTask, ServeResult, UpdatePair } from "../tasks/types.js";
+import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlTask, ServeResult, ServeVariant, UpdatePair } from "../tasks/types.js";
 import { adaptationCosts, speedup, summariseCosts, type Curve } from "./adaptation.js";
 import { amortisation } from "./amortisation.js";
-import { drops, type PairReference, type ServedSample } from "./reward-drop.js";
+import { probeR2 } from "./controls.js";
+import { drops, paperDrop, type PairReference, type ServedSample } from "./reward-drop.js";
 import { correlation } from "./similarity.js";
 
 export const RL_EXECUTOR = "rl-protocols@1";
@@ -43,15 +45,30 @@ interface Base {
   replicate: number;
 }
 type UnitInput =
-  | (Base & { kind: "reference"; pair: string })
+  | (Base & { kind: "reference"; pair: string; envSeed?: number })
   | (Base & { kind: "pretrain"; variant: PretrainVariant; pool: string[] })
-  | (Base & { kind: "adapt"; variant: PretrainVariant; pair: string; pretrain: string })
-  | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Record<PretrainVariant, string>; updates?: UpdatePair[] });
+  | (Base & { kind: "adapt"; variant: PretrainVariant; pair: string; pretrain: string; envSeed?: number })
+  | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Partial<Record<PretrainVariant, string>>; updates?: UpdatePair[] });
 
-const VARIANTS: PretrainVariant[] = ["flash", "tl"];
+/** The pretrained variants of a reproduction: the paper's TL and the oracle control only there (a sweep: FLASH and TL). */
+export function pretrainVariants(task: Pick<RlTask, "oracle">, sweep: boolean): PretrainVariant[] {
+  return sweep ? ["flash", "tl"] : ["flash", "tl", "tl-paper", ...(task.oracle ? (["oracle"] as const) : [])];
+}
 
-/** The units of `flash reproduce` (poolSizes undefined) or of a sweep over pool sizes. */
-export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: number, poolSizes?: number[]): Unit[] {
+/** FLASH served with its own context (the protocol), then the controls that read the same pretrained model. */
+const FLASH_CONTROLS: ServeVariant[] = ["flash-before", "flash-zero", "shuffled"];
+
+/**
+ * The environment seed of every unit on `pair` in replicate `k` (reference = scratch,
+ * FLASH, TL, the paper's TL, the oracle): common random numbers, so a paired difference
+ * is the variants' and not the environment draws'.
+ */
+export function envSeedOf(runSeed: number, pair: string, k: number): number {
+  return deriveSeed(runSeed, `env/${pair}/r${k}`);
+}
+
+/** The units of `flash reproduce` (poolSizes undefined) or of a sweep over pool sizes; `runSeed` makes the shared environment seeds. */
+export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: number, poolSizes?: number[], runSeed = 0): Unit[] {
   const b = task.budgets(cfg);
   const units: Unit[] = [];
   const { test } = task.pairs(cfg);
@@ -63,27 +80,31 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
     for (const pair of test) {
       const id = `ref/${pair}/r${k}`;
       refs[pair] = id;
-      units.push({ id, kind: "reference", deps: [], cost: b.referenceEpisodes, input: { kind: "reference", task: taskName, cfg, replicate: k, pair } });
+      units.push({ id, kind: "reference", deps: [], cost: b.referenceEpisodes, input: { kind: "reference", task: taskName, cfg, replicate: k, pair, envSeed: envSeedOf(runSeed, pair, k) } });
     }
     // Updated pairs' references: the drop's scale on them; trained once, they serve every replicate.
     if (k === 0) for (const u of updates) units.push({ id: `ref/${u.pair}/r0`, kind: "reference", deps: [], cost: b.referenceEpisodes, input: { kind: "reference", task: taskName, cfg, replicate: 0, pair: u.pair } });
     for (const size of poolSizes ?? [undefined]) {
       const prefix = size === undefined ? "" : `P${size}/`;
       const pool = task.pairs(cfg, size).pool;
-      const pre = {} as Record<PretrainVariant, string>;
-      for (const v of VARIANTS) {
-        pre[v] = `${prefix}pretrain/${v}/r${k}`;
-        units.push({ id: pre[v], kind: "pretrain", deps: [], cost: b.pretrainEpisodes * (v === "flash" ? flashCost : 1), input: { kind: "pretrain", task: taskName, cfg, replicate: k, variant: v, pool } });
+      const pre: Partial<Record<PretrainVariant, string>> = {};
+      for (const v of pretrainVariants(task, size !== undefined)) {
+        const id = `${prefix}pretrain/${v}/r${k}`;
+        pre[v] = id;
+        // The paper's TL: the agent trained on one previously seen pair (a different pool pair per replicate).
+        const from = v === "tl-paper" ? [pool[k % pool.length]] : pool;
+        units.push({ id, kind: "pretrain", deps: [], cost: b.pretrainEpisodes * (v === "flash" ? flashCost : 1), input: { kind: "pretrain", task: taskName, cfg, replicate: k, variant: v, pool: from } });
         for (const pair of test) {
-          units.push({ id: `${prefix}adapt/${v}/${pair}/r${k}`, kind: "adapt", deps: [pre[v]], cost: b.adaptEpisodes * (v === "flash" ? 1.5 : 1), input: { kind: "adapt", task: taskName, cfg, replicate: k, variant: v, pair, pretrain: pre[v] } });
+          const input = { kind: "adapt", task: taskName, cfg, replicate: k, variant: v, pair, pretrain: id, envSeed: envSeedOf(runSeed, pair, k) };
+          units.push({ id: `${prefix}adapt/${v}/${pair}/r${k}`, kind: "adapt", deps: [id], cost: b.adaptEpisodes * (v === "flash" ? 1.5 : 1), input });
         }
       }
       if (size === undefined) {
         units.push({
           id: `ab/r${k}`,
           kind: "ab",
-          deps: [...Object.values(refs), pre.flash, pre.tl],
-          cost: (b.evalEpisodes + b.embedEpisodes) * (test.length * (b.abTargets + 2) + updates.length * 3) * 0.1,
+          deps: [...Object.values(refs), ...(Object.values(pre) as string[])],
+          cost: (b.evalEpisodes + b.embedEpisodes) * (test.length * (b.abTargets + 2 + Object.keys(pre).length + FLASH_CONTROLS.length) + updates.length * 3) * 0.1,
           input: { kind: "ab", task: taskName, cfg, replicate: k, test, refs, pretrain: pre, ...(updates.length ? { updates } : {}) },
         });
       }
@@ -99,11 +120,11 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
   const cfg = inp.cfg;
   switch (inp.kind) {
     case "reference":
-      return task.reference(cfg, inp.pair, unit.seed, ctx.workDir, ctx.progress);
+      return task.reference(cfg, inp.pair, unit.seed, ctx.workDir, ctx.progress, inp.envSeed);
     case "pretrain":
       return task.pretrain(cfg, inp.variant, inp.pool, unit.seed, ctx.workDir, ctx.progress);
     case "adapt":
-      return task.adapt(cfg, inp.variant, ctx.depDirs[inp.pretrain], inp.pair, unit.seed, ctx.workDir, ctx.progress);
+      return task.adapt(cfg, inp.variant, ctx.depDirs[inp.pretrain], inp.pair, unit.seed, ctx.workDir, ctx.progress, inp.envSeed);
     case "ab": {
       const b = task.budgets(cfg);
       const samples: ServedSample[] = [];
@@ -116,7 +137,8 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
         return { variant, replicate: inp.replicate, pair: r.pair, reward: r.reward, ...(trainedOn ? { trainedOn } : {}), ...(scenario ? { scenario } : {}), ...(r.metrics ? { metrics: r.metrics } : {}) };
       };
       const targets = (i: number) => Array.from({ length: Math.min(b.abTargets, test.length - 1) }, (_, j) => test[(i + 1 + j) % test.length]);
-      const steps = test.length + 2;
+      const served = servedVariants(inp.pretrain);
+      const steps = test.length + served.length;
       for (const [i, from] of test.entries()) {
         ctx.progress(i / steps, `original agent of ${from}`);
         // Its A/B targets (other new pairs) and the updated versions of its own pair.
@@ -125,18 +147,29 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
         const res = await task.serve(cfg, { variant: "original", modelDir: ctx.depDirs[inp.refs[from]], trainedOn: from, pairs: t, seed: unit.seed, workDir: ctx.workDir });
         for (const r of res) samples.push(sample("original", r, from));
       }
-      for (const v of VARIANTS) {
-        ctx.progress((test.length + (v === "flash" ? 0 : 1)) / steps, v);
-        const res: ServeResult[] = await task.serve(cfg, { variant: v, modelDir: ctx.depDirs[inp.pretrain[v]], pairs: [...test, ...updates.map((u) => u.pair)], seed: unit.seed, workDir: ctx.workDir });
+      for (const [j, { variant: v, model }] of served.entries()) {
+        ctx.progress((test.length + j) / steps, v);
+        // The controls serve the main test only; the update experiment compares the agents.
+        const pairs = FLASH_CONTROLS.includes(v) ? test : [...test, ...updates.map((u) => u.pair)];
+        const res: ServeResult[] = await task.serve(cfg, { variant: v, modelDir: ctx.depDirs[model], pairs, seed: unit.seed, workDir: ctx.workDir });
         for (const r of res) {
           samples.push(sample(v, r));
-          if (r.embedding) embeddings[r.pair] = r.embedding;
+          // Similarity reads the embeddings of FLASH's own context (the kind pretraining saw).
+          if (v === "flash" && r.embedding) embeddings[r.pair] = r.embedding;
         }
       }
-      const pool = await task.poolEmbeddings(cfg, ctx.depDirs[inp.pretrain.flash], ctx.workDir);
+      const pool = await task.poolEmbeddings(cfg, ctx.depDirs[inp.pretrain.flash as string], ctx.workDir);
       return { samples, testEmbeddings: embeddings, poolEmbeddings: pool };
     }
   }
+}
+
+/** What an A/B unit serves: every pretrained variant, and FLASH's controls from FLASH's pretraining. */
+function servedVariants(pre: Partial<Record<PretrainVariant, string>>): { variant: ServeVariant; model: string }[] {
+  const out: { variant: ServeVariant; model: string }[] = [];
+  for (const [v, id] of Object.entries(pre) as [PretrainVariant, string][]) out.push({ variant: v, model: id });
+  if (pre.flash) for (const v of FLASH_CONTROLS) out.push({ variant: v, model: pre.flash });
+  return out;
 }
 
 interface AbResult {
@@ -160,7 +193,7 @@ export const trainingCurve: CurveOf = (r) => r.returns;
 export function curveOf(task: Pick<RlTask, "convergenceCurve" | "name">): CurveOf {
   if (task.convergenceCurve !== "evaluation") return trainingCurve;
   return (r) => {
-    if (!r.evalCurve) throw new Error(`${task.name}: a unit result has no evalCurve, but the task judges convergence on evaluation curves (re-run the unit)`);
+    if (!r.evalCurve) throw new DataError(`${task.name}: a unit result has no evalCurve, but the task judges convergence on evaluation curves (re-run the unit)`);
     return r.evalCurve;
   };
 }
@@ -365,6 +398,12 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const served = allServed.filter((s) => s.scenario === undefined);
   const d = drops(served, refs);
   const dropOf = (v: string) => d.drops.filter((x) => x.variant === v).map((x) => x.drop);
+  const paper = served.map((x) => ({ ...x, drop: paperDrop(x.reward, (refs.get(x.pair) as PairReference).evalReturn) })).filter((x) => Number.isFinite(x.drop));
+  const paperOf = (v: string) => paper.filter((x) => x.variant === v).map((x) => x.drop);
+  const spJson = (fast: string, slow: string) => {
+    const s = speedup(costs, fast, slow);
+    return s ? { ...meanCiJson(s.meanRatio), ratio_of_means: s.ratioOfMeans, capped: s.capped } : null;
+  };
 
   // Similarity (FLASH embeddings, per replicate)
   const simDrop: { x: number; y: number; from: string; pair: string; replicate: number }[] = [];
@@ -413,15 +452,21 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     convergence_curve: task.convergenceCurve ?? "training",
     adaptation_speedup_vs_tl: sp ? { ...meanCiJson(sp.meanRatio), ratio_of_means: sp.ratioOfMeans, capped: sp.capped } : null,
     adaptation_speedup_vs_scratch: spScratch ? { ...meanCiJson(spScratch.meanRatio), ratio_of_means: spScratch.ratioOfMeans, capped: spScratch.capped } : null,
+    /** Against the paper's TL (the agent trained on one previously seen pair, then fine-tuned); paired ratios as vs TL. */
+    adaptation_speedup_vs_tl_paper: spJson("flash", "tl-paper"),
     reward_drop: {
       flash: mc(dropOf("flash")),
       original: mc(dropOf("original")),
       tl: mc(dropOf("tl")),
+      tl_paper: mc(dropOf("tl-paper")),
       excluded: d.excluded.length,
       samples: d.drops,
       /** Every served reward, including tests excluded from the drop. */
       served,
     },
+    /** The paper's definition, 1 - R / R_ref (rewardDrop with a zero baseline): comparable with the paper's numbers for positive rewards only. */
+    reward_drop_paper: Object.fromEntries(["flash", "tl", "tl-paper", "original", "oracle", "shuffled"].map((v) => [v.replace("-", "_"), mc(paperOf(v))])),
+    controls: controlsSummary(task, cfg, ab, dropOf, spJson),
     baselines: baselineSummaries(records, refs, task.baselineLabels, testPairs),
     updates: updateSummary(allServed.filter((s) => s.scenario !== undefined), refs),
     operations: operationsSummary(served, records, testPairs, task.metricLabels),
@@ -442,6 +487,39 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     /** The new pairs' references (the updated pairs' are in `updates.references`). */
     references: [...refs.values()].filter((x) => testPairs.has(x.pair)),
     sweep: sweep ?? null,
+  };
+}
+
+/**
+ * The controls (controls.ts; served variants of rl-flash-kit.ts): the oracle context
+ * (drop, and speedup of the oracle agent over both TLs: if it does not beat TL, no
+ * embedding can), FLASH served with another pool pair's embedding, with the zero vector,
+ * and with the earlier serve protocol, and the embedding probe's leave-one-out R^2 per
+ * replicate (pool pairs' and new pairs' embeddings against `RlTask.oracle`).
+ */
+function controlsSummary(task: RlTask, cfg: Cfg, ab: readonly AbResult[], dropOf: (v: string) => number[], sp: (fast: string, slow: string) => unknown) {
+  const probes: number[] = [];
+  if (task.oracle) {
+    for (const a of ab) {
+      const emb = { ...a.poolEmbeddings, ...a.testEmbeddings };
+      const ids = Object.keys(emb).sort();
+      if (ids.length < 4) continue;
+      const truth = ids.map((p) => (task.oracle as NonNullable<RlTask["oracle"]>)(cfg, p));
+      // Only parameters that vary over the pool: the meta learner never saw the others vary.
+      const pool = ids.map((p, i) => (p in a.poolEmbeddings ? truth[i] : undefined)).filter((x): x is number[] => x !== undefined);
+      const varying = truth[0].map((_, j) => pool.some((x) => Math.abs(x[j] - pool[0][j]) > 1e-12));
+      const r2 = probeR2(ids.map((p) => emb[p]), truth.map((x) => x.filter((_, j) => varying[j])));
+      if (r2 !== null) probes.push(r2);
+    }
+  }
+  return {
+    oracle: task.oracle ? { reward_drop: mc(dropOf("oracle")), speedup_vs_tl: sp("oracle", "tl"), speedup_vs_tl_paper: sp("oracle", "tl-paper"), flash_speedup_vs_oracle: sp("flash", "oracle") } : null,
+    shuffled: { reward_drop: mc(dropOf("shuffled")) },
+    zero: { reward_drop: mc(dropOf("flash-zero")) },
+    /** FLASH with the earlier serve protocol (deterministic context, first episode with the zero vector). */
+    before: { reward_drop: mc(dropOf("flash-before")) },
+    probe_r2: mc(probes),
+    probe_r2_by_replicate: probes,
   };
 }
 

@@ -17,9 +17,35 @@ type Json = { mean: number; ci95: number | null; n: number } | null;
 const fmt = (m: Json, digits = 3): string => (m ? `${formatMeanCi({ mean: m.mean, ci95: m.ci95 ?? NaN, n: m.n } as MeanCi, digits)} (n=${m.n})` : "n/a");
 const pct = (x: number | undefined) => (x === undefined ? "—" : `${(100 * x).toFixed(1)}%`);
 
-const VARIANT_ORDER = ["flash", "tl", "scratch", "original", "reference", "hpa", "vpa"];
-const VARIANT_LABEL: Record<string, string> = { flash: "FLASH", tl: "transfer learning", scratch: "from scratch", original: "original agent", reference: "reference (trained on the pair)", hpa: "Kubernetes HPA", vpa: "VPA-style" };
-const VARIANT_COLOR: Record<string, string> = { flash: "#d62728", tl: "#1f77b4", scratch: "#7f7f7f", original: "#2ca02c", reference: "#000000", hpa: "#ff7f0e", vpa: "#8c564b" };
+const VARIANT_ORDER = ["flash", "tl", "tl-paper", "oracle", "shuffled", "flash-zero", "flash-before", "scratch", "original", "reference", "hpa", "vpa"];
+const VARIANT_LABEL: Record<string, string> = {
+  flash: "FLASH",
+  tl: "transfer learning",
+  "tl-paper": "TL (paper: one seen pair)",
+  oracle: "oracle context (control)",
+  shuffled: "FLASH, shuffled embedding (control)",
+  "flash-zero": "FLASH, zero embedding (control)",
+  "flash-before": "FLASH, earlier serve context",
+  scratch: "from scratch",
+  original: "original agent",
+  reference: "reference (trained on the pair)",
+  hpa: "Kubernetes HPA",
+  vpa: "VPA-style",
+};
+const VARIANT_COLOR: Record<string, string> = {
+  flash: "#d62728",
+  tl: "#1f77b4",
+  "tl-paper": "#17becf",
+  oracle: "#bcbd22",
+  shuffled: "#e377c2",
+  "flash-zero": "#c49c94",
+  "flash-before": "#ff9896",
+  scratch: "#7f7f7f",
+  original: "#2ca02c",
+  reference: "#000000",
+  hpa: "#ff7f0e",
+  vpa: "#8c564b",
+};
 const colorScale = (variants: string[]) => ({
   domain: variants.map((v) => VARIANT_LABEL[v] ?? v),
   range: variants.map((v) => VARIANT_COLOR[v] ?? "#9467bd"),
@@ -180,6 +206,53 @@ function curveText(r: Pick<RlResults, "convergence_curve">): string {
   return r.convergence_curve === "evaluation" ? "deterministic evaluation returns (one fixed evaluation window after every training episode)" : "training returns";
 }
 
+/** Headline rows of the paper's TL, the paper's drop and the controls (absent from runs before they existed). */
+function controlRows(r: RlResults, L: string[]): void {
+  const c = r.controls;
+  if (!c) return;
+  L.push(`| adaptation speedup, FLASH vs the paper's TL (one previously seen pair, then fine-tuned) | ${fmt(r.adaptation_speedup_vs_tl_paper)} | — |`);
+  L.push(`| reward drop, the paper's TL | ${fmt(r.reward_drop.tl_paper ?? null)} | — |`);
+  const pd = r.reward_drop_paper ?? {};
+  L.push(`| paper's drop 1 - R/R_ref: FLASH / TL / paper's TL / original | ${["flash", "tl", "tl_paper", "original"].map((v) => fmt(pd[v] ?? null)).join(" / ")} | ${pct(p(r)?.rewardDropFlash)} / — / — / ${pct(p(r)?.rewardDropOriginal)} |`);
+  if (c.oracle) {
+    L.push(`| control: reward drop, oracle context (true parameters in place of the embedding) | ${fmt(c.oracle.reward_drop)} | — |`);
+    L.push(`| control: adaptation speedup, oracle vs TL / vs the paper's TL | ${fmt(c.oracle.speedup_vs_tl as Json)} / ${fmt(c.oracle.speedup_vs_tl_paper as Json)} | — |`);
+  }
+  L.push(`| control: reward drop, FLASH served with another pool pair's embedding | ${fmt(c.shuffled.reward_drop)} | — |`);
+  L.push(`| control: reward drop, FLASH served with the zero vector | ${fmt(c.zero.reward_drop)} | — |`);
+  L.push(`| control: reward drop, FLASH with the earlier serve context (deterministic, first episode with the zero vector) | ${fmt(c.before.reward_drop)} | — |`);
+  L.push(`| control: embedding probe, leave-one-out R² of a linear map embedding -> true parameters | ${fmt(c.probe_r2)} | — |`);
+}
+
+const p = (r: RlResults) => r.paper as { rewardDropOriginal?: number; rewardDropFlash?: number } | null;
+const below = (a: Json, b: Json) => !!a && !!b && a.mean + (a.ci95 ?? Infinity) < b.mean - (b.ci95 ?? Infinity);
+
+/** What the controls say, in words. */
+function controlVerdict(r: RlResults, L: string[]): void {
+  const c = r.controls;
+  if (!c) return;
+  const dF = r.reward_drop.flash;
+  const dT = r.reward_drop.tl;
+  if (c.oracle && c.oracle.reward_drop && dT) {
+    const dOr = c.oracle.reward_drop;
+    const sp = c.oracle.speedup_vs_tl as Json;
+    const beatsDrop = below(dOr, dT);
+    const beatsSp = !!sp && sp.mean - (sp.ci95 ?? Infinity) > 1;
+    const fsp = r.adaptation_speedup_vs_tl;
+    const flashBeats = below(dF, dT) || (!!fsp && fsp.mean - (fsp.ci95 ?? Infinity) > 1);
+    if (!beatsDrop && !beatsSp && flashBeats) {
+      L.push(`- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}), but FLASH did: the raw parameters were harder for this agent to use than the learned embedding, so this oracle does not bound what an embedding can give here.`);
+    } else if (!beatsDrop && !beatsSp) {
+      L.push(`- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr ? dOr.mean.toFixed(3) : "n/a"} vs ${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): on this task and budget there is no room for any embedding to beat TL.`);
+    } else {
+      L.push(`- Oracle: the true parameters beat TL (${beatsDrop ? "drop intervals apart" : "drop not separated"}; ${beatsSp ? "speedup interval above 1" : "speedup interval includes 1"}): there is room; the gap between FLASH (drop ${dF ? dF.mean.toFixed(3) : "n/a"}) and the oracle (${dOr ? dOr.mean.toFixed(3) : "n/a"}) is the meta learner's.`);
+    }
+  }
+  const dS = c.shuffled.reward_drop;
+  if (dF && dS) L.push(`- Shuffled: FLASH with another pool pair's embedding had drop ${dS.mean.toFixed(3)} vs ${dF.mean.toFixed(3)} with its own: ${below(dF, dS) ? "its own embedding helps (intervals apart)" : "no clear difference: the served agent does not use what tells this pair's embedding from a pool pair's"}.`);
+  if (c.probe_r2) L.push(`- Probe: a linear map recovers the true parameters from the embedding with leave-one-out R² ${c.probe_r2.mean.toFixed(2)}.`);
+}
+
 export function rlMarkdown(r: RlResults, figures: string[]): string {
   const L: string[] = [];
   const curveWords = curveText(r);
@@ -200,8 +273,10 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   L.push(`| reward drop, original agent | ${fmt(dO)} | ${pct(p?.rewardDropOriginal)} |`);
   L.push(`| reward drop, FLASH | ${fmt(dF)} | ${pct(p?.rewardDropFlash)} |`);
   L.push(`| reward drop, TL (pool-trained, no embedding) | ${fmt(r.reward_drop.tl)} | — |`);
+  controlRows(r, L);
   if (p?.source) L.push("", `Paper numbers: ${p.source}.`);
   L.push("", "### Verdict", "");
+  controlVerdict(r, L);
   if (sp) {
     const lo = sp.mean - (sp.ci95 ?? Infinity);
     L.push(`- Adaptation: FLASH ${sp.mean > 1 ? (lo > 1 ? "beat" : "was faster than, but not significantly (CI includes 1),") : "did not beat"} transfer learning (mean speedup ${sp.mean.toFixed(2)}${sp.ci95 !== null ? ` ± ${sp.ci95.toFixed(2)}` : ", one test, no interval"}).`);

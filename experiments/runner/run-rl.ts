@@ -129,7 +129,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   };
   saveRunConfig(o.out, config);
   const backend = await selectBackend(o.backend ?? undefined);
-  const plan = planUnits(planRl(task, o.task, cfg, o.seeds, o.poolSizes), seed, RL_EXECUTOR);
+  const plan = planUnits(planRl(task, o.task, cfg, o.seeds, o.poolSizes, seed), seed, RL_EXECUTOR);
   const pool: PoolOptions = {
     outDir: o.out,
     executor: { name: RL_EXECUTOR, url: executorUrl() },

@@ -36,12 +36,13 @@ import path from "node:path";
 import { AutoscalingEnv } from "../../envs/autoscaling/env.js";
 import { Rng } from "../../flash/rng.js";
 import { validateApplication, type Application } from "../../sim/k8s/app.js";
+import { SEGMENT_KINDS } from "../../sim/k8s/segments.js";
 import { generateApplications, loadApplications } from "../../sim/k8s/generate.js";
 import { appUpdatesFor, SCENARIOS, type Scenario } from "../../sim/k8s/scenarios.js";
 import { TraceError } from "../../traces/errors.js";
 import { listTraces } from "../../traces/real.js";
 import { syntheticTrace } from "../../traces/synthetic.js";
-import { durationSeconds, validateTrace, type Trace } from "../../traces/trace.js";
+import { durationSeconds, traceStats, validateTrace, type Trace } from "../../traces/trace.js";
 import { distinctPairIds, netArch, num, obj, pos, str, validateBudgets, validateFlashSettings } from "./config-checks.js";
 import type { FlashSettings } from "./rl-flash-kit.js";
 import type { RlBudgets } from "./types.js";
@@ -352,4 +353,16 @@ export function updatePairsFor(test: readonly AutoscalingPair[], n: number): { p
 
 function round3(x: number): number {
   return Number(x.toPrecision(3));
+}
+
+/**
+ * The pair's true parameters for the oracle control and the embedding probe: the
+ * application (log1p of the total size of its segments of each kind, runtime memory,
+ * log SLO, load) and its trace window's statistics (log mean rate, CV, peak/mean,
+ * p99/mean, lag-1 autocorrelation, burst fraction).
+ */
+export function pairOracle(env: AutoscalingEnvConfig, p: AutoscalingPair): number[] {
+  const bySize = SEGMENT_KINDS.map((k) => Math.log1p(p.app.segments.filter((s) => s.kind === k).reduce((a, s) => a + s.size, 0)));
+  const t = traceStats(pairTrace(p, env));
+  return [...bySize, p.app.runtimeMemoryMB, Math.log(p.app.sloMs), p.app.load, Math.log1p(t.mean), t.cv, t.peakToMean, t.p99ToMean, t.ac1, t.burstFraction];
 }

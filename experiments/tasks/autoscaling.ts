@@ -74,7 +74,7 @@ import { VpaAgent } from "../../agents/baselines/vpa.js";
 import { DDPG, FIRM_DDPG_DEFAULTS, type DDPGConfig } from "../../agents/ddpg.js";
 import type { AutoscalingEnv } from "../../envs/autoscaling/env.js";
 import { ACTION_DIM, OBS_DIM } from "../../envs/autoscaling/spaces.js";
-import { drawPairs, makePairEnv, updatePairsFor, validateAutoscalingConfig, type AutoscalingConfig, type PairSources } from "./autoscaling-pairs.js";
+import { drawPairs, makePairEnv, pairOracle, updatePairsFor, validateAutoscalingConfig, type AutoscalingConfig, type PairSources } from "./autoscaling-pairs.js";
 import { EVAL_SEED, rlFlashKit, runEpisode, StepMeans, total } from "./rl-flash-kit.js";
 import type { ProfileOptions, ReferenceResult, RlBudgets, RlTask } from "./types.js";
 import { MissingPathError, UnknownNameError } from "../../errors.js";
@@ -261,6 +261,7 @@ const kit = rlFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingRefere
   // returns measure the noise more than the policy (quick: ~85 vs ~145 deterministic).
   curve: "evaluation",
   stepMetrics,
+  oracle: (cfg, pair) => pairOracle(cfg.env, pair),
 });
 
 export function createAutoscalingTask(): RlTask<AutoscalingConfig> {

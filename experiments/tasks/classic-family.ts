@@ -110,6 +110,8 @@ const kit = rlFlashKit<ClassicFamilyConfig, FamilyEnv>({
   agent: (cfg, env, o) => new DDPG(env, ddpgConfig(cfg, o.learningStarts), { seed: o.seed, extra: o.extra }),
   randomAction: (rng) => () => [rng.uniform(-2, 2)],
   progress: { digits: 0, referenceEvery: 10 },
+  // The oracle control reads the pair's physics (mass, length, gravity, ...), in key order.
+  oracle: (_cfg, pair) => Object.keys(pair.params).sort().map((k) => pair.params[k]),
 });
 
 export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {

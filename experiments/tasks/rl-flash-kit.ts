@@ -23,23 +23,46 @@
  *     (`TrainOptions.timestepOffset`), as one SB3 `learn` would. On-policy agents (PPO):
  *     one `train` call with every pool pair's env stepped together (one rollout holds
  *     every pair), `pretrainEpisodes` episodes in all. FLASH first runs one
- *     uniform-random episode per pool pair (its first context: an empty context has no
- *     gradient path to the meta learner; TL skips them); meta updates on, every finished
- *     episode inserted with `insertTrajSamples`, cached embeddings invalidated after every
- *     training phase (`TrainOptions.afterTrain`).
+ *     uniform-random episode per pool pair as the pair's warm-up context (an empty context
+ *     has no gradient path to the meta learner; TL skips them); it is the pair's context
+ *     only until the pair's first own episode, and never enters the buffer. Meta updates
+ *     on, every finished episode inserted with `insertTrajSamples`, cached embeddings
+ *     invalidated after every training phase (`TrainOptions.afterTrain`); the embedding
+ *     the agent acts with is fixed per episode (FlashConditioner `acting: "episode"`).
+ *     At the end, the pool pairs' embeddings (final meta learner, frozen) are written to
+ *     `pool-embeddings.json`: similarity, the shuffled control, and the pool average.
+ *     "tl-paper" (the paper's TL) is the plain agent pretrained the same way on the one
+ *     pool pair the planner gives it; "oracle" is the plain agent reading the pair's
+ *     standardised true parameters (`RlFlashSpec.oracle`) through a `ConstantInput`.
+ *
+ * FLASH's context, one choice for pretraining, adaptation and serving (CONTEXT below):
+ * the pair's own episodes acted by the agent with its training exploration (DDPG's
+ * action noise, DQN's final epsilon, PPO's stochastic policy), conditioned on the
+ * embedding of the episodes before; the selection is the paper's (M/2 best + M/2
+ * earliest, `contextSize` M, first `maxSteps` steps). A pair with no episode yet is never
+ * acted on with the zero vector: pretraining uses its warm-up episode, adaptation and
+ * serving the average embedding of the pool pairs.
+ *
  *   - adaptation (fine-tuning on a new pair): load the pretrained networks, an empty
  *     replay buffer, learning from the first step, `adaptEpisodes` episodes in one call.
- *     FLASH: meta learner frozen, episodes on the new pair inserted as they finish, so its
- *     embedding is computed from its first trajectories (a zero vector during the first
- *     episode). Every episode counts, including those that built the embedding.
- *   - serving (A/B): no weight update. FLASH first runs `embedEpisodes` episodes with its
- *     deterministic policy to get the pair's embedding, then every variant is evaluated
- *     deterministically on the same `evalEpisodes` initial states (`EVAL_SEED`).
- */
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+ *     FLASH: meta learner frozen, the fine-tuning episodes (training noise) are its
+ *     context, inserted as they finish; the first episode is acted with the pool average.
+ *     Every episode counts, including those that built the embedding.
+ *   - serving (A/B): no weight update. FLASH first runs `embedEpisodes` context episodes
+ *     as above (the first with the pool average), then every variant is evaluated
+ *     deterministically on the same `evalEpisodes` initial states (`EVAL_SEED`). The
+ *     controls: "flash-before" (the earlier protocol: deterministic context episodes, the
+ *     first with the zero vector), "flash-zero", "shuffled" (another pool pair's embedding).
+ *   - common random numbers: `reference` and `adapt` take an `envSeed`, which the planner
+ *     makes the same for every variant on one pair and replicate; the agent's own seed
+ *     (weights, noise) stays the unit's.
+  */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { MissingPathError, OptionValueError, UnknownNameError } from "../../errors.js";
+import * as tf from "@tensorflow/tfjs";
+import { MissingPathError, OptionValueError, StateError, UnknownNameError } from "../../errors.js";
 import { evaluatePolicy } from "../../agents/evaluate.js";
+import { ConstantInput, standardise } from "../../agents/constant-input.js";
 import type { ExtraInput } from "../../agents/extra.js";
 import { EpisodeRecorder, FlashConditioner } from "../../agents/flash-conditioning.js";
 import { train, type TrainOptions, type TrainResult } from "../../agents/train.js";
@@ -48,7 +71,7 @@ import type { PairEnv, StepResult } from "../../envs/env.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, RLModel } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
-import type { AdaptResult, PretrainResult, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
+import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
 
 /** An agent the kit can train, checkpoint and serve: DDPG, DQN and PPO are all such. */
 export type KitAgent = Algorithm & {
@@ -124,10 +147,26 @@ export interface RlFlashSpec<C extends RlFlashConfig, E extends PairEnv, X exten
    * reference into `ServeResult.metrics` / `ReferenceResult.metrics` (`RlTask.metricLabels`).
    */
   stepMetrics?(info: NonNullable<StepResult["info"]>): Record<string, number>;
+  /**
+   * The pair's true parameters (pendulum physics; autoscaling's application profile and
+   * trace statistics), raw: the kit standardises them over the pool pairs. Optional: it
+   * enables the oracle-context variant and the embedding probe (`RlTask.oracle`).
+   */
+  oracle?(cfg: C, pair: C["poolPairs"][number]): number[];
 }
 
+/**
+ * FLASH's context episodes, documented once (the module comment): acted with the
+ * training exploration; the first of a pair without context with the pool average; the
+ * file where pretraining leaves the pool pairs' embeddings.
+ */
+export const CONTEXT = {
+  exploration: "training" as const,
+  poolEmbeddingsFile: "pool-embeddings.json",
+};
+
 /** The RlTask fields a task writes itself; the kit adds the rest. */
-export type OwnTaskFields<C> = Omit<RlTask<C>, "name" | "budgets" | "pairs" | "reference" | "pretrain" | "adapt" | "poolEmbeddings" | "serve">;
+export type OwnTaskFields<C> = Omit<RlTask<C>, "name" | "budgets" | "pairs" | "reference" | "pretrain" | "adapt" | "poolEmbeddings" | "serve" | "oracle">;
 
 export interface Episode {
   states: Float32Array;
@@ -239,24 +278,24 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     };
   }
 
-  async function reference(cfg: C, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<ReferenceResult & X> {
+  async function reference(cfg: C, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void, envSeed = seed): Promise<ReferenceResult & X> {
     const t0 = performance.now();
-    const env = envOf(cfg, pair, seed);
+    const env = envOf(cfg, pair, envSeed);
     const steps = spec.episodeSteps(cfg);
     const agent = spec.agent(cfg, env, { learningStarts: cfg.agent.learningStarts, seed, phase: "reference" });
     try {
       const n = cfg.budgets.referenceEpisodes * steps;
-      const hooks = curveHooks(cfg, pair, seed, n, spec.progress.referenceEvery, agent, progress);
-      const r = train(agent, env, { totalTimesteps: n, seed, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress });
+      const hooks = curveHooks(cfg, pair, envSeed, n, spec.progress.referenceEvery, agent, progress);
+      const r = train(agent, env, { totalTimesteps: n, seed: envSeed, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress });
       await agent.save(path.join(workDir, "agent"), name);
       const ops = new StepMeans(spec.stepMetrics);
-      const ev = evaluatePolicy(agent, envOf(cfg, pair, seed), { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, onStep: ops.add });
+      const ev = evaluatePolicy(agent, envOf(cfg, pair, envSeed), { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, onStep: ops.add });
       const rng = new Rng(seed).fork("baseline");
-      const benv = envOf(cfg, pair, seed);
+      const benv = envOf(cfg, pair, envSeed);
       let base = 0;
       for (let e = 0; e < cfg.budgets.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, spec.randomAction(rng)).rewards);
       const res: ReferenceResult = { returns: r.episodeReturns, ...(hooks.evalCurve ? { evalCurve: hooks.evalCurve } : {}), evalReturn: ev.mean, baseline: base / cfg.budgets.evalEpisodes, seconds: (performance.now() - t0) / 1000 };
-      const extras = spec.referenceExtras?.(cfg, pair, seed);
+      const extras = spec.referenceExtras?.(cfg, pair, envSeed);
       const own = ops.means();
       // The reference agent's metrics join any the task's extras measured (its baselines').
       const metrics = own ? { ...(extras as ReferenceResult | undefined)?.metrics, reference: own } : (extras as ReferenceResult | undefined)?.metrics;
@@ -266,6 +305,36 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     }
   }
 
+  /** The oracle control's input: every pair's true parameters, standardised over the pool pairs. */
+  function oracleInput(cfg: C): ConstantInput {
+    const of = spec.oracle;
+    if (!of) throw new StateError(`${name}: the oracle variant needs the task's oracle hook (RlFlashSpec.oracle), which this task does not define`);
+    const all = [...cfg.poolPairs, ...cfg.testPairs, ...(cfg.updatePairs ?? [])];
+    const raw = Object.fromEntries(all.map((p) => [p.id, of(cfg, p)]));
+    return new ConstantInput(standardise(raw, cfg.poolPairs.map((p) => p.id)));
+  }
+
+  /** The pool pairs' embeddings a FLASH pretraining left in `dir`, and their average (the embedding of a pair with no context yet). */
+  function poolFile(dir: string): { embeddings: Record<string, number[]>; mean: number[] } | undefined {
+    const f = path.join(dir, CONTEXT.poolEmbeddingsFile);
+    if (!existsSync(f)) return undefined;
+    const embeddings = JSON.parse(readFileSync(f, "utf8")) as Record<string, number[]>;
+    const rows = Object.values(embeddings);
+    const mean = rows[0].map((_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length);
+    return { embeddings, mean };
+  }
+
+  /** The action of a context episode: the agent's training exploration (off-policy: at the end of pretraining's schedules). */
+  function contextAction(cfg: C, agent: KitAgent, ctx: number): (o: Float32Array) => ArrayLike<number> {
+    if (agent.kind === "off-policy") {
+      const late = cfg.budgets.pretrainEpisodes * spec.episodeSteps(cfg);
+      // A loaded agent's schedules start over (DQN: epsilon 1); set them to pretraining's end (no update runs here).
+      agent.onStep(late, 0);
+      return (o) => agent.collectAction(Float32Array.from(o), late, ctx).env;
+    }
+    return (o) => agent.predict(o, { deterministic: false, ctx });
+  }
+
   /** On-policy pretraining: every pool pair's env stepped together in one `train` call (each rollout holds every pair). */
   function trainOnPolicyPool(agent: KitAgent, envs: E[], n: number, seed: number, hooks: Partial<TrainOptions>, progress: (f: number, m?: string) => void): TrainResult {
     const onProgress = (p: { timesteps: number; episodes: number; recentMeanReturn: number }) =>
@@ -273,26 +342,37 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     return train(agent, envs, { totalTimesteps: n, seed, onProgress, ...hooks });
   }
 
-  async function pretrain(cfg: C, variant: "flash" | "tl", pool: string[], seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<PretrainResult> {
+  /** FLASH's warm-up contexts: one uniform-random episode per pool pair, held by the conditioner (never in the buffer). */
+  function warmUp(cond: FlashConditioner, envs: E[], seed: number): void {
+    const rng = new Rng(seed).fork("warmup");
+    const w = spec.stateDim + spec.actionDim + 1;
+    for (const [i, env] of envs.entries()) {
+      const ep = runEpisode(env, seed * 1000 + i, spec.randomAction(rng));
+      const T = ep.rewards.length;
+      const data = new Float32Array(T * w);
+      for (let t = 0; t < T; t++) {
+        data.set(ep.states.subarray(t * spec.stateDim, (t + 1) * spec.stateDim), t * w);
+        data.set(ep.actions.subarray(t * spec.actionDim, (t + 1) * spec.actionDim), t * w + spec.stateDim);
+        data[t * w + w - 1] = ep.rewards[t];
+      }
+      cond.setWarmup(env.pair, { steps: T, width: w, data });
+    }
+  }
+
+  async function pretrain(cfg: C, variant: PretrainVariant, pool: string[], seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<PretrainResult> {
     const t0 = performance.now();
     const steps = spec.episodeSteps(cfg);
     const envs = pool.map((p, i) => envOf(cfg, p, seed + i));
     const fm = variant === "flash" ? flashModel(cfg, path.join(workDir, "buffer.sqlite"), seed) : undefined;
     const cond = fm ? new FlashConditioner(fm.model, { pairs: pool, contextSubsample: cfg.flash.contextSubsample, seed }) : undefined;
+    const oracle = variant === "oracle" ? oracleInput(cfg) : undefined;
     const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
-    const agent = spec.agent(cfg, envs[0], { learningStarts: 0, seed, extra: cond, phase: "pretrain" });
-    const hooks = { contextId: cond?.contextId, onTransition: rec?.onTransition, afterTrain: cond?.afterUpdate };
+    const agent = spec.agent(cfg, envs[0], { learningStarts: 0, seed, extra: cond ?? oracle, phase: "pretrain" });
+    const hooks = { contextId: cond?.contextId ?? oracle?.contextId, onTransition: rec?.onTransition, afterTrain: cond?.afterUpdate };
     const returns: number[] = [];
     const pairs: string[] = [];
     try {
-      if (fm) {
-        // One uniform-random episode per pool pair: FLASH's first context (an empty context has no gradient path).
-        const rng = new Rng(seed).fork("warmup");
-        for (const [i, env] of envs.entries()) {
-          const ep = runEpisode(env, seed * 1000 + i, spec.randomAction(rng));
-          await fm.model.insertTrajSamples(env.pair, ep.states, ep.actions, ep.rewards);
-        }
-      }
+      if (cond) warmUp(cond, envs, seed);
       const n = cfg.budgets.pretrainEpisodes;
       if (agent.kind === "off-policy") {
         for (let e = 0; e < n; e++) {
@@ -313,7 +393,12 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
         });
       }
       await agent.save(path.join(workDir, "agent"), name);
-      if (fm) await fm.model.save(path.join(workDir, "meta"));
+      if (fm) {
+        await fm.model.save(path.join(workDir, "meta"));
+        fm.model.toggleMetaModelUpdate(false);
+        const emb = Object.fromEntries(pool.filter((p) => fm.model.buffer.count(fm.model.task, p) > 0).map((p) => [p, Array.from(fm.model.getEmbedding(p))]));
+        writeFileSync(path.join(workDir, CONTEXT.poolEmbeddingsFile), JSON.stringify(emb));
+      }
       return { returns, pairs, episodes: n, seconds: (performance.now() - t0) / 1000 };
     } finally {
       agent.dispose();
@@ -327,21 +412,30 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     model.toggleMetaModelUpdate(false);
   }
 
-  async function adapt(cfg: C, variant: "flash" | "tl", pretrainDir: string, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<AdaptResult> {
+  /** The frozen conditioner of a pretrained FLASH model, on `pairs`, whose empty contexts read the pool average. */
+  function frozenConditioner(model: RLModel, modelDir: string, pairs: string[], seed: number, emptyIsZero = false): FlashConditioner {
+    const pool = emptyIsZero ? undefined : poolFile(modelDir);
+    return new FlashConditioner(model, { pairs, seed, ...(pool ? { emptyContext: pool.mean } : {}) });
+  }
+
+  async function adapt(cfg: C, variant: PretrainVariant, pretrainDir: string, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void, envSeed = seed): Promise<AdaptResult> {
     const t0 = performance.now();
     const steps = spec.episodeSteps(cfg);
-    const env = envOf(cfg, pair, seed);
+    const env = envOf(cfg, pair, envSeed);
     const fm = variant === "flash" ? flashModel(cfg, path.join(workDir, "buffer.sqlite"), seed) : undefined;
     try {
       if (fm) await loadFrozen(fm.model, pretrainDir);
-      const cond = fm ? new FlashConditioner(fm.model, { pairs: [pair], seed }) : undefined;
+      const cond = fm ? frozenConditioner(fm.model, pretrainDir, [pair], seed) : undefined;
+      const oracle = variant === "oracle" ? oracleInput(cfg) : undefined;
       const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
-      const agent = spec.agent(cfg, env, { learningStarts: 0, seed, extra: cond, phase: "adapt" });
+      const agent = spec.agent(cfg, env, { learningStarts: 0, seed, extra: cond ?? oracle, phase: "adapt" });
       try {
         await agent.load(path.join(pretrainDir, "agent"), name);
         const n = cfg.budgets.adaptEpisodes * steps;
-        const hooks = curveHooks(cfg, pair, seed, n, 5, agent, progress, cond ? cond.ctxOf(pair) : 0);
-        const r = train(agent, env, { totalTimesteps: n, seed, contextId: cond?.contextId, onTransition: rec?.onTransition, afterTrain: cond?.afterUpdate, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress });
+        const ctx = cond ? cond.ctxOf(pair) : oracle ? oracle.ctxOf(pair) : 0;
+        const hooks = curveHooks(cfg, pair, envSeed, n, 5, agent, progress, ctx);
+        const contextId = cond?.contextId ?? oracle?.contextId;
+        const r = train(agent, env, { totalTimesteps: n, seed: envSeed, contextId, onTransition: rec?.onTransition, afterTrain: cond?.afterUpdate, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress });
         if (rec) await rec.flush();
         return { returns: r.episodeReturns, ...(hooks.evalCurve ? { evalCurve: hooks.evalCurve } : {}), seconds: (performance.now() - t0) / 1000 };
       } finally {
@@ -353,6 +447,8 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
   }
 
   async function poolEmbeddings(cfg: C, pretrainDir: string, workDir: string): Promise<Record<string, number[]>> {
+    const saved = poolFile(pretrainDir);
+    if (saved) return saved.embeddings;
     const src = path.join(pretrainDir, "buffer.sqlite");
     if (!existsSync(src)) throw new MissingPathError(src, `${name}: no FLASH buffer in ${pretrainDir} (expected the buffer.sqlite of a FLASH pretraining unit)`);
     mkdirSync(workDir, { recursive: true });
@@ -369,32 +465,52 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     }
   }
 
+  /**
+   * FLASH's embedding of `pair` for serving variant `v`: "flash" runs the context episodes
+   * (training exploration), "flash-before" the earlier deterministic ones (the first with
+   * the zero vector); "flash-zero" and "shuffled" pin a vector and run none.
+   */
+  async function serveEmbedding(cfg: C, req: ServeRequest, model: RLModel, cond: FlashConditioner, agent: KitAgent, env: E, pair: string): Promise<number[]> {
+    const ctx = cond.ctxOf(pair);
+    if (req.variant === "flash-zero") cond.pin(pair, new Array(cond.dim).fill(0));
+    if (req.variant === "shuffled") {
+      const pool = poolFile(req.modelDir);
+      if (!pool) throw new MissingPathError(path.join(req.modelDir, CONTEXT.poolEmbeddingsFile), `${name}: the shuffled control needs ${CONTEXT.poolEmbeddingsFile} in ${req.modelDir} (re-run the FLASH pretraining)`);
+      const ids = Object.keys(pool.embeddings).sort();
+      cond.pin(pair, pool.embeddings[ids[new Rng(`shuffled/${req.seed}/${pair}`).int(0, ids.length)]]);
+    }
+    if (req.variant === "flash" || req.variant === "flash-before") {
+      const act = req.variant === "flash" ? contextAction(cfg, agent, ctx) : (o: Float32Array) => agent.predict(o, { deterministic: true, ctx });
+      for (let e = 0; e < cfg.budgets.embedEpisodes; e++) {
+        const ep = runEpisode(env, req.seed * 31 + 17 * e + 5, act);
+        await model.insertTrajSamples(pair, ep.states, ep.actions, ep.rewards);
+      }
+    }
+    return Array.from(tf.tidy(() => cond.compute(tf.zeros([1, spec.stateDim]) as tf.Tensor2D, Int32Array.of(ctx)).dataSync() as Float32Array));
+  }
+
+  const FLASH_SERVED = new Set(["flash", "flash-before", "flash-zero", "shuffled"]);
+
   async function serve(cfg: C, req: ServeRequest): Promise<ServeResult[]> {
     const env0 = envOf(cfg, req.pairs[0], req.seed);
-    const fm = req.variant === "flash" ? flashModel(cfg, path.join(req.workDir, `serve-${req.variant}.sqlite`), req.seed) : undefined;
+    const isFlash = FLASH_SERVED.has(req.variant);
+    const fm = isFlash ? flashModel(cfg, path.join(req.workDir, `serve-${req.variant}.sqlite`), req.seed) : undefined;
     try {
       if (fm) await loadFrozen(fm.model, req.modelDir);
-      const cond = fm ? new FlashConditioner(fm.model, { pairs: req.pairs, seed: req.seed }) : undefined;
-      const agent = spec.agent(cfg, env0, { learningStarts: 0, seed: req.seed, extra: cond, phase: "serve" });
+      const cond = fm ? frozenConditioner(fm.model, req.modelDir, req.pairs, req.seed, req.variant === "flash-before") : undefined;
+      const oracle = req.variant === "oracle" ? oracleInput(cfg) : undefined;
+      const agent = spec.agent(cfg, env0, { learningStarts: 0, seed: req.seed, extra: cond ?? oracle, phase: "serve" });
       try {
         await agent.load(path.join(req.modelDir, "agent"), name);
         const out: ServeResult[] = [];
         for (const pair of req.pairs) {
           const env = envOf(cfg, pair, req.seed);
-          let embedding: number[] | undefined;
-          const ctx = cond ? cond.ctxOf(pair) : 0;
-          if (fm) {
-            // Deterministic FLASH episodes (no weight update) on initial states other than the evaluation ones give the embedding.
-            for (let e = 0; e < cfg.budgets.embedEpisodes; e++) {
-              const ep = runEpisode(env, req.seed * 31 + 17 * e + 5, (o) => agent.predict(o, { deterministic: true, ctx }));
-              await fm.model.insertTrajSamples(pair, ep.states, ep.actions, ep.rewards);
-            }
-            embedding = Array.from(fm.model.getEmbedding(pair));
-          }
+          const ctx = cond ? cond.ctxOf(pair) : oracle ? oracle.ctxOf(pair) : 0;
+          const embedding = fm && cond ? await serveEmbedding(cfg, req, fm.model, cond, agent, env, pair) : undefined;
           const ops = new StepMeans(spec.stepMetrics);
           const ev = evaluatePolicy(agent, env, { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, ctx, onStep: ops.add });
           const metrics = ops.means();
-          out.push({ pair, reward: ev.mean, embedding, ...(metrics ? { metrics } : {}) });
+          out.push({ pair, reward: ev.mean, ...(embedding ? { embedding } : {}), ...(metrics ? { metrics } : {}) });
         }
         return out;
       } finally {
@@ -422,6 +538,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       adapt,
       poolEmbeddings,
       serve,
+      ...(spec.oracle ? { oracle: (cfg: C, pair: string) => (spec.oracle as NonNullable<typeof spec.oracle>)(cfg, pairOf(cfg, pair)) } : {}),
     }),
   };
 }

@@ -9,10 +9,23 @@
  * it must dispose what it creates (tensors, registered FLASH models, buffers).
  */
 
-/** The three ways of serving a new pair. "original": the agent trained on another pair. */
-export type ServeVariant = "flash" | "tl" | "original";
-/** Pretrained variants: FLASH (embedding + shared model) and transfer learning (same agent, no embedding). */
-export type PretrainVariant = "flash" | "tl";
+/**
+ * Ways of serving a new pair. "original": the agent trained on another pair. "flash": with
+ * the embedding of context episodes like pretraining's (`rl-flash-kit.ts`); the FLASH
+ * controls: "flash-before" (the earlier protocol: deterministic context episodes, the
+ * first acted with the zero vector), "flash-zero" (the zero vector, no context),
+ * "shuffled" (another pool pair's embedding). "tl-paper" and "oracle": see PretrainVariant.
+ */
+export type ServeVariant = "flash" | "tl" | "original" | "tl-paper" | "oracle" | "flash-before" | "flash-zero" | "shuffled";
+
+/**
+ * Pretrained variants: FLASH (embedding + shared model); transfer learning "tl" (same
+ * agent, no embedding, pretrained on the whole pool with FLASH's budget); "tl-paper" (the
+ * paper's TL: the agent trained on one previously seen pair, no pool pretraining, then
+ * fine-tuned); "oracle" (the control: the agent reads the pair's true parameters,
+ * `RlTask.oracle`, in place of the embedding; tasks without that hook have none).
+ */
+export type PretrainVariant = "flash" | "tl" | "tl-paper" | "oracle";
 
 /** Budgets and protocol settings every RL task config carries (in episodes). */
 export interface RlBudgets {
@@ -149,9 +162,16 @@ export interface RlTask<C = Record<string, unknown>> {
   /** Agent and FLASH settings as a short line for the report. */
   describe(cfg: C): string;
 
-  reference(cfg: C, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<ReferenceResult>;
+  /**
+   * The pair's true parameters as numbers (physics; application profile and trace
+   * statistics): the oracle-context control and the embedding probe read them. Optional:
+   * tasks without it run without the oracle variant and probe.
+   */
+  oracle?(cfg: C, pair: string): number[];
+  /** `envSeed` (default `seed`): the environment's seed, shared by every variant on the same pair and replicate (common random numbers). */
+  reference(cfg: C, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void, envSeed?: number): Promise<ReferenceResult>;
   pretrain(cfg: C, variant: PretrainVariant, pool: string[], seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<PretrainResult>;
-  adapt(cfg: C, variant: PretrainVariant, pretrainDir: string, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<AdaptResult>;
+  adapt(cfg: C, variant: PretrainVariant, pretrainDir: string, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void, envSeed?: number): Promise<AdaptResult>;
   /** Pool pairs' embeddings from a FLASH pretraining's own buffer (for similarity). */
   poolEmbeddings(cfg: C, pretrainDir: string, workDir: string): Promise<Record<string, number[]>>;
   serve(cfg: C, req: ServeRequest): Promise<ServeResult[]>;

@@ -237,3 +237,63 @@ t.test("bad input: unknown pair or context id, wrong shapes, envs without a pair
   t.throws(() => agent.predict([0, 1]), /observation of 3 numbers, got 2/);
   agent.dispose();
 });
+
+t.test("acting embedding fixed per episode: weights move, acting reads the same values until the pair's data changes", async (t) => {
+  const m = model(3, 1, 11);
+  await fill(m, ["p"], new Rng("per-episode"));
+  const cond = new FlashConditioner(m, { pairs: ["p"] });
+  const obs = tf.zeros([1, 3]) as tf.Tensor2D;
+  const read = (purpose: "act" | "learn") => tf.tidy(() => Array.from(cond.compute(obs, Int32Array.of(0), purpose).dataSync()));
+  const before = read("act");
+  // Move the meta learner's weights as an optimiser step would.
+  for (const v of m.trainableVariables()) v.assign(tf.add(v, 0.05));
+  cond.afterUpdate();
+  t.same(read("act"), before, "same acting embedding within the episode");
+  t.notSame(read("learn"), before, "training reads the new weights");
+  await fill(m, ["p"], new Rng("next-episode"), 1);
+  t.notSame(read("act"), before, "a finished episode refreshes the acting embedding");
+  const perStep = new FlashConditioner(m, { pairs: ["p"], acting: "step" });
+  const a0 = tf.tidy(() => Array.from(perStep.compute(obs, Int32Array.of(0), "act").dataSync()));
+  for (const v of m.trainableVariables()) v.assign(tf.add(v, 0.05));
+  perStep.afterUpdate();
+  t.notSame(tf.tidy(() => Array.from(perStep.compute(obs, Int32Array.of(0), "act").dataSync())), a0, "acting: \"step\" follows every update");
+  obs.dispose();
+});
+
+t.test("warm-up context: used while the pair has no episode of its own, never in its buffer", async (t) => {
+  const m = model(3, 1, 12);
+  const cond = new FlashConditioner(m, { pairs: ["w"] });
+  const T = 5;
+  const w = 3 + 1 + 1;
+  const data = Float32Array.from({ length: T * w }, (_, i) => Math.sin(i));
+  cond.setWarmup("w", { steps: T, width: w, data });
+  const obs = tf.zeros([1, 3]) as tf.Tensor2D;
+  const warm = tf.tidy(() => Array.from(cond.compute(obs, Int32Array.of(0), "learn").dataSync()));
+  t.ok(warm.some((v) => v !== 0), "the warm-up episode gives a non-zero embedding");
+  t.equal(m.buffer.count(m.task, "w"), 0, "and is not in the buffer");
+  await fill(m, ["w"], new Rng("own"), 1);
+  t.equal(cond.contextOf("w").length, 1, "after its first own episode the context is that episode only");
+  t.not(cond.contextOf("w")[0].data, data);
+  t.throws(() => cond.setWarmup("w", { steps: T, width: w + 1, data }), /width/);
+  obs.dispose();
+});
+
+t.test("frozen: an empty context reads `emptyContext`, a pinned pair its pin", async (t) => {
+  const m = model(3, 1, 13);
+  await fill(m, ["a"], new Rng("frozen"));
+  m.toggleMetaModelUpdate(false);
+  const avg = [0.5, -0.5, 0.25, 0, 1, 2, -1, 0.125];
+  const cond = new FlashConditioner(m, { pairs: ["a", "new"], emptyContext: avg });
+  const obs = tf.zeros([2, 3]) as tf.Tensor2D;
+  const rows = tf.tidy(() => cond.compute(obs, Int32Array.of(0, 1), "act").arraySync() as number[][]);
+  t.same(rows[0].map((x) => Math.fround(x)), Array.from(m.getEmbedding("a")), "a pair with context: its embedding");
+  t.same(rows[1], avg.map(Math.fround), "a pair with no data yet: the given embedding, not the zero vector");
+  cond.pin("a", new Array(8).fill(0));
+  t.same(tf.tidy(() => cond.compute(obs, Int32Array.of(0, 1), "act").arraySync() as number[][])[0], new Array(8).fill(0), "pinned");
+  cond.pin("a", undefined);
+  t.throws(() => cond.pin("a", [1, 2]), /8 finite numbers/);
+  m.toggleMetaModelUpdate(true);
+  cond.pin("a", avg);
+  t.throws(() => tf.tidy(() => cond.compute(obs, Int32Array.of(0, 1))), /pinned embeddings are for serving/);
+  obs.dispose();
+});

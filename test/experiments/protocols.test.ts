@@ -1,5 +1,5 @@
 import t from "tap";
-import { rewardDrop, drops, type PairReference } from "../../experiments/protocols/reward-drop.js";
+import { rewardDrop, drops, paperDrop, type PairReference } from "../../experiments/protocols/reward-drop.js";
 import { adaptationCosts, speedup, summariseCosts, type Curve } from "../../experiments/protocols/adaptation.js";
 import { amortisation, breakEvenN } from "../../experiments/protocols/amortisation.js";
 import { correlation, pearson, ranks, spearman } from "../../experiments/protocols/similarity.js";
@@ -98,4 +98,14 @@ t.test("correlations", async (t) => {
   t.ok(pearson([1, 2, 3, 4], [1, 8, 27, 64]) < 1);
   t.same(correlation([{ x: 1, y: 1 }]), { n: 1, pearson: null, spearman: null });
   t.throws(() => pearson([1], [1, 2]), /1 x values and 2 y values/);
+});
+
+t.test("paperDrop: the paper's 1 - R / R_ref on hand-computed values", async (t) => {
+  t.equal(paperDrop(63, 100), 0.37);
+  t.ok(Math.abs(paperDrop(89.5, 100) - 0.105) < 1e-12, "the paper's FLASH drop on autoscaling");
+  t.equal(paperDrop(150, 120), -0.25, "better than the reference: negative");
+  t.equal(paperDrop(-300, -150), -1, "negative rewards: a worse R gives a negative drop (why ours uses the random baseline)");
+  t.equal(paperDrop(63, 100), rewardDrop(63, 100, 0), "equals ours with a zero baseline");
+  t.ok(Number.isNaN(paperDrop(5, 0)), "undefined for a zero reference");
+  t.throws(() => paperDrop(NaN, 1), RangeError);
 });

@@ -44,10 +44,32 @@ function records(): Map<string, UnitRecord> {
 t.test("planRl: the units of a reproduction and of a sweep", async (t) => {
   const ids = planRl(fake, "fake", {}, 2).map((u) => u.id);
   t.ok(ids.includes("ref/p/r1") && ids.includes("pretrain/flash/r0") && ids.includes("adapt/tl/q/r1") && ids.includes("ab/r0"));
-  t.equal(ids.length, 2 * (2 + 2 + 4 + 1));
+  // Per replicate: 2 references, 3 pretrainings (FLASH, TL, the paper's TL; no oracle hook), 3 x 2 adaptations, 1 A/B.
+  t.equal(ids.length, 2 * (2 + 3 + 6 + 1));
   const sweep = planRl(fake, "fake", {}, 1, [1, 2]).map((u) => u.id);
   t.ok(sweep.includes("P1/pretrain/flash/r0") && sweep.includes("P2/adapt/tl/p/r0") && sweep.includes("ref/p/r0"));
   t.notOk(sweep.some((id) => id.startsWith("ab/")), "a sweep measures adaptation, not A/B");
+  t.notOk(sweep.some((id) => id.includes("tl-paper")), "a sweep compares FLASH and TL only");
+});
+
+t.test("planRl: paired units share environment seeds (common random numbers); the paper's TL trains on one pool pair", async (t) => {
+  const units = planRl(fake, "fake", {}, 2, undefined, 7);
+  const envSeed = (id: string) => (units.find((u) => u.id === id)?.input as { envSeed?: number }).envSeed;
+  for (const pair of ["p", "q"]) {
+    for (const k of [0, 1]) {
+      const seeds = [`ref/${pair}/r${k}`, `adapt/flash/${pair}/r${k}`, `adapt/tl/${pair}/r${k}`, `adapt/tl-paper/${pair}/r${k}`].map(envSeed);
+      t.ok(Number.isInteger(seeds[0]), "an environment seed is set");
+      t.same(seeds, [seeds[0], seeds[0], seeds[0], seeds[0]], `scratch, FLASH, TL and the paper's TL on ${pair}/r${k} share it`);
+    }
+  }
+  t.not(envSeed("ref/p/r0"), envSeed("ref/p/r1"), "replicates draw other environments");
+  t.not(envSeed("ref/p/r0"), envSeed("ref/q/r0"), "pairs draw other environments");
+  t.not(envSeed("ref/p/r0"), (planRl(fake, "fake", {}, 1, undefined, 8).find((u) => u.id === "ref/p/r0")?.input as { envSeed: number }).envSeed, "the run seed changes them");
+  const pool = (id: string) => (units.find((u) => u.id === id)?.input as { pool: string[] }).pool;
+  t.same([pool("pretrain/tl-paper/r0"), pool("pretrain/tl-paper/r1")], [["a"], ["b"]], "one previously seen pair per replicate");
+  t.same(pool("pretrain/tl/r0"), ["a", "b"]);
+  const withOracle = planRl({ ...fake, oracle: () => [1] } as unknown as RlTask, "fake", {}, 1).map((u) => u.id);
+  t.ok(withOracle.includes("pretrain/oracle/r0") && withOracle.includes("adapt/oracle/q/r0"), "a task with the oracle hook gets the oracle control");
 });
 
 t.test("summarise: the protocols over finished units", async (t) => {

@@ -18,8 +18,16 @@ t.teardown(() => rmSync(root, { recursive: true, force: true }));
 
 const budgets: RlBudgets = { referenceEpisodes: 12, pretrainEpisodes: 4, adaptEpisodes: 12, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 };
 /** Served rewards: reference -100 and random -1100 everywhere, so drop = (-100 - R) / 1000. */
-const SERVED: Record<string, { test: number; updated: number }> = { original: { test: -400, updated: -700 }, flash: { test: -200, updated: -300 }, tl: { test: -400, updated: -500 } };
-const CPU: Record<string, number> = { original: 0.3, flash: 0.5, tl: 0.4, reference: 0.6, hpa: 0.2 };
+const SERVED: Record<string, { test: number; updated: number }> = {
+  original: { test: -400, updated: -700 },
+  flash: { test: -200, updated: -300 },
+  tl: { test: -400, updated: -500 },
+  "tl-paper": { test: -450, updated: -550 },
+  "flash-before": { test: -250, updated: -350 },
+  "flash-zero": { test: -800, updated: -900 },
+  shuffled: { test: -300, updated: -400 },
+};
+const CPU: Record<string, number> = { original: 0.3, flash: 0.5, tl: 0.4, "tl-paper": 0.45, "flash-before": 0.5, "flash-zero": 0.1, shuffled: 0.5, reference: 0.6, hpa: 0.2 };
 const UPDATED = new Set(["p+load", "q+size"]);
 const served: { variant: string; pairs: string[]; trainedOn?: string }[] = [];
 
@@ -69,6 +77,8 @@ t.test("runRl: updates summarised apart from the A/B test; operations per varian
   // The original agent of p is served on its A/B target q and on p's update; FLASH/TL on every new and updated pair.
   t.ok(served.some((s) => s.variant === "original" && s.trainedOn === "p" && s.pairs.join() === "q,p+load"));
   t.ok(served.some((s) => s.variant === "flash" && s.pairs.join() === "p,q,p+load,q+size"));
+  t.ok(served.some((s) => s.variant === "tl-paper" && s.pairs.join() === "p,q,p+load,q+size"), "the paper's TL is served like TL");
+  for (const v of ["flash-before", "flash-zero", "shuffled"]) t.ok(served.some((s) => s.variant === v && s.pairs.join() === "p,q"), `the control ${v} serves the new pairs only`);
 
   // The main A/B drop ignores the updated pairs: FLASH -200 on p and q, 2 replicates.
   t.equal(r.reward_drop.flash!.n, 4);

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DQN } from "../../../agents/dqn.js";
+import type { ExtraInput } from "../../../agents/extra.js";
 import { PPO } from "../../../agents/ppo.js";
 import { train } from "../../../agents/train.js";
 import { box, discrete, type BoxSpace, type PairEnv, type Space, type StepResult } from "../../../envs/env.js";
@@ -120,4 +121,55 @@ t.test("afterTrain runs after every training phase", async (t) => {
   t.equal(calls, r.updates, "one call per training phase (one gradient step each)");
   t.ok(calls > 0);
   dqn.dispose();
+});
+
+t.test("FLASH's context: warm-up episodes stay out of the buffer, serving never acts with the zero embedding (the earlier protocol did)", async (t) => {
+  const { SqliteBuffer } = await import("../../../flash/buffer/sqlite.js");
+  /** The acting embeddings the agent read (ExtraPurpose "act"), per served variant. */
+  const acted: number[][] = [];
+  const spy = (x: ExtraInput): ExtraInput => ({
+    dim: x.dim,
+    compute: (obs, ctx, purpose) => {
+      const r = x.compute(obs, ctx, purpose);
+      if (purpose === "act") acted.push(...(r.arraySync() as number[][]));
+      return r;
+    },
+    trainableVariables: () => x.trainableVariables?.() ?? [],
+  });
+  const task = rlFlashKit<RlFlashConfig, ArmEnv>({
+    name: "toy-context",
+    stateDim: 2,
+    actionDim: 1,
+    env: (_c, p, seed) => new ArmEnv(p.id, false, seed),
+    episodeSteps: () => STEPS,
+    agent: (_c, env, o) => new DQN(env, { netArch: [8], batchSize: 4, bufferSize: 100, learningStarts: o.learningStarts }, { seed: o.seed, extra: o.extra ? spy(o.extra) : undefined }),
+    randomAction: (rng) => () => [rng.int(0, 2)],
+    progress: { digits: 1, referenceEvery: 2 },
+  }).task({ summary: "toy", profiles: [], profile: () => cfg, validateConfig: () => cfg, describe: () => "toy" });
+  const dir = (n: string) => {
+    const d = path.join(root, "context", n);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const none = () => {};
+  const pre = await task.pretrain(cfg, "flash", ["arm0", "arm1"], 2, dir("pre"), none);
+  const buf = SqliteBuffer.open(path.join(dir("pre"), "buffer.sqlite"));
+  for (const p of ["arm0", "arm1"]) t.equal(buf.count("toy-context", p), pre.pairs.filter((x) => x === p).length, `${p}: only its training episodes are in the buffer (no warm-up episode)`);
+  buf.close();
+  const isZero = (row: number[]) => row.every((v) => v === 0);
+  acted.length = 0;
+  await task.serve(cfg, { variant: "flash", modelDir: dir("pre"), pairs: ["arm1"], seed: 4, workDir: dir("serve") });
+  // Evaluation steps all read it; context steps do unless DQN explores (final epsilon, not a fresh agent's 1).
+  t.ok(acted.length > STEPS * budgets.evalEpisodes + (STEPS * budgets.embedEpisodes) / 2, `context episodes act mostly greedily (${acted.length} reads)`);
+  t.notOk(acted.some(isZero), "serving never acted with the zero embedding");
+  acted.length = 0;
+  await task.adapt(cfg, "flash", dir("pre"), "arm1", 3, dir("adapt"), none);
+  t.notOk(acted.some(isZero), "adaptation's first episode acted with the pool average, not the zero vector");
+  acted.length = 0;
+  await task.serve(cfg, { variant: "flash-before", modelDir: dir("pre"), pairs: ["arm1"], seed: 4, workDir: dir("before") });
+  t.equal(acted.filter(isZero).length, STEPS, "the earlier protocol acted its first context episode with the zero vector (the check can fail)");
+  acted.length = 0;
+  const shuffled = await task.serve(cfg, { variant: "shuffled", modelDir: dir("pre"), pairs: ["arm1"], seed: 4, workDir: dir("shuffled") });
+  const pool = await task.poolEmbeddings(cfg, dir("pre"), dir("pool"));
+  t.ok(Object.values(pool).some((e) => e.every((v, i) => Math.abs(v - (shuffled[0].embedding as number[])[i]) < 1e-6)), "the shuffled control serves a pool pair's embedding");
 });
