@@ -130,6 +130,18 @@ export function linkPair(c: [number, number, number, number], runSeed: number): 
   return { id: cellId(c), kind: "link", cell: c, link: drawLink(c, new Rng(`congestion/link/${runSeed}/${cellId(c)}`)) };
 }
 
+/**
+ * The pair's true parameters for the oracle control and the embedding probe: log
+ * bandwidth (a trace pair: its mean), log one-way delay, log queue and the loss rate (raw;
+ * the kit standardises them over the pool pairs).
+ */
+export function congestionPairOracle(p: CongestionPair): number[] {
+  const bw = p.kind === "link" ? p.link.bandwidthMbps : mean(loadLinkTrace(p.file).bandwidthMbps);
+  return [Math.log(bw), Math.log(p.link.delayMs), Math.log(p.link.queuePackets), p.link.lossRate];
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
 /** `n` trace pairs from the files under `dir`, in a seeded order. */
 export function tracePairs(dir: string, n: number, runSeed: number): TracePair[] {
   const files = listLinkTraces(dir);

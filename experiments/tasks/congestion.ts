@@ -35,6 +35,7 @@ import { PPO, SB3_PPO_DEFAULTS, type PPOConfig } from "../../agents/ppo.js";
 import type { CongestionEnv } from "../../envs/congestion/env.js";
 import { FEATURES } from "../../envs/congestion/env.js";
 import {
+  congestionPairOracle,
   linkPair,
   makePairEnv,
   shuffledCells,
@@ -266,6 +267,8 @@ const kit = rlFlashKit<CongestionConfig, CongestionEnv, { baselines: Record<stri
   progress: { digits: 1, referenceEvery: 5 },
   referenceExtras: (cfg, pair, seed) => baselineRewards(cfg, pair, seed),
   stepMetrics,
+  // The oracle control and the probe read the link's parameters.
+  oracle: (_cfg, pair) => congestionPairOracle(pair),
 });
 
 export function createCongestionTask(): RlTask<CongestionConfig> {

@@ -33,7 +33,8 @@ import { builtinProcessorDir, loadProcessors, validateProcessor, type Processor,
 import { TraceError } from "../../traces/errors.js";
 import { listTraces } from "../../traces/real.js";
 import { syntheticTrace } from "../../traces/synthetic.js";
-import { durationSeconds, type Trace } from "../../traces/trace.js";
+import { durationSeconds, traceStats, type Trace } from "../../traces/trace.js";
+import { compileWorkload, meanRequestRate, memoryBoundFraction } from "../../sim/cpufreq/workload.js";
 import { loadTraceFile } from "./autoscaling-pairs.js";
 import { distinctPairIds, netArch, num, obj, pos, str, validateBudgets, validateFlashSettings } from "./config-checks.js";
 import type { FlashSettings } from "./rl-flash-kit.js";
@@ -242,6 +243,22 @@ export function makeCpufreqEnv(cfg: CpufreqConfig, p: CpufreqPair, seed: number)
   const env = new CpufreqEnv({ app: p.app, processor, trace: cpufreqTrace(p), seed, maxEpisodeSteps: e.maxEpisodeSteps, alpha: e.alpha, powerWeight: e.powerWeight, loadFraction: e.loadFraction, counterNoise: e.counterNoise });
   if (env.pair !== p.id) throw new ConfigError(`cpufreq: pair "${p.id}" builds an environment named "${env.pair}"`);
   return env;
+}
+
+/**
+ * The pair's true parameters for the oracle control and the embedding probe: how
+ * memory-bound the app is on this processor, its work and load, its SLO, the processor's
+ * frequency range, cores, power and memory latency, and the trace's shape (raw; the kit
+ * standardises them over the pool pairs).
+ */
+export function cpufreqPairOracle(cfg: CpufreqConfig, p: CpufreqPair): number[] {
+  const proc = processorMap(cfg.processors).get(p.processor);
+  if (!proc) throw new CpufreqConfigError("processor", `one of ${cfg.processors.map((x) => x.name).join(", ")}`, p.processor);
+  const w = compileWorkload(p.app, proc);
+  const t = traceStats(cpufreqTrace(p));
+  const app = [memoryBoundFraction(w, proc.baseGHz), Math.log(w.instructionsPerRequest), Math.log(meanRequestRate(w, cfg.env.loadFraction)), Math.log(w.sloSeconds)];
+  const cpu = [proc.minGHz, proc.baseGHz, proc.maxGHz, proc.cores, proc.tdpW, proc.memoryLatencyNs];
+  return [...app, ...cpu, t.cv, t.peakToMean, t.ac1, t.burstFraction];
 }
 
 /** Processors for a run: the files of `dir`, or the built-in three. */

@@ -33,7 +33,7 @@ import { Governor, GOVERNORS, type GovernorName } from "../../agents/baselines/g
 import type { CpufreqEnv } from "../../envs/cpufreq/env.js";
 import { CPUFREQ_ACTION_LEVELS, CPUFREQ_OBS_DIM } from "../../envs/cpufreq/env.js";
 import type { StepResult } from "../../envs/env.js";
-import { cpufreqUpdatePairs, drawCpufreqPairs, makeCpufreqEnv, runProcessors, specOf, validateCpufreqConfig, type CpufreqConfig } from "./cpufreq-pairs.js";
+import { cpufreqPairOracle, cpufreqUpdatePairs, drawCpufreqPairs, makeCpufreqEnv, runProcessors, specOf, validateCpufreqConfig, type CpufreqConfig } from "./cpufreq-pairs.js";
 import { EVAL_SEED, rlFlashKit, StepMeans } from "./rl-flash-kit.js";
 import type { ProfileOptions, RlBudgets, RlTask } from "./types.js";
 
@@ -196,6 +196,8 @@ const kit = rlFlashKit<CpufreqConfig, CpufreqEnv, { baselines: Record<GovernorNa
   progress: { digits: 2, referenceEvery: 10 },
   referenceExtras: (cfg, pair, seed) => governorRewards(cfg, pair, seed),
   stepMetrics: (info) => metricsOf(Number(info.episodeSteps))(info),
+  // The oracle control and the probe read the workload, processor and trace parameters.
+  oracle: (cfg, pair) => cpufreqPairOracle(cfg, pair),
 });
 
 export function createCpufreqTask(): RlTask<CpufreqConfig> {

@@ -84,3 +84,11 @@ t.test("a seeded reference run with the baselines repeats exactly", async (t) =>
   t.same(b.baselines, a.baselines);
   t.equal(b.evalReturn, a.evalReturn);
 });
+
+t.test("oracle: a link's log bandwidth, log delay, log queue and loss rate", async (t) => {
+  const task = createCongestionTask();
+  const cfg = congestionProfile("demo", 0);
+  const p = cfg.poolPairs[0] as LinkPair;
+  const o = task.oracle!(cfg, p.id);
+  t.same(o, [Math.log(p.link.bandwidthMbps), Math.log(p.link.delayMs), Math.log(p.link.queuePackets), p.link.lossRate]);
+});

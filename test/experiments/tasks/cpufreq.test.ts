@@ -114,3 +114,14 @@ t.test("frequency traces of a finished run: every governor, the reference and TL
   t.ok(rows.filter((r) => r[0] === "performance").every((r) => Number(r[2]) === 3.3 || Number(r[2]) === 3.0 || Number(r[2]) === 3.1), "performance holds f_max");
   await t.rejects(cpufreqFrequencyTraces(out, csv, "nope@nowhere"), { name: "UnknownNameError", message: /unknown test pair "nope@nowhere"; known test pairs: / });
 });
+
+t.test("oracle: the pair's workload, processor and trace parameters, finite, and different across pairs", async (t) => {
+  const task = createCpufreqTask();
+  const cfg = cpufreqProfile("demo", 0);
+  const ids = [...cfg.poolPairs, ...cfg.testPairs].map((p) => p.id);
+  const rows = ids.map((id) => task.oracle!(cfg, id));
+  for (const r of rows) t.ok(r.length === 14 && r.every(Number.isFinite), "14 finite numbers");
+  t.ok(new Set(rows.map((r) => r.join(","))).size === rows.length, "every pair has its own parameters");
+  const same = cfg.testPairs.find((p) => p.processor === cfg.poolPairs[0].processor);
+  if (same) t.same(task.oracle!(cfg, same.id).slice(4, 10), rows[0].slice(4, 10), "pairs on one processor share its parameters");
+});
