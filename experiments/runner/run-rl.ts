@@ -43,6 +43,8 @@ export interface RlRunOptions {
   heartbeatSeconds?: number;
   /** Skip the figures (tests). */
   noFigures?: boolean;
+  /** Run the units through this BullMQ queue (redis://HOST:PORT[/DB]) on `flash worker` processes instead of the local pool. */
+  queue?: string | null;
 }
 
 export interface RlResults extends RlSummary {
@@ -71,7 +73,7 @@ export interface RlResults extends RlSummary {
     invocations: { started: string; seconds: number; ranUnits: number; workers: number }[];
   };
   config: RunConfig;
-  units: { id: string; kind: string; seed: number; seconds: number; worker: number; resumed: boolean }[];
+  units: { id: string; kind: string; seed: number; seconds: number; worker: number; host?: string; resumed: boolean }[];
 }
 
 export const executorUrl = (): string => new URL(import.meta.url.endsWith(".ts") ? "../protocols/rl-reproduce.ts" : "../protocols/rl-reproduce.js", import.meta.url).href;
@@ -139,7 +141,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     heartbeatSeconds: o.heartbeatSeconds,
     label: `${o.task} ${o.profile}`,
   };
-  const res = await runUnits(plan, pool);
+  const res = o.queue ? await (await import("./queue/coordinator.js")).runUnitsOnQueue(plan, { ...pool, queue: o.queue }) : await runUnits(plan, pool);
   // Plan order, not completion order: results.json does not depend on the number of workers.
   const records = new Map(plan.map((u) => [u.id, res.records.get(u.id) as UnitRecord]));
   const results = assemble(task.describe(cfg), task.paper ?? null, config, records, plan.map((u) => ({ id: u.id, seed: u.seed })), summarise(task, cfg, records, o.poolSizes), backend.name, {
@@ -200,7 +202,7 @@ function assemble(
       invocations: [...w.previous, { started: w.started, seconds: w.seconds, ranUnits: w.ran, workers: w.workers }],
     },
     config,
-    units: [...records.values()].map((r) => ({ id: r.id, kind: r.kind, seed: r.seed, seconds: r.seconds, worker: r.worker, resumed: r.resumed === true })),
+    units: [...records.values()].map((r) => ({ id: r.id, kind: r.kind, seed: r.seed, seconds: r.seconds, worker: r.worker, ...(r.host ? { host: r.host } : {}), resumed: r.resumed === true })),
     ...summary,
   };
 }
