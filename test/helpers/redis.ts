@@ -87,7 +87,11 @@ function track(proc: ChildProcess): Child {
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   const onData = (b: Buffer) => {
     out += b.toString();
-    for (const w of [...waiters]) if (w.re.test(out)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    for (const w of [...waiters]) {
+      if (!w.re.test(out)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
   };
   proc.stdout?.on("data", onData);
   proc.stderr?.on("data", onData);

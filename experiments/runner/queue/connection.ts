@@ -4,7 +4,7 @@
  * shared key names, and the code version coordinator and workers must share.
  */
 import { readFileSync } from "node:fs";
-import { Redis, type RedisOptions } from "ioredis";
+import { Redis } from "ioredis";
 import { gitCommit } from "../provenance.js";
 import { QueueUnreachableError } from "./errors.js";
 import type { QueueTarget } from "./url.js";
@@ -20,23 +20,26 @@ export const KEY_PREFIX = "flash-adapt";
  * A plain client (beside BullMQ's own) for locks and blobs, connected and PINGed within
  * `timeoutMs` or a QueueUnreachableError naming the URL. Later, while Redis is away, its
  * commands fail at once (no offline queue) and it reconnects in the background.
+ *
+ * `patient` (workers): commands wait for Redis to come back instead, as BullMQ's own do.
  */
-export async function openClient(target: QueueTarget, timeoutMs = 5000): Promise<Redis> {
+export async function openClient(target: QueueTarget, timeoutMs = 5000, patient = false): Promise<Redis> {
   const client = new Redis({
     ...target.redis,
     lazyConnect: true,
     connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
+    maxRetriesPerRequest: patient ? null : 1,
+    enableOfflineQueue: patient,
     retryStrategy: (n: number) => Math.min(100 * n, 1000),
   });
-  client.on("error", () => {}); // reported through the commands that fail, with the URL
+  let cause: Error | undefined;
+  client.on("error", (e: Error) => (cause ??= e)); // later errors surface through the commands that fail
   try {
     const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref());
     await Promise.race([client.connect().then(() => client.ping()), timeout]);
   } catch (e) {
     client.disconnect();
-    throw new QueueUnreachableError(target.url, (e as Error).message || String(e));
+    throw new QueueUnreachableError(target.url, (cause ?? (e as Error)).message || String(e));
   }
   return client;
 }

@@ -50,6 +50,11 @@ interface InFlight {
 /** The run's id: its coordinator host and output directory (one run per directory and host). */
 export const runIdOf = (outDir: string): string => hashOf({ host: os.hostname(), out: path.resolve(outDir) });
 
+/** An error of a Redis command that did not reach Redis (as opposed to one Redis answered). */
+function connectionLost(e: Error): boolean {
+  return /MaxRetriesPerRequest|Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|enableOfflineQueue/i.test(`${e.name} ${e.message}`);
+}
+
 export async function runUnitsOnQueue(plan: readonly PlannedUnit[], opts: QueueRunOptions): Promise<PoolResult> {
   const target = parseQueueUrl(opts.queue);
   const redis = await openClient(target);
@@ -146,9 +151,25 @@ class Coordinator {
       .forEach((x, rank) => this.priority.set(x.u.id, Math.min(rank + 1, 2 ** 21 - 1)));
   }
 
-  /** Run `f` after every earlier event handler: the state changes one event at a time. */
+  /**
+   * Run `f` after every earlier event handler: the state changes one event at a time. A
+   * handler cut short by a lost connection leaves its unit in flight; the reconcile loop
+   * takes it up again once Redis answers.
+   */
   private serial(f: () => Promise<void>): void {
-    this.chain = this.chain.then(f).catch((e: Error) => this.fail(e));
+    this.chain = this.chain
+      .then(f)
+      .catch((e: Error) => (connectionLost(e) ? this.noteLost(e) : this.fail(e)))
+      .catch((e: Error) => this.fail(e));
+  }
+
+  /** Redis did not answer: log it once; past the grace period, stop the run with the URL named. */
+  private noteLost(err: Error): void {
+    const now = performance.now();
+    const grace = this.opts.graceMs ?? 60_000;
+    if (this.lostSince === undefined) this.log(`[${this.label}] Redis at ${this.target.url} lost (${err.message}); waiting up to ${formatSeconds(grace / 1000)}`);
+    this.lostSince ??= now;
+    if (now - this.lostSince > grace) throw new QueueUnreachableError(this.target.url, err.message, { outDir: this.opts.outDir, finished: this.records.size });
   }
 
   private fail(e: Error): void {
@@ -201,7 +222,15 @@ class Coordinator {
       if (!(await this.blobs.has(rec.key))) await this.blobs.put(rec.key, packDir(workDirOf(this.opts.outDir, d), d));
     }
     const data: UnitJob = { runId: this.runId, version: this.version, executor: executorModule(this.opts.executor), unit: u, deps, depKeys };
-    await this.queue.add(u.kind, data, { jobId, priority: this.priority.get(u.id), attempts: 1, removeOnComplete: false, removeOnFail: false });
+    await this.queue.add(u.kind, data, {
+      jobId,
+      priority: this.priority.get(u.id),
+      // Retries are for failures around the unit (see worker.ts); a unit that throws fails at once.
+      attempts: 5,
+      backoff: { type: "fixed", delay: 1000 },
+      removeOnComplete: false,
+      removeOnFail: false,
+    });
   }
 
   /** Look at a job of ours: record it if completed, fail the run if failed; ignore it otherwise. */
@@ -268,14 +297,8 @@ class Coordinator {
       if (this.lostSince !== undefined) this.log(`[${this.label}] Redis at ${this.target.url} is back; going on`);
       this.lostSince = undefined;
     } catch (e) {
-      const err = e as Error;
-      if (/another coordinator/.test(err.message)) throw err;
-      const now = performance.now();
-      if (this.lostSince === undefined) this.log(`[${this.label}] Redis at ${this.target.url} lost (${err.message}); waiting up to ${formatSeconds((this.opts.graceMs ?? 60_000) / 1000)}`);
-      this.lostSince ??= now;
-      if (now - this.lostSince > (this.opts.graceMs ?? 60_000)) {
-        throw new QueueUnreachableError(this.target.url, err.message, { outDir: this.opts.outDir, finished: this.records.size });
-      }
+      if (!connectionLost(e as Error)) throw e;
+      this.noteLost(e as Error);
     }
   }
 
@@ -291,6 +314,8 @@ class Coordinator {
     // Closing waits on Redis; when it is away, do not hang on it.
     const giveUp = new Promise((r) => setTimeout(r, 2000).unref());
     await Promise.race([Promise.allSettled([this.lock.release(), this.events?.close(), this.queue.close()]), giveUp]);
+    // BullMQ's clients reconnect forever: without this a run stopped by a lost Redis would keep the process alive.
+    await Promise.race([Promise.allSettled([this.events?.disconnect(), this.queue.disconnect()]), giveUp]);
     this.redis.disconnect();
   }
 }

@@ -7,7 +7,9 @@
  * directory into a blob for the coordinator and the dependents; return the result.
  *
  * A killed worker's job is not lost: its lock in Redis lapses after `lockMs`, and
- * BullMQ's stall check in the remaining workers puts it back in the queue.
+ * BullMQ's stall check in the remaining workers puts it back in the queue. A unit that
+ * throws fails its job for good (UnrecoverableError); a failure around it (Redis away
+ * while fetching a dependency, say) is retried by BullMQ (the job's `attempts`).
  */
 import { mkdirSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -47,7 +49,7 @@ const PROGRESS_EVERY_MS = 1000;
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorkerHandle> {
   const target = parseQueueUrl(o.queue);
   const log = o.log ?? ((l: string) => process.stderr.write(l + "\n"));
-  const plain = await openClient(target);
+  const plain = await openClient(target, 5000, true);
   const version = codeVersion();
   const host = workerHost();
   const concurrency = Math.max(1, o.concurrency ?? 1);
@@ -83,16 +85,24 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       mkdirSync(workDir, { recursive: true });
       const t0 = performance.now();
       const ctx = { outDir: scratch, workDir, deps: d.deps, depDirs };
-      const result = await threads.run(slot, executorUrlOf(d.executor), d.unit, ctx, report);
+      const result = await threads.run(slot, executorUrlOf(d.executor), d.unit, ctx, report).catch((e: Error) => {
+        // The unit itself failed: no retry (the local pool fails the run too); the stack travels with the job.
+        log(`[worker ${host}] FAILED ${d.unit.id}: ${e.message.split("\n")[0]}`);
+        throw Object.assign(new UnrecoverableError(e.message.split("\n")[0]), { stack: e.stack });
+      });
       const seconds = (performance.now() - t0) / 1000;
-      const blob = packDir(workDir, d.unit.id);
+      let blob: Buffer;
+      try {
+        blob = packDir(workDir, d.unit.id);
+      } catch (e) {
+        throw new UnrecoverableError((e as Error).message); // too large: as large on every retry
+      }
       await blobs.put(d.unit.key, blob);
       log(`[worker ${host}] done  ${d.unit.id} in ${seconds.toFixed(1)}s`);
       return { result, host, slot, seconds, blobBytes: blob.length };
     } catch (e) {
-      const err = e as Error;
-      log(`[worker ${host}] FAILED ${d.unit.id}: ${err.message.split("\n")[0]}`);
-      throw Object.assign(new Error(`${err.message.split("\n")[0]} (on worker ${host})`), { stack: err.stack });
+      if (!(e instanceof UnrecoverableError)) log(`[worker ${host}] ${d.unit.id}: ${(e as Error).message}; BullMQ retries it (attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1})`);
+      throw e;
     } finally {
       threads.release(slot);
       for (const id of depIds) deps.release(d.runId, d.depKeys[id]);
