@@ -94,6 +94,8 @@ class Coordinator {
   private chain: Promise<void> = Promise.resolve();
   private finish!: { resolve: () => void; reject: (e: Error) => void };
   private timers: NodeJS.Timeout[] = [];
+  /** Per unit recorded now: seconds from a worker taking the job to its record here, beyond the unit's own time. */
+  private readonly overheads: number[] = [];
 
   constructor(
     private readonly plan: readonly PlannedUnit[],
@@ -135,7 +137,8 @@ class Coordinator {
     this.timers.push(setInterval(() => this.serial(() => this.reconcile()), this.opts.reconcileMs ?? 2000));
     for (const t of this.timers) t.unref();
     await done;
-    await this.cleanUp(todo);
+    await this.cleanUp();
+    this.logOverhead();
     return result();
   }
 
@@ -263,6 +266,7 @@ class Coordinator {
     writeRecord(this.opts.outDir, rec);
     this.records.set(u.id, rec);
     this.inflight.delete(u.id);
+    if (job.processedOn) this.overheads.push((Date.now() - job.processedOn) / 1000 - r.seconds);
     this.progress.finished(u, r.seconds, `${r.host}#${r.slot}`);
     this.log(`[${this.label}] done  ${u.id} in ${formatSeconds(r.seconds)} on ${r.host}; ${this.progress.status()}`);
     if (this.failure) {
@@ -302,9 +306,19 @@ class Coordinator {
     }
   }
 
+  /** What the queue added per unit (fetching dependencies, packing, Redis round trips, collecting): for `docs/distributed.md`'s overhead figures. */
+  private logOverhead(): void {
+    const o = this.overheads;
+    if (o.length === 0) return;
+    const mean = o.reduce((a, b) => a + b, 0) / o.length;
+    const unitMean = [...this.records.values()].filter((r) => !r.resumed).reduce((a, r) => a + r.seconds, 0) / o.length;
+    this.log(`[${this.label}] queue overhead per unit: mean ${mean.toFixed(3)}s, max ${Math.max(...o).toFixed(3)}s, over ${o.length} units of mean ${unitMean.toFixed(2)}s`);
+  }
+
   /** A finished run leaves nothing in Redis: its jobs and blobs go (the run directory holds the work directories). */
-  private async cleanUp(todo: PlannedUnit[]): Promise<void> {
-    for (const u of todo) await (await Job.fromId(this.queue, jobIdOf(this.runId, u.key)))?.remove();
+  private async cleanUp(): Promise<void> {
+    // Every unit, not only those run now: a coordinator killed after recording a unit left its job behind.
+    for (const u of this.plan) await (await Job.fromId(this.queue, jobIdOf(this.runId, u.key)))?.remove();
     await this.blobs.delete(this.plan.map((u) => u.key));
   }
 
