@@ -77,7 +77,8 @@ async function tiny(nUnits: number): Promise<void> {
     const plan = planUnits(units, `queue${n}`, executor.name); // another run seed: new unit keys, nothing reused
     const t0 = performance.now();
     await runUnitsOnQueue(plan, { outDir: path.join(root, `queue${n}`), executor, queue: url, log: () => {} });
-    rows.push({ runner: "queue", workers: n, units: nUnits, unitsPerSecond: +(nUnits / ((performance.now() - t0) / 1000)).toFixed(1), loadavg: os.loadavg()[0].toFixed(2) });
+    const perSecond = +(nUnits / ((performance.now() - t0) / 1000)).toFixed(1);
+    rows.push({ runner: "queue", workers: n, units: nUnits, unitsPerSecond: perSecond, loadavg: os.loadavg()[0].toFixed(2) });
     await stop(ws);
   }
   rmSync(root, { recursive: true, force: true });
@@ -88,7 +89,8 @@ function comparable(file: string): string {
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
     if (v === null || typeof v !== "object") return v;
-    return Object.fromEntries(Object.entries(v).filter(([k]) => !["seconds", "host", "worker", "wall", "provenance"].includes(k)).map(([k, x]) => [k, strip(x)]));
+    const kept = Object.entries(v).filter(([k]) => !["seconds", "host", "worker", "wall", "provenance"].includes(k));
+    return Object.fromEntries(kept.map(([k, x]) => [k, strip(x)]));
   };
   return JSON.stringify(strip(JSON.parse(readFileSync(file, "utf8"))));
 }
@@ -119,7 +121,11 @@ async function demo(profile: string, outRoot: string): Promise<void> {
         units: local.units.length,
         resultsEqual: same,
         local: { wallSeconds: +localWall.toFixed(1), unitSecondsMean: +unitMean(local).toFixed(2) },
-        queue: { wallSeconds: +queueWall.toFixed(1), unitSecondsMean: +unitMean(queued).toFixed(2), overhead: lines.filter((l) => /queue overhead per unit/.test(l)).pop() },
+        queue: {
+          wallSeconds: +queueWall.toFixed(1),
+          unitSecondsMean: +unitMean(queued).toFixed(2),
+          overhead: lines.filter((l) => /queue overhead per unit/.test(l)).pop(),
+        },
       },
       null,
       2,

@@ -51,7 +51,10 @@ export function packDir(dir: string, unitId: string): Buffer {
   const limit = blobLimitBytes();
   if (blob.length > limit) {
     const raw = filesOf(dir).reduce((s, f) => s + statSync(path.join(dir, f)).size, 0);
-    throw new QueueBlobError(`unit ${unitId}: its work directory packs to ${mb(blob.length)} (${mb(raw)} of files), over the ${mb(limit)} a blob may take in Redis; raise FLASH_QUEUE_BLOB_MB (Redis takes up to 512 MiB per value)`);
+    throw new QueueBlobError(
+      `unit ${unitId}: its work directory packs to ${mb(blob.length)} (${mb(raw)} of files), over the ${mb(limit)} a blob may take in Redis; ` +
+        "raise FLASH_QUEUE_BLOB_MB (Redis takes up to 512 MiB per value)",
+    );
   }
   return blob;
 }
@@ -69,7 +72,9 @@ export function unpackDir(blob: Buffer, dir: string): void {
     const rel = raw.subarray(at + 4, at + 4 + n).toString("utf8");
     const size = Number(raw.readBigUInt64BE(at + 4 + n));
     const start = at + 12 + n;
-    if (rel.split("/").includes("..") || path.isAbsolute(rel)) throw new QueueBlobError(`blob for ${dir}: file name ${JSON.stringify(rel)} leaves the directory`);
+    if (rel.split("/").includes("..") || path.isAbsolute(rel)) {
+      throw new QueueBlobError(`blob for ${dir}: file name ${JSON.stringify(rel)} leaves the directory`);
+    }
     const file = path.join(tmp, rel);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, raw.subarray(start, start + size));

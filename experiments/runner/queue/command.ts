@@ -25,7 +25,13 @@ export function workerCommand(backendOption: OptionSpec): Command {
       const { startQueueWorker } = await import("./worker.js");
       // Test hooks: short lock and stall intervals make a killed worker's unit come back in seconds.
       const ms = (v: string | undefined) => (v ? Number(v) : undefined);
-      const w = await startQueueWorker({ queue: o.queue, concurrency: n, backend: (o.backend as string | undefined) ?? null, lockMs: ms(process.env.FLASH_QUEUE_LOCK_MS), stalledMs: ms(process.env.FLASH_QUEUE_STALLED_MS) });
+      const w = await startQueueWorker({
+        queue: o.queue,
+        concurrency: n,
+        backend: (o.backend as string | undefined) ?? null,
+        lockMs: ms(process.env.FLASH_QUEUE_LOCK_MS),
+        stalledMs: ms(process.env.FLASH_QUEUE_STALLED_MS),
+      });
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           process.stderr.write(`flash worker: ${sig}: finishing the running units, then stopping\n`);

@@ -52,7 +52,8 @@ export const runIdOf = (outDir: string): string => hashOf({ host: os.hostname(),
 
 /** An error of a Redis command that did not reach Redis (as opposed to one Redis answered). */
 function connectionLost(e: Error): boolean {
-  return /MaxRetriesPerRequest|Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|enableOfflineQueue/i.test(`${e.name} ${e.message}`);
+  const lost = /MaxRetriesPerRequest|Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|enableOfflineQueue/i;
+  return lost.test(`${e.name} ${e.message}`);
 }
 
 export async function runUnitsOnQueue(plan: readonly PlannedUnit[], opts: QueueRunOptions): Promise<PoolResult> {
@@ -119,8 +120,12 @@ class Coordinator {
     }
     this.resumed = this.records.size;
     const todo = this.plan.filter((u) => !this.records.has(u.id));
-    this.log(`[${this.label}] ${this.plan.length} units: ${this.resumed} already finished in ${this.opts.outDir}, ${todo.length} to run on the workers of ${this.target.url}`);
-    const result = (): PoolResult => ({ records: this.records, ran: todo.length, resumed: this.resumed, seconds: (performance.now() - this.t0) / 1000, workers: this.progress?.maxParallel() ?? 0 });
+    const { outDir } = this.opts;
+    const where = `on the workers of ${this.target.url}`;
+    this.log(`[${this.label}] ${this.plan.length} units: ${this.resumed} already finished in ${outDir}, ${todo.length} to run ${where}`);
+    const seconds = () => (performance.now() - this.t0) / 1000;
+    const workers = () => this.progress?.maxParallel() ?? 0;
+    const result = (): PoolResult => ({ records: this.records, ran: todo.length, resumed: this.resumed, seconds: seconds(), workers: workers() });
     if (todo.length === 0) return result();
     for (const u of todo) this.pending.add(u.id);
     this.rankByCriticalPath(todo);
@@ -147,7 +152,10 @@ class Coordinator {
     const children = new Map<string, PlannedUnit[]>();
     for (const u of todo) for (const d of u.deps) children.set(d, [...(children.get(d) ?? []), u]);
     const chain = new Map<string, number>();
-    const chainOf = (u: PlannedUnit): number => chain.get(u.id) ?? chain.set(u.id, (u.cost ?? 1) + Math.max(0, ...(children.get(u.id) ?? []).map(chainOf))).get(u.id)!;
+    const chainOf = (u: PlannedUnit): number => {
+      if (!chain.has(u.id)) chain.set(u.id, (u.cost ?? 1) + Math.max(0, ...(children.get(u.id) ?? []).map(chainOf)));
+      return chain.get(u.id)!;
+    };
     todo
       .map((u, i) => ({ u, i, c: chainOf(u) }))
       .sort((a, b) => b.c - a.c || a.i - b.i)
@@ -170,7 +178,8 @@ class Coordinator {
   private noteLost(err: Error): void {
     const now = performance.now();
     const grace = this.opts.graceMs ?? 60_000;
-    if (this.lostSince === undefined) this.log(`[${this.label}] Redis at ${this.target.url} lost (${err.message}); waiting up to ${formatSeconds(grace / 1000)}`);
+    const waiting = `waiting up to ${formatSeconds(grace / 1000)}`;
+    if (this.lostSince === undefined) this.log(`[${this.label}] Redis at ${this.target.url} lost (${err.message}); ${waiting}`);
     this.lostSince ??= now;
     if (now - this.lostSince > grace) throw new QueueUnreachableError(this.target.url, err.message, { outDir: this.opts.outDir, finished: this.records.size });
   }
@@ -251,7 +260,8 @@ class Coordinator {
     const stack = (job.stacktrace ?? []).filter(Boolean).pop();
     const err = new Error(`unit ${f.unit.id} failed on ${where}: ${job.failedReason}${stack ? `\n${stack}` : ""}`);
     this.failure ??= err;
-    this.log(`[${this.label}] FAILED ${f.unit.id}: ${job.failedReason}${this.inflight.size ? `; letting the running unit(s) finish (their results are kept for resuming)` : ""}`);
+    const letting = this.inflight.size ? "; letting the running unit(s) finish (their results are kept for resuming)" : "";
+    this.log(`[${this.label}] FAILED ${f.unit.id}: ${job.failedReason}${letting}`);
     await this.withdrawWaiting();
     if (this.inflight.size === 0) this.finish.reject(this.failure);
   }
@@ -262,7 +272,11 @@ class Coordinator {
     if (!blob) return this.requeue(f, "its work directory is not in Redis");
     unpackDir(blob, workDirOf(this.opts.outDir, f.unit.id));
     const u = f.unit;
-    const rec: UnitRecord = { id: u.id, kind: u.kind, seed: u.seed, key: u.key, result: r.result, seconds: r.seconds, worker: r.slot, host: r.host, finishedAt: new Date(job.finishedOn ?? Date.now()).toISOString() };
+    const finishedAt = new Date(job.finishedOn ?? Date.now()).toISOString();
+    const rec: UnitRecord = {
+      id: u.id, kind: u.kind, seed: u.seed, key: u.key, result: r.result, seconds: r.seconds, worker: r.slot, host: r.host,
+      finishedAt,
+    };
     writeRecord(this.opts.outDir, rec);
     this.records.set(u.id, rec);
     this.inflight.delete(u.id);
@@ -312,7 +326,9 @@ class Coordinator {
     if (o.length === 0) return;
     const mean = o.reduce((a, b) => a + b, 0) / o.length;
     const unitMean = [...this.records.values()].filter((r) => !r.resumed).reduce((a, r) => a + r.seconds, 0) / o.length;
-    this.log(`[${this.label}] queue overhead per unit: mean ${mean.toFixed(3)}s, max ${Math.max(...o).toFixed(3)}s, over ${o.length} units of mean ${unitMean.toFixed(2)}s`);
+    const max = Math.max(...o);
+    const of = `over ${o.length} units of mean ${unitMean.toFixed(2)}s`;
+    this.log(`[${this.label}] queue overhead per unit: mean ${mean.toFixed(3)}s, max ${max.toFixed(3)}s, ${of}`);
   }
 
   /** A finished run leaves nothing in Redis: its jobs and blobs go (the run directory holds the work directories). */

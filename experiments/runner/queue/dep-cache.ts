@@ -31,7 +31,10 @@ export class DepCache {
     if (!e) {
       const dir = path.join(this.root, name);
       const fetched = blobs.get(key).then((blob) => {
-        if (!blob) throw new QueueBlobError(`the work directory of dependency ${depId} (key ${key}) is not in Redis: was Redis restarted or flushed? Restart the coordinator: it uploads its copy again`);
+        if (!blob) {
+          const why = "was Redis restarted or flushed? Restart the coordinator: it uploads its copy again";
+          throw new QueueBlobError(`the work directory of dependency ${depId} (key ${key}) is not in Redis: ${why}`);
+        }
         unpackDir(blob, dir);
         return dir;
       });

@@ -24,7 +24,8 @@ export class QueueLockedError extends FlashError {
   constructor(outDir: string, holder: string, ttlSeconds: number) {
     super(
       "queue-locked",
-      `run ${outDir} is already coordinated by ${holder}; one coordinator per run (the lock expires ${ttlSeconds}s after that coordinator stops renewing it, e.g. if it was killed)`,
+      `run ${outDir} is already coordinated by ${holder}; one coordinator per run ` +
+        `(the lock expires ${ttlSeconds}s after that coordinator stops renewing it, e.g. if it was killed)`,
     );
   }
 }

@@ -75,7 +75,9 @@ export class QueueProgress {
   /** The heartbeat line. */
   line(): string {
     const rs = [...this.running.values()];
-    const busy = rs.filter((r) => r.started !== undefined).map((r) => `${r.unit.id} ${Math.round(100 * r.fraction)}%${r.message ? ` (${r.message})` : ""} on ${r.host}`);
+    const busy = rs
+      .filter((r) => r.started !== undefined)
+      .map((r) => `${r.unit.id} ${Math.round(100 * r.fraction)}%${r.message ? ` (${r.message})` : ""} on ${r.host}`);
     const queued = rs.length - busy.length;
     return `${this.status()}; running: ${busy.join("; ") || "none"}${queued ? `; ${queued} queued` : ""}`;
   }

@@ -101,7 +101,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       log(`[worker ${host}] done  ${d.unit.id} in ${seconds.toFixed(1)}s`);
       return { result, host, slot, seconds, blobBytes: blob.length };
     } catch (e) {
-      if (!(e instanceof UnrecoverableError)) log(`[worker ${host}] ${d.unit.id}: ${(e as Error).message}; BullMQ retries it (attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1})`);
+      const attempt = `attempt ${job.attemptsMade + 1} of ${job.opts.attempts ?? 1}`;
+      if (!(e instanceof UnrecoverableError)) log(`[worker ${host}] ${d.unit.id}: ${(e as Error).message}; BullMQ retries it (${attempt})`);
       throw e;
     } finally {
       threads.release(slot);

@@ -31,7 +31,10 @@ t.test("a work directory over the limit is refused with the unit and sizes named
   const before = process.env.FLASH_QUEUE_BLOB_MB;
   process.env.FLASH_QUEUE_BLOB_MB = "0.1";
   t.teardown(() => (before === undefined ? delete process.env.FLASH_QUEUE_BLOB_MB : (process.env.FLASH_QUEUE_BLOB_MB = before)));
-  t.throws(() => packDir(src, "pretrain/flash/r0"), { name: "QueueBlobError", message: /unit pretrain\/flash\/r0: its work directory packs to [\d.]+ MiB .* over the 0.1 MiB/ });
+  t.throws(() => packDir(src, "pretrain/flash/r0"), {
+    name: "QueueBlobError",
+    message: /unit pretrain\/flash\/r0: its work directory packs to [\d.]+ MiB .* over the 0.1 MiB/,
+  });
 });
 
 t.test("a blob that is not one, or names a file outside the directory, is refused", async (t) => {

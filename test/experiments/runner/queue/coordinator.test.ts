@@ -12,7 +12,8 @@ function comparable(file: string): unknown {
   const strip = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(strip);
     if (v === null || typeof v !== "object") return v;
-    return Object.fromEntries(Object.entries(v).filter(([k]) => !["seconds", "host", "worker", "wall", "provenance"].includes(k)).map(([k, x]) => [k, strip(x)]));
+    const kept = Object.entries(v).filter(([k]) => !["seconds", "host", "worker", "wall", "provenance"].includes(k));
+    return Object.fromEntries(kept.map(([k, x]) => [k, strip(x)]));
   };
   return strip(JSON.parse(readFileSync(file, "utf8")));
 }
@@ -38,8 +39,9 @@ async function main(): Promise<void> {
     await runRl({ ...run, out: path.join(root, "local") });
     const lines: string[] = [];
     const q = await runRl({ ...run, out: path.join(root, "queue"), queue: url, log: (l) => lines.push(l), heartbeatSeconds: 0.5 });
-    t.same(comparable(path.join(root, "queue", "results.json")), comparable(path.join(root, "local", "results.json")), "results.json equal, times and hosts aside");
-    t.same(listing(path.join(root, "queue")), listing(path.join(root, "local")), "the same files in the run directory (units/, work/ with checkpoints and buffers)");
+    const [q0, l0] = [path.join(root, "queue"), path.join(root, "local")];
+    t.same(comparable(path.join(q0, "results.json")), comparable(path.join(l0, "results.json")), "results.json equal, times and hosts aside");
+    t.same(listing(q0), listing(l0), "the same files in the run directory (units/, work/ with checkpoints and buffers)");
     const hosts = new Set(q.units.map((u) => u.host));
     t.equal(hosts.size, 2, `both workers ran units (${[...hosts].join(", ")})`);
     t.ok(lines.some((l) => /start pretrain\/flash\/r0 on \S+\/\d+ slot 0/.test(l)), "progress names the worker host");
@@ -69,13 +71,15 @@ async function main(): Promise<void> {
     const url = redis.url(2);
     await startWorker(t, url, { FLASH_CODE_VERSION: "git:0000000000ff" });
     const plan = planUnits(units(), 0, executor.name);
-    await t.rejects(runUnitsOnQueue(plan, { outDir: path.join(root, "version"), executor, queue: url, ...quiet }), /refused unit (a|b|c|d): it runs code version git:0000000000ff, the coordinator runs \S+/);
+    const refused = /refused unit (a|b|c|d): it runs code version git:0000000000ff, the coordinator runs \S+/;
+    await t.rejects(runUnitsOnQueue(plan, { outDir: path.join(root, "version"), executor, queue: url, ...quiet }), refused);
   });
 
   await t.test("Redis unreachable: the coordinator and the worker name the URL", async (t) => {
     const url = `redis://127.0.0.1:${await freePort()}/0`;
     const plan = planUnits(units(), 0, executor.name);
-    await t.rejects(runUnitsOnQueue(plan, { outDir: path.join(root, "down"), executor, queue: url, ...quiet }), { name: "QueueUnreachableError", message: new RegExp(`Redis at ${url} is unreachable`) });
+    const named = { name: "QueueUnreachableError", message: new RegExp(`Redis at ${url} is unreachable`) };
+    await t.rejects(runUnitsOnQueue(plan, { outDir: path.join(root, "down"), executor, queue: url, ...quiet }), named);
     const w = await startWorker(t, url).then(
       () => "started",
       (e: Error) => e.message,

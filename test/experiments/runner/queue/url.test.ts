@@ -10,7 +10,10 @@ t.test("queue URLs: host, port, database, credentials (masked), TLS", async (t) 
 });
 
 t.test("bad queue URLs are named errors saying what was expected", async (t) => {
-  t.throws(() => parseQueueUrl("localhost:6379"), { name: "QueueUrlError", message: /expected redis:\/\/.*got "localhost:6379": scheme localhost is not redis/ });
+  t.throws(() => parseQueueUrl("localhost:6379"), {
+    name: "QueueUrlError",
+    message: /expected redis:\/\/.*got "localhost:6379": scheme localhost is not redis/,
+  });
   t.throws(() => parseQueueUrl("http://h:1"), /scheme http is not redis or rediss/);
   t.throws(() => parseQueueUrl("redis://h:1/x"), /database "x" is not a non-negative integer/);
   t.throws(() => parseQueueUrl("not a url"), /not a URL/);
