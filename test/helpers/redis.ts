@@ -117,7 +117,9 @@ export async function startWorker(t: { teardown(f: () => unknown): void }, url: 
   });
   const c = track(proc);
   t.teardown(() => proc.kill("SIGKILL"));
-  await Promise.race([c.waitFor(/taking units/), c.exited.then((code) => Promise.reject(new Error(`worker exited with ${code}:\n${c.output()}`)))]);
+  // Generous: the first start compiles the sources (slow on a loaded machine); later ones hit the cache.
+  const exited = c.exited.then((code) => Promise.reject(new Error(`worker exited with ${code}:\n${c.output()}`)));
+  await Promise.race([c.waitFor(/taking units/, 180_000), exited]);
   return c;
 }
 

@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     const url = redis.url(3);
     const out = path.join(root, "locked");
     const first = startCoordinator(t, url, out, 20); // no worker on this database: it waits
-    await first.waitFor(/6 to run on the workers/);
+    await first.waitFor(/6 to run on the workers/, 180_000);
     const plan = planUnits(units(), 3, executor.name);
     await t.rejects(runUnitsOnQueue(plan, { outDir: out, executor, queue: url, ...quiet }), {
       name: "QueueLockedError",

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     const workers = await Promise.all([startWorker(t, url, env), startWorker(t, url, env)]);
     const out = path.join(root, "restart");
     const first = startCoordinator(t, url, out, 700);
-    await first.waitFor(/\] done {2}\S+ in/);
+    await first.waitFor(/\] done {2}\S+ in/, 180_000);
     first.proc.kill("SIGKILL");
     await first.exited;
     const kept = readdirSync(path.join(out, "units")).length;
