@@ -9,7 +9,7 @@ export function workerCommand(backendOption: OptionSpec): Command {
     summary: "run units of `flash reproduce|sweep|rerun --queue URL` runs, from that Redis queue, until stopped (docs/distributed.md)",
     options: {
       queue: { type: "string", description: "redis://HOST:PORT[/DB] of the coordinator's queue (required)" },
-      concurrency: { type: "string", description: "units at once, one worker thread each (default 1; one per core is a good start)", default: "1" },
+      concurrency: { type: "string", description: "units at once, one worker thread each (one per core is a good start)", default: "1" },
       backend: backendOption,
     },
     async run(o) {
