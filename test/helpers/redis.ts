@@ -116,7 +116,10 @@ export async function startWorker(t: { teardown(f: () => unknown): void }, url: 
     env: { ...process.env, FLASH_QUEUE_LOCK_MS: "2000", FLASH_QUEUE_STALLED_MS: "1000", ...env },
   });
   const c = track(proc);
-  t.teardown(() => proc.kill("SIGKILL"));
+  t.teardown(() => {
+    proc.kill("SIGTERM"); // stops it cleanly (its scratch directory goes too); SIGKILL if it does not
+    setTimeout(() => proc.kill("SIGKILL"), 3000).unref();
+  });
   // Generous: the first start compiles the sources (slow on a loaded machine); later ones hit the cache.
   const exited = c.exited.then((code) => Promise.reject(new Error(`worker exited with ${code}:\n${c.output()}`)));
   await Promise.race([c.waitFor(/taking units/, 180_000), exited]);

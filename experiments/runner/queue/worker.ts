@@ -11,7 +11,7 @@
  * throws fails its job for good (UnrecoverableError); a failure around it (Redis away
  * while fetching a dependency, say) is retried by BullMQ (the job's `attempts`).
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
@@ -46,6 +46,21 @@ export interface QueueWorkerHandle {
 /** Progress goes to Redis at most this often per job: executors may report every episode. */
 const PROGRESS_EVERY_MS = 1000;
 
+const SCRATCH_PREFIX = "flash-worker-";
+
+/** Scratch directories of workers on this machine that were killed (kill -9 skips the clean-up). */
+function removeDeadScratch(): void {
+  for (const name of readdirSync(os.tmpdir())) {
+    const pid = Number(name.slice(SCRATCH_PREFIX.length));
+    if (!name.startsWith(SCRATCH_PREFIX) || !Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorkerHandle> {
   const target = parseQueueUrl(o.queue);
   const log = o.log ?? ((l: string) => process.stderr.write(l + "\n"));
@@ -53,7 +68,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const version = codeVersion();
   const host = workerHost();
   const concurrency = Math.max(1, o.concurrency ?? 1);
-  const scratch = o.scratch ?? path.join(os.tmpdir(), `flash-worker-${process.pid}`);
+  if (!o.scratch) removeDeadScratch();
+  const scratch = o.scratch ?? path.join(os.tmpdir(), `${SCRATCH_PREFIX}${process.pid}`);
   mkdirSync(scratch, { recursive: true });
   const threads = new UnitThreads(concurrency, o.backend ?? process.env.FLASH_BACKEND ?? null);
   const deps = new DepCache(path.join(scratch, "deps"));
