@@ -312,6 +312,7 @@ class Coordinator {
     try {
       if (!(await this.lock.renew())) throw new Error("another coordinator took this run's lock");
       for (const f of [...this.inflight.values()]) await this.settle(f.jobId);
+      await this.pump(); // units a handler cut short by a lost connection left pending
       if (this.lostSince !== undefined) this.log(`[${this.label}] Redis at ${this.target.url} is back; going on`);
       this.lostSince = undefined;
     } catch (e) {
