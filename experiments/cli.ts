@@ -11,6 +11,7 @@ import { exitCodeFor, UnknownNameError, UsageError } from "../errors.js";
 import { describeOptions, parseArgs, type Command, type OptionSpec } from "./args.js";
 import { harnessCommands } from "./runner/commands.js";
 import { rcsCommand } from "./rcs/index.js";
+import { workerCommand } from "./runner/queue/command.js";
 
 const backendOption: OptionSpec = { type: "string", description: `TensorFlow.js backend: ${BACKEND_PREFERENCE.join(", ")} (or $FLASH_BACKEND)` };
 
@@ -64,6 +65,7 @@ const commands: Record<string, Command> = {
 
 Object.assign(commands, harnessCommands(backendOption), {
   rcs: rcsCommand,
+  worker: workerCommand(backendOption),
   overheads: {
     summary: "paper Table 3: inference and update latency with and without FLASH per agent -> DIR/overheads.{json,md}, figures/",
     options: {

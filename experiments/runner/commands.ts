@@ -6,6 +6,7 @@
  *   flash sweep <task> --pool-sizes 2,4,8 [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W] [--traces DIR] [--apps DIR]
  *   flash report DIR                 re-render report.md and figures from DIR/results.json
  *   flash rerun DIR [--out NEW]      repeat the run recorded in DIR/config.json (default NEW: DIR, i.e. resume)
+ *   ... --queue redis://HOST:PORT[/DB]  run the units on `flash worker` processes through that queue (queue/)
  *   flash golden [--update]          check (or deliberately refresh) the golden seeded runs
  *
  * `reproduce` dispatches through the task registry (experiments/tasks/index.ts): RL
@@ -22,6 +23,7 @@ import { rlTask, taskEntry, taskNames } from "../tasks/index.js";
 import type { FolderOption } from "../tasks/types.js";
 import { loadRunConfig } from "./config.js";
 import { checkTaskOptions, runRl } from "./run-rl.js";
+import { parseQueueUrl } from "./queue/url.js";
 
 function intOpt(o: ParsedOptions, name: string, min: number): number | undefined {
   const v = o[name];
@@ -29,6 +31,18 @@ function intOpt(o: ParsedOptions, name: string, min: number): number | undefined
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new OptionValueError(`--${name}`, `an integer >= ${min}`, v);
   return n;
+}
+
+/** `--queue URL`, checked now (a typo should not surface after planning). */
+function queueOpt(o: ParsedOptions): string | null {
+  const v = o.queue;
+  if (v === undefined) return null;
+  try {
+    parseQueueUrl(String(v));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return String(v);
 }
 
 function oneTask(positionals: string[]): string {
@@ -128,6 +142,7 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
     backend: backendOption,
     traces: { type: "string", description: "folder of load traces for a task that reads one (autoscaling: ../shared/datasets/load-traces itself, or t,rate CSV files); default synthetic traces" },
     apps: { type: "string", description: "folder of application JSON files for a task that reads one (autoscaling; sim/k8s/README.md); default generated applications" },
+    queue: { type: "string", description: "redis://HOST:PORT[/DB]: run the units on `flash worker` processes through this queue instead of local workers (docs/distributed.md)" },
   } satisfies Record<string, OptionSpec>;
   return {
     reproduce: {
@@ -147,12 +162,14 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
         const workers = intOpt(o, "workers", 0) ?? null;
         const backend = (o.backend as string | undefined) ?? null;
         const taskOptions = await folderOptions(o, task);
+        const queue = queueOpt(o);
+        if (entry.reproduce && queue) throw new UsageError(`--queue: task ${task} runs its own reproduction, not the runner's units`);
         if (entry.reproduce) return entry.reproduce({ profile: String(o.profile), seeds: explicitSeeds ?? null, seed, out, workers, backend, data: (o.data as string | undefined) ?? null });
         if (o.data !== undefined) {
           const reads = Object.keys((await rlTask(task)).folderOptions ?? {});
           throw new UsageError(`--data: task ${task} does not read a data folder${reads.length ? ` (it reads ${reads.map((k) => `--${k} DIR`).join(", ")})` : ""}`);
         }
-        const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions });
+        const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions, queue });
         printHeadline(out, r);
       },
     },
@@ -168,7 +185,7 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
         if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new OptionValueError("--pool-sizes", "positive integers separated by commas", raw);
         const out = (o.out as string | undefined) ?? `runs/${task}-sweep`;
         const taskOptions = await folderOptions(o, task);
-        const r = await runRl({ task, profile: String(o.profile), seeds: intOpt(o, "seeds", 1) ?? 2, seed: intOpt(o, "seed", 0) as number, out, workers: intOpt(o, "workers", 0) ?? null, backend: (o.backend as string | undefined) ?? null, poolSizes: [...new Set(sizes)].sort((a, b) => a - b), taskOptions });
+        const r = await runRl({ task, profile: String(o.profile), seeds: intOpt(o, "seeds", 1) ?? 2, seed: intOpt(o, "seed", 0) as number, out, workers: intOpt(o, "workers", 0) ?? null, backend: (o.backend as string | undefined) ?? null, poolSizes: [...new Set(sizes)].sort((a, b) => a - b), taskOptions, queue: queueOpt(o) });
         printHeadline(out, r);
       },
     },
@@ -185,7 +202,7 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
     },
     rerun: {
       summary: "repeat the run recorded in DIR/config.json (into --out; default DIR itself, which resumes)",
-      options: { out: { type: "string", description: "output directory (default: DIR)" }, workers: common.workers, backend: backendOption },
+      options: { out: { type: "string", description: "output directory (default: DIR)" }, workers: common.workers, backend: backendOption, queue: common.queue },
       async run(o, pos) {
         const dir = oneDir(pos, "run directory", "config.json");
         const cfg = loadRunConfig(dir);
@@ -201,6 +218,7 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
           poolSizes: cfg.poolSizes,
           taskOptions: cfg.taskOptions,
           taskConfig: cfg.taskConfig,
+          queue: queueOpt(o),
         });
         printHeadline(out, r);
       },

@@ -56,6 +56,8 @@ export interface UnitRecord {
   seconds: number;
   /** Worker index that ran it (-1: this thread); `resumed` when loaded from an earlier run. */
   worker: number;
+  /** Queue runs (queue/coordinator.ts): the worker's `host/pid`. */
+  host?: string;
   finishedAt: string;
   resumed?: boolean;
 }
@@ -89,7 +91,7 @@ export function loadRecord(outDir: string, unit: PlannedUnit): UnitRecord | unde
   }
 }
 
-function writeRecord(outDir: string, r: UnitRecord): void {
+export function writeRecord(outDir: string, r: UnitRecord): void {
   mkdirSync(unitsDir(outDir), { recursive: true });
   const p = recordPath(outDir, r.id);
   const tmp = `${p}.tmp-${process.pid}`;

@@ -8,6 +8,7 @@
  *     await runRl({ task: "autoscaling", profile: "quick", seeds: 1, out: "runs/a", taskOptions: { traces: "/data/load-traces" } });
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { OptionValueError, UsageError } from "../../errors.js";
 import { selectBackend } from "../../flash/backend.js";
 import { planRl, RL_EXECUTOR, summarise, type RlSummary } from "../protocols/rl-reproduce.js";
 import { writeRlReport } from "../report/rl-report.js";
@@ -43,6 +44,8 @@ export interface RlRunOptions {
   heartbeatSeconds?: number;
   /** Skip the figures (tests). */
   noFigures?: boolean;
+  /** Run the units through this BullMQ queue (redis://HOST:PORT[/DB]) on `flash worker` processes instead of the local pool. */
+  queue?: string | null;
 }
 
 export interface RlResults extends RlSummary {
@@ -71,7 +74,7 @@ export interface RlResults extends RlSummary {
     invocations: { started: string; seconds: number; ranUnits: number; workers: number }[];
   };
   config: RunConfig;
-  units: { id: string; kind: string; seed: number; seconds: number; worker: number; resumed: boolean }[];
+  units: { id: string; kind: string; seed: number; seconds: number; worker: number; host?: string; resumed: boolean }[];
 }
 
 export const executorUrl = (): string => new URL(import.meta.url.endsWith(".ts") ? "../protocols/rl-reproduce.ts" : "../protocols/rl-reproduce.js", import.meta.url).href;
@@ -95,9 +98,9 @@ export function checkTaskOptions(task: RlTask, name: string, opts: RlRunOptions[
     if (v === undefined) continue;
     if (!task.folderOptions?.[k]) {
       const known = Object.keys(task.folderOptions ?? {});
-      throw new Error(`--${k}: task ${name} does not read this folder (${known.length ? `it reads ${known.map((x) => `--${x}`).join(", ")}` : "it reads no folder"})`);
+      throw new UsageError(`--${k}: task ${name} does not read this folder (${known.length ? `it reads ${known.map((x) => `--${x}`).join(", ")}` : "it reads no folder"})`);
     }
-    if (typeof v !== "string" || v === "") throw new Error(`--${k}: expected a folder path, got ${JSON.stringify(v)}`);
+    if (typeof v !== "string" || v === "") throw new OptionValueError(`--${k}`, "a folder path", v);
     out[k] = v;
   }
   return out;
@@ -108,7 +111,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   const started = new Date().toISOString();
   const task = await rlTask(o.task);
   const seed = o.seed ?? 0;
-  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new Error(`seeds: expected a positive integer, got ${o.seeds}`);
+  if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new OptionValueError("--seeds", "a positive integer", o.seeds);
   const maxPool = o.poolSizes ? Math.max(...o.poolSizes) : undefined;
   const taskOptions = checkTaskOptions(task, o.task, o.taskOptions);
   const raw = o.taskConfig ?? (task.profile(o.profile, seed, { ...(maxPool === undefined ? {} : { poolSize: maxPool }), ...taskOptions }) as Record<string, unknown>);
@@ -139,7 +142,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     heartbeatSeconds: o.heartbeatSeconds,
     label: `${o.task} ${o.profile}`,
   };
-  const res = await runUnits(plan, pool);
+  const res = o.queue ? await (await import("./queue/coordinator.js")).runUnitsOnQueue(plan, { ...pool, queue: o.queue }) : await runUnits(plan, pool);
   // Plan order, not completion order: results.json does not depend on the number of workers.
   const records = new Map(plan.map((u) => [u.id, res.records.get(u.id) as UnitRecord]));
   const results = assemble(task.describe(cfg), task.paper ?? null, config, records, plan.map((u) => ({ id: u.id, seed: u.seed })), summarise(task, cfg, records, o.poolSizes), backend.name, {
@@ -200,7 +203,7 @@ function assemble(
       invocations: [...w.previous, { started: w.started, seconds: w.seconds, ranUnits: w.ran, workers: w.workers }],
     },
     config,
-    units: [...records.values()].map((r) => ({ id: r.id, kind: r.kind, seed: r.seed, seconds: r.seconds, worker: r.worker, resumed: r.resumed === true })),
+    units: [...records.values()].map((r) => ({ id: r.id, kind: r.kind, seed: r.seed, seconds: r.seconds, worker: r.worker, ...(r.host ? { host: r.host } : {}), resumed: r.resumed === true })),
     ...summary,
   };
 }

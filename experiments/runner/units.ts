@@ -9,6 +9,7 @@
  * `input` and its result are plain JSON.
  */
 import { createHash } from "node:crypto";
+import { InternalError } from "../../errors.js";
 
 /** One unit of work. */
 export interface Unit {
@@ -77,17 +78,17 @@ export function hashOf(v: unknown): string {
 export function planUnits(units: readonly Unit[], runSeed: number | string, executor: string): PlannedUnit[] {
   const byId = new Map<string, Unit>();
   for (const u of units) {
-    if (typeof u.id !== "string" || u.id.length === 0 || u.id.includes("..") || u.id.startsWith("/")) throw new Error(`unit id ${JSON.stringify(u.id)}: expected a non-empty relative name`);
-    if (byId.has(u.id)) throw new Error(`unit id "${u.id}" appears twice`);
+    if (typeof u.id !== "string" || u.id.length === 0 || u.id.includes("..") || u.id.startsWith("/")) throw new InternalError(`unit id ${JSON.stringify(u.id)}: expected a non-empty relative name`);
+    if (byId.has(u.id)) throw new InternalError(`unit id "${u.id}" appears twice`);
     byId.set(u.id, u);
   }
-  for (const u of units) for (const d of u.deps) if (!byId.has(d)) throw new Error(`unit "${u.id}" depends on "${d}", which is not in the run`);
+  for (const u of units) for (const d of u.deps) if (!byId.has(d)) throw new InternalError(`unit "${u.id}" depends on "${d}", which is not in the run`);
   const order: Unit[] = [];
   const state = new Map<string, 1 | 2>();
   const visit = (u: Unit, path: string[]) => {
     const s = state.get(u.id);
     if (s === 2) return;
-    if (s === 1) throw new Error(`dependency cycle: ${[...path, u.id].join(" -> ")}`);
+    if (s === 1) throw new InternalError(`dependency cycle: ${[...path, u.id].join(" -> ")}`);
     state.set(u.id, 1);
     for (const d of u.deps) visit(byId.get(d) as Unit, [...path, u.id]);
     state.set(u.id, 2);

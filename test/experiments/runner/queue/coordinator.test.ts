@@ -1,0 +1,108 @@
+import t from "tap";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runRl } from "../../../../experiments/runner/run-rl.js";
+import { runUnitsOnQueue } from "../../../../experiments/runner/queue/coordinator.js";
+import { planUnits, type Unit } from "../../../../experiments/runner/units.js";
+import { freePort, redisMissing, startCoordinator, startRedis, startWorker } from "../../../helpers/redis.js";
+
+/** results.json without what may differ between two runs of the same units: times, hosts, worker slots. */
+function comparable(file: string): unknown {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v === null || typeof v !== "object") return v;
+    const kept = Object.entries(v).filter(([k]) => !["seconds", "host", "worker", "wall", "provenance"].includes(k));
+    return Object.fromEntries(kept.map(([k, x]) => [k, strip(x)]));
+  };
+  return strip(JSON.parse(readFileSync(file, "utf8")));
+}
+
+const listing = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(path.join(os.tmpdir(), "queue-test-"));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  const redis = await startRedis(t);
+  const executor = { name: "testing@1", url: new URL("../../../../experiments/runner/testing-executor.ts", import.meta.url).href };
+  const quiet = { log: () => {} };
+
+  await t.test("the golden pendulum run: local pool and queue with 2 worker processes give the same results.json and run directory", async (t) => {
+    const url = redis.url(0);
+    await Promise.all([startWorker(t, url), startWorker(t, url)]);
+    // workers 0: the local run in this thread (worker threads would compile the sources again); never changes results.
+    const run = { task: "pendulum-family", profile: "golden", seeds: 1, seed: 0, workers: 0, noFigures: true, ...quiet };
+    await runRl({ ...run, out: path.join(root, "local") });
+    const lines: string[] = [];
+    const q = await runRl({ ...run, out: path.join(root, "queue"), queue: url, log: (l) => lines.push(l), heartbeatSeconds: 0.5 });
+    const [q0, l0] = [path.join(root, "queue"), path.join(root, "local")];
+    t.same(comparable(path.join(q0, "results.json")), comparable(path.join(l0, "results.json")), "results.json equal, times and hosts aside");
+    t.same(listing(q0), listing(l0), "the same files in the run directory (units/, work/ with checkpoints and buffers)");
+    const hosts = new Set(q.units.map((u) => u.host));
+    t.equal(hosts.size, 2, `both workers ran units (${[...hosts].join(", ")})`);
+    t.ok(lines.some((l) => /start pretrain\/flash\/r0 on \S+\/\d+ slot 0/.test(l)), "progress names the worker host");
+    t.ok(lines.some((l) => /done {2}ab\/r0 in \S+ on \S+\/\d+; \d\/9 done, elapsed \S+, ETA \S+$/.test(l)), "done lines name the host, the count and an ETA");
+    t.ok(lines.some((l) => /done {2}\S+ in \S+ on \S+; 9\/9 done, elapsed \S+, ETA 0s$/.test(l)), lines.join("\n"));
+  });
+
+  const units = (extra: Record<string, object> = {}): Unit[] => {
+    const u = (id: string, deps: string[] = []): Unit => ({ id, kind: "x", deps, input: { sleepMs: 20, ...extra[id] } });
+    return [u("a"), u("b", ["a"]), u("c", ["a"]), u("d", ["b", "c"])];
+  };
+
+  await t.test("a unit that throws fails the run with its id and the worker's stack; finished units are kept", async (t) => {
+    const url = redis.url(1);
+    await startWorker(t, url);
+    const out = path.join(root, "fail");
+    const plan = planUnits(units({ c: { fail: true } }), 0, executor.name);
+    const err = await runUnitsOnQueue(plan, { outDir: out, executor, queue: url, ...quiet }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    t.match(err?.message, /^unit c failed on \S+\/\d+: unit c was told to fail/);
+    t.match(err?.message, /testing-executor\.ts/, "with the worker's stack");
+    t.ok(readdirSync(path.join(out, "units")).includes("a.json"), "a finished before and is kept");
+  });
+
+  await t.test("a worker with another code version refuses the unit with a clear error", async (t) => {
+    const url = redis.url(2);
+    await startWorker(t, url, { FLASH_CODE_VERSION: "git:0000000000ff" });
+    const plan = planUnits(units(), 0, executor.name);
+    const refused = /refused unit (a|b|c|d): it runs code version git:0000000000ff, the coordinator runs \S+/;
+    await t.rejects(runUnitsOnQueue(plan, { outDir: path.join(root, "version"), executor, queue: url, ...quiet }), refused);
+  });
+
+  await t.test("Redis unreachable: the coordinator and the worker name the URL", async (t) => {
+    const url = `redis://127.0.0.1:${await freePort()}/0`;
+    const plan = planUnits(units(), 0, executor.name);
+    const named = { name: "QueueUnreachableError", message: new RegExp(`Redis at ${url} is unreachable`) };
+    await t.rejects(runUnitsOnQueue(plan, { outDir: path.join(root, "down"), executor, queue: url, ...quiet }), named);
+    const w = await startWorker(t, url).then(
+      () => "started",
+      (e: Error) => e.message,
+    );
+    t.match(w, new RegExp(`worker exited with 1:[\\s\\S]*Redis at ${url} is unreachable`));
+  });
+
+  await t.test("a second coordinator on the same run is refused", async (t) => {
+    const url = redis.url(3);
+    const out = path.join(root, "locked");
+    const first = startCoordinator(t, url, out, 20); // no worker on this database: it waits
+    await first.waitFor(/6 to run on the workers/, 180_000);
+    const plan = planUnits(units(), 3, executor.name);
+    await t.rejects(runUnitsOnQueue(plan, { outDir: out, executor, queue: url, ...quiet }), {
+      name: "QueueLockedError",
+      message: new RegExp(`run ${out} is already coordinated by process ${first.proc.pid} on ${os.hostname()}`),
+    });
+    first.proc.kill("SIGKILL");
+    await first.exited;
+  });
+}
+
+const missing = redisMissing();
+if (missing) t.plan(0, missing);
+else await main();
