@@ -74,7 +74,7 @@ export const CPUFREQ_PROFILES: Record<string, Profile> = {
    * Under 20 minutes on 2 cores. Step counts scaled from Table 10: learning starts
    * 50,000 -> 1,000, target copy every 10,000 -> 500 steps, buffer 1e6 -> 1e5; and the
    * learning rate 1e-4 -> 1e-3: at 1e-4 a scratch DQN was still no better than a random
-   * policy after 600 episodes (60,000 steps) on the quick test pairs (NOTES-cpufreq.md),
+   * policy after 600 episodes (60,000 steps) on the quick test pairs (docs/notes/cpufreq.md),
    * so at these budgets 1e-4 would leave no reference to measure drops against.
    */
   quick: {
