@@ -44,7 +44,10 @@ export class UnknownNameError extends UsageError {
     readonly known: readonly string[],
     where = "",
   ) {
-    super(`${where ? `${where}: ` : ""}unknown ${kind} ${JSON.stringify(given)}; known ${kind}s: ${known.length ? known.join(", ") : "(none)"}`, "unknown-name");
+    super(
+      `${where ? `${where}: ` : ""}unknown ${kind} ${JSON.stringify(given)}; known ${kind}s: ${known.length ? known.join(", ") : "(none)"}`,
+      "unknown-name",
+    );
   }
 }
 

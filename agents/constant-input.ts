@@ -26,7 +26,8 @@ export class ConstantInput implements ExtraInput {
     if (entries.length === 0) throw new ValueError("ConstantInput: expected at least one pair's vector, got none");
     this.dim = entries[0][1].length;
     for (const [pair, v] of entries) {
-      if (v.length !== this.dim || this.dim === 0 || !v.every(Number.isFinite)) throw new ShapeError(`ConstantInput vector of ${pair}`, `${this.dim} finite numbers (as the first pair's)`, `[${v.join(", ")}]`);
+      if (v.length !== this.dim || this.dim === 0 || !v.every(Number.isFinite))
+        throw new ShapeError(`ConstantInput vector of ${pair}`, `${this.dim} finite numbers (as the first pair's)`, `[${v.join(", ")}]`);
       this.names.push(pair);
       this.values.push(Float32Array.from(v));
     }
@@ -38,7 +39,10 @@ export class ConstantInput implements ExtraInput {
   /** The context id of `pair`; a clear error when it has no vector. */
   ctxOf(pair: string): number {
     const i = this.names.indexOf(pair);
-    if (i < 0) throw new ValueError(`ConstantInput: no vector for pair ${JSON.stringify(pair)}; pairs with vectors: ${this.names.slice(0, 8).join(", ")}${this.names.length > 8 ? ", ..." : ""}`);
+    if (i < 0)
+      throw new ValueError(
+        `ConstantInput: no vector for pair ${JSON.stringify(pair)}; pairs with vectors: ${this.names.slice(0, 8).join(", ")}${this.names.length > 8 ? ", ..." : ""}`,
+      );
     return i;
   }
 

@@ -114,7 +114,8 @@ export interface AgentOptions {
 function boxOf(space: Space): BoxSpace {
   if (space.kind !== "box") throw new ValueError(`DDPG needs a Box action space, got ${space.kind}`);
   for (let i = 0; i < space.shape[0]; i++) {
-    if (!Number.isFinite(space.low[i]) || !Number.isFinite(space.high[i])) throw new ValueError(`DDPG needs finite action bounds; dimension ${i} is [${space.low[i]}, ${space.high[i]}]`);
+    if (!Number.isFinite(space.low[i]) || !Number.isFinite(space.high[i]))
+      throw new ValueError(`DDPG needs finite action bounds; dimension ${i} is [${space.low[i]}, ${space.high[i]}]`);
   }
   return space;
 }
@@ -188,7 +189,9 @@ export class DDPG implements OffPolicyAlgorithm {
 
   private actorScaled(obs: ArrayLike<number>, ctx: number): Float32Array {
     checkObs("DDPG observation", obs, this.obsDim);
-    return tf.tidy(() => this.actor.apply(withExtra(tf.tensor2d(obs as Float32Array, [1, this.obsDim]), Int32Array.of(ctx), this.extra, "act")).dataSync() as Float32Array);
+    return tf.tidy(
+      () => this.actor.apply(withExtra(tf.tensor2d(obs as Float32Array, [1, this.obsDim]), Int32Array.of(ctx), this.extra, "act")).dataSync() as Float32Array,
+    );
   }
 
   /** The deterministic actor's action in the env's units (DDPG has no stochastic policy). */
@@ -215,7 +218,8 @@ export class DDPG implements OffPolicyAlgorithm {
   store(obs: Float32Array, nextObs: Float32Array, bufferAction: Float32Array, reward: number, terminated: boolean, ctx = 0): void {
     checkAction("DDPG stored action", bufferAction, this.actionSpace);
     for (let i = 0; i < bufferAction.length; i++) {
-      if (Math.abs(bufferAction[i]) > 1 + 1e-6) throw new ValueError(`DDPG stored action: expected the scaled action in [-1, 1], got ${bufferAction[i]} at ${i}`);
+      if (Math.abs(bufferAction[i]) > 1 + 1e-6)
+        throw new ValueError(`DDPG stored action: expected the scaled action in [-1, 1], got ${bufferAction[i]} at ${i}`);
     }
     this.replay.add(obs, nextObs, bufferAction, reward, terminated, ctx);
   }
@@ -281,7 +285,12 @@ export class DDPG implements OffPolicyAlgorithm {
       task,
       dims: this.dims(),
       config: { ...this.config, actionLow: Array.from(this.actionSpace.low), actionHigh: Array.from(this.actionSpace.high) },
-      tensors: { ...this.actor.namedTensors("actor"), ...this.critic.namedTensors("critic"), ...this.actorTarget.namedTensors("actor_target"), ...this.criticTarget.namedTensors("critic_target") },
+      tensors: {
+        ...this.actor.namedTensors("actor"),
+        ...this.critic.namedTensors("critic"),
+        ...this.actorTarget.namedTensors("actor_target"),
+        ...this.criticTarget.namedTensors("critic_target"),
+      },
     });
   }
 

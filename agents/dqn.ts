@@ -175,7 +175,9 @@ export class DQN implements OffPolicyAlgorithm {
   /** Q-values of one observation. */
   qValues(obs: ArrayLike<number>, ctx = 0): Float32Array {
     checkObs("DQN observation", obs, this.obsDim);
-    return tf.tidy(() => this.qNet.apply(withExtra(tf.tensor2d(obs as Float32Array, [1, this.obsDim]), Int32Array.of(ctx), this.extra, "act")).dataSync() as Float32Array);
+    return tf.tidy(
+      () => this.qNet.apply(withExtra(tf.tensor2d(obs as Float32Array, [1, this.obsDim]), Int32Array.of(ctx), this.extra, "act")).dataSync() as Float32Array,
+    );
   }
 
   private greedy(obs: ArrayLike<number>, ctx: number): number {
@@ -269,7 +271,13 @@ export class DQN implements OffPolicyAlgorithm {
   }
 
   async save(dir: string, task: string): Promise<void> {
-    await saveCheckpoint(dir, { kind: "dqn", task, dims: this.dims(), config: this.config, tensors: { ...this.qNet.namedTensors("q_net"), ...this.qNetTarget.namedTensors("q_net_target") } });
+    await saveCheckpoint(dir, {
+      kind: "dqn",
+      task,
+      dims: this.dims(),
+      config: this.config,
+      tensors: { ...this.qNet.namedTensors("q_net"), ...this.qNetTarget.namedTensors("q_net_target") },
+    });
   }
 
   async load(dir: string, task?: string): Promise<void> {

@@ -168,7 +168,12 @@ export class FlashConditioner implements ExtraInput {
    */
   setWarmup(pair: PairId, episode: Pick<SequenceRecord, "steps" | "width" | "data">): void {
     const width = this.model.stateDim + this.model.actionDim + 1;
-    if (episode.width !== width || episode.data.length !== episode.steps * width) throw new ShapeError(`FlashConditioner warm-up of ${pair}`, `${episode.steps} x ${width} values`, `width ${episode.width}, ${episode.data.length} values`);
+    if (episode.width !== width || episode.data.length !== episode.steps * width)
+      throw new ShapeError(
+        `FlashConditioner warm-up of ${pair}`,
+        `${episode.steps} x ${width} values`,
+        `width ${episode.width}, ${episode.data.length} values`,
+      );
     this.addPair(pair);
     this.warmups.set(pair, [episode]);
   }
@@ -180,7 +185,8 @@ export class FlashConditioner implements ExtraInput {
   }
 
   private checkVector(what: string, v: ArrayLike<number>): Float32Array {
-    if (v.length !== this.dim || !Array.from(v).every(Number.isFinite)) throw new ShapeError(`FlashConditioner ${what}`, `${this.dim} finite numbers (the embedding dimension)`, `${v.length} values`);
+    if (v.length !== this.dim || !Array.from(v).every(Number.isFinite))
+      throw new ShapeError(`FlashConditioner ${what}`, `${this.dim} finite numbers (the embedding dimension)`, `${v.length} values`);
     return Float32Array.from(v);
   }
 
@@ -199,7 +205,8 @@ export class FlashConditioner implements ExtraInput {
   /** The context id of a registered pair; a clear error for an unknown one. */
   ctxOf(pair: PairId): number {
     const id = this.ids.get(pair);
-    if (id === undefined) throw new ValueError(`FlashConditioner: unknown pair ${JSON.stringify(pair)}; registered pairs are ${this.describePairs()} (register with addPair)`);
+    if (id === undefined)
+      throw new ValueError(`FlashConditioner: unknown pair ${JSON.stringify(pair)}; registered pairs are ${this.describePairs()} (register with addPair)`);
     return id;
   }
 
@@ -207,7 +214,9 @@ export class FlashConditioner implements ExtraInput {
   pairOf(ctx: number): PairId {
     const p = Number.isInteger(ctx) && ctx >= 0 ? this.names[ctx] : undefined;
     if (p === undefined) {
-      throw new ValueError(`FlashConditioner: unknown context id ${ctx}; ${this.names.length ? `ids 0..${this.names.length - 1} are registered` : "no pair is registered"} (register pairs with addPair)`);
+      throw new ValueError(
+        `FlashConditioner: unknown context id ${ctx}; ${this.names.length ? `ids 0..${this.names.length - 1} are registered` : "no pair is registered"} (register pairs with addPair)`,
+      );
     }
     return p;
   }
@@ -223,7 +232,8 @@ export class FlashConditioner implements ExtraInput {
    */
   readonly contextId = (env: Env, index = 0): number => {
     const pair = (env as Partial<PairEnv>).pair;
-    if (typeof pair !== "string") throw new ValueError(`FlashConditioner.contextId: env ${index} (${env.id}) has no pair; FLASH needs a PairEnv (an env with a .pair id)`);
+    if (typeof pair !== "string")
+      throw new ValueError(`FlashConditioner.contextId: env ${index} (${env.id}) has no pair; FLASH needs a PairEnv (an env with a .pair id)`);
     return this.addPair(pair);
   };
 
@@ -233,7 +243,8 @@ export class FlashConditioner implements ExtraInput {
 
   compute(obs: tf.Tensor2D, ctx: Int32Array, purpose: ExtraPurpose = "learn"): tf.Tensor2D {
     const B = obs.shape[0];
-    if (obs.shape[1] !== this.model.stateDim) throw new ShapeError("FlashConditioner observations", `[B, ${this.model.stateDim}] (the FLASH model's stateDim)`, `[${obs.shape.join(", ")}]`);
+    if (obs.shape[1] !== this.model.stateDim)
+      throw new ShapeError("FlashConditioner observations", `[B, ${this.model.stateDim}] (the FLASH model's stateDim)`, `[${obs.shape.join(", ")}]`);
     if (ctx.length !== B) throw new ShapeError("FlashConditioner context ids", `${B} (one per observation)`, `${ctx.length}`);
     const rowPairs: PairId[] = new Array(B);
     for (let i = 0; i < B; i++) rowPairs[i] = this.pairOf(ctx[i]);
@@ -362,10 +373,13 @@ export class EpisodeRecorder {
   readonly onTransition = (t: Transition): void => {
     if (this.error !== undefined) throw this.error;
     const pair = (t.env as Partial<PairEnv>).pair;
-    if (typeof pair !== "string") throw new ValueError(`EpisodeRecorder: env ${t.index} (${t.env.id}) has no pair; FLASH needs a PairEnv (an env with a .pair id)`);
+    if (typeof pair !== "string")
+      throw new ValueError(`EpisodeRecorder: env ${t.index} (${t.env.id}) has no pair; FLASH needs a PairEnv (an env with a .pair id)`);
     const { stateDim, actionDim } = this.model;
-    if (t.obs.length !== stateDim) throw new ShapeError(`EpisodeRecorder observation of env ${t.index}`, `${stateDim} numbers (the FLASH model's stateDim)`, `${t.obs.length}`);
-    if (t.action.length !== actionDim) throw new ShapeError(`EpisodeRecorder action of env ${t.index}`, `${actionDim} numbers (the FLASH model's actionDim)`, `${t.action.length}`);
+    if (t.obs.length !== stateDim)
+      throw new ShapeError(`EpisodeRecorder observation of env ${t.index}`, `${stateDim} numbers (the FLASH model's stateDim)`, `${t.obs.length}`);
+    if (t.action.length !== actionDim)
+      throw new ShapeError(`EpisodeRecorder action of env ${t.index}`, `${actionDim} numbers (the FLASH model's actionDim)`, `${t.action.length}`);
     let ep = this.open.get(t.index);
     if (!ep || ep.pair !== pair) {
       ep = { pair, states: [], actions: [], rewards: [] };

@@ -150,7 +150,8 @@ export class Mlp {
 
   /** target <- tau * this + (1 - tau) * target (SB3 polyak_update); tau 1 copies. */
   polyakInto(target: Mlp, tau: number): void {
-    if (target.variables.length !== this.variables.length) throw new ShapeError("polyak target", `${this.variables.length} variables`, String(target.variables.length));
+    if (target.variables.length !== this.variables.length)
+      throw new ShapeError("polyak target", `${this.variables.length} variables`, String(target.variables.length));
     tf.tidy(() => {
       this.variables.forEach((v, i) => {
         const t = target.variables[i];

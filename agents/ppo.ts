@@ -148,7 +148,18 @@ export const ZOO_PPO_PENDULUM: { nTimesteps: number; nEnvs: number; normalize: {
   nEnvs: 4,
   /** The zoo's `normalize: True`: observations and rewards through envs/normalize.ts, gamma as the agent's. */
   normalize: { gamma: 0.9 },
-  config: { ...SB3_PPO_DEFAULTS, nSteps: 1024, gaeLambda: 0.95, gamma: 0.9, nEpochs: 10, entCoef: 0, learningRate: 1e-3, clipRange: 0.2, useSde: true, sdeSampleFreq: 4 },
+  config: {
+    ...SB3_PPO_DEFAULTS,
+    nSteps: 1024,
+    gaeLambda: 0.95,
+    gamma: 0.9,
+    nEpochs: 10,
+    entCoef: 0,
+    learningRate: 1e-3,
+    clipRange: 0.2,
+    useSde: true,
+    sdeSampleFreq: 4,
+  },
 };
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -204,7 +215,8 @@ export class PPO implements OnPolicyAlgorithm {
     this.pi = new Mlp({ inputDim: inDim, hidden: c.netArch.pi, outputDim: this.piOut, activation: c.activation, init: init(0.01) }, netRng);
     this.vf = new Mlp({ inputDim: inDim, hidden: c.netArch.vf, outputDim: 1, activation: c.activation, init: init(1) }, netRng);
     if (c.useSde && this.actionSpace.kind !== "box") throw new ValueError("PPO useSde needs a Box action space");
-    if (c.useSde && !(Number.isInteger(c.sdeSampleFreq) && (c.sdeSampleFreq > 0 || c.sdeSampleFreq === -1))) throw new ValueError(`PPO sdeSampleFreq: expected a positive integer or -1, got ${c.sdeSampleFreq}`);
+    if (c.useSde && !(Number.isInteger(c.sdeSampleFreq) && (c.sdeSampleFreq > 0 || c.sdeSampleFreq === -1)))
+      throw new ValueError(`PPO sdeSampleFreq: expected a positive integer or -1, got ${c.sdeSampleFreq}`);
     this.latentDim = c.useSde ? (c.netArch.pi.length ? c.netArch.pi[c.netArch.pi.length - 1] : inDim) : 0;
     const stdShape = c.useSde ? [this.latentDim, this.piOut] : [this.piOut];
     this.logStd = this.actionSpace.kind === "box" ? tf.variable(tf.fill(stdShape, c.logStdInit), true) : undefined;
@@ -221,7 +233,12 @@ export class PPO implements OnPolicyAlgorithm {
     return this.config.gamma;
   }
 
-  private forward(obs: Float32Array, n: number, ctx: Int32Array, withValue: boolean): { head: Float32Array; values: Float32Array | undefined; latent: Float32Array | undefined } {
+  private forward(
+    obs: Float32Array,
+    n: number,
+    ctx: Int32Array,
+    withValue: boolean,
+  ): { head: Float32Array; values: Float32Array | undefined; latent: Float32Array | undefined } {
     return tf.tidy(() => {
       const x = withExtra(tf.tensor2d(obs, [n, this.obsDim]), ctx, this.extra, "act");
       let head: Float32Array;
@@ -305,7 +322,11 @@ export class PPO implements OnPolicyAlgorithm {
     checkObs("PPO observation", obs, this.obsDim);
     const { head, latent } = this.forward(Float32Array.from(obs), 1, Int32Array.of(opts.ctx ?? 0), false);
     const stds = this.actionSpace.kind === "box" ? this.stds() : undefined;
-    const raw = opts.deterministic ? this.modeOf(head, 0) : latent ? this.sdeSampleOf(head, latent, 0, this.sdeMat!, stds!).action : this.sampleOf(head, 0, stds).action;
+    const raw = opts.deterministic
+      ? this.modeOf(head, 0)
+      : latent
+        ? this.sdeSampleOf(head, latent, 0, this.sdeMat!, stds!).action
+        : this.sampleOf(head, 0, stds).action;
     return this.toEnv(raw);
   }
 
@@ -501,12 +522,28 @@ export class PPO implements OnPolicyAlgorithm {
   }
 
   private dims(): Record<string, number> {
-    return { obsDim: this.obsDim, piOut: this.piOut, extraDim: extraDim(this.extra), box: this.actionSpace.kind === "box" ? 1 : 0, ...(this.config.useSde ? { sdeLatentDim: this.latentDim } : {}) };
+    return {
+      obsDim: this.obsDim,
+      piOut: this.piOut,
+      extraDim: extraDim(this.extra),
+      box: this.actionSpace.kind === "box" ? 1 : 0,
+      ...(this.config.useSde ? { sdeLatentDim: this.latentDim } : {}),
+    };
   }
 
   async save(dir: string, task: string): Promise<void> {
-    const cfg = { ...this.config, learningRate: typeof this.config.learningRate === "number" ? this.config.learningRate : "schedule", clipRange: typeof this.config.clipRange === "number" ? this.config.clipRange : "schedule" };
-    await saveCheckpoint(dir, { kind: "ppo", task, dims: this.dims(), config: cfg, tensors: { ...this.pi.namedTensors("pi"), ...this.vf.namedTensors("vf"), ...(this.logStd ? { log_std: this.logStd } : {}) } });
+    const cfg = {
+      ...this.config,
+      learningRate: typeof this.config.learningRate === "number" ? this.config.learningRate : "schedule",
+      clipRange: typeof this.config.clipRange === "number" ? this.config.clipRange : "schedule",
+    };
+    await saveCheckpoint(dir, {
+      kind: "ppo",
+      task,
+      dims: this.dims(),
+      config: cfg,
+      tensors: { ...this.pi.namedTensors("pi"), ...this.vf.namedTensors("vf"), ...(this.logStd ? { log_std: this.logStd } : {}) },
+    });
   }
 
   async load(dir: string, task?: string): Promise<void> {

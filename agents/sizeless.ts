@@ -115,7 +115,8 @@ export class SizelessRegressor {
     const x = toFlat("Sizeless features", features, this.featureDim);
     if (x.n === 0) throw new ValueError("Sizeless fit: no samples");
     const y = this.labels(labels, x.n);
-    for (let i = 0; i < y.data.length; i++) if (y.data[i] === 0) throw new ValueError(`Sizeless labels: MAPE is undefined for a zero label (row ${Math.floor(i / this.outputDim)})`);
+    for (let i = 0; i < y.data.length; i++)
+      if (y.data[i] === 0) throw new ValueError(`Sizeless labels: MAPE is undefined for a zero label (row ${Math.floor(i / this.outputDim)})`);
     const ctxAll = opts.ctx ?? new Int32Array(x.n);
     if (ctxAll.length !== x.n) throw new ShapeError("Sizeless ctx", `${x.n} ids`, String(ctxAll.length));
     const n = x.n;
@@ -206,7 +207,8 @@ export class SizelessRegressor {
   clone(opts: { seed?: number | string; extra?: ExtraInput } = {}): SizelessRegressor {
     const c = new SizelessRegressor(this.featureDim, this.outputDim, this.config, { seed: opts.seed ?? 0, extra: opts.extra ?? this.extra });
     c.net.assignNamed("net", this.net.namedTensors("net"));
-    if (this.stats) c.stats = { mean: Float32Array.from(this.stats.mean), std: Float32Array.from(this.stats.std), labelScale: Float32Array.from(this.stats.labelScale) };
+    if (this.stats)
+      c.stats = { mean: Float32Array.from(this.stats.mean), std: Float32Array.from(this.stats.std), labelScale: Float32Array.from(this.stats.labelScale) };
     return c;
   }
 
@@ -219,7 +221,13 @@ export class SizelessRegressor {
     const s = this.stats;
     const statTensors = { "stats/mean": tf.tensor1d(s.mean), "stats/std": tf.tensor1d(s.std), "stats/label_scale": tf.tensor1d(s.labelScale) };
     try {
-      await saveCheckpoint(dir, { kind: "sizeless", task, dims: this.dims(), config: this.config, tensors: { ...this.net.namedTensors("net"), ...statTensors } });
+      await saveCheckpoint(dir, {
+        kind: "sizeless",
+        task,
+        dims: this.dims(),
+        config: this.config,
+        tensors: { ...this.net.namedTensors("net"), ...statTensors },
+      });
     } finally {
       Object.values(statTensors).forEach((t) => t.dispose());
     }
@@ -234,7 +242,11 @@ export class SizelessRegressor {
         if (!t) throw new ShapeError(`checkpoint tensor ${k}`, "present", "missing");
         return t.dataSync() as Float32Array;
       };
-      this.stats = { mean: Float32Array.from(get("stats/mean")), std: Float32Array.from(get("stats/std")), labelScale: Float32Array.from(get("stats/label_scale")) };
+      this.stats = {
+        mean: Float32Array.from(get("stats/mean")),
+        std: Float32Array.from(get("stats/std")),
+        labelScale: Float32Array.from(get("stats/label_scale")),
+      };
     } finally {
       Object.values(tensors).forEach((t) => t.dispose());
     }

@@ -112,7 +112,8 @@ export function train(agent: Algorithm, envs: Env | Env[], opts: TrainOptions): 
     if (e.observationSpace.shape[0] !== agent.obsDim) {
       throw new ValueError(`train: env ${e.id} has observations of ${e.observationSpace.shape[0]} numbers, the ${agent.algo} agent expects ${agent.obsDim}`);
     }
-    if (e.actionSpace.kind !== agent.actionSpace.kind) throw new ValueError(`train: env ${e.id} has a ${e.actionSpace.kind} action space, the agent a ${agent.actionSpace.kind} one`);
+    if (e.actionSpace.kind !== agent.actionSpace.kind)
+      throw new ValueError(`train: env ${e.id} has a ${e.actionSpace.kind} action space, the agent a ${agent.actionSpace.kind} one`);
   }
   return agent.kind === "off-policy" ? trainOffPolicy(agent, list, opts) : trainOnPolicy(agent, list, opts);
 }
@@ -142,7 +143,15 @@ function trainOffPolicy(agent: OffPolicyAlgorithm, envs: Env[], opts: TrainOptio
   let lastLoss = NaN;
   let sinceTrain = 0;
   const report = (t: number) =>
-    opts.onProgress?.({ timesteps: t, totalTimesteps: total, episodes: eps.returns.length, recentMeanReturn: eps.recentMean(), updates, lastLoss, seconds: (performance.now() - t0) / 1000 });
+    opts.onProgress?.({
+      timesteps: t,
+      totalTimesteps: total,
+      episodes: eps.returns.length,
+      recentMeanReturn: eps.recentMean(),
+      updates,
+      lastLoss,
+      seconds: (performance.now() - t0) / 1000,
+    });
   for (let t = 1; t <= total; t++) {
     const a = agent.collectAction(obs, offset + t - 1, ctx);
     const r = stepChecked(env, a.env, agent.obsDim);
@@ -173,7 +182,14 @@ function trainOffPolicy(agent: OffPolicyAlgorithm, envs: Env[], opts: TrainOptio
     }
     if (t % every === 0 || t === total) report(t);
   }
-  return { episodeReturns: eps.returns, episodeLengths: eps.lengths, episodeEnvs: eps.envs, timesteps: total, updates, seconds: (performance.now() - t0) / 1000 };
+  return {
+    episodeReturns: eps.returns,
+    episodeLengths: eps.lengths,
+    episodeEnvs: eps.envs,
+    timesteps: total,
+    updates,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 function trainOnPolicy(agent: OnPolicyAlgorithm, envs: Env[], opts: TrainOptions): TrainResult {
@@ -208,7 +224,15 @@ function trainOnPolicy(agent: OnPolicyAlgorithm, envs: Env[], opts: TrainOptions
       truncIdx.length = 0;
       for (let i = 0; i < n; i++) {
         const r = stepChecked(envs[i], actions[i], d);
-        opts.onTransition?.({ env: envs[i], index: i, obs: obs.slice(i * d, (i + 1) * d), action: actions[i], reward: r.reward, terminated: r.terminated, truncated: r.truncated });
+        opts.onTransition?.({
+          env: envs[i],
+          index: i,
+          obs: obs.slice(i * d, (i + 1) * d),
+          action: actions[i],
+          reward: r.reward,
+          terminated: r.terminated,
+          truncated: r.truncated,
+        });
         rewards[i] = r.reward;
         const done = r.terminated || r.truncated;
         dones[i] = done ? 1 : 0;
@@ -240,7 +264,15 @@ function trainOnPolicy(agent: OnPolicyAlgorithm, envs: Env[], opts: TrainOptions
     lastLoss = tr.loss;
     updates += tr.updates;
     if (t >= nextReport || t >= total) {
-      opts.onProgress?.({ timesteps: t, totalTimesteps: total, episodes: eps.returns.length, recentMeanReturn: eps.recentMean(), updates, lastLoss, seconds: (performance.now() - t0) / 1000 });
+      opts.onProgress?.({
+        timesteps: t,
+        totalTimesteps: total,
+        episodes: eps.returns.length,
+        recentMeanReturn: eps.recentMean(),
+        updates,
+        lastLoss,
+        seconds: (performance.now() - t0) / 1000,
+      });
       nextReport += every;
     }
   }

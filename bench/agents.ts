@@ -37,16 +37,25 @@ export async function benchAgents(opts: { quick?: boolean } = {}): Promise<Recor
   const ddpg = new DDPG({ observationSpace: obsSpace, actionSpace: box([-1, -1], [1, 1]) }, {}, { seed: 1 });
   for (let i = 0; i < 1000; i++) ddpg.store(rand(obsDim), rand(obsDim), rand(2), r.normal(), false);
   const nD = Math.max(5, Math.round(40 * reps));
-  out.ddpg_updates_per_s = timeIt(() => ddpg.train(2), () => (ddpg.train(nD), nD));
+  out.ddpg_updates_per_s = timeIt(
+    () => ddpg.train(2),
+    () => (ddpg.train(nD), nD),
+  );
   out.ddpg_act_ms = actMs(() => ddpg.predict(rand(obsDim)));
   ddpg.dispose();
 
   // DQN: SB3 defaults (net [64, 64], batch 32) and the zoo CartPole net ([256, 256], batch 64).
-  for (const [key, cfg] of [["dqn", {}], ["dqn_zoo_cartpole", ZOO_DQN_CARTPOLE.config]] as const) {
+  for (const [key, cfg] of [
+    ["dqn", {}],
+    ["dqn_zoo_cartpole", ZOO_DQN_CARTPOLE.config],
+  ] as const) {
     const dqn = new DQN({ observationSpace: obsSpace, actionSpace: discrete(4) }, cfg, { seed: 1 });
     for (let i = 0; i < 1000; i++) dqn.store(rand(obsDim), rand(obsDim), Float32Array.of(r.int(0, 4)), r.normal(), false);
     const n = Math.max(20, Math.round(300 * reps));
-    out[`${key}_updates_per_s`] = timeIt(() => dqn.train(5), () => (dqn.train(n), n));
+    out[`${key}_updates_per_s`] = timeIt(
+      () => dqn.train(5),
+      () => (dqn.train(n), n),
+    );
     if (key === "dqn") out.dqn_act_ms = actMs(() => dqn.predict(rand(obsDim), { deterministic: true }));
     dqn.dispose();
   }
@@ -76,7 +85,10 @@ export async function benchAgents(opts: { quick?: boolean } = {}): Promise<Recor
   const sz = new SizelessRegressor(feats, 1, {}, { seed: 1 });
   sz.fit(x, y, { epochs: 1 });
   const epochs = opts.quick ? 1 : 3;
-  out.sizeless_epochs_per_s = timeIt(() => undefined, () => (sz.fit(x, y, { epochs }), epochs));
+  out.sizeless_epochs_per_s = timeIt(
+    () => undefined,
+    () => (sz.fit(x, y, { epochs }), epochs),
+  );
   out.sizeless_updates_per_s = out.sizeless_epochs_per_s * Math.ceil(n / 32);
   sz.dispose();
   return out;

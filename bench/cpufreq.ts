@@ -44,7 +44,12 @@ function serverSecondsPerSecond(steps: number): number {
 }
 
 function envStepsPerSecond(episodes: number): number {
-  const env = new CpufreqEnv({ app: generateApplications(0, 1)[0], processor: processorByName("xeon-e5-2683v3"), trace: syntheticTrace({ seed: 0, seconds: 3600, stepSeconds: 1 }), seed: 0 });
+  const env = new CpufreqEnv({
+    app: generateApplications(0, 1)[0],
+    processor: processorByName("xeon-e5-2683v3"),
+    trace: syntheticTrace({ seed: 0, seconds: 3600, stepSeconds: 1 }),
+    seed: 0,
+  });
   const t0 = performance.now();
   let steps = 0;
   for (let e = 0; e < episodes; e++) {

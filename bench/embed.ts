@@ -56,24 +56,56 @@ export async function benchEmbed(
     };
     const repeats = opts.repeats ?? 20;
     const fast = await timeCalls(run(false), repeats, 2);
-    rows.push({ encoder: "bigru", hidden, layers: 2, formulation: "batched", embed_ms_p50: quantile(fast, 0.5), embed_ms_p99: quantile(fast, 0.99), params: enc.parameterCount(), repeats });
+    rows.push({
+      encoder: "bigru",
+      hidden,
+      layers: 2,
+      formulation: "batched",
+      embed_ms_p50: quantile(fast, 0.5),
+      embed_ms_p99: quantile(fast, 0.99),
+      params: enc.parameterCount(),
+      repeats,
+    });
     if (opts.naive !== false) {
       // The naive path issues ~40 ops per sequence step: a few repeats tell the story.
       const naiveRepeats = Math.max(1, Math.min(3, repeats));
       const slow = await timeCalls(run(true), naiveRepeats, 1);
-      rows.push({ encoder: "bigru", hidden, layers: 2, formulation: "naive", embed_ms_p50: quantile(slow, 0.5), embed_ms_p99: quantile(slow, 0.99), params: enc.parameterCount(), repeats: naiveRepeats });
+      rows.push({
+        encoder: "bigru",
+        hidden,
+        layers: 2,
+        formulation: "naive",
+        embed_ms_p50: quantile(slow, 0.5),
+        embed_ms_p99: quantile(slow, 0.99),
+        params: enc.parameterCount(),
+        repeats: naiveRepeats,
+      });
     }
     enc.dispose();
   }
   for (const sizes of opts.tcn ?? EMBED_TCN_CONFIGS) {
     const enc = new TcnEncoder({ ...sizes, inputWidth: width });
     const repeats = opts.repeats ?? 20;
-    const ms = await timeCalls(async () => {
-      const out = tf.tidy(() => enc.encode(buildContextBatch([seqs], width)));
-      await out.data();
-      out.dispose();
-    }, repeats, 2);
-    rows.push({ encoder: "tcn", hidden: enc.config.channels, layers: enc.config.layers, patch: enc.config.patch, formulation: "batched", embed_ms_p50: quantile(ms, 0.5), embed_ms_p99: quantile(ms, 0.99), params: enc.parameterCount(), repeats });
+    const ms = await timeCalls(
+      async () => {
+        const out = tf.tidy(() => enc.encode(buildContextBatch([seqs], width)));
+        await out.data();
+        out.dispose();
+      },
+      repeats,
+      2,
+    );
+    rows.push({
+      encoder: "tcn",
+      hidden: enc.config.channels,
+      layers: enc.config.layers,
+      patch: enc.config.patch,
+      formulation: "batched",
+      embed_ms_p50: quantile(ms, 0.5),
+      embed_ms_p99: quantile(ms, 0.99),
+      params: enc.parameterCount(),
+      repeats,
+    });
     enc.dispose();
   }
   return rows;

@@ -160,7 +160,8 @@ export async function benchEncoderQuality(opts: EncoderQualityOptions = {}): Pro
   for (const spec of o.encoders) {
     for (const seed of o.seeds) {
       const { type, ...sizes } = spec;
-      const enc: SequenceEncoder = type === "tcn" ? new TcnEncoder({ ...sizes, inputWidth: WIDTH, seed }) : new BiGruEncoder({ ...sizes, inputWidth: WIDTH, seed });
+      const enc: SequenceEncoder =
+        type === "tcn" ? new TcnEncoder({ ...sizes, inputWidth: WIDTH, seed }) : new BiGruEncoder({ ...sizes, inputWidth: WIDTH, seed });
       const D = enc.config.embeddingDim;
       const hr = new Rng(seed).fork("probe");
       const limit = Math.sqrt(6 / (D + 2));
@@ -172,7 +173,12 @@ export async function benchEncoderQuality(opts: EncoderQualityOptions = {}): Pro
       const t0 = performance.now();
       for (let step = 0; step < o.steps; step++) {
         const chosen = hr.shuffle([...Array(nTrain).keys()]).slice(0, o.batchPairs);
-        const ctx = chosen.map((p) => hr.shuffle([...data[p]]).slice(0, o.M).map(seq));
+        const ctx = chosen.map((p) =>
+          hr
+            .shuffle([...data[p]])
+            .slice(0, o.M)
+            .map(seq),
+        );
         const y = tf.tensor2d(chosen.map((p) => targets[p]));
         const loss = opt.minimize(() => tf.mean(tf.square(tf.sub(predict(ctx), y))) as tf.Scalar, true, vars);
         if (step % 50 === 0 || step === o.steps - 1) log(`    ${describe(spec)} seed ${seed} step ${step} loss ${loss?.dataSync()[0].toFixed(4)}`);
@@ -182,7 +188,12 @@ export async function benchEncoderQuality(opts: EncoderQualityOptions = {}): Pro
       const evaluate = (idx: number[]) => {
         const pred = tf.tidy(() => predict(idx.map((p) => data[p].slice(0, o.M).map(seq))).arraySync() as number[][]);
         const truth = idx.map((p) => targets[p]);
-        const r2s = [0, 1].map((j) => r2(pred.map((r) => r[j]), truth.map((r) => r[j])));
+        const r2s = [0, 1].map((j) =>
+          r2(
+            pred.map((r) => r[j]),
+            truth.map((r) => r[j]),
+          ),
+        );
         const mse = pred.reduce((a, r, i) => a + (r[0] - truth[i][0]) ** 2 + (r[1] - truth[i][1]) ** 2, 0) / (2 * idx.length);
         return { r2s, mse };
       };

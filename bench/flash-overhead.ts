@@ -116,11 +116,15 @@ export function flashOverheadConfigs(quick = false): FlashOverheadConfig[] {
 
 /** The protocol's encoder options for a benchmark row. */
 function encoderOf(c: FlashOverheadConfig): EncoderOptions {
-  return c.encoder === "tcn" ? { type: "tcn", channels: c.hidden, layers: c.layers, patch: c.patch ?? 1 } : { type: "bigru", hidden: c.hidden, layers: c.layers };
+  return c.encoder === "tcn"
+    ? { type: "tcn", channels: c.hidden, layers: c.layers, patch: c.patch ?? 1 }
+    : { type: "bigru", hidden: c.hidden, layers: c.layers };
 }
 
 /** Measure every configuration of `flashOverheadConfigs(quick)` (or `configs`) with the overheads protocol. */
-export async function benchFlashOverhead(opts: { quick?: boolean; configs?: FlashOverheadConfig[]; log?: (s: string) => void } = {}): Promise<FlashOverheadResult> {
+export async function benchFlashOverhead(
+  opts: { quick?: boolean; configs?: FlashOverheadConfig[]; log?: (s: string) => void } = {},
+): Promise<FlashOverheadResult> {
   const configs = opts.configs ?? flashOverheadConfigs(opts.quick);
   const rounds = opts.quick ? 2 : 3;
   const rows: FlashOverheadRow[] = [];
@@ -172,7 +176,10 @@ function summarise(rows: FlashOverheadRow[]): FlashOverheadResult {
     headline_max_steps: head.maxSteps,
     update_overhead_ratio_paper_encoder: paper.length ? Math.min(...paper.map((r) => r.update_overhead_ratio)) : NaN,
     update_overhead_ratio_tcn: tcn.length ? tcn[0].update_overhead_ratio : NaN,
-    base_update_ms: quantile(rows.map((r) => r.base_update_ms), 0.5),
+    base_update_ms: quantile(
+      rows.map((r) => r.base_update_ms),
+      0.5,
+    ),
     rows,
   };
 }

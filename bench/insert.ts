@@ -17,7 +17,9 @@ export interface InsertBench {
   batch: number;
 }
 
-export async function benchInsert(opts: { trajectories?: number; steps?: number; stateDim?: number; actionDim?: number; batch?: number } = {}): Promise<InsertBench> {
+export async function benchInsert(
+  opts: { trajectories?: number; steps?: number; stateDim?: number; actionDim?: number; batch?: number } = {},
+): Promise<InsertBench> {
   const n = opts.trajectories ?? 2000;
   const steps = opts.steps ?? 100;
   const stateDim = opts.stateDim ?? 10;

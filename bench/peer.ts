@@ -207,7 +207,13 @@ export function peerTable(ours: Record<string, number>, torch: Record<string, nu
 }
 
 /** The whole peer run: ours, then PyTorch, then `<out>.json` and `<out>.md`. Returns the exit code. */
-export async function runPeerBench(opts: { out: string; quick?: boolean; reference?: boolean; overhead?: boolean; log?: (s: string) => void }): Promise<number> {
+export async function runPeerBench(opts: {
+  out: string;
+  quick?: boolean;
+  reference?: boolean;
+  overhead?: boolean;
+  log?: (s: string) => void;
+}): Promise<number> {
   const log = opts.log ?? ((s: string) => process.stderr.write(s + "\n"));
   const python = findTorchPython();
   if (!python) {
@@ -215,7 +221,11 @@ export async function runPeerBench(opts: { out: string; quick?: boolean; referen
     return 2;
   }
   await selectBackend();
-  const load = () => os.loadavg().map((v) => v.toFixed(2)).join(" ");
+  const load = () =>
+    os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(" ");
   const started = new Date().toISOString();
   const loadBefore = load();
   log("bench:peer: ours...");
@@ -225,12 +235,16 @@ export async function runPeerBench(opts: { out: string; quick?: boolean; referen
   const torch = benchPeerTorch(python, opts.quick ?? false);
   const { markdown, ratios } = peerTable(ours, torch);
   const cpu = os.cpus()[0]?.model ?? "unknown";
-  const header = `Measured ${started.slice(0, 10)} on ${cpu}, ${os.cpus().length} CPUs, load average ${loadBefore} (before) / ${load()} (after); ` +
+  const header =
+    `Measured ${started.slice(0, 10)} on ${cpu}, ${os.cpus().length} CPUs, load average ${loadBefore} (before) / ${load()} (after); ` +
     `ours: ${backendInfo().name} backend, Node ${process.version}; PyTorch ${String(torch.torch_version)}, ${String(torch.threads)} thread.\n\n`;
   if (!existsSync(dirname(opts.out)) && dirname(opts.out) !== ".") mkdirSync(dirname(opts.out), { recursive: true });
   const report = { started, machine: { cpu, cpus: os.cpus().length, loadBefore, loadAfter: load() }, backend: backendInfo(), ours, extras, torch, ratios };
   writeFileSync(`${opts.out}.json`, JSON.stringify(report, null, 2) + "\n");
-  const extra = Object.entries(extras).filter(([, v]) => typeof v === "number").map(([k, v]) => `${k} ${fmt(v as number)}`).join(", ");
+  const extra = Object.entries(extras)
+    .filter(([, v]) => typeof v === "number")
+    .map(([k, v]) => `${k} ${fmt(v as number)}`)
+    .join(", ");
   writeFileSync(`${opts.out}.md`, header + markdown + (extra ? `\nAlso: ${extra}.\n` : ""));
   log(header + markdown + (extra ? `\nAlso: ${extra}.` : ""));
   return 0;
@@ -240,5 +254,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   const outIdx = args.indexOf("--out");
   const out = outIdx >= 0 ? args[outIdx + 1] : "runs/bench-peer";
-  process.exitCode = await runPeerBench({ out, quick: args.includes("--quick"), reference: args.includes("--reference"), overhead: args.includes("--overhead") });
+  process.exitCode = await runPeerBench({
+    out,
+    quick: args.includes("--quick"),
+    reference: args.includes("--reference"),
+    overhead: args.includes("--overhead"),
+  });
 }

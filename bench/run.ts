@@ -54,7 +54,10 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
     results.embed_ms_p99 = paper.embed_ms_p99;
   }
   for (const r of embedRows) {
-    const size = r.encoder === "tcn" ? `tcn   channels ${String(r.hidden).padStart(3)}${r.patch && r.patch > 1 ? ` patch ${r.patch}` : ""}` : `bigru hidden ${String(r.hidden).padStart(3)}`;
+    const size =
+      r.encoder === "tcn"
+        ? `tcn   channels ${String(r.hidden).padStart(3)}${r.patch && r.patch > 1 ? ` patch ${r.patch}` : ""}`
+        : `bigru hidden ${String(r.hidden).padStart(3)}`;
     log(`  ${size.padEnd(28)} ${r.formulation.padEnd(7)} p50 ${fmt(r.embed_ms_p50)} ms  p99 ${fmt(r.embed_ms_p99)} ms  (${r.params} params)`);
   }
 
@@ -78,7 +81,9 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   const { rows: overheadRows, ...overheadHeadline } = overhead;
   results.update_overhead = overheadRows;
   Object.assign(results, overheadHeadline);
-  log(`  update_overhead_ratio ${fmt(overhead.update_overhead_ratio)} (${overhead.headline_encoder} ${overhead.headline_hidden}, ${overhead.headline_layers} layer(s), ${overhead.headline_max_steps} steps, ${overhead.headline_subsample} trajectories per pair per batch); paper encoder ${fmt(overhead.update_overhead_ratio_paper_encoder)}`);
+  log(
+    `  update_overhead_ratio ${fmt(overhead.update_overhead_ratio)} (${overhead.headline_encoder} ${overhead.headline_hidden}, ${overhead.headline_layers} layer(s), ${overhead.headline_max_steps} steps, ${overhead.headline_subsample} trajectories per pair per batch); paper encoder ${fmt(overhead.update_overhead_ratio_paper_encoder)}`,
+  );
 
   log("bench: Kubernetes simulator...");
   const k8s = await benchK8s();
@@ -93,8 +98,13 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   log("bench: congestion-control network simulator (AuroraCongestion-v0)...");
   const net = await benchNetwork(opts.quick ? { episodes: 5, repeats: 1 } : {});
   Object.assign(results, net);
-  log(`  network_env_steps_per_s ${fmt(net.network_env_steps_per_s)} (${fmt(net.network_speedup_vs_pccrl)}x PCC-RL's ~250), packets/s ${fmt(net.network_packets_per_s)}`);
-  for (const r of net.network_by_bandwidth) log(`    ${String(r.mbps).padStart(5)} Mbps: ${fmt(r.env_steps_per_s)} steps/s, ${fmt(r.packets_per_step)} packets/step, ${fmt(r.packets_per_s)} packets/s`);
+  log(
+    `  network_env_steps_per_s ${fmt(net.network_env_steps_per_s)} (${fmt(net.network_speedup_vs_pccrl)}x PCC-RL's ~250), packets/s ${fmt(net.network_packets_per_s)}`,
+  );
+  for (const r of net.network_by_bandwidth)
+    log(
+      `    ${String(r.mbps).padStart(5)} Mbps: ${fmt(r.env_steps_per_s)} steps/s, ${fmt(r.packets_per_step)} packets/step, ${fmt(r.packets_per_s)} packets/s`,
+    );
 
   const report: BenchReport = { backend: backendInfo(), machine: machine(), started, wallSeconds: (performance.now() - t0) / 1000, results };
   if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2) + "\n");

@@ -77,11 +77,15 @@ export async function benchServe(opts: { hidden?: number; rounds?: number; calls
       base.push(quantile(await timeCalls(() => forward(plain, state), calls, 5), 0.5));
       flashT.push(
         quantile(
-          await timeCalls(() => {
-            input.set(state, 0);
-            input.set(flash.getEmbedding("pair-0"), 10);
-            return forward(withE, input);
-          }, calls, 5),
+          await timeCalls(
+            () => {
+              input.set(state, 0);
+              input.set(flash.getEmbedding("pair-0"), 10);
+              return forward(withE, input);
+            },
+            calls,
+            5,
+          ),
           0.5,
         ),
       );

@@ -109,7 +109,8 @@ export class NormalizedEnv implements Env {
     private readonly opts: { normalizeReward?: boolean } = {},
   ) {
     const dim = inner.observationSpace.shape[0];
-    if (stats.obs.mean.length !== dim) throw new RangeError(`NormalizedEnv: statistics of ${stats.obs.mean.length} observation dims for ${inner.id}, which has ${dim}`);
+    if (stats.obs.mean.length !== dim)
+      throw new RangeError(`NormalizedEnv: statistics of ${stats.obs.mean.length} observation dims for ${inner.id}, which has ${dim}`);
     this.id = inner.id;
     this.observationSpace = box(new Array(dim).fill(-stats.clipObs), new Array(dim).fill(stats.clipObs));
     this.actionSpace = inner.actionSpace;

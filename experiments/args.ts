@@ -37,7 +37,9 @@ export function parseArgs(argv: readonly string[], specs: Record<string, OptionS
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const spec = specs[name];
     if (!spec) {
-      const known = Object.keys(specs).map((k) => `--${k}`).join(", ");
+      const known = Object.keys(specs)
+        .map((k) => `--${k}`)
+        .join(", ");
       throw new UsageError(`unknown option --${name}; known options: ${known || "(none)"}`);
     }
     if (spec.type === "boolean") {
@@ -55,6 +57,11 @@ export function parseArgs(argv: readonly string[], specs: Record<string, OptionS
 /** One line per option, for help texts. */
 export function describeOptions(specs: Record<string, OptionSpec>): string {
   return Object.entries(specs)
-    .map(([k, s]) => `  --${k}${s.type === "string" ? " VALUE" : ""}`.padEnd(26) + s.description + (s.default !== undefined && s.default !== false ? ` (default ${s.default})` : ""))
+    .map(
+      ([k, s]) =>
+        `  --${k}${s.type === "string" ? " VALUE" : ""}`.padEnd(26) +
+        s.description +
+        (s.default !== undefined && s.default !== false ? ` (default ${s.default})` : ""),
+    )
     .join("\n");
 }

@@ -80,7 +80,14 @@ function setup(algo: string, envId: string, seed: number, normalize: boolean): S
         stats.training = false;
         return new NormalizedEnv(makeClassicEnv(envId), stats, { normalizeReward: false });
       };
-      return { agent: a, envs, steps: zoo.nTimesteps, config: { ...a.config, nEnvs: zoo.nEnvs, normalize: zoo.normalize }, evalEnv, dispose: () => a.dispose() };
+      return {
+        agent: a,
+        envs,
+        steps: zoo.nTimesteps,
+        config: { ...a.config, nEnvs: zoo.nEnvs, normalize: zoo.normalize },
+        evalEnv,
+        dispose: () => a.dispose(),
+      };
     }
     default:
       throw new UsageError(`no zoo setting for ${key}; supported: ${Object.keys(SB3_REFERENCE).join(", ")}`);
@@ -95,7 +102,11 @@ async function main(): Promise<void> {
     "first-seed": { type: "string", description: "first seed", default: "0" },
     steps: { type: "string", description: "override the zoo's training budget (for quick checks)" },
     "eval-episodes": { type: "string", description: "evaluation episodes per seed", default: "10" },
-    normalize: { type: "string", description: "PPO Pendulum: on = the zoo's VecNormalize (envs/normalize.ts), off = raw observations and rewards", default: "on" },
+    normalize: {
+      type: "string",
+      description: "PPO Pendulum: on = the zoo's VecNormalize (envs/normalize.ts), off = raw observations and rewards",
+      default: "on",
+    },
     out: { type: "string", description: "output directory", default: "runs/proof" },
     backend: { type: "string", description: "TF.js backend" },
   });
@@ -104,14 +115,24 @@ async function main(): Promise<void> {
   const nSeeds = Number(options.seeds);
   const first = Number(options["first-seed"]);
   const evalEpisodes = Number(options["eval-episodes"]);
-  if (options.normalize !== "on" && options.normalize !== "off") throw new UsageError(`--normalize: expected on or off, got ${JSON.stringify(options.normalize)}`);
+  if (options.normalize !== "on" && options.normalize !== "off")
+    throw new UsageError(`--normalize: expected on or off, got ${JSON.stringify(options.normalize)}`);
   const out = String(options.out);
   await selectBackend(options.backend as string | undefined);
   mkdirSync(out, { recursive: true });
   const key = `${algo}/${envId}`;
   const ref = SB3_REFERENCE[key];
   const base = path.join(out, `${algo}-${envId}`);
-  const perSeed: { seed: number; evalMean: number; evalStd: number; evalReturns: number[]; trainEpisodes: number; lastTrainReturns: number[]; updates: number; trainSeconds: number }[] = [];
+  const perSeed: {
+    seed: number;
+    evalMean: number;
+    evalStd: number;
+    evalReturns: number[];
+    trainEpisodes: number;
+    lastTrainReturns: number[];
+    updates: number;
+    trainSeconds: number;
+  }[] = [];
   const started = new Date().toISOString();
   let config: object = {};
   let steps = 0;
@@ -128,12 +149,40 @@ async function main(): Promise<void> {
           `[${key} seed ${s}] ${p.timesteps}/${p.totalTimesteps} steps, ${p.episodes} episodes, recent return ${p.recentMeanReturn.toFixed(1)}, ${p.updates} updates, loss ${p.lastLoss.toPrecision(3)}, ${p.seconds.toFixed(0)} s\n`,
         ),
     });
-    const ev = evaluatePolicy(su.agent, su.evalEnv ? su.evalEnv() : makeClassicEnv(envId as "Pendulum-v1"), { episodes: evalEpisodes, seed: 1_000_000 + 1000 * s });
+    const ev = evaluatePolicy(su.agent, su.evalEnv ? su.evalEnv() : makeClassicEnv(envId as "Pendulum-v1"), {
+      episodes: evalEpisodes,
+      seed: 1_000_000 + 1000 * s,
+    });
     su.dispose();
-    perSeed.push({ seed: s, evalMean: ev.mean, evalStd: ev.std, evalReturns: ev.returns, trainEpisodes: res.episodeReturns.length, lastTrainReturns: res.episodeReturns.slice(-10), updates: res.updates, trainSeconds: res.seconds });
-    process.stderr.write(`[${key} seed ${s}] deterministic evaluation over ${evalEpisodes} episodes: ${ev.mean.toFixed(1)} +/- ${ev.std.toFixed(1)} (train ${res.seconds.toFixed(0)} s)\n`);
+    perSeed.push({
+      seed: s,
+      evalMean: ev.mean,
+      evalStd: ev.std,
+      evalReturns: ev.returns,
+      trainEpisodes: res.episodeReturns.length,
+      lastTrainReturns: res.episodeReturns.slice(-10),
+      updates: res.updates,
+      trainSeconds: res.seconds,
+    });
+    process.stderr.write(
+      `[${key} seed ${s}] deterministic evaluation over ${evalEpisodes} episodes: ${ev.mean.toFixed(1)} +/- ${ev.std.toFixed(1)} (train ${res.seconds.toFixed(0)} s)\n`,
+    );
     const ci = meanCi95(perSeed.map((p) => p.evalMean));
-    const report = { algo, env: envId, steps, seeds: perSeed.map((p) => p.seed), evalEpisodes, meanReturn: ci.mean, ci95HalfWidth: ci.ci95, sb3Reference: ref, backend: backendInfo(), started, finished: new Date().toISOString(), config, perSeed };
+    const report = {
+      algo,
+      env: envId,
+      steps,
+      seeds: perSeed.map((p) => p.seed),
+      evalEpisodes,
+      meanReturn: ci.mean,
+      ci95HalfWidth: ci.ci95,
+      sb3Reference: ref,
+      backend: backendInfo(),
+      started,
+      finished: new Date().toISOString(),
+      config,
+      perSeed,
+    };
     writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + "\n");
     const ciText = Number.isFinite(ci.ci95) ? `${ci.mean.toFixed(1)} ± ${ci.ci95.toFixed(1)}` : `${ci.mean.toFixed(1)} (one seed, no interval)`;
     const md = [
@@ -148,7 +197,9 @@ async function main(): Promise<void> {
       "",
       "| seed | eval mean | eval std | train episodes | updates | train s |",
       "|---:|---:|---:|---:|---:|---:|",
-      ...perSeed.map((p) => `| ${p.seed} | ${p.evalMean.toFixed(1)} | ${p.evalStd.toFixed(1)} | ${p.trainEpisodes} | ${p.updates} | ${p.trainSeconds.toFixed(0)} |`),
+      ...perSeed.map(
+        (p) => `| ${p.seed} | ${p.evalMean.toFixed(1)} | ${p.evalStd.toFixed(1)} | ${p.trainEpisodes} | ${p.updates} | ${p.trainSeconds.toFixed(0)} |`,
+      ),
       "",
     ].join("\n");
     writeFileSync(`${base}.md`, md);

@@ -57,7 +57,9 @@ const commands: Record<string, Command> = {
       await selectBackend(o.backend as string | undefined);
       const { runBenchmarks } = await import("../bench/run.js");
       const report = await runBenchmarks({ out: o.out as string | undefined, quick: o.quick === true });
-      console.log(JSON.stringify({ backend: report.backend.name, ...report.results }, (_k, v) => (Array.isArray(v) && typeof v[0] === "object" ? undefined : v), 2));
+      console.log(
+        JSON.stringify({ backend: report.backend.name, ...report.results }, (_k, v) => (Array.isArray(v) && typeof v[0] === "object" ? undefined : v), 2),
+      );
       if (o.out) console.error(`wrote ${o.out}`);
     },
   },
@@ -76,13 +78,32 @@ Object.assign(commands, harnessCommands(backendOption), {
     },
     async run(o) {
       if (typeof o.out !== "string" || !o.out) throw new UsageError("--out DIR is required");
-      const agents = String(o.agents).split(",").map((s) => s.trim()).filter(Boolean);
+      const agents = String(o.agents)
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
       const { OVERHEAD_AGENTS, runOverheads } = await import("./protocols/overheads.js");
       for (const a of agents) if (!(OVERHEAD_AGENTS as readonly string[]).includes(a)) throw new UnknownNameError("agent", a, OVERHEAD_AGENTS, "--agents");
       const b = await selectBackend(o.backend as string | undefined);
       console.error(`backend: ${b.name}`);
       const r = await runOverheads({ out: o.out, quick: o.quick === true, agents: agents as (typeof OVERHEAD_AGENTS)[number][], log: (s) => console.error(s) });
-      console.log(JSON.stringify({ out: o.out, backend: r.backend.name, wall_seconds: Math.round(r.wall_seconds), rows: r.rows.map((x) => ({ encoder: x.label, agent: x.agent, inference_ratio: +x.inference.ratio.toFixed(2), update_ratio: +x.update.ratio.toFixed(2) })) }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            out: o.out,
+            backend: r.backend.name,
+            wall_seconds: Math.round(r.wall_seconds),
+            rows: r.rows.map((x) => ({
+              encoder: x.label,
+              agent: x.agent,
+              inference_ratio: +x.inference.ratio.toFixed(2),
+              update_ratio: +x.update.ratio.toFixed(2),
+            })),
+          },
+          null,
+          2,
+        ),
+      );
       console.error(`wrote ${o.out}/overheads.json, overheads.md, figures/overheads.png`);
     },
   } satisfies Command,

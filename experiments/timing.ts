@@ -46,7 +46,11 @@ export interface InterleavedTiming {
  * Time `base` and `flash` in `rounds` alternating rounds of `calls` calls each (base
  * `baseCalls`, default `calls`), after `warmup` untimed calls of each. Synchronous calls only.
  */
-export function timeInterleaved(base: () => unknown, flash: () => unknown, opts: { rounds: number; calls: number; baseCalls?: number; warmup?: number }): InterleavedTiming {
+export function timeInterleaved(
+  base: () => unknown,
+  flash: () => unknown,
+  opts: { rounds: number; calls: number; baseCalls?: number; warmup?: number },
+): InterleavedTiming {
   const { rounds, calls } = opts;
   const baseCalls = opts.baseCalls ?? calls;
   for (const [k, v] of Object.entries({ rounds, calls, baseCalls })) {

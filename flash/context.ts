@@ -19,7 +19,11 @@ export interface ContextOptions {
  * number of sequences of any pair and T the longest sequence (after `maxSteps`), both at
  * least 1. The caller owns the returned tensors (create them inside `tf.tidy`).
  */
-export function buildContextBatch(perPair: readonly (readonly Pick<SequenceRecord, "steps" | "width" | "data">[])[], width: number, opts: ContextOptions = {}): ContextBatch {
+export function buildContextBatch(
+  perPair: readonly (readonly Pick<SequenceRecord, "steps" | "width" | "data">[])[],
+  width: number,
+  opts: ContextOptions = {},
+): ContextBatch {
   const cap = opts.maxSteps ?? Infinity;
   if (!(cap >= 1)) throw new ShapeError("maxSteps", "at least 1", String(opts.maxSteps));
   const P = perPair.length;
@@ -30,7 +34,8 @@ export function buildContextBatch(perPair: readonly (readonly Pick<SequenceRecor
     M = Math.max(M, seqs.length);
     seqs.forEach((s, i) => {
       if (s.width !== width) throw new ShapeError(`context of pair ${p}, sequence ${i}`, `row width ${width}`, `width ${s.width}`);
-      if (s.data.length !== s.steps * s.width) throw new ShapeError(`context of pair ${p}, sequence ${i}`, `${s.steps} x ${s.width} values`, `${s.data.length}`);
+      if (s.data.length !== s.steps * s.width)
+        throw new ShapeError(`context of pair ${p}, sequence ${i}`, `${s.steps} x ${s.width} values`, `${s.data.length}`);
       T = Math.max(T, Math.min(s.steps, cap));
     });
   });

@@ -154,7 +154,10 @@ function weightGrads(hs: tf.Tensor3D, dgh: tf.Tensor2D[]): tf.Tensor[] {
     out.push(
       ...tf.tidy(() => {
         const hd = tf.concat([tf.zeros([B, H]), tf.reshape(tf.slice(hs, [0, d * B, 0], [T - 1, B, H]), [(T - 1) * B, H])], 0);
-        const gd = tf.concat(dgh.map((g) => rows(g, d * B, B)), 0); // [T*B, 3H]
+        const gd = tf.concat(
+          dgh.map((g) => rows(g, d * B, B)),
+          0,
+        ); // [T*B, 3H]
         // An explicit transpose and a plain matMul: the wasm matMul with a transposed operand is several times slower.
         // Bias: a ones-row product, not tf.sum over axis 0 (a slow reduction on wasm).
         return [tf.matMul(tf.transpose(hd), gd), tf.reshape(tf.matMul(tf.ones([1, T * B]), gd), [3 * H])];
@@ -232,9 +235,19 @@ export function fusedBiGruLayer(x: tf.Tensor3D, w: LayerWeights, mask: tf.Tensor
       value: natural,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const sf: Forward = { hs: saved[0] as tf.Tensor3D, rz: saved.slice(1, 1 + T) as tf.Tensor2D[], n: saved.slice(1 + T, 1 + 2 * T) as tf.Tensor2D[], ghN: saved.slice(1 + 2 * T, 1 + 3 * T) as tf.Tensor2D[] };
+          const sf: Forward = {
+            hs: saved[0] as tf.Tensor3D,
+            rz: saved.slice(1, 1 + T) as tf.Tensor2D[],
+            n: saved.slice(1 + T, 1 + 2 * T) as tf.Tensor2D[],
+            ghN: saved.slice(1 + 2 * T, 1 + 3 * T) as tf.Tensor2D[],
+          };
           const [sw, sb, sm, sx, swIn] = saved.slice(1 + 3 * T);
-          const { dgx, dW } = backward(dy as tf.Tensor3D, sf, { wFw: sw, wBw: sb, bFw: bFw as tf.Tensor, bBw: bBw as tf.Tensor }, stepMasks(sm as tf.Tensor3D, full));
+          const { dgx, dW } = backward(
+            dy as tf.Tensor3D,
+            sf,
+            { wFw: sw, wBw: sb, bFw: bFw as tf.Tensor, bBw: bBw as tf.Tensor },
+            stepMasks(sm as tf.Tensor3D, full),
+          );
           return [...inputGrads(dgx, sx as tf.Tensor3D, swIn as tf.Tensor2D), ...dW, tf.zerosLike(sm)];
         }),
     };

@@ -46,7 +46,6 @@ export interface BiGruConfig extends EncoderConfig {
   seed: number;
 }
 
-
 /**
  * tf.unstack along axis 0, except for a single step: TF.js hands unstack's gradient a
  * lone tensor instead of a list when there is one output, and stacking it throws
@@ -70,7 +69,6 @@ interface Layer {
   bRecFw: tf.Variable;
   bRecBw: tf.Variable;
 }
-
 
 export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
   readonly config: BiGruConfig;

@@ -41,8 +41,7 @@ export type Rows = ReadonlyArray<ArrayLike<number>> | Float32Array | Float64Arra
  * default when `type` is absent) or the temporal convolution (`type` "tcn", `tcn.ts`).
  */
 export type EncoderOptions =
-  | ({ type?: "bigru" } & Partial<Omit<BiGruConfig, "type" | "inputWidth">>)
-  | ({ type: "tcn" } & Partial<Omit<TcnConfig, "type" | "inputWidth">>);
+  ({ type?: "bigru" } & Partial<Omit<BiGruConfig, "type" | "inputWidth">>) | ({ type: "tcn" } & Partial<Omit<TcnConfig, "type" | "inputWidth">>);
 
 /** Options shared by RLModel.register and SLModel.register. */
 export interface CommonOptions {
@@ -215,8 +214,15 @@ export abstract class FlashModel {
     const distinct = [...new Set(pairs)];
     const index = new Map(distinct.map((p, i) => [p, i]));
     return tf.tidy(() => {
-      const batch = buildContextBatch(distinct.map((p) => this.context(p)), rowWidth(this.spec), { maxSteps: this.maxSteps });
-      return selectRows(this.encoder.encode(batch), pairs.map((p) => index.get(p) as number));
+      const batch = buildContextBatch(
+        distinct.map((p) => this.context(p)),
+        rowWidth(this.spec),
+        { maxSteps: this.maxSteps },
+      );
+      return selectRows(
+        this.encoder.encode(batch),
+        pairs.map((p) => index.get(p) as number),
+      );
     });
   }
 
@@ -243,7 +249,13 @@ export abstract class FlashModel {
     await saveCheckpoint(dir, {
       kind: META_KIND,
       task: this.task,
-      dims: { kind: this.spec.kind === "rl" ? 1 : 0, dim0: this.spec.dims[0], dim1: this.spec.dims[1], inputWidth: rowWidth(this.spec), embeddingDim: this.embeddingDim },
+      dims: {
+        kind: this.spec.kind === "rl" ? 1 : 0,
+        dim0: this.spec.dims[0],
+        dim1: this.spec.dims[1],
+        inputWidth: rowWidth(this.spec),
+        embeddingDim: this.embeddingDim,
+      },
       config: { spec: this.spec, encoder: this.encoder.config, contextSize: this.contextSize, maxSteps: this.maxSteps },
       tensors: this.encoder.getWeights(),
     });
@@ -252,7 +264,13 @@ export abstract class FlashModel {
   /** Load weights saved by `save` into this model; refuses another task, kind or size. */
   async load(dir: string): Promise<void> {
     const m = await readManifest(dir, { kind: META_KIND, task: this.task });
-    const want = { kind: this.spec.kind === "rl" ? 1 : 0, dim0: this.spec.dims[0], dim1: this.spec.dims[1], inputWidth: rowWidth(this.spec), embeddingDim: this.embeddingDim };
+    const want = {
+      kind: this.spec.kind === "rl" ? 1 : 0,
+      dim0: this.spec.dims[0],
+      dim1: this.spec.dims[1],
+      inputWidth: rowWidth(this.spec),
+      embeddingDim: this.embeddingDim,
+    };
     const { tensors } = await loadCheckpoint(dir, { kind: META_KIND, task: this.task, dims: want });
     const enc = (m.config as { encoder?: Record<string, unknown> }).encoder ?? {};
     // Type first, then every size either side has (the seed only chose the initial weights).
@@ -292,7 +310,11 @@ function describeSpec(s: TaskSpec): string {
 /** FLASH for reinforcement-learning agents: the meta learner reads trajectories [s, a, r]. */
 export class RLModel extends FlashModel {
   static register(opts: RLOptions): RLModel {
-    const spec: TaskSpec = { task: opts.task, kind: "rl" satisfies TaskKind, dims: [checkDim("stateDim", opts.stateDim), checkDim("actionDim", opts.actionDim)] };
+    const spec: TaskSpec = {
+      task: opts.task,
+      kind: "rl" satisfies TaskKind,
+      dims: [checkDim("stateDim", opts.stateDim), checkDim("actionDim", opts.actionDim)],
+    };
     if (typeof opts.task !== "string" || !opts.task) throw new ValueError(`task: expected a non-empty string, got ${JSON.stringify(opts.task)}`);
     return FlashModel.registerSpec(spec, () => new RLModel(spec, opts));
   }

@@ -71,8 +71,17 @@ export interface TcnConfig extends EncoderConfig {
   seed: number;
 }
 
-export const TCN_DEFAULTS = { channels: 64, layers: 3, patch: 1, kernelSize: 3, dilationBase: 2, pooling: "meanmax", fcHidden: 64, embeddingDim: 32, seed: 0 } as const;
-
+export const TCN_DEFAULTS = {
+  channels: 64,
+  layers: 3,
+  patch: 1,
+  kernelSize: 3,
+  dilationBase: 2,
+  pooling: "meanmax",
+  fcHidden: 64,
+  embeddingDim: 32,
+  seed: 0,
+} as const;
 
 type GradFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -81,7 +90,11 @@ export const dense = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tenso
   save([x, w]);
   return {
     value: tf.add(tf.matMul(x, w), b),
-    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [tf.matMul(dy, tf.transpose(ws as tf.Tensor2D)), tf.matMul(tf.transpose(xs as tf.Tensor2D), dy), tf.sum(dy, 0)],
+    gradFunc: (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [
+      tf.matMul(dy, tf.transpose(ws as tf.Tensor2D)),
+      tf.matMul(tf.transpose(xs as tf.Tensor2D), dy),
+      tf.sum(dy, 0),
+    ],
   };
 }) as unknown as GradFunc) as unknown as (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
 
@@ -102,7 +115,6 @@ export const maxOverSteps = tf.customGrad(((h: tf.Tensor3D, save: tf.GradSaveFun
     },
   };
 }) as unknown as GradFunc) as unknown as (h: tf.Tensor) => tf.Tensor2D;
-
 
 export class TcnEncoder extends EncoderBase implements SequenceEncoder {
   readonly config: TcnConfig;

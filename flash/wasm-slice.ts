@@ -16,7 +16,13 @@ interface WasmBackendLike {
 }
 
 /** Copy the box `begin`..`begin + size` of `x` (shape `shape`) into `out`, one contiguous innermost run at a time. */
-function copyBox(x: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, shape: number[], begin: number[], size: number[], out: { set(a: ArrayLike<number>, o: number): void }): void {
+function copyBox(
+  x: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> },
+  shape: number[],
+  begin: number[],
+  size: number[],
+  out: { set(a: ArrayLike<number>, o: number): void },
+): void {
   const rank = shape.length;
   const strides = tf.util.computeStrides(shape);
   const run = size[rank - 1];

@@ -17,7 +17,7 @@ function stats(xs) {
   const t = n - 1 < T975.length ? T975[n - 1] : 1.96;
   const s = [...xs].sort((a, b) => a - b);
   const q = (p) => s[Math.min(n - 1, Math.floor(p * (n - 1)))];
-  return `${m.toFixed(3)} ± ${(t * sd / Math.sqrt(n)).toFixed(3)} (n=${n}; median ${q(0.5).toFixed(3)}, p90 ${q(0.9).toFixed(3)})`;
+  return `${m.toFixed(3)} ± ${((t * sd) / Math.sqrt(n)).toFixed(3)} (n=${n}; median ${q(0.5).toFixed(3)}, p90 ${q(0.9).toFixed(3)})`;
 }
 
 const r = JSON.parse(readFileSync(process.argv[2], "utf8"));
@@ -32,7 +32,11 @@ for (const v of ["original", "flash", "tl"]) {
   const xs = ab.filter((s) => s.variant === v);
   console.log(`A/B ${v}: harness drop ${stats(xs.map((s) => s.drop))}; relative drop ${stats(xs.map(rel))}`);
 }
-for (const [name, keep] of [["new workload (A/B, other apps)", (s) => true], ["new processor (update scenario)", (s) => s.scenario === "processor"], ["application updates", (s) => s.scenario !== "processor"]]) {
+for (const [name, keep] of [
+  ["new workload (A/B, other apps)", (s) => true],
+  ["new processor (update scenario)", (s) => s.scenario === "processor"],
+  ["application updates", (s) => s.scenario !== "processor"],
+]) {
   const xs = (name.startsWith("new workload") ? ab : upd).filter((s) => s.variant === "original" && keep(s));
   console.log(`Figure 13, original agent, ${name}: harness drop ${stats(xs.map((s) => s.drop))}; relative drop ${stats(xs.map(rel))}`);
 }
@@ -44,4 +48,5 @@ for (const [g, b] of Object.entries(r.baselines ?? {})) {
   const rels = Object.entries(b.byPair).map(([p, v]) => 1 - v / ref(p));
   console.log(`${g}: reward ${b.reward.mean.toFixed(2)} ± ${b.reward.ci95.toFixed(2)}; relative drop vs reference ${stats(rels)}`);
 }
-for (const [k, v] of Object.entries(r.operations?.byVariant ?? r.operations ?? {})) if (typeof v === "object" && v && "energyJ" in v) console.log(`ops ${k}: ${JSON.stringify(v)}`);
+for (const [k, v] of Object.entries(r.operations?.byVariant ?? r.operations ?? {}))
+  if (typeof v === "object" && v && "energyJ" in v) console.log(`ops ${k}: ${JSON.stringify(v)}`);

@@ -1,5 +1,16 @@
 import t from "tap";
-import { ConfigError, DataError, exitCodeFor, FlashAdaptError, InternalError, MissingPathError, OptionValueError, StateError, UnknownNameError, UsageError } from "../errors.js";
+import {
+  ConfigError,
+  DataError,
+  exitCodeFor,
+  FlashAdaptError,
+  InternalError,
+  MissingPathError,
+  OptionValueError,
+  StateError,
+  UnknownNameError,
+  UsageError,
+} from "../errors.js";
 import { CheckpointError, FlashError, ShapeError, UnknownTaskError } from "../flash/errors.js";
 import { TraceError } from "../traces/errors.js";
 import { SchemaError, SimConfigError } from "../sim/k8s/errors.js";
@@ -29,18 +40,24 @@ t.test("every named error of the project has one root, its own name and a stable
     t.equal(e.code, code);
   }
   t.ok(new ShapeError("x", "a", "b") instanceof FlashError);
-  for (const e of [new TraceError("f", "x", "a", 1), new SchemaError("f", "x", "a", 1), new SimConfigError("x", "a", 1), new RcsDataError("m")]) t.ok(e instanceof DataError, `${e.name} is a data error`);
+  for (const e of [new TraceError("f", "x", "a", 1), new SchemaError("f", "x", "a", 1), new SimConfigError("x", "a", 1), new RcsDataError("m")])
+    t.ok(e instanceof DataError, `${e.name} is a data error`);
   t.equal(RunConfigError, ConfigError, "the runner's ConfigError is the root's");
   t.equal(ArgsUsageError, UsageError, "the parser's UsageError is the root's");
 });
 
 t.test("messages say what was expected and what was given", async (t) => {
-  t.equal(new UnknownNameError("profile", "nope", ["golden", "quick"], "autoscaling").message, 'autoscaling: unknown profile "nope"; known profiles: golden, quick');
+  t.equal(
+    new UnknownNameError("profile", "nope", ["golden", "quick"], "autoscaling").message,
+    'autoscaling: unknown profile "nope"; known profiles: golden, quick',
+  );
   t.equal(new OptionValueError("--seeds", "an integer >= 1", "x").message, '--seeds: expected an integer >= 1, got "x"');
   t.equal(new OptionValueError("--out", "a folder path", undefined).message, "--out: expected a folder path, got nothing");
 });
 
 t.test("exit codes: 2 for usage errors, 1 for every other failure", async (t) => {
-  for (const e of [new UsageError("m"), new UnknownNameError("task", "x", []), new OptionValueError("--a", "b", 1), new MissingPathError("/x", "m")]) t.equal(exitCodeFor(e), 2, e.name);
-  for (const e of [new DataError("m"), new ConfigError("m"), new FlashError("x", "m"), new InternalError("m"), new Error("plain"), "a string"]) t.equal(exitCodeFor(e), 1, String(e));
+  for (const e of [new UsageError("m"), new UnknownNameError("task", "x", []), new OptionValueError("--a", "b", 1), new MissingPathError("/x", "m")])
+    t.equal(exitCodeFor(e), 2, e.name);
+  for (const e of [new DataError("m"), new ConfigError("m"), new FlashError("x", "m"), new InternalError("m"), new Error("plain"), "a string"])
+    t.equal(exitCodeFor(e), 1, String(e));
 });

@@ -131,7 +131,11 @@ t.test("every folder imports only the folders below it", async (t) => {
     }
   }
   t.same(bad, [], "imports against the layering");
-  t.same(BASE_MODULES.filter((f) => !graph.has(f)), [], "the base modules exist");
+  t.same(
+    BASE_MODULES.filter((f) => !graph.has(f)),
+    [],
+    "the base modules exist",
+  );
 });
 
 t.test("no import cycle between folders", async (t) => {
@@ -148,7 +152,11 @@ t.test("no import cycle between folders", async (t) => {
 t.test("no import cycle between files (but the listed known one)", async (t) => {
   const found = cycles(graph);
   const known = (c: string[]) => KNOWN_FILE_CYCLES.some((k) => k.length === c.length && k.every((f) => c.includes(f)));
-  t.same(found.filter((c) => !known(c)), [], "new cycles");
+  t.same(
+    found.filter((c) => !known(c)),
+    [],
+    "new cycles",
+  );
   for (const k of KNOWN_FILE_CYCLES) {
     if (!found.some((c) => known(c) && c.length === k.length)) t.fail(`known cycle ${k.join(" <-> ")} is gone: remove it from KNOWN_FILE_CYCLES`);
   }

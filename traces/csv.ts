@@ -39,7 +39,8 @@ export function parseTraceCsv(text: string, file: string): Trace {
     const t = Number(parts[0]);
     const r = Number(parts[1]);
     if (parts[0].trim() === "" || !Number.isFinite(t)) throw new TraceError(file, `line ${i + 1} field t`, "a finite number of seconds", parts[0]);
-    if (parts[1].trim() === "" || !Number.isFinite(r) || r < 0) throw new TraceError(file, `line ${i + 1} field rate`, "a finite rate >= 0 requests/s", parts[1]);
+    if (parts[1].trim() === "" || !Number.isFinite(r) || r < 0)
+      throw new TraceError(file, `line ${i + 1} field rate`, "a finite rate >= 0 requests/s", parts[1]);
     ts.push(t);
     rs.push(r);
   }

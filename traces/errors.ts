@@ -12,6 +12,9 @@ export class TraceError extends DataError {
     expected: string,
     given: unknown,
   ) {
-    super(`${file}: ${field}: expected ${expected}, got ${typeof given === "string" ? JSON.stringify(given.length > 60 ? given.slice(0, 57) + "..." : given) : String(given)}`, "trace");
+    super(
+      `${file}: ${field}: expected ${expected}, got ${typeof given === "string" ? JSON.stringify(given.length > 60 ? given.slice(0, 57) + "..." : given) : String(given)}`,
+      "trace",
+    );
   }
 }

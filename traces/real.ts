@@ -35,7 +35,9 @@ function readText(file: string): string {
  * `functions` (HashFunction indices; default all), as requests per second.
  */
 export function loadAzureFunctions(file: string, functions?: readonly number[]): Trace {
-  const lines = readText(file).split(/\r?\n/).filter((l) => l.trim() !== "");
+  const lines = readText(file)
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "");
   const head = lines[0]?.split(",") ?? [];
   if (head[0] !== "HashFunction" || head[1] !== "Trigger" || head.length < 3) {
     throw new TraceError(file, "line 1 (header)", '"HashFunction,Trigger,1,2,..."', lines[0] ?? "an empty file");
@@ -69,8 +71,11 @@ function parseTimestamp(s: string): number {
 
 /** Azure LLM inference 2023: request arrivals counted per `stepSeconds`. */
 export function loadAzureLlm(file: string, stepSeconds = 1): Trace {
-  const lines = readText(file).split(/\r?\n/).filter((l) => l.trim() !== "");
-  if (!lines[0]?.startsWith("TIMESTAMP")) throw new TraceError(file, "line 1 (header)", '"TIMESTAMP,ContextTokens,GeneratedTokens"', lines[0] ?? "an empty file");
+  const lines = readText(file)
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "");
+  if (!lines[0]?.startsWith("TIMESTAMP"))
+    throw new TraceError(file, "line 1 (header)", '"TIMESTAMP,ContextTokens,GeneratedTokens"', lines[0] ?? "an empty file");
   const ts = new Float64Array(lines.length - 1);
   for (let i = 1; i < lines.length; i++) {
     const t = parseTimestamp(lines[i].split(",")[0]);
@@ -161,7 +166,10 @@ export function listTraces(dir: string): TraceEntry[] {
     else if (/^azure-llm-inference-.*\.csv$/.test(f)) out.push({ name: f.replace(/\.csv$/, ""), file, load: () => loadAzureLlm(file) });
     else if (/\.(tbz2|tar\.bz2)$/.test(f)) out.push({ name: f.replace(/\.(tbz2|tar\.bz2)$/, ""), file, load: () => loadTbz2Series(file) });
     else if (f.endsWith(".csv")) {
-      const head = readText(file).slice(0, 4096).split(/\r?\n/).find((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+      const head = readText(file)
+        .slice(0, 4096)
+        .split(/\r?\n/)
+        .find((l) => l.trim() !== "" && !l.trim().startsWith("#"));
       if (head?.replace(/\s/g, "") === "t,rate") out.push({ name: f.replace(/\.csv$/, ""), file, load: () => parseTraceCsv(readText(file), file) });
     }
   }

@@ -64,7 +64,8 @@ export class VerticalPodAutoscaler {
       maxSamples: 2880,
       ...opts,
     };
-    if (!(this.o.targetPercentile > 0 && this.o.targetPercentile <= 1)) throw new RangeError(`VPA: targetPercentile: expected (0, 1], got ${this.o.targetPercentile}`);
+    if (!(this.o.targetPercentile > 0 && this.o.targetPercentile <= 1))
+      throw new RangeError(`VPA: targetPercentile: expected (0, 1], got ${this.o.targetPercentile}`);
     if (!(this.o.safetyMargin >= 0)) throw new RangeError(`VPA: safetyMargin: expected >= 0, got ${this.o.safetyMargin}`);
     if (!(this.o.halfLifeSeconds > 0)) throw new RangeError(`VPA: halfLifeSeconds: expected > 0, got ${this.o.halfLifeSeconds}`);
   }
@@ -90,8 +91,16 @@ export class VerticalPodAutoscaler {
   recommend(now: number): { cpuLimit: number; memoryLimitMB: number } | undefined {
     if (this.cpu.length === 0) return undefined;
     const w = (t: number) => Math.pow(2, (t - now) / this.o.halfLifeSeconds);
-    const pc = weightedPercentile(this.cpu.map((s) => s.v), this.cpu.map((s) => w(s.t)), this.o.targetPercentile);
-    const pm = weightedPercentile(this.mem.map((s) => s.v), this.mem.map((s) => w(s.t)), this.o.targetPercentile);
+    const pc = weightedPercentile(
+      this.cpu.map((s) => s.v),
+      this.cpu.map((s) => w(s.t)),
+      this.o.targetPercentile,
+    );
+    const pm = weightedPercentile(
+      this.mem.map((s) => s.v),
+      this.mem.map((s) => w(s.t)),
+      this.o.targetPercentile,
+    );
     return {
       cpuLimit: Math.max(this.o.minCpu, pc * (1 + this.o.safetyMargin)),
       memoryLimitMB: Math.max(this.o.minMemoryMB, pm * (1 + this.o.safetyMargin)),

@@ -151,15 +151,18 @@ export class AutoscalingEnv implements PairEnv {
       throw new ValueError(`${ID}: intervalSeconds: expected a whole multiple of tickSeconds (${this.tickSeconds}), got ${this.intervalSeconds}`);
     }
     this.maxEpisodeSteps = opts.maxEpisodeSteps ?? 100;
-    if (!Number.isInteger(this.maxEpisodeSteps) || this.maxEpisodeSteps < 1) throw new ValueError(`${ID}: maxEpisodeSteps: expected a positive integer, got ${this.maxEpisodeSteps}`);
+    if (!Number.isInteger(this.maxEpisodeSteps) || this.maxEpisodeSteps < 1)
+      throw new ValueError(`${ID}: maxEpisodeSteps: expected a positive integer, got ${this.maxEpisodeSteps}`);
     this.alpha = opts.alpha ?? 0.5;
     if (!(this.alpha >= 0 && this.alpha <= 1)) throw new ValueError(`${ID}: alpha: expected a number in [0, 1], got ${this.alpha}`);
     this.loadFraction = positive("loadFraction", opts.loadFraction ?? 0.2);
     const [cpuMin, cpuMax] = opts.cpuRange ?? [0.1, 3.9];
     const [memMin, memMax] = opts.memoryRangeMB ?? [64, 8192];
     const maxReplicas = opts.maxReplicas ?? 32;
-    if (!(positive("cpuRange[0]", cpuMin) < positive("cpuRange[1]", cpuMax))) throw new ValueError(`${ID}: cpuRange: expected min < max, got [${cpuMin}, ${cpuMax}]`);
-    if (!(positive("memoryRangeMB[0]", memMin) < positive("memoryRangeMB[1]", memMax))) throw new ValueError(`${ID}: memoryRangeMB: expected min < max, got [${memMin}, ${memMax}]`);
+    if (!(positive("cpuRange[0]", cpuMin) < positive("cpuRange[1]", cpuMax)))
+      throw new ValueError(`${ID}: cpuRange: expected min < max, got [${cpuMin}, ${cpuMax}]`);
+    if (!(positive("memoryRangeMB[0]", memMin) < positive("memoryRangeMB[1]", memMax)))
+      throw new ValueError(`${ID}: memoryRangeMB: expected min < max, got [${memMin}, ${memMax}]`);
     if (!Number.isInteger(maxReplicas) || maxReplicas < 1) throw new ValueError(`${ID}: maxReplicas: expected a positive integer, got ${maxReplicas}`);
     this.scale = { cpuMin, cpuMax, memMinMB: memMin, memMaxMB: memMax, maxReplicas };
     this.clusterOpts = opts.cluster ?? {};
@@ -209,9 +212,19 @@ export class AutoscalingEnv implements PairEnv {
     this.window = fine.map((r) => r * factor);
     this.cursor = 0;
 
-    this.cluster = new Cluster({ ...this.clusterOpts, seed: `${epRng.next()}`, tickSeconds: this.tickSeconds, maxDeployments: 1, maxPodsPerDeployment: this.scale.maxReplicas });
+    this.cluster = new Cluster({
+      ...this.clusterOpts,
+      seed: `${epRng.next()}`,
+      tickSeconds: this.tickSeconds,
+      maxDeployments: 1,
+      maxPodsPerDeployment: this.scale.maxReplicas,
+    });
     const init = this.initialAllocation();
-    this.dep = this.cluster.addDeployment(this.profile, { replicas: init.replicas, cpuLimit: init.cpuLimit, memoryLimitMB: init.memoryLimitMB }, { startReady: true });
+    this.dep = this.cluster.addDeployment(
+      this.profile,
+      { replicas: init.replicas, cpuLimit: init.cpuLimit, memoryLimitMB: init.memoryLimitMB },
+      { startReady: true },
+    );
     this.lastRate = 0;
     const m = this.runInterval();
     this.lastRate = m.arrivalRate;
@@ -222,7 +235,9 @@ export class AutoscalingEnv implements PairEnv {
 
   step(action: Float32Array | number[]): StepResult {
     if (!this.running || !this.cluster) {
-      throw new StateError(this.cluster ? `${ID}: step() called after the episode ended (${this.elapsed} steps); call reset()` : `${ID}: step() called before reset()`);
+      throw new StateError(
+        this.cluster ? `${ID}: step() called after the episode ended (${this.elapsed} steps); call reset()` : `${ID}: step() called before reset()`,
+      );
     }
     const a = checkAction(ID, action);
     const alloc = decodeAction(a, this.scale);

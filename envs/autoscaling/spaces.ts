@@ -43,12 +43,14 @@ function unit(a: number): number {
 
 /** Checks an action against the space (see the module comment) and returns it clipped. */
 export function checkAction(envId: string, action: ArrayLike<number>): [number, number, number] {
-  if (action === null || typeof action !== "object" || typeof action.length !== "number") throw new ShapeError(`${envId} action`, `an array of ${ACTION_DIM} numbers`, String(action));
+  if (action === null || typeof action !== "object" || typeof action.length !== "number")
+    throw new ShapeError(`${envId} action`, `an array of ${ACTION_DIM} numbers`, String(action));
   if (action.length !== ACTION_DIM) throw new ShapeError(`${envId} action`, `length ${ACTION_DIM} (${ACTION_NAMES.join(", ")})`, `length ${action.length}`);
   const out: [number, number, number] = [0, 0, 0];
   for (let i = 0; i < ACTION_DIM; i++) {
     const v = action[i];
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new ValueError(`${envId} action[${i}] (${ACTION_NAMES[i]}): expected a finite number in [-1, 1], got ${v}`);
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new ValueError(`${envId} action[${i}] (${ACTION_NAMES[i]}): expected a finite number in [-1, 1], got ${v}`);
     if (v < -1 - 1e-6 || v > 1 + 1e-6) throw new ValueError(`${envId} action[${i}] (${ACTION_NAMES[i]}): expected a number in [-1, 1], got ${v}`);
     out[i] = v < -1 ? -1 : v > 1 ? 1 : v;
   }

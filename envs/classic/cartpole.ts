@@ -167,10 +167,7 @@ export class CartPole implements Env {
     this.thetaDot = thetaDot + tau * thetaacc;
 
     const terminated =
-      this.x < -CARTPOLE_X_THRESHOLD ||
-      this.x > CARTPOLE_X_THRESHOLD ||
-      this.theta < -CARTPOLE_THETA_THRESHOLD ||
-      this.theta > CARTPOLE_THETA_THRESHOLD;
+      this.x < -CARTPOLE_X_THRESHOLD || this.x > CARTPOLE_X_THRESHOLD || this.theta < -CARTPOLE_THETA_THRESHOLD || this.theta > CARTPOLE_THETA_THRESHOLD;
     const truncated = this.clock.tick(terminated);
     return { observation: this.observe(), reward: 1.0, terminated, truncated };
   }

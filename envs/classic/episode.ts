@@ -42,9 +42,7 @@ export class EpisodeClock {
   assertRunning(): void {
     if (this.running) return;
     if (!this.everReset) throw new StateError(`${this.envId}: step() called before reset(); call reset() to start an episode`);
-    throw new StateError(
-      `${this.envId}: step() called after the episode ended (after ${this.elapsed} steps); call reset() to start a new one`,
-    );
+    throw new StateError(`${this.envId}: step() called after the episode ended (after ${this.elapsed} steps); call reset() to start a new one`);
   }
 
   /** Counts the step and returns `truncated`; ends the episode if either flag is set. */

@@ -45,7 +45,8 @@ export function parsePairFile(data: unknown, source: string): PairFile {
   if (obj.description !== undefined && typeof obj.description !== "string") {
     throw new DataError(`${source}: description: expected a string`);
   }
-  if (!Array.isArray(obj.pairs)) throw new DataError(`${source}: pairs: expected an array of pairs, got ${obj.pairs === undefined ? "nothing" : typeof obj.pairs}`);
+  if (!Array.isArray(obj.pairs))
+    throw new DataError(`${source}: pairs: expected an array of pairs, got ${obj.pairs === undefined ? "nothing" : typeof obj.pairs}`);
   if (obj.pairs.length === 0) throw new DataError(`${source}: pairs: expected at least one pair`);
   const pairs = validatePairs(family, obj.pairs, source);
   return obj.description === undefined ? { family, pairs } : { family, description: obj.description, pairs };

@@ -154,7 +154,7 @@ export class Pendulum implements Env {
     const an = angleNormalize(th);
     const cost = an * an + 0.1 * thdot * thdot + 0.001 * (u * u);
 
-    let newthdot = thdot + ((3 * g) / (2 * l) * Math.sin(th) + (3.0 / (m * l * l)) * u) * dt;
+    let newthdot = thdot + (((3 * g) / (2 * l)) * Math.sin(th) + (3.0 / (m * l * l)) * u) * dt;
     newthdot = Math.min(Math.max(newthdot, -maxSpeed), maxSpeed);
     this.th = th + newthdot * dt;
     this.thdot = newthdot;

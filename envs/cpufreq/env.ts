@@ -88,7 +88,11 @@ export function levelFrequency(p: Processor, k: number, levels: number): number 
 }
 
 /** Table 9's reward with the power term (see the module comment). */
-export function cpufreqReward(alpha: number, powerWeight: number, s: { rose: boolean; ips: number; prevIps: number; sp: number; dynamicPowerShare: number }): number {
+export function cpufreqReward(
+  alpha: number,
+  powerWeight: number,
+  s: { rose: boolean; ips: number; prevIps: number; sp: number; dynamicPowerShare: number },
+): number {
   let gain = 0;
   if (s.rose && s.ips > 0) gain = Math.max(-1, Math.min(1, (s.ips - s.prevIps) / s.ips));
   return alpha * gain + (1 - alpha) * s.sp - powerWeight * s.dynamicPowerShare;
@@ -123,14 +127,24 @@ export class CpufreqEnv implements PairEnv {
     this.alpha = opts.alpha ?? 0.5;
     this.powerWeight = opts.powerWeight ?? 0.5;
     this.actionLevels = opts.actionLevels ?? CPUFREQ_ACTION_LEVELS;
-    if (!Number.isInteger(this.maxEpisodeSteps) || this.maxEpisodeSteps < 1) throw new ValueError(`CpuFreq-v0: maxEpisodeSteps: expected an integer >= 1, got ${this.maxEpisodeSteps}`);
+    if (!Number.isInteger(this.maxEpisodeSteps) || this.maxEpisodeSteps < 1)
+      throw new ValueError(`CpuFreq-v0: maxEpisodeSteps: expected an integer >= 1, got ${this.maxEpisodeSteps}`);
     if (!(this.alpha >= 0 && this.alpha <= 1)) throw new ValueError(`CpuFreq-v0: alpha: expected a number in [0, 1], got ${this.alpha}`);
-    if (!(this.powerWeight >= 0) || !Number.isFinite(this.powerWeight)) throw new ValueError(`CpuFreq-v0: powerWeight: expected a finite number >= 0, got ${this.powerWeight}`);
-    if (!Number.isInteger(this.actionLevels) || this.actionLevels < 2) throw new ValueError(`CpuFreq-v0: actionLevels: expected an integer >= 2, got ${this.actionLevels}`);
+    if (!(this.powerWeight >= 0) || !Number.isFinite(this.powerWeight))
+      throw new ValueError(`CpuFreq-v0: powerWeight: expected a finite number >= 0, got ${this.powerWeight}`);
+    if (!Number.isInteger(this.actionLevels) || this.actionLevels < 2)
+      throw new ValueError(`CpuFreq-v0: actionLevels: expected an integer >= 2, got ${this.actionLevels}`);
     const loadFraction = opts.loadFraction ?? 0.5;
-    if (!(loadFraction > 0) || !Number.isFinite(loadFraction)) throw new ValueError(`CpuFreq-v0: loadFraction: expected a finite number > 0, got ${loadFraction}`);
+    if (!(loadFraction > 0) || !Number.isFinite(loadFraction))
+      throw new ValueError(`CpuFreq-v0: loadFraction: expected a finite number > 0, got ${loadFraction}`);
     const perSecond = opts.trace.stepSeconds === 1 ? opts.trace : resample(opts.trace, 1);
-    if (durationSeconds(perSecond) < this.maxEpisodeSteps + 1) throw new TraceError(`<${opts.trace.name}>`, "duration", `at least one episode plus its warm-up second, ${this.maxEpisodeSteps + 1} s`, `${durationSeconds(perSecond)} s`);
+    if (durationSeconds(perSecond) < this.maxEpisodeSteps + 1)
+      throw new TraceError(
+        `<${opts.trace.name}>`,
+        "duration",
+        `at least one episode plus its warm-up second, ${this.maxEpisodeSteps + 1} s`,
+        `${durationSeconds(perSecond)} s`,
+      );
     const m = mean(perSecond.rates);
     if (!(m > 0)) throw new TraceError(`<${opts.trace.name}>`, "rates", "a trace with some load", "all zeros");
     const w = compileWorkload(app, p);
@@ -176,7 +190,8 @@ export class CpufreqEnv implements PairEnv {
   step(action: Float32Array | number[]): StepResult {
     if (action.length !== 1) throw new ValueError(`CpuFreq-v0: expected one action (a level index), got ${action.length}`);
     const k = action[0];
-    if (!Number.isInteger(k) || k < 0 || k >= this.actionLevels) throw new ValueError(`CpuFreq-v0: action: expected an integer level in [0, ${this.actionLevels - 1}], got ${k}`);
+    if (!Number.isInteger(k) || k < 0 || k >= this.actionLevels)
+      throw new ValueError(`CpuFreq-v0: action: expected an integer level in [0, ${this.actionLevels - 1}], got ${k}`);
     return this.stepFrequency(levelFrequency(this.processor, k, this.actionLevels));
   }
 
@@ -185,11 +200,27 @@ export class CpufreqEnv implements PairEnv {
     this.server.setFrequency(ghz);
     const s = this.server.step(this.sample);
     const dyn = (s.powerW - this.processor.staticPowerW) / this.peakDynamicW;
-    const reward = cpufreqReward(this.alpha, this.powerWeight, { rose: s.frequencyGHz > this.prevGHz + 1e-9, ips: s.measuredIps, prevIps: this.prevIps, sp: s.sloPreservation, dynamicPowerShare: dyn });
+    const reward = cpufreqReward(this.alpha, this.powerWeight, {
+      rose: s.frequencyGHz > this.prevGHz + 1e-9,
+      ips: s.measuredIps,
+      prevIps: this.prevIps,
+      sp: s.sloPreservation,
+      dynamicPowerShare: dyn,
+    });
     this.prevIps = s.measuredIps;
     this.prevGHz = s.frequencyGHz;
     this.steps++;
-    const info = { episodeSteps: this.maxEpisodeSteps, ips: s.ips, utilisation: s.utilisation, frequencyGHz: s.frequencyGHz, sp: s.sloPreservation, powerW: s.powerW, energyJ: s.energyJ, p99LatencyS: s.p99LatencyS, backlog: s.backlog };
+    const info = {
+      episodeSteps: this.maxEpisodeSteps,
+      ips: s.ips,
+      utilisation: s.utilisation,
+      frequencyGHz: s.frequencyGHz,
+      sp: s.sloPreservation,
+      powerW: s.powerW,
+      energyJ: s.energyJ,
+      p99LatencyS: s.p99LatencyS,
+      backlog: s.backlog,
+    };
     return { observation: this.observe(s), reward, terminated: false, truncated: this.steps >= this.maxEpisodeSteps, info };
   }
 }

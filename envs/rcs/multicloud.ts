@@ -46,7 +46,8 @@ export function loadMultiCloud(where: string, opts: MultiCloudOptions = {}): Rcs
     if (missing.length) throw new RcsDataError(`${file} lacks required column(s) ${missing.join(", ")}`);
     const cols = t.header.filter((h) => !FIXED.has(h));
     for (const c of cols) if (!/^[^_]+_.+$/.test(c)) throw new RcsDataError(`${file}: column "${c}" is not <provider>_<parameter>`);
-    if (configCols && cols.join() !== configCols.join()) throw new RcsDataError(`${file}: configuration columns ${cols.join(", ")} differ from ${configCols.join(", ")} in the first file`);
+    if (configCols && cols.join() !== configCols.join())
+      throw new RcsDataError(`${file}: configuration columns ${cols.join(", ")} differ from ${configCols.join(", ")} in the first file`);
     configCols = cols;
     providers = [...new Set(cols.map((c) => c.split("_")[0]))].sort();
     const at = (c: string) => t.header.indexOf(c);
@@ -59,7 +60,8 @@ export function loadMultiCloud(where: string, opts: MultiCloudOptions = {}): Rcs
         continue;
       }
       const provider = f[at("provider")].trim();
-      if (!providers.includes(provider)) throw new RcsDataError(`${file}:${r.line}: unparsable row: provider "${provider}" has no <provider>_ columns (known: ${providers.join(", ")})`);
+      if (!providers.includes(provider))
+        throw new RcsDataError(`${file}:${r.line}: unparsable row: provider "${provider}" has no <provider>_ columns (known: ${providers.join(", ")})`);
       const workload = f[at("workload")].trim();
       if (!workload) throw new RcsDataError(`${file}:${r.line}: unparsable row: empty workload`);
       const nodes = num(file, r.line, "nodes", f[at("nodes")]);

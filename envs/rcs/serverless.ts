@@ -38,7 +38,17 @@ export const REQUIRED_COLUMNS = [
  * read if present and deliberately not used: a model that needed them could not serve
  * a Python function, and elMin holds a 9.22e18 sentinel when unmeasured.
  */
-export const RUNTIME_SPECIFIC_COLUMNS = ["external", "elMin", "elMax", "elMean", "elStd", "bytecodeMetadataSize", "heapPhysical", "heapAvailable", "heapLimit"] as const;
+export const RUNTIME_SPECIFIC_COLUMNS = [
+  "external",
+  "elMin",
+  "elMax",
+  "elMean",
+  "elStd",
+  "bytecodeMetadataSize",
+  "heapPhysical",
+  "heapAvailable",
+  "heapLimit",
+] as const;
 
 /** Counters turned into per-second rates (log10(1 + rate)). */
 const RATE_COLUMNS = ["fsRead", "fsWrite", "vContextSwitches", "ivContextSwitches", "netByRx", "netPkgRx", "netByTx", "netPkgTx"] as const;
@@ -145,7 +155,14 @@ export function loadServerlessApp(dir: string, info: AppInfo): RcsWorkload[] {
   const multi = byVariant.size > 1;
   return [...byVariant.entries()]
     .sort((a, b) => Number(a[0]) - Number(b[0]))
-    .map(([variant, points]) => ({ id: multi ? `${info.app}#${variant}` : info.app, app: info.app, variant, source: info.source, runtime: info.runtime, points }));
+    .map(([variant, points]) => ({
+      id: multi ? `${info.app}#${variant}` : info.app,
+      app: info.app,
+      variant,
+      source: info.source,
+      runtime: info.runtime,
+      points,
+    }));
 }
 
 /** Load a folder in the serverless layout. */
@@ -155,7 +172,9 @@ export function loadServerless(root: string): RcsDataset {
   const appsFile = path.join(root, "apps.csv");
   if (!existsSync(appsFile)) {
     const empty = readdirSync(root).length === 0;
-    throw new RcsDataError(`serverless dataset folder ${root} ${empty ? "is empty" : "has no apps.csv"}; expected apps.csv and one <app>/<memory_mb>.csv folder per app`);
+    throw new RcsDataError(
+      `serverless dataset folder ${root} ${empty ? "is empty" : "has no apps.csv"}; expected apps.csv and one <app>/<memory_mb>.csv folder per app`,
+    );
   }
   const table = parseCsv(readFileSync(appsFile, "utf8"), appsFile);
   for (const c of ["app", "source", "runtime"]) if (!table.header.includes(c)) throw new RcsDataError(`${appsFile} lacks column "${c}"`);

@@ -42,7 +42,12 @@ export function writeSyntheticServerless(dir: string, opts: SyntheticServerlessO
     lines.push(`${name},${runtime === "nodejs" ? "synthetic" : "functionbench"},${runtime},${sizes.length * variants * inv}`);
     const cols = [...REQUIRED_COLUMNS.slice(0, 12), ...(runtime === "nodejs" ? RUNTIME_SPECIFIC_COLUMNS : []), ...REQUIRED_COLUMNS.slice(12), "variant"];
     mkdirSync(path.join(dir, name), { recursive: true });
-    const params = Array.from({ length: variants }, () => ({ cpu: rng.uniform(20, 400), io: rng.uniform(5, 200), alpha: rng.uniform(0.2, 1), need: rng.pick([64, 200, 400, 700]) }));
+    const params = Array.from({ length: variants }, () => ({
+      cpu: rng.uniform(20, 400),
+      io: rng.uniform(5, 200),
+      alpha: rng.uniform(0.2, 1),
+      need: rng.pick([64, 200, 400, 700]),
+    }));
     for (const s of sizes) {
       const rows = [cols.join(",")];
       params.forEach((p, v) => {

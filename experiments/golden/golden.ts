@@ -38,12 +38,14 @@ export const GOLDENS: { name: string; description: string; run: GoldenFile["run"
   },
   {
     name: "cpufreq",
-    description: "cpufreq, demo profile (20-step episodes, 3 pool + 2 new pairs, update and processor-change pairs), 1 replicate, run seed 0: every protocol step once",
+    description:
+      "cpufreq, demo profile (20-step episodes, 3 pool + 2 new pairs, update and processor-change pairs), 1 replicate, run seed 0: every protocol step once",
     run: { task: "cpufreq", profile: "demo", seeds: 1, seed: 0 },
   },
   {
     name: "congestion",
-    description: "congestion, golden profile (20-MI episodes, 2 pool + 2 new link cells, 2 Figure 12 updates), 1 replicate, run seed 0: every protocol step once",
+    description:
+      "congestion, golden profile (20-MI episodes, 2 pool + 2 new link cells, 2 Figure 12 updates), 1 replicate, run seed 0: every protocol step once",
     run: { task: "congestion", profile: "golden", seeds: 1, seed: 0 },
   },
 ];
@@ -82,7 +84,8 @@ export function compareNumbers(expected: Record<string, number>, actual: Record<
   const failures: string[] = [];
   for (const k of Object.keys(expected)) {
     if (!(k in actual)) failures.push(`${k}: missing (expected ${expected[k]})`);
-    else if (!(Math.abs(actual[k] - expected[k]) <= tol.absolute + tol.relative * Math.abs(expected[k]))) failures.push(`${k}: expected ${expected[k]}, got ${actual[k]} (tolerance ${tol.absolute} + ${tol.relative} x |expected|)`);
+    else if (!(Math.abs(actual[k] - expected[k]) <= tol.absolute + tol.relative * Math.abs(expected[k])))
+      failures.push(`${k}: expected ${expected[k]}, got ${actual[k]} (tolerance ${tol.absolute} + ${tol.relative} x |expected|)`);
   }
   for (const k of Object.keys(actual)) if (!(k in expected)) failures.push(`${k}: new number ${actual[k]} not in the golden file`);
   return failures;
@@ -104,7 +107,14 @@ export async function checkGoldens(o: { update?: boolean; backend?: string; only
     }
     const existing: GoldenFile | undefined = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as GoldenFile) : undefined;
     if (o.update) {
-      const next: GoldenFile = existing ?? { format: GOLDEN_FORMAT, name: g.name, description: g.description, run: g.run, tolerance: { relative: 1e-5, absolute: 1e-6 }, recorded: {} };
+      const next: GoldenFile = existing ?? {
+        format: GOLDEN_FORMAT,
+        name: g.name,
+        description: g.description,
+        run: g.run,
+        tolerance: { relative: 1e-5, absolute: 1e-6 },
+        recorded: {},
+      };
       next.description = g.description;
       next.run = g.run;
       next.recorded[b.name] = { commit: gitCommit().commit, date: new Date().toISOString(), values };
@@ -114,11 +124,21 @@ export async function checkGoldens(o: { update?: boolean; backend?: string; only
     }
     const rec = existing?.recorded[b.name];
     if (!existing || !rec) {
-      out.push({ name: g.name, status: "not recorded", failures: [`no numbers recorded for backend ${b.name} in ${file}; run \`flash golden --update\``], backend: b.name });
+      out.push({
+        name: g.name,
+        status: "not recorded",
+        failures: [`no numbers recorded for backend ${b.name} in ${file}; run \`flash golden --update\``],
+        backend: b.name,
+      });
       continue;
     }
     if (JSON.stringify(existing.run) !== JSON.stringify(g.run)) {
-      out.push({ name: g.name, status: "failed", failures: [`${file} records run ${JSON.stringify(existing.run)}, the code defines ${JSON.stringify(g.run)}`], backend: b.name });
+      out.push({
+        name: g.name,
+        status: "failed",
+        failures: [`${file} records run ${JSON.stringify(existing.run)}, the code defines ${JSON.stringify(g.run)}`],
+        backend: b.name,
+      });
       continue;
     }
     const failures = compareNumbers(rec.values, values, existing.tolerance);

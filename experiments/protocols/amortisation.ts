@@ -41,10 +41,11 @@ export function amortisation(inputs: readonly AmortisationInput[], maxN: number)
   return inputs.map((x) => {
     const points = Array.from({ length: maxN }, (_, i) => ({ n: i + 1, perPair: x.pretrainEpisodes / (i + 1) + x.adaptEpisodes }));
     const breakEven: Record<string, number | null> = {};
-    for (const y of inputs) if (y.variant !== x.variant) {
-      const n = breakEvenN(x.pretrainEpisodes, x.adaptEpisodes, y.pretrainEpisodes, y.adaptEpisodes);
-      breakEven[y.variant] = Number.isFinite(n) ? n : null;
-    }
+    for (const y of inputs)
+      if (y.variant !== x.variant) {
+        const n = breakEvenN(x.pretrainEpisodes, x.adaptEpisodes, y.pretrainEpisodes, y.adaptEpisodes);
+        breakEven[y.variant] = Number.isFinite(n) ? n : null;
+      }
     return { variant: x.variant, points, breakEven };
   });
 }

@@ -73,7 +73,11 @@ export function probeR2(embeddings: readonly (readonly number[])[], targets: rea
     let sst = 0;
     for (let i = 0; i < n; i++) {
       const X = embeddings.filter((_, k) => k !== i);
-      const w = ridge(X, z.filter((_, k) => k !== i), lambda);
+      const w = ridge(
+        X,
+        z.filter((_, k) => k !== i),
+        lambda,
+      );
       const pred = embeddings[i].reduce((a, x, k) => a + x * w[k], w[w.length - 1]);
       sse += (z[i] - pred) ** 2;
       sst += z[i] ** 2;

@@ -134,7 +134,8 @@ export interface OverheadRow {
 }
 
 function posInt(name: string, v: unknown, min = 1): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new ValueError(`measureOverheads ${name}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min)
+    throw new ValueError(`measureOverheads ${name}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -145,7 +146,8 @@ export function encoderLabel(e: EncoderOptions): string {
 }
 
 function checkEncoder(e: unknown): EncoderOptions {
-  if (typeof e !== "object" || e === null) throw new ValueError(`measureOverheads encoder: expected an object such as {type: "bigru", hidden: 256, layers: 2}, got ${JSON.stringify(e)}`);
+  if (typeof e !== "object" || e === null)
+    throw new ValueError(`measureOverheads encoder: expected an object such as {type: "bigru", hidden: 256, layers: 2}, got ${JSON.stringify(e)}`);
   const o = e as Record<string, unknown>;
   const type = o.type ?? "bigru";
   if (type !== "bigru" && type !== "tcn") throw new ValueError(`measureOverheads encoder.type: expected "bigru" or "tcn", got ${JSON.stringify(o.type)}`);
@@ -157,9 +159,11 @@ function checkEncoder(e: unknown): EncoderOptions {
 /** Validated options with defaults; every error names the option. */
 function resolve(opts: OverheadOptions) {
   const agents = opts.agents ?? OVERHEAD_AGENTS;
-  if (!Array.isArray(agents) || agents.length === 0) throw new ValueError(`measureOverheads agents: expected a non-empty list of ${OVERHEAD_AGENTS.join(", ")}, got ${JSON.stringify(agents)}`);
+  if (!Array.isArray(agents) || agents.length === 0)
+    throw new ValueError(`measureOverheads agents: expected a non-empty list of ${OVERHEAD_AGENTS.join(", ")}, got ${JSON.stringify(agents)}`);
   for (const a of agents) {
-    if (!(OVERHEAD_AGENTS as readonly string[]).includes(a)) throw new ValueError(`measureOverheads agents: unknown agent ${JSON.stringify(a)}; known: ${OVERHEAD_AGENTS.join(", ")}`);
+    if (!(OVERHEAD_AGENTS as readonly string[]).includes(a))
+      throw new ValueError(`measureOverheads agents: unknown agent ${JSON.stringify(a)}; known: ${OVERHEAD_AGENTS.join(", ")}`);
   }
   if (new Set(agents).size !== agents.length) throw new ValueError(`measureOverheads agents: duplicate agent in ${JSON.stringify(agents)}`);
   const contextSize = posInt("contextSize", opts.contextSize ?? 8);
@@ -190,7 +194,13 @@ interface Measured {
 }
 
 /** Build both agents of `agent`, filled with synthetic replay / rollout data over `pairs` context ids. */
-function buildAgents(agent: OverheadAgent, cond: FlashConditioner, o: ReturnType<typeof resolve>, overrides: OverheadOptions["agentConfigs"], rng: Rng): Measured {
+function buildAgents(
+  agent: OverheadAgent,
+  cond: FlashConditioner,
+  o: ReturnType<typeof resolve>,
+  overrides: OverheadOptions["agentConfigs"],
+  rng: Rng,
+): Measured {
   const cs = CASE_STUDIES[agent];
   const S = cs.stateDim;
   const observationSpace = box(new Array(S).fill(-5), new Array(S).fill(5));
@@ -209,10 +219,18 @@ function buildAgents(agent: OverheadAgent, cond: FlashConditioner, o: ReturnType
       let a: DDPG | DQN;
       if (agent === "ddpg") {
         const cfg: DDPGConfig = { ...FIRM_DDPG_DEFAULTS, ...overrides?.ddpg };
-        a = new DDPG({ observationSpace, actionSpace: box(new Array(cs.actions).fill(-1), new Array(cs.actions).fill(1)) }, { ...cfg, batchSize: o.batch ?? cfg.batchSize, bufferSize: Math.min(cfg.bufferSize, 10_000) }, { seed: 1, extra });
+        a = new DDPG(
+          { observationSpace, actionSpace: box(new Array(cs.actions).fill(-1), new Array(cs.actions).fill(1)) },
+          { ...cfg, batchSize: o.batch ?? cfg.batchSize, bufferSize: Math.min(cfg.bufferSize, 10_000) },
+          { seed: 1, extra },
+        );
       } else {
         const cfg: DQNConfig = { ...SMARTOVERCLOCK_DQN_DEFAULTS, ...overrides?.dqn };
-        a = new DQN({ observationSpace, actionSpace: discrete(cs.actions) }, { ...cfg, batchSize: o.batch ?? cfg.batchSize, bufferSize: Math.min(cfg.bufferSize, 10_000) }, { seed: 1, extra });
+        a = new DQN(
+          { observationSpace, actionSpace: discrete(cs.actions) },
+          { ...cfg, batchSize: o.batch ?? cfg.batchSize, bufferSize: Math.min(cfg.bufferSize, 10_000) },
+          { seed: 1, extra },
+        );
       }
       for (const t of data) a.store(t.o, t.o2, t.a, t.r, false, t.ctx);
       return a;
@@ -280,7 +298,16 @@ export async function measureOverheads(opts: OverheadOptions = {}): Promise<Over
       const actionDim = agent === "dqn" ? 1 : cs.actions;
       const task = `overheads-${process.pid}-${agent}-${Math.floor(rng.next() * 1e9)}`;
       const buffer = SqliteBuffer.open(path.join(dir, `${agent}.sqlite`));
-      const model = RLModel.register({ task, stateDim: cs.stateDim, actionDim, buffer, encoder: o.encoder, contextSize: o.contextSize, maxSteps: o.maxSteps, seed: 1 });
+      const model = RLModel.register({
+        task,
+        stateDim: cs.stateDim,
+        actionDim,
+        buffer,
+        encoder: o.encoder,
+        contextSize: o.contextSize,
+        maxSteps: o.maxSteps,
+        seed: 1,
+      });
       let built: Measured | undefined;
       try {
         const pairs = Array.from({ length: o.pairs }, (_, p) => `pair-${p}`);
@@ -288,7 +315,12 @@ export async function measureOverheads(opts: OverheadOptions = {}): Promise<Over
           for (let m = 0; m < o.contextSize; m++) {
             const s = Float32Array.from({ length: T * cs.stateDim }, () => rng.normal() * (1 + p / 4));
             const a = Float32Array.from({ length: T * actionDim }, () => (agent === "dqn" ? rng.int(0, cs.actions) : rng.uniform(-1, 1)));
-            await model.insertTrajSamples(pair, s, a, Float32Array.from({ length: T }, () => rng.normal()));
+            await model.insertTrajSamples(
+              pair,
+              s,
+              a,
+              Float32Array.from({ length: T }, () => rng.normal()),
+            );
           }
         }
         const cond = new FlashConditioner(model, { pairs, contextSubsample: o.subsample < o.contextSize ? o.subsample : undefined, seed: 1 });
@@ -416,7 +448,8 @@ export interface OverheadsReport {
 }
 
 const fmtMs = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
-const fmtRatio = (t: InterleavedTiming) => `${t.ratio.toFixed(2)}x${t.ratio_ci95.ci95 === null ? "" : ` (${t.ratio_ci95.mean.toFixed(2)} ± ${t.ratio_ci95.ci95.toFixed(2)})`}`;
+const fmtRatio = (t: InterleavedTiming) =>
+  `${t.ratio.toFixed(2)}x${t.ratio_ci95.ci95 === null ? "" : ` (${t.ratio_ci95.mean.toFixed(2)} ± ${t.ratio_ci95.ci95.toFixed(2)})`}`;
 
 /** overheads.md: one Table-3-style table per encoder setting. */
 export function overheadsMarkdown(r: OverheadsReport): string {
@@ -441,7 +474,12 @@ export function overheadsMarkdown(r: OverheadsReport): string {
     const rows = r.rows.filter((x) => x.label === s.label);
     if (rows.length === 0) continue;
     const e = rows[0];
-    lines.push(`## ${s.label}`, "", `${encoderLabel(e.encoder)}, ${e.encoder_params.toLocaleString("en-US")} parameters, embedding ${e.embedding_dim}; ${s.note}; ${e.pairs} pairs; ${e.update.rounds} rounds.`, "");
+    lines.push(
+      `## ${s.label}`,
+      "",
+      `${encoderLabel(e.encoder)}, ${e.encoder_params.toLocaleString("en-US")} parameters, embedding ${e.embedding_dim}; ${s.note}; ${e.pairs} pairs; ${e.update.rounds} rounds.`,
+      "",
+    );
     lines.push(
       "| Agent (case study) | Net, batch | Inference without (ms) | Inference with FLASH (ms) | Inference ratio | Paper | Update without (ms) | Update with FLASH (ms) | Update ratio | Paper | Embedding refresh (ms) |",
       "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -471,7 +509,16 @@ export function overheadsFigure(rows: readonly OverheadRow[]): VegaLiteSpec {
       const ci = t.ratio_ci95.ci95;
       const lo = ci === null ? t.ratio : Math.max(t.ratio_ci95.mean - ci, 0.05);
       const hi = ci === null ? t.ratio : t.ratio_ci95.mean + ci;
-      return { measurement: what, agent: `${x.agent.toUpperCase()} (${x.case_study})`, encoder: x.label, ratio: t.ratio, lo, hi, paper_lo: PAPER_RATIOS[what].lo, paper_hi: PAPER_RATIOS[what].hi };
+      return {
+        measurement: what,
+        agent: `${x.agent.toUpperCase()} (${x.case_study})`,
+        encoder: x.label,
+        ratio: t.ratio,
+        lo,
+        hi,
+        paper_lo: PAPER_RATIOS[what].lo,
+        paper_hi: PAPER_RATIOS[what].hi,
+      };
     }),
   );
   const panel = (what: "inference" | "update"): VegaLiteSpec => {
@@ -504,7 +551,10 @@ export function overheadsFigure(rows: readonly OverheadRow[]): VegaLiteSpec {
           },
         },
         { mark: { type: "rule", strokeWidth: 1.5 }, encoding: { x, xOffset, y: { field: "lo", type: "quantitative", scale }, y2: { field: "hi" } } },
-        { mark: { type: "text", dy: -7, fontSize: 10 }, encoding: { x, xOffset, y: { field: "hi", type: "quantitative", scale }, text: { field: "ratio", type: "quantitative", format: ".1f" } } },
+        {
+          mark: { type: "text", dy: -7, fontSize: 10 },
+          encoding: { x, xOffset, y: { field: "hi", type: "quantitative", scale }, text: { field: "ratio", type: "quantitative", format: ".1f" } },
+        },
       ],
     };
   };
@@ -517,7 +567,13 @@ export function overheadsFigure(rows: readonly OverheadRow[]): VegaLiteSpec {
 }
 
 /** `flash overheads`: measure every setting, write DIR/overheads.json, overheads.md and figures/overheads.*. */
-export async function runOverheads(opts: { out: string; quick?: boolean; agents?: readonly OverheadAgent[]; settings?: OverheadSetting[]; log?: (s: string) => void }): Promise<OverheadsReport> {
+export async function runOverheads(opts: {
+  out: string;
+  quick?: boolean;
+  agents?: readonly OverheadAgent[];
+  settings?: OverheadSetting[];
+  log?: (s: string) => void;
+}): Promise<OverheadsReport> {
   const t0 = performance.now();
   const started = new Date().toISOString();
   const settings = opts.settings ?? overheadSettings(opts.quick);

@@ -19,7 +19,8 @@
 import { InternalError } from "../../errors.js";
 
 export function rewardDrop(reward: number, reference: number, baseline = 0): number {
-  if (![reward, reference, baseline].every(Number.isFinite)) throw new RangeError(`rewardDrop: expected finite numbers, got reward ${reward}, reference ${reference}, baseline ${baseline}`);
+  if (![reward, reference, baseline].every(Number.isFinite))
+    throw new RangeError(`rewardDrop: expected finite numbers, got reward ${reward}, reference ${reference}, baseline ${baseline}`);
   const gain = reference - baseline;
   if (!(gain > 0)) return NaN;
   return (reference - reward) / gain;

@@ -80,10 +80,24 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
     for (const pair of test) {
       const id = `ref/${pair}/r${k}`;
       refs[pair] = id;
-      units.push({ id, kind: "reference", deps: [], cost: b.referenceEpisodes, input: { kind: "reference", task: taskName, cfg, replicate: k, pair, envSeed: envSeedOf(runSeed, pair, k) } });
+      units.push({
+        id,
+        kind: "reference",
+        deps: [],
+        cost: b.referenceEpisodes,
+        input: { kind: "reference", task: taskName, cfg, replicate: k, pair, envSeed: envSeedOf(runSeed, pair, k) },
+      });
     }
     // Updated pairs' references: the drop's scale on them; trained once, they serve every replicate.
-    if (k === 0) for (const u of updates) units.push({ id: `ref/${u.pair}/r0`, kind: "reference", deps: [], cost: b.referenceEpisodes, input: { kind: "reference", task: taskName, cfg, replicate: 0, pair: u.pair } });
+    if (k === 0)
+      for (const u of updates)
+        units.push({
+          id: `ref/${u.pair}/r0`,
+          kind: "reference",
+          deps: [],
+          cost: b.referenceEpisodes,
+          input: { kind: "reference", task: taskName, cfg, replicate: 0, pair: u.pair },
+        });
     for (const size of poolSizes ?? [undefined]) {
       const prefix = size === undefined ? "" : `P${size}/`;
       const pool = task.pairs(cfg, size).pool;
@@ -93,7 +107,13 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
         pre[v] = id;
         // The paper's TL: the agent trained on one previously seen pair (a different pool pair per replicate).
         const from = v === "tl-paper" ? [pool[k % pool.length]] : pool;
-        units.push({ id, kind: "pretrain", deps: [], cost: b.pretrainEpisodes * (v === "flash" ? flashCost : 1), input: { kind: "pretrain", task: taskName, cfg, replicate: k, variant: v, pool: from } });
+        units.push({
+          id,
+          kind: "pretrain",
+          deps: [],
+          cost: b.pretrainEpisodes * (v === "flash" ? flashCost : 1),
+          input: { kind: "pretrain", task: taskName, cfg, replicate: k, variant: v, pool: from },
+        });
         for (const pair of test) {
           const input = { kind: "adapt", task: taskName, cfg, replicate: k, variant: v, pair, pretrain: id, envSeed: envSeedOf(runSeed, pair, k) };
           units.push({ id: `${prefix}adapt/${v}/${pair}/r${k}`, kind: "adapt", deps: [id], cost: b.adaptEpisodes * (v === "flash" ? 1.5 : 1), input });
@@ -104,7 +124,8 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
           id: `ab/r${k}`,
           kind: "ab",
           deps: [...Object.values(refs), ...(Object.values(pre) as string[])],
-          cost: (b.evalEpisodes + b.embedEpisodes) * (test.length * (b.abTargets + 2 + Object.keys(pre).length + FLASH_CONTROLS.length) + updates.length * 3) * 0.1,
+          cost:
+            (b.evalEpisodes + b.embedEpisodes) * (test.length * (b.abTargets + 2 + Object.keys(pre).length + FLASH_CONTROLS.length) + updates.length * 3) * 0.1,
           input: { kind: "ab", task: taskName, cfg, replicate: k, test, refs, pretrain: pre, ...(updates.length ? { updates } : {}) },
         });
       }
@@ -134,7 +155,15 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
       const scenarioOf = new Map(updates.map((u) => [u.pair, u.scenario]));
       const sample = (variant: string, r: ServeResult, trainedOn?: string): ServedSample => {
         const scenario = scenarioOf.get(r.pair);
-        return { variant, replicate: inp.replicate, pair: r.pair, reward: r.reward, ...(trainedOn ? { trainedOn } : {}), ...(scenario ? { scenario } : {}), ...(r.metrics ? { metrics: r.metrics } : {}) };
+        return {
+          variant,
+          replicate: inp.replicate,
+          pair: r.pair,
+          reward: r.reward,
+          ...(trainedOn ? { trainedOn } : {}),
+          ...(scenario ? { scenario } : {}),
+          ...(r.metrics ? { metrics: r.metrics } : {}),
+        };
       };
       const targets = (i: number) => Array.from({ length: Math.min(b.abTargets, test.length - 1) }, (_, j) => test[(i + 1 + j) % test.length]);
       const served = servedVariants(inp.pretrain);
@@ -144,7 +173,14 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
         // Its A/B targets (other new pairs) and the updated versions of its own pair.
         const t = [...targets(i), ...updates.filter((u) => u.from === from).map((u) => u.pair)];
         if (t.length === 0) continue;
-        const res = await task.serve(cfg, { variant: "original", modelDir: ctx.depDirs[inp.refs[from]], trainedOn: from, pairs: t, seed: unit.seed, workDir: ctx.workDir });
+        const res = await task.serve(cfg, {
+          variant: "original",
+          modelDir: ctx.depDirs[inp.refs[from]],
+          trainedOn: from,
+          pairs: t,
+          seed: unit.seed,
+          workDir: ctx.workDir,
+        });
         for (const r of res) samples.push(sample("original", r, from));
       }
       for (const [j, { variant: v, model }] of served.entries()) {
@@ -193,7 +229,8 @@ export const trainingCurve: CurveOf = (r) => r.returns;
 export function curveOf(task: Pick<RlTask, "convergenceCurve" | "name">): CurveOf {
   if (task.convergenceCurve !== "evaluation") return trainingCurve;
   return (r) => {
-    if (!r.evalCurve) throw new DataError(`${task.name}: a unit result has no evalCurve, but the task judges convergence on evaluation curves (re-run the unit)`);
+    if (!r.evalCurve)
+      throw new DataError(`${task.name}: a unit result has no evalCurve, but the task judges convergence on evaluation curves (re-run the unit)`);
     return r.evalCurve;
   };
 }
@@ -239,7 +276,12 @@ export interface BaselineSummary {
  * per (new pair, replicate) and baseline, served like an agent without weight update, so
  * its drop is the agents' drop against the same pair references.
  */
-export function baselineSummaries(records: ReadonlyMap<string, UnitRecord>, refs: ReadonlyMap<string, PairReference>, labels: Record<string, string> = {}, pairs?: ReadonlySet<string>): Record<string, BaselineSummary> {
+export function baselineSummaries(
+  records: ReadonlyMap<string, UnitRecord>,
+  refs: ReadonlyMap<string, PairReference>,
+  labels: Record<string, string> = {},
+  pairs?: ReadonlySet<string>,
+): Record<string, BaselineSummary> {
   const samples: ServedSample[] = [];
   for (const r of records.values()) {
     if (r.kind !== "reference") continue;
@@ -285,7 +327,9 @@ export function updateSummary(samples: readonly ServedSample[], refs: ReadonlyMa
   return {
     /** Every scenario together. */
     all: byVariant(),
-    byScenario: Object.fromEntries(scenarios.map((sc) => [sc, { pairs: [...new Set(samples.filter((s) => s.scenario === sc).map((s) => s.pair))], variants: byVariant(sc) }])),
+    byScenario: Object.fromEntries(
+      scenarios.map((sc) => [sc, { pairs: [...new Set(samples.filter((s) => s.scenario === sc).map((s) => s.pair))], variants: byVariant(sc) }]),
+    ),
     /** Tests whose updated pair's reference was no better than random. */
     excluded: d.excluded.length,
     references: [...new Set(samples.map((s) => s.pair))].map((p) => refs.get(p)).filter((x): x is PairReference => x !== undefined),
@@ -298,7 +342,12 @@ export function updateSummary(samples: readonly ServedSample[], refs: ReadonlyMa
  * the served agents of the A/B test (one sample per served test), and the references and
  * non-ML baselines of the new pairs (one per pair and replicate).
  */
-export function operationsSummary(served: readonly ServedSample[], records: ReadonlyMap<string, UnitRecord>, testPairs: ReadonlySet<string>, labels: Record<string, string> = {}) {
+export function operationsSummary(
+  served: readonly ServedSample[],
+  records: ReadonlyMap<string, UnitRecord>,
+  testPairs: ReadonlySet<string>,
+  labels: Record<string, string> = {},
+) {
   const samples: { variant: string; pair: string; replicate: number; metrics: Record<string, number> }[] = [];
   for (const s of served) if (s.metrics) samples.push({ variant: s.variant, pair: s.pair, replicate: s.replicate, metrics: s.metrics });
   for (const r of records.values()) {
@@ -322,10 +371,12 @@ function normalisedCurves(curves: Curve[], refs: ReadonlyMap<string, PairReferen
   for (const v of [...new Set(curves.map((c) => c.variant))]) {
     const cs = curves.filter((c) => c.variant === v);
     for (let e = 0; e < cap; e++) {
-      const xs = cs.filter((c) => c.returns.length > e).map((c) => {
-        const r = refs.get(c.pair) as PairReference;
-        return (c.returns[e] - r.baseline) / (r.trainLevel - r.baseline);
-      });
+      const xs = cs
+        .filter((c) => c.returns.length > e)
+        .map((c) => {
+          const r = refs.get(c.pair) as PairReference;
+          return (c.returns[e] - r.baseline) / (r.trainLevel - r.baseline);
+        });
       if (xs.length === 0) continue;
       const m = meanCi95(xs);
       const h = Number.isNaN(m.ci95) ? 0 : m.ci95;
@@ -381,16 +432,17 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const pre = pretrainOf("");
   const byVariant = summariseCosts(costs);
   const avg = (v: string) => byVariant.find((x) => x.variant === v)?.episodes.mean;
-  const amort = ["flash", "tl"].every((v) => pre[v] && avg(v) !== undefined) && avg("scratch") !== undefined
-    ? amortisation(
-        [
-          { variant: "flash", pretrainEpisodes: pre.flash.episodes, adaptEpisodes: avg("flash") as number },
-          { variant: "tl", pretrainEpisodes: pre.tl.episodes, adaptEpisodes: avg("tl") as number },
-          { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: avg("scratch") as number },
-        ],
-        Math.max(20, task.pairs(cfg).test.length * 4),
-      )
-    : null;
+  const amort =
+    ["flash", "tl"].every((v) => pre[v] && avg(v) !== undefined) && avg("scratch") !== undefined
+      ? amortisation(
+          [
+            { variant: "flash", pretrainEpisodes: pre.flash.episodes, adaptEpisodes: avg("flash") as number },
+            { variant: "tl", pretrainEpisodes: pre.tl.episodes, adaptEpisodes: avg("tl") as number },
+            { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: avg("scratch") as number },
+          ],
+          Math.max(20, task.pairs(cfg).test.length * 4),
+        )
+      : null;
 
   // A/B
   const ab = [...records.values()].filter((r) => r.kind === "ab").map((r) => r.result as AbResult);
@@ -439,11 +491,17 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
         return s ? { ...meanCiJson(s.meanRatio), ratio_of_means: s.ratioOfMeans, capped: s.capped } : null;
       })(),
       pretrainEpisodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null },
-      amortisation: p.flash && p.tl ? amortisation([
-        { variant: "flash", pretrainEpisodes: p.flash.episodes, adaptEpisodes: a("flash") },
-        { variant: "tl", pretrainEpisodes: p.tl.episodes, adaptEpisodes: a("tl") },
-        { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: a("scratch") },
-      ], 40) : null,
+      amortisation:
+        p.flash && p.tl
+          ? amortisation(
+              [
+                { variant: "flash", pretrainEpisodes: p.flash.episodes, adaptEpisodes: a("flash") },
+                { variant: "tl", pretrainEpisodes: p.tl.episodes, adaptEpisodes: a("tl") },
+                { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: a("scratch") },
+              ],
+              40,
+            )
+          : null,
     };
   });
 
@@ -468,7 +526,10 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     reward_drop_paper: Object.fromEntries(["flash", "tl", "tl-paper", "original", "oracle", "shuffled"].map((v) => [v.replace("-", "_"), mc(paperOf(v))])),
     controls: controlsSummary(task, cfg, ab, dropOf, spJson),
     baselines: baselineSummaries(records, refs, task.baselineLabels, testPairs),
-    updates: updateSummary(allServed.filter((s) => s.scenario !== undefined), refs),
+    updates: updateSummary(
+      allServed.filter((s) => s.scenario !== undefined),
+      refs,
+    ),
     operations: operationsSummary(served, records, testPairs, task.metricLabels),
     adaptation: {
       cap,
@@ -508,12 +569,22 @@ function controlsSummary(task: RlTask, cfg: Cfg, ab: readonly AbResult[], dropOf
       // Only parameters that vary over the pool: the meta learner never saw the others vary.
       const pool = ids.map((p, i) => (p in a.poolEmbeddings ? truth[i] : undefined)).filter((x): x is number[] => x !== undefined);
       const varying = truth[0].map((_, j) => pool.some((x) => Math.abs(x[j] - pool[0][j]) > 1e-12));
-      const r2 = probeR2(ids.map((p) => emb[p]), truth.map((x) => x.filter((_, j) => varying[j])));
+      const r2 = probeR2(
+        ids.map((p) => emb[p]),
+        truth.map((x) => x.filter((_, j) => varying[j])),
+      );
       if (r2 !== null) probes.push(r2);
     }
   }
   return {
-    oracle: task.oracle ? { reward_drop: mc(dropOf("oracle")), speedup_vs_tl: sp("oracle", "tl"), speedup_vs_tl_paper: sp("oracle", "tl-paper"), flash_speedup_vs_oracle: sp("flash", "oracle") } : null,
+    oracle: task.oracle
+      ? {
+          reward_drop: mc(dropOf("oracle")),
+          speedup_vs_tl: sp("oracle", "tl"),
+          speedup_vs_tl_paper: sp("oracle", "tl-paper"),
+          flash_speedup_vs_oracle: sp("flash", "oracle"),
+        }
+      : null,
     shuffled: { reward_drop: mc(dropOf("shuffled")) },
     zero: { reward_drop: mc(dropOf("flash-zero")) },
     /** FLASH with the earlier serve protocol (deterministic context, first episode with the zero vector). */

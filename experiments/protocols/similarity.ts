@@ -30,7 +30,7 @@ export function pearson(xs: readonly number[], ys: readonly number[]): number {
 export function ranks(xs: readonly number[]): number[] {
   const idx = xs.map((x, i) => ({ x, i })).sort((a, b) => a.x - b.x);
   const r = new Array<number>(xs.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && idx[j + 1].x === idx[i].x) j++;
     for (let k = i; k <= j; k++) r[idx[k].i] = (i + j) / 2 + 1;

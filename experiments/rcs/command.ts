@@ -12,7 +12,16 @@ import { selectBackend } from "../../flash/backend.js";
 import { loadRcsDataset, loadMultiCloud, loadServerless } from "../../envs/rcs/index.js";
 import { UsageError, type Command, type OptionSpec, type ParsedOptions } from "../args.js";
 import { FULL_MODEL_CONFIG, METHODS, QUICK_MODEL_CONFIG, type Method, type RcsModelConfig } from "./models.js";
-import { evaluatePlan, halfSplitPlan, providerPlan, resultsJson, syntheticToRealPlan, twoFolderPlan, type EvaluationResult, type SplitPlan } from "./protocol.js";
+import {
+  evaluatePlan,
+  halfSplitPlan,
+  providerPlan,
+  resultsJson,
+  syntheticToRealPlan,
+  twoFolderPlan,
+  type EvaluationResult,
+  type SplitPlan,
+} from "./protocol.js";
 import { evaluationMarkdown, writeEvaluation } from "./report.js";
 import { recommendCommand, selectionAccuracy, trainCommand, type SelectionAccuracy, DEFAULT_ALPHA } from "./recommend.js";
 
@@ -26,7 +35,8 @@ export const PROFILES: Record<Profile, { iterations: number; model: RcsModelConf
 
 export function parseShots(s: string | undefined): number[] {
   const shots = (s ?? "1,2,3").split(",").map((v) => Number(v.trim()));
-  if (shots.length === 0 || shots.some((v) => !Number.isInteger(v) || v < 1)) throw new UsageError(`--shots: expected positive integers separated by commas, got ${JSON.stringify(s)}`);
+  if (shots.length === 0 || shots.some((v) => !Number.isInteger(v) || v < 1))
+    throw new UsageError(`--shots: expected positive integers separated by commas, got ${JSON.stringify(s)}`);
   return shots;
 }
 
@@ -52,7 +62,12 @@ function methodsOf(v: string | boolean | undefined): Method[] {
 /** Model settings from a profile and the overriding options. */
 export function modelConfig(profile: Profile, o: { epochs?: number; finetuneEpochs?: number; seed?: number }): RcsModelConfig {
   const base = PROFILES[profile].model;
-  return { ...base, mlp: { ...base.mlp, ...(o.epochs ? { epochs: o.epochs } : {}) }, finetuneEpochs: o.finetuneEpochs ?? base.finetuneEpochs, seed: o.seed ?? base.seed };
+  return {
+    ...base,
+    mlp: { ...base.mlp, ...(o.epochs ? { epochs: o.epochs } : {}) },
+    finetuneEpochs: o.finetuneEpochs ?? base.finetuneEpochs,
+    seed: o.seed ?? base.seed,
+  };
 }
 
 const log = (msg: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${msg}`);
@@ -105,7 +120,8 @@ export const rcsCommand: Command = {
     model: { type: "string", description: "recommend: model folder written by `flash rcs train`" },
     function: {
       type: "string",
-      description: "recommend: serverless model: one function's folder of <memory_mb>.csv files; multi-cloud model: a CSV file or folder of the workload's runs in the multi-cloud layout",
+      description:
+        "recommend: serverless model: one function's folder of <memory_mb>.csv files; multi-cloud model: a CSV file or folder of the workload's runs in the multi-cloud layout",
     },
     runtime: { type: "string", description: "recommend: the function's runtime (nodejs, python; serverless only)", default: "nodejs" },
     alpha: { type: "string", description: `recommend: cost/performance trade-off in [0, 1] (1 = cheapest, 0 = fastest)`, default: String(DEFAULT_ALPHA) },
@@ -198,7 +214,13 @@ export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<strin
   const t0 = performance.now();
   const md: string[] = [];
   for (const [k, [key, make, its]] of plans.entries()) {
-    const r = await evaluatePlan(make(), { shots: [1, 2, 3], iterations: its, model, seed: o.seed ?? 0, log: (m) => say(`split ${key} (${k + 1}/${plans.length}) ${m}`) });
+    const r = await evaluatePlan(make(), {
+      shots: [1, 2, 3],
+      iterations: its,
+      model,
+      seed: o.seed ?? 0,
+      log: (m) => say(`split ${key} (${k + 1}/${plans.length}) ${m}`),
+    });
     results[key] = r;
     const ctx = { backend: b.name, profile: o.profile, settings: { iterations: its, ...model }, paperTargets: PAPER[key] };
     const dir = path.join(o.out, key);
@@ -214,7 +236,10 @@ export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<strin
     md.push(evaluationMarkdown(r, ctx, `${key}/ape-cdf`, "##"), acc, "");
   }
   const seconds = (performance.now() - t0) / 1000;
-  writeFileSync(path.join(o.out, "results.json"), JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, r]) => [k, resultsJson(r)])), null, 2) + "\n");
+  writeFileSync(
+    path.join(o.out, "results.json"),
+    JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, r]) => [k, resultsJson(r)])), null, 2) + "\n",
+  );
   const head = [
     "# Resource configuration search: FLASH-Sizeless (paper 5.1, Table 2)",
     "",

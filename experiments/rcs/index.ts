@@ -1,4 +1,14 @@
-export { rcsCommand, reproduceRcs, rcsEvaluate, PROFILES, modelConfig, parseShots, type Profile, type ReproduceRcsOptions, type EvaluateCliOptions } from "./command.js";
+export {
+  rcsCommand,
+  reproduceRcs,
+  rcsEvaluate,
+  PROFILES,
+  modelConfig,
+  parseShots,
+  type Profile,
+  type ReproduceRcsOptions,
+  type EvaluateCliOptions,
+} from "./command.js";
 export * from "./models.js";
 export * from "./protocol.js";
 export * from "./report.js";

@@ -164,7 +164,15 @@ export class RcsModels {
     }
     if (taken) throw new RcsDataError(`a model with task "${this.task}" is already loaded in this process`);
     this.buffer = SqliteBuffer.open(":memory:");
-    this.flash = SLModel.register({ task: this.task, featureDim: cfg.context === "compact" ? compactContextWidth(dataset.configNames.length) : this.featureNames.length, labelDim: 1, buffer: this.buffer, encoder: cfg.encoder, contextSize: 1, seed: cfg.seed });
+    this.flash = SLModel.register({
+      task: this.task,
+      featureDim: cfg.context === "compact" ? compactContextWidth(dataset.configNames.length) : this.featureNames.length,
+      labelDim: 1,
+      buffer: this.buffer,
+      encoder: cfg.encoder,
+      contextSize: 1,
+      seed: cfg.seed,
+    });
     this.pe = new PairEmbedding(this.flash, cfg.embeddingScale ?? 1);
   }
 
@@ -213,7 +221,9 @@ export class RcsModels {
     const hf = this.flashReg.fit(x, labels, { ctx, onEpoch: (e, l) => (e % 10 === 0 ? log?.(`flash epoch ${e}: loss ${l.toFixed(1)}`) : undefined) });
     this.flash.toggleMetaModelUpdate(false);
     const tF = (performance.now() - t0) / 1000;
-    log?.(`trained on ${labels.length} rows: sizeless ${hs[0].toFixed(1)} -> ${hs[hs.length - 1].toFixed(1)}, flash ${hf[0].toFixed(1)} -> ${hf[hf.length - 1].toFixed(1)} (MAPE % + L2)`);
+    log?.(
+      `trained on ${labels.length} rows: sizeless ${hs[0].toFixed(1)} -> ${hs[hs.length - 1].toFixed(1)}, flash ${hf[0].toFixed(1)} -> ${hf[hf.length - 1].toFixed(1)} (MAPE % + L2)`,
+    );
     const mape = (p: ArrayLike<number>) => labels.reduce((a, y, i) => a + Math.abs(p[i] - y) / y, 0) / labels.length;
     return {
       rows: labels.length,
@@ -283,12 +293,36 @@ export class RcsModels {
     await this.sizeless.save(path.join(dir, "sizeless"), "rcs");
     await this.flashReg.save(path.join(dir, "flash-mlp"), "rcs");
     await this.flash.save(path.join(dir, "meta-learner"));
-    const json = { format: MODEL_FORMAT, task: this.task, ratioRange: this.ratioRange, contextLabelScale: this.contextLabelScale, metricNames: this.dataset.metricNames, configNames: this.dataset.configNames, featureNames: this.featureNames, config: this.cfg, scaler: this.scaler.toJSON(), ctxScaler: this.ctxScaler?.toJSON(), ...extra };
+    const json = {
+      format: MODEL_FORMAT,
+      task: this.task,
+      ratioRange: this.ratioRange,
+      contextLabelScale: this.contextLabelScale,
+      metricNames: this.dataset.metricNames,
+      configNames: this.dataset.configNames,
+      featureNames: this.featureNames,
+      config: this.cfg,
+      scaler: this.scaler.toJSON(),
+      ctxScaler: this.ctxScaler?.toJSON(),
+      ...extra,
+    };
     writeFileSync(path.join(dir, "model.json"), JSON.stringify(json, null, 2) + "\n");
   }
 
   static async load(dir: string): Promise<{ models: RcsModels; extra: { layout: string; candidates: TargetConfig[] } }> {
-    let j: { format?: string; task: string; ratioRange: [number, number]; contextLabelScale?: number; metricNames: string[]; configNames: string[]; config: RcsModelConfig; scaler: { mean: number[]; std: number[] }; ctxScaler?: { mean: number[]; std: number[] }; layout: string; candidates: TargetConfig[] };
+    let j: {
+      format?: string;
+      task: string;
+      ratioRange: [number, number];
+      contextLabelScale?: number;
+      metricNames: string[];
+      configNames: string[];
+      config: RcsModelConfig;
+      scaler: { mean: number[]; std: number[] };
+      ctxScaler?: { mean: number[]; std: number[] };
+      layout: string;
+      candidates: TargetConfig[];
+    };
     try {
       j = JSON.parse(readFileSync(path.join(dir, "model.json"), "utf8"));
     } catch (err) {

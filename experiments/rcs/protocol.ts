@@ -41,20 +41,31 @@ export function splitByApp(workloads: readonly RcsWorkload[], rng: Rng): { train
 
 /** (a), (c1): 50/50 split by application of one dataset. */
 export function halfSplitPlan(ds: RcsDataset, name = "apps-50-50"): SplitPlan {
-  return { name, description: `${ds.root}: random 50/50 split by application per iteration`, dataset: ds, draw: (_i, rng) => ({ name, ...splitByApp(ds.workloads, rng) }) };
+  return {
+    name,
+    description: `${ds.root}: random 50/50 split by application per iteration`,
+    dataset: ds,
+    draw: (_i, rng) => ({ name, ...splitByApp(ds.workloads, rng) }),
+  };
 }
 
 /** `rcs evaluate`: train on one folder, test on the apps of another that the first lacks. */
 export function twoFolderPlan(train: RcsDataset, test: RcsDataset, name = "train-test"): SplitPlan {
   if (train.layout !== test.layout) throw new RcsDataError(`--train is a ${train.layout} dataset but --test is ${test.layout}`);
-  if (train.configNames.join() !== test.configNames.join()) throw new RcsDataError(`configurations differ: train has ${train.configNames.join(", ")}, test has ${test.configNames.join(", ")}`);
+  if (train.configNames.join() !== test.configNames.join())
+    throw new RcsDataError(`configurations differ: train has ${train.configNames.join(", ")}, test has ${test.configNames.join(", ")}`);
   const seen = new Set(train.workloads.map((w) => w.app));
   const unseen = test.workloads.filter((w) => !seen.has(w.app));
   if (unseen.length === 0) {
     if (train.root === test.root) return halfSplitPlan(train, name);
     throw new RcsDataError(`every app of ${test.root} is also in ${train.root}: no unseen app to evaluate`);
   }
-  return { name, description: `train on ${train.root} (${train.workloads.length} workloads), test on the ${unseen.length} workloads of unseen apps in ${test.root}`, dataset: train, draw: () => ({ name, train: train.workloads, test: unseen }) };
+  return {
+    name,
+    description: `train on ${train.root} (${train.workloads.length} workloads), test on the ${unseen.length} workloads of unseen apps in ${test.root}`,
+    dataset: train,
+    draw: () => ({ name, train: train.workloads, test: unseen }),
+  };
 }
 
 /** (b): train on the synthetic apps, test on the real ones (fixed; iterations vary seeds). */
@@ -62,7 +73,12 @@ export function syntheticToRealPlan(ds: RcsDataset): SplitPlan {
   const train = ds.workloads.filter((w) => w.source === "synthetic");
   const test = ds.workloads.filter((w) => w.source !== "synthetic");
   if (!train.length || !test.length) throw new RcsDataError(`${ds.root}: split (b) needs synthetic and real (non-synthetic) apps`);
-  return { name: "synthetic-to-real", description: "train on the synthetic apps, test on the real ones (FunctionBench, SeBS)", dataset: ds, draw: () => ({ name: "synthetic-to-real", train, test }) };
+  return {
+    name: "synthetic-to-real",
+    description: "train on the synthetic apps, test on the real ones (FunctionBench, SeBS)",
+    dataset: ds,
+    draw: () => ({ name: "synthetic-to-real", train, test }),
+  };
 }
 
 /** (c2): leave one provider out: train on the other clouds' configurations, test on its configurations. Iteration i holds out provider i mod 3. */
@@ -74,7 +90,14 @@ export function providerPlan(ds: RcsDataset): SplitPlan {
     dataset: ds,
     draw: (i) => {
       const held = envs[i % envs.length];
-      return { name: `across-providers:${held}`, train: filterEnvs(ds, envs.filter((e) => e !== held)).workloads, test: filterEnvs(ds, [held]).workloads };
+      return {
+        name: `across-providers:${held}`,
+        train: filterEnvs(
+          ds,
+          envs.filter((e) => e !== held),
+        ).workloads,
+        test: filterEnvs(ds, [held]).workloads,
+      };
     },
   };
 }
@@ -94,7 +117,11 @@ export interface EvaluateOptions {
 export function fmtSeconds(s: number): string {
   if (!Number.isFinite(s)) return "?";
   const r = Math.max(0, Math.round(s));
-  return r < 60 ? `${r} s` : r < 3600 ? `${Math.floor(r / 60)} min ${String(r % 60).padStart(2, "0")} s` : `${Math.floor(r / 3600)} h ${String(Math.floor((r % 3600) / 60)).padStart(2, "0")} min`;
+  return r < 60
+    ? `${r} s`
+    : r < 3600
+      ? `${Math.floor(r / 60)} min ${String(r % 60).padStart(2, "0")} s`
+      : `${Math.floor(r / 3600)} h ${String(Math.floor((r % 3600) / 60)).padStart(2, "0")} min`;
 }
 
 export interface IterationResult {
@@ -135,7 +162,9 @@ export function checkShots(test: readonly RcsWorkload[], shots: readonly number[
   const X = Math.max(...shots);
   for (const w of test) {
     if (w.points.length < X + 1) {
-      throw new RcsDataError(`workload "${w.id}" (app "${w.app}") is measured at ${w.points.length} configuration(s); ${X}-shot needs ${X} base(s) plus 1 target`);
+      throw new RcsDataError(
+        `workload "${w.id}" (app "${w.app}") is measured at ${w.points.length} configuration(s); ${X}-shot needs ${X} base(s) plus 1 target`,
+      );
     }
   }
 }
@@ -168,7 +197,9 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
       opts.log?.(`[${plan.name}] iteration ${it + 1}/${opts.iterations} (${split.name}): ${split.train.length} train / ${split.test.length} test workloads`);
       const training = await models.train(split.train, opts.log, (m) => progress(it, `training ${m}`, meanIter, inIter()));
       const tTrain = inIter();
-      const ape: Record<string, Record<string, number[]>> = Object.fromEntries(methods.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), [] as number[]]))]));
+      const ape: Record<string, Record<string, number[]>> = Object.fromEntries(
+        methods.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), [] as number[]]))]),
+      );
       let lastLine = performance.now();
       for (const [k, w] of split.test.entries()) {
         if (performance.now() - lastLine >= every) {
@@ -192,7 +223,15 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
         }
       }
       const mape = Object.fromEntries(methods.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), mean(ape[m][String(s)])]))]));
-      const res: IterationResult = { iteration: it, split: split.name, trainWorkloads: split.train.length, testWorkloads: split.test.length, training, mape, seconds: (performance.now() - ti) / 1000 };
+      const res: IterationResult = {
+        iteration: it,
+        split: split.name,
+        trainWorkloads: split.train.length,
+        testWorkloads: split.test.length,
+        training,
+        mape,
+        seconds: (performance.now() - ti) / 1000,
+      };
       iterations.push(res);
       const perIter = [...done, res.seconds].reduce((a, b) => a + b, 0) / (done.length + 1);
       opts.log?.(
@@ -202,9 +241,20 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
       models.dispose();
     }
   }
-  const summary = Object.fromEntries(methods.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), meanCi95(iterations.map((r) => r.mape[m][String(s)]))]))]));
+  const summary = Object.fromEntries(
+    methods.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), meanCi95(iterations.map((r) => r.mape[m][String(s)]))]))]),
+  );
   const trainSummary = Object.fromEntries((["naive", "sizeless", "flash"] as const).map((m) => [m, meanCi95(iterations.map((r) => r.training.trainMape[m]))]));
-  return { plan: { name: plan.name, description: plan.description }, shots: [...opts.shots], methods, iterations, summary, trainSummary, rows, seconds: (performance.now() - t0) / 1000 };
+  return {
+    plan: { name: plan.name, description: plan.description },
+    shots: [...opts.shots],
+    methods,
+    iterations,
+    summary,
+    trainSummary,
+    rows,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 function mean(xs: readonly number[]): number {
@@ -214,6 +264,14 @@ function mean(xs: readonly number[]): number {
 /** results.json: `{method: {shots: {mape_mean, mape_ci95}}}` (ci95 null with one iteration). */
 export function resultsJson(r: EvaluationResult): Record<string, Record<string, { mape_mean: number; mape_ci95: number | null }>> {
   return Object.fromEntries(
-    r.methods.map((m) => [m, Object.fromEntries(r.shots.map((s) => [String(s), { mape_mean: r.summary[m][String(s)].mean, mape_ci95: Number.isNaN(r.summary[m][String(s)].ci95) ? null : r.summary[m][String(s)].ci95 }]))]),
+    r.methods.map((m) => [
+      m,
+      Object.fromEntries(
+        r.shots.map((s) => [
+          String(s),
+          { mape_mean: r.summary[m][String(s)].mean, mape_ci95: Number.isNaN(r.summary[m][String(s)].ci95) ? null : r.summary[m][String(s)].ci95 },
+        ]),
+      ),
+    ]),
   );
 }

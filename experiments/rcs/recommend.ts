@@ -18,7 +18,17 @@
  * score is within 15% of that optimum ("within 15%").
  */
 import path from "node:path";
-import { loadMultiCloud, loadRcsDataset, loadServerlessApp, makeQuery, RcsDataError, type Query, type RcsDataset, type RcsWorkload, type TargetConfig } from "../../envs/rcs/index.js";
+import {
+  loadMultiCloud,
+  loadRcsDataset,
+  loadServerlessApp,
+  makeQuery,
+  RcsDataError,
+  type Query,
+  type RcsDataset,
+  type RcsWorkload,
+  type TargetConfig,
+} from "../../envs/rcs/index.js";
 import { RcsModels, type Method, type RcsModelConfig } from "./models.js";
 import type { EvaluationResult } from "./protocol.js";
 import { METHOD_LABELS } from "./report.js";
@@ -106,8 +116,17 @@ export function selectionAccuracy(r: EvaluationResult, ds: RcsDataset, alpha = D
     }
   }
   const head = `| method | ${r.shots.map((s) => `${s}-shot exact / within 15%`).join(" | ")} |\n|---|${r.shots.map(() => "---|").join("")}`;
-  const lines = r.methods.map((m) => `| ${METHOD_LABELS[m] ?? m} | ${r.shots.map((s) => `${(100 * acc[m][String(s)].exact).toFixed(0)}% / ${(100 * acc[m][String(s)].within15).toFixed(0)}%`).join(" | ")} |`);
-  const markdown = [`Selection accuracy (alpha = ${alpha}; price model in envs/rcs/README.md): the recommendation is the measured optimum / is within 15% of the optimum's score.`, "", head, ...lines, ""].join("\n");
+  const lines = r.methods.map(
+    (m) =>
+      `| ${METHOD_LABELS[m] ?? m} | ${r.shots.map((s) => `${(100 * acc[m][String(s)].exact).toFixed(0)}% / ${(100 * acc[m][String(s)].within15).toFixed(0)}%`).join(" | ")} |`,
+  );
+  const markdown = [
+    `Selection accuracy (alpha = ${alpha}; price model in envs/rcs/README.md): the recommendation is the measured optimum / is within 15% of the optimum's score.`,
+    "",
+    head,
+    ...lines,
+    "",
+  ].join("\n");
   return { alpha, accuracy: acc, markdown };
 }
 
@@ -118,7 +137,9 @@ export async function trainCommand(o: { data: string; out: string; model: RcsMod
   try {
     await models.train(ds.workloads, o.log);
     const candidates = new Map<string, TargetConfig>();
-    for (const w of ds.workloads) for (const p of w.points) if (!candidates.has(p.key)) candidates.set(p.key, { key: p.key, env: p.env, config: p.config, memoryMb: p.memoryMb, pricePerMs: p.pricePerMs });
+    for (const w of ds.workloads)
+      for (const p of w.points)
+        if (!candidates.has(p.key)) candidates.set(p.key, { key: p.key, env: p.env, config: p.config, memoryMb: p.memoryMb, pricePerMs: p.pricePerMs });
     await models.save(o.out, { layout: ds.layout, candidates: [...candidates.values()] });
   } finally {
     models.dispose();
@@ -166,10 +187,18 @@ export async function recommendCommand(o: { model: string; fn: string; runtime: 
     for (const w of workloads) {
       const measured = new Set(w.points.map((p) => p.key));
       const targets = extra.candidates.filter((c) => !measured.has(c.key));
-      const query: Query = { ...makeQuery(w, w.points.map((p) => p.key), []).query, targets };
+      const query: Query = {
+        ...makeQuery(
+          w,
+          w.points.map((p) => p.key),
+          [],
+        ).query,
+        targets,
+      };
       const pred = targets.length ? (await models.predict(query, [o.method], `recommend/${w.id}`))[o.method]! : [];
       // A measured configuration without its own price (no target_cost column) takes the model's price for it.
-      const priced = (p: TargetConfig) => (p.pricePerMs === undefined && known.get(p.key)?.pricePerMs !== undefined ? { ...p, pricePerMs: known.get(p.key)!.pricePerMs } : p);
+      const priced = (p: TargetConfig) =>
+        p.pricePerMs === undefined && known.get(p.key)?.pricePerMs !== undefined ? { ...p, pricePerMs: known.get(p.key)!.pricePerMs } : p;
       const cands: Candidate[] = [
         ...w.points.map((p) => ({ key: p.key, timeMs: p.duration, cost: runCost(priced(p), p.duration), measured: true })),
         ...targets.map((t, i) => ({ key: t.key, timeMs: pred[i], cost: runCost(t, pred[i]), measured: false })),

@@ -35,7 +35,8 @@ export function apeCdfSpec(r: EvaluationResult, title: string): Record<string, u
   for (const s of r.shots) {
     for (const m of r.methods) {
       const apes = r.rows.filter((row) => row.shots === s).map((row) => Math.max(1e-2, (100 * Math.abs(row.pred[m]! - row.truth)) / row.truth));
-      for (const p of thin(empiricalCdf(apes), 300)) values.push({ method: METHOD_LABELS[m] ?? m, shots: `${s}-shot`, ape: Number(p.value.toPrecision(4)), fraction: Number(p.fraction.toFixed(4)) });
+      for (const p of thin(empiricalCdf(apes), 300))
+        values.push({ method: METHOD_LABELS[m] ?? m, shots: `${s}-shot`, ape: Number(p.value.toPrecision(4)), fraction: Number(p.fraction.toFixed(4)) });
     }
   }
   return {
@@ -113,7 +114,9 @@ export function findings(r: EvaluationResult): string[] {
     const n = get("naive", s);
     if (f !== undefined && z !== undefined) {
       const imp = (z - f) / z;
-      out.push(`${s}-shot: FLASH's MAPE is ${(Math.abs(imp) * 100).toFixed(0)}% ${imp >= 0 ? "below" : "ABOVE"} Sizeless's (${f.toFixed(3)} vs ${z.toFixed(3)}; target: at least 50% below).`);
+      out.push(
+        `${s}-shot: FLASH's MAPE is ${(Math.abs(imp) * 100).toFixed(0)}% ${imp >= 0 ? "below" : "ABOVE"} Sizeless's (${f.toFixed(3)} vs ${z.toFixed(3)}; target: at least 50% below).`,
+      );
     }
     if (n !== undefined) {
       const beaten = r.methods.filter((m) => m !== "naive" && get(m, s)! > n);
@@ -130,7 +133,12 @@ export interface ReportContext {
   paperTargets?: string;
 }
 
-export async function writeEvaluation(outDir: string, r: EvaluationResult, ctx: ReportContext, opts: { figureName?: string; markdown?: boolean } = {}): Promise<{ results: string; figure: string }> {
+export async function writeEvaluation(
+  outDir: string,
+  r: EvaluationResult,
+  ctx: ReportContext,
+  opts: { figureName?: string; markdown?: boolean } = {},
+): Promise<{ results: string; figure: string }> {
   mkdirSync(outDir, { recursive: true });
   const results = path.join(outDir, "results.json");
   writeFileSync(results, JSON.stringify(resultsJson(r), null, 2) + "\n");

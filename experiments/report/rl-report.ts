@@ -62,7 +62,9 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
 
   const dropRows: { variant: string; value: number; fraction: number }[] = [];
   const dropVariants = present([...new Set(r.reward_drop.samples.map((s) => s.variant))]);
-  for (const v of dropVariants) for (const p of empiricalCdf(r.reward_drop.samples.filter((s) => s.variant === v).map((s) => s.drop))) dropRows.push({ variant: VARIANT_LABEL[v] ?? v, ...p });
+  for (const v of dropVariants)
+    for (const p of empiricalCdf(r.reward_drop.samples.filter((s) => s.variant === v).map((s) => s.drop)))
+      dropRows.push({ variant: VARIANT_LABEL[v] ?? v, ...p });
   if (dropRows.length) {
     figs["reward-drop-cdf"] = {
       ...base,
@@ -79,11 +81,16 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
 
   const costRows: { variant: string; value: number; fraction: number }[] = [];
   const costVariants = present([...new Set(r.adaptation.costs.map((c) => c.variant))]);
-  for (const v of costVariants) for (const p of empiricalCdf(r.adaptation.costs.filter((c) => c.variant === v).map((c) => c.episodes))) costRows.push({ variant: VARIANT_LABEL[v] ?? v, ...p });
+  for (const v of costVariants)
+    for (const p of empiricalCdf(r.adaptation.costs.filter((c) => c.variant === v).map((c) => c.episodes)))
+      costRows.push({ variant: VARIANT_LABEL[v] ?? v, ...p });
   if (costRows.length) {
     figs["retraining-cost-cdf"] = {
       ...base,
-      title: { text: "Retraining cost on new pairs", subtitle: `episodes to convergence (MA ${r.adaptation.window}, within ${100 * r.adaptation.tolerance}%; cap ${r.adaptation.cap} = never converged)` },
+      title: {
+        text: "Retraining cost on new pairs",
+        subtitle: `episodes to convergence (MA ${r.adaptation.window}, within ${100 * r.adaptation.tolerance}%; cap ${r.adaptation.cap} = never converged)`,
+      },
       data: { values: costRows },
       mark: { type: "line", interpolate: "step-after", point: true, strokeWidth: 2 },
       encoding: {
@@ -97,25 +104,47 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
   const curveVariants = present([...new Set(r.adaptation.curves.map((c) => c.variant))]);
   if (r.adaptation.curves.length) {
     const rows = r.adaptation.curves.map((c) => ({ ...c, variant: VARIANT_LABEL[c.variant] ?? c.variant }));
-    const enc = { x: { field: "episode", type: "quantitative", title: "episode on the new pair" }, color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(curveVariants), legend: { symbolType: "stroke", symbolStrokeWidth: 3, symbolOpacity: 1 } } };
+    const enc = {
+      x: { field: "episode", type: "quantitative", title: "episode on the new pair" },
+      color: {
+        field: "variant",
+        type: "nominal",
+        title: "agent",
+        scale: colorScale(curveVariants),
+        legend: { symbolType: "stroke", symbolStrokeWidth: 3, symbolOpacity: 1 },
+      },
+    };
     figs["learning-curves"] = {
       ...base,
-      title: { text: "Learning curves on new pairs (mean, 95% CI band)", subtitle: [r.convergence_curve === "evaluation" ? "deterministic evaluation return after each training episode" : "training return per episode", "normalised (R - R_random) / (R_ref - R_random); dashed: the convergence band's edge"] },
+      title: {
+        text: "Learning curves on new pairs (mean, 95% CI band)",
+        subtitle: [
+          r.convergence_curve === "evaluation" ? "deterministic evaluation return after each training episode" : "training return per episode",
+          "normalised (R - R_random) / (R_ref - R_random); dashed: the convergence band's edge",
+        ],
+      },
       data: { values: rows },
       layer: [
         // The line first: the legend takes its symbols from the first layer.
         { mark: { type: "line", strokeWidth: 2 }, encoding: { ...enc, y: { field: "mean", type: "quantitative", title: "normalised return" } } },
         { mark: { type: "area", opacity: 0.18 }, encoding: { ...enc, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
-        { data: { values: [{ y: 1 - r.adaptation.tolerance }] }, mark: { type: "rule", strokeDash: [5, 4], color: "#444" }, encoding: { y: { field: "y", type: "quantitative" } } },
+        {
+          data: { values: [{ y: 1 - r.adaptation.tolerance }] },
+          mark: { type: "rule", strokeDash: [5, 4], color: "#444" },
+          encoding: { y: { field: "y", type: "quantitative" } },
+        },
       ],
     };
   }
 
   const amRows: { variant: string; pool: string; n: number; perPair: number }[] = [];
   if (r.sweep) {
-    for (const s of r.sweep) for (const c of s.amortisation ?? []) for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: `pool ${s.poolSize}`, n: p.n, perPair: p.perPair });
+    for (const s of r.sweep)
+      for (const c of s.amortisation ?? [])
+        for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: `pool ${s.poolSize}`, n: p.n, perPair: p.perPair });
   } else if (r.amortisation) {
-    for (const c of r.amortisation) for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: "this run", n: p.n, perPair: p.perPair });
+    for (const c of r.amortisation)
+      for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: "this run", n: p.n, perPair: p.perPair });
   }
   if (amRows.length) {
     const vs = present(["flash", "tl", "scratch"]);
@@ -137,17 +166,26 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
   if (sd.length) {
     figs["similarity-vs-drop"] = {
       ...base,
-      title: { text: "Embedding similarity vs reward drop of the original agent", subtitle: `S(e_trained, e_served); Pearson r = ${r.similarity.drop.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${r.similarity.drop.spearman?.toFixed(2) ?? "n/a"}, n = ${sd.length}` },
+      title: {
+        text: "Embedding similarity vs reward drop of the original agent",
+        subtitle: `S(e_trained, e_served); Pearson r = ${r.similarity.drop.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${r.similarity.drop.spearman?.toFixed(2) ?? "n/a"}, n = ${sd.length}`,
+      },
       data: { values: sd },
       mark: { type: "point", filled: true, size: 60 },
-      encoding: { x: { field: "x", type: "quantitative", title: "similarity of training and served pair", scale: { zero: false } }, y: { field: "y", type: "quantitative", title: "reward drop" } },
+      encoding: {
+        x: { field: "x", type: "quantitative", title: "similarity of training and served pair", scale: { zero: false } },
+        y: { field: "y", type: "quantitative", title: "reward drop" },
+      },
     };
   }
   const sc = r.similarity.cost.points;
   if (sc.length) {
     figs["similarity-vs-cost"] = {
       ...base,
-      title: { text: "Similarity to the nearest pretraining pair vs retraining cost", subtitle: `Pearson r = ${r.similarity.cost.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${r.similarity.cost.spearman?.toFixed(2) ?? "n/a"}, n = ${sc.length}` },
+      title: {
+        text: "Similarity to the nearest pretraining pair vs retraining cost",
+        subtitle: `Pearson r = ${r.similarity.cost.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${r.similarity.cost.spearman?.toFixed(2) ?? "n/a"}, n = ${sc.length}`,
+      },
       data: { values: sc.map((p) => ({ ...p, variant: VARIANT_LABEL[p.variant] ?? p.variant })) },
       mark: { type: "point", filled: true, size: 60 },
       encoding: {
@@ -168,13 +206,28 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
     );
     // Each test as a point: with few replicates a t-interval says little and stretches the axis.
     const points = up.samples.map((s) => ({ scenario: s.scenario, variant: VARIANT_LABEL[s.variant] ?? s.variant, drop: s.drop }));
-    const enc = { x: { field: "scenario", type: "nominal", title: "update scenario", axis: { labelAngle: -30 } }, xOffset: { field: "variant", type: "nominal", sort: vs.map((v) => VARIANT_LABEL[v] ?? v) }, color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) } };
+    const enc = {
+      x: { field: "scenario", type: "nominal", title: "update scenario", axis: { labelAngle: -30 } },
+      xOffset: { field: "variant", type: "nominal", sort: vs.map((v) => VARIANT_LABEL[v] ?? v) },
+      color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) },
+    };
     figs["update-drop"] = {
       ...base,
-      title: { text: "Reward drop after an application update (no retraining)", subtitle: ["original agent: trained on the application before the update", "bars: mean; points: each test (replicate)"] },
+      title: {
+        text: "Reward drop after an application update (no retraining)",
+        subtitle: ["original agent: trained on the application before the update", "bars: mean; points: each test (replicate)"],
+      },
       layer: [
-        { data: { values: rows }, mark: { type: "bar", opacity: 0.85 }, encoding: { ...enc, y: { field: "mean", type: "quantitative", title: "reward drop (0 = reference, 1 = random)" } } },
-        { data: { values: points }, mark: { type: "point", filled: true, color: "#222", size: 30 }, encoding: { x: enc.x, xOffset: enc.xOffset, y: { field: "drop", type: "quantitative" } } },
+        {
+          data: { values: rows },
+          mark: { type: "bar", opacity: 0.85 },
+          encoding: { ...enc, y: { field: "mean", type: "quantitative", title: "reward drop (0 = reference, 1 = random)" } },
+        },
+        {
+          data: { values: points },
+          mark: { type: "point", filled: true, color: "#222", size: 30 },
+          encoding: { x: enc.x, xOffset: enc.xOffset, y: { field: "drop", type: "quantitative" } },
+        },
       ],
     };
   }
@@ -184,7 +237,9 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
     const vs = present([...new Set(ops.samples.map((s) => s.variant))]);
     for (const [name, label] of Object.entries(ops.labels)) {
       const rows: { variant: string; value: number; fraction: number }[] = [];
-      for (const v of vs) for (const p of empiricalCdf(ops.samples.filter((s) => s.variant === v && s.metrics[name] !== undefined).map((s) => s.metrics[name]))) rows.push({ variant: VARIANT_LABEL[v] ?? v, ...p });
+      for (const v of vs)
+        for (const p of empiricalCdf(ops.samples.filter((s) => s.variant === v && s.metrics[name] !== undefined).map((s) => s.metrics[name])))
+          rows.push({ variant: VARIANT_LABEL[v] ?? v, ...p });
       figs[`operations-${name}`] = {
         ...base,
         title: { text: label.split(" (")[0], subtitle: [label, "one point per served test (agents) or per new pair and replicate (reference, baselines)"] },
@@ -203,7 +258,9 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
 
 /** What the learning curves are, in words (results.json `convergence_curve`). */
 function curveText(r: Pick<RlResults, "convergence_curve">): string {
-  return r.convergence_curve === "evaluation" ? "deterministic evaluation returns (one fixed evaluation window after every training episode)" : "training returns";
+  return r.convergence_curve === "evaluation"
+    ? "deterministic evaluation returns (one fixed evaluation window after every training episode)"
+    : "training returns";
 }
 
 /** Headline rows of the paper's TL, the paper's drop and the controls (absent from runs before they existed). */
@@ -213,14 +270,20 @@ function controlRows(r: RlResults, L: string[]): void {
   L.push(`| adaptation speedup, FLASH vs the paper's TL (one previously seen pair, then fine-tuned) | ${fmt(r.adaptation_speedup_vs_tl_paper)} | — |`);
   L.push(`| reward drop, the paper's TL | ${fmt(r.reward_drop.tl_paper ?? null)} | — |`);
   const pd = r.reward_drop_paper ?? {};
-  L.push(`| paper's drop 1 - R/R_ref: FLASH / TL / paper's TL / original | ${["flash", "tl", "tl_paper", "original"].map((v) => fmt(pd[v] ?? null)).join(" / ")} | ${pct(p(r)?.rewardDropFlash)} / — / — / ${pct(p(r)?.rewardDropOriginal)} |`);
+  L.push(
+    `| paper's drop 1 - R/R_ref: FLASH / TL / paper's TL / original | ${["flash", "tl", "tl_paper", "original"].map((v) => fmt(pd[v] ?? null)).join(" / ")} | ${pct(p(r)?.rewardDropFlash)} / — / — / ${pct(p(r)?.rewardDropOriginal)} |`,
+  );
   if (c.oracle) {
     L.push(`| control: reward drop, oracle context (true parameters in place of the embedding) | ${fmt(c.oracle.reward_drop)} | — |`);
-    L.push(`| control: adaptation speedup, oracle vs TL / vs the paper's TL | ${fmt(c.oracle.speedup_vs_tl as Json)} / ${fmt(c.oracle.speedup_vs_tl_paper as Json)} | — |`);
+    L.push(
+      `| control: adaptation speedup, oracle vs TL / vs the paper's TL | ${fmt(c.oracle.speedup_vs_tl as Json)} / ${fmt(c.oracle.speedup_vs_tl_paper as Json)} | — |`,
+    );
   }
   L.push(`| control: reward drop, FLASH served with another pool pair's embedding | ${fmt(c.shuffled.reward_drop)} | — |`);
   L.push(`| control: reward drop, FLASH served with the zero vector | ${fmt(c.zero.reward_drop)} | — |`);
-  L.push(`| control: reward drop, FLASH with the earlier serve context (deterministic, first episode with the zero vector) | ${fmt(c.before.reward_drop)} | — |`);
+  L.push(
+    `| control: reward drop, FLASH with the earlier serve context (deterministic, first episode with the zero vector) | ${fmt(c.before.reward_drop)} | — |`,
+  );
   L.push(`| control: embedding probe, leave-one-out R² of a linear map embedding -> true parameters | ${fmt(c.probe_r2)} | — |`);
 }
 
@@ -241,15 +304,24 @@ function controlVerdict(r: RlResults, L: string[]): void {
     const fsp = r.adaptation_speedup_vs_tl;
     const flashBeats = below(dF, dT) || (!!fsp && fsp.mean - (fsp.ci95 ?? Infinity) > 1);
     if (!beatsDrop && !beatsSp && flashBeats) {
-      L.push(`- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}), but FLASH did: the raw parameters were harder for this agent to use than the learned embedding, so this oracle does not bound what an embedding can give here.`);
+      L.push(
+        `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}), but FLASH did: the raw parameters were harder for this agent to use than the learned embedding, so this oracle does not bound what an embedding can give here.`,
+      );
     } else if (!beatsDrop && !beatsSp) {
-      L.push(`- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr ? dOr.mean.toFixed(3) : "n/a"} vs ${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): on this task and budget there is no room for any embedding to beat TL.`);
+      L.push(
+        `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr ? dOr.mean.toFixed(3) : "n/a"} vs ${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): on this task and budget there is no room for any embedding to beat TL.`,
+      );
     } else {
-      L.push(`- Oracle: the true parameters beat TL (${beatsDrop ? "drop intervals apart" : "drop not separated"}; ${beatsSp ? "speedup interval above 1" : "speedup interval includes 1"}): there is room; the gap between FLASH (drop ${dF ? dF.mean.toFixed(3) : "n/a"}) and the oracle (${dOr ? dOr.mean.toFixed(3) : "n/a"}) is the meta learner's.`);
+      L.push(
+        `- Oracle: the true parameters beat TL (${beatsDrop ? "drop intervals apart" : "drop not separated"}; ${beatsSp ? "speedup interval above 1" : "speedup interval includes 1"}): there is room; the gap between FLASH (drop ${dF ? dF.mean.toFixed(3) : "n/a"}) and the oracle (${dOr ? dOr.mean.toFixed(3) : "n/a"}) is the meta learner's.`,
+      );
     }
   }
   const dS = c.shuffled.reward_drop;
-  if (dF && dS) L.push(`- Shuffled: FLASH with another pool pair's embedding had drop ${dS.mean.toFixed(3)} vs ${dF.mean.toFixed(3)} with its own: ${below(dF, dS) ? "its own embedding helps (intervals apart)" : "no clear difference: the served agent does not use what tells this pair's embedding from a pool pair's"}.`);
+  if (dF && dS)
+    L.push(
+      `- Shuffled: FLASH with another pool pair's embedding had drop ${dS.mean.toFixed(3)} vs ${dF.mean.toFixed(3)} with its own: ${below(dF, dS) ? "its own embedding helps (intervals apart)" : "no clear difference: the served agent does not use what tells this pair's embedding from a pool pair's"}.`,
+    );
   if (c.probe_r2) L.push(`- Probe: a linear map recovers the true parameters from the embedding with leave-one-out R² ${c.probe_r2.mean.toFixed(2)}.`);
 }
 
@@ -268,7 +340,9 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   const dF = r.reward_drop.flash;
   const dO = r.reward_drop.original;
   L.push("## Headline", "", "| metric | this run (mean ± 95% CI) | paper |", "|---|---|---|");
-  L.push(`| adaptation speedup, FLASH vs TL (episodes TL / FLASH, per test) | ${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ${p?.speedupVsTl ? `${p.speedupVsTl}x` : "—"} |`);
+  L.push(
+    `| adaptation speedup, FLASH vs TL (episodes TL / FLASH, per test) | ${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ${p?.speedupVsTl ? `${p.speedupVsTl}x` : "—"} |`,
+  );
   L.push(`| adaptation speedup, FLASH vs scratch | ${fmt(r.adaptation_speedup_vs_scratch)} | — |`);
   L.push(`| reward drop, original agent | ${fmt(dO)} | ${pct(p?.rewardDropOriginal)} |`);
   L.push(`| reward drop, FLASH | ${fmt(dF)} | ${pct(p?.rewardDropFlash)} |`);
@@ -279,14 +353,18 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   controlVerdict(r, L);
   if (sp) {
     const lo = sp.mean - (sp.ci95 ?? Infinity);
-    L.push(`- Adaptation: FLASH ${sp.mean > 1 ? (lo > 1 ? "beat" : "was faster than, but not significantly (CI includes 1),") : "did not beat"} transfer learning (mean speedup ${sp.mean.toFixed(2)}${sp.ci95 !== null ? ` ± ${sp.ci95.toFixed(2)}` : ", one test, no interval"}).`);
+    L.push(
+      `- Adaptation: FLASH ${sp.mean > 1 ? (lo > 1 ? "beat" : "was faster than, but not significantly (CI includes 1),") : "did not beat"} transfer learning (mean speedup ${sp.mean.toFixed(2)}${sp.ci95 !== null ? ` ± ${sp.ci95.toFixed(2)}` : ", one test, no interval"}).`,
+    );
   }
   if (dF && dO) {
     const diff = dO.mean - dF.mean;
     const ciF = dF.ci95 ?? NaN;
     const ciO = dO.ci95 ?? NaN;
     const separated = dF.mean + ciF < dO.mean - ciO;
-    L.push(`- Reward drop: FLASH ${diff > 0 ? (separated ? "beat" : "was lower than, but with overlapping intervals,") : "did not beat"} the original agent (${dF.mean.toFixed(3)} vs ${dO.mean.toFixed(3)}).`);
+    L.push(
+      `- Reward drop: FLASH ${diff > 0 ? (separated ? "beat" : "was lower than, but with overlapping intervals,") : "did not beat"} the original agent (${dF.mean.toFixed(3)} vs ${dO.mean.toFixed(3)}).`,
+    );
   }
   if (r.reward_drop.excluded) L.push(`- ${r.reward_drop.excluded} A/B test(s) excluded: their pair's reference was no better than random.`);
   const baselines = Object.entries(r.baselines ?? {});
@@ -297,7 +375,9 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     const noCi = dF.ci95 === null || d.ci95 === null;
     const apart = !noCi && (better ? dF.mean + (dF.ci95 as number) < d.mean - (d.ci95 as number) : d.mean + (d.ci95 as number) < dF.mean - (dF.ci95 as number));
     const how = noCi ? "no interval: too few tests" : apart ? "intervals apart" : "overlapping intervals";
-    L.push(`- Against ${b.label}: FLASH without retraining ${better ? "had the lower" : "did not have the lower"} reward drop (${dF.mean.toFixed(3)} vs ${d.mean.toFixed(3)}; ${how}).`);
+    L.push(
+      `- Against ${b.label}: FLASH without retraining ${better ? "had the lower" : "did not have the lower"} reward drop (${dF.mean.toFixed(3)} vs ${d.mean.toFixed(3)}; ${how}).`,
+    );
   }
   L.push("");
 
@@ -319,7 +399,9 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     L.push(`| FLASH, no retraining | ${fmt(served("flash"))} | ${fmt(r.reward_drop.flash)} |`);
     L.push(`| transfer learning, no retraining | ${fmt(served("tl"))} | ${fmt(r.reward_drop.tl)} |`);
     L.push(`| original agent (trained on another pair) | ${fmt(served("original"))} | ${fmt(r.reward_drop.original)} |`);
-    L.push(`| reference agent (trained on the pair; per pair, mean over replicates) | ${fmt(refRewards.length ? meanCiJson(meanCi95(refRewards)) : null)} | 0 by definition |`);
+    L.push(
+      `| reference agent (trained on the pair; per pair, mean over replicates) | ${fmt(refRewards.length ? meanCiJson(meanCi95(refRewards)) : null)} | 0 by definition |`,
+    );
     L.push("");
   }
 
@@ -334,7 +416,8 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
       `| scenario | updated pair(s) |${vs.map((v) => ` ${VARIANT_LABEL[v] ?? v} drop |`).join("")}`,
       `|---|---|${vs.map(() => "---|").join("")}`,
     );
-    for (const [sc, x] of Object.entries(u.byScenario)) L.push(`| ${sc} | ${x.pairs.join(", ")} |${vs.map((v) => ` ${fmt(x.variants[v]?.reward_drop ?? null)} |`).join("")}`);
+    for (const [sc, x] of Object.entries(u.byScenario))
+      L.push(`| ${sc} | ${x.pairs.join(", ")} |${vs.map((v) => ` ${fmt(x.variants[v]?.reward_drop ?? null)} |`).join("")}`);
     L.push(`| **all** | |${vs.map((v) => ` ${fmt(u.all[v]?.reward_drop ?? null)} |`).join("")}`);
     if (u.excluded) L.push("", `${u.excluded} test(s) excluded: their updated pair's reference was no better than random.`);
     L.push("");
@@ -356,30 +439,52 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   }
 
   L.push("## Adaptation cost (episodes to convergence on new pairs)", "", "| agent | episodes (mean ± 95% CI) | converged within the cap |", "|---|---|---|");
-  for (const v of r.adaptation.byVariant) L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.convergedFraction).toFixed(0)}% |`);
+  for (const v of r.adaptation.byVariant)
+    L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.convergedFraction).toFixed(0)}% |`);
   L.push("", "| pair | replicate | agent | episodes | converged |", "|---|---:|---|---:|---|");
-  for (const c of [...r.adaptation.costs].sort((a, b) => (a.pair + a.replicate + a.variant < b.pair + b.replicate + b.variant ? -1 : 1))) L.push(`| ${c.pair} | ${c.replicate} | ${VARIANT_LABEL[c.variant] ?? c.variant} | ${c.episodes} | ${c.converged ? "yes" : "no (cap)"} |`);
+  for (const c of [...r.adaptation.costs].sort((a, b) => (a.pair + a.replicate + a.variant < b.pair + b.replicate + b.variant ? -1 : 1)))
+    L.push(`| ${c.pair} | ${c.replicate} | ${VARIANT_LABEL[c.variant] ?? c.variant} | ${c.episodes} | ${c.converged ? "yes" : "no (cap)"} |`);
   L.push("");
 
   L.push("## Pretraining", "", "| agent | episodes (incl. warm-up) | wall seconds per replicate |", "|---|---:|---|");
   for (const [v, x] of Object.entries(r.pretraining)) L.push(`| ${VARIANT_LABEL[v] ?? v} | ${x.episodes} | ${fmt(x.seconds, 3)} |`);
   L.push("");
   if (r.amortisation) {
-    L.push("## Amortisation", "", "Per-pair cost with N new pairs adapted = pretraining episodes / N + mean adaptation episodes.", "", "| agent | break-even vs |", "|---|---|");
-    for (const c of r.amortisation) L.push(`| ${VARIANT_LABEL[c.variant] ?? c.variant} | ${Object.entries(c.breakEven).map(([k, n]) => `${VARIANT_LABEL[k] ?? k}: ${n === null ? "never" : `N >= ${n}`}`).join("; ")} |`);
+    L.push(
+      "## Amortisation",
+      "",
+      "Per-pair cost with N new pairs adapted = pretraining episodes / N + mean adaptation episodes.",
+      "",
+      "| agent | break-even vs |",
+      "|---|---|",
+    );
+    for (const c of r.amortisation)
+      L.push(
+        `| ${VARIANT_LABEL[c.variant] ?? c.variant} | ${Object.entries(c.breakEven)
+          .map(([k, n]) => `${VARIANT_LABEL[k] ?? k}: ${n === null ? "never" : `N >= ${n}`}`)
+          .join("; ")} |`,
+      );
     L.push("");
   }
   if (r.sweep) {
-    L.push("## Sweep over pretraining-pool sizes", "", "| pool | FLASH episodes | TL episodes | scratch episodes | speedup vs TL | FLASH break-even vs scratch |", "|---:|---|---|---|---|---|");
+    L.push(
+      "## Sweep over pretraining-pool sizes",
+      "",
+      "| pool | FLASH episodes | TL episodes | scratch episodes | speedup vs TL | FLASH break-even vs scratch |",
+      "|---:|---|---|---|---|---|",
+    );
     for (const s of r.sweep) {
       const e = (v: string) => fmt(s.adaptation.find((x) => x.variant === v)?.episodes ?? null);
       const be = s.amortisation?.find((c) => c.variant === "flash")?.breakEven.scratch;
-      L.push(`| ${s.poolSize} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`);
+      L.push(
+        `| ${s.poolSize} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`,
+      );
     }
     L.push("");
   }
   L.push("## Similarity vs drop and cost", "", "| relation | n | Pearson r | Spearman rho |", "|---|---:|---:|---:|");
-  const cr = (c: { n: number; pearson: number | null; spearman: number | null }) => `${c.n} | ${c.pearson?.toFixed(3) ?? "n/a"} | ${c.spearman?.toFixed(3) ?? "n/a"}`;
+  const cr = (c: { n: number; pearson: number | null; spearman: number | null }) =>
+    `${c.n} | ${c.pearson?.toFixed(3) ?? "n/a"} | ${c.spearman?.toFixed(3) ?? "n/a"}`;
   L.push(`| S(trained pair, served pair) vs drop of the original agent | ${cr(r.similarity.drop)} |`);
   L.push(`| S(new pair, nearest pool pair) vs adaptation episodes | ${cr(r.similarity.cost)} |`, "");
 
@@ -399,14 +504,15 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     const paperFig: Record<string, string> = {
       "reward-drop-cdf": "the paper's Figures 8(a), 9(a), 14(a) (CDF of reward drop, FLASH vs the original agent)",
       "retraining-cost-cdf": "the paper's Figures 8(b), 9(b), 14(b) (CDF of retraining episodes, FLASH vs TL)",
-      "amortisation": "the paper's Figure 15 (Appendix A.7)",
+      amortisation: "the paper's Figure 15 (Appendix A.7)",
       "similarity-vs-drop": "the paper's Figure 10 (5.5)",
       "similarity-vs-cost": "the paper's Figure 10 (5.5)",
       "update-drop": "the paper's application-update experiment (Appendix A.3)",
       "operations-cpuUtil": "the paper's Figure 8 CPU-utilisation panel",
       "operations-slo": "the paper's Figure 8 SLO-preservation panel",
     };
-    for (const f of figures) L.push(`![${f}](figures/${f}.png)`, "", `[spec](figures/${f}.vl.json) · [svg](figures/${f}.svg)${paperFig[f] ? ` · compare ${paperFig[f]}` : ""}`, "");
+    for (const f of figures)
+      L.push(`![${f}](figures/${f}.png)`, "", `[spec](figures/${f}.vl.json) · [svg](figures/${f}.svg)${paperFig[f] ? ` · compare ${paperFig[f]}` : ""}`, "");
   }
   L.push(
     "## Definitions",

@@ -46,7 +46,8 @@ function queueOpt(o: ParsedOptions): string | null {
 }
 
 function oneTask(positionals: string[]): string {
-  if (positionals.length !== 1) throw new UsageError(`expected one task name (known: ${taskNames().join(", ")}), got ${positionals.length ? positionals.join(" ") : "none"}`);
+  if (positionals.length !== 1)
+    throw new UsageError(`expected one task name (known: ${taskNames().join(", ")}), got ${positionals.length ? positionals.join(" ") : "none"}`);
   const name = positionals[0];
   taskEntry(name); // an UnknownNameError (a usage error) listing the known tasks
   return name;
@@ -57,7 +58,8 @@ function oneDir(positionals: string[], what: string, file: string): string {
   if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length ? positionals.join(" ") : "none"}`);
   const dir = positionals[0];
   if (!existsSync(dir)) throw new MissingPathError(dir, `${what} "${dir}" does not exist`);
-  if (!existsSync(path.join(dir, file))) throw new MissingPathError(dir, `${what} "${dir}" holds no ${file} (is it a run directory written by flash reproduce or flash sweep?)`);
+  if (!existsSync(path.join(dir, file)))
+    throw new MissingPathError(dir, `${what} "${dir}" holds no ${file} (is it a run directory written by flash reproduce or flash sweep?)`);
   return dir;
 }
 
@@ -93,7 +95,12 @@ async function folderOptions(o: ParsedOptions, task: string): Promise<Partial<Re
   }
   if (Object.keys(out).length === 0) return out;
   const entry = taskEntry(task);
-  if (!entry.rl) throw new UsageError(`${Object.keys(out).map((k) => `--${k}`).join(", ")}: task ${task} does not read this folder${entry.reproduce ? " (it reads --data DIR)" : ""}`);
+  if (!entry.rl)
+    throw new UsageError(
+      `${Object.keys(out)
+        .map((k) => `--${k}`)
+        .join(", ")}: task ${task} does not read this folder${entry.reproduce ? " (it reads --data DIR)" : ""}`,
+    );
   try {
     return checkTaskOptions(await rlTask(task), task, out);
   } catch (e) {
@@ -102,7 +109,8 @@ async function folderOptions(o: ParsedOptions, task: string): Promise<Partial<Re
 }
 
 function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void {
-  const f = (m: { mean: number; ci95: number | null; n: number } | null) => (m ? `${m.mean.toFixed(3)} ± ${m.ci95 === null ? "n/a" : m.ci95.toFixed(3)} (n=${m.n})` : "n/a");
+  const f = (m: { mean: number; ci95: number | null; n: number } | null) =>
+    m ? `${m.mean.toFixed(3)} ± ${m.ci95 === null ? "n/a" : m.ci95.toFixed(3)} (n=${m.n})` : "n/a";
   console.log(
     JSON.stringify(
       {
@@ -115,7 +123,9 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
         reward_drop_flash: f(r.reward_drop.flash),
         reward_drop_original: f(r.reward_drop.original),
         reward_drop_tl: f(r.reward_drop.tl),
-        ...(Object.keys(r.baselines ?? {}).length ? { baselines: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, { reward: f(b.reward), reward_drop: f(b.reward_drop) }])) } : {}),
+        ...(Object.keys(r.baselines ?? {}).length
+          ? { baselines: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, { reward: f(b.reward), reward_drop: f(b.reward_drop) }])) }
+          : {}),
         ...(r.sweep
           ? {
               sweep: r.sweep.map((s) => ({
@@ -140,9 +150,19 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
     seed: { type: "string", description: "run seed: every unit seed and the pairs derive from it", default: "0" },
     workers: { type: "string", description: "worker threads (default: one per core; 0 = this thread); never changes results" },
     backend: backendOption,
-    traces: { type: "string", description: "folder of load traces for a task that reads one (autoscaling: ../shared/datasets/load-traces itself, or t,rate CSV files); default synthetic traces" },
-    apps: { type: "string", description: "folder of application JSON files for a task that reads one (autoscaling; sim/k8s/README.md); default generated applications" },
-    queue: { type: "string", description: "redis://HOST:PORT[/DB]: run the units on `flash worker` processes through this queue instead of local workers (docs/distributed.md)" },
+    traces: {
+      type: "string",
+      description:
+        "folder of load traces for a task that reads one (autoscaling: ../shared/datasets/load-traces itself, or t,rate CSV files); default synthetic traces",
+    },
+    apps: {
+      type: "string",
+      description: "folder of application JSON files for a task that reads one (autoscaling; sim/k8s/README.md); default generated applications",
+    },
+    queue: {
+      type: "string",
+      description: "redis://HOST:PORT[/DB]: run the units on `flash worker` processes through this queue instead of local workers (docs/distributed.md)",
+    },
   } satisfies Record<string, OptionSpec>;
   return {
     reproduce: {
@@ -150,7 +170,10 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
       options: {
         ...common,
         out: { type: "string", description: "output directory (default runs/<task>-<profile>)" },
-        data: { type: "string", description: "data folder of a task that reads one (rcs: the folder holding serverless-functions/ and multi-cloud/, e.g. ../shared/datasets)" },
+        data: {
+          type: "string",
+          description: "data folder of a task that reads one (rcs: the folder holding serverless-functions/ and multi-cloud/, e.g. ../shared/datasets)",
+        },
       },
       async run(o, pos) {
         const task = oneTask(pos);
@@ -164,10 +187,21 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
         const taskOptions = await folderOptions(o, task);
         const queue = queueOpt(o);
         if (entry.reproduce && queue) throw new UsageError(`--queue: task ${task} runs its own reproduction, not the runner's units`);
-        if (entry.reproduce) return entry.reproduce({ profile: String(o.profile), seeds: explicitSeeds ?? null, seed, out, workers, backend, data: (o.data as string | undefined) ?? null });
+        if (entry.reproduce)
+          return entry.reproduce({
+            profile: String(o.profile),
+            seeds: explicitSeeds ?? null,
+            seed,
+            out,
+            workers,
+            backend,
+            data: (o.data as string | undefined) ?? null,
+          });
         if (o.data !== undefined) {
           const reads = Object.keys((await rlTask(task)).folderOptions ?? {});
-          throw new UsageError(`--data: task ${task} does not read a data folder${reads.length ? ` (it reads ${reads.map((k) => `--${k} DIR`).join(", ")})` : ""}`);
+          throw new UsageError(
+            `--data: task ${task} does not read a data folder${reads.length ? ` (it reads ${reads.map((k) => `--${k} DIR`).join(", ")})` : ""}`,
+          );
         }
         const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions, queue });
         printHeadline(out, r);
@@ -175,7 +209,11 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
     },
     sweep: {
       summary: "sweep pretraining-pool sizes: adaptation cost and amortisation per pool size",
-      options: { ...common, "pool-sizes": { type: "string", description: "comma-separated pool sizes, e.g. 2,4,8" }, out: { type: "string", description: "output directory (default runs/<task>-sweep)" } },
+      options: {
+        ...common,
+        "pool-sizes": { type: "string", description: "comma-separated pool sizes, e.g. 2,4,8" },
+        out: { type: "string", description: "output directory (default runs/<task>-sweep)" },
+      },
       async run(o, pos) {
         const task = oneTask(pos);
         if (!taskEntry(task).rl) throw new UsageError(`task ${task} has no RL protocols to sweep`);
@@ -185,7 +223,18 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
         if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new OptionValueError("--pool-sizes", "positive integers separated by commas", raw);
         const out = (o.out as string | undefined) ?? `runs/${task}-sweep`;
         const taskOptions = await folderOptions(o, task);
-        const r = await runRl({ task, profile: String(o.profile), seeds: intOpt(o, "seeds", 1) ?? 2, seed: intOpt(o, "seed", 0) as number, out, workers: intOpt(o, "workers", 0) ?? null, backend: (o.backend as string | undefined) ?? null, poolSizes: [...new Set(sizes)].sort((a, b) => a - b), taskOptions, queue: queueOpt(o) });
+        const r = await runRl({
+          task,
+          profile: String(o.profile),
+          seeds: intOpt(o, "seeds", 1) ?? 2,
+          seed: intOpt(o, "seed", 0) as number,
+          out,
+          workers: intOpt(o, "workers", 0) ?? null,
+          backend: (o.backend as string | undefined) ?? null,
+          poolSizes: [...new Set(sizes)].sort((a, b) => a - b),
+          taskOptions,
+          queue: queueOpt(o),
+        });
         printHeadline(out, r);
       },
     },
@@ -202,7 +251,12 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
     },
     rerun: {
       summary: "repeat the run recorded in DIR/config.json (into --out; default DIR itself, which resumes)",
-      options: { out: { type: "string", description: "output directory (default: DIR)" }, workers: common.workers, backend: backendOption, queue: common.queue },
+      options: {
+        out: { type: "string", description: "output directory (default: DIR)" },
+        workers: common.workers,
+        backend: backendOption,
+        queue: common.queue,
+      },
       async run(o, pos) {
         const dir = oneDir(pos, "run directory", "config.json");
         const cfg = loadRunConfig(dir);
@@ -228,7 +282,11 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
       options: { update: { type: "boolean", description: "rewrite the golden files with this run's numbers" }, backend: backendOption },
       async run(o) {
         const { checkGoldens } = await import("../golden/golden.js");
-        const res = await checkGoldens({ update: o.update === true, backend: (o.backend as string | undefined) ?? undefined, log: (l) => process.stderr.write(l + "\n") });
+        const res = await checkGoldens({
+          update: o.update === true,
+          backend: (o.backend as string | undefined) ?? undefined,
+          log: (l) => process.stderr.write(l + "\n"),
+        });
         for (const r of res) console.log(`${r.name}: ${r.status}${r.failures.length ? `\n  ${r.failures.join("\n  ")}` : ""}`);
         if (res.some((r) => r.status === "failed")) process.exitCode = 1;
       },

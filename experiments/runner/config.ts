@@ -57,8 +57,10 @@ export function parseRunConfig(data: unknown, source: string): RunConfig {
   const o = data as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!KEYS.includes(k)) throw new ConfigError(`${source}: unknown field "${k}"; expected ${KEYS.join(", ")}`);
   if (o.format !== RUN_CONFIG_FORMAT) throw new ConfigError(`${source}: format: expected "${RUN_CONFIG_FORMAT}", got ${JSON.stringify(o.format)}`);
-  if (o.command !== "reproduce" && o.command !== "sweep") throw new ConfigError(`${source}: command: expected "reproduce" or "sweep", got ${JSON.stringify(o.command)}`);
-  for (const k of ["task", "profile"] as const) if (typeof o[k] !== "string" || !(o[k] as string)) throw new ConfigError(`${source}: ${k}: expected a non-empty string, got ${JSON.stringify(o[k])}`);
+  if (o.command !== "reproduce" && o.command !== "sweep")
+    throw new ConfigError(`${source}: command: expected "reproduce" or "sweep", got ${JSON.stringify(o.command)}`);
+  for (const k of ["task", "profile"] as const)
+    if (typeof o[k] !== "string" || !(o[k] as string)) throw new ConfigError(`${source}: ${k}: expected a non-empty string, got ${JSON.stringify(o[k])}`);
   const cfg: RunConfig = {
     format: RUN_CONFIG_FORMAT,
     command: o.command,
@@ -67,13 +69,22 @@ export function parseRunConfig(data: unknown, source: string): RunConfig {
     seed: int(o.seed, `${source}: seed`, 0),
     seeds: int(o.seeds, `${source}: seeds`, 1),
     workers: o.workers === null || o.workers === undefined ? null : int(o.workers, `${source}: workers`, 0),
-    backend: o.backend === null || o.backend === undefined ? null : typeof o.backend === "string" ? o.backend : (() => { throw new ConfigError(`${source}: backend: expected a string or null`); })(),
+    backend:
+      o.backend === null || o.backend === undefined
+        ? null
+        : typeof o.backend === "string"
+          ? o.backend
+          : (() => {
+              throw new ConfigError(`${source}: backend: expected a string or null`);
+            })(),
     taskConfig: {},
   };
-  if (o.taskConfig === null || typeof o.taskConfig !== "object" || Array.isArray(o.taskConfig)) throw new ConfigError(`${source}: taskConfig: expected an object`);
+  if (o.taskConfig === null || typeof o.taskConfig !== "object" || Array.isArray(o.taskConfig))
+    throw new ConfigError(`${source}: taskConfig: expected an object`);
   cfg.taskConfig = o.taskConfig as Record<string, unknown>;
   if (o.taskOptions !== undefined) {
-    if (o.taskOptions === null || typeof o.taskOptions !== "object" || Array.isArray(o.taskOptions)) throw new ConfigError(`${source}: taskOptions: expected an object of folder paths`);
+    if (o.taskOptions === null || typeof o.taskOptions !== "object" || Array.isArray(o.taskOptions))
+      throw new ConfigError(`${source}: taskOptions: expected an object of folder paths`);
     const opts: Record<string, string> = {};
     for (const [k, v] of Object.entries(o.taskOptions)) {
       if (typeof v !== "string" || v === "") throw new ConfigError(`${source}: taskOptions.${k}: expected a folder path, got ${JSON.stringify(v)}`);
@@ -118,8 +129,12 @@ export function saveRunConfig(outDir: string, cfg: RunConfig): void {
   if (existsSync(p)) {
     const old = loadRunConfig(outDir);
     if (resultKey(old) !== resultKey(cfg)) {
-      const diff = (["command", "task", "seed", "seeds", "poolSizes", "taskConfig"] as const).filter((k) => stableStringify(old[k]) !== stableStringify(cfg[k]));
-      throw new ConfigError(`${outDir} holds a run with another configuration (differs in ${diff.join(", ")}); use another --out, or \`flash rerun ${outDir}\` to resume it`);
+      const diff = (["command", "task", "seed", "seeds", "poolSizes", "taskConfig"] as const).filter(
+        (k) => stableStringify(old[k]) !== stableStringify(cfg[k]),
+      );
+      throw new ConfigError(
+        `${outDir} holds a run with another configuration (differs in ${diff.join(", ")}); use another --out, or \`flash rerun ${outDir}\` to resume it`,
+      );
     }
   }
   mkdirSync(outDir, { recursive: true });

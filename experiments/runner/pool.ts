@@ -132,7 +132,9 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
   const todo = plan.filter((u) => !records.has(u.id));
   let doneCost = 0;
   let doneSeconds = 0;
-  log(`[${label}] ${plan.length} units: ${resumed} already finished in ${opts.outDir}, ${todo.length} to run on ${nWorkers === 0 ? "this thread" : `${Math.min(nWorkers, Math.max(1, todo.length))} worker(s)`}`);
+  log(
+    `[${label}] ${plan.length} units: ${resumed} already finished in ${opts.outDir}, ${todo.length} to run on ${nWorkers === 0 ? "this thread" : `${Math.min(nWorkers, Math.max(1, todo.length))} worker(s)`}`,
+  );
   if (todo.length === 0) return { records, ran: 0, resumed, seconds: (performance.now() - t0) / 1000, workers: nWorkers };
 
   const slots: Slot[] = Array.from({ length: Math.max(1, Math.min(nWorkers, todo.length)) }, (_, index) => ({ index }));
@@ -152,14 +154,19 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
     }
     return c;
   };
-  const order = todo.map((u, i) => ({ u, i, c: chainOf(u) })).sort((a, b) => b.c - a.c || a.i - b.i).map((x) => x.u);
+  const order = todo
+    .map((u, i) => ({ u, i, c: chainOf(u) }))
+    .sort((a, b) => b.c - a.c || a.i - b.i)
+    .map((x) => x.u);
 
   const eta = (): number => {
     let rate = doneCost > 0 ? doneSeconds / doneCost : NaN;
     if (doneCost === 0) {
       // Before the first unit finishes: the running units' own progress.
       const now = performance.now();
-      const est = slots.filter((s) => s.busy && s.busy.fraction > 0.05).map((s) => (now - s.busy!.started) / 1000 / ((s.busy!.unit.cost ?? 1) * s.busy!.fraction));
+      const est = slots
+        .filter((s) => s.busy && s.busy.fraction > 0.05)
+        .map((s) => (now - s.busy!.started) / 1000 / ((s.busy!.unit.cost ?? 1) * s.busy!.fraction));
       if (est.length) rate = est.reduce((a, b) => a + b, 0) / est.length;
     }
     if (Number.isNaN(rate)) return NaN;
@@ -172,10 +179,15 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
     const elapsed = (performance.now() - t0) / 1000;
     return `${records.size - resumed}/${todo.length} done, elapsed ${formatSeconds(elapsed)}, ETA ${formatSeconds(eta())}`;
   };
-  const heartbeat = setInterval(() => {
-    const busy = slots.filter((s) => s.busy).map((s) => `${s.busy!.unit.id} ${Math.round(100 * s.busy!.fraction)}%${s.busy!.message ? ` (${s.busy!.message})` : ""}`);
-    log(`[${label}] ${status()}; running: ${busy.join("; ") || "none"}`);
-  }, (opts.heartbeatSeconds ?? 30) * 1000);
+  const heartbeat = setInterval(
+    () => {
+      const busy = slots
+        .filter((s) => s.busy)
+        .map((s) => `${s.busy!.unit.id} ${Math.round(100 * s.busy!.fraction)}%${s.busy!.message ? ` (${s.busy!.message})` : ""}`);
+      log(`[${label}] ${status()}; running: ${busy.join("; ") || "none"}`);
+    },
+    (opts.heartbeatSeconds ?? 30) * 1000,
+  );
   heartbeat.unref();
 
   const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
@@ -252,7 +264,16 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
               const seconds = (performance.now() - slot.busy!.started) / 1000;
               slot.busy = undefined;
               running.delete(next.id);
-              const rec: UnitRecord = { id: next.id, kind: next.kind, seed: next.seed, key: next.key, result, seconds, worker: nWorkers === 0 ? -1 : slot.index, finishedAt: new Date().toISOString() };
+              const rec: UnitRecord = {
+                id: next.id,
+                kind: next.kind,
+                seed: next.seed,
+                key: next.key,
+                result,
+                seconds,
+                worker: nWorkers === 0 ? -1 : slot.index,
+                finishedAt: new Date().toISOString(),
+              };
               writeRecord(opts.outDir, rec);
               records.set(next.id, rec);
               doneCost += next.cost ?? 1;
@@ -264,7 +285,9 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
               slot.busy = undefined;
               running.delete(next.id);
               failure ??= err;
-              log(`[${label}] FAILED ${next.id}: ${err.message.split("\n")[0]}${running.size ? `; letting ${running.size} running unit(s) finish (their results are kept for resuming)` : ""}`);
+              log(
+                `[${label}] FAILED ${next.id}: ${err.message.split("\n")[0]}${running.size ? `; letting ${running.size} running unit(s) finish (their results are kept for resuming)` : ""}`,
+              );
               if (running.size === 0) rejectAll(failure);
             },
           );

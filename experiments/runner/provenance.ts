@@ -22,7 +22,9 @@ export function gitCommit(): { commit: string | null; dirty: boolean | null } {
     const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     let dirty: boolean | null = null;
     try {
-      dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().length > 0;
+      dirty =
+        execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim().length >
+        0;
     } catch {
       dirty = null;
     }

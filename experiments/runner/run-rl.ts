@@ -77,7 +77,8 @@ export interface RlResults extends RlSummary {
   units: { id: string; kind: string; seed: number; seconds: number; worker: number; host?: string; resumed: boolean }[];
 }
 
-export const executorUrl = (): string => new URL(import.meta.url.endsWith(".ts") ? "../protocols/rl-reproduce.ts" : "../protocols/rl-reproduce.js", import.meta.url).href;
+export const executorUrl = (): string =>
+  new URL(import.meta.url.endsWith(".ts") ? "../protocols/rl-reproduce.ts" : "../protocols/rl-reproduce.js", import.meta.url).href;
 
 /** Invocations recorded by an earlier results.json in `out` (resumed runs keep their history). */
 function previousInvocations(out: string): RlResults["wall"]["invocations"] {
@@ -98,7 +99,9 @@ export function checkTaskOptions(task: RlTask, name: string, opts: RlRunOptions[
     if (v === undefined) continue;
     if (!task.folderOptions?.[k]) {
       const known = Object.keys(task.folderOptions ?? {});
-      throw new UsageError(`--${k}: task ${name} does not read this folder (${known.length ? `it reads ${known.map((x) => `--${x}`).join(", ")}` : "it reads no folder"})`);
+      throw new UsageError(
+        `--${k}: task ${name} does not read this folder (${known.length ? `it reads ${known.map((x) => `--${x}`).join(", ")}` : "it reads no folder"})`,
+      );
     }
     if (typeof v !== "string" || v === "") throw new OptionValueError(`--${k}`, "a folder path", v);
     out[k] = v;
@@ -114,7 +117,8 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new OptionValueError("--seeds", "a positive integer", o.seeds);
   const maxPool = o.poolSizes ? Math.max(...o.poolSizes) : undefined;
   const taskOptions = checkTaskOptions(task, o.task, o.taskOptions);
-  const raw = o.taskConfig ?? (task.profile(o.profile, seed, { ...(maxPool === undefined ? {} : { poolSize: maxPool }), ...taskOptions }) as Record<string, unknown>);
+  const raw =
+    o.taskConfig ?? (task.profile(o.profile, seed, { ...(maxPool === undefined ? {} : { poolSize: maxPool }), ...taskOptions }) as Record<string, unknown>);
   const cfg = task.validateConfig(structuredClone(raw), "taskConfig") as Record<string, unknown>;
   if (o.poolSizes) for (const n of o.poolSizes) task.pairs(cfg, n); // errors early on a pool size the config cannot give
   const config: RunConfig = {
@@ -145,14 +149,23 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   const res = o.queue ? await (await import("./queue/coordinator.js")).runUnitsOnQueue(plan, { ...pool, queue: o.queue }) : await runUnits(plan, pool);
   // Plan order, not completion order: results.json does not depend on the number of workers.
   const records = new Map(plan.map((u) => [u.id, res.records.get(u.id) as UnitRecord]));
-  const results = assemble(task.describe(cfg), task.paper ?? null, config, records, plan.map((u) => ({ id: u.id, seed: u.seed })), summarise(task, cfg, records, o.poolSizes), backend.name, {
-    seconds: (performance.now() - t0) / 1000,
-    workers: res.workers,
-    ran: res.ran,
-    resumed: res.resumed,
-    started,
-    previous: previousInvocations(o.out),
-  });
+  const results = assemble(
+    task.describe(cfg),
+    task.paper ?? null,
+    config,
+    records,
+    plan.map((u) => ({ id: u.id, seed: u.seed })),
+    summarise(task, cfg, records, o.poolSizes),
+    backend.name,
+    {
+      seconds: (performance.now() - t0) / 1000,
+      workers: res.workers,
+      ran: res.ran,
+      resumed: res.resumed,
+      started,
+      previous: previousInvocations(o.out),
+    },
+  );
   results.provenance = provenance(backend);
   writeFileSync(path.join(o.out, "results.json"), JSON.stringify(results, null, 2) + "\n");
   if (!o.noFigures) await writeRlReport(o.out, results);
@@ -203,7 +216,15 @@ function assemble(
       invocations: [...w.previous, { started: w.started, seconds: w.seconds, ranUnits: w.ran, workers: w.workers }],
     },
     config,
-    units: [...records.values()].map((r) => ({ id: r.id, kind: r.kind, seed: r.seed, seconds: r.seconds, worker: r.worker, ...(r.host ? { host: r.host } : {}), resumed: r.resumed === true })),
+    units: [...records.values()].map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      seed: r.seed,
+      seconds: r.seconds,
+      worker: r.worker,
+      ...(r.host ? { host: r.host } : {}),
+      resumed: r.resumed === true,
+    })),
     ...summary,
   };
 }

@@ -78,7 +78,8 @@ export function hashOf(v: unknown): string {
 export function planUnits(units: readonly Unit[], runSeed: number | string, executor: string): PlannedUnit[] {
   const byId = new Map<string, Unit>();
   for (const u of units) {
-    if (typeof u.id !== "string" || u.id.length === 0 || u.id.includes("..") || u.id.startsWith("/")) throw new InternalError(`unit id ${JSON.stringify(u.id)}: expected a non-empty relative name`);
+    if (typeof u.id !== "string" || u.id.length === 0 || u.id.includes("..") || u.id.startsWith("/"))
+      throw new InternalError(`unit id ${JSON.stringify(u.id)}: expected a non-empty relative name`);
     if (byId.has(u.id)) throw new InternalError(`unit id "${u.id}" appears twice`);
     byId.set(u.id, u);
   }

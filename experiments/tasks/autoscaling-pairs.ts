@@ -145,7 +145,8 @@ function pairList(v: unknown, where: string): AutoscalingPair[] {
     const traceKey = str(o, "traceKey", w);
     if (!KEY_RE.test(traceKey)) throw new ConfigError(`${w}.traceKey: expected 1-128 characters from [A-Za-z0-9._+-], got ${JSON.stringify(traceKey)}`);
     const id = str(o, "id", w);
-    if (id !== `${app.name}@${traceKey}`) throw new ConfigError(`${w}.id: expected "${app.name}@${traceKey}" (<app.name>@<traceKey>, the environment's pair name), got ${JSON.stringify(id)}`);
+    if (id !== `${app.name}@${traceKey}`)
+      throw new ConfigError(`${w}.id: expected "${app.name}@${traceKey}" (<app.name>@<traceKey>, the environment's pair name), got ${JSON.stringify(id)}`);
     return { id, app, traceKey, trace: validateTraceSpec(o.trace, `${w}.trace`) };
   });
 }
@@ -161,8 +162,10 @@ function updateList(v: unknown, where: string, test: readonly AutoscalingPair[])
     const src = test.find((x) => x.id === from);
     if (!src) throw new ConfigError(`${w}.from: expected the id of a test pair, got ${JSON.stringify(from)}`);
     const scenario = str(o, "scenario", w);
-    if (!(SCENARIOS as readonly string[]).includes(scenario)) throw new ConfigError(`${w}.scenario: expected one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(scenario)}`);
-    if (base.traceKey !== src.traceKey) throw new ConfigError(`${w}.traceKey: expected the trace of its test pair "${from}" (${src.traceKey}), got ${JSON.stringify(base.traceKey)}`);
+    if (!(SCENARIOS as readonly string[]).includes(scenario))
+      throw new ConfigError(`${w}.scenario: expected one of ${SCENARIOS.join(", ")}, got ${JSON.stringify(scenario)}`);
+    if (base.traceKey !== src.traceKey)
+      throw new ConfigError(`${w}.traceKey: expected the trace of its test pair "${from}" (${src.traceKey}), got ${JSON.stringify(base.traceKey)}`);
     return { ...base, from, scenario: scenario as Scenario, factor: pos(o, "factor", w) };
   });
 }
@@ -174,7 +177,9 @@ const AGENT_KEYS = ["netArch", "batchSize", "actorLearningRate", "criticLearning
 export function validateAutoscalingConfig(raw: unknown, where: string): AutoscalingConfig {
   const o = obj(raw, where, ["task", "traces", "apps", "env", "poolPairs", "testPairs", "updatePairs", "agent", "flash", "budgets"], ["updatePairs"]);
   if (o.task !== "autoscaling") throw new ConfigError(`${where}.task: expected "autoscaling", got ${JSON.stringify(o.task)}`);
-  for (const k of ["traces", "apps"] as const) if (o[k] !== null && (typeof o[k] !== "string" || o[k] === "")) throw new ConfigError(`${where}.${k}: expected a folder path or null, got ${JSON.stringify(o[k])}`);
+  for (const k of ["traces", "apps"] as const)
+    if (o[k] !== null && (typeof o[k] !== "string" || o[k] === ""))
+      throw new ConfigError(`${where}.${k}: expected a folder path or null, got ${JSON.stringify(o[k])}`);
   const e = obj(o.env, `${where}.env`, ENV_KEYS);
   const env: AutoscalingEnvConfig = {
     intervalSeconds: pos(e, "intervalSeconds", `${where}.env`),
@@ -185,7 +190,8 @@ export function validateAutoscalingConfig(raw: unknown, where: string): Autoscal
     traceSeconds: pos(e, "traceSeconds", `${where}.env`),
   };
   const need = episodeSeconds(env);
-  if (env.traceSeconds < need) throw new ConfigError(`${where}.env.traceSeconds: expected at least one episode plus its warm-up interval, ${need} s, got ${env.traceSeconds}`);
+  if (env.traceSeconds < need)
+    throw new ConfigError(`${where}.env.traceSeconds: expected at least one episode plus its warm-up interval, ${need} s, got ${env.traceSeconds}`);
   const poolPairs = pairList(o.poolPairs, `${where}.poolPairs`);
   const testPairs = pairList(o.testPairs, `${where}.testPairs`);
   distinctPairIds([...poolPairs, ...testPairs], where);
@@ -206,7 +212,18 @@ export function validateAutoscalingConfig(raw: unknown, where: string): Autoscal
   };
   const flash = validateFlashSettings(o.flash, `${where}.flash`);
   const budgets = validateBudgets(o.budgets, `${where}.budgets`);
-  return { task: "autoscaling", traces: (o.traces as string | null) ?? null, apps: (o.apps as string | null) ?? null, env, poolPairs, testPairs, updatePairs, agent, flash, budgets };
+  return {
+    task: "autoscaling",
+    traces: (o.traces as string | null) ?? null,
+    apps: (o.apps as string | null) ?? null,
+    env,
+    poolPairs,
+    testPairs,
+    updatePairs,
+    agent,
+    flash,
+    budgets,
+  };
 }
 
 // ---------------------------------------------------------------- pairs
@@ -231,7 +248,13 @@ export function loadTraceFile(file: string): Trace {
   const hit = traceCache.get(file);
   if (hit) return hit;
   const entry = listTraces(path.dirname(file)).find((e) => path.resolve(e.file) === path.resolve(file));
-  if (!entry) throw new TraceError(file, "(file)", "a trace file traces/real.ts recognises (known real-trace names, *.tbz2, or a CSV with header t,rate)", "an unrecognised or missing file");
+  if (!entry)
+    throw new TraceError(
+      file,
+      "(file)",
+      "a trace file traces/real.ts recognises (known real-trace names, *.tbz2, or a CSV with header t,rate)",
+      "an unrecognised or missing file",
+    );
   const tr = validateTrace(entry.load(), file);
   traceCache.set(file, tr);
   return tr;
@@ -244,7 +267,14 @@ export function pairTrace(p: AutoscalingPair, env: AutoscalingEnvConfig): Trace 
   let file: string;
   if (s.source === "synthetic") {
     file = `<synthetic ${s.seed}>`;
-    tr = syntheticTrace({ seed: s.seed, seconds: s.seconds, diurnalAmplitude: s.diurnalAmplitude, noiseStd: s.noiseStd, burstsPerHour: s.burstsPerHour, name: p.traceKey });
+    tr = syntheticTrace({
+      seed: s.seed,
+      seconds: s.seconds,
+      diurnalAmplitude: s.diurnalAmplitude,
+      noiseStd: s.noiseStd,
+      burstsPerHour: s.burstsPerHour,
+      name: p.traceKey,
+    });
   } else {
     file = s.file;
     const whole = loadTraceFile(s.file);
@@ -255,7 +285,12 @@ export function pairTrace(p: AutoscalingPair, env: AutoscalingEnvConfig): Trace 
   }
   const need = episodeSeconds(env);
   if (durationSeconds(tr) < need) {
-    throw new TraceError(file, "duration", `at least one episode plus its warm-up interval, ${need} s (${env.maxEpisodeSteps} steps + 1 of ${env.intervalSeconds} s) from offset ${s.source === "file" ? s.offsetSeconds : 0}`, `${durationSeconds(tr)} s`);
+    throw new TraceError(
+      file,
+      "duration",
+      `at least one episode plus its warm-up interval, ${need} s (${env.maxEpisodeSteps} steps + 1 of ${env.intervalSeconds} s) from offset ${s.source === "file" ? s.offsetSeconds : 0}`,
+      `${durationSeconds(tr)} s`,
+    );
   }
   return tr;
 }
@@ -325,12 +360,23 @@ export function drawPairs(runSeed: number, n: number, env: AutoscalingEnvConfig,
     const entry = entries[order[i % entries.length]];
     const whole = loadTraceFile(entry.file);
     const dur = durationSeconds(whole);
-    if (dur < need) throw new TraceError(entry.file, "duration", `at least one episode plus its warm-up interval, ${need} s (${env.maxEpisodeSteps} steps + 1 of ${env.intervalSeconds} s)`, `${dur} s`);
+    if (dur < need)
+      throw new TraceError(
+        entry.file,
+        "duration",
+        `at least one episode plus its warm-up interval, ${need} s (${env.maxEpisodeSteps} steps + 1 of ${env.intervalSeconds} s)`,
+        `${dur} s`,
+      );
     const seconds = Math.min(env.traceSeconds, dur);
     const slackMin = Math.floor((dur - seconds) / 60);
     const offsetSeconds = 60 * Math.floor(trng.fork(`pair-${i}`).uniform(0, slackMin + 1 - 1e-9));
     const traceKey = `${sanitise(entry.name)}.w${i}`;
-    return { id: `${app.name}@${traceKey}`, app, traceKey, trace: { source: "file", file: entry.file, offsetSeconds: Math.min(offsetSeconds, Math.max(0, dur - seconds)), seconds } };
+    return {
+      id: `${app.name}@${traceKey}`,
+      app,
+      traceKey,
+      trace: { source: "file", file: entry.file, offsetSeconds: Math.min(offsetSeconds, Math.max(0, dur - seconds)), seconds },
+    };
   });
 }
 

@@ -74,7 +74,15 @@ import { VpaAgent } from "../../agents/baselines/vpa.js";
 import { DDPG, FIRM_DDPG_DEFAULTS, type DDPGConfig } from "../../agents/ddpg.js";
 import type { AutoscalingEnv } from "../../envs/autoscaling/env.js";
 import { ACTION_DIM, OBS_DIM } from "../../envs/autoscaling/spaces.js";
-import { drawPairs, makePairEnv, pairOracle, updatePairsFor, validateAutoscalingConfig, type AutoscalingConfig, type PairSources } from "./autoscaling-pairs.js";
+import {
+  drawPairs,
+  makePairEnv,
+  pairOracle,
+  updatePairsFor,
+  validateAutoscalingConfig,
+  type AutoscalingConfig,
+  type PairSources,
+} from "./autoscaling-pairs.js";
 import { EVAL_SEED, rlFlashKit, runEpisode, StepMeans, total } from "./rl-flash-kit.js";
 import type { ProfileOptions, ReferenceResult, RlBudgets, RlTask } from "./types.js";
 import { MissingPathError, UnknownNameError } from "../../errors.js";
@@ -135,7 +143,16 @@ export const AUTOSCALING_PROFILES: Record<string, Profile> = {
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [400, 300], learningStarts: 1000, bufferSize: 1_000_000 },
     flash: { hidden: 256, layers: 2, fcHidden: 64, embeddingDim: 32, contextSize: 8, maxSteps: 100, contextSubsample: 4 },
-    budgets: { referenceEpisodes: 200, pretrainEpisodes: 2000, adaptEpisodes: 100, embedEpisodes: 3, evalEpisodes: 10, abTargets: 10, window: 10, tolerance: 0.05 },
+    budgets: {
+      referenceEpisodes: 200,
+      pretrainEpisodes: 2000,
+      adaptEpisodes: 100,
+      embedEpisodes: 3,
+      evalEpisodes: 10,
+      abTargets: 10,
+      window: 10,
+      tolerance: 0.05,
+    },
   },
 };
 
@@ -223,7 +240,11 @@ function stepMetrics(info: Record<string, number | string | boolean>): Record<ke
 }
 
 /** Mean return (and operational metrics) of the HPA and the VPA-style recommender over the evaluation windows. */
-export function nonMlRewards(cfg: AutoscalingConfig, pair: string, seed: number): { baselines: { hpa: number; vpa: number }; metrics: Record<string, Record<string, number>> } {
+export function nonMlRewards(
+  cfg: AutoscalingConfig,
+  pair: string,
+  seed: number,
+): { baselines: { hpa: number; vpa: number }; metrics: Record<string, Record<string, number>> } {
   const env = kit.envOf(cfg, pair, seed);
   const agents = { hpa: new HpaAgent(env.scale, env.intervalSeconds), vpa: new VpaAgent(env.scale, env.intervalSeconds) };
   const n = cfg.budgets.evalEpisodes;
@@ -266,12 +287,16 @@ const kit = rlFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingRefere
 
 export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
   return kit.task({
-    summary: "Kubernetes autoscaling (FLASH 5.2): generated or user applications x synthetic or real load traces; FIRM's DDPG, FLASH-FIRM, transfer learning, HPA/VPA baselines",
+    summary:
+      "Kubernetes autoscaling (FLASH 5.2): generated or user applications x synthetic or real load traces; FIRM's DDPG, FLASH-FIRM, transfer learning, HPA/VPA baselines",
     profiles: Object.keys(AUTOSCALING_PROFILES),
     folderOptions: { ...AUTOSCALING_FOLDERS },
     metricLabels: { ...AUTOSCALING_METRICS },
     updates: (cfg) => cfg.updatePairs.map((p) => ({ pair: p.id, from: p.from, scenario: p.scenario })),
-    baselineLabels: { hpa: "Kubernetes HPA (CPU target 50%, tolerance 0.1, 5-min scale-down window; limits fixed)", vpa: "VPA-style recommender (p90 + 15%; replicas fixed)" },
+    baselineLabels: {
+      hpa: "Kubernetes HPA (CPU target 50%, tolerance 0.1, 5-min scale-down window; limits fixed)",
+      vpa: "VPA-style recommender (p90 + 15%; replicas fixed)",
+    },
     paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "FLASH (MLSys 2024) 5.2: workload autoscaling, FIRM's DDPG" },
     profile: (name, runSeed, opts = {}) => autoscalingProfile(name, runSeed, opts),
     validateConfig: validateAutoscalingConfig,

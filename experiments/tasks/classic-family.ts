@@ -22,7 +22,16 @@ export interface ClassicFamilyConfig {
   /** Pretraining pool and new (test) pairs, resolved so the run is exact. */
   poolPairs: PairSpec[];
   testPairs: PairSpec[];
-  agent: { netArch: number[]; batchSize: number; learningRate: number; gamma: number; noiseSigma: number; tau: number; learningStarts: number; bufferSize: number };
+  agent: {
+    netArch: number[];
+    batchSize: number;
+    learningRate: number;
+    gamma: number;
+    noiseSigma: number;
+    tau: number;
+    learningStarts: number;
+    bufferSize: number;
+  };
   flash: FlashSettings;
   budgets: RlBudgets;
 }
@@ -58,7 +67,16 @@ const PROFILES: Record<string, { pool: number; test: number; agent: ClassicFamil
     test: 11,
     agent: { netArch: [400, 300], batchSize: 64, learningRate: 1e-3, gamma: 0.98, noiseSigma: 0.1, tau: 0.005, learningStarts: 1000, bufferSize: 200_000 },
     flash: { hidden: 64, layers: 2, fcHidden: 32, embeddingDim: 32, contextSize: 8, maxSteps: 50, contextSubsample: 4 },
-    budgets: { referenceEpisodes: 150, pretrainEpisodes: 400, adaptEpisodes: 100, embedEpisodes: 3, evalEpisodes: 10, abTargets: 10, window: 10, tolerance: 0.05 },
+    budgets: {
+      referenceEpisodes: 150,
+      pretrainEpisodes: 400,
+      adaptEpisodes: 100,
+      embedEpisodes: 3,
+      evalEpisodes: 10,
+      abTargets: 10,
+      window: 10,
+      tolerance: 0.05,
+    },
   },
 };
 
@@ -96,7 +114,16 @@ const STEPS = 200; // Pendulum-v1's episode limit
 
 function ddpgConfig(cfg: ClassicFamilyConfig, learningStarts: number): Partial<DDPGConfig> {
   const a = cfg.agent;
-  return { netArch: a.netArch, batchSize: a.batchSize, learningRate: a.learningRate, gamma: a.gamma, tau: a.tau, bufferSize: a.bufferSize, learningStarts, actionNoise: { type: "normal", sigma: a.noiseSigma } };
+  return {
+    netArch: a.netArch,
+    batchSize: a.batchSize,
+    learningRate: a.learningRate,
+    gamma: a.gamma,
+    tau: a.tau,
+    bufferSize: a.bufferSize,
+    learningStarts,
+    actionNoise: { type: "normal", sigma: a.noiseSigma },
+  };
 }
 
 // ---------------------------------------------------------------- the rest is the shared RL-FLASH kit
@@ -111,21 +138,36 @@ const kit = rlFlashKit<ClassicFamilyConfig, FamilyEnv>({
   randomAction: (rng) => () => [rng.uniform(-2, 2)],
   progress: { digits: 0, referenceEvery: 10 },
   // The oracle control reads the pair's physics (mass, length, gravity, ...), in key order.
-  oracle: (_cfg, pair) => Object.keys(pair.params).sort().map((k) => pair.params[k]),
+  oracle: (_cfg, pair) =>
+    Object.keys(pair.params)
+      .sort()
+      .map((k) => pair.params[k]),
 });
 
 export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
   return kit.task({
     summary: "Pendulum physics pairs (mass, length, gravity); DDPG original agent, FLASH-conditioned DDPG, transfer learning",
     profiles: Object.keys(PROFILES),
-    paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "FLASH (MLSys 2024) 5.2, autoscaling with FIRM's DDPG (the closest DDPG case study; the paper has no Pendulum experiment)" },
+    paper: {
+      speedupVsTl: 5.5,
+      rewardDropOriginal: 0.37,
+      rewardDropFlash: 0.105,
+      source: "FLASH (MLSys 2024) 5.2, autoscaling with FIRM's DDPG (the closest DDPG case study; the paper has no Pendulum experiment)",
+    },
     profile(name, runSeed, opts = {}) {
       const p = PROFILES[name];
       if (!p) throw new UnknownNameError("profile", name, Object.keys(PROFILES), "pendulum-family");
       const pool = opts.poolSize ?? p.pool;
       const drawn = generatePairs("pendulum", pool + p.test, new Rng(`pendulum-family/pairs/${runSeed}`));
       // Test pairs first so that sweeping the pool size keeps the same new pairs.
-      return { family: "pendulum", testPairs: drawn.slice(0, p.test), poolPairs: drawn.slice(p.test), agent: { ...p.agent }, flash: { ...p.flash }, budgets: { ...p.budgets } };
+      return {
+        family: "pendulum",
+        testPairs: drawn.slice(0, p.test),
+        poolPairs: drawn.slice(p.test),
+        agent: { ...p.agent },
+        flash: { ...p.flash },
+        budgets: { ...p.budgets },
+      };
     },
     validateConfig: validateClassicConfig,
     describe(cfg) {

@@ -12,7 +12,9 @@ import { ConfigError } from "../../errors.js";
 export function num(o: Record<string, unknown>, k: string, where: string, min: number, integer = true, max = Infinity): number {
   const v = o[k];
   if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-    throw new ConfigError(`${where}.${k}: expected ${integer ? "an integer" : "a number"} >= ${min}${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
+    throw new ConfigError(
+      `${where}.${k}: expected ${integer ? "an integer" : "a number"} >= ${min}${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`,
+    );
   }
   return v;
 }
@@ -20,7 +22,8 @@ export function num(o: Record<string, unknown>, k: string, where: string, min: n
 /** `o[k]`: a finite number > 0 (and <= max). */
 export function pos(o: Record<string, unknown>, k: string, where: string, max = Infinity): number {
   const v = o[k];
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > max) throw new ConfigError(`${where}.${k}: expected a number > 0${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > max)
+    throw new ConfigError(`${where}.${k}: expected a number > 0${max < Infinity ? ` and <= ${max}` : ""}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -42,7 +45,8 @@ export function obj(v: unknown, where: string, keys: readonly string[], optional
 
 /** `a.netArch` (`where` is the agent block): a copy of a non-empty array of positive integers. */
 export function netArch(a: Record<string, unknown>, where: string): number[] {
-  if (!Array.isArray(a.netArch) || a.netArch.length === 0 || !a.netArch.every((x) => Number.isInteger(x) && x > 0)) throw new ConfigError(`${where}.netArch: expected a non-empty array of positive integers, got ${JSON.stringify(a.netArch)}`);
+  if (!Array.isArray(a.netArch) || a.netArch.length === 0 || !a.netArch.every((x) => Number.isInteger(x) && x > 0))
+    throw new ConfigError(`${where}.netArch: expected a non-empty array of positive integers, got ${JSON.stringify(a.netArch)}`);
   return [...(a.netArch as number[])];
 }
 

@@ -104,7 +104,13 @@ function traceSpec(v: unknown, where: string): CpufreqTraceSpec {
   const src = (v as { source?: unknown } | null)?.source;
   if (src === "synthetic") {
     const o = obj(v, where, ["source", "seed", "seconds", "noiseStd", "burstsPerHour"]);
-    return { source: "synthetic", seed: str(o, "seed", where), seconds: pos(o, "seconds", where), noiseStd: num(o, "noiseStd", where, 0, false), burstsPerHour: num(o, "burstsPerHour", where, 0, false) };
+    return {
+      source: "synthetic",
+      seed: str(o, "seed", where),
+      seconds: pos(o, "seconds", where),
+      noiseStd: num(o, "noiseStd", where, 0, false),
+      burstsPerHour: num(o, "burstsPerHour", where, 0, false),
+    };
   }
   if (src === "file") {
     const o = obj(v, where, ["source", "file", "offsetSeconds", "seconds"]);
@@ -119,7 +125,8 @@ function pairOf(v: unknown, w: string, procs: ReadonlyMap<string, Processor>, ex
   const processor = str(o, "processor", w);
   if (!procs.has(processor)) throw new CpufreqConfigError(`${w}.processor`, `one of the config's processors (${[...procs.keys()].join(", ")})`, processor);
   const id = str(o, "id", w);
-  if (id !== `${app.name}@${processor}`) throw new ConfigError(`${w}.id: expected "${app.name}@${processor}" (<app.name>@<processor>), got ${JSON.stringify(id)}`);
+  if (id !== `${app.name}@${processor}`)
+    throw new ConfigError(`${w}.id: expected "${app.name}@${processor}" (<app.name>@<processor>), got ${JSON.stringify(id)}`);
   return { ...o, id, app, processor, trace: traceSpec(o.trace, `${w}.trace`) };
 }
 
@@ -146,7 +153,19 @@ function updateList(v: unknown, where: string, procs: ReadonlyMap<string, Proces
 }
 
 const ENV_KEYS = ["maxEpisodeSteps", "alpha", "powerWeight", "loadFraction", "counterNoise", "traceSeconds"] as const;
-const AGENT_KEYS = ["netArch", "learningRate", "bufferSize", "learningStarts", "batchSize", "gamma", "tau", "trainFreq", "targetUpdateInterval", "explorationFraction", "explorationFinalEps"] as const;
+const AGENT_KEYS = [
+  "netArch",
+  "learningRate",
+  "bufferSize",
+  "learningStarts",
+  "batchSize",
+  "gamma",
+  "tau",
+  "trainFreq",
+  "targetUpdateInterval",
+  "explorationFraction",
+  "explorationFinalEps",
+] as const;
 
 /** The config's processors by name (each spec validated as a processor file). */
 export function processorMap(specs: readonly ProcessorSpec[], where = "processors"): Map<string, Processor> {
@@ -163,7 +182,8 @@ export function processorMap(specs: readonly ProcessorSpec[], where = "processor
 export function validateCpufreqConfig(raw: unknown, where: string): CpufreqConfig {
   const o = obj(raw, where, ["task", "traces", "processors", "env", "poolPairs", "testPairs", "updatePairs", "agent", "flash", "budgets"]);
   if (o.task !== "cpufreq") throw new ConfigError(`${where}.task: expected "cpufreq", got ${JSON.stringify(o.task)}`);
-  if (o.traces !== null && (typeof o.traces !== "string" || o.traces === "")) throw new ConfigError(`${where}.traces: expected a folder path or null, got ${JSON.stringify(o.traces)}`);
+  if (o.traces !== null && (typeof o.traces !== "string" || o.traces === ""))
+    throw new ConfigError(`${where}.traces: expected a folder path or null, got ${JSON.stringify(o.traces)}`);
   if (!Array.isArray(o.processors) || o.processors.length === 0) throw new ConfigError(`${where}.processors: expected a non-empty array of processor specs`);
   const procs = processorMap(o.processors as ProcessorSpec[], `${where}.processors`);
   const ew = `${where}.env`;
@@ -176,7 +196,8 @@ export function validateCpufreqConfig(raw: unknown, where: string): CpufreqConfi
     counterNoise: num(e, "counterNoise", ew, 0, false, 0.5),
     traceSeconds: num(e, "traceSeconds", ew, 2),
   };
-  if (env.traceSeconds < env.maxEpisodeSteps + 1) throw new ConfigError(`${ew}.traceSeconds: expected at least one episode plus its warm-up second, ${env.maxEpisodeSteps + 1}, got ${env.traceSeconds}`);
+  if (env.traceSeconds < env.maxEpisodeSteps + 1)
+    throw new ConfigError(`${ew}.traceSeconds: expected at least one episode plus its warm-up second, ${env.maxEpisodeSteps + 1}, got ${env.traceSeconds}`);
   const poolPairs = pairList(o.poolPairs, `${where}.poolPairs`, procs);
   const testPairs = pairList(o.testPairs, `${where}.testPairs`, procs);
   const updatePairs = updateList(o.updatePairs, `${where}.updatePairs`, procs, testPairs);
@@ -213,7 +234,22 @@ export function validateCpufreqConfig(raw: unknown, where: string): CpufreqConfi
 /** The file fields of a processor (what a config stores). */
 export function specOf(p: Processor): ProcessorSpec {
   const { schema, name, model, cores, minGHz, baseGHz, maxGHz, stepGHz, tdpW, idleFraction, voltageAtMinV, voltageAtMaxV, memoryLatencyNs, sources } = p;
-  return { schema, name, model, cores, minGHz, baseGHz, maxGHz, stepGHz, tdpW, idleFraction, voltageAtMinV, voltageAtMaxV, memoryLatencyNs, sources: [...sources] };
+  return {
+    schema,
+    name,
+    model,
+    cores,
+    minGHz,
+    baseGHz,
+    maxGHz,
+    stepGHz,
+    tdpW,
+    idleFraction,
+    voltageAtMinV,
+    voltageAtMaxV,
+    memoryLatencyNs,
+    sources: [...sources],
+  };
 }
 
 // ---------------------------------------------------------------- pairs and environments
@@ -222,7 +258,19 @@ export function specOf(p: Processor): ProcessorSpec {
 export function cpufreqTrace(p: Pick<CpufreqPair, "trace" | "app">): Trace {
   const s = p.trace;
   if (s.source === "synthetic") {
-    return syntheticTrace({ seed: s.seed, seconds: s.seconds, stepSeconds: 1, periodSeconds: 600, diurnalAmplitude: 0.4, noiseStd: s.noiseStd, noiseAr: 0.3, burstsPerHour: s.burstsPerHour, burstHeight: [0.5, 2], burstDecaySeconds: 30, name: `syn-${p.app.name}` });
+    return syntheticTrace({
+      seed: s.seed,
+      seconds: s.seconds,
+      stepSeconds: 1,
+      periodSeconds: 600,
+      diurnalAmplitude: 0.4,
+      noiseStd: s.noiseStd,
+      noiseAr: 0.3,
+      burstsPerHour: s.burstsPerHour,
+      burstHeight: [0.5, 2],
+      burstDecaySeconds: 30,
+      name: `syn-${p.app.name}`,
+    });
   }
   const whole = loadTraceFile(s.file);
   const i0 = Math.floor(s.offsetSeconds / whole.stepSeconds + 1e-9);
@@ -240,7 +288,17 @@ export function makeCpufreqEnv(cfg: CpufreqConfig, p: CpufreqPair, seed: number)
   const processor = procs.get(p.processor);
   if (!processor) throw new CpufreqConfigError("processor", `one of ${[...procs.keys()].join(", ")}`, p.processor);
   const e = cfg.env;
-  const env = new CpufreqEnv({ app: p.app, processor, trace: cpufreqTrace(p), seed, maxEpisodeSteps: e.maxEpisodeSteps, alpha: e.alpha, powerWeight: e.powerWeight, loadFraction: e.loadFraction, counterNoise: e.counterNoise });
+  const env = new CpufreqEnv({
+    app: p.app,
+    processor,
+    trace: cpufreqTrace(p),
+    seed,
+    maxEpisodeSteps: e.maxEpisodeSteps,
+    alpha: e.alpha,
+    powerWeight: e.powerWeight,
+    loadFraction: e.loadFraction,
+    counterNoise: e.counterNoise,
+  });
   if (env.pair !== p.id) throw new ConfigError(`cpufreq: pair "${p.id}" builds an environment named "${env.pair}"`);
   return env;
 }
@@ -256,7 +314,12 @@ export function cpufreqPairOracle(cfg: CpufreqConfig, p: CpufreqPair): number[] 
   if (!proc) throw new CpufreqConfigError("processor", `one of ${cfg.processors.map((x) => x.name).join(", ")}`, p.processor);
   const w = compileWorkload(p.app, proc);
   const t = traceStats(cpufreqTrace(p));
-  const app = [memoryBoundFraction(w, proc.baseGHz), Math.log(w.instructionsPerRequest), Math.log(meanRequestRate(w, cfg.env.loadFraction)), Math.log(w.sloSeconds)];
+  const app = [
+    memoryBoundFraction(w, proc.baseGHz),
+    Math.log(w.instructionsPerRequest),
+    Math.log(meanRequestRate(w, cfg.env.loadFraction)),
+    Math.log(w.sloSeconds),
+  ];
   const cpu = [proc.minGHz, proc.baseGHz, proc.maxGHz, proc.cores, proc.tdpW, proc.memoryLatencyNs];
   return [...app, ...cpu, t.cv, t.peakToMean, t.ac1, t.burstFraction];
 }
@@ -271,7 +334,13 @@ function round3(x: number): number {
 }
 
 /** `n` pairs for a run seed: app i on processor (i + offset) mod P, each app with its own trace. */
-export function drawCpufreqPairs(runSeed: number, n: number, env: CpufreqEnvConfig, processors: readonly Processor[], traces: string | null = null): CpufreqPair[] {
+export function drawCpufreqPairs(
+  runSeed: number,
+  n: number,
+  env: CpufreqEnvConfig,
+  processors: readonly Processor[],
+  traces: string | null = null,
+): CpufreqPair[] {
   const rng = new Rng(`cpufreq/pairs/${runSeed}`);
   const apps = generateApplications(`cpufreq/${runSeed}`, n);
   const offset = rng.fork("processors").int(0, processors.length);
@@ -284,11 +353,18 @@ export function drawCpufreqPairs(runSeed: number, n: number, env: CpufreqEnvConf
     const r = trng.fork(`pair-${i}`);
     let trace: CpufreqTraceSpec;
     if (!traces) {
-      trace = { source: "synthetic", seed: `cpufreq/${runSeed}/trace-${i}`, seconds: env.traceSeconds, noiseStd: round3(r.uniform(0.2, 0.4)), burstsPerHour: round3(r.uniform(6, 20)) };
+      trace = {
+        source: "synthetic",
+        seed: `cpufreq/${runSeed}/trace-${i}`,
+        seconds: env.traceSeconds,
+        noiseStd: round3(r.uniform(0.2, 0.4)),
+        burstsPerHour: round3(r.uniform(6, 20)),
+      };
     } else {
       const entry = entries[order[i % entries.length]];
       const dur = durationSeconds(loadTraceFile(entry.file));
-      if (dur < env.maxEpisodeSteps + 1) throw new TraceError(entry.file, "duration", `at least one episode plus its warm-up second, ${env.maxEpisodeSteps + 1} s`, `${dur} s`);
+      if (dur < env.maxEpisodeSteps + 1)
+        throw new TraceError(entry.file, "duration", `at least one episode plus its warm-up second, ${env.maxEpisodeSteps + 1} s`, `${dur} s`);
       const seconds = Math.min(env.traceSeconds, dur);
       const offsetSeconds = Math.floor(r.uniform(0, dur - seconds + 1 - 1e-9));
       trace = { source: "file", file: entry.file, offsetSeconds: Math.min(offsetSeconds, dur - seconds), seconds };

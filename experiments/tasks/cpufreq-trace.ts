@@ -23,13 +23,21 @@ export async function cpufreqFrequencyTraces(runDir: string, out: string, pair?:
   const file = path.join(runDir, "config.json");
   const cfg = validateCpufreqConfig((JSON.parse(readFileSync(file, "utf8")) as { taskConfig?: unknown }).taskConfig, `${file}: taskConfig`);
   const p = pair ? cfg.testPairs.find((x) => x.id === pair) : cfg.testPairs[0];
-  if (!p) throw new UnknownNameError("test pair", pair ?? "(first)", cfg.testPairs.map((x) => x.id), `cpufreq-trace ${runDir}`);
+  if (!p)
+    throw new UnknownNameError(
+      "test pair",
+      pair ?? "(first)",
+      cfg.testPairs.map((x) => x.id),
+      `cpufreq-trace ${runDir}`,
+    );
   const rows: string[] = ["policy,second,ghz,utilisation,sp,power_w,reward"];
   const record = (policy: string) => {
     let t = 0;
     return (r: StepResult) => {
       const i = r.info!;
-      rows.push([policy, t++, i.frequencyGHz, Number(i.utilisation).toFixed(4), Number(i.sp).toFixed(4), Number(i.powerW).toFixed(2), r.reward.toFixed(4)].join(","));
+      rows.push(
+        [policy, t++, i.frequencyGHz, Number(i.utilisation).toFixed(4), Number(i.sp).toFixed(4), Number(i.powerW).toFixed(2), r.reward.toFixed(4)].join(","),
+      );
     };
   };
   const env = makeCpufreqEnv(cfg, p, 0);

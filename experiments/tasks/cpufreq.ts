@@ -33,7 +33,16 @@ import { Governor, GOVERNORS, type GovernorName } from "../../agents/baselines/g
 import type { CpufreqEnv } from "../../envs/cpufreq/env.js";
 import { CPUFREQ_ACTION_LEVELS, CPUFREQ_OBS_DIM } from "../../envs/cpufreq/env.js";
 import type { StepResult } from "../../envs/env.js";
-import { cpufreqPairOracle, cpufreqUpdatePairs, drawCpufreqPairs, makeCpufreqEnv, runProcessors, specOf, validateCpufreqConfig, type CpufreqConfig } from "./cpufreq-pairs.js";
+import {
+  cpufreqPairOracle,
+  cpufreqUpdatePairs,
+  drawCpufreqPairs,
+  makeCpufreqEnv,
+  runProcessors,
+  specOf,
+  validateCpufreqConfig,
+  type CpufreqConfig,
+} from "./cpufreq-pairs.js";
 import { EVAL_SEED, rlFlashKit, StepMeans } from "./rl-flash-kit.js";
 import type { ProfileOptions, RlBudgets, RlTask } from "./types.js";
 
@@ -55,7 +64,19 @@ interface Profile {
 }
 
 /** Table 10, with SB3's defaults for what it does not state. */
-const TABLE10 = { netArch: [64, 64], learningRate: 1e-4, bufferSize: 1_000_000, learningStarts: 50_000, batchSize: 32, gamma: 0.99, tau: 1.0, explorationFraction: 0.1, trainFreq: 4, targetUpdateInterval: 10_000, explorationFinalEps: 0.05 };
+const TABLE10 = {
+  netArch: [64, 64],
+  learningRate: 1e-4,
+  bufferSize: 1_000_000,
+  learningStarts: 50_000,
+  batchSize: 32,
+  gamma: 0.99,
+  tau: 1.0,
+  explorationFraction: 0.1,
+  trainFreq: 4,
+  targetUpdateInterval: 10_000,
+  explorationFinalEps: 0.05,
+};
 const ENV = { maxEpisodeSteps: 100, alpha: 0.5, powerWeight: 0.5, loadFraction: 0.5, counterNoise: 0.01, traceSeconds: 3600 };
 
 export const CPUFREQ_PROFILES: Record<string, Profile> = {
@@ -96,7 +117,16 @@ export const CPUFREQ_PROFILES: Record<string, Profile> = {
     env: { ...ENV },
     agent: { ...TABLE10 },
     flash: { hidden: 256, layers: 2, fcHidden: 64, embeddingDim: 32, contextSize: 8, maxSteps: 100, contextSubsample: 4 },
-    budgets: { referenceEpisodes: 1000, pretrainEpisodes: 4000, adaptEpisodes: 300, embedEpisodes: 3, evalEpisodes: 10, abTargets: 10, window: 10, tolerance: 0.05 },
+    budgets: {
+      referenceEpisodes: 1000,
+      pretrainEpisodes: 4000,
+      adaptEpisodes: 300,
+      embedEpisodes: 3,
+      evalEpisodes: 10,
+      abTargets: 10,
+      window: 10,
+      tolerance: 0.05,
+    },
   },
 };
 
@@ -169,7 +199,11 @@ export function governorEpisode(env: CpufreqEnv, gov: Governor, seed: number, on
 }
 
 /** Each governor's mean return and metrics on the pair over the evaluation windows. */
-export function governorRewards(cfg: CpufreqConfig, pair: string, seed: number): { baselines: Record<GovernorName, number>; metrics: Record<string, Record<string, number>> } {
+export function governorRewards(
+  cfg: CpufreqConfig,
+  pair: string,
+  seed: number,
+): { baselines: Record<GovernorName, number>; metrics: Record<string, Record<string, number>> } {
   const env = kit.envOf(cfg, pair, seed);
   const n = cfg.budgets.evalEpisodes;
   const baselines = {} as Record<GovernorName, number>;
@@ -202,7 +236,8 @@ const kit = rlFlashKit<CpufreqConfig, CpufreqEnv, { baselines: Record<GovernorNa
 
 export function createCpufreqTask(): RlTask<CpufreqConfig> {
   return kit.task({
-    summary: "CPU frequency scaling (FLASH 5.3): apps x processors on a DVFS server simulator; SmartOverclock's DQN, FLASH-SmartOverclock, transfer learning, Linux governors",
+    summary:
+      "CPU frequency scaling (FLASH 5.3): apps x processors on a DVFS server simulator; SmartOverclock's DQN, FLASH-SmartOverclock, transfer learning, Linux governors",
     profiles: Object.keys(CPUFREQ_PROFILES),
     folderOptions: { ...CPUFREQ_FOLDERS },
     metricLabels: { ...CPUFREQ_METRICS },
@@ -214,7 +249,12 @@ export function createCpufreqTask(): RlTask<CpufreqConfig> {
       conservative: "Linux conservative (5% steps, thresholds 80/20)",
       schedutil: "Linux schedutil (1.25 f_max util, frequency-invariant)",
     },
-    paper: { speedupVsTl: 9.2, rewardDropOriginal: 0.39, rewardDropFlash: 0.071, source: "FLASH (MLSys 2024) 5.3: CPU frequency scaling, SmartOverclock's DQN" },
+    paper: {
+      speedupVsTl: 9.2,
+      rewardDropOriginal: 0.39,
+      rewardDropFlash: 0.071,
+      source: "FLASH (MLSys 2024) 5.3: CPU frequency scaling, SmartOverclock's DQN",
+    },
     profile: (name, runSeed, opts = {}) => cpufreqProfile(name, runSeed, opts),
     validateConfig: validateCpufreqConfig,
     describe(cfg) {

@@ -44,14 +44,16 @@ const registry = new Map<string, TaskEntry>([
   [
     "cpufreq",
     {
-      summary: "CPU frequency scaling (FLASH 5.3): apps x processors on a DVFS server simulator; SmartOverclock's DQN, FLASH, transfer learning, Linux governors",
+      summary:
+        "CPU frequency scaling (FLASH 5.3): apps x processors on a DVFS server simulator; SmartOverclock's DQN, FLASH, transfer learning, Linux governors",
       rl: async () => (await import("./cpufreq.js")).createCpufreqTask() as unknown as RlTask,
     },
   ],
   [
     "congestion",
     {
-      summary: "congestion control (FLASH A.5): 625 link cells and Pantheon traces on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer learning, oracle/AIMD/BBR",
+      summary:
+        "congestion control (FLASH A.5): 625 link cells and Pantheon traces on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer learning, oracle/AIMD/BBR",
       rl: async () => (await import("./congestion.js")).createCongestionTask() as unknown as RlTask,
     },
   ],
@@ -60,8 +62,10 @@ const registry = new Map<string, TaskEntry>([
     {
       summary: "resource configuration search (FLASH 5.1, Table 2): Sizeless vs FLASH-Sizeless on real serverless and multi-cloud data (needs --data DIR)",
       reproduce: async (o) => {
-        if (!o.data) throw new UsageError("reproduce rcs needs --data DIR: the folder holding serverless-functions/ and multi-cloud/ (e.g. ../shared/datasets)");
-        if (o.profile !== "quick" && o.profile !== "full") throw new UsageError(`reproduce rcs: --profile must be quick or full, got ${JSON.stringify(o.profile)}`);
+        if (!o.data)
+          throw new UsageError("reproduce rcs needs --data DIR: the folder holding serverless-functions/ and multi-cloud/ (e.g. ../shared/datasets)");
+        if (o.profile !== "quick" && o.profile !== "full")
+          throw new UsageError(`reproduce rcs: --profile must be quick or full, got ${JSON.stringify(o.profile)}`);
         const { reproduceRcs } = await import("../rcs/index.js");
         await reproduceRcs({ data: o.data, profile: o.profile, out: o.out, seed: o.seed, backend: o.backend ?? undefined, iterations: o.seeds ?? undefined });
       },

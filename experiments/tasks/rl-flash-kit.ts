@@ -56,7 +56,7 @@
  *   - common random numbers: `reference` and `adapt` take an `envSeed`, which the planner
  *     makes the same for every variant on one pair and replicate; the agent's own seed
  *     (weights, noise) stays the unit's.
-  */
+ */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -246,7 +246,16 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     FlashModel.unregister(name);
     const buffer = SqliteBuffer.open(bufferPath);
     const f = cfg.flash;
-    const model = RLModel.register({ task: name, stateDim: spec.stateDim, actionDim: spec.actionDim, buffer, encoder: { hidden: f.hidden, layers: f.layers, fcHidden: f.fcHidden, embeddingDim: f.embeddingDim }, contextSize: f.contextSize, maxSteps: f.maxSteps, seed });
+    const model = RLModel.register({
+      task: name,
+      stateDim: spec.stateDim,
+      actionDim: spec.actionDim,
+      buffer,
+      encoder: { hidden: f.hidden, layers: f.layers, fcHidden: f.fcHidden, embeddingDim: f.embeddingDim },
+      contextSize: f.contextSize,
+      maxSteps: f.maxSteps,
+      seed,
+    });
     return {
       model,
       close() {
@@ -278,7 +287,14 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     };
   }
 
-  async function reference(cfg: C, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void, envSeed = seed): Promise<ReferenceResult & X> {
+  async function reference(
+    cfg: C,
+    pair: string,
+    seed: number,
+    workDir: string,
+    progress: (f: number, m?: string) => void,
+    envSeed = seed,
+  ): Promise<ReferenceResult & X> {
     const t0 = performance.now();
     const env = envOf(cfg, pair, envSeed);
     const steps = spec.episodeSteps(cfg);
@@ -294,7 +310,13 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       const benv = envOf(cfg, pair, envSeed);
       let base = 0;
       for (let e = 0; e < cfg.budgets.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, spec.randomAction(rng)).rewards);
-      const res: ReferenceResult = { returns: r.episodeReturns, ...(hooks.evalCurve ? { evalCurve: hooks.evalCurve } : {}), evalReturn: ev.mean, baseline: base / cfg.budgets.evalEpisodes, seconds: (performance.now() - t0) / 1000 };
+      const res: ReferenceResult = {
+        returns: r.episodeReturns,
+        ...(hooks.evalCurve ? { evalCurve: hooks.evalCurve } : {}),
+        evalReturn: ev.mean,
+        baseline: base / cfg.budgets.evalEpisodes,
+        seconds: (performance.now() - t0) / 1000,
+      };
       const extras = spec.referenceExtras?.(cfg, pair, envSeed);
       const own = ops.means();
       // The reference agent's metrics join any the task's extras measured (its baselines').
@@ -311,7 +333,12 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     if (!of) throw new StateError(`${name}: the oracle variant needs the task's oracle hook (RlFlashSpec.oracle), which this task does not define`);
     const all = [...cfg.poolPairs, ...cfg.testPairs, ...(cfg.updatePairs ?? [])];
     const raw = Object.fromEntries(all.map((p) => [p.id, of(cfg, p)]));
-    return new ConstantInput(standardise(raw, cfg.poolPairs.map((p) => p.id)));
+    return new ConstantInput(
+      standardise(
+        raw,
+        cfg.poolPairs.map((p) => p.id),
+      ),
+    );
   }
 
   /** The pool pairs' embeddings a FLASH pretraining left in `dir`, and their average (the embedding of a pair with no context yet). */
@@ -336,7 +363,14 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
   }
 
   /** On-policy pretraining: every pool pair's env stepped together in one `train` call (each rollout holds every pair). */
-  function trainOnPolicyPool(agent: KitAgent, envs: E[], n: number, seed: number, hooks: Partial<TrainOptions>, progress: (f: number, m?: string) => void): TrainResult {
+  function trainOnPolicyPool(
+    agent: KitAgent,
+    envs: E[],
+    n: number,
+    seed: number,
+    hooks: Partial<TrainOptions>,
+    progress: (f: number, m?: string) => void,
+  ): TrainResult {
     const onProgress = (p: { timesteps: number; episodes: number; recentMeanReturn: number }) =>
       progress(Math.min(1, p.timesteps / n), `${p.episodes} episodes, recent ${p.recentMeanReturn.toFixed(digits)}`);
     return train(agent, envs, { totalTimesteps: n, seed, onProgress, ...hooks });
@@ -359,7 +393,14 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     }
   }
 
-  async function pretrain(cfg: C, variant: PretrainVariant, pool: string[], seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<PretrainResult> {
+  async function pretrain(
+    cfg: C,
+    variant: PretrainVariant,
+    pool: string[],
+    seed: number,
+    workDir: string,
+    progress: (f: number, m?: string) => void,
+  ): Promise<PretrainResult> {
     const t0 = performance.now();
     const steps = spec.episodeSteps(cfg);
     const envs = pool.map((p, i) => envOf(cfg, p, seed + i));
@@ -418,7 +459,16 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     return new FlashConditioner(model, { pairs, seed, ...(pool ? { emptyContext: pool.mean } : {}) });
   }
 
-  async function adapt(cfg: C, variant: PretrainVariant, pretrainDir: string, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void, envSeed = seed): Promise<AdaptResult> {
+  async function adapt(
+    cfg: C,
+    variant: PretrainVariant,
+    pretrainDir: string,
+    pair: string,
+    seed: number,
+    workDir: string,
+    progress: (f: number, m?: string) => void,
+    envSeed = seed,
+  ): Promise<AdaptResult> {
     const t0 = performance.now();
     const steps = spec.episodeSteps(cfg);
     const env = envOf(cfg, pair, envSeed);
@@ -435,7 +485,15 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
         const ctx = cond ? cond.ctxOf(pair) : oracle ? oracle.ctxOf(pair) : 0;
         const hooks = curveHooks(cfg, pair, envSeed, n, 5, agent, progress, ctx);
         const contextId = cond?.contextId ?? oracle?.contextId;
-        const r = train(agent, env, { totalTimesteps: n, seed: envSeed, contextId, onTransition: rec?.onTransition, afterTrain: cond?.afterUpdate, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress });
+        const r = train(agent, env, {
+          totalTimesteps: n,
+          seed: envSeed,
+          contextId,
+          onTransition: rec?.onTransition,
+          afterTrain: cond?.afterUpdate,
+          progressEvery: hooks.progressEvery,
+          onProgress: hooks.onProgress,
+        });
         if (rec) await rec.flush();
         return { returns: r.episodeReturns, ...(hooks.evalCurve ? { evalCurve: hooks.evalCurve } : {}), seconds: (performance.now() - t0) / 1000 };
       } finally {
@@ -450,7 +508,8 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     const saved = poolFile(pretrainDir);
     if (saved) return saved.embeddings;
     const src = path.join(pretrainDir, "buffer.sqlite");
-    if (!existsSync(src)) throw new MissingPathError(src, `${name}: no FLASH buffer in ${pretrainDir} (expected the buffer.sqlite of a FLASH pretraining unit)`);
+    if (!existsSync(src))
+      throw new MissingPathError(src, `${name}: no FLASH buffer in ${pretrainDir} (expected the buffer.sqlite of a FLASH pretraining unit)`);
     mkdirSync(workDir, { recursive: true });
     const copy = path.join(workDir, "pool-buffer.sqlite");
     copyFileSync(src, copy);
@@ -475,7 +534,11 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     if (req.variant === "flash-zero") cond.pin(pair, new Array(cond.dim).fill(0));
     if (req.variant === "shuffled") {
       const pool = poolFile(req.modelDir);
-      if (!pool) throw new MissingPathError(path.join(req.modelDir, CONTEXT.poolEmbeddingsFile), `${name}: the shuffled control needs ${CONTEXT.poolEmbeddingsFile} in ${req.modelDir} (re-run the FLASH pretraining)`);
+      if (!pool)
+        throw new MissingPathError(
+          path.join(req.modelDir, CONTEXT.poolEmbeddingsFile),
+          `${name}: the shuffled control needs ${CONTEXT.poolEmbeddingsFile} in ${req.modelDir} (re-run the FLASH pretraining)`,
+        );
       const ids = Object.keys(pool.embeddings).sort();
       cond.pin(pair, pool.embeddings[ids[new Rng(`shuffled/${req.seed}/${pair}`).int(0, ids.length)]]);
     }
@@ -530,7 +593,8 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       budgets: (cfg) => cfg.budgets,
       pairs(cfg, poolSize) {
         const pool = cfg.poolPairs.map((p) => p.id);
-        if (poolSize !== undefined && poolSize > pool.length) throw new OptionValueError("--pool-sizes", `at most the ${pool.length} pool pairs of ${name}'s config`, poolSize);
+        if (poolSize !== undefined && poolSize > pool.length)
+          throw new OptionValueError("--pool-sizes", `at most the ${pool.length} pool pairs of ${name}'s config`, poolSize);
         return { pool: poolSize === undefined ? pool : pool.slice(0, poolSize), test: cfg.testPairs.map((p) => p.id) };
       },
       reference,

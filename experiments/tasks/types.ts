@@ -171,7 +171,16 @@ export interface RlTask<C = Record<string, unknown>> {
   /** `envSeed` (default `seed`): the environment's seed, shared by every variant on the same pair and replicate (common random numbers). */
   reference(cfg: C, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void, envSeed?: number): Promise<ReferenceResult>;
   pretrain(cfg: C, variant: PretrainVariant, pool: string[], seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<PretrainResult>;
-  adapt(cfg: C, variant: PretrainVariant, pretrainDir: string, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void, envSeed?: number): Promise<AdaptResult>;
+  adapt(
+    cfg: C,
+    variant: PretrainVariant,
+    pretrainDir: string,
+    pair: string,
+    seed: number,
+    workDir: string,
+    progress: (f: number, m?: string) => void,
+    envSeed?: number,
+  ): Promise<AdaptResult>;
   /** Pool pairs' embeddings from a FLASH pretraining's own buffer (for similarity). */
   poolEmbeddings(cfg: C, pretrainDir: string, workDir: string): Promise<Record<string, number[]>>;
   serve(cfg: C, req: ServeRequest): Promise<ServeResult[]>;

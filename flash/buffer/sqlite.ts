@@ -57,7 +57,9 @@ function decode(r: Row): SequenceRecord {
   const data = new Float32Array(r.steps * r.width);
   new Uint8Array(data.buffer).set(r.data.subarray(0, data.byteLength));
   if (r.data.byteLength !== data.byteLength) {
-    throw new BufferError(`sequence ${r.id} of pair "${r.pair}" holds ${r.data.byteLength} bytes, expected ${data.byteLength} (${r.steps} x ${r.width} floats): the buffer is corrupt`);
+    throw new BufferError(
+      `sequence ${r.id} of pair "${r.pair}" holds ${r.data.byteLength} bytes, expected ${data.byteLength} (${r.steps} x ${r.width} floats): the buffer is corrupt`,
+    );
   }
   return { id: r.id, pair: r.pair, steps: r.steps, width: r.width, data, reward: r.reward };
 }
@@ -163,7 +165,9 @@ export class SqliteBuffer implements BufferBackend {
       throw new BufferError(`cannot open buffer ${path}: format is ${JSON.stringify(meta.get("format"))}, expected "${BUFFER_FORMAT}"`);
     }
     if (meta.get("version") !== String(BUFFER_FORMAT_VERSION)) {
-      throw new BufferError(`cannot open buffer ${path}: format version ${meta.get("version")} is not supported; this build reads version ${BUFFER_FORMAT_VERSION}`);
+      throw new BufferError(
+        `cannot open buffer ${path}: format version ${meta.get("version")} is not supported; this build reads version ${BUFFER_FORMAT_VERSION}`,
+      );
     }
   }
 
@@ -173,7 +177,8 @@ export class SqliteBuffer implements BufferBackend {
       return this.db.transaction(fn).immediate();
     } catch (err) {
       const msg = (err as Error).message;
-      if (/locked|busy/i.test(msg)) throw new BufferError(`${what} in ${this.path} failed: the database is locked by another connection (${msg}); nothing was written`);
+      if (/locked|busy/i.test(msg))
+        throw new BufferError(`${what} in ${this.path} failed: the database is locked by another connection (${msg}); nothing was written`);
       throw err;
     } finally {
       // data_version tracks other connections only: our own commits clear the memo here.
@@ -228,12 +233,17 @@ export class SqliteBuffer implements BufferBackend {
     // Validate everything before writing anything: a rejected call changes nothing.
     seqs.forEach((s, i) => {
       const what = `sequence ${i} for task "${task}", pair "${pair}"`;
-      if (!Number.isInteger(s.steps) || s.steps < 1) throw new ValueError(`${what}: empty or invalid trajectory (steps = ${s.steps}); expected at least one step`);
-      if (s.width !== width) throw new ShapeError(`${what}: row width`, `${width} (${spec.kind === "rl" ? "state + action + reward" : "features + labels"})`, `${s.width}`);
-      if (s.data.length !== s.steps * s.width) throw new ShapeError(`${what}: data length`, `${s.steps} x ${s.width} = ${s.steps * s.width}`, `${s.data.length}`);
+      if (!Number.isInteger(s.steps) || s.steps < 1)
+        throw new ValueError(`${what}: empty or invalid trajectory (steps = ${s.steps}); expected at least one step`);
+      if (s.width !== width)
+        throw new ShapeError(`${what}: row width`, `${width} (${spec.kind === "rl" ? "state + action + reward" : "features + labels"})`, `${s.width}`);
+      if (s.data.length !== s.steps * s.width)
+        throw new ShapeError(`${what}: data length`, `${s.steps} x ${s.width} = ${s.steps * s.width}`, `${s.data.length}`);
       assertFinite(what, s.data);
-      if (spec.kind === "rl" && (s.reward === null || !Number.isFinite(s.reward))) throw new ValueError(`${what}: expected a finite episode reward, got ${s.reward}`);
-      if (spec.kind === "sl" && s.reward !== null && !Number.isFinite(s.reward)) throw new ValueError(`${what}: expected a finite reward or null, got ${s.reward}`);
+      if (spec.kind === "rl" && (s.reward === null || !Number.isFinite(s.reward)))
+        throw new ValueError(`${what}: expected a finite episode reward, got ${s.reward}`);
+      if (spec.kind === "sl" && s.reward !== null && !Number.isFinite(s.reward))
+        throw new ValueError(`${what}: expected a finite reward or null, got ${s.reward}`);
     });
     return this.write(`inserting ${seqs.length} sequence(s) for task "${task}", pair "${pair}"`, () =>
       seqs.map((s) => {
@@ -281,7 +291,10 @@ export class SqliteBuffer implements BufferBackend {
     if (n <= m || spec.kind === "sl") return (this.stmt.earliest.all(task, pair, m) as Row[]).map(decode);
     const best = new Set((this.stmt.best.all(task, pair, Math.ceil(m / 2)) as { id: number }[]).map((r) => r.id));
     // The earliest m ids always contain enough ids outside `best` to fill up to m.
-    const rest = (this.stmt.earliestIds.all(task, pair, m) as { id: number }[]).map((r) => r.id).filter((id) => !best.has(id)).slice(0, m - best.size);
+    const rest = (this.stmt.earliestIds.all(task, pair, m) as { id: number }[])
+      .map((r) => r.id)
+      .filter((id) => !best.has(id))
+      .slice(0, m - best.size);
     // Only the chosen rows' BLOBs are read.
     return (this.stmt.byIds.all(JSON.stringify([...best, ...rest])) as Row[]).map(decode);
   }

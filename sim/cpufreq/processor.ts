@@ -58,7 +58,22 @@ export interface Processor extends ProcessorSpec {
   capacitance: number;
 }
 
-const FIELDS = ["schema", "name", "model", "cores", "minGHz", "baseGHz", "maxGHz", "stepGHz", "tdpW", "idleFraction", "voltageAtMinV", "voltageAtMaxV", "memoryLatencyNs", "sources"];
+const FIELDS = [
+  "schema",
+  "name",
+  "model",
+  "cores",
+  "minGHz",
+  "baseGHz",
+  "maxGHz",
+  "stepGHz",
+  "tdpW",
+  "idleFraction",
+  "voltageAtMinV",
+  "voltageAtMaxV",
+  "memoryLatencyNs",
+  "sources",
+];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -66,25 +81,32 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function positive(file: string, o: Record<string, unknown>, k: string, max = Infinity): number {
   const v = o[k];
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > max) throw new ProcessorFileError(file, k, `a finite number > 0${max < Infinity ? ` and <= ${max}` : ""}`, v);
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0 || v > max)
+    throw new ProcessorFileError(file, k, `a finite number > 0${max < Infinity ? ` and <= ${max}` : ""}`, v);
   return v;
 }
 
 /** Checks `v` against the processor schema; `file` names the source in errors. */
 export function validateProcessor(v: unknown, file = "<object>"): Processor {
   if (!isRecord(v)) throw new ProcessorFileError(file, "(root)", "a JSON object", v);
-  for (const k of Object.keys(v)) if (!FIELDS.includes(k)) throw new ProcessorFileError(file, k, `one of the fields ${FIELDS.join(", ")}`, `unknown field "${k}"`);
+  for (const k of Object.keys(v))
+    if (!FIELDS.includes(k)) throw new ProcessorFileError(file, k, `one of the fields ${FIELDS.join(", ")}`, `unknown field "${k}"`);
   if (v.schema !== PROCESSOR_SCHEMA) throw new ProcessorFileError(file, "schema", JSON.stringify(PROCESSOR_SCHEMA), v.schema);
-  if (typeof v.name !== "string" || !/^[A-Za-z0-9._+-]{1,64}$/.test(v.name)) throw new ProcessorFileError(file, "name", "1-64 characters from [A-Za-z0-9._+-]", v.name);
+  if (typeof v.name !== "string" || !/^[A-Za-z0-9._+-]{1,64}$/.test(v.name))
+    throw new ProcessorFileError(file, "name", "1-64 characters from [A-Za-z0-9._+-]", v.name);
   if (typeof v.model !== "string" || v.model.length === 0) throw new ProcessorFileError(file, "model", "a non-empty string", v.model);
-  if (!Array.isArray(v.sources) || !v.sources.every((s) => typeof s === "string")) throw new ProcessorFileError(file, "sources", "an array of strings", v.sources);
+  if (!Array.isArray(v.sources) || !v.sources.every((s) => typeof s === "string"))
+    throw new ProcessorFileError(file, "sources", "an array of strings", v.sources);
   const cores = v.cores;
-  if (typeof cores !== "number" || !Number.isInteger(cores) || cores < 1 || cores > 512) throw new ProcessorFileError(file, "cores", "an integer in [1, 512]", cores);
+  if (typeof cores !== "number" || !Number.isInteger(cores) || cores < 1 || cores > 512)
+    throw new ProcessorFileError(file, "cores", "an integer in [1, 512]", cores);
   const [minGHz, baseGHz, maxGHz, stepGHz] = (["minGHz", "baseGHz", "maxGHz", "stepGHz"] as const).map((k) => positive(file, v, k, 20));
   if (maxGHz < minGHz) throw new ProcessorFileError(file, "maxGHz", `a maximum frequency >= minGHz (${minGHz})`, maxGHz);
-  if (baseGHz < minGHz || baseGHz > maxGHz) throw new ProcessorFileError(file, "baseGHz", `a base frequency in [minGHz, maxGHz] = [${minGHz}, ${maxGHz}]`, baseGHz);
+  if (baseGHz < minGHz || baseGHz > maxGHz)
+    throw new ProcessorFileError(file, "baseGHz", `a base frequency in [minGHz, maxGHz] = [${minGHz}, ${maxGHz}]`, baseGHz);
   const span = (maxGHz - minGHz) / stepGHz;
-  if (Math.abs(span - Math.round(span)) > 1e-6) throw new ProcessorFileError(file, "stepGHz", `a step that divides maxGHz - minGHz (${+(maxGHz - minGHz).toFixed(6)} GHz)`, stepGHz);
+  if (Math.abs(span - Math.round(span)) > 1e-6)
+    throw new ProcessorFileError(file, "stepGHz", `a step that divides maxGHz - minGHz (${+(maxGHz - minGHz).toFixed(6)} GHz)`, stepGHz);
   const n = Math.round(span) + 1;
   if (n < 2) throw new ProcessorFileError(file, "maxGHz", "a range holding at least 2 frequency levels (maxGHz > minGHz)", maxGHz);
   const tdpW = positive(file, v, "tdpW");
@@ -93,7 +115,22 @@ export function validateProcessor(v: unknown, file = "<object>"): Processor {
   const voltageAtMaxV = positive(file, v, "voltageAtMaxV", 3);
   if (voltageAtMaxV < voltageAtMinV) throw new ProcessorFileError(file, "voltageAtMaxV", `a voltage >= voltageAtMinV (${voltageAtMinV})`, voltageAtMaxV);
   const memoryLatencyNs = positive(file, v, "memoryLatencyNs", 10_000);
-  const spec: ProcessorSpec = { schema: PROCESSOR_SCHEMA, name: v.name, model: v.model, cores, minGHz, baseGHz, maxGHz, stepGHz, tdpW, idleFraction, voltageAtMinV, voltageAtMaxV, memoryLatencyNs, sources: [...(v.sources as string[])] };
+  const spec: ProcessorSpec = {
+    schema: PROCESSOR_SCHEMA,
+    name: v.name,
+    model: v.model,
+    cores,
+    minGHz,
+    baseGHz,
+    maxGHz,
+    stepGHz,
+    tdpW,
+    idleFraction,
+    voltageAtMinV,
+    voltageAtMaxV,
+    memoryLatencyNs,
+    sources: [...(v.sources as string[])],
+  };
   const levels = Float64Array.from({ length: n }, (_, i) => Number((minGHz + i * stepGHz).toFixed(6)));
   levels[n - 1] = maxGHz;
   const vBase = voltageAt(spec, baseGHz);
@@ -159,7 +196,9 @@ export function builtinProcessorDir(): string {
 /** Every processor file of `dir` (default: the built-in three), by name; two files with one name are an error. */
 export function loadProcessors(dir = builtinProcessorDir()): Map<string, Processor> {
   const out = new Map<string, Processor>();
-  for (const f of readdirSync(dir).filter((x) => x.endsWith(".json")).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith(".json"))
+    .sort()) {
     const p = loadProcessor(path.join(dir, f));
     if (out.has(p.name)) throw new ProcessorFileError(path.join(dir, f), "name", "a name no other processor file in the folder uses", p.name);
     out.set(p.name, p);

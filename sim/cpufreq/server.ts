@@ -54,7 +54,22 @@ export interface ServerSample {
 }
 
 export function emptySample(): ServerSample {
-  return { second: 0, frequencyGHz: 0, arrivals: 0, served: 0, backlog: 0, utilisation: 0, ips: 0, p99LatencyS: 0, sloPreservation: 1, powerW: 0, energyJ: 0, measuredUtilisation: 0, measuredFrequencyGHz: 0, measuredIps: 0 };
+  return {
+    second: 0,
+    frequencyGHz: 0,
+    arrivals: 0,
+    served: 0,
+    backlog: 0,
+    utilisation: 0,
+    ips: 0,
+    p99LatencyS: 0,
+    sloPreservation: 1,
+    powerW: 0,
+    energyJ: 0,
+    measuredUtilisation: 0,
+    measuredFrequencyGHz: 0,
+    measuredIps: 0,
+  };
 }
 
 export class CpuServer {
@@ -71,7 +86,8 @@ export class CpuServer {
     this.processor = opts.processor;
     this.workload = opts.workload;
     if (!(opts.rates.length > 0)) throw new CpufreqConfigError("rates", "at least one arrival rate", `${opts.rates.length} rates`);
-    for (let i = 0; i < opts.rates.length; i++) if (!(opts.rates[i] >= 0) || !Number.isFinite(opts.rates[i])) throw new CpufreqConfigError(`rates[${i}]`, "a finite rate >= 0", opts.rates[i]);
+    for (let i = 0; i < opts.rates.length; i++)
+      if (!(opts.rates[i] >= 0) || !Number.isFinite(opts.rates[i])) throw new CpufreqConfigError(`rates[${i}]`, "a finite rate >= 0", opts.rates[i]);
     this.rates = opts.rates;
     this.noise = opts.counterNoise ?? 0.01;
     if (!(this.noise >= 0 && this.noise < 1)) throw new CpufreqConfigError("counterNoise", "a number in [0, 1)", this.noise);

@@ -74,7 +74,18 @@ export interface Workload {
 export function compileWorkload(app: Application, p: Pick<Processor, "memoryLatencyNs">): Workload {
   const prof = compileApplication(app);
   const latScale = p.memoryLatencyNs / REF_MEMORY_LATENCY_NS;
-  const w: Workload = { app: app.name, sloSeconds: prof.sloSeconds, load: prof.load, memCoreS: 0, cpuCoreS: 0, latMemS: 0, latCpuS: 0, ioS: 0, instructionsPerRequest: 0, refCoreS: prof.cpuSecondsPerRequest };
+  const w: Workload = {
+    app: app.name,
+    sloSeconds: prof.sloSeconds,
+    load: prof.load,
+    memCoreS: 0,
+    cpuCoreS: 0,
+    latMemS: 0,
+    latCpuS: 0,
+    ioS: 0,
+    instructionsPerRequest: 0,
+    refCoreS: prof.cpuSecondsPerRequest,
+  };
   for (const [i, seg] of app.segments.entries()) {
     const beta = MEMORY_FRACTION[seg.kind];
     const mem = prof.cpuS[i] * beta * latScale;

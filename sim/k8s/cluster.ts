@@ -146,7 +146,8 @@ export class Cluster {
     this.maxPods = opts.maxPodsPerDeployment ?? 64;
     this.maxDeployments = opts.maxDeployments ?? 8;
     if (!Number.isInteger(this.maxPods) || this.maxPods < 1) throw new SimConfigError("maxPodsPerDeployment", "a positive integer", this.maxPods);
-    if (!Number.isInteger(this.maxDeployments) || this.maxDeployments < 1) throw new SimConfigError("maxDeployments", "a positive integer", this.maxDeployments);
+    if (!Number.isInteger(this.maxDeployments) || this.maxDeployments < 1)
+      throw new SimConfigError("maxDeployments", "a positive integer", this.maxDeployments);
     this.arrivalNoise = opts.arrivalNoise ?? true;
     this.memNoise = opts.memoryNoise ?? 0.03;
     if (!(this.memNoise >= 0)) throw new SimConfigError("memoryNoise", "a number >= 0", opts.memoryNoise);
@@ -205,7 +206,8 @@ export class Cluster {
    * (a warmed-up cluster at the start of an episode) instead of Pending.
    */
   addDeployment(app: Application | AppProfile, spec: DeploymentSpec, opts: { startReady?: boolean } = {}): number {
-    if (this.profiles.length >= this.maxDeployments) throw new SimConfigError("addDeployment", `at most ${this.maxDeployments} Deployments (maxDeployments)`, this.profiles.length + 1);
+    if (this.profiles.length >= this.maxDeployments)
+      throw new SimConfigError("addDeployment", `at most ${this.maxDeployments} Deployments (maxDeployments)`, this.profiles.length + 1);
     const profile = "segments" in app ? compileApplication(app) : app;
     const dep = this.profiles.length;
     this.profiles.push(profile);
@@ -239,7 +241,8 @@ export class Cluster {
 
   /** Offered load of a Deployment in requests per second from now on. */
   setRate(dep: number, requestsPerSecond: number): void {
-    if (!Number.isFinite(requestsPerSecond) || requestsPerSecond < 0) throw new SimConfigError(`setRate(${dep})`, "a finite rate >= 0 requests/s", requestsPerSecond);
+    if (!Number.isFinite(requestsPerSecond) || requestsPerSecond < 0)
+      throw new SimConfigError(`setRate(${dep})`, "a finite rate >= 0 requests/s", requestsPerSecond);
     this.depRate[dep] = requestsPerSecond;
   }
 
@@ -262,11 +265,13 @@ export class Cluster {
   }
 
   private checkDep(dep: number): void {
-    if (!Number.isInteger(dep) || dep < 0 || dep >= this.profiles.length) throw new SimConfigError("deployment", `an index in [0, ${this.profiles.length})`, dep);
+    if (!Number.isInteger(dep) || dep < 0 || dep >= this.profiles.length)
+      throw new SimConfigError("deployment", `an index in [0, ${this.profiles.length})`, dep);
   }
 
   private checkSpec(s: DeploymentSpec): void {
-    if (!Number.isInteger(s.replicas) || s.replicas < 0 || s.replicas > this.maxPods) throw new SimConfigError("replicas", `an integer in [0, ${this.maxPods}]`, s.replicas);
+    if (!Number.isInteger(s.replicas) || s.replicas < 0 || s.replicas > this.maxPods)
+      throw new SimConfigError("replicas", `an integer in [0, ${this.maxPods}]`, s.replicas);
     positiveFinite("cpuLimit (cores)", s.cpuLimit);
     positiveFinite("memoryLimitMB", s.memoryLimitMB);
   }
@@ -468,7 +473,8 @@ export class Cluster {
       cpuUtil = (served * p.cpuSecondsPerRequest) / dt / (held * this.depCpu[dep]);
       const busy = ready > 0 ? (served * service) / (ready * dt) : 0;
       // A pod killed this tick had reached its limit: that is what a usage sample shows.
-      const used = ready * (p.idleMemoryMB + (busy < 1 ? busy : 1) * (peak - p.idleMemoryMB)) + (starting + backoff) * p.idleMemoryMB + ooms * (memLimit - p.idleMemoryMB);
+      const used =
+        ready * (p.idleMemoryMB + (busy < 1 ? busy : 1) * (peak - p.idleMemoryMB)) + (starting + backoff) * p.idleMemoryMB + ooms * (memLimit - p.idleMemoryMB);
       memUtil = used / (held * memLimit);
       if (cpuUtil > 1) cpuUtil = 1;
       if (memUtil > 1) memUtil = 1;

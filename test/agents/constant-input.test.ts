@@ -11,7 +11,11 @@ t.test("ConstantInput: each row gets its pair's vector; unknown pairs and ragged
   t.equal(c.ctxOf("b"), 1);
   t.equal(c.contextId({ pair: "a" } as never), 0);
   const rows = tf.tidy(() => c.compute(tf.zeros([3, 5]) as tf.Tensor2D, Int32Array.of(1, 0, 1)).arraySync());
-  t.same(rows, [[3, 4], [1, 2], [3, 4]]);
+  t.same(rows, [
+    [3, 4],
+    [1, 2],
+    [3, 4],
+  ]);
   t.notOk("trainableVariables" in c, "nothing to train");
   t.throws(() => c.ctxOf("z"), /no vector for pair "z"/);
   t.throws(() => new ConstantInput({ a: [1], b: [1, 2] }), /vector of b/);

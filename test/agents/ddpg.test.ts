@@ -87,7 +87,10 @@ t.test("the extra-input hook widens the nets and its variables train with the cr
   train(agent, env, { totalTimesteps: 60, seed: 0, contextId: () => 1 });
   const e = emb.arraySync() as number[][];
   t.same(e[0], [0, 0, 0], "row of an unused context untouched");
-  t.ok(e[1].some((v) => v !== 0), "row of the used context trained");
+  t.ok(
+    e[1].some((v) => v !== 0),
+    "row of the used context trained",
+  );
   agent.dispose();
   emb.dispose();
 });

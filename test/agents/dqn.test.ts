@@ -72,7 +72,10 @@ t.test("no tensor leak across updates; save and load round-trip", async (t) => {
     t.notSame(Array.from(other.qValues(obs)), Array.from(agent.qValues(obs)));
     await other.load(path.join(dir, "ck"), "CartPole-v1");
     t.same(Array.from(other.qValues(obs)), Array.from(agent.qValues(obs)));
-    const wide = new DQN({ observationSpace: { ...env.observationSpace, shape: [5], low: new Float32Array(5), high: new Float32Array(5) }, actionSpace: env.actionSpace }, quick);
+    const wide = new DQN(
+      { observationSpace: { ...env.observationSpace, shape: [5], low: new Float32Array(5), high: new Float32Array(5) }, actionSpace: env.actionSpace },
+      quick,
+    );
     await t.rejects(wide.load(path.join(dir, "ck")), /obsDim/);
     other.dispose();
     wide.dispose();

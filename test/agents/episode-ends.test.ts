@@ -26,7 +26,11 @@ interface OffPolicyCase {
 
 const OFF_POLICY: OffPolicyCase[] = [
   { name: "DDPG", action: "box", make: (env) => new DDPG(env, { ...FIRM_DDPG_DEFAULTS, netArch: [16], learningStarts: 10, batchSize: 8 }, { seed: 0 }) },
-  { name: "DQN", action: "discrete", make: (env) => new DQN(env, { ...ZOO_DQN_CARTPOLE.config, netArch: [16], learningStarts: 10, batchSize: 8 }, { seed: 0 }) },
+  {
+    name: "DQN",
+    action: "discrete",
+    make: (env) => new DQN(env, { ...ZOO_DQN_CARTPOLE.config, netArch: [16], learningStarts: 10, batchSize: 8 }, { seed: 0 }),
+  },
 ];
 
 const ENDS: EpisodeEnd[] = ["terminated", "truncated"];

@@ -29,7 +29,17 @@ function model(stateDim: number, actionDim: number, seed = 0, extra: Partial<Par
   const task = `fc${tasks.length}`;
   tasks.push(task);
   const buffer = SqliteBuffer.open(path.join(root, `${task}.sqlite`));
-  return RLModel.register({ task, stateDim, actionDim, buffer, encoder: { hidden: 16, fcHidden: 16, embeddingDim: 8 }, contextSize: 4, maxSteps: 20, seed, ...extra });
+  return RLModel.register({
+    task,
+    stateDim,
+    actionDim,
+    buffer,
+    encoder: { hidden: 16, fcHidden: 16, embeddingDim: 8 },
+    contextSize: 4,
+    maxSteps: 20,
+    seed,
+    ...extra,
+  });
 }
 
 const snapshot = (vars: tf.Variable[]) => vars.map((v) => Array.from(v.dataSync()));
@@ -71,7 +81,11 @@ t.test("DDPG: the critic loss, and only it, updates the meta learner; no tensor 
     const actor0 = snapshot(agent.actor.variables);
     const critic0 = snapshot(agent.critic.variables);
     agent.train(1);
-    const r = { meta: !same(meta0, snapshot(m.trainableVariables())), actor: !same(actor0, snapshot(agent.actor.variables)), critic: !same(critic0, snapshot(agent.critic.variables)) };
+    const r = {
+      meta: !same(meta0, snapshot(m.trainableVariables())),
+      actor: !same(actor0, snapshot(agent.actor.variables)),
+      critic: !same(critic0, snapshot(agent.critic.variables)),
+    };
     return { agent, r };
   };
   // Critic frozen (lr 0): the actor loss alone runs and moves the actor, not the meta learner.
@@ -112,7 +126,10 @@ t.test("DQN's TD loss and PPO's combined loss update the meta learner", async (t
   const rng = new Rng(6);
   const ctx = Int32Array.of(0, 1, 2);
   for (let s = 0; s < 8; s++) {
-    ppo.act(Float32Array.from({ length: 12 }, () => rng.normal() * 0.05), ctx);
+    ppo.act(
+      Float32Array.from({ length: 12 }, () => rng.normal() * 0.05),
+      ctx,
+    );
     ppo.record(Float32Array.of(1, 1, 1), new Uint8Array(3));
   }
   ppo.finishRollout(new Float32Array(3), new Uint8Array(3));
@@ -153,13 +170,24 @@ t.test("four envs, four pendulum pairs, PPO stepping them together: four differe
   await rec.flush();
   t.equal(res.episodeReturns.length, 4, "each env finished one 200-step episode");
   t.equal(rec.inserted, 4);
-  t.same(cond.pairs(), pairs.map((p) => p.id), "context ids in env order");
+  t.same(
+    cond.pairs(),
+    pairs.map((p) => p.id),
+    "context ids in env order",
+  );
   t.same(m.pairs().slice().sort(), pairs.map((p) => p.id).sort(), "one episode per pair in the buffer");
   for (const p of pairs) t.equal(m.context(p.id)[0].steps, 200);
   const emb = pairs.map((p) => Array.from(m.getEmbedding(p.id)));
   for (let i = 0; i < 4; i++) {
-    t.ok(emb[i].some((v) => v !== 0), `pair ${i} has a non-zero embedding`);
-    for (let j = i + 1; j < 4; j++) t.ok(emb[i].some((v, k) => Math.abs(v - emb[j][k]) > 1e-6), `pairs ${i} and ${j} differ`);
+    t.ok(
+      emb[i].some((v) => v !== 0),
+      `pair ${i} has a non-zero embedding`,
+    );
+    for (let j = i + 1; j < 4; j++)
+      t.ok(
+        emb[i].some((v, k) => Math.abs(v - emb[j][k]) > 1e-6),
+        `pairs ${i} and ${j} differ`,
+      );
   }
   agent.dispose();
 });
@@ -174,11 +202,22 @@ t.test("same seed, same embeddings and returns (DDPG over two pairs in sequence)
     const returns: number[] = [];
     for (const [i, p] of pairs.entries()) {
       // One episode per pair to fill the context, then a few updates with both pairs in the replay.
-      const r = train(agent, makeFamilyEnv("pendulum", p, i), { totalTimesteps: i === 0 ? 200 : 215, seed: 5 + i, contextId: cond.contextId, onTransition: rec.onTransition, afterTrain: cond.afterUpdate });
+      const r = train(agent, makeFamilyEnv("pendulum", p, i), {
+        totalTimesteps: i === 0 ? 200 : 215,
+        seed: 5 + i,
+        contextId: cond.contextId,
+        onTransition: rec.onTransition,
+        afterTrain: cond.afterUpdate,
+      });
       await rec.flush();
       returns.push(...r.episodeReturns);
     }
-    const out = { returns, emb: pairs.map((p) => Array.from(m.getEmbedding(p.id))), act: Array.from(agent.predict([1, 0, 0], { ctx: 1 })), updates: agent.nUpdates };
+    const out = {
+      returns,
+      emb: pairs.map((p) => Array.from(m.getEmbedding(p.id))),
+      act: Array.from(agent.predict([1, 0, 0], { ctx: 1 })),
+      updates: agent.nUpdates,
+    };
     agent.dispose();
     return out;
   };
@@ -188,7 +227,10 @@ t.test("same seed, same embeddings and returns (DDPG over two pairs in sequence)
   t.same(a.returns, b.returns);
   t.same(a.emb, b.emb);
   t.same(a.act, b.act);
-  t.ok(a.emb[0].some((v, k) => v !== a.emb[1][k]), "the two pairs' embeddings differ");
+  t.ok(
+    a.emb[0].some((v, k) => v !== a.emb[1][k]),
+    "the two pairs' embeddings differ",
+  );
 });
 
 t.test("context subsampling: K trajectories per pair per training batch; serving reads the full context", async (t) => {
@@ -204,8 +246,14 @@ t.test("context subsampling: K trajectories per pair per training batch; serving
   }, m.trainableVariables());
   t.same(got[0], got[1], "one embedding per pair per batch");
   const singles = m.context("a").map((rec) => tf.tidy(() => Array.from(m.encoder.encode(buildContextBatch([[rec]], 5, { maxSteps: m.maxSteps })).dataSync())));
-  t.ok(singles.some((s) => s.every((v, k) => Math.abs(v - got[0][k]) < 1e-5)), "the training embedding is one trajectory's");
-  t.notOk(singles.some((s) => s.every((v, k) => Math.abs(v - Array.from(m.getEmbedding("a"))[k]) < 1e-5)), "getEmbedding averages all of them");
+  t.ok(
+    singles.some((s) => s.every((v, k) => Math.abs(v - got[0][k]) < 1e-5)),
+    "the training embedding is one trajectory's",
+  );
+  t.notOk(
+    singles.some((s) => s.every((v, k) => Math.abs(v - Array.from(m.getEmbedding("a"))[k]) < 1e-5)),
+    "getEmbedding averages all of them",
+  );
   x.dispose();
 });
 
@@ -219,7 +267,10 @@ t.test("bad input: unknown pair or context id, wrong shapes, envs without a pair
   t.throws(() => cond.pairOf(7), { message: /unknown context id 7; ids 0\.\.1 are registered/ });
   t.throws(() => cond.pairOf(-1), { message: /unknown context id -1/ });
   t.throws(() => tf.tidy(() => cond.compute(tf.zeros([1, 3]), Int32Array.of(5))), { message: /unknown context id 5/ });
-  t.throws(() => tf.tidy(() => cond.compute(tf.zeros([2, 4]), Int32Array.of(0, 0))), { name: "ShapeError", message: /observations: expected \[B, 3\].*got \[2, 4\]/ });
+  t.throws(() => tf.tidy(() => cond.compute(tf.zeros([2, 4]), Int32Array.of(0, 0))), {
+    name: "ShapeError",
+    message: /observations: expected \[B, 3\].*got \[2, 4\]/,
+  });
   t.throws(() => tf.tidy(() => cond.compute(tf.zeros([2, 3]), Int32Array.of(0))), { name: "ShapeError", message: /context ids: expected 2/ });
   t.throws(() => cond.addPair(""), { message: /non-empty string/ });
   t.throws(() => new FlashConditioner(m, { contextSubsample: 0 }), { message: /contextSubsample: expected a positive integer/ });
@@ -231,7 +282,10 @@ t.test("bad input: unknown pair or context id, wrong shapes, envs without a pair
     name: "ShapeError",
     message: /observation of env 0: expected 3 numbers/,
   });
-  t.throws(() => rec.onTransition({ env: plain, index: 0, obs: Float32Array.of(0, 0, 0), action: Float32Array.of(0), reward: 0, terminated: false, truncated: false }), { message: /has no pair/ });
+  t.throws(
+    () => rec.onTransition({ env: plain, index: 0, obs: Float32Array.of(0, 0, 0), action: Float32Array.of(0), reward: 0, terminated: false, truncated: false }),
+    { message: /has no pair/ },
+  );
   // A DDPG agent with the conditioner refuses a wrong observation size before FLASH sees it.
   const agent = new DDPG(pendulumSpaces, ddpgSmall, { extra: cond });
   t.throws(() => agent.predict([0, 1]), /observation of 3 numbers, got 2/);
@@ -256,7 +310,11 @@ t.test("acting embedding fixed per episode: weights move, acting reads the same 
   const a0 = tf.tidy(() => Array.from(perStep.compute(obs, Int32Array.of(0), "act").dataSync()));
   for (const v of m.trainableVariables()) v.assign(tf.add(v, 0.05));
   perStep.afterUpdate();
-  t.notSame(tf.tidy(() => Array.from(perStep.compute(obs, Int32Array.of(0), "act").dataSync())), a0, "acting: \"step\" follows every update");
+  t.notSame(
+    tf.tidy(() => Array.from(perStep.compute(obs, Int32Array.of(0), "act").dataSync())),
+    a0,
+    'acting: "step" follows every update',
+  );
   obs.dispose();
 });
 
@@ -269,7 +327,10 @@ t.test("warm-up context: used while the pair has no episode of its own, never in
   cond.setWarmup("w", { steps: T, width: w, data });
   const obs = tf.zeros([1, 3]) as tf.Tensor2D;
   const warm = tf.tidy(() => Array.from(cond.compute(obs, Int32Array.of(0), "learn").dataSync()));
-  t.ok(warm.some((v) => v !== 0), "the warm-up episode gives a non-zero embedding");
+  t.ok(
+    warm.some((v) => v !== 0),
+    "the warm-up episode gives a non-zero embedding",
+  );
   t.equal(m.buffer.count(m.task, "w"), 0, "and is not in the buffer");
   await fill(m, ["w"], new Rng("own"), 1);
   t.equal(cond.contextOf("w").length, 1, "after its first own episode the context is that episode only");
@@ -286,7 +347,11 @@ t.test("frozen: an empty context reads `emptyContext`, a pinned pair its pin", a
   const cond = new FlashConditioner(m, { pairs: ["a", "new"], emptyContext: avg });
   const obs = tf.zeros([2, 3]) as tf.Tensor2D;
   const rows = tf.tidy(() => cond.compute(obs, Int32Array.of(0, 1), "act").arraySync() as number[][]);
-  t.same(rows[0].map((x) => Math.fround(x)), Array.from(m.getEmbedding("a")), "a pair with context: its embedding");
+  t.same(
+    rows[0].map((x) => Math.fround(x)),
+    Array.from(m.getEmbedding("a")),
+    "a pair with context: its embedding",
+  );
   t.same(rows[1], avg.map(Math.fround), "a pair with no data yet: the given embedding, not the zero vector");
   cond.pin("a", new Array(8).fill(0));
   t.same(tf.tidy(() => cond.compute(obs, Int32Array.of(0, 1), "act").arraySync() as number[][])[0], new Array(8).fill(0), "pinned");

@@ -26,7 +26,10 @@ t.test("Ornstein-Uhlenbeck: reverts to its mean at rate theta, with the stationa
   const sigma = 0.3;
   const xs = series(new OrnsteinUhlenbeckActionNoise(1, sigma, new Rng(11), theta, dt), 40_000);
   // x' = x (1 - theta dt) + sigma sqrt(dt) eps: the increment regresses on x with slope -theta dt.
-  const s = slope(xs.slice(0, -1), xs.slice(1).map((x, i) => x - xs[i]));
+  const s = slope(
+    xs.slice(0, -1),
+    xs.slice(1).map((x, i) => x - xs[i]),
+  );
   t.ok(Math.abs(s - -theta * dt) < 0.02, `increment slope ${s.toFixed(4)}, expected ${-theta * dt}`);
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   t.ok(Math.abs(mean) < 0.03, `mean ${mean.toFixed(4)} near 0`);

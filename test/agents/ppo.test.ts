@@ -63,7 +63,10 @@ t.test("GAE matches a hand computation, with episode starts cutting the recursio
   const a2 = d2;
   const a1 = d1;
   const a0 = d0 + g * l * a1;
-  t.ok(Math.abs(b.advantages[2] - a2) < 1e-5 && Math.abs(b.advantages[1] - a1) < 1e-5 && Math.abs(b.advantages[0] - a0) < 1e-5, Array.from(b.advantages).join(","));
+  t.ok(
+    Math.abs(b.advantages[2] - a2) < 1e-5 && Math.abs(b.advantages[1] - a1) < 1e-5 && Math.abs(b.advantages[0] - a0) < 1e-5,
+    Array.from(b.advantages).join(","),
+  );
   t.ok(Math.abs(b.returns[0] - (a0 + 1)) < 1e-5);
 });
 

@@ -14,7 +14,12 @@ function sampledIds(t: Pick<typeof import("tap").default, "fail">, buf: ReplayBu
   for (let k = 0; k < n; k++) {
     const i = b.obs[2 * k];
     const whole =
-      b.obs[2 * k + 1] === -i && b.nextObs[2 * k] === i + 0.5 && Math.abs(b.actions[k] - i / 1e4) < 1e-6 && b.rewards[k] === 10 * i && b.dones[k] === (i % 7 === 0 ? 1 : 0) && b.ctx[k] === i % 3;
+      b.obs[2 * k + 1] === -i &&
+      b.nextObs[2 * k] === i + 0.5 &&
+      Math.abs(b.actions[k] - i / 1e4) < 1e-6 &&
+      b.rewards[k] === 10 * i &&
+      b.dones[k] === (i % 7 === 0 ? 1 : 0) &&
+      b.ctx[k] === i % 3;
     if (!whole) {
       t.fail(`sampled row ${k} mixes transitions: obs ${b.obs[2 * k]}, reward ${b.rewards[k]}, ctx ${b.ctx[k]}`);
       break;
@@ -38,9 +43,16 @@ t.test("wrap-around: a full buffer overwrites its oldest rows first", async (t) 
   const buf = new ReplayBuffer(5, 2, 1);
   addN(buf, 0, 8);
   t.equal(buf.size, 5, "size stays at capacity");
-  t.same([...sampledIds(t, buf, 500)].sort((a, b) => a - b), [3, 4, 5, 6, 7], "the five newest");
+  t.same(
+    [...sampledIds(t, buf, 500)].sort((a, b) => a - b),
+    [3, 4, 5, 6, 7],
+    "the five newest",
+  );
   addN(buf, 8, 10);
-  t.same([...sampledIds(t, buf, 500)].sort((a, b) => a - b), [5, 6, 7, 8, 9]);
+  t.same(
+    [...sampledIds(t, buf, 500)].sort((a, b) => a - b),
+    [5, 6, 7, 8, 9],
+  );
 });
 
 t.test("wrap-around after growth: a capacity that is not a power of two", async (t) => {

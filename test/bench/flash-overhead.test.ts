@@ -18,7 +18,10 @@ t.test("benchFlashOverhead: a row per configuration from the protocol, the headl
     t.ok(row.updates >= 2, `${row.updates} FLASH updates timed (2 rounds)`);
     t.ok(row.flash_update_ms > 0 && row.base_update_ms > 0);
   }
-  t.ok(r.rows.some((row) => row.update_overhead_ratio === r.update_overhead_ratio), "the headline is one of the rows");
+  t.ok(
+    r.rows.some((row) => row.update_overhead_ratio === r.update_overhead_ratio),
+    "the headline is one of the rows",
+  );
   t.equal(r.update_overhead_ratio_tcn, r.rows[1].update_overhead_ratio, "the first TCN row");
   t.ok(Number.isNaN(r.update_overhead_ratio_paper_encoder), "no row with the paper's encoder");
 });

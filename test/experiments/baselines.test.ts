@@ -21,7 +21,16 @@ import type { ProfileOptions, RlBudgets, RlTask } from "../../experiments/tasks/
 const root = mkdtempSync(path.join(os.tmpdir(), "baselines-test-"));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
 
-const budgets: RlBudgets = { referenceEpisodes: 12, pretrainEpisodes: 4, adaptEpisodes: 12, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 };
+const budgets: RlBudgets = {
+  referenceEpisodes: 12,
+  pretrainEpisodes: 4,
+  adaptEpisodes: 12,
+  embedEpisodes: 1,
+  evalEpisodes: 1,
+  abTargets: 1,
+  window: 10,
+  tolerance: 0.05,
+};
 /** Reference -100, random -1100 on every pair; HPA and VPA rewards per pair and replicate. */
 const HPA: Record<string, number[]> = { p: [-300, -500], q: [-600, -600] };
 const VPA: Record<string, number[]> = { p: [-900, -700], q: [-1300, -1100] };
@@ -56,10 +65,20 @@ function fakeTask(withBaselines: boolean): RlTask {
   };
 }
 
-const rec = (id: string, kind: string, result: unknown): [string, UnitRecord] => [id, { id, kind, seed: 1, key: "k", result, seconds: 1, worker: 0, finishedAt: "" }];
+const rec = (id: string, kind: string, result: unknown): [string, UnitRecord] => [
+  id,
+  { id, kind, seed: 1, key: "k", result, seconds: 1, worker: 0, finishedAt: "" },
+];
 
 t.test("baselines: reward and drop per (pair, replicate) with the agents' drop function", async (t) => {
-  const ref = (pair: string, k: number) => rec(`ref/${pair}/r${k}`, "reference", { returns: new Array(12).fill(-100), evalReturn: k === 0 ? -100 : -120, baseline: -1100, seconds: 1, baselines: { hpa: HPA[pair][k], vpa: VPA[pair][k] } });
+  const ref = (pair: string, k: number) =>
+    rec(`ref/${pair}/r${k}`, "reference", {
+      returns: new Array(12).fill(-100),
+      evalReturn: k === 0 ? -100 : -120,
+      baseline: -1100,
+      seconds: 1,
+      baselines: { hpa: HPA[pair][k], vpa: VPA[pair][k] },
+    });
   const records = new Map([ref("p", 0), ref("p", 1), ref("q", 0), ref("q", 1)]);
   const refs = pairReferences(records, 10);
   const b = baselineSummaries(records, refs, { hpa: "HPA label" });
@@ -68,7 +87,10 @@ t.test("baselines: reward and drop per (pair, replicate) with the agents' drop f
   t.equal(b.vpa.label, "vpa", "no label: the key");
   // The pair reference is the mean over replicates (-110), as for the agents' A/B drops.
   const expect = (xs: Record<string, number[]>) => ["p", "q"].flatMap((pair) => xs[pair].map((r) => rewardDrop(r, -110, -1100)));
-  for (const [name, xs] of [["hpa", HPA], ["vpa", VPA]] as const) {
+  for (const [name, xs] of [
+    ["hpa", HPA],
+    ["vpa", VPA],
+  ] as const) {
     const all = [...xs.p, ...xs.q];
     t.same(b[name].reward, { mean: meanCi95(all).mean, ci95: meanCi95(all).ci95, n: 4 }, `${name} reward`);
     t.equal(b[name].reward_drop!.mean, meanCi95(expect(xs)).mean, `${name} drop`);
@@ -77,12 +99,19 @@ t.test("baselines: reward and drop per (pair, replicate) with the agents' drop f
   }
   t.equal(b.hpa.excluded, 0);
   // A pair whose reference is no better than random: its tests are excluded and counted, as for the agents.
-  const bad = new Map([...records, rec("ref/z/r0", "reference", { returns: [-2000], evalReturn: -2000, baseline: -1100, seconds: 1, baselines: { hpa: -100, vpa: -100 } })]);
+  const bad = new Map([
+    ...records,
+    rec("ref/z/r0", "reference", { returns: [-2000], evalReturn: -2000, baseline: -1100, seconds: 1, baselines: { hpa: -100, vpa: -100 } }),
+  ]);
   const bz = baselineSummaries(bad, pairReferences(bad, 10));
   t.equal(bz.hpa.excluded, 1);
   t.equal(bz.hpa.reward_drop!.n, 4);
   t.equal(bz.hpa.reward!.n, 5);
-  t.same(baselineSummaries(new Map([rec("ref/p/r0", "reference", { returns: [1], evalReturn: 1, baseline: 0, seconds: 1 })]), refs), {}, "a task without baselines: empty");
+  t.same(
+    baselineSummaries(new Map([rec("ref/p/r0", "reference", { returns: [1], evalReturn: 1, baseline: 0, seconds: 1 })]), refs),
+    {},
+    "a task without baselines: empty",
+  );
 });
 
 t.test("runRl: results.json has baselines, report.md a row per baseline, config.json the folder options", async (t) => {
@@ -120,10 +149,24 @@ t.test("runRl: results.json has baselines, report.md a row per baseline, config.
   t.same(cfg.taskOptions, { traces }, "config.json records the folder");
   // rerun: the recorded options come back (and config.json is unchanged).
   const before = readFileSync(path.join(out, "config.json"), "utf8");
-  await runRl({ task: cfg.task, profile: cfg.profile, seeds: cfg.seeds, seed: cfg.seed, out, workers: 0, noFigures: true, log: () => {}, taskOptions: cfg.taskOptions, taskConfig: cfg.taskConfig });
+  await runRl({
+    task: cfg.task,
+    profile: cfg.profile,
+    seeds: cfg.seeds,
+    seed: cfg.seed,
+    out,
+    workers: 0,
+    noFigures: true,
+    log: () => {},
+    taskOptions: cfg.taskOptions,
+    taskConfig: cfg.taskConfig,
+  });
   t.equal(readFileSync(path.join(out, "config.json"), "utf8"), before);
 
-  await t.rejects(runRl({ task: "fake-baselines", profile: "golden", seeds: 1, out: path.join(root, "x"), workers: 0, taskOptions: { apps: traces } }), /--apps: task fake-baselines does not read this folder \(it reads --traces\)/);
+  await t.rejects(
+    runRl({ task: "fake-baselines", profile: "golden", seeds: 1, out: path.join(root, "x"), workers: 0, taskOptions: { apps: traces } }),
+    /--apps: task fake-baselines does not read this folder \(it reads --traces\)/,
+  );
 });
 
 t.test("a task without baselines: an empty baselines object, no section in the report", async (t) => {
@@ -137,12 +180,17 @@ t.test("a task without baselines: an empty baselines object, no section in the r
   const old = { ...r } as Partial<RlResults>;
   delete old.baselines;
   t.notMatch(rlMarkdown(old as RlResults, []), /Non-ML baselines/);
-  await t.rejects(runRl({ task: "fake-plain", profile: "golden", seeds: 1, out: path.join(root, "y"), workers: 0, taskOptions: { traces: root } }), /--traces: task fake-plain does not read this folder \(it reads no folder\)/);
+  await t.rejects(
+    runRl({ task: "fake-plain", profile: "golden", seeds: 1, out: path.join(root, "y"), workers: 0, taskOptions: { traces: root } }),
+    /--traces: task fake-plain does not read this folder \(it reads no folder\)/,
+  );
 });
 
 t.test("summarise on a task without labels keeps the keys", async (t) => {
   const task = { ...fakeTask(true), baselineLabels: undefined } as RlTask;
-  const records = new Map([rec("ref/p/r0", "reference", { returns: new Array(12).fill(-100), evalReturn: -100, baseline: -1100, seconds: 1, baselines: { hpa: -300 } })]);
+  const records = new Map([
+    rec("ref/p/r0", "reference", { returns: new Array(12).fill(-100), evalReturn: -100, baseline: -1100, seconds: 1, baselines: { hpa: -300 } }),
+  ]);
   const s = summarise(task, {}, records);
   t.same(s.baselines.hpa.reward, { mean: -300, ci95: null, n: 1 });
   t.equal(s.baselines.hpa.reward_drop!.mean, 0.2);
@@ -150,7 +198,18 @@ t.test("summarise on a task without labels keeps the keys", async (t) => {
 });
 
 t.test("run config: taskOptions validated", async (t) => {
-  const good = { format: RUN_CONFIG_FORMAT, command: "reproduce", task: "autoscaling", profile: "quick", seed: 0, seeds: 1, workers: null, backend: null, taskOptions: { traces: "/d/t" }, taskConfig: {} };
+  const good = {
+    format: RUN_CONFIG_FORMAT,
+    command: "reproduce",
+    task: "autoscaling",
+    profile: "quick",
+    seed: 0,
+    seeds: 1,
+    workers: null,
+    backend: null,
+    taskOptions: { traces: "/d/t" },
+    taskConfig: {},
+  };
   t.same(parseRunConfig(structuredClone(good), "c.json").taskOptions, { traces: "/d/t" });
   t.throws(() => parseRunConfig({ ...good, taskOptions: { traces: 3 } }, "c.json"), /c.json: taskOptions.traces: expected a folder path, got 3/);
   t.throws(() => parseRunConfig({ ...good, taskOptions: [] }, "c.json"), /taskOptions: expected an object/);
@@ -159,13 +218,28 @@ t.test("run config: taskOptions validated", async (t) => {
 t.test("CLI: --traces/--apps name a missing folder; tasks that do not read them refuse", async (t) => {
   const cmds = harnessCommands({ type: "string", description: "backend" });
   const base = { profile: "golden", seed: "0" };
-  await t.rejects(cmds.reproduce.run({ ...base, traces: path.join(root, "nope") }, ["autoscaling"]), { name: "MissingPathError", message: new RegExp(`--traces: folder ".*nope" does not exist`) });
+  await t.rejects(cmds.reproduce.run({ ...base, traces: path.join(root, "nope") }, ["autoscaling"]), {
+    name: "MissingPathError",
+    message: new RegExp(`--traces: folder ".*nope" does not exist`),
+  });
   const file = path.join(root, "baselines-a-file");
   rmSync(file, { force: true });
   writeFileSync(file, "x");
-  await t.rejects(cmds.reproduce.run({ ...base, apps: file }, ["autoscaling"]), { name: "MissingPathError", message: /--apps: ".*baselines-a-file" is not a folder/ });
-  await t.rejects(cmds.reproduce.run({ ...base, traces: root }, ["pendulum-family"]), { name: "UsageError", message: /--traces: task pendulum-family does not read this folder/ });
-  await t.rejects(cmds.reproduce.run({ ...base, traces: root }, ["rcs"]), { name: "UsageError", message: /task rcs does not read this folder \(it reads --data DIR\)/ });
-  await t.rejects(cmds.reproduce.run({ ...base, data: root }, ["autoscaling"]), { name: "UsageError", message: /--data: task autoscaling does not read a data folder \(it reads --traces DIR, --apps DIR\)/ });
+  await t.rejects(cmds.reproduce.run({ ...base, apps: file }, ["autoscaling"]), {
+    name: "MissingPathError",
+    message: /--apps: ".*baselines-a-file" is not a folder/,
+  });
+  await t.rejects(cmds.reproduce.run({ ...base, traces: root }, ["pendulum-family"]), {
+    name: "UsageError",
+    message: /--traces: task pendulum-family does not read this folder/,
+  });
+  await t.rejects(cmds.reproduce.run({ ...base, traces: root }, ["rcs"]), {
+    name: "UsageError",
+    message: /task rcs does not read this folder \(it reads --data DIR\)/,
+  });
+  await t.rejects(cmds.reproduce.run({ ...base, data: root }, ["autoscaling"]), {
+    name: "UsageError",
+    message: /--data: task autoscaling does not read a data folder \(it reads --traces DIR, --apps DIR\)/,
+  });
   await t.rejects(cmds.reproduce.run({ ...base, profile: "quick" }, ["rcs"]), /reproduce rcs needs --data DIR/, "rcs keeps its --data");
 });

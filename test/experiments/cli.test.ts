@@ -39,7 +39,12 @@ function expectError(t: Assert, args: string[], code: 1 | 2, message: RegExp): v
 t.test("usage errors exit 2 with one line", async (t) => {
   expectError(t, ["nope"], 2, /unknown command "nope"; known commands: .*reproduce/);
   expectError(t, ["reproduce", "nope"], 2, /unknown task "nope"; known tasks: .*autoscaling/);
-  expectError(t, ["reproduce", "autoscaling", "--profile", "nope", "--out", "o"], 2, /autoscaling: unknown profile "nope"; known profiles: golden, quick, full/);
+  expectError(
+    t,
+    ["reproduce", "autoscaling", "--profile", "nope", "--out", "o"],
+    2,
+    /autoscaling: unknown profile "nope"; known profiles: golden, quick, full/,
+  );
   expectError(t, ["reproduce", "autoscaling", "--seeds", "x"], 2, /--seeds: expected an integer >= 1, got "x"/);
   expectError(t, ["reproduce", "autoscaling", "--sedes", "3"], 2, /unknown option --sedes; known options: /);
   expectError(t, ["reproduce", "autoscaling", "--traces", "/nonexistent"], 2, /--traces: folder "\/nonexistent" does not exist/);

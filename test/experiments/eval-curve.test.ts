@@ -7,8 +7,20 @@ import { curveOf, pairReferences, summarise, trainingCurve } from "../../experim
 import type { UnitRecord } from "../../experiments/runner/pool.js";
 import type { RlBudgets, RlTask } from "../../experiments/tasks/types.js";
 
-const budgets: RlBudgets = { referenceEpisodes: 12, pretrainEpisodes: 4, adaptEpisodes: 12, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 3, tolerance: 0.05 };
-const rec = (id: string, kind: string, result: unknown): [string, UnitRecord] => [id, { id, kind, seed: 1, key: "k", result, seconds: 1, worker: 0, finishedAt: "" }];
+const budgets: RlBudgets = {
+  referenceEpisodes: 12,
+  pretrainEpisodes: 4,
+  adaptEpisodes: 12,
+  embedEpisodes: 1,
+  evalEpisodes: 1,
+  abTargets: 1,
+  window: 3,
+  tolerance: 0.05,
+};
+const rec = (id: string, kind: string, result: unknown): [string, UnitRecord] => [
+  id,
+  { id, kind, seed: 1, key: "k", result, seconds: 1, worker: 0, finishedAt: "" },
+];
 
 function task(curve?: "training" | "evaluation"): RlTask {
   return {

@@ -30,7 +30,9 @@ const recorded = (name: string): boolean => {
   const f = JSON.parse(readFileSync(path.join(goldenDir(), `${name}.json`), "utf8")) as GoldenFile;
   return backend.name in f.recorded;
 };
-const skip = recorded("pendulum-family") ? false : `no golden numbers recorded for backend ${backend.name} (run \`flash golden --update\` on it to record them)`;
+const skip = recorded("pendulum-family")
+  ? false
+  : `no golden numbers recorded for backend ${backend.name} (run \`flash golden --update\` on it to record them)`;
 
 t.test(`the seeded golden run reproduces its checked-in numbers (backend ${backend.name})`, { skip }, async (t) => {
   const res = await checkGoldens({ backend: backend.name, only: "pendulum-family" });

@@ -3,7 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { selectBackend } from "../../flash/backend.js";
-import { measureOverheads, overheadsFigure, runOverheads, type OverheadOptions, type OverheadRow, type OverheadSetting } from "../../experiments/protocols/overheads.js";
+import {
+  measureOverheads,
+  overheadsFigure,
+  runOverheads,
+  type OverheadOptions,
+  type OverheadRow,
+  type OverheadSetting,
+} from "../../experiments/protocols/overheads.js";
 import { renderSvg } from "../../experiments/report/figures.js";
 
 await selectBackend();
@@ -59,7 +66,13 @@ t.test("measureOverheads: well-formed rows per agent for tiny networks (BiGRU an
     t.equal(r.subsample, 1);
     t.equal(r.label, "BiGRU 1x4");
   }
-  const tcn = await measureOverheads({ ...tiny, agents: ["ppo"], encoder: { type: "tcn", channels: 4, layers: 2, patch: 2, fcHidden: 8, embeddingDim: 4 }, subsample: 2, label: "tcn tiny" });
+  const tcn = await measureOverheads({
+    ...tiny,
+    agents: ["ppo"],
+    encoder: { type: "tcn", channels: 4, layers: 2, patch: 2, fcHidden: 8, embeddingDim: 4 },
+    subsample: 2,
+    label: "tcn tiny",
+  });
   t.equal(tcn.length, 1);
   checkRow(t, tcn[0]);
   t.equal(tcn[0].label, "tcn tiny");
@@ -91,7 +104,11 @@ t.test("runOverheads writes overheads.json, overheads.md and the figure", async 
   t.ok(agentConfigs);
   const setting: OverheadSetting = { ...rest, label: "tiny", note: "test" };
   const r = await runOverheads({ out, agents: ["dqn"], settings: [setting] });
-  const json = JSON.parse(readFileSync(path.join(out, "overheads.json"), "utf8")) as { backend: { name: string }; rows: OverheadRow[]; provenance: { machine: { cpus: number } } };
+  const json = JSON.parse(readFileSync(path.join(out, "overheads.json"), "utf8")) as {
+    backend: { name: string };
+    rows: OverheadRow[];
+    provenance: { machine: { cpus: number } };
+  };
   t.equal(json.rows.length, 1);
   t.equal(json.backend.name, r.backend.name);
   t.ok(json.provenance.machine.cpus >= 1);

@@ -66,7 +66,14 @@ t.test("adaptation cost and speedup (paired by pair and replicate)", async (t) =
   t.equal(speedup(costs, "flash", "scratch")!.n, 1, "only pairs present for both variants");
   t.equal(speedup(costs, "flash", "none"), null);
   const byV = summariseCosts(costs);
-  t.same(byV.map((v) => [v.variant, v.n, v.convergedFraction]), [["flash", 2, 1], ["tl", 2, 0.5], ["scratch", 1, 1]]);
+  t.same(
+    byV.map((v) => [v.variant, v.n, v.convergedFraction]),
+    [
+      ["flash", 2, 1],
+      ["tl", 2, 0.5],
+      ["scratch", 1, 1],
+    ],
+  );
 });
 
 t.test("amortisation: per-pair cost and break-even", async (t) => {
@@ -83,7 +90,10 @@ t.test("amortisation: per-pair cost and break-even", async (t) => {
     ],
     10,
   );
-  t.same(f.points.slice(0, 2), [{ n: 1, perPair: 105 }, { n: 2, perPair: 55 }]);
+  t.same(f.points.slice(0, 2), [
+    { n: 1, perPair: 105 },
+    { n: 2, perPair: 55 },
+  ]);
   t.same(f.breakEven, { tl: 1, scratch: 4 });
   t.same(tl.breakEven, { flash: null, scratch: 10 });
   t.same(s.breakEven, { flash: null, tl: null }, "scratch is cheaper only below the break-even: never from some N on");

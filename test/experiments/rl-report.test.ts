@@ -9,12 +9,24 @@ import type { RlResults } from "../../experiments/runner/run-rl.js";
 import type { RlBudgets, RlTask } from "../../experiments/tasks/types.js";
 import { createClassicFamilyTask, validateClassicConfig } from "../../experiments/tasks/classic-family.js";
 
-const budgets: RlBudgets = { referenceEpisodes: 30, pretrainEpisodes: 40, adaptEpisodes: 30, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 };
+const budgets: RlBudgets = {
+  referenceEpisodes: 30,
+  pretrainEpisodes: 40,
+  adaptEpisodes: 30,
+  embedEpisodes: 1,
+  evalEpisodes: 1,
+  abTargets: 1,
+  window: 10,
+  tolerance: 0.05,
+};
 const fake = { budgets: () => budgets, pairs: () => ({ pool: ["a", "b"], test: ["p", "q"] }), describe: () => "fake" } as unknown as RlTask;
 
 /** A 0 -> level step at episode `at` (1-based) on a pair with reference -100 and random -1100. */
 const step = (at: number, n = 30) => Array.from({ length: n }, (_, i) => (i + 1 >= at ? -100 : -1100));
-const rec = (id: string, kind: string, result: unknown): [string, UnitRecord] => [id, { id, kind, seed: 1, key: "k", result, seconds: 2, worker: 0, finishedAt: "" }];
+const rec = (id: string, kind: string, result: unknown): [string, UnitRecord] => [
+  id,
+  { id, kind, seed: 1, key: "k", result, seconds: 2, worker: 0, finishedAt: "" },
+];
 
 function records(): Map<string, UnitRecord> {
   return new Map([
@@ -48,8 +60,14 @@ t.test("planRl: the units of a reproduction and of a sweep", async (t) => {
   t.equal(ids.length, 2 * (2 + 3 + 6 + 1));
   const sweep = planRl(fake, "fake", {}, 1, [1, 2]).map((u) => u.id);
   t.ok(sweep.includes("P1/pretrain/flash/r0") && sweep.includes("P2/adapt/tl/p/r0") && sweep.includes("ref/p/r0"));
-  t.notOk(sweep.some((id) => id.startsWith("ab/")), "a sweep measures adaptation, not A/B");
-  t.notOk(sweep.some((id) => id.includes("tl-paper")), "a sweep compares FLASH and TL only");
+  t.notOk(
+    sweep.some((id) => id.startsWith("ab/")),
+    "a sweep measures adaptation, not A/B",
+  );
+  t.notOk(
+    sweep.some((id) => id.includes("tl-paper")),
+    "a sweep compares FLASH and TL only",
+  );
 });
 
 t.test("planRl: paired units share environment seeds (common random numbers); the paper's TL trains on one pool pair", async (t) => {
@@ -64,7 +82,11 @@ t.test("planRl: paired units share environment seeds (common random numbers); th
   }
   t.not(envSeed("ref/p/r0"), envSeed("ref/p/r1"), "replicates draw other environments");
   t.not(envSeed("ref/p/r0"), envSeed("ref/q/r0"), "pairs draw other environments");
-  t.not(envSeed("ref/p/r0"), (planRl(fake, "fake", {}, 1, undefined, 8).find((u) => u.id === "ref/p/r0")?.input as { envSeed: number }).envSeed, "the run seed changes them");
+  t.not(
+    envSeed("ref/p/r0"),
+    (planRl(fake, "fake", {}, 1, undefined, 8).find((u) => u.id === "ref/p/r0")?.input as { envSeed: number }).envSeed,
+    "the run seed changes them",
+  );
   const pool = (id: string) => (units.find((u) => u.id === id)?.input as { pool: string[] }).pool;
   t.same([pool("pretrain/tl-paper/r0"), pool("pretrain/tl-paper/r1")], [["a"], ["b"]], "one previously seen pair per replicate");
   t.same(pool("pretrain/tl/r0"), ["a", "b"]);
@@ -92,7 +114,21 @@ t.test("summarise: the protocols over finished units", async (t) => {
 
 t.test("report: Markdown with the verdict and every figure rendered", async (t) => {
   const s = summarise(fake, {}, records());
-  const r = { ...s, format: "flash-adapt-results@1", task: "fake", profile: "quick", command: "reproduce", describe: "fake agents", paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "paper" }, seeds: { run: 0, replicates: [0], units: {} }, backend: "wasm", provenance: { git: { commit: "abc", dirty: false }, backend: null, node: "", machine: { cpus: 2, cpuModel: "", memGiB: 1, platform: "" } }, wall: { seconds: 10, unitSecondsSum: 18, byKind: {}, workers: 2, ranUnits: 9, resumedUnits: 0 }, config: { seeds: 1 }, units: [] } as unknown as RlResults;
+  const r = {
+    ...s,
+    format: "flash-adapt-results@1",
+    task: "fake",
+    profile: "quick",
+    command: "reproduce",
+    describe: "fake agents",
+    paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "paper" },
+    seeds: { run: 0, replicates: [0], units: {} },
+    backend: "wasm",
+    provenance: { git: { commit: "abc", dirty: false }, backend: null, node: "", machine: { cpus: 2, cpuModel: "", memGiB: 1, platform: "" } },
+    wall: { seconds: 10, unitSecondsSum: 18, byKind: {}, workers: 2, ranUnits: 9, resumedUnits: 0 },
+    config: { seeds: 1 },
+    units: [],
+  } as unknown as RlResults;
   const figs = rlFigures(r);
   t.same(Object.keys(figs).sort(), ["amortisation", "learning-curves", "retraining-cost-cdf", "reward-drop-cdf", "similarity-vs-cost", "similarity-vs-drop"]);
   const md = rlMarkdown(r, Object.keys(figs));

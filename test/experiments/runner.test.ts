@@ -32,9 +32,31 @@ t.test("seeds derive from the run seed and the unit id only", async (t) => {
 });
 
 t.test("plans are checked: duplicate ids, unknown deps, cycles", async (t) => {
-  t.throws(() => planUnits([{ id: "a", kind: "x", deps: [], input: 1 }, { id: "a", kind: "x", deps: [], input: 2 }], 0, "e"), /appears twice/);
+  t.throws(
+    () =>
+      planUnits(
+        [
+          { id: "a", kind: "x", deps: [], input: 1 },
+          { id: "a", kind: "x", deps: [], input: 2 },
+        ],
+        0,
+        "e",
+      ),
+    /appears twice/,
+  );
   t.throws(() => planUnits([{ id: "a", kind: "x", deps: ["b"], input: 1 }], 0, "e"), /depends on "b", which is not in the run/);
-  t.throws(() => planUnits([{ id: "a", kind: "x", deps: ["b"], input: 1 }, { id: "b", kind: "x", deps: ["a"], input: 1 }], 0, "e"), /dependency cycle: a -> b -> a/);
+  t.throws(
+    () =>
+      planUnits(
+        [
+          { id: "a", kind: "x", deps: ["b"], input: 1 },
+          { id: "b", kind: "x", deps: ["a"], input: 1 },
+        ],
+        0,
+        "e",
+      ),
+    /dependency cycle: a -> b -> a/,
+  );
   t.throws(() => planUnits([{ id: "../x", kind: "x", deps: [], input: 1 }], 0, "e"), /relative name/);
   const order = planUnits(units(), 0, "e").map((u) => u.id);
   t.ok(order.indexOf("a") < order.indexOf("b") && order.indexOf("b") < order.indexOf("d") && order.indexOf("c") < order.indexOf("d"));
@@ -49,7 +71,10 @@ t.test("results do not depend on the number of workers (0 = this thread, 2)", as
     const r = await runUnits(plan, { outDir: out, executor, workers, log: (l) => lines.push(l) });
     t.equal(r.ran, plan.length);
     results.push(stableStringify(plan.map((u) => r.records.get(u.id)!.result)));
-    t.ok(lines.some((l) => /start d/.test(l)) && lines.some((l) => /done {2}d in/.test(l)) && lines.some((l) => /6\/6 done/.test(l)), `progress lines name units and counts (workers ${workers})`);
+    t.ok(
+      lines.some((l) => /start d/.test(l)) && lines.some((l) => /done {2}d in/.test(l)) && lines.some((l) => /6\/6 done/.test(l)),
+      `progress lines name units and counts (workers ${workers})`,
+    );
     t.ok(existsSync(path.join(workDirOf(out, "e/with/slash"), "out.txt")), "each unit has its own work directory");
   }
   t.equal(results[1], results[0]);
@@ -90,14 +115,34 @@ t.test("a failing unit rejects the run with its id and message", async (t) => {
 
 t.test("heartbeat lines report running units and an ETA", async (t) => {
   const lines: string[] = [];
-  const plan = planUnits([{ id: "slow", kind: "x", deps: [], input: { sleepMs: 700 } }, { id: "s2", kind: "x", deps: [], input: { sleepMs: 50 } }], 0, executor.name);
+  const plan = planUnits(
+    [
+      { id: "slow", kind: "x", deps: [], input: { sleepMs: 700 } },
+      { id: "s2", kind: "x", deps: [], input: { sleepMs: 50 } },
+    ],
+    0,
+    executor.name,
+  );
   await runUnits(plan, { outDir: fresh(), executor, workers: 0, log: (l) => lines.push(l), heartbeatSeconds: 0.2 });
-  t.ok(lines.some((l) => /running: slow 50% \(half way\)/.test(l)), lines.join("\n"));
+  t.ok(
+    lines.some((l) => /running: slow 50% \(half way\)/.test(l)),
+    lines.join("\n"),
+  );
   t.ok(lines.some((l) => /ETA/.test(l)));
 });
 
 t.test("run config: validated with errors naming the field; a directory refuses another config", async (t) => {
-  const good: RunConfig = { format: RUN_CONFIG_FORMAT, command: "reproduce", task: "pendulum-family", profile: "quick", seed: 0, seeds: 2, workers: null, backend: null, taskConfig: { a: 1 } };
+  const good: RunConfig = {
+    format: RUN_CONFIG_FORMAT,
+    command: "reproduce",
+    task: "pendulum-family",
+    profile: "quick",
+    seed: 0,
+    seeds: 2,
+    workers: null,
+    backend: null,
+    taskConfig: { a: 1 },
+  };
   t.same(parseRunConfig(JSON.parse(JSON.stringify(good)), "c.json"), good);
   t.throws(() => parseRunConfig({ ...good, extra: 1 }, "c.json"), { name: "ConfigError", message: /c.json: unknown field "extra"/ });
   t.throws(() => parseRunConfig({ ...good, seeds: 0 }, "c.json"), /c.json: seeds: expected an integer >= 1, got 0/);

@@ -70,7 +70,11 @@ t.test("timeInterleaved: baseCalls sets the base side's calls per round", async 
   const clock = fakeClock(t);
   let b = 0;
   let f = 0;
-  timeInterleaved(() => clock.advance(++b), () => clock.advance(++f), { rounds: 3, calls: 2, baseCalls: 5, warmup: 0 });
+  timeInterleaved(
+    () => clock.advance(++b),
+    () => clock.advance(++f),
+    { rounds: 3, calls: 2, baseCalls: 5, warmup: 0 },
+  );
   t.equal(b, 15);
   t.equal(f, 6);
 });

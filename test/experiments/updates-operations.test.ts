@@ -16,7 +16,16 @@ import type { RlBudgets, RlTask } from "../../experiments/tasks/types.js";
 const root = mkdtempSync(path.join(os.tmpdir(), "updates-test-"));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
 
-const budgets: RlBudgets = { referenceEpisodes: 12, pretrainEpisodes: 4, adaptEpisodes: 12, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 };
+const budgets: RlBudgets = {
+  referenceEpisodes: 12,
+  pretrainEpisodes: 4,
+  adaptEpisodes: 12,
+  embedEpisodes: 1,
+  evalEpisodes: 1,
+  abTargets: 1,
+  window: 10,
+  tolerance: 0.05,
+};
 /** Served rewards: reference -100 and random -1100 everywhere, so drop = (-100 - R) / 1000. */
 const SERVED: Record<string, { test: number; updated: number }> = {
   original: { test: -400, updated: -700 },
@@ -27,7 +36,17 @@ const SERVED: Record<string, { test: number; updated: number }> = {
   "flash-zero": { test: -800, updated: -900 },
   shuffled: { test: -300, updated: -400 },
 };
-const CPU: Record<string, number> = { original: 0.3, flash: 0.5, tl: 0.4, "tl-paper": 0.45, "flash-before": 0.5, "flash-zero": 0.1, shuffled: 0.5, reference: 0.6, hpa: 0.2 };
+const CPU: Record<string, number> = {
+  original: 0.3,
+  flash: 0.5,
+  tl: 0.4,
+  "tl-paper": 0.45,
+  "flash-before": 0.5,
+  "flash-zero": 0.1,
+  shuffled: 0.5,
+  reference: 0.6,
+  hpa: 0.2,
+};
 const UPDATED = new Set(["p+load", "q+size"]);
 const served: { variant: string; pairs: string[]; trainedOn?: string }[] = [];
 
@@ -48,7 +67,14 @@ function fakeTask(): RlTask {
     pairs: () => ({ pool: ["a"], test: ["p", "q"] }),
     describe: () => "fake agents",
     async reference() {
-      return { returns: new Array(budgets.referenceEpisodes).fill(-100), evalReturn: -100, baseline: -1100, seconds: 0, baselines: { hpa: -600 }, metrics: { reference: { cpuUtil: CPU.reference }, hpa: { cpuUtil: CPU.hpa } } };
+      return {
+        returns: new Array(budgets.referenceEpisodes).fill(-100),
+        evalReturn: -100,
+        baseline: -1100,
+        seconds: 0,
+        baselines: { hpa: -600 },
+        metrics: { reference: { cpuUtil: CPU.reference }, hpa: { cpuUtil: CPU.hpa } },
+      };
     },
     pretrain: async (_c, _v, pool) => ({ returns: [1, 2, 3, 4], pairs: [...pool, ...pool, ...pool, ...pool], episodes: 4, seconds: 0 }),
     adapt: async () => ({ returns: new Array(budgets.adaptEpisodes).fill(-100), seconds: 0 }),
@@ -66,7 +92,10 @@ t.test("planRl: one reference per updated pair (replicate 0), none in a sweep", 
   t.same(ids.filter((id) => id.startsWith("ref/")).sort(), ["ref/p+load/r0", "ref/p/r0", "ref/p/r1", "ref/q+size/r0", "ref/q/r0", "ref/q/r1"]);
   const ab = planRl(task, "fake", {}, 1).find((u) => u.id === "ab/r0");
   t.same((ab?.input as { updates?: unknown }).updates, task.updates!({}));
-  t.notOk(planRl(task, "fake", {}, 1, [1]).some((u) => u.id.includes("+")), "a sweep has no update units");
+  t.notOk(
+    planRl(task, "fake", {}, 1, [1]).some((u) => u.id.includes("+")),
+    "a sweep has no update units",
+  );
 });
 
 t.test("runRl: updates summarised apart from the A/B test; operations per variant; report and figures", async (t) => {
@@ -77,14 +106,24 @@ t.test("runRl: updates summarised apart from the A/B test; operations per varian
   // The original agent of p is served on its A/B target q and on p's update; FLASH/TL on every new and updated pair.
   t.ok(served.some((s) => s.variant === "original" && s.trainedOn === "p" && s.pairs.join() === "q,p+load"));
   t.ok(served.some((s) => s.variant === "flash" && s.pairs.join() === "p,q,p+load,q+size"));
-  t.ok(served.some((s) => s.variant === "tl-paper" && s.pairs.join() === "p,q,p+load,q+size"), "the paper's TL is served like TL");
-  for (const v of ["flash-before", "flash-zero", "shuffled"]) t.ok(served.some((s) => s.variant === v && s.pairs.join() === "p,q"), `the control ${v} serves the new pairs only`);
+  t.ok(
+    served.some((s) => s.variant === "tl-paper" && s.pairs.join() === "p,q,p+load,q+size"),
+    "the paper's TL is served like TL",
+  );
+  for (const v of ["flash-before", "flash-zero", "shuffled"])
+    t.ok(
+      served.some((s) => s.variant === v && s.pairs.join() === "p,q"),
+      `the control ${v} serves the new pairs only`,
+    );
 
   // The main A/B drop ignores the updated pairs: FLASH -200 on p and q, 2 replicates.
   t.equal(r.reward_drop.flash!.n, 4);
   t.ok(Math.abs(r.reward_drop.flash!.mean - 0.1) < 1e-12);
   t.notOk(r.reward_drop.samples.some((s) => UPDATED.has(s.pair)));
-  t.notOk(r.adaptation.costs.some((c) => UPDATED.has(c.pair)), "no scratch curve of an updated pair");
+  t.notOk(
+    r.adaptation.costs.some((c) => UPDATED.has(c.pair)),
+    "no scratch curve of an updated pair",
+  );
   t.same(Object.keys(r.baselines.hpa.byPair).sort(), ["p", "q"], "baselines of new pairs only");
   t.same(r.references.map((x) => x.pair).sort(), ["p", "q"], "references of new pairs only");
   t.same(r.updates!.references.map((x) => x.pair).sort(), ["p+load", "q+size"]);

@@ -8,7 +8,11 @@ t.test("picks the best loadable backend and records why better ones were skipped
   t.equal(tf.getBackend(), info.tfName);
   t.equal(backendInfo(), info);
   const better = BACKEND_PREFERENCE.slice(0, BACKEND_PREFERENCE.indexOf(info.name));
-  t.same(info.unavailable.map((u) => u.name), better, "every better backend is listed as unavailable, with a reason");
+  t.same(
+    info.unavailable.map((u) => u.name),
+    better,
+    "every better backend is listed as unavailable, with a reason",
+  );
   for (const u of info.unavailable) t.ok(u.reason.length > 0);
 });
 

@@ -16,7 +16,14 @@ function content() {
     task: "pendulum",
     dims: { stateDim: 3, actionDim: 1 },
     config: { hidden: 8 },
-    tensors: { "a/kernel": tf.tensor2d([[1, 2], [3, 4]]), "a/bias": tf.tensor1d([0.5, -0.5]), steps: tf.scalar(7, "int32") },
+    tensors: {
+      "a/kernel": tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      "a/bias": tf.tensor1d([0.5, -0.5]),
+      steps: tf.scalar(7, "int32"),
+    },
   };
 }
 
@@ -29,7 +36,11 @@ t.test("round trip keeps names, shapes, dtypes and values", async (t) => {
   t.same(tensors["a/kernel"].shape, [2, 2]);
   t.same(Array.from(tensors["a/kernel"].dataSync()), [1, 2, 3, 4]);
   t.equal(tensors.steps.dtype, "int32");
-  t.same(readdirSync(root).filter((f) => f.includes(".tmp-")), [], "no temporary directory left behind");
+  t.same(
+    readdirSync(root).filter((f) => f.includes(".tmp-")),
+    [],
+    "no temporary directory left behind",
+  );
 });
 
 t.test("saving over an existing checkpoint replaces it whole", async (t) => {
@@ -40,7 +51,11 @@ t.test("saving over an existing checkpoint replaces it whole", async (t) => {
   await saveCheckpoint(dir, c);
   const { tensors } = await loadCheckpoint(dir, { kind: "unit" });
   t.same(Array.from(tensors["a/bias"].dataSync()), [9, 9]);
-  t.same(readdirSync(root).filter((f) => f.startsWith("over.")), [], "no old or temporary copies left");
+  t.same(
+    readdirSync(root).filter((f) => f.startsWith("over.")),
+    [],
+    "no old or temporary copies left",
+  );
 });
 
 t.test("mismatches are refused with what differs", async (t) => {

@@ -38,7 +38,14 @@ function run(enc: BiGruEncoder, perPair: ReturnType<typeof seqs>[], path: Path) 
 const cases: { name: string; lengths: number[][]; layers: number }[] = [
   { name: "1 layer, T > 1, padded steps and sequences", lengths: [[6, 3, 9], [4, 4], []], layers: 1 },
   { name: "2 layers, T > 1, padded steps and sequences", lengths: [[6, 3, 9], [4, 4], []], layers: 2 },
-  { name: "2 layers, T > 1, no padding", lengths: [[7, 7], [7, 7]], layers: 2 },
+  {
+    name: "2 layers, T > 1, no padding",
+    lengths: [
+      [7, 7],
+      [7, 7],
+    ],
+    layers: 2,
+  },
   { name: "1 layer, T = 1", lengths: [[1, 1], [1]], layers: 1 },
   { name: "2 layers, T = 1", lengths: [[1, 1], [1]], layers: 2 },
 ];
@@ -55,7 +62,10 @@ for (const c of cases) {
       const d = relDiff(fused.g[v.name], ref.g[v.name]);
       t.ok(d <= 1e-5, `gradient of ${v.name} (rel ${d.toExponential(2)})`);
     }
-    t.ok(enc.variables().some((v) => fused.g[v.name].some((x) => x !== 0)), "the gradients are not all zero");
+    t.ok(
+      enc.variables().some((v) => fused.g[v.name].some((x) => x !== 0)),
+      "the gradients are not all zero",
+    );
     enc.dispose();
   });
 }

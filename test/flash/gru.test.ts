@@ -49,8 +49,14 @@ t.test("the fast formulation equals the step-by-step reference", async (t) => {
   const fast = tf.tidy(() => enc.encode(batch()).arraySync());
   const naive = tf.tidy(() => enc.encodeNaive(batch()).arraySync());
   close(t, fast, naive, 1e-4, "encode == encodeNaive");
-  t.ok(fast[2].every((v) => v === 0), "a pair with no sequence gets exactly zero");
-  t.ok(fast[0].some((v) => v !== 0), "a pair with data does not");
+  t.ok(
+    fast[2].every((v) => v === 0),
+    "a pair with no sequence gets exactly zero",
+  );
+  t.ok(
+    fast[0].some((v) => v !== 0),
+    "a pair with data does not",
+  );
   enc.dispose();
 });
 
@@ -78,7 +84,11 @@ t.test("gradients reach every variable and are finite", async (t) => {
   for (const v of enc.variables()) {
     const g = grads[v.name].dataSync();
     t.ok(g.every(Number.isFinite), `${v.name}: finite`);
-    if (!/bias/.test(v.name)) t.ok(g.some((x) => x !== 0), `${v.name}: not all zero`);
+    if (!/bias/.test(v.name))
+      t.ok(
+        g.some((x) => x !== 0),
+        `${v.name}: not all zero`,
+      );
   }
   tf.dispose([value, ...Object.values(grads), batch.data, batch.stepMask, batch.seqMask]);
   enc.dispose();
@@ -89,7 +99,10 @@ t.test("one-step contexts (T = 1, e.g. 1-shot samples) train, with 1 and 2 layer
     const enc = new BiGruEncoder({ ...small, layers, seed: 9 });
     const batch = buildContextBatch([seqs(new Rng(4), [1, 1]), seqs(new Rng(5), [1])], W);
     const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(enc.encode(batch))) as tf.Scalar, enc.variables());
-    t.ok(enc.variables().every((v) => grads[v.name].dataSync().every(Number.isFinite)), `${layers} layer(s): finite gradients for every variable`);
+    t.ok(
+      enc.variables().every((v) => grads[v.name].dataSync().every(Number.isFinite)),
+      `${layers} layer(s): finite gradients for every variable`,
+    );
     tf.dispose([value, ...Object.values(grads), batch.data, batch.stepMask, batch.seqMask]);
     enc.dispose();
   }

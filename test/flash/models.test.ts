@@ -49,7 +49,10 @@ t.test("registration: one model per task; other shapes are a conflict; unknown t
   });
   t.throws(() => SLModel.register({ task, featureDim: 3, buffer }), { name: "RegistrationConflictError" });
   t.throws(() => FlashModel.get("nope"), { name: "UnknownTaskError", message: /unknown task "nope"/ });
-  t.throws(() => RLModel.register({ task: "x", stateDim: 0, actionDim: 1, buffer }), { name: "ShapeError", message: /stateDim: expected a positive integer, got 0/ });
+  t.throws(() => RLModel.register({ task: "x", stateDim: 0, actionDim: 1, buffer }), {
+    name: "ShapeError",
+    message: /stateDim: expected a positive integer, got 0/,
+  });
 });
 
 t.test("bad trajectories are refused before anything is stored", async (t) => {
@@ -58,13 +61,28 @@ t.test("bad trajectories are refused before anything is stored", async (t) => {
   await fill(flash, "p", rng, 2);
   const before = buffer.all(task, "p").map((r) => Array.from(r.data));
   const e = episode(rng, 4);
-  await t.rejects(flash.insertTrajSamples("p", e.s.map((s) => s.slice(0, 2)), e.a, e.r), { name: "ShapeError", message: /states\[0\]: expected 3 numbers, got 2/ });
-  await t.rejects(flash.insertTrajSamples("p", e.s.slice(0, 3), e.a, e.r), { name: "ShapeError", message: /states: expected 4 rows \(one per step\), got 3 rows/ });
+  await t.rejects(
+    flash.insertTrajSamples(
+      "p",
+      e.s.map((s) => s.slice(0, 2)),
+      e.a,
+      e.r,
+    ),
+    { name: "ShapeError", message: /states\[0\]: expected 3 numbers, got 2/ },
+  );
+  await t.rejects(flash.insertTrajSamples("p", e.s.slice(0, 3), e.a, e.r), {
+    name: "ShapeError",
+    message: /states: expected 4 rows \(one per step\), got 3 rows/,
+  });
   await t.rejects(flash.insertTrajSamples("p", e.s, e.a, [1, 2, NaN, 4]), { name: "ValueError", message: /rewards.*NaN/ });
   await t.rejects(flash.insertTrajSamples("p", e.s, [[0], [Infinity], [0], [0]], e.r), { name: "ValueError" });
   await t.rejects(flash.insertTrajSamples("p", [], [], []), { name: "ValueError", message: /empty trajectory/ });
   await t.rejects(flash.insertTrajSamples("", e.s, e.a, e.r), { name: "ValueError", message: /pair/ });
-  t.same(buffer.all(task, "p").map((r) => Array.from(r.data)), before, "stored data unchanged");
+  t.same(
+    buffer.all(task, "p").map((r) => Array.from(r.data)),
+    before,
+    "stored data unchanged",
+  );
 });
 
 t.test("a pair with no data gets the zero embedding", async (t) => {
@@ -83,12 +101,18 @@ t.test("gradient flow: updates on train the meta learner through the caller's lo
   const opt = tf.train.adam(0.05);
   const snapshot = () => flash.encoder.variables().map((v) => Array.from(v.dataSync()));
   const step = () =>
-    opt.minimize(() => tf.mean(tf.square(tf.sub(tf.matMul(flash.embed(["a", "b", "a"]), head), tf.tensor2d([[1], [-1], [1]])))) as tf.Scalar, false, [head, ...flash.trainableVariables()]);
+    opt.minimize(() => tf.mean(tf.square(tf.sub(tf.matMul(flash.embed(["a", "b", "a"]), head), tf.tensor2d([[1], [-1], [1]])))) as tf.Scalar, false, [
+      head,
+      ...flash.trainableVariables(),
+    ]);
 
   const w0 = snapshot();
   step();
   const w1 = snapshot();
-  t.ok(w0.some((w, i) => w.some((x, j) => x !== w1[i][j])), "with updates on, one step changes the meta learner");
+  t.ok(
+    w0.some((w, i) => w.some((x, j) => x !== w1[i][j])),
+    "with updates on, one step changes the meta learner",
+  );
 
   flash.toggleMetaModelUpdate(false);
   t.same(flash.trainableVariables(), [], "no meta variables offered to the optimiser");
@@ -109,7 +133,10 @@ t.test("embed of one pair repeated (a batch from a single pair) has one row per 
   e.dispose();
   const before = flash.encoder.variables().map((v) => Array.from(v.dataSync()));
   tf.train.sgd(0.1).minimize(() => tf.sum(flash.embed(["solo", "solo"])) as tf.Scalar, false, flash.trainableVariables());
-  t.ok(flash.encoder.variables().some((v, i) => Array.from(v.dataSync()).some((x, j) => x !== before[i][j])), "its gradient reaches the meta learner");
+  t.ok(
+    flash.encoder.variables().some((v, i) => Array.from(v.dataSync()).some((x, j) => x !== before[i][j])),
+    "its gradient reaches the meta learner",
+  );
 });
 
 t.test("with updates off, embeddings are cached until the pair's data changes", async (t) => {
@@ -123,7 +150,10 @@ t.test("with updates off, embeddings are cached until the pair's data changes", 
   await flash.insertTrajSamples("p", e.s, e.a, [100, 100, 100, 100, 100, 100]);
   const e2 = flash.getEmbedding("p");
   t.not(e2, e1, "new data invalidates the cache");
-  t.ok(Array.from(e2).some((v, i) => Math.abs(v - e1[i]) > 1e-6), "and changes the embedding");
+  t.ok(
+    Array.from(e2).some((v, i) => Math.abs(v - e1[i]) > 1e-6),
+    "and changes the embedding",
+  );
 });
 
 t.test("same seed, same embedding; different pairs, different embeddings", async (t) => {
@@ -137,7 +167,11 @@ t.test("same seed, same embedding; different pairs, different embeddings", async
   const ea = Array.from(a.flash.getEmbedding("pair0"));
   t.same(Array.from(b.flash.getEmbedding("pair0")), ea, "same seed and data");
   t.notSame(Array.from(c.flash.getEmbedding("pair0")), ea, "another seed");
-  const es = [0, 1, 2, 3].map((p) => Array.from(a.flash.getEmbedding(`pair${p}`)).map((v) => v.toFixed(5)).join(","));
+  const es = [0, 1, 2, 3].map((p) =>
+    Array.from(a.flash.getEmbedding(`pair${p}`))
+      .map((v) => v.toFixed(5))
+      .join(","),
+  );
   t.equal(new Set(es).size, 4, "four pairs give four different embeddings");
 });
 
@@ -165,7 +199,14 @@ t.test("SL: samples [x, y] go in as one sequence per call", async (t) => {
   const task = `t${n++}`;
   const buffer = SqliteBuffer.open(path.join(root, `${task}.sqlite`));
   const sl = SLModel.register({ task, featureDim: 2, buffer, encoder: small });
-  await sl.insertDataSamples("w", [[1, 2], [3, 4]], [0.5, 0.7]);
+  await sl.insertDataSamples(
+    "w",
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    [0.5, 0.7],
+  );
   await t.rejects(sl.insertDataSamples("w", [[1, 2]], [0.5, 0.7]), { name: "ShapeError", message: /labels: expected 1 rows/ });
   await t.rejects(sl.insertDataSamples("w", [[1, 2, 3]], [0.5]), { name: "ShapeError" });
   t.equal(buffer.count(task, "w"), 1);

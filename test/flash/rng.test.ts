@@ -5,7 +5,10 @@ t.test("same seed gives the same stream; forks are independent of consumption or
   const a = new Rng(42);
   const b = new Rng(42);
   const xs = Array.from({ length: 5 }, () => a.next());
-  t.same(xs, Array.from({ length: 5 }, () => b.next()));
+  t.same(
+    xs,
+    Array.from({ length: 5 }, () => b.next()),
+  );
   t.not(new Rng(43).next(), new Rng(42).next());
   const p = new Rng(7);
   const f1 = p.fork("agent").next();
@@ -16,8 +19,13 @@ t.test("same seed gives the same stream; forks are independent of consumption or
 t.test("normal has the right moments", async (t) => {
   const r = new Rng(1);
   const n = 20000;
-  let s = 0, s2 = 0;
-  for (let i = 0; i < n; i++) { const z = r.normal(); s += z; s2 += z * z; }
+  let s = 0,
+    s2 = 0;
+  for (let i = 0; i < n; i++) {
+    const z = r.normal();
+    s += z;
+    s2 += z * z;
+  }
   t.ok(Math.abs(s / n) < 0.03);
   t.ok(Math.abs(s2 / n - 1) < 0.05);
 });

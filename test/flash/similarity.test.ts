@@ -20,12 +20,19 @@ t.test("bad input is refused", async (t) => {
 });
 
 t.test("matrix and nearest pairs", async (t) => {
-  const known = new Map<string, number[]>([["a", [1, 0]], ["b", [0, 1]], ["c", [0.9, 0.1]]]);
+  const known = new Map<string, number[]>([
+    ["a", [1, 0]],
+    ["b", [0, 1]],
+    ["c", [0.9, 0.1]],
+  ]);
   const { names, matrix } = similarityMatrix(known);
   t.same(names, ["a", "b", "c"]);
   t.equal(matrix[0][0], 1);
   t.equal(matrix[0][2], matrix[2][0]);
   const near = nearestPairs([1, 0.05], known, 2);
-  t.same(near.map((n) => n.pair), ["a", "c"]);
+  t.same(
+    near.map((n) => n.pair),
+    ["a", "c"],
+  );
   t.ok(near[0].similarity >= near[1].similarity);
 });

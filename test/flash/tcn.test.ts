@@ -84,8 +84,14 @@ t.test("equals a step-by-step JavaScript reference (causal dilated convolutions,
     const enc = new TcnEncoder({ ...small, pooling, seed: 3 });
     const fast = embed(enc, [pairA, pairB, []]);
     close(t, fast, reference(enc, [pairA, pairB, []]), 1e-4, `pooling ${pooling}`);
-    t.ok(fast[2].every((v) => v === 0), "a pair with no sequence gets exactly zero");
-    t.ok(fast[0].some((v) => v !== 0), "a pair with data does not");
+    t.ok(
+      fast[2].every((v) => v === 0),
+      "a pair with no sequence gets exactly zero",
+    );
+    t.ok(
+      fast[0].some((v) => v !== 0),
+      "a pair with data does not",
+    );
     enc.dispose();
   }
   const k1 = new TcnEncoder({ ...small, kernelSize: 1, layers: 1, seed: 4 });
@@ -98,26 +104,33 @@ t.test("equals a step-by-step JavaScript reference (causal dilated convolutions,
   }
 });
 
-for (const patch of [1, 4]) t.test(`padding never changes an embedding, whatever the padded steps hold (patch ${patch})`, async (t) => {
-  const enc = new TcnEncoder({ ...small, patch, seed: 1 });
-  const alone = embed(enc, [pairA]);
-  const longer = seqs(new Rng(9), [20]);
-  const together = embed(enc, [pairA, [...pairB], longer]);
-  close(t, [together[0]], alone, 1e-5, "extra time steps and extra masked sequences");
-  close(t, [together[1]], embed(enc, [pairB]), 1e-5, "several pairs in one batch equal each pair alone");
-  close(t, embed(enc, [pairA], { maxSteps: 4 }), embed(enc, [pairA.map((s) => ({ steps: Math.min(s.steps, 4), width: W, data: s.data.slice(0, Math.min(s.steps, 4) * W) }))]), 1e-5, "maxSteps keeps the first steps");
-  // Garbage (large values) in every padded step and every padded sequence slot: no effect.
-  const noisy = tf.tidy(() => {
-    const b = buildContextBatch([pairA, pairB, longer], W);
-    const junk = tf.mul(tf.randomNormal(b.data.shape, 0, 1, "float32", 11), 1000);
-    const keep = tf.mul(tf.reshape(b.stepMask, [...b.stepMask.shape, 1]), tf.reshape(b.seqMask, [...b.seqMask.shape, 1, 1]));
-    const data = tf.add(tf.mul(b.data, keep), tf.mul(junk, tf.sub(1, keep))) as tf.Tensor4D;
-    const batch: ContextBatch = { data, stepMask: b.stepMask, seqMask: b.seqMask };
-    return enc.encode(batch).arraySync();
+for (const patch of [1, 4])
+  t.test(`padding never changes an embedding, whatever the padded steps hold (patch ${patch})`, async (t) => {
+    const enc = new TcnEncoder({ ...small, patch, seed: 1 });
+    const alone = embed(enc, [pairA]);
+    const longer = seqs(new Rng(9), [20]);
+    const together = embed(enc, [pairA, [...pairB], longer]);
+    close(t, [together[0]], alone, 1e-5, "extra time steps and extra masked sequences");
+    close(t, [together[1]], embed(enc, [pairB]), 1e-5, "several pairs in one batch equal each pair alone");
+    close(
+      t,
+      embed(enc, [pairA], { maxSteps: 4 }),
+      embed(enc, [pairA.map((s) => ({ steps: Math.min(s.steps, 4), width: W, data: s.data.slice(0, Math.min(s.steps, 4) * W) }))]),
+      1e-5,
+      "maxSteps keeps the first steps",
+    );
+    // Garbage (large values) in every padded step and every padded sequence slot: no effect.
+    const noisy = tf.tidy(() => {
+      const b = buildContextBatch([pairA, pairB, longer], W);
+      const junk = tf.mul(tf.randomNormal(b.data.shape, 0, 1, "float32", 11), 1000);
+      const keep = tf.mul(tf.reshape(b.stepMask, [...b.stepMask.shape, 1]), tf.reshape(b.seqMask, [...b.seqMask.shape, 1, 1]));
+      const data = tf.add(tf.mul(b.data, keep), tf.mul(junk, tf.sub(1, keep))) as tf.Tensor4D;
+      const batch: ContextBatch = { data, stepMask: b.stepMask, seqMask: b.seqMask };
+      return enc.encode(batch).arraySync();
+    });
+    close(t, noisy, together, 1e-5, "junk in padded steps and slots");
+    enc.dispose();
   });
-  close(t, noisy, together, 1e-5, "junk in padded steps and slots");
-  enc.dispose();
-});
 
 t.test("the order of a pair's sequences does not matter", async (t) => {
   const enc = new TcnEncoder({ ...small, seed: 2 });
@@ -136,7 +149,18 @@ t.test("seeds fix the weights and the embedding", async (t) => {
   t.same(embed(a, [pairA]), embed(b, [pairA]), "same seed: identical embedding");
   t.notSame(embed(a, [pairA]), embed(c, [pairA]), "other seed: different embedding");
   t.not(a.variables()[0].name, b.variables()[0].name, "variable names are unique per instance");
-  t.same(Object.keys(a.getWeights()), ["tcn/l0/kernel", "tcn/l0/bias", "tcn/l1/kernel", "tcn/l1/bias", "tcn/l2/kernel", "tcn/l2/bias", "head/fc1/kernel", "head/fc1/bias", "head/fc2/kernel", "head/fc2/bias"]);
+  t.same(Object.keys(a.getWeights()), [
+    "tcn/l0/kernel",
+    "tcn/l0/bias",
+    "tcn/l1/kernel",
+    "tcn/l1/bias",
+    "tcn/l2/kernel",
+    "tcn/l2/bias",
+    "head/fc1/kernel",
+    "head/fc1/bias",
+    "head/fc2/kernel",
+    "head/fc2/bias",
+  ]);
   // 3 taps x 5 in x 6 + 6, 2 x (3 x 6 x 6 + 6), meanmax 12 x 8 + 8, 8 x 4 + 4
   t.equal(a.parameterCount(), 96 + 2 * 114 + 104 + 36);
   t.equal(a.receptiveField, 15);
@@ -153,7 +177,10 @@ t.test("gradients reach every variable and are finite (WebAssembly backward kern
     for (const v of enc.variables()) {
       const g = grads[v.name].dataSync();
       t.ok(g.every(Number.isFinite), `${pooling} ${v.name}: finite`);
-      t.ok(g.some((x) => x !== 0), `${pooling} ${v.name}: not all zero`);
+      t.ok(
+        g.some((x) => x !== 0),
+        `${pooling} ${v.name}: not all zero`,
+      );
     }
     tf.dispose([value, ...Object.values(grads), batch.data, batch.stepMask, batch.seqMask]);
     // An optimiser step runs too.
@@ -171,7 +198,10 @@ t.test("one-step sequences only (T = 1): forward equals the reference, gradients
     close(t, embed(enc, one), reference(enc, one), 1e-4, `patch ${patch}`);
     const batch = buildContextBatch(one, W);
     const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(enc.encode(batch))) as tf.Scalar, enc.variables());
-    t.ok(Object.values(grads).every((g) => g.dataSync().every(Number.isFinite)), `patch ${patch}: finite gradients`);
+    t.ok(
+      Object.values(grads).every((g) => g.dataSync().every(Number.isFinite)),
+      `patch ${patch}: finite gradients`,
+    );
     tf.dispose([value, ...Object.values(grads), batch.data, batch.stepMask, batch.seqMask]);
     enc.dispose();
   }
@@ -179,7 +209,11 @@ t.test("one-step sequences only (T = 1): forward equals the reference, gradients
 
 t.test("the hand-written gradients equal TF.js's own", async (t) => {
   const grads = (f: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor, xs: tf.Tensor[], dy: tf.Tensor) =>
-    tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => f(a, b, c))(xs, dy).map((g) => tf.reshape(g, [1, -1]).arraySync() as number[][]));
+    tf.tidy(() =>
+      tf
+        .grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => f(a, b, c))(xs, dy)
+        .map((g) => tf.reshape(g, [1, -1]).arraySync() as number[][]),
+    );
   const x = tf.randomNormal([7, 5], 0, 1, "float32", 1);
   const w = tf.randomNormal([5, 3], 0, 1, "float32", 2);
   const b = tf.randomNormal([3], 0, 1, "float32", 3);
@@ -188,12 +222,45 @@ t.test("the hand-written gradients equal TF.js's own", async (t) => {
   const theirs = grads((a, v, c) => tf.add(tf.matMul(a, v), c), [x, w, b], dy);
   ours.forEach((g, i) => close(t, g, theirs[i], 1e-5, `dense gradient ${["x", "W", "b"][i]}`));
   // Max with ties: ReLU-like zeros (several steps at 0 in one channel) and distinct values elsewhere.
-  const h = tf.tensor3d([[[0, 1], [0, 3], [0, 2]], [[5, 0], [1, 0], [5, 0]]]);
-  const dm = tf.tensor2d([[1, 2], [3, 4]]);
-  const g1 = tf.tidy(() => tf.grad((v: tf.Tensor) => maxOverSteps(v))(h, dm).arraySync());
-  const g2 = tf.tidy(() => tf.grad((v: tf.Tensor) => tf.max(v, 1))(h, dm).arraySync());
+  const h = tf.tensor3d([
+    [
+      [0, 1],
+      [0, 3],
+      [0, 2],
+    ],
+    [
+      [5, 0],
+      [1, 0],
+      [5, 0],
+    ],
+  ]);
+  const dm = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+  ]);
+  const g1 = tf.tidy(() =>
+    tf
+      .grad((v: tf.Tensor) => maxOverSteps(v))(h, dm)
+      .arraySync(),
+  );
+  const g2 = tf.tidy(() =>
+    tf
+      .grad((v: tf.Tensor) => tf.max(v, 1))(h, dm)
+      .arraySync(),
+  );
   t.same(g1, g2, "max gradient, ties included");
-  t.same(g1, [[[1, 0], [1, 2], [1, 0]], [[3, 4], [0, 4], [3, 4]]]);
+  t.same(g1, [
+    [
+      [1, 0],
+      [1, 2],
+      [1, 0],
+    ],
+    [
+      [3, 4],
+      [0, 4],
+      [3, 4],
+    ],
+  ]);
   tf.dispose([x, w, b, dy, h, dm]);
 });
 
@@ -213,11 +280,17 @@ t.test("no tensor leaks", async (t) => {
 
 t.test("bad configurations, shapes and weights are named", async (t) => {
   t.throws(() => new TcnEncoder({ inputWidth: 0 }), { name: "ShapeError", message: /TcnEncoder inputWidth: expected a positive integer, got 0/ });
-  t.throws(() => new TcnEncoder({ inputWidth: 3, channels: 2.5 }), { name: "ShapeError", message: /TcnEncoder channels: expected a positive integer, got 2.5/ });
+  t.throws(() => new TcnEncoder({ inputWidth: 3, channels: 2.5 }), {
+    name: "ShapeError",
+    message: /TcnEncoder channels: expected a positive integer, got 2.5/,
+  });
   t.throws(() => new TcnEncoder({ inputWidth: 3, patch: 0 }), { name: "ShapeError", message: /TcnEncoder patch: expected a positive integer, got 0/ });
   t.throws(() => new TcnEncoder({ inputWidth: 3, kernelSize: 0 }), { name: "ShapeError", message: /TcnEncoder kernelSize/ });
   t.throws(() => new TcnEncoder({ inputWidth: 3, dilationBase: -1 }), { name: "ShapeError", message: /TcnEncoder dilationBase/ });
-  t.throws(() => new TcnEncoder({ inputWidth: 3, pooling: "max" as TcnConfig["pooling"] }), { name: "ShapeError", message: /TcnEncoder pooling: expected "mean" or "meanmax", got "max"/ });
+  t.throws(() => new TcnEncoder({ inputWidth: 3, pooling: "max" as TcnConfig["pooling"] }), {
+    name: "ShapeError",
+    message: /TcnEncoder pooling: expected "mean" or "meanmax", got "max"/,
+  });
   t.throws(() => new TcnEncoder({ inputWidth: 3, seed: 0.5 }), { name: "ShapeError", message: /TcnEncoder seed: expected an integer/ });
   const enc = new TcnEncoder({ ...small, seed: 9 });
   t.throws(() => tf.tidy(() => enc.encode(buildContextBatch([seqs(new Rng(1), [3]).map((s) => ({ ...s, width: 6, data: new Float32Array(18) }))], 6))), {
@@ -235,8 +308,22 @@ t.test("bad configurations, shapes and weights are named", async (t) => {
 
 t.test("defaults", async (t) => {
   const enc = new TcnEncoder({ inputWidth: 14 });
-  t.match(enc.config, { type: "tcn", channels: 64, layers: 3, patch: 1, kernelSize: 3, dilationBase: 2, pooling: "meanmax", fcHidden: 64, embeddingDim: 32, seed: 0 });
-  const out = tf.tidy(() => enc.encode(buildContextBatch([seqs(new Rng(2), [30, 7]).map((s) => ({ ...s, width: 14, data: new Float32Array(s.steps * 14).fill(0.5) }))], 14)).shape);
+  t.match(enc.config, {
+    type: "tcn",
+    channels: 64,
+    layers: 3,
+    patch: 1,
+    kernelSize: 3,
+    dilationBase: 2,
+    pooling: "meanmax",
+    fcHidden: 64,
+    embeddingDim: 32,
+    seed: 0,
+  });
+  const out = tf.tidy(
+    () =>
+      enc.encode(buildContextBatch([seqs(new Rng(2), [30, 7]).map((s) => ({ ...s, width: 14, data: new Float32Array(s.steps * 14).fill(0.5) }))], 14)).shape,
+  );
   t.same(out, [1, 32]);
   enc.dispose();
 });

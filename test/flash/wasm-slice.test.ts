@@ -28,18 +28,59 @@ t.test("slices equal an element-by-element copy, contiguous or strided, rank 1 t
   const rng = new Rng(3);
   const cases: [number[], number[], number[]][] = [
     [[10], [3], [4]],
-    [[6, 7], [2, 0], [3, 7]],
-    [[6, 7], [1, 2], [4, 3]],
-    [[5, 4, 6], [1, 0, 0], [1, 4, 6]],
-    [[5, 4, 6], [2, 1, 3], [3, 2, 2]],
-    [[2, 5, 3, 4], [1, 2, 0, 0], [1, 1, 3, 4]],
-    [[2, 5, 3, 4], [0, 1, 1, 1], [2, 3, 2, 3]],
+    [
+      [6, 7],
+      [2, 0],
+      [3, 7],
+    ],
+    [
+      [6, 7],
+      [1, 2],
+      [4, 3],
+    ],
+    [
+      [5, 4, 6],
+      [1, 0, 0],
+      [1, 4, 6],
+    ],
+    [
+      [5, 4, 6],
+      [2, 1, 3],
+      [3, 2, 2],
+    ],
+    [
+      [2, 5, 3, 4],
+      [1, 2, 0, 0],
+      [1, 1, 3, 4],
+    ],
+    [
+      [2, 5, 3, 4],
+      [0, 1, 1, 1],
+      [2, 3, 2, 3],
+    ],
   ];
   for (const [shape, begin, size] of cases) {
     const vals = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
     const got = tf.tidy(() => Array.from(tf.slice(tf.tensor(vals, shape), begin, size).dataSync()));
     t.same(got, reference(vals, shape, begin, size), `shape [${shape}] begin [${begin}] size [${size}]`);
   }
-  const ints = tf.tidy(() => Array.from(tf.slice(tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], "int32"), [0, 1], [2, 2]).dataSync()));
+  const ints = tf.tidy(() =>
+    Array.from(
+      tf
+        .slice(
+          tf.tensor2d(
+            [
+              [1, 2, 3],
+              [4, 5, 6],
+            ],
+            [2, 3],
+            "int32",
+          ),
+          [0, 1],
+          [2, 2],
+        )
+        .dataSync(),
+    ),
+  );
   t.same(ints, [2, 3, 5, 6], "int32");
 });

@@ -78,6 +78,11 @@ export class Countdown implements Env {
   step(): StepResult {
     this.n++;
     const last = this.n >= this.steps;
-    return { observation: Float32Array.of(this.n / this.steps), reward: 1, terminated: last && this.end === "terminated", truncated: last && this.end === "truncated" };
+    return {
+      observation: Float32Array.of(this.n / this.steps),
+      reward: 1,
+      terminated: last && this.end === "terminated",
+      truncated: last && this.end === "truncated",
+    };
   }
 }

@@ -20,7 +20,10 @@ t.test("small files written by the test", async (t) => {
   t.throws(() => loadAzureFunctions(az), /az\.csv: line 2 field 1: expected a count >= 0/);
 
   const llm = path.join(tmp, "llm.csv");
-  writeFileSync(llm, "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:00:00.1000000,1,1\n2023-11-16 18:00:00.9000000,1,1\n2023-11-16 18:00:02.5000000,1,1\n");
+  writeFileSync(
+    llm,
+    "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:00:00.1000000,1,1\n2023-11-16 18:00:00.9000000,1,1\n2023-11-16 18:00:02.5000000,1,1\n",
+  );
   t.same([...loadAzureLlm(llm).rates], [2, 0, 1]);
   writeFileSync(llm, "TIMESTAMP,ContextTokens,GeneratedTokens\nyesterday,1,1\n");
   t.throws(() => loadAzureLlm(llm), /llm\.csv: line 2 field TIMESTAMP/);
@@ -52,7 +55,13 @@ t.test("no folder: the synthetic default", async (t) => {
 
 t.test("the real trace folder", { skip: existsSync(REAL) ? false : `no ${REAL}` }, async (t) => {
   const entries = listTraces(REAL);
-  t.same(entries.map((e) => e.name).sort(), ["azure-functions-2019", "azure-llm-inference-2023-code", "azure-llm-inference-2023-conv", "nasa-http-1995", "twitter-2021"]);
+  t.same(entries.map((e) => e.name).sort(), [
+    "azure-functions-2019",
+    "azure-llm-inference-2023-code",
+    "azure-llm-inference-2023-conv",
+    "nasa-http-1995",
+    "twitter-2021",
+  ]);
   const byName = new Map(entries.map((e) => [e.name, e]));
   const az = byName.get("azure-functions-2019")!.load();
   t.equal(az.rates.length, 60);

@@ -67,7 +67,7 @@ export function unpackDir(blob: Buffer, dir: string): void {
   if (!raw.subarray(0, 4).equals(MAGIC)) throw new QueueBlobError(`blob for ${dir}: not a work-directory blob`);
   const tmp = `${dir}.unpack-${process.pid}-${Math.random().toString(36).slice(2)}`;
   mkdirSync(tmp, { recursive: true });
-  for (let at = 4; at < raw.length; ) {
+  for (let at = 4; at < raw.length;) {
     const n = raw.readUInt32BE(at);
     const rel = raw.subarray(at + 4, at + 4 + n).toString("utf8");
     const size = Number(raw.readBigUInt64BE(at + 4 + n));

@@ -274,7 +274,14 @@ class Coordinator {
     const u = f.unit;
     const finishedAt = new Date(job.finishedOn ?? Date.now()).toISOString();
     const rec: UnitRecord = {
-      id: u.id, kind: u.kind, seed: u.seed, key: u.key, result: r.result, seconds: r.seconds, worker: r.slot, host: r.host,
+      id: u.id,
+      kind: u.kind,
+      seed: u.seed,
+      key: u.key,
+      result: r.result,
+      seconds: r.seconds,
+      worker: r.slot,
+      host: r.host,
       finishedAt,
     };
     writeRecord(this.opts.outDir, rec);

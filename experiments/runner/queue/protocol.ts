@@ -53,7 +53,13 @@ export function executorModule(ref: ExecutorRef): UnitJob["executor"] {
   if (!ref.url.startsWith("file:")) return { name: ref.name, module: ref.url };
   const rel = path.relative(fileURLToPath(codeRoot), fileURLToPath(ref.url));
   if (rel.startsWith("..") || path.isAbsolute(rel)) return { name: ref.name, module: ref.url };
-  return { name: ref.name, module: rel.split(path.sep).join("/").replace(/\.(ts|js)$/, "") };
+  return {
+    name: ref.name,
+    module: rel
+      .split(path.sep)
+      .join("/")
+      .replace(/\.(ts|js)$/, ""),
+  };
 }
 
 /** The URL this process loads the executor from. */

@@ -32,4 +32,3 @@ export function parseQueueUrl(raw: string): QueueTarget {
   if (masked.password) masked.password = "***";
   return { url: masked.href.replace(/\/$/, ""), redis };
 }
-

@@ -7,10 +7,15 @@ const close = (a: number, b: number, tol = 1e-12): boolean => Math.abs(a - b) <=
 /** One Euler step of the cart-pole written out independently from the equations. */
 function handStep(s: number[], push: number): number[] {
   const [x, v, th, w] = s;
-  const mc = 1.0, mp = 0.1, half = 0.5, g = 9.8, dt = 0.02;
+  const mc = 1.0,
+    mp = 0.1,
+    half = 0.5,
+    g = 9.8,
+    dt = 0.02;
   const M = mc + mp;
   const F = push === 1 ? 10 : -10;
-  const c = Math.cos(th), sn = Math.sin(th);
+  const c = Math.cos(th),
+    sn = Math.sin(th);
   const tmp = (F + mp * half * w * w * sn) / M;
   const thacc = (g * sn - c * tmp) / (half * (4 / 3 - (mp * c * c) / M));
   const xacc = tmp - (mp * half * thacc * c) / M;
@@ -24,7 +29,10 @@ t.test("one step from a known state matches the equations computed by hand", asy
     env.resetTo(s0[0], s0[1], s0[2], s0[3]);
     const r = env.step([push]);
     const want = handStep(s0, push);
-    t.ok(env.state.every((v, i) => close(v, want[i])), `push ${push}: ${env.state} vs ${want}`);
+    t.ok(
+      env.state.every((v, i) => close(v, want[i])),
+      `push ${push}: ${env.state} vs ${want}`,
+    );
     t.same(Array.from(r.observation), want.map(Math.fround));
     t.equal(r.reward, 1);
     t.equal(r.terminated, false);
@@ -94,9 +102,13 @@ t.test("seeded determinism and the initial-state distribution", async (t) => {
   t.notSame(run(env), a, "reset() continues the stream");
   t.same(run(env, 3), a);
   t.same(run(new CartPole({ seed: 3 })), a);
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < 500; i++) {
-    for (const v of env.reset()) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (const v of env.reset()) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
   }
   t.ok(lo >= -0.05 && lo < -0.049 && hi <= 0.05 && hi > 0.049, `init in [${lo}, ${hi}]`);
 });

@@ -12,7 +12,10 @@ function corners(family: "pendulum" | "cartpole"): Record<string, number>[] {
   for (const p of FAMILIES[family].params) {
     if (!p.range) continue;
     const [lo, hi] = p.range;
-    out = out.flatMap((c) => [{ ...c, [p.name]: lo }, { ...c, [p.name]: hi }]);
+    out = out.flatMap((c) => [
+      { ...c, [p.name]: lo },
+      { ...c, [p.name]: hi },
+    ]);
   }
   return out;
 }
@@ -150,7 +153,10 @@ t.test("generatePairs: seeded, distinct, inside the ranges, ids from params", as
 t.test("makeFamilyEnv and makeClassicEnv reject bad input clearly", async (t) => {
   const ok: PairSpec = { id: "p", params: { m: 1, l: 1, g: 10 } };
   t.throws(() => makeFamilyEnv("pendulum", { id: "p", params: { m: 1, l: 1 } }), /params\.g: missing required pendulum parameter/);
-  t.throws(() => makeFamilyEnv("pendulum", { id: "p", params: { ...ok.params, mass: 2 } }), /params\.mass: unknown pendulum parameter; known parameters are m, l, g, maxTorque/);
+  t.throws(
+    () => makeFamilyEnv("pendulum", { id: "p", params: { ...ok.params, mass: 2 } }),
+    /params\.mass: unknown pendulum parameter; known parameters are m, l, g, maxTorque/,
+  );
   t.throws(() => makeFamilyEnv("pendulum", { id: "p", params: { ...ok.params, l: -1 } }), /params\.l: must be a finite number > 0, got -1/);
   t.throws(() => makeFamilyEnv("pendulum", { id: "p", params: { ...ok.params, g: NaN } }), /params\.g: must be a finite number > 0, got NaN/);
   t.throws(() => makeFamilyEnv("pendulum", { id: "", params: ok.params }), /pair id: expected a non-empty string/);
@@ -159,7 +165,10 @@ t.test("makeFamilyEnv and makeClassicEnv reject bad input clearly", async (t) =>
     () => makeFamilyEnv("cartpole", { id: "c", params: { length: 0.5, masspole: 0.1, masscart: 1 } }),
     /params\.forceMag: missing required cartpole parameter/,
   );
-  t.throws(() => makeClassicEnv("Acrobot-v1" as "CartPole-v1"), /unknown classic environment id "Acrobot-v1": known ids are "Pendulum-v1", "CartPole-v1", "MountainCarContinuous-v0"/);
+  t.throws(
+    () => makeClassicEnv("Acrobot-v1" as "CartPole-v1"),
+    /unknown classic environment id "Acrobot-v1": known ids are "Pendulum-v1", "CartPole-v1", "MountainCarContinuous-v0"/,
+  );
   t.equal(makeClassicEnv("MountainCarContinuous-v0", 3).id, "MountainCarContinuous-v0");
   const seeded = makeFamilyEnv("pendulum", ok, 8);
   t.same(seeded.reset(), makeFamilyEnv("pendulum", ok).reset(8), "seed argument seeds the env");

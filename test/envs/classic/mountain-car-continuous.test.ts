@@ -81,7 +81,8 @@ t.test("seeded determinism; initial position in [-0.6, -0.4], velocity 0", async
   t.same(env.reset(9), a);
   t.same(new MountainCarContinuous({ seed: 9 }).reset(), a);
   t.notSame(env.reset(), a);
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < 500; i++) {
     const o = env.reset();
     t.equal(o[1], 0);

@@ -31,7 +31,11 @@ t.test("round trip: generated pairs saved and loaded are identical and build the
   const rb = [b.reset(), b.step([1]).observation];
   t.same(rb, ra);
   t.equal(b.pair, pairs[2].id);
-  t.same(readdirSync(dir).filter((f) => f.includes(".tmp-")), [], "no temporary file left behind");
+  t.same(
+    readdirSync(dir).filter((f) => f.includes(".tmp-")),
+    [],
+    "no temporary file left behind",
+  );
   t.match(readFileSync(path, "utf8"), /^\{\n {2}"family": "pendulum"/, "pretty-printed JSON");
 
   const cp = generatePairs("cartpole", 3, new Rng("cp"));
@@ -41,9 +45,18 @@ t.test("round trip: generated pairs saved and loaded are identical and build the
 });
 
 t.test("hand-written file with an optional parameter", async (t) => {
-  const path = file({ family: "pendulum", pairs: [{ id: "strong", params: { m: 1.2, l: 0.8, g: 9.8, maxTorque: 3 } }, { id: "plain", params: { m: 1, l: 1, g: 10 } }] });
+  const path = file({
+    family: "pendulum",
+    pairs: [
+      { id: "strong", params: { m: 1.2, l: 0.8, g: 9.8, maxTorque: 3 } },
+      { id: "plain", params: { m: 1, l: 1, g: 10 } },
+    ],
+  });
   const f = loadPairFile(path);
-  t.same(f.pairs.map((p) => p.id), ["strong", "plain"]);
+  t.same(
+    f.pairs.map((p) => p.id),
+    ["strong", "plain"],
+  );
   const space = makeFamilyEnv("pendulum", f.pairs[0]).actionSpace;
   t.same(space.kind === "box" ? Array.from(space.high) : null, [3], "maxTorque 3 widens the action box");
 });
@@ -51,7 +64,7 @@ t.test("hand-written file with an optional parameter", async (t) => {
 t.test("validation errors name the file and the field", async (t) => {
   const missing = join(dir, "nope.json");
   t.throws(() => loadPairFile(missing), { name: "MissingPathError", message: new RegExp(`pair file ${missing}: no such file`) });
-  let p = file("{ \"family\": \"pendulum\", ");
+  let p = file('{ "family": "pendulum", ');
   t.throws(() => loadPairFile(p), new RegExp(`pair file ${p}: malformed JSON`));
   p = file([1, 2]);
   t.throws(() => loadPairFile(p), /expected a JSON object with "family" and "pairs"/);
@@ -67,7 +80,13 @@ t.test("validation errors name the file and the field", async (t) => {
   t.throws(() => loadPairFile(p), /pairs: expected an array/);
 
   const good = { m: 1, l: 1, g: 10 };
-  p = file({ family: "pendulum", pairs: [{ id: "a", params: good }, { id: "b", params: { m: 1, l: 1 } }] });
+  p = file({
+    family: "pendulum",
+    pairs: [
+      { id: "a", params: good },
+      { id: "b", params: { m: 1, l: 1 } },
+    ],
+  });
   t.throws(() => loadPairFile(p), new RegExp(`${p}: pairs\\[1\\]\\.params\\.g: missing required pendulum parameter`));
   p = file({ family: "pendulum", pairs: [{ id: "a", params: { ...good, mass: 3 } }] });
   t.throws(() => loadPairFile(p), /pairs\[0\]\.params\.mass: unknown pendulum parameter/);
@@ -79,7 +98,14 @@ t.test("validation errors name the file and the field", async (t) => {
   t.throws(() => loadPairFile(p), /params\.g: must be a finite number > 0, got "10"/);
   p = file('{"family": "pendulum", "pairs": [{"id": "a", "params": {"m": 1, "l": 1, "g": 1e999}}]}');
   t.throws(() => loadPairFile(p), /params\.g: must be a finite number > 0, got Infinity/);
-  p = file({ family: "pendulum", pairs: [{ id: "a", params: good }, { id: "b", params: good }, { id: "a", params: good }] });
+  p = file({
+    family: "pendulum",
+    pairs: [
+      { id: "a", params: good },
+      { id: "b", params: good },
+      { id: "a", params: good },
+    ],
+  });
   t.throws(() => loadPairFile(p), /pairs\[2\]\.id: duplicate id "a" \(also pairs\[0\]\)/);
   p = file({ family: "pendulum", pairs: [{ id: 7, params: good }] });
   t.throws(() => loadPairFile(p), /pairs\[0\]\.id: expected a non-empty string/);
@@ -95,8 +121,18 @@ t.test("validation errors name the file and the field", async (t) => {
 
 t.test("savePairFile validates before writing anything", async (t) => {
   const path = join(dir, "bad-save.json");
-  t.throws(() => savePairFile(path, "pendulum", [{ id: "a", params: { m: 1, l: 1, g: NaN } }]), /pair file .*bad-save\.json: pairs\[0\]\.params\.g: must be a finite number > 0, got NaN/);
-  t.throws(() => savePairFile(path, "pendulum", [{ id: "a", params: { m: 1, l: 1, g: 9 } }, { id: "a", params: { m: 1, l: 1, g: 9 } }]), /duplicate id "a"/);
+  t.throws(
+    () => savePairFile(path, "pendulum", [{ id: "a", params: { m: 1, l: 1, g: NaN } }]),
+    /pair file .*bad-save\.json: pairs\[0\]\.params\.g: must be a finite number > 0, got NaN/,
+  );
+  t.throws(
+    () =>
+      savePairFile(path, "pendulum", [
+        { id: "a", params: { m: 1, l: 1, g: 9 } },
+        { id: "a", params: { m: 1, l: 1, g: 9 } },
+      ]),
+    /duplicate id "a"/,
+  );
   t.throws(() => savePairFile(path, "pendulum", []), /at least one pair/);
   t.throws(() => savePairFile(path, "rocket" as "pendulum", [{ id: "a", params: {} }]), /unknown family "rocket"/);
   t.throws(() => loadPairFile(path), { name: "MissingPathError" }, "nothing was written");

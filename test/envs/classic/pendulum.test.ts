@@ -85,12 +85,17 @@ t.test("seeded determinism: same seed, same episode; reset() continues the strea
 
 t.test("initial state: theta ~ U(-pi, pi), theta_dot ~ U(-1, 1)", async (t) => {
   const env = new Pendulum({ seed: 1 });
-  let minTh = Infinity, maxTh = -Infinity, minW = Infinity, maxW = -Infinity;
+  let minTh = Infinity,
+    maxTh = -Infinity,
+    minW = Infinity,
+    maxW = -Infinity;
   for (let i = 0; i < 2000; i++) {
     env.reset();
     const [th, w] = env.state;
-    minTh = Math.min(minTh, th); maxTh = Math.max(maxTh, th);
-    minW = Math.min(minW, w); maxW = Math.max(maxW, w);
+    minTh = Math.min(minTh, th);
+    maxTh = Math.max(maxTh, th);
+    minW = Math.min(minW, w);
+    maxW = Math.max(maxW, w);
   }
   t.ok(minTh >= -Math.PI && minTh < -3.0 && maxTh < Math.PI && maxTh > 3.0, `theta in [${minTh}, ${maxTh}]`);
   t.ok(minW >= -1 && minW < -0.99 && maxW < 1 && maxW > 0.99, `theta_dot in [${minW}, ${maxW}]`);

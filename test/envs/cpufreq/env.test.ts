@@ -6,7 +6,8 @@ import { syntheticTrace } from "../../../traces/synthetic.js";
 
 const app = generateApplications(7, 1)[0];
 const trace = syntheticTrace({ seed: 1, seconds: 1200, stepSeconds: 1, periodSeconds: 600 });
-const make = (proc: string, o: Record<string, number> = {}) => new CpufreqEnv({ app, processor: processorByName(proc), trace, seed: 3, maxEpisodeSteps: 30, ...o });
+const make = (proc: string, o: Record<string, number> = {}) =>
+  new CpufreqEnv({ app, processor: processorByName(proc), trace, seed: 3, maxEpisodeSteps: 30, ...o });
 
 t.test("spaces and action levels map each processor's whole range", async (t) => {
   const env = make("xeon-e5-2683v3");
@@ -15,8 +16,15 @@ t.test("spaces and action levels map each processor's whole range", async (t) =>
   t.same(env.observationSpace.shape, [4]);
   const intel = processorByName("xeon-e5-2683v3");
   const amd = processorByName("epyc-7302p");
-  t.same([0, 1, 7].map((k) => levelFrequency(intel, k, 8)), [1.2, 1.5, 3.0], "1.2 + 1.8 / 7 = 1.457 -> 1.5");
-  t.same([0, 1, 7].map((k) => levelFrequency(amd, k, 8)), [1.5, 1.8, 3.3]);
+  t.same(
+    [0, 1, 7].map((k) => levelFrequency(intel, k, 8)),
+    [1.2, 1.5, 3.0],
+    "1.2 + 1.8 / 7 = 1.457 -> 1.5",
+  );
+  t.same(
+    [0, 1, 7].map((k) => levelFrequency(amd, k, 8)),
+    [1.5, 1.8, 3.3],
+  );
   const o = env.reset(0);
   t.equal(o.length, 4);
   for (const x of o) t.ok(x >= 0 && x <= 1.5);
@@ -59,5 +67,9 @@ t.test("deterministic per seed; episodes truncate after maxEpisodeSteps", async 
   const a = roll(11);
   t.same(a, roll(11));
   t.not(JSON.stringify(a), JSON.stringify(roll(12)));
-  t.throws(() => new CpufreqEnv({ app, processor: processorByName("epyc-7302p"), trace: syntheticTrace({ seed: 1, seconds: 20, stepSeconds: 1 }), maxEpisodeSteps: 30 }), /at least one episode plus its warm-up second, 31 s/);
+  t.throws(
+    () =>
+      new CpufreqEnv({ app, processor: processorByName("epyc-7302p"), trace: syntheticTrace({ seed: 1, seconds: 20, stepSeconds: 1 }), maxEpisodeSteps: 30 }),
+    /at least one episode plus its warm-up second, 31 s/,
+  );
 });

@@ -1,7 +1,18 @@
 import t from "tap";
 import path from "node:path";
 import { Rng } from "../../../flash/rng.js";
-import { basePairRows, chooseBases, compactContextRows, contextRows, featureNames, loadServerless, makeQuery, nearestBase, queryRows, type RcsWorkload } from "../../../envs/rcs/index.js";
+import {
+  basePairRows,
+  chooseBases,
+  compactContextRows,
+  contextRows,
+  featureNames,
+  loadServerless,
+  makeQuery,
+  nearestBase,
+  queryRows,
+  type RcsWorkload,
+} from "../../../envs/rcs/index.js";
 
 const ds = loadServerless(path.resolve("test/fixtures/rcs/serverless"));
 

@@ -37,7 +37,10 @@ t.test("serverless fixture: one workload per (app, variant), points per size, me
   t.equal(ds.workloads[0].points[0].metrics.length, SERVERLESS_METRICS.length);
   // The mean duration is the mean of the rows of that variant only.
   const rows = readFileSync(path.join(FIX, "serverless/app1/128.csv"), "utf8").trim().split("\n").slice(1);
-  const v1 = rows.map((r) => r.split(",")).filter((f) => f[f.length - 1] === "1").map((f) => Number(f[0]));
+  const v1 = rows
+    .map((r) => r.split(","))
+    .filter((f) => f[f.length - 1] === "1")
+    .map((f) => Number(f[0]));
   t.ok(Math.abs(ds.workloads[2].points[0].duration - v1.reduce((a, b) => a + b, 0) / v1.length) < 1e-9);
 });
 
@@ -70,7 +73,17 @@ t.test("serverless bad input: clear errors naming the file or app", async (t) =>
   const hl = readFileSync(h, "utf8").split("\n");
   const cols = hl[0].split(",");
   const drop = cols.indexOf("sysDiff");
-  writeFileSync(h, hl.map((l) => l.split(",").filter((_, i) => i !== drop).join(",")).join("\n"));
+  writeFileSync(
+    h,
+    hl
+      .map((l) =>
+        l
+          .split(",")
+          .filter((_, i) => i !== drop)
+          .join(","),
+      )
+      .join("\n"),
+  );
   t.throws(() => loadServerless(d), /app "app1".*128\.csv lacks required column\(s\) sysDiff/);
 
   d = tmpCopy(t, "serverless");

@@ -3,7 +3,13 @@ import { probeR2, ridge } from "../../../experiments/protocols/controls.js";
 import { Rng } from "../../../flash/rng.js";
 
 t.test("ridge: recovers an exact linear map with its intercept", async (t) => {
-  const X = [[0, 1], [1, 0], [2, 3], [3, 1], [1, 4]];
+  const X = [
+    [0, 1],
+    [1, 0],
+    [2, 3],
+    [3, 1],
+    [1, 4],
+  ];
   const y = X.map(([a, b]) => 2 * a - b + 5);
   const w = ridge(X, y, 1e-9);
   t.ok(Math.abs(w[0] - 2) < 1e-5 && Math.abs(w[1] + 1) < 1e-5 && Math.abs(w[2] - 5) < 1e-5, `weights ${w.join(", ")}`);

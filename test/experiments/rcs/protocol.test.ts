@@ -53,26 +53,27 @@ t.test("split by app keeps every variant of an app on one side", async (t) => {
   }
 });
 
-for (const variant of [{}, { context: "compact", contextLabels: "std", embeddingScale: 3 }] as const) t.test(`LEAK (end to end): every method's predictions ignore what was measured at the targets ${JSON.stringify(variant)}`, async (t) => {
-  const split = splitByApp(ds.workloads, new Rng(3));
-  const models = new RcsModels(ds, { ...TINY, ...variant });
-  t.teardown(() => models.dispose());
-  await models.train(split.train);
-  const w = split.test.find((x) => x.variant === "1") ?? split.test[0];
-  for (const X of [1, 2, 3]) {
-    const tampered: RcsWorkload = structuredClone(w);
-    const bases = chooseBases(w, X, new Rng(X));
-    for (const p of tampered.points) {
-      if (bases.includes(p.key)) continue;
-      p.duration *= 50;
-      p.metrics = p.metrics.map((v) => v + 7);
+for (const variant of [{}, { context: "compact", contextLabels: "std", embeddingScale: 3 }] as const)
+  t.test(`LEAK (end to end): every method's predictions ignore what was measured at the targets ${JSON.stringify(variant)}`, async (t) => {
+    const split = splitByApp(ds.workloads, new Rng(3));
+    const models = new RcsModels(ds, { ...TINY, ...variant });
+    t.teardown(() => models.dispose());
+    await models.train(split.train);
+    const w = split.test.find((x) => x.variant === "1") ?? split.test[0];
+    for (const X of [1, 2, 3]) {
+      const tampered: RcsWorkload = structuredClone(w);
+      const bases = chooseBases(w, X, new Rng(X));
+      for (const p of tampered.points) {
+        if (bases.includes(p.key)) continue;
+        p.duration *= 50;
+        p.metrics = p.metrics.map((v) => v + 7);
+      }
+      const a = await models.predict(makeQuery(w, bases).query, METHODS, `a${X}`);
+      const b = await models.predict(makeQuery(tampered, bases).query, METHODS, `b${X}`);
+      for (const m of METHODS) t.same(b[m], a[m], `${m} ${X}-shot`);
+      t.same(models.embedding(`b${X}`), models.embedding(`a${X}`), "embedding");
     }
-    const a = await models.predict(makeQuery(w, bases).query, METHODS, `a${X}`);
-    const b = await models.predict(makeQuery(tampered, bases).query, METHODS, `b${X}`);
-    for (const m of METHODS) t.same(b[m], a[m], `${m} ${X}-shot`);
-    t.same(models.embedding(`b${X}`), models.embedding(`a${X}`), "embedding");
-  }
-});
+  });
 
 t.test("evaluatePlan: all methods and shots, 1-shot tl = sizeless, flash_finetune = flash; no tensor leak; seeded", async (t) => {
   const n0 = tf.memory().numTensors;
@@ -92,11 +93,28 @@ t.test("evaluatePlan: all methods and shots, 1-shot tl = sizeless, flash_finetun
 
 t.test("progress lines: iteration i/N, method, elapsed and ETA", async (t) => {
   const lines: string[] = [];
-  await evaluatePlan(halfSplitPlan(ds, "p"), { shots: [1], iterations: 2, model: TINY, seed: 2, methods: ["naive", "flash"], log: (m) => lines.push(m), progressEvery: 0 });
-  t.ok(lines.some((l) => /^\[p\] iteration 1\/2: training sizeless; elapsed \d+ s, ETA \?$/.test(l)), "first iteration training: ETA unknown");
+  await evaluatePlan(halfSplitPlan(ds, "p"), {
+    shots: [1],
+    iterations: 2,
+    model: TINY,
+    seed: 2,
+    methods: ["naive", "flash"],
+    log: (m) => lines.push(m),
+    progressEvery: 0,
+  });
+  t.ok(
+    lines.some((l) => /^\[p\] iteration 1\/2: training sizeless; elapsed \d+ s, ETA \?$/.test(l)),
+    "first iteration training: ETA unknown",
+  );
   t.ok(lines.some((l) => /^\[p\] iteration 1\/2: training flash; elapsed/.test(l)));
-  t.ok(lines.some((l) => /^\[p\] iteration 1\/2: testing naive, flash on workload 2\/\d+; elapsed \d+ s, ETA \d+ s$/.test(l)), "testing: ETA extrapolated");
-  t.ok(lines.some((l) => /^\[p\] iteration 2\/2: training sizeless; elapsed \d+ s, ETA \d+ s$/.test(l)), "later iterations: ETA from finished ones");
+  t.ok(
+    lines.some((l) => /^\[p\] iteration 1\/2: testing naive, flash on workload 2\/\d+; elapsed \d+ s, ETA \d+ s$/.test(l)),
+    "testing: ETA extrapolated",
+  );
+  t.ok(
+    lines.some((l) => /^\[p\] iteration 2\/2: training sizeless; elapsed \d+ s, ETA \d+ s$/.test(l)),
+    "later iterations: ETA from finished ones",
+  );
   t.ok(lines.some((l) => /^\[p\] iteration 2\/2 done: naive [\d.]+, flash [\d.]+ \(\d+ s\); elapsed \d+ s, ETA 0 s$/.test(l)));
   t.equal(fmtSeconds(65), "1 min 05 s");
   t.equal(fmtSeconds(7325), "2 h 02 min");
@@ -110,7 +128,10 @@ t.test("multi-cloud: across workloads and across providers run on the fixture", 
     r.iterations.map((i) => i.split),
     ["across-providers:A", "across-providers:B"],
   );
-  t.ok(r.rows.every((x) => x.target.startsWith(r.iterations[x.iteration].split.slice(-1))), "targets in the held-out cloud only");
+  t.ok(
+    r.rows.every((x) => x.target.startsWith(r.iterations[x.iteration].split.slice(-1))),
+    "targets in the held-out cloud only",
+  );
   const s = selectionAccuracy(r, mc);
   t.ok(s.accuracy.flash["3"].n > 0);
 });
@@ -160,7 +181,21 @@ t.test("SizelessRegressor.clone copies weights and standardisation, not the opti
 
 t.test("rcs evaluate writes results.json in the documented shape; bad input is a clear error", async (t) => {
   const out = tmp(t);
-  const argv = ["evaluate", "--train", path.join(FIX, "serverless"), "--test", path.join(FIX, "serverless-other"), "--shots", "1,2", "--seeds", "2", "--epochs", "1", "--out", out];
+  const argv = [
+    "evaluate",
+    "--train",
+    path.join(FIX, "serverless"),
+    "--test",
+    path.join(FIX, "serverless-other"),
+    "--shots",
+    "1,2",
+    "--seeds",
+    "2",
+    "--epochs",
+    "1",
+    "--out",
+    out,
+  ];
   const { options, positionals } = parseArgs(argv, rcsCommand.options);
   const log = console.log;
   console.log = () => {};
@@ -182,8 +217,14 @@ t.test("rcs evaluate writes results.json in the documented shape; bad input is a
   for (const f of ["report.md", "details.json", "ape-cdf.png", "ape-cdf.svg", "ape-cdf.vl.json"]) t.ok(existsSync(path.join(out, f)), f);
   t.match(readFileSync(path.join(out, "report.md"), "utf8"), /\| FLASH \|/);
 
-  const bad = parseArgs(["evaluate", "--train", path.join(FIX, "serverless"), "--test", path.join(FIX, "serverless-other"), "--shots", "1,5", "--out", out], rcsCommand.options);
-  await t.rejects(rcsCommand.run(bad.options, bad.positionals), /workload "fn0" \(app "fn0"\) is measured at 5 configuration\(s\); 5-shot needs 5 base\(s\) plus 1 target/);
+  const bad = parseArgs(
+    ["evaluate", "--train", path.join(FIX, "serverless"), "--test", path.join(FIX, "serverless-other"), "--shots", "1,5", "--out", out],
+    rcsCommand.options,
+  );
+  await t.rejects(
+    rcsCommand.run(bad.options, bad.positionals),
+    /workload "fn0" \(app "fn0"\) is measured at 5 configuration\(s\); 5-shot needs 5 base\(s\) plus 1 target/,
+  );
   const missing = parseArgs(["evaluate", "--train", "/nonexistent", "--test", "/nonexistent", "--out", out], rcsCommand.options);
   await t.rejects(rcsCommand.run(missing.options, missing.positionals), /does not exist/);
   await t.rejects(rcsCommand.run({ ...bad.options }, ["frobnicate"]), /expected a subcommand/);
@@ -222,7 +263,11 @@ t.test("rcs train + recommend on a multi-cloud workload: configurations instead 
   const lines = readFileSync(path.join(FIX, "multi-cloud/configs.csv"), "utf8").trim().split("\n");
   const header = lines[0];
   // The user's workload: runs of ds0-task0 at two configurations of cloud A, renamed.
-  const runs = lines.slice(1).filter((l) => l.includes(",ds0-task0,")).slice(0, 2).map((l) => l.replace(",ds0-task0,", ",mine-job,"));
+  const runs = lines
+    .slice(1)
+    .filter((l) => l.includes(",ds0-task0,"))
+    .slice(0, 2)
+    .map((l) => l.replace(",ds0-task0,", ",mine-job,"));
   const fn = path.join(d, "mine");
   mkdirSync(fn);
   writeFileSync(path.join(fn, "runs.csv"), [header, ...runs].join("\n") + "\n");
@@ -247,15 +292,27 @@ t.test("rcs train + recommend on a multi-cloud workload: configurations instead 
     t.equal(cheap[0].sizes.find((s) => s.key === cheap[0].recommended)!.cost, minCost);
   }
   // Bad input: missing, unparsable row, wrong columns, no usable row.
-  await t.rejects(recommendCommand({ model: path.join(d, "model"), fn: path.join(d, "nope"), runtime: "", alpha: 0.5, method: "flash" }), /nope does not exist/);
+  await t.rejects(
+    recommendCommand({ model: path.join(d, "model"), fn: path.join(d, "nope"), runtime: "", alpha: 0.5, method: "flash" }),
+    /nope does not exist/,
+  );
   writeFileSync(path.join(fn, "runs.csv"), [header, runs[0], runs[1].replace(/,ok$/, ",ok,extra")].join("\n") + "\n");
   await t.rejects(recommendCommand({ model: path.join(d, "model"), fn, runtime: "", alpha: 0.5, method: "flash" }), /runs\.csv:3: unparsable row/);
   writeFileSync(path.join(fn, "runs.csv"), [header, runs[0].replace(/,mine-job,[^,]*/, ",mine-job,slow")].join("\n") + "\n");
-  await t.rejects(recommendCommand({ model: path.join(d, "model"), fn, runtime: "", alpha: 0.5, method: "flash" }), /runs\.csv:2: unparsable row: column "target_cost" is "slow"/);
+  await t.rejects(
+    recommendCommand({ model: path.join(d, "model"), fn, runtime: "", alpha: 0.5, method: "flash" }),
+    /runs\.csv:2: unparsable row: column "target_cost" is "slow"/,
+  );
   const noB = header.split(",").filter((c) => !c.startsWith("B_"));
-  const keep = header.split(",").map((c, i) => (c.startsWith("B_") ? -1 : i)).filter((i) => i >= 0);
+  const keep = header
+    .split(",")
+    .map((c, i) => (c.startsWith("B_") ? -1 : i))
+    .filter((i) => i >= 0);
   writeFileSync(path.join(fn, "runs.csv"), [noB.join(","), ...runs.map((r) => keep.map((i) => r.split(",")[i]).join(","))].join("\n") + "\n");
-  await t.rejects(recommendCommand({ model: path.join(d, "model"), fn, runtime: "", alpha: 0.5, method: "flash" }), /mine: configuration columns \(.*\) differ from the model's/);
+  await t.rejects(
+    recommendCommand({ model: path.join(d, "model"), fn, runtime: "", alpha: 0.5, method: "flash" }),
+    /mine: configuration columns \(.*\) differ from the model's/,
+  );
   writeFileSync(path.join(fn, "runs.csv"), [header, runs[0].replace(/,ok$/, ",failed")].join("\n") + "\n");
   await t.rejects(recommendCommand({ model: path.join(d, "model"), fn, runtime: "", alpha: 0.5, method: "flash" }), /mine: no usable row/);
   rmSync(path.join(fn, "runs.csv"));

@@ -52,7 +52,12 @@ t.test("config validation errors name the field", async (t) => {
   bad("budgets.extra", 1, /cfg\.budgets\.extra: unknown field/, "unknown field");
   bad("budgets.adaptEpisodes", 2.5, /cfg\.budgets\.adaptEpisodes: expected an integer >= 1/, "budget");
   bad("env.alpha", 2, /cfg\.env\.alpha: expected a number >= 0 and <= 1/, "alpha");
-  bad("env.traceSeconds", 600, /cfg\.env\.traceSeconds: expected at least one episode plus its warm-up interval, 630 s, got 600/, "trace too short for an episode");
+  bad(
+    "env.traceSeconds",
+    600,
+    /cfg\.env\.traceSeconds: expected at least one episode plus its warm-up interval, 630 s, got 600/,
+    "trace too short for an episode",
+  );
   bad("poolPairs.0.app.sloMs", 0, /cfg\.poolPairs\[0\]\.app: field "sloMs": expected a finite number > 0/, "app schema");
   bad("testPairs.1.app.segments.0.size", -3, /cfg\.testPairs\[1\]\.app: field "segments\[0\]\.size"/, "segment size");
   bad("poolPairs.1.id", "x@y", /cfg\.poolPairs\[1\]\.id: expected "app-\d+@syn\d+"/, "id must be the env's pair name");
@@ -71,8 +76,14 @@ t.test("pairs are deterministic in the seed; test pairs first, stable under pool
   const small = autoscalingProfile("quick", 7, { traces: null, apps: null, poolSize: 2 });
   t.same(small.testPairs, quick.testPairs, "pool size does not move the test pairs");
   t.same(small.poolPairs, quick.poolPairs.slice(0, 2));
-  t.same(task.pairs(quick, 3).pool, quick.poolPairs.slice(0, 3).map((p) => p.id));
-  t.throws(() => task.pairs(quick, 99), { name: "OptionValueError", message: /--pool-sizes: expected at most the 12 pool pairs of autoscaling.s config, got 99/ });
+  t.same(
+    task.pairs(quick, 3).pool,
+    quick.poolPairs.slice(0, 3).map((p) => p.id),
+  );
+  t.throws(() => task.pairs(quick, 99), {
+    name: "OptionValueError",
+    message: /--pool-sizes: expected at most the 12 pool pairs of autoscaling.s config, got 99/,
+  });
   const ids = [...quick.testPairs, ...quick.poolPairs].map((p) => p.id);
   t.equal(new Set(ids).size, ids.length, "ids unique");
   // Same pair, same environment numbers.
@@ -93,14 +104,28 @@ t.test("traces and apps from folders; bad files are named", async (t) => {
   t.same(drawPairs(0, 3, env, { traces: tdir }), pairs, "deterministic");
   const e = makePairEnv(env, pairs[1], 0);
   t.equal(e.pair, pairs[1].id);
-  t.ok(Number.isFinite(e.step(Array.from(e.reset(0)).slice(0, 3).map(() => 0)).reward));
+  t.ok(
+    Number.isFinite(
+      e.step(
+        Array.from(e.reset(0))
+          .slice(0, 3)
+          .map(() => 0),
+      ).reward,
+    ),
+  );
 
   // Folders through profile(): the option, else the environment variable; a missing folder is named with its source.
   const viaOpt = autoscalingProfile("golden", 0, { traces: tdir, apps: null });
   t.equal(viaOpt.traces, tdir);
   t.equal(viaOpt.testPairs[0].trace.source, "file");
-  t.throws(() => autoscalingProfile("golden", 0, { traces: path.join(root, "no-such"), apps: null }), /autoscaling: traces folder ".*no-such" \(from --traces\) does not exist; expected a folder of load traces/);
-  t.throws(() => autoscalingProfile("golden", 0, { traces: null, apps: path.join(tdir, "long.csv") }), /apps folder ".*long\.csv" \(from --apps\) is not a folder/);
+  t.throws(
+    () => autoscalingProfile("golden", 0, { traces: path.join(root, "no-such"), apps: null }),
+    /autoscaling: traces folder ".*no-such" \(from --traces\) does not exist; expected a folder of load traces/,
+  );
+  t.throws(
+    () => autoscalingProfile("golden", 0, { traces: null, apps: path.join(tdir, "long.csv") }),
+    /apps folder ".*long\.csv" \(from --apps\) is not a folder/,
+  );
   process.env.FLASH_AUTOSCALING_TRACES = tdir;
   try {
     t.equal(autoscalingProfile("golden", 0, { apps: null }).traces, tdir, "FLASH_AUTOSCALING_TRACES still works");
@@ -114,7 +139,10 @@ t.test("traces and apps from folders; bad files are named", async (t) => {
   // A trace shorter than one episode: the error names the file and the field.
   writeTraceCsv(path.join(tdir, "short.csv"), { name: "short", stepSeconds: 60, rates: Float64Array.from([1, 2, 3]) });
   const need = episodeSeconds(env);
-  t.throws(() => drawPairs(0, 3, env, { traces: tdir }), new RegExp(`short\\.csv: duration: expected at least one episode plus its warm-up interval, ${need} s.*got "180 s"`));
+  t.throws(
+    () => drawPairs(0, 3, env, { traces: tdir }),
+    new RegExp(`short\\.csv: duration: expected at least one episode plus its warm-up interval, ${need} s.*got "180 s"`),
+  );
   // The same through a config that points at the file.
   const cfg = clone(golden());
   cfg.testPairs[0].trace = { source: "file", file: path.join(tdir, "short.csv"), offsetSeconds: 0, seconds: 3600 };
@@ -130,11 +158,17 @@ t.test("traces and apps from folders; bad files are named", async (t) => {
 
   // Applications from a folder, and a malformed one.
   const adir = path.join(root, "apps");
-  writeApplications(adir, generateApplications("user", 2).map((a, i) => ({ ...a, name: `mine-${i}` })));
+  writeApplications(
+    adir,
+    generateApplications("user", 2).map((a, i) => ({ ...a, name: `mine-${i}` })),
+  );
   const up = drawPairs(0, 3, env, { apps: adir });
   t.same(new Set(up.map((p) => p.app.name)), new Set(["mine-0", "mine-1"]), "user apps, reused round-robin");
   t.equal(new Set(up.map((p) => p.id)).size, 3, "each pair its own trace, so its own id");
-  writeFileSync(path.join(adir, "zz-bad.json"), JSON.stringify({ schema: "flash-adapt/k8s-app@1", name: "bad", segments: [{ kind: "sleep", size: 10 }], runtimeMemoryMB: -1, sloMs: 100, load: 1 }));
+  writeFileSync(
+    path.join(adir, "zz-bad.json"),
+    JSON.stringify({ schema: "flash-adapt/k8s-app@1", name: "bad", segments: [{ kind: "sleep", size: 10 }], runtimeMemoryMB: -1, sloMs: 100, load: 1 }),
+  );
   t.throws(() => drawPairs(0, 3, env, { apps: adir }), /zz-bad\.json: field "runtimeMemoryMB": expected a finite number > 0/);
   writeFileSync(path.join(adir, "zz-bad.json"), "{ not json");
   t.throws(() => drawPairs(0, 3, env, { apps: adir }), /zz-bad\.json: field "\(root\)": expected valid JSON/);
@@ -165,7 +199,10 @@ t.test("golden profile: reference, pretrain, adapt, serve end to end", async (t)
   t.same(Object.keys(ref.metrics ?? {}).sort(), ["hpa", "reference", "vpa"]);
   for (const [who, m] of Object.entries(ref.metrics ?? {})) {
     t.same(Object.keys(m).sort(), ["cpuUtil", "slo"], `${who} metrics`);
-    t.ok(Object.values(m).every((x) => x >= 0 && x <= 1), `${who} metrics in [0, 1]`);
+    t.ok(
+      Object.values(m).every((x) => x >= 0 && x <= 1),
+      `${who} metrics in [0, 1]`,
+    );
   }
   t.same(Object.keys(task.metricLabels ?? {}), ["cpuUtil", "slo"]);
   t.ok(nonMl.hpa > 0 && nonMl.hpa <= 2 * cfg.env.maxEpisodeSteps);
@@ -181,9 +218,15 @@ t.test("golden profile: reference, pretrain, adapt, serve end to end", async (t)
     t.equal(ad.returns.length, cfg.budgets.adaptEpisodes, `${v} adapt`);
     t.equal(ad.evalCurve?.length, cfg.budgets.adaptEpisodes, `${v} adapt evaluation curve`);
     const served = await task.serve(cfg, { variant: v, modelDir: dir(`pre-${v}`), pairs: test, seed: 4, workDir: dir(`serve-${v}`) });
-    t.same(served.map((s) => s.pair), test);
+    t.same(
+      served.map((s) => s.pair),
+      test,
+    );
     t.ok(served.every((s) => Number.isFinite(s.reward)));
-    t.ok(served.every((s) => s.metrics && s.metrics.slo >= 0 && s.metrics.slo <= 1), "served with operational metrics");
+    t.ok(
+      served.every((s) => s.metrics && s.metrics.slo >= 0 && s.metrics.slo <= 1),
+      "served with operational metrics",
+    );
     if (v === "flash") {
       t.equal(served[0].embedding?.length, cfg.flash.embeddingDim, "FLASH serving returns the embedding");
       const emb = await task.poolEmbeddings(cfg, dir("pre-flash"), dir("pool-emb"));
@@ -208,9 +251,14 @@ t.test("update pairs: one per applicable scenario, validated, servable", async (
     t.not(JSON.stringify(u.app.segments) + u.app.load, JSON.stringify(src!.app.segments) + src!.app.load, `${u.scenario} changed the application`);
     t.equal(u.id, `${u.app.name}@${u.traceKey}`);
   }
-  t.same(task.updates!(quick), ups.map((u) => ({ pair: u.id, from: u.from, scenario: u.scenario })));
+  t.same(
+    task.updates!(quick),
+    ups.map((u) => ({ pair: u.id, from: u.from, scenario: u.scenario })),
+  );
   // updatePairsFor: a scenario that changes no test application is skipped.
-  const noImages = quick.testPairs.map((p) => ({ ...p, app: { ...p.app, segments: p.app.segments.filter((s) => !s.kind.startsWith("image")) } })).filter((p) => p.app.segments.length > 0);
+  const noImages = quick.testPairs
+    .map((p) => ({ ...p, app: { ...p.app, segments: p.app.segments.filter((s) => !s.kind.startsWith("image")) } }))
+    .filter((p) => p.app.segments.length > 0);
   t.ok(updatePairsFor(noImages, 7).skipped.includes("imageDimension"));
 
   // Round trip through validation; bad update pairs name the field.

@@ -38,7 +38,10 @@ t.test("bad configs: unknown processor, pair id that is not <app>@<processor>, b
   const cfg = () => JSON.parse(JSON.stringify(cpufreqProfile("demo", 0)));
   const c1 = cfg();
   c1.testPairs[0].processor = "pentium-4";
-  t.throws(() => validateCpufreqConfig(c1, "config"), { name: "CpufreqConfigError", message: /config\.testPairs\[0\]\.processor: expected one of the config's processors/ });
+  t.throws(() => validateCpufreqConfig(c1, "config"), {
+    name: "CpufreqConfigError",
+    message: /config\.testPairs\[0\]\.processor: expected one of the config's processors/,
+  });
   const c2 = cfg();
   c2.poolPairs[0].id = "app-9999@epyc-7302p";
   t.throws(() => validateCpufreqConfig(c2, "config"), /config\.poolPairs\[0\]\.id: expected "app-\d+@/);
@@ -53,7 +56,10 @@ t.test("bad configs: unknown processor, pair id that is not <app>@<processor>, b
   t.throws(() => validateCpufreqConfig(c5, "config"), /scenario: expected one of fileSize, .*processor, got "newKernel"/);
   const task = createCpufreqTask();
   const ok = task.profile("demo", 0);
-  await t.rejects(task.reference(ok, "app-0000@nowhere", 0, os.tmpdir(), () => {}), /cpufreq: unknown pair "app-0000@nowhere"/);
+  await t.rejects(
+    task.reference(ok, "app-0000@nowhere", 0, os.tmpdir(), () => {}),
+    /cpufreq: unknown pair "app-0000@nowhere"/,
+  );
 });
 
 t.test("governors beside the agents: rewards and metrics on the evaluation windows; plain reward favours f_max", async (t) => {
@@ -68,7 +74,10 @@ t.test("governors beside the agents: rewards and metrics on the evaluation windo
   // Without the power term, holding f_max is never worse on SLO: performance's reward >= powersave's.
   const plain = { ...cfg, env: { ...cfg.env, powerWeight: 0 } };
   const rp = governorRewards(plain, pair, 0);
-  t.ok(rp.baselines.performance >= rp.baselines.powersave - 0.5, `plain: performance ${rp.baselines.performance.toFixed(2)} vs powersave ${rp.baselines.powersave.toFixed(2)}`);
+  t.ok(
+    rp.baselines.performance >= rp.baselines.powersave - 0.5,
+    `plain: performance ${rp.baselines.performance.toFixed(2)} vs powersave ${rp.baselines.powersave.toFixed(2)}`,
+  );
   const env = makeCpufreqEnv(cfg, cfg.testPairs[0], 0);
   t.equal(env.pair, pair);
 });
@@ -108,11 +117,21 @@ t.test("frequency traces of a finished run: every governor, the reference and TL
   t.teardown(() => FlashModel.unregister("cpufreq"));
   const csv = path.join(out, "trace.csv");
   const n = await cpufreqFrequencyTraces(out, csv);
-  const rows = readFileSync(csv, "utf8").trim().split("\n").slice(1).map((l) => l.split(","));
+  const rows = readFileSync(csv, "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((l) => l.split(","));
   t.equal(n, 7 * 20, "7 policies x 20 steps");
   t.same([...new Set(rows.map((r) => r[0]))], ["performance", "powersave", "ondemand", "conservative", "schedutil", "reference", "tl"]);
-  t.ok(rows.filter((r) => r[0] === "performance").every((r) => Number(r[2]) === 3.3 || Number(r[2]) === 3.0 || Number(r[2]) === 3.1), "performance holds f_max");
-  await t.rejects(cpufreqFrequencyTraces(out, csv, "nope@nowhere"), { name: "UnknownNameError", message: /unknown test pair "nope@nowhere"; known test pairs: / });
+  t.ok(
+    rows.filter((r) => r[0] === "performance").every((r) => Number(r[2]) === 3.3 || Number(r[2]) === 3.0 || Number(r[2]) === 3.1),
+    "performance holds f_max",
+  );
+  await t.rejects(cpufreqFrequencyTraces(out, csv, "nope@nowhere"), {
+    name: "UnknownNameError",
+    message: /unknown test pair "nope@nowhere"; known test pairs: /,
+  });
 });
 
 t.test("oracle: the pair's workload, processor and trace parameters, finite, and different across pairs", async (t) => {

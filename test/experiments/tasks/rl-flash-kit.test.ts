@@ -65,7 +65,11 @@ function kitFor(kind: "dqn" | "ppo") {
     episodeSteps: () => STEPS,
     agent: (_c, env, o) =>
       kind === "dqn"
-        ? new DQN(env, { netArch: [8], batchSize: 4, bufferSize: 100, learningStarts: o.learningStarts, explorationFraction: 0.5 }, { seed: o.seed, extra: o.extra })
+        ? new DQN(
+            env,
+            { netArch: [8], batchSize: 4, bufferSize: 100, learningStarts: o.learningStarts, explorationFraction: 0.5 },
+            { seed: o.seed, extra: o.extra },
+          )
         : new PPO(env, { netArch: { pi: [8], vf: [8] }, nSteps: STEPS, batchSize: 8, nEpochs: 1 }, { seed: o.seed, extra: o.extra }),
     randomAction: (rng) => () => (kind === "dqn" ? [rng.int(0, 2)] : [rng.uniform(-1, 1)]),
     progress: { digits: 1, referenceEvery: 2 },
@@ -103,7 +107,11 @@ for (const kind of ["dqn", "ppo"] as const) {
 
 t.test("off-policy schedules continue over train calls given timestepOffset (one schedule for the whole pretraining)", async (t) => {
   const env = new ArmEnv("arm0", false, 0);
-  const dqn = new DQN(env, { netArch: [4], batchSize: 4, bufferSize: 100, learningStarts: 0, explorationFraction: 1, explorationInitialEps: 1, explorationFinalEps: 0 }, { seed: 0 });
+  const dqn = new DQN(
+    env,
+    { netArch: [4], batchSize: 4, bufferSize: 100, learningStarts: 0, explorationFraction: 1, explorationInitialEps: 1, explorationFinalEps: 0 },
+    { seed: 0 },
+  );
   train(dqn, env, { totalTimesteps: STEPS, timestepOffset: 3 * STEPS, scheduleTimesteps: 4 * STEPS, seed: 0 });
   // After step 4*STEPS of 4*STEPS the linear schedule 1 -> 0 has reached its end.
   t.equal(dqn.explorationRate, 0, "the schedule reached its end at the last call's last step");
@@ -142,7 +150,12 @@ t.test("FLASH's context: warm-up episodes stay out of the buffer, serving never 
     actionDim: 1,
     env: (_c, p, seed) => new ArmEnv(p.id, false, seed),
     episodeSteps: () => STEPS,
-    agent: (_c, env, o) => new DQN(env, { netArch: [8], batchSize: 4, bufferSize: 100, learningStarts: o.learningStarts }, { seed: o.seed, extra: o.extra ? spy(o.extra) : undefined }),
+    agent: (_c, env, o) =>
+      new DQN(
+        env,
+        { netArch: [8], batchSize: 4, bufferSize: 100, learningStarts: o.learningStarts },
+        { seed: o.seed, extra: o.extra ? spy(o.extra) : undefined },
+      ),
     randomAction: (rng) => () => [rng.int(0, 2)],
     progress: { digits: 1, referenceEvery: 2 },
   }).task({ summary: "toy", profiles: [], profile: () => cfg, validateConfig: () => cfg, describe: () => "toy" });
@@ -154,7 +167,8 @@ t.test("FLASH's context: warm-up episodes stay out of the buffer, serving never 
   const none = () => {};
   const pre = await task.pretrain(cfg, "flash", ["arm0", "arm1"], 2, dir("pre"), none);
   const buf = SqliteBuffer.open(path.join(dir("pre"), "buffer.sqlite"));
-  for (const p of ["arm0", "arm1"]) t.equal(buf.count("toy-context", p), pre.pairs.filter((x) => x === p).length, `${p}: only its training episodes are in the buffer (no warm-up episode)`);
+  for (const p of ["arm0", "arm1"])
+    t.equal(buf.count("toy-context", p), pre.pairs.filter((x) => x === p).length, `${p}: only its training episodes are in the buffer (no warm-up episode)`);
   buf.close();
   const isZero = (row: number[]) => row.every((v) => v === 0);
   acted.length = 0;
@@ -171,5 +185,8 @@ t.test("FLASH's context: warm-up episodes stay out of the buffer, serving never 
   acted.length = 0;
   const shuffled = await task.serve(cfg, { variant: "shuffled", modelDir: dir("pre"), pairs: ["arm1"], seed: 4, workDir: dir("shuffled") });
   const pool = await task.poolEmbeddings(cfg, dir("pre"), dir("pool"));
-  t.ok(Object.values(pool).some((e) => e.every((v, i) => Math.abs(v - (shuffled[0].embedding as number[])[i]) < 1e-6)), "the shuffled control serves a pool pair's embedding");
+  t.ok(
+    Object.values(pool).some((e) => e.every((v, i) => Math.abs(v - (shuffled[0].embedding as number[])[i]) < 1e-6)),
+    "the shuffled control serves a pool pair's embedding",
+  );
 });

@@ -22,9 +22,17 @@ function payloadOk(data: Float32Array, w: number, i: number): boolean {
 }
 
 /** Run a writer; resolve with the (id, index) lines it printed. Kill it after `killAfterMs` if given. */
-function runWriter(db: string, worker: number, count: number, start: number, killAfterMs?: number): Promise<{ acked: [number, number][]; signal: string | null; code: number | null; stderr: string }> {
+function runWriter(
+  db: string,
+  worker: number,
+  count: number,
+  start: number,
+  killAfterMs?: number,
+): Promise<{ acked: [number, number][]; signal: string | null; code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...process.execArgv, writer, db, String(worker), String(count), String(start)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...process.execArgv, writer, db, String(worker), String(count), String(start)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     let timer: NodeJS.Timeout | undefined;
@@ -80,7 +88,10 @@ t.test("4 processes inserting 500 trajectories each: all 2,000 there, none dupli
     t.equal(rows.length, 500, `worker ${w}: 500 trajectories`);
     const indices = rows.map((r) => r.reward as number);
     t.equal(new Set(indices).size, 500, `worker ${w}: no duplicates`);
-    t.ok(rows.every((r) => payloadOk(r.data, w, r.reward as number)), `worker ${w}: payloads intact`);
+    t.ok(
+      rows.every((r) => payloadOk(r.data, w, r.reward as number)),
+      `worker ${w}: payloads intact`,
+    );
   }
   const ids = results.flatMap((r) => r.acked.map(([id]) => id));
   t.equal(new Set(ids).size, 2000, "2,000 distinct ids acknowledged");

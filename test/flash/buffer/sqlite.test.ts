@@ -65,7 +65,11 @@ t.test("RL selection: ceil(m/2) best by reward plus the earliest of the rest", a
   const buf = open();
   // ids in order 1..8 with rewards:   10  50  20  90  30  80  70  40
   const rewards = [10, 50, 20, 90, 30, 80, 70, 40];
-  const ids = buf.insert("rl", "p", rewards.map((r, i) => traj(i, r)));
+  const ids = buf.insert(
+    "rl",
+    "p",
+    rewards.map((r, i) => traj(i, r)),
+  );
   const pick = (m: number) => buf.select("rl", "p", m).map((s) => rewards[ids.indexOf(s.id)]);
   // m=4: best two are 90, 80; earliest of the rest: 10, 50. Returned in id order.
   t.same(pick(4), [10, 50, 90, 80]);
@@ -76,7 +80,10 @@ t.test("RL selection: ceil(m/2) best by reward plus the earliest of the rest", a
   // Ties in reward: earlier first.
   const tie = open();
   const tids = tie.insert("rl", "p", [traj(0, 5), traj(1, 5), traj(2, 5), traj(3, 1)]);
-  t.same(tie.select("rl", "p", 2).map((s) => s.id), [tids[0], tids[1]]);
+  t.same(
+    tie.select("rl", "p", 2).map((s) => s.id),
+    [tids[0], tids[1]],
+  );
   t.throws(() => buf.select("rl", "p", 0), RangeError);
 });
 
@@ -84,7 +91,10 @@ t.test("SL selection: the earliest m sequences", async (t) => {
   const buf = open();
   const seq = (tag: number): NewSequence => ({ steps: 2, width: 3, data: Float32Array.from({ length: 6 }, (_, k) => tag + k), reward: null });
   const ids = buf.insert("sl", "w", [seq(1), seq(2), seq(3)]);
-  t.same(buf.select("sl", "w", 2).map((s) => s.id), ids.slice(0, 2));
+  t.same(
+    buf.select("sl", "w", 2).map((s) => s.id),
+    ids.slice(0, 2),
+  );
   t.equal(buf.select("sl", "w", 2)[0].reward, null);
 });
 
@@ -105,7 +115,10 @@ t.test("bad input raises a specific error and changes nothing", async (t) => {
   inf.data[0] = -Infinity;
   t.throws(() => buf.insert("rl", "p", [inf]), { name: "ValueError", message: /-Infinity/ });
   t.throws(() => buf.insert("rl", "p", [traj(3, NaN)]), { name: "ValueError", message: /finite episode reward, got NaN/ });
-  t.throws(() => buf.insert("rl", "p", [{ steps: 0, width: 4, data: new Float32Array(0), reward: 0 }]), { name: "ValueError", message: /empty or invalid trajectory \(steps = 0\)/ });
+  t.throws(() => buf.insert("rl", "p", [{ steps: 0, width: 4, data: new Float32Array(0), reward: 0 }]), {
+    name: "ValueError",
+    message: /empty or invalid trajectory \(steps = 0\)/,
+  });
   t.throws(() => buf.insert("nope", "p", [traj(1, 1)]), { name: "UnknownTaskError", message: /unknown task "nope": registered tasks are "rl", "sl"/ });
   t.throws(() => buf.insert("rl", "", [traj(1, 1)]), { name: "ValueError", message: /pair/ });
   t.throws(() => buf.registerTask({ task: "rl", kind: "rl", dims: [3, 1] }), {
@@ -149,7 +162,10 @@ t.test("a database locked by another connection gives a BufferError and keeps th
   buf.insert("rl", "p", [traj(1, 1)]);
   const holder = new Database(file);
   holder.exec("BEGIN EXCLUSIVE");
-  t.throws(() => buf.insert("rl", "p", [traj(2, 2)]), { name: "BufferError", message: /locked\.sqlite failed: the database is locked by another connection .*nothing was written/ });
+  t.throws(() => buf.insert("rl", "p", [traj(2, 2)]), {
+    name: "BufferError",
+    message: /locked\.sqlite failed: the database is locked by another connection .*nothing was written/,
+  });
   holder.exec("ROLLBACK");
   holder.close();
   t.equal(buf.count("rl", "p"), 1, "the earlier insert is intact and the refused one absent");

@@ -3,7 +3,17 @@ import os from "node:os";
 import path from "node:path";
 import t from "tap";
 import { CpufreqConfigError, ProcessorFileError } from "../../../sim/cpufreq/errors.js";
-import { builtinProcessorNames, checkFrequency, loadProcessor, loadProcessors, nearestLevel, powerW, processorByName, validateProcessor, voltageAt } from "../../../sim/cpufreq/processor.js";
+import {
+  builtinProcessorNames,
+  checkFrequency,
+  loadProcessor,
+  loadProcessors,
+  nearestLevel,
+  powerW,
+  processorByName,
+  validateProcessor,
+  voltageAt,
+} from "../../../sim/cpufreq/processor.js";
 import { SchemaError, SimConfigError } from "../../../sim/k8s/errors.js";
 
 const spec = () => JSON.parse(JSON.stringify(processorByName("xeon-e5-2683v3"))) as Record<string, unknown>;

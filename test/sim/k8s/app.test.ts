@@ -27,7 +27,11 @@ t.test("a valid application round-trips through a file", async (t) => {
 t.test("schema errors name the file and the field", async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "k8s-app-"));
   const cases: [string, unknown, RegExp][] = [
-    ["bad-size.json", { ...good, segments: [{ kind: "imageResize", size: -3 }] }, /bad-size\.json: field "segments\[0\]\.size": expected a number in \[128, 4096\].*got -3/],
+    [
+      "bad-size.json",
+      { ...good, segments: [{ kind: "imageResize", size: -3 }] },
+      /bad-size\.json: field "segments\[0\]\.size": expected a number in \[128, 4096\].*got -3/,
+    ],
     ["bad-kind.json", { ...good, segments: [{ kind: "gpuTraining", size: 1 }] }, /field "segments\[0\]\.kind": expected one of floatOperations/],
     ["zero-mem.json", { ...good, runtimeMemoryMB: 0 }, /zero-mem\.json: field "runtimeMemoryMB": expected a finite number > 0.*got 0/],
     ["neg-slo.json", { ...good, sloMs: -1 }, /field "sloMs"/],

@@ -18,7 +18,10 @@ t.test("1,000 valid applications determined by the seed", async (t) => {
   t.equal(new Set(a.map((x) => x.name)).size, 1000, "unique names");
   // Every SLO is reachable: above the service time at one core.
   const tooTight = a.filter((app) => app.sloMs < serviceSeconds(compileApplication(app), 1) * 1000 * 1.99 && app.sloMs !== 10);
-  t.same(tooTight.map((x) => x.name), []);
+  t.same(
+    tooTight.map((x) => x.name),
+    [],
+  );
 });
 
 t.test("write and load a directory; a bad file is named", async (t) => {

@@ -44,9 +44,18 @@ async function main(): Promise<void> {
     t.same(listing(q0), listing(l0), "the same files in the run directory (units/, work/ with checkpoints and buffers)");
     const hosts = new Set(q.units.map((u) => u.host));
     t.equal(hosts.size, 2, `both workers ran units (${[...hosts].join(", ")})`);
-    t.ok(lines.some((l) => /start pretrain\/flash\/r0 on \S+\/\d+ slot 0/.test(l)), "progress names the worker host");
-    t.ok(lines.some((l) => /done {2}ab\/r0 in \S+ on \S+\/\d+; \d+\/\d+ done, elapsed \S+, ETA \S+$/.test(l)), "done lines name the host, the count and an ETA");
-    t.ok(lines.some((l) => new RegExp(`done {2}\\S+ in \\S+ on \\S+; ${q.units.length}/${q.units.length} done, elapsed \\S+, ETA 0s$`).test(l)), lines.join("\n"));
+    t.ok(
+      lines.some((l) => /start pretrain\/flash\/r0 on \S+\/\d+ slot 0/.test(l)),
+      "progress names the worker host",
+    );
+    t.ok(
+      lines.some((l) => /done {2}ab\/r0 in \S+ on \S+\/\d+; \d+\/\d+ done, elapsed \S+, ETA \S+$/.test(l)),
+      "done lines name the host, the count and an ETA",
+    );
+    t.ok(
+      lines.some((l) => new RegExp(`done {2}\\S+ in \\S+ on \\S+; ${q.units.length}/${q.units.length} done, elapsed \\S+, ETA 0s$`).test(l)),
+      lines.join("\n"),
+    );
   });
 
   const units = (extra: Record<string, object> = {}): Unit[] => {

@@ -50,8 +50,14 @@ async function main(): Promise<void> {
     const r = await runUnitsOnQueue(p, { outDir: path.join(root, "kill"), executor, queue: url, log, lockTtlMs: 3000 });
     const results = Object.fromEntries([...r.records].map(([k, v]) => [k, v.result]));
     t.same(results, await localResults(p, path.join(root, "kill-local")), "the same results as the local pool");
-    t.ok(lines.some((l) => /\(again: its earlier worker stalled\)/.test(l)), lines.join("\n"));
-    t.ok([...r.records.values()].every((x) => x.host !== `${os.hostname()}/${killed}`), "every unit recorded from the surviving worker");
+    t.ok(
+      lines.some((l) => /\(again: its earlier worker stalled\)/.test(l)),
+      lines.join("\n"),
+    );
+    t.ok(
+      [...r.records.values()].every((x) => x.host !== `${os.hostname()}/${killed}`),
+      "every unit recorded from the surviving worker",
+    );
     t.equal(lines.filter((l) => /\] done {2}/.test(l)).length, p.length, "each unit recorded once");
   });
 
