@@ -48,6 +48,12 @@ export const GOLDENS: { name: string; description: string; run: GoldenFile["run"
       "congestion, golden profile (20-MI episodes, 2 pool + 2 new link cells, 2 Figure 12 updates), 1 replicate, run seed 0: every protocol step once",
     run: { task: "congestion", profile: "golden", seeds: 1, seed: 0 },
   },
+  {
+    name: "autoscaling",
+    description:
+      "autoscaling, golden profile (20-step episodes, generated apps x synthetic traces, update pairs, HPA/VPA), 1 replicate, run seed 0: every protocol step once",
+    run: { task: "autoscaling", profile: "golden", seeds: 1, seed: 0 },
+  },
 ];
 
 export const goldenDir = (): string => {

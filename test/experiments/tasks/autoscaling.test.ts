@@ -2,7 +2,9 @@ import t from "tap";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { checkGoldens } from "../../../experiments/golden/golden.js";
 import { selectBackend } from "../../../flash/backend.js";
+import { FlashModel } from "../../../flash/models.js";
 import { autoscalingProfile, createAutoscalingTask, nonMlRewards, type AutoscalingConfig } from "../../../experiments/tasks/autoscaling.js";
 import { drawPairs, episodeSeconds, makePairEnv, updatePairsFor, validateAutoscalingConfig } from "../../../experiments/tasks/autoscaling-pairs.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
@@ -279,4 +281,17 @@ t.test("update pairs: one per applicable scenario, validated, servable", async (
   // The kit resolves the updated pair like any other: its environment runs the updated application.
   const env = makePairEnv(cfg.env, cfg.updatePairs[0], 0);
   t.equal(env.pair, cfg.updatePairs[0].id);
+});
+
+t.test("the golden profile's seeded run reproduces its checked-in numbers (this backend)", async (t) => {
+  const b = await selectBackend();
+  const res = await checkGoldens({ backend: b.name, only: "autoscaling" });
+  t.teardown(() => FlashModel.unregister("autoscaling"));
+  t.equal(res.length, 1);
+  if (res[0].status === "not recorded") {
+    t.comment(`skipped: no golden numbers recorded for backend ${b.name}`);
+    t.pass("not recorded for this backend");
+    return;
+  }
+  t.equal(res[0].status, "passed", res[0].failures.slice(0, 10).join("\n"));
 });
