@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { empiricalCdf, formatMeanCi, meanCi95, meanCiJson, type MeanCi } from "../stats.js";
 import { writeFigure, type VegaLiteSpec } from "./figures.js";
-import type { RlResults } from "../runner/run-rl.js";
+import type { RlResults } from "../runner/results.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null;
 

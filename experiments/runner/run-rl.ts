@@ -17,6 +17,7 @@ import type { FolderOption, RlTask } from "../tasks/types.js";
 import { RUN_CONFIG_FORMAT, saveRunConfig, type RunConfig } from "./config.js";
 import { runUnits, type PoolOptions, type UnitRecord } from "./pool.js";
 import { provenance, type Provenance } from "./provenance.js";
+import type { RlResults } from "./results.js";
 import { planUnits } from "./units.js";
 import path from "node:path";
 
@@ -48,34 +49,7 @@ export interface RlRunOptions {
   queue?: string | null;
 }
 
-export interface RlResults extends RlSummary {
-  format: "flash-adapt-results@1";
-  task: string;
-  profile: string;
-  command: "reproduce" | "sweep";
-  describe: string;
-  paper: unknown;
-  seeds: { run: number; replicates: number[]; units: Record<string, number> };
-  backend: string | null;
-  provenance: Provenance;
-  /**
-   * seconds: this invocation (small when it resumed finished units); unitsSpanSeconds: from
-   * the first unit's start to the last unit's end over every invocation (the run's wall
-   * time when it ran in one go); invocations: every `reproduce`/`rerun` into this directory.
-   */
-  wall: {
-    seconds: number;
-    unitsSpanSeconds: number;
-    unitSecondsSum: number;
-    byKind: Record<string, number>;
-    workers: number;
-    ranUnits: number;
-    resumedUnits: number;
-    invocations: { started: string; seconds: number; ranUnits: number; workers: number }[];
-  };
-  config: RunConfig;
-  units: { id: string; kind: string; seed: number; seconds: number; worker: number; host?: string; resumed: boolean }[];
-}
+export type { RlResults } from "./results.js";
 
 export const executorUrl = (): string =>
   new URL(import.meta.url.endsWith(".ts") ? "../protocols/rl-reproduce.ts" : "../protocols/rl-reproduce.js", import.meta.url).href;
