@@ -307,6 +307,11 @@ function controlVerdict(r: RlResults, L: string[]): void {
       L.push(
         `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}), but FLASH did: the raw parameters were harder for this agent to use than the learned embedding, so this oracle does not bound what an embedding can give here.`,
       );
+    } else if (!beatsDrop && !beatsSp && (dOr.mean < dT.mean || (!!sp && sp.mean > 1))) {
+      // Better means but overlapping intervals: this run cannot tell room from noise.
+      L.push(
+        `- Oracle: the agent given the pairs' true parameters did better than TL on average (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}), but the intervals overlap: this run cannot tell whether there is room for an embedding; it needs more replicates or pairs.`,
+      );
     } else if (!beatsDrop && !beatsSp) {
       L.push(
         `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr ? dOr.mean.toFixed(3) : "n/a"} vs ${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): on this task and budget there is no room for any embedding to beat TL.`,

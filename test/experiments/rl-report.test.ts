@@ -143,6 +143,36 @@ t.test("report: Markdown with the verdict and every figure rendered", async (t) 
   t.match(readFileSync(path.join(dir, "figures", "reward-drop-cdf.svg"), "utf8"), /reward drop/);
 });
 
+t.test("report: the oracle verdict says no room only when the oracle's means are no better than TL's", async (t) => {
+  const s = summarise(fake, {}, records());
+  const base = {
+    ...s,
+    format: "flash-adapt-results@1",
+    task: "fake",
+    profile: "quick",
+    command: "reproduce",
+    describe: "",
+    paper: null,
+    seeds: { run: 0, replicates: [0], units: {} },
+    backend: "wasm",
+    wall: { seconds: 1, unitSecondsSum: 1, byKind: {}, workers: 1, ranUnits: 1, resumedUnits: 0 },
+    config: { seeds: 1 },
+    units: [],
+  };
+  const ci = (mean: number, ci95: number) => ({ mean, ci95, n: 6, ratio_of_means: mean, capped: 0 });
+  const withOracle = (drop: number, speedup: number) =>
+    ({
+      ...base,
+      reward_drop: { ...s.reward_drop, flash: ci(0.5, 0.1), tl: ci(0.3, 0.1) },
+      adaptation_speedup_vs_tl: ci(0.9, 0.2),
+      controls: { ...s.controls, oracle: { reward_drop: ci(drop, 0.5), speedup_vs_tl: ci(speedup, 3) }, shuffled: { reward_drop: null } },
+    }) as unknown as RlResults;
+  t.match(rlMarkdown(withOracle(0.8, 0.5), []), /did not beat TL .*no room for any embedding/, "worse means: no room");
+  const unsure = rlMarkdown(withOracle(0.1, 3.4), []);
+  t.match(unsure, /did better than TL on average .* the intervals overlap: this run cannot tell/, "better means, overlapping intervals: cannot tell");
+  t.notMatch(unsure, /no room for any embedding/);
+});
+
 t.test("pendulum-family config: profiles validate; errors name the field", async (t) => {
   const task = createClassicFamilyTask();
   for (const p of task.profiles) {
