@@ -93,6 +93,13 @@ export class StateError extends FlashAdaptError {
   }
 }
 
+/** A run that failed: a unit threw, or a worker (thread or process) died while running one; `cause` keeps the original. */
+export class RunError extends FlashAdaptError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("run-failed", message, options);
+  }
+}
+
 /** A broken invariant inside the harness (a bug, not the user's input): the message says which. */
 export class InternalError extends FlashAdaptError {
   constructor(message: string) {

@@ -11,6 +11,7 @@ import path from "node:path";
 import { empiricalCdf, formatMeanCi, meanCi95, meanCiJson, type MeanCi } from "../stats.js";
 import { writeFigure, type VegaLiteSpec } from "./figures.js";
 import type { RlResults } from "../runner/results.js";
+import { DataError } from "../../errors.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null;
 
@@ -552,6 +553,6 @@ export async function writeRlReport(dir: string, r: RlResults): Promise<string[]
 /** `flash report DIR`: re-render from DIR/results.json. */
 export async function rerender(dir: string): Promise<string[]> {
   const r = JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as RlResults;
-  if (r.format !== "flash-adapt-results@1") throw new Error(`${dir}/results.json: format ${JSON.stringify(r.format)} is not flash-adapt-results@1`);
+  if (r.format !== "flash-adapt-results@1") throw new DataError(`${dir}/results.json: format ${JSON.stringify(r.format)} is not flash-adapt-results@1`);
   return writeRlReport(dir, r);
 }

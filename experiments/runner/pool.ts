@@ -25,6 +25,7 @@ import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { ExecuteUnit, PlannedUnit, UnitContext } from "./units.js";
 import { unitFileName } from "./units.js";
+import { InternalError, RunError } from "../../errors.js";
 
 /** Which module executes units: a logical name (part of every unit's key) and its URL. */
 export interface ExecutorRef {
@@ -230,12 +231,12 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
           if (!b || m.id !== b.unit.id) return;
           if (m.type === "progress") onProgress(m.fraction ?? 0, m.message);
           else if (m.type === "done") b.resolve(m.result);
-          else if (m.type === "error") b.reject(new Error(`unit ${b.unit.id} failed: ${m.error}`));
+          else if (m.type === "error") b.reject(new RunError(`unit ${b.unit.id} failed: ${m.error}`));
         });
-        slot.worker.on("error", (e) => slot.busy?.reject(new Error(`worker ${slot.index} crashed running ${slot.busy.unit.id}: ${e.message}`)));
+        slot.worker.on("error", (e) => slot.busy?.reject(new RunError(`worker ${slot.index} crashed running ${slot.busy.unit.id}: ${e.message}`)));
         slot.worker.on("exit", (code) => {
           slot.worker = undefined;
-          if (slot.busy) slot.busy.reject(new Error(`worker ${slot.index} exited with code ${code} while running ${slot.busy.unit.id}`));
+          if (slot.busy) slot.busy.reject(new RunError(`worker ${slot.index} exited with code ${code} while running ${slot.busy.unit.id}`));
         });
       }
       slot.worker.postMessage({ type: "run", unit: u, ctx: { outDir: ctx.outDir, workDir: ctx.workDir, deps: ctx.deps, depDirs: ctx.depDirs } });
@@ -292,7 +293,8 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
             },
           );
         }
-        if (running.size === 0 && pending.size > 0 && !failure) rejectAll(new Error(`no runnable unit left; stuck: ${[...pending].slice(0, 5).join(", ")}`));
+        if (running.size === 0 && pending.size > 0 && !failure)
+          rejectAll(new InternalError(`no runnable unit left; stuck: ${[...pending].slice(0, 5).join(", ")}`));
       };
       pump();
     });

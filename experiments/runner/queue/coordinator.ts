@@ -21,6 +21,7 @@ import { hashOf, type PlannedUnit } from "../units.js";
 import { packDir, RedisBlobs, unpackDir } from "./blobs.js";
 import { codeVersion, openClient, parseQueueUrl, QUEUE_NAME, type QueueTarget } from "./connection.js";
 import { QueueUnreachableError } from "./errors.js";
+import { RunError, StateError } from "../../../errors.js";
 import { RunLock } from "./lock.js";
 import { executorModule, jobIdOf, type UnitJob, type UnitJobProgress, type UnitJobResult } from "./protocol.js";
 import { QueueProgress } from "./progress.js";
@@ -258,7 +259,7 @@ class Coordinator {
     this.inflight.delete(f.unit.id);
     const where = (job.progress as Partial<UnitJobProgress> | undefined)?.host ?? "a worker";
     const stack = (job.stacktrace ?? []).filter(Boolean).pop();
-    const err = new Error(`unit ${f.unit.id} failed on ${where}: ${job.failedReason}${stack ? `\n${stack}` : ""}`);
+    const err = new RunError(`unit ${f.unit.id} failed on ${where}: ${job.failedReason}${stack ? `\n${stack}` : ""}`);
     this.failure ??= err;
     const letting = this.inflight.size ? "; letting the running unit(s) finish (their results are kept for resuming)" : "";
     this.log(`[${this.label}] FAILED ${f.unit.id}: ${job.failedReason}${letting}`);
@@ -317,7 +318,7 @@ class Coordinator {
   /** Events can be missed (Redis away, coordinator restart): check every job in flight; watch the connection and the lock. */
   private async reconcile(): Promise<void> {
     try {
-      if (!(await this.lock.renew())) throw new Error("another coordinator took this run's lock");
+      if (!(await this.lock.renew())) throw new StateError("another coordinator took this run's lock");
       for (const f of [...this.inflight.values()]) await this.settle(f.jobId);
       await this.pump(); // units a handler cut short by a lost connection left pending
       if (this.lostSince !== undefined) this.log(`[${this.label}] Redis at ${this.target.url} is back; going on`);

@@ -6,7 +6,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { PlannedUnit, UnitContext } from "../units.js";
-import { InternalError } from "../../../errors.js";
+import { InternalError, RunError } from "../../../errors.js";
 
 type Ctx = Omit<UnitContext, "progress">;
 interface Busy {
@@ -71,13 +71,13 @@ export class UnitThreads {
       if (!b || m.id !== b.id) return;
       if (m.type === "progress") b.onProgress(m.fraction ?? 0, m.message);
       else if (m.type === "done") b.resolve(m.result);
-      else if (m.type === "error") b.reject(Object.assign(new Error(m.error?.split("\n")[0] ?? "unknown error"), { stack: m.error }));
+      else if (m.type === "error") b.reject(Object.assign(new RunError(m.error?.split("\n")[0] ?? "unknown error"), { stack: m.error }));
     });
-    w.on("error", (e) => t.busy?.reject(new Error(`worker thread ${t.index} crashed running ${t.busy.id}: ${e.message}`)));
+    w.on("error", (e) => t.busy?.reject(new RunError(`worker thread ${t.index} crashed running ${t.busy.id}: ${e.message}`)));
     w.on("exit", (code) => {
       if (t.worker !== w) return; // replaced on purpose
       t.worker = undefined;
-      t.busy?.reject(new Error(`worker thread ${t.index} exited with code ${code} while running ${t.busy.id}`));
+      t.busy?.reject(new RunError(`worker thread ${t.index} exited with code ${code} while running ${t.busy.id}`));
     });
     t.worker = w;
     return w;
