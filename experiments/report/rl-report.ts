@@ -47,10 +47,18 @@ const VARIANT_COLOR: Record<string, string> = {
   hpa: "#ff7f0e",
   vpa: "#8c564b",
 };
-const colorScale = (variants: string[]) => ({
-  domain: variants.map((v) => VARIANT_LABEL[v] ?? v),
-  range: variants.map((v) => VARIANT_COLOR[v] ?? "#9467bd"),
-});
+/** Colours for names without their own (a task's baselines, e.g. the five Linux governors): distinct, in order. */
+const SPARE_COLORS = ["#9467bd", "#8c6d31", "#393b79", "#637939", "#843c39", "#7b4173", "#e7ba52", "#3182bd"];
+const colorScale = (variants: string[]) => {
+  const spare = variants.filter((v) => !VARIANT_COLOR[v]);
+  return {
+    domain: variants.map((v) => VARIANT_LABEL[v] ?? v),
+    range: variants.map((v) => VARIANT_COLOR[v] ?? SPARE_COLORS[spare.indexOf(v) % SPARE_COLORS.length]),
+  };
+};
+
+/** Drops past this band squeeze every other curve into a sliver (a reference barely above random makes a drop of thousands): the axis stops there. */
+const DROP_AXIS: [number, number] = [-1, 3];
 
 function present(vs: string[]): string[] {
   return VARIANT_ORDER.filter((v) => vs.includes(v)).concat(vs.filter((v) => !VARIANT_ORDER.includes(v)));
@@ -67,13 +75,20 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
     for (const p of empiricalCdf(r.reward_drop.samples.filter((s) => s.variant === v).map((s) => s.drop)))
       dropRows.push({ variant: VARIANT_LABEL[v] ?? v, ...p });
   if (dropRows.length) {
+    const beyond = dropRows.filter((d) => d.value < DROP_AXIS[0] || d.value > DROP_AXIS[1]).length;
+    const lo = Math.max(DROP_AXIS[0], Math.min(...dropRows.map((d) => d.value)));
+    const hi = Math.min(DROP_AXIS[1], Math.max(...dropRows.map((d) => d.value)));
+    const cut = beyond ? `; axis cut to [${DROP_AXIS.join(", ")}]: ${beyond} of ${dropRows.length} tests beyond` : "";
     figs["reward-drop-cdf"] = {
       ...base,
-      title: { text: "Reward drop without retraining (A/B tests)", subtitle: "drop = (R_ref - R) / (R_ref - R_random): 0 = reference, 1 = random policy" },
+      title: {
+        text: "Reward drop without retraining (A/B tests)",
+        subtitle: `drop = (R_ref - R) / (R_ref - R_random): 0 = reference, 1 = random policy${cut}`,
+      },
       data: { values: dropRows },
-      mark: { type: "line", interpolate: "step-after", point: true, strokeWidth: 2 },
+      mark: { type: "line", interpolate: "step-after", point: true, strokeWidth: 2, clip: true },
       encoding: {
-        x: { field: "value", type: "quantitative", title: "reward drop" },
+        x: { field: "value", type: "quantitative", title: "reward drop", ...(beyond ? { scale: { domain: [lo, hi] } } : {}) },
         y: { field: "fraction", type: "quantitative", title: "fraction of tests (CDF)", scale: { domain: [0, 1] } },
         color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(dropVariants) },
       },
