@@ -292,7 +292,6 @@ export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
     profiles: Object.keys(AUTOSCALING_PROFILES),
     folderOptions: { ...AUTOSCALING_FOLDERS },
     metricLabels: { ...AUTOSCALING_METRICS },
-    updates: (cfg) => cfg.updatePairs.map((p) => ({ pair: p.id, from: p.from, scenario: p.scenario })),
     baselineLabels: {
       hpa: "Kubernetes HPA (CPU target 50%, tolerance 0.1, 5-min scale-down window; limits fixed)",
       vpa: "VPA-style recommender (p90 + 15%; replicas fixed)",

@@ -279,7 +279,6 @@ export function createCongestionTask(): RlTask<CongestionConfig> {
     folderOptions: { ...CONGESTION_FOLDERS },
     metricLabels: { ...CONGESTION_METRICS },
     baselineLabels: { ...BASELINE_LABELS },
-    updates: (cfg) => cfg.updatePairs.map((p) => ({ pair: p.id, from: p.from, scenario: p.scenario })),
     paper: { speedupVsTl: 2.4, rewardDropOriginal: 0.28, rewardDropFlash: 0.056, source: "FLASH (MLSys 2024) A.5-A.6: congestion control, Aurora's PPO" },
     profile: (name, runSeed, opts = {}) => congestionProfile(name, runSeed, opts),
     validateConfig(raw, where) {

@@ -241,7 +241,6 @@ export function createCpufreqTask(): RlTask<CpufreqConfig> {
     profiles: Object.keys(CPUFREQ_PROFILES),
     folderOptions: { ...CPUFREQ_FOLDERS },
     metricLabels: { ...CPUFREQ_METRICS },
-    updates: (cfg) => cfg.updatePairs.map((p) => ({ pair: p.id, from: p.from, scenario: p.scenario })),
     baselineLabels: {
       performance: "Linux performance governor (f_max)",
       powersave: "Linux powersave governor (f_min)",

@@ -109,8 +109,12 @@ export interface RlFlashConfig {
   /** Pretraining pool and new (test) pairs, resolved so the run is exact. */
   poolPairs: { id: string }[];
   testPairs: { id: string }[];
-  /** Updated versions of test pairs (the application-update experiment; `RlTask.updates`), if the task has them. */
-  updatePairs?: { id: string }[];
+  /**
+   * Updated versions of test pairs (the application-update experiment), if the task has
+   * them: `from` is the test pair updated, `scenario` the change. The kit derives
+   * `RlTask.updates` from them.
+   */
+  updatePairs?: { id: string; from: string; scenario: string }[];
   /** Uniform-random steps before learning (reference/scratch runs only). */
   agent: { learningStarts: number };
   flash: FlashSettings;
@@ -588,6 +592,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     envOf,
     task: (own) => ({
       name,
+      updates: (cfg) => (cfg.updatePairs ?? []).map((p) => ({ pair: p.id, from: p.from, scenario: p.scenario })),
       ...own,
       ...(spec.curve ? { convergenceCurve: spec.curve } : {}),
       budgets: (cfg) => cfg.budgets,
