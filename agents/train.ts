@@ -103,6 +103,19 @@ class EpisodeTracker {
   }
 }
 
+/** What `TrainOptions.onProgress` sees after `t` of `total` steps (t0: the start, `performance.now()`). */
+function progressOf(t: number, total: number, eps: EpisodeTracker, updates: number, lastLoss: number, t0: number): TrainProgress {
+  return {
+    timesteps: t,
+    totalTimesteps: total,
+    episodes: eps.returns.length,
+    recentMeanReturn: eps.recentMean(),
+    updates,
+    lastLoss,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
 /** Train `agent` on `envs` (one env for off-policy agents). */
 export function train(agent: Algorithm, envs: Env | Env[], opts: TrainOptions): TrainResult {
   const list = Array.isArray(envs) ? envs : [envs];
@@ -142,16 +155,7 @@ function trainOffPolicy(agent: OffPolicyAlgorithm, envs: Env[], opts: TrainOptio
   let updates = 0;
   let lastLoss = NaN;
   let sinceTrain = 0;
-  const report = (t: number) =>
-    opts.onProgress?.({
-      timesteps: t,
-      totalTimesteps: total,
-      episodes: eps.returns.length,
-      recentMeanReturn: eps.recentMean(),
-      updates,
-      lastLoss,
-      seconds: (performance.now() - t0) / 1000,
-    });
+  const report = (t: number) => opts.onProgress?.(progressOf(t, total, eps, updates, lastLoss, t0));
   for (let t = 1; t <= total; t++) {
     const a = agent.collectAction(obs, offset + t - 1, ctx);
     const r = stepChecked(env, a.env, agent.obsDim);
@@ -264,15 +268,7 @@ function trainOnPolicy(agent: OnPolicyAlgorithm, envs: Env[], opts: TrainOptions
     lastLoss = tr.loss;
     updates += tr.updates;
     if (t >= nextReport || t >= total) {
-      opts.onProgress?.({
-        timesteps: t,
-        totalTimesteps: total,
-        episodes: eps.returns.length,
-        recentMeanReturn: eps.recentMean(),
-        updates,
-        lastLoss,
-        seconds: (performance.now() - t0) / 1000,
-      });
+      opts.onProgress?.(progressOf(t, total, eps, updates, lastLoss, t0));
       nextReport += every;
     }
   }
