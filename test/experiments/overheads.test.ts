@@ -42,8 +42,9 @@ function checkRow(t: Assert, r: OverheadRow): void {
     t.equal(x.ratio_ci95.n, 2);
     t.ok(x.ratio_ci95.ci95 === null || (Number.isFinite(x.ratio_ci95.ci95) && x.ratio_ci95.ci95 >= 0));
   }
-  // A FLASH update also encodes the batch's contexts forward and backward: more work than the base update.
-  t.ok(r.update.ratio > 1, `${r.agent}: FLASH update ${r.update.with_ms.toFixed(2)} ms vs base ${r.update.without_ms.toFixed(2)} ms`);
+  // No assertion on which update is slower: these are wall times of tiny networks and a
+  // loaded machine flips them (a fresh-clone CI run measured PPO's base update at 8.4 ms
+  // against FLASH's 4.2). The ratios are measured by `flash overheads`, not by a unit test.
   t.ok(r.embed_refresh_ms > 0 && Number.isFinite(r.embed_refresh_ms));
   t.ok(r.encoder_params > 0);
   t.equal(r.embedding_dim, 4);
