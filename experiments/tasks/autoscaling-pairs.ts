@@ -36,7 +36,7 @@ import path from "node:path";
 import { AutoscalingEnv } from "../../envs/autoscaling/env.js";
 import { Rng } from "../../flash/rng.js";
 import { validateApplication, type Application } from "../../sim/k8s/app.js";
-import { SEGMENT_KINDS } from "../../sim/k8s/segments.js";
+import { compileApplication, serviceSeconds } from "../../sim/k8s/profile.js";
 import { generateApplications, loadApplications } from "../../sim/k8s/generate.js";
 import { appUpdatesFor, SCENARIOS, type Scenario } from "../../sim/k8s/scenarios.js";
 import { TraceError } from "../../traces/errors.js";
@@ -402,13 +402,34 @@ function round3(x: number): number {
 }
 
 /**
- * The pair's true parameters for the oracle control and the embedding probe: the
- * application (log1p of the total size of its segments of each kind, runtime memory,
- * log SLO, load) and its trace window's statistics (log mean rate, CV, peak/mean,
- * p99/mean, lag-1 autocorrelation, burst fraction).
+ * The pair's true parameters for the oracle control and the embedding probe: the few
+ * smooth numbers the best allocation depends on (docs/notes/autoscaling-room.md), not
+ * the raw application. Application: log peak working set and log idle memory (the memory
+ * limit), the CPU share of the one-core service time (how much a CPU limit buys), the
+ * log speed-up from one to four cores (the segments' parallelism), the log SLO slack
+ * over the one-core service time, the log load level (the replicas). Trace window: CV,
+ * peak/mean, lag-1 autocorrelation, burst fraction (its mean is not a parameter: the
+ * environment rescales every trace by its own mean).
+ *
+ * Why not the raw application: one log size per segment kind is 16 mostly-zero columns;
+ * standardised over a 12-pair pool, a kind that one pool application has becomes a
+ * spike of about 3 and a kind no pool application has is lost, so a new pair's oracle
+ * input lay far outside what the agent was trained on.
  */
 export function pairOracle(env: AutoscalingEnvConfig, p: AutoscalingPair): number[] {
-  const bySize = SEGMENT_KINDS.map((k) => Math.log1p(p.app.segments.filter((s) => s.kind === k).reduce((a, s) => a + s.size, 0)));
+  const prof = compileApplication(p.app);
+  const s1 = serviceSeconds(prof, 1);
   const t = traceStats(pairTrace(p, env));
-  return [...bySize, p.app.runtimeMemoryMB, Math.log(p.app.sloMs), p.app.load, Math.log1p(t.mean), t.cv, t.peakToMean, t.p99ToMean, t.ac1, t.burstFraction];
+  return [
+    Math.log(prof.peakMemoryMB),
+    Math.log(prof.idleMemoryMB),
+    prof.cpuSecondsPerRequest / s1,
+    Math.log(s1 / serviceSeconds(prof, 4)),
+    Math.log(prof.sloSeconds / s1),
+    Math.log(p.app.load),
+    t.cv,
+    t.peakToMean,
+    t.ac1,
+    t.burstFraction,
+  ];
 }
