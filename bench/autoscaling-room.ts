@@ -23,7 +23,7 @@
  * context-free policy of the family loses. Small numbers: the task leaves no room for
  * an embedding in that family.
  *
- * Run: `npm run build && node dist/bench/autoscaling-room.js [--profile quick] [--seed 0] [--out runs/room] [--same-app]`.
+ * Run: `npm run build && node dist/bench/autoscaling-room.js [--profile quick] [--seed 0] [--out runs/room] [--same-app] [--wide-traces]`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -191,17 +191,34 @@ export function sameAppPairs(pairs: readonly AutoscalingPair[]): AutoscalingPair
   return pairs.filter((p) => !seen.has(p.traceKey) && seen.add(p.traceKey)).map((p) => ({ ...p, app, id: `${app.name}@${p.traceKey}` }));
 }
 
+/**
+ * The pairs with their synthetic traces redrawn over wider ranges than the task's
+ * (diurnal amplitude 0.05-0.9, log-noise 0.1-0.6, 0-3 bursts/h), seeded by the pair's
+ * index: would traces matter if they differed more? File traces are kept.
+ */
+export function widenTraces(pairs: readonly AutoscalingPair[], seed: number): AutoscalingPair[] {
+  const rng = new Rng(`room/wide-traces/${seed}`);
+  return pairs.map((p, i) => {
+    if (p.trace.source !== "synthetic") return p;
+    const r = rng.fork(`pair-${i}`);
+    return { ...p, trace: { ...p.trace, diurnalAmplitude: r.uniform(0.05, 0.9), noiseStd: r.uniform(0.1, 0.6), burstsPerHour: r.uniform(0, 3) } };
+  });
+}
+
 export interface RoomOptions {
   selectEpisodes?: number;
   families?: Family[];
   /** Serve the first pair's application on every trace (`sameAppPairs`). */
   sameApp?: boolean;
+  /** Redraw the synthetic traces over wider ranges (`widenTraces`). */
+  wideTraces?: boolean;
 }
 
 /** The cross-pair matrices of both families on a profile's pairs. */
 export function measureRoom(profile: string, seed = 0, opts: RoomOptions = {}): RoomResult {
   const cfg = autoscalingProfile(profile, seed);
-  const pairs = opts.sameApp ? sameAppPairs(roomPairs(cfg)) : roomPairs(cfg);
+  const drawn = opts.sameApp ? sameAppPairs(roomPairs(cfg)) : roomPairs(cfg);
+  const pairs = opts.wideTraces ? widenTraces(drawn, seed) : drawn;
   const envs = pairs.map((p) => makePairEnv(cfg.env, p, 0));
   const select = Array.from({ length: opts.selectEpisodes ?? 2 }, (_, e) => EVAL_SEED + SELECT_OFFSET + e);
   const evalSeeds = Array.from({ length: cfg.budgets.evalEpisodes }, (_, e) => EVAL_SEED + e);
@@ -269,7 +286,7 @@ async function main(argv: string[]): Promise<void> {
   const seed = Number(arg("seed", "0"));
   const out = arg("out", "runs/autoscaling-room");
   const t0 = performance.now();
-  const r = measureRoom(profile, seed, { sameApp: argv.includes("--same-app") });
+  const r = measureRoom(profile, seed, { sameApp: argv.includes("--same-app"), wideTraces: argv.includes("--wide-traces") });
   const wall = (performance.now() - t0) / 1000;
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, "room.json"), JSON.stringify({ ...r, wallSeconds: wall }, null, 1) + "\n");

@@ -1,6 +1,6 @@
 /** The autoscaling room measurement: the policy families act as documented and the cross-pair matrix is well formed and seeded. */
 import t from "tap";
-import { controller, COARSE, measureRoom, sameAppPairs, roomPairs } from "../../bench/autoscaling-room.js";
+import { controller, COARSE, measureRoom, sameAppPairs, roomPairs, widenTraces } from "../../bench/autoscaling-room.js";
 import { decodeAction, encodeAction, type ActionScale } from "../../envs/autoscaling/spaces.js";
 import { autoscalingProfile } from "../../experiments/tasks/autoscaling.js";
 
@@ -35,6 +35,21 @@ t.test("sameAppPairs: the first application on each distinct trace", async (t) =
     same.every((p) => p.app === all[0].app && p.id === `${all[0].app.name}@${p.traceKey}`),
     "every pair runs the first application",
   );
+});
+
+t.test("widenTraces: synthetic traces redrawn inside the wider ranges, seeded; ids and applications kept", async (t) => {
+  const pairs = roomPairs(autoscalingProfile("golden", 0));
+  const wide = widenTraces(pairs, 0);
+  t.same(wide, widenTraces(pairs, 0), "seeded");
+  t.notSame(wide, widenTraces(pairs, 1), "another seed, other traces");
+  wide.forEach((p, i) => {
+    t.equal(p.id, pairs[i].id);
+    t.equal(p.app, pairs[i].app);
+    if (p.trace.source !== "synthetic") return t.fail("golden pairs have synthetic traces");
+    t.ok(p.trace.diurnalAmplitude >= 0.05 && p.trace.diurnalAmplitude <= 0.9);
+    t.ok(p.trace.noiseStd >= 0.1 && p.trace.noiseStd <= 0.6);
+    t.ok(p.trace.burstsPerHour >= 0 && p.trace.burstsPerHour <= 3);
+  });
 });
 
 t.test("measureRoom (golden profile): zero diagonal, drops against each pair's own best, the same numbers from the same seed", async (t) => {
