@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../flash/rng.js";
 import { ShapeError } from "../flash/errors.js";
+import { polyakUpdate } from "./fused-optim.js";
 
 export type Activation = "relu" | "tanh" | "linear";
 
@@ -152,12 +153,7 @@ export class Mlp {
   polyakInto(target: Mlp, tau: number): void {
     if (target.variables.length !== this.variables.length)
       throw new ShapeError("polyak target", `${this.variables.length} variables`, String(target.variables.length));
-    tf.tidy(() => {
-      this.variables.forEach((v, i) => {
-        const t = target.variables[i];
-        t.assign(tau === 1 ? v : tf.add(tf.mul(v, tau), tf.mul(t, 1 - tau)));
-      });
-    });
+    polyakUpdate(this.variables, target.variables, tau);
   }
 
   /** A structurally identical net with copied weights (a target network). */
