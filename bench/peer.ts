@@ -17,7 +17,8 @@
  * Flags: --out PREFIX (default runs/bench-peer: writes PREFIX.json and PREFIX.md),
  * --quick (fewer repeats), --reference (also time the taped encoder, `encodeReference`),
  * --overhead (also the paper encoder's update_overhead_ratio rows of `flash bench`).
- * PyTorch: $PEER_PYTHON, else python3 or /usr/bin/python3 whichever imports torch.
+ * PyTorch: $PEER_PYTHON (when set, only it), else python3 or /usr/bin/python3 whichever imports torch.
+ * The same run: `flash bench --peer torch [--out PREFIX] [--quick] [--reference] [--overhead]`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -166,9 +167,9 @@ export async function benchPeerExtras(opts: { reference?: boolean; overhead?: bo
   return out;
 }
 
-/** A python with torch: $PEER_PYTHON, else the first of python3 and /usr/bin/python3 (Debian's torch) that imports it. */
+/** A python with torch: $PEER_PYTHON when set (and only it), else the first of python3 and /usr/bin/python3 (Debian's torch) that imports it. */
 export function findTorchPython(): string | undefined {
-  const candidates = [process.env.PEER_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
+  const candidates = process.env.PEER_PYTHON ? [process.env.PEER_PYTHON] : ["python3", "/usr/bin/python3"];
   return candidates.find((py) => spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status === 0);
 }
 
