@@ -16,6 +16,21 @@ import { polyakUpdate } from "./fused-optim.js";
 export type Activation = "relu" | "tanh" | "linear";
 
 /**
+ * dz @ w^T for dz [M, N] and w [K, N], as whichever of two plain products moves less data.
+ * The wasm backend's matMul packs its second operand before multiplying (XNNPACK; once per
+ * tensor, and this operand is always new) and that costs about as much as the product at an
+ * agent's batch size, so packing the [N, M] transpose of dz instead of the [N, K] transpose
+ * of w, and transposing the [K, M] result back, is about twice as fast for a 256 x 256 layer
+ * at batch 64. Both sum each dot product in the same order: the results are bit-identical.
+ */
+export function inputGradient(dz: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const [m, n] = dz.shape;
+  const k = w.shape[0];
+  if (m * (n + k) < n * k) return tf.transpose(tf.matMul(w, tf.transpose(dz) as tf.Tensor2D)) as tf.Tensor2D;
+  return tf.matMul(dz, tf.transpose(w));
+}
+
+/**
  * One dense layer, act(x @ w + b), with a hand-written gradient. TF.js's own matMul
  * gradient uses transposeA/transposeB products, which the WASM backend runs about an
  * order of magnitude slower than a plain product after an explicit transpose (at
@@ -34,7 +49,7 @@ function makeDense(act: Activation): (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tens
         const [sx, sw, sy] = saved as tf.Tensor2D[];
         const g = dy as tf.Tensor2D;
         const dz = act === "relu" ? tf.mul(g, tf.step(sy)) : act === "tanh" ? tf.mul(g, tf.sub(1, tf.square(sy))) : g;
-        const dx = tf.matMul(dz, tf.transpose(sw));
+        const dx = inputGradient(dz as tf.Tensor2D, sw);
         const dw = tf.matMul(tf.transpose(sx), dz);
         const [rows, cols] = dz.shape as [number, number];
         const db = tf.reshape(tf.matMul(tf.ones([1, rows]), dz), [cols]);
