@@ -27,6 +27,7 @@ export interface ServeBench {
   policy_forward_flash_concat_ms_p50: number;
   serve_overhead_ratio_concat: number;
   hidden: number;
+  other_writers_poll_ms: number;
 }
 
 function mlp(inputDim: number, hidden: number, out: number, rng: Rng): tf.Variable[] {
@@ -50,7 +51,8 @@ function forward(vars: tf.Tensor[], x: Float32Array): Float32Array {
   });
 }
 
-export async function benchServe(opts: { hidden?: number; rounds?: number; calls?: number } = {}): Promise<ServeBench> {
+/** `otherWritersPollMs`: the buffer's option (flash/buffer/sqlite.ts; default 0, check on every call). */
+export async function benchServe(opts: { hidden?: number; rounds?: number; calls?: number; otherWritersPollMs?: number } = {}): Promise<ServeBench> {
   const hidden = opts.hidden ?? 256;
   const rounds = opts.rounds ?? 20;
   const calls = opts.calls ?? 200;
@@ -58,7 +60,7 @@ export async function benchServe(opts: { hidden?: number; rounds?: number; calls
   const task = `bench-serve-${process.pid}`;
   const rng = new Rng("bench-serve");
   try {
-    const buffer = SqliteBuffer.open(path.join(dir, "buffer.sqlite"));
+    const buffer = SqliteBuffer.open(path.join(dir, "buffer.sqlite"), { otherWritersPollMs: opts.otherWritersPollMs ?? 0 });
     const flash = RLModel.register({ task, stateDim: 10, actionDim: 3, buffer, encoder: { hidden: 32 } });
     for (let k = 0; k < 32; k++) {
       const T = 100;
@@ -118,6 +120,7 @@ export async function benchServe(opts: { hidden?: number; rounds?: number; calls
       policy_forward_flash_concat_ms_p50: c,
       serve_overhead_ratio_concat: c / b,
       hidden,
+      other_writers_poll_ms: opts.otherWritersPollMs ?? 0,
     };
   } finally {
     RLModel.unregister(task);
