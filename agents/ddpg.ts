@@ -262,7 +262,8 @@ export class DDPG implements OffPolicyAlgorithm {
           this.actorOpt,
           () => {
             const x = withExtra(obs, b.ctx, this.extra);
-            return tf.neg(tf.mean(this.critic.apply(tf.concat([x, this.actor.apply(x)], 1)))) as tf.Scalar;
+            // The critic is only differentiated through here (SB3 steps the actor optimizer alone).
+            return tf.neg(tf.mean(this.critic.apply(tf.concat([x, this.actor.apply(x)], 1), { frozen: true }))) as tf.Scalar;
           },
           this.actor.variables,
         );

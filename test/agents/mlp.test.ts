@@ -40,6 +40,21 @@ function denseGradientCase(t: { ok(v: boolean, m: string): void }, rows: number,
   tf.dispose([x, w, b, up]);
 }
 
+t.test("a frozen forward pass gives the same values and the same input gradient, and no gradient to its weights", async (t) => {
+  const m = new Mlp({ inputDim: 12, hidden: [64, 64], outputDim: 1, activation: "relu" }, new Rng(3));
+  const x = tf.randomNormal([16, 12], 0, 1, "float32", 9) as tf.Tensor2D;
+  const same = (a: tf.Tensor, b: tf.Tensor) => Array.from(a.dataSync()).every((v, i) => v === b.dataSync()[i]);
+  t.ok(same(m.apply(x), m.apply(x, { frozen: true })), "values bit-identical");
+  const gx = tf.grad((xx: tf.Tensor) => tf.sum(m.apply(xx as tf.Tensor2D)))(x);
+  const gxFrozen = tf.grad((xx: tf.Tensor) => tf.sum(m.apply(xx as tf.Tensor2D, { frozen: true })))(x);
+  t.ok(same(gx, gxFrozen), "input gradient bit-identical");
+  const { grads } = tf.variableGrads(() => tf.sum(m.apply(x)) as tf.Scalar, m.variables);
+  t.equal(Object.keys(grads).length, m.variables.length, "unfrozen: every weight has a gradient");
+  t.throws(() => tf.variableGrads(() => tf.sum(m.apply(x, { frozen: true })) as tf.Scalar, m.variables), "frozen: no path to the weights");
+  tf.dispose([x, gx, gxFrozen, ...Object.values(grads)]);
+  m.dispose();
+});
+
 t.test("the transposed input-gradient product is bit-identical to dz @ w^T on wasm", async (t) => {
   const dz = tf.randomNormal([64, 256], 0, 1, "float32", 5) as tf.Tensor2D;
   const w = tf.randomNormal([256, 256], 0, 1, "float32", 6) as tf.Tensor2D;
