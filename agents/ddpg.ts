@@ -21,7 +21,7 @@ import { checkAction, checkObs, checkPositiveInt } from "./checks.js";
 import { type ExtraInput, extraDim, extraVariables, withExtra } from "./extra.js";
 import { Mlp } from "./mlp.js";
 import { type ActionNoise, type NoiseSpec, makeNoise } from "./noise.js";
-import { adam, minimize } from "./optim.js";
+import { type AgentOptimizer, adam, minimize } from "./optim.js";
 import { ReplayBuffer } from "./replay.js";
 import type { ActOptions, OffPolicyAlgorithm } from "./types.js";
 
@@ -136,8 +136,8 @@ export class DDPG implements OffPolicyAlgorithm {
   private readonly rng: Rng;
   private readonly sampleRng: Rng;
   private readonly noise: ActionNoise | undefined;
-  private readonly actorOpt: tf.AdamOptimizer;
-  private readonly criticOpt: tf.AdamOptimizer;
+  private readonly actorOpt: AgentOptimizer;
+  private readonly criticOpt: AgentOptimizer;
   /** Gradient updates so far (SB3 _n_updates). */
   nUpdates = 0;
 
@@ -262,7 +262,8 @@ export class DDPG implements OffPolicyAlgorithm {
           this.actorOpt,
           () => {
             const x = withExtra(obs, b.ctx, this.extra);
-            return tf.neg(tf.mean(this.critic.apply(tf.concat([x, this.actor.apply(x)], 1)))) as tf.Scalar;
+            // The critic is only differentiated through here (SB3 steps the actor optimizer alone).
+            return tf.neg(tf.mean(this.critic.apply(tf.concat([x, this.actor.apply(x)], 1), { frozen: true }))) as tf.Scalar;
           },
           this.actor.variables,
         );

@@ -18,7 +18,7 @@ import { loadCheckpoint, saveCheckpoint } from "../flash/checkpoint.js";
 import { checkAction, checkObs, checkPositiveInt } from "./checks.js";
 import { type ExtraInput, extraDim, extraVariables, withExtra } from "./extra.js";
 import { Mlp } from "./mlp.js";
-import { adam, minimize } from "./optim.js";
+import { type AgentOptimizer, adam, minimize } from "./optim.js";
 import { ReplayBuffer } from "./replay.js";
 import { linear, type Schedule } from "./schedule.js";
 import type { AgentOptions } from "./ddpg.js";
@@ -139,7 +139,7 @@ export class DQN implements OffPolicyAlgorithm {
   private readonly extra: ExtraInput | undefined;
   private readonly rng: Rng;
   private readonly sampleRng: Rng;
-  private readonly opt: tf.AdamOptimizer;
+  private readonly opt: AgentOptimizer;
   private oneHot: Float32Array = new Float32Array(0);
 
   constructor(spaces: { observationSpace: BoxSpace; actionSpace: Space }, config: Partial<DQNConfig> = {}, opts: AgentOptions = {}) {

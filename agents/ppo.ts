@@ -32,7 +32,7 @@ import { loadCheckpoint, saveCheckpoint } from "../flash/checkpoint.js";
 import { checkObs, checkPositiveInt } from "./checks.js";
 import { type ExtraInput, extraDim, extraVariables, withExtra } from "./extra.js";
 import { type Activation, Mlp, dense } from "./mlp.js";
-import { adam, minimize, setLearningRate } from "./optim.js";
+import { type AgentOptimizer, adam, minimize, setLearningRate } from "./optim.js";
 import { RolloutBuffer } from "./rollout.js";
 import { type Schedule, type ScheduleLike, linearToZero, toSchedule } from "./schedule.js";
 import type { AgentOptions } from "./ddpg.js";
@@ -194,7 +194,7 @@ export class PPO implements OnPolicyAlgorithm {
   nUpdates = 0;
   private readonly extra: ExtraInput | undefined;
   private readonly rng: Rng;
-  private readonly opt: tf.AdamOptimizer;
+  private readonly opt: AgentOptimizer;
   private readonly lr: Schedule;
   private readonly clip: Schedule;
   private buffer: RolloutBuffer | undefined;

@@ -18,7 +18,7 @@ import { loadCheckpoint, saveCheckpoint } from "../flash/checkpoint.js";
 import { checkPositiveInt } from "./checks.js";
 import { type ExtraInput, extraDim, extraVariables, withExtra } from "./extra.js";
 import { Mlp } from "./mlp.js";
-import { adam, minimize } from "./optim.js";
+import { type AgentOptimizer, adam, minimize } from "./optim.js";
 
 /** Sizeless regressor hyper-parameters (FLASH paper Table 6; the Keras names in parentheses). */
 export interface SizelessConfig {
@@ -71,7 +71,7 @@ export class SizelessRegressor {
   readonly net: Mlp;
   private readonly extra: ExtraInput | undefined;
   private readonly rng: Rng;
-  private readonly opt: tf.AdamOptimizer;
+  private readonly opt: AgentOptimizer;
   /** Standardisation and label scale; set by the first `fit` (or `load`). */
   private stats: { mean: Float32Array; std: Float32Array; labelScale: Float32Array } | undefined;
 

@@ -16,8 +16,10 @@
  *
  * Flags: --out PREFIX (default runs/bench-peer: writes PREFIX.json and PREFIX.md),
  * --quick (fewer repeats), --reference (also time the taped encoder, `encodeReference`),
- * --overhead (also the paper encoder's update_overhead_ratio rows of `flash bench`).
- * PyTorch: $PEER_PYTHON, else python3 or /usr/bin/python3 whichever imports torch.
+ * --overhead (also the paper encoder's update_overhead_ratio rows of `flash bench`, and its
+ * serve_overhead_ratio rows).
+ * PyTorch: $PEER_PYTHON (when set, only it), else python3 or /usr/bin/python3 whichever imports torch.
+ * The same run: `flash bench --peer torch [--out PREFIX] [--quick] [--reference] [--overhead]`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -34,6 +36,7 @@ import { buildContextBatch } from "../flash/context.js";
 import { BiGruEncoder } from "../flash/gru.js";
 import { Rng } from "../flash/rng.js";
 import { benchFlashOverhead, flashOverheadConfigs } from "./flash-overhead.js";
+import { benchServe } from "./serve.js";
 import { quantile } from "../experiments/timing.js";
 
 /** Figures both sides report, milliseconds per call unless named otherwise. */
@@ -162,13 +165,20 @@ export async function benchPeerExtras(opts: { reference?: boolean; overhead?: bo
     const r = await benchFlashOverhead({ quick: true, configs, log: opts.log });
     out.update_overhead_ratio_paper_encoder = r.update_overhead_ratio_paper_encoder;
     out.update_overhead_paper_rows = r.rows;
+    // `flash bench`'s serving rows: the buffer's default (check for other writers on every call), then polling every 1 ms.
+    const serve = await benchServe();
+    const polled = await benchServe({ otherWritersPollMs: 1 });
+    out.serve_overhead_ratio = serve.serve_overhead_ratio;
+    out.serve_overhead_ratio_concat = serve.serve_overhead_ratio_concat;
+    out.serve_overhead_ratio_poll_1ms = polled.serve_overhead_ratio;
+    out.serve_rows = [serve, polled];
   }
   return out;
 }
 
-/** A python with torch: $PEER_PYTHON, else the first of python3 and /usr/bin/python3 (Debian's torch) that imports it. */
+/** A python with torch: $PEER_PYTHON when set (and only it), else the first of python3 and /usr/bin/python3 (Debian's torch) that imports it. */
 export function findTorchPython(): string | undefined {
-  const candidates = [process.env.PEER_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
+  const candidates = process.env.PEER_PYTHON ? [process.env.PEER_PYTHON] : ["python3", "/usr/bin/python3"];
   return candidates.find((py) => spawnSync(py, ["-c", "import torch"], { stdio: "ignore" }).status === 0);
 }
 

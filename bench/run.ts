@@ -64,7 +64,9 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   log("bench: cached embedding and serving overhead...");
   const serve = await benchServe(opts.quick ? { rounds: 8, calls: 100 } : {});
   Object.assign(results, serve);
-  log(`  embed_cached_ms_p50 ${fmt(serve.embed_cached_ms_p50)}  serve_overhead_ratio ${fmt(serve.serve_overhead_ratio)}`);
+  log(
+    `  embed_cached_ms_p50 ${fmt(serve.embed_cached_ms_p50)}  serve_overhead_ratio ${fmt(serve.serve_overhead_ratio)} (folded; concatenated: ${fmt(serve.serve_overhead_ratio_concat)})`,
+  );
 
   log("bench: inserting trajectories into the SQLite buffer...");
   const ins = await benchInsert(opts.quick ? { trajectories: 500 } : {});

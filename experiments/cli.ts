@@ -52,8 +52,12 @@ const commands: Record<string, Command> = {
       backend: backendOption,
       out: { type: "string", description: "write the JSON report to this file" },
       quick: { type: "boolean", description: "fewer repeats, skip the slowest configurations" },
+      peer: { type: "string", description: "instead, the side-by-side benchmark against this framework (torch; = npm run bench:peer); --out PREFIX" },
+      reference: { type: "boolean", description: "with --peer: also time the taped reference encoder" },
+      overhead: { type: "boolean", description: "with --peer: also the paper encoder's update_overhead_ratio rows" },
     },
     async run(o) {
+      if (o.peer !== undefined) return runPeer(o);
       await selectBackend(o.backend as string | undefined);
       const { runBenchmarks } = await import("../bench/run.js");
       const report = await runBenchmarks({ out: o.out as string | undefined, quick: o.quick === true });
@@ -64,6 +68,17 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+/** `flash bench --peer torch`: bench/peer.ts's run (ours, then PyTorch in the same invocation); exit 2 without PyTorch. */
+async function runPeer(o: Record<string, unknown>): Promise<void> {
+  const { findTorchPython, runPeerBench, TORCH_INSTALL_HINT } = await import("../bench/peer.js");
+  if (o.peer !== "torch") throw new UnknownNameError("peer framework", String(o.peer), ["torch"]);
+  if (!findTorchPython()) throw new UsageError(TORCH_INSTALL_HINT);
+  await selectBackend(o.backend as string | undefined);
+  const out = typeof o.out === "string" && o.out ? o.out.replace(/\.json$/, "") : "runs/bench-peer";
+  const code = await runPeerBench({ out, quick: o.quick === true, reference: o.reference === true, overhead: o.overhead === true });
+  if (code !== 0) process.exitCode = code;
+}
 
 Object.assign(commands, harnessCommands(backendOption), {
   rcs: rcsCommand,

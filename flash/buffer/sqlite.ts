@@ -30,6 +30,15 @@ export interface SqliteBufferOptions {
   busyTimeoutMs?: number;
   /** NORMAL (default): survives process kills; FULL: survives power loss too. */
   synchronous?: "NORMAL" | "FULL";
+  /**
+   * How often `version()` asks SQLite whether another connection has committed (ms).
+   * 0 (default): on every call, so another process's insert is seen by the next call. A
+   * positive value asks at most that often, so another connection's insert may be seen up
+   * to that late (this connection's own writes are always seen at once): a serving loop
+   * calls getEmbedding on every decision, and the check (`PRAGMA data_version`) is most of
+   * that call's cost.
+   */
+  otherWritersPollMs?: number;
 }
 
 interface Row {
@@ -78,6 +87,8 @@ export class SqliteBuffer implements BufferBackend {
    */
   private readonly versions = new Map<string, number>();
   private seenDataVersion = -1;
+  private lastPoll = -Infinity;
+  private pollMs = 0;
   private readonly stmt: {
     insert: Database.Statement;
     pairs: Database.Statement;
@@ -121,6 +132,8 @@ export class SqliteBuffer implements BufferBackend {
     if (existsSync(path) && statSync(path).isDirectory()) {
       throw new BufferError(`cannot open buffer ${path}: it is a directory; expected an SQLite file path`);
     }
+    const poll = opts.otherWritersPollMs ?? 0;
+    if (!(Number.isFinite(poll) && poll >= 0)) throw new BufferError(`cannot open buffer ${path}: otherWritersPollMs must be a number of ms >= 0, got ${poll}`);
     let db: Database.Database;
     try {
       db = new Database(path, { timeout: opts.busyTimeoutMs ?? 5000 });
@@ -131,7 +144,9 @@ export class SqliteBuffer implements BufferBackend {
       db.pragma("journal_mode = WAL");
       db.pragma(`synchronous = ${opts.synchronous ?? "NORMAL"}`);
       SqliteBuffer.initialise(path, db);
-      return new SqliteBuffer(path, db);
+      const buffer = new SqliteBuffer(path, db);
+      buffer.pollMs = poll;
+      return buffer;
     } catch (err) {
       db.close();
       if (err instanceof BufferError) throw err;
@@ -262,10 +277,14 @@ export class SqliteBuffer implements BufferBackend {
   }
 
   version(task: string, pair: PairId): number {
-    const dv = this.stmt.dataVersion.get() as number;
-    if (dv !== this.seenDataVersion) {
-      this.versions.clear();
-      this.seenDataVersion = dv;
+    const now = this.pollMs > 0 ? performance.now() : 0;
+    if (this.pollMs === 0 || now - this.lastPoll >= this.pollMs) {
+      this.lastPoll = now;
+      const dv = this.stmt.dataVersion.get() as number;
+      if (dv !== this.seenDataVersion) {
+        this.versions.clear();
+        this.seenDataVersion = dv;
+      }
     }
     const key = `${task}\u0000${pair}`;
     let v = this.versions.get(key);

@@ -52,6 +52,19 @@ t.test("usage errors exit 2 with one line", async (t) => {
   expectError(t, ["sweep", "autoscaling", "--pool-sizes", "2,x"], 2, /--pool-sizes: expected positive integers separated by commas, got "2,x"/);
 });
 
+t.test("flash bench --peer: without PyTorch (PEER_PYTHON names no python) exit 2 with how to install it; an unknown peer exits 2", async (t) => {
+  const r = spawnSync(process.execPath, [cli, "bench", "--peer", "torch"], {
+    cwd: tmp,
+    encoding: "utf8",
+    env: { ...process.env, FLASH_DEBUG: "", PEER_PYTHON: "/nonexistent" },
+    timeout: 60_000,
+  });
+  t.equal(r.status, 2);
+  t.match(r.stderr, /^flash: PyTorch is missing: install it with `apt-get install python3-torch libopenblas0-pthread`/);
+  t.equal(r.stderr.trim().split("\n").length, 1, "one line");
+  expectError(t, ["bench", "--peer", "jax"], 2, /unknown peer framework "jax"; known peer frameworks: torch/);
+});
+
 t.test("malformed files exit 1 with one line naming the file", async (t) => {
   const traces = path.join(tmp, "traces");
   mkdirSync(traces);

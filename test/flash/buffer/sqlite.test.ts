@@ -43,6 +43,26 @@ t.test("round trip, counts, pairs, versions, reopen", async (t) => {
   again.close();
 });
 
+t.test("with otherWritersPollMs, another connection's insert is seen after at most that long; its own at once", async (t) => {
+  const file = path.join(root, "versions-poll.sqlite");
+  const a = SqliteBuffer.open(file, { otherWritersPollMs: 200 });
+  a.registerTask({ task: "rl", kind: "rl", dims: [2, 1] });
+  const b = SqliteBuffer.open(file);
+  t.equal(a.version("rl", "p"), 0);
+  const slow = SqliteBuffer.open(file, { otherWritersPollMs: 600_000 });
+  t.equal(slow.version("rl", "p"), 0);
+  const [theirs] = b.insert("rl", "p", [traj(2, 1)]);
+  t.equal(slow.version("rl", "p"), 0, "within the interval another connection's insert is not seen yet");
+  await new Promise((r) => setTimeout(r, 250));
+  t.equal(a.version("rl", "p"), theirs, "seen once the poll interval has passed");
+  slow.close();
+  const [own] = a.insert("rl", "p", [traj(1, 1)]);
+  t.equal(a.version("rl", "p"), own, "own insert visible to the next call");
+  t.throws(() => SqliteBuffer.open(file, { otherWritersPollMs: -1 }), /otherWritersPollMs must be a number of ms >= 0, got -1/);
+  a.close();
+  b.close();
+});
+
 t.test("version sees every write at once: this connection's and another's", async (t) => {
   const file = path.join(root, "versions.sqlite");
   const a = SqliteBuffer.open(file);
