@@ -67,12 +67,12 @@ export const goldenDir = (): string => {
 export function keyNumbers(r: RlResults): Record<string, number> {
   const v: Record<string, number> = {};
   for (const x of r.references) {
-    v[`reference/${x.pair}/eval`] = x.evalReturn;
-    v[`reference/${x.pair}/train_level`] = x.trainLevel;
+    v[`reference/${x.pair}/eval`] = x.eval_return;
+    v[`reference/${x.pair}/train_level`] = x.train_level;
     v[`reference/${x.pair}/random`] = x.baseline;
   }
-  for (const s of r.reward_drop.served ?? []) v[`served/${s.variant}/${s.trainedOn ? `${s.trainedOn}->` : ""}${s.pair}/r${s.replicate}`] = s.reward;
-  for (const s of r.reward_drop.samples) v[`drop/${s.variant}/${s.trainedOn ? `${s.trainedOn}->` : ""}${s.pair}/r${s.replicate}`] = s.drop;
+  for (const s of r.reward_drop.served ?? []) v[`served/${s.variant}/${s.trained_on ? `${s.trained_on}->` : ""}${s.pair}/r${s.replicate}`] = s.reward;
+  for (const s of r.reward_drop.samples) v[`drop/${s.variant}/${s.trained_on ? `${s.trained_on}->` : ""}${s.pair}/r${s.replicate}`] = s.drop;
   for (const c of r.adaptation.costs) v[`episodes/${c.variant}/${c.pair}/r${c.replicate}`] = c.episodes;
   for (const c of r.adaptation.curves) v[`curve/${c.variant}/e${c.episode}`] = c.mean;
   if (r.adaptation_speedup_vs_tl) v["speedup_vs_tl"] = r.adaptation_speedup_vs_tl.mean;

@@ -32,7 +32,8 @@ import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlT
 import { adaptationCosts, speedup, summariseCosts, type Curve } from "./adaptation.js";
 import { amortisation } from "./amortisation.js";
 import { probeR2 } from "./controls.js";
-import { drops, paperDrop, type PairReference, type ServedSample } from "./reward-drop.js";
+import { drops, paperDrop, type DropSample, type PairReference, type ServedSample } from "./reward-drop.js";
+import type { AmortisationJson, BaselineJson, DropJson, ReferenceJson, RlSummary, SpeedupJson } from "../runner/results.js";
 import { correlation } from "./similarity.js";
 
 export const RL_EXECUTOR = "rl-protocols@1";
@@ -257,19 +258,18 @@ export function pairReferences(records: ReadonlyMap<string, UnitRecord>, window:
 
 const mc = (xs: number[]) => (xs.length ? meanCiJson(meanCi95(xs)) : null);
 
-/** One non-ML baseline in results.json. */
-export interface BaselineSummary {
-  /** Readable name (the task's `baselineLabels`, else the key). */
-  label: string;
-  /** Mean deterministic return over (new pair, replicate), 95% t-interval. */
-  reward: ReturnType<typeof mc>;
-  /** Reward drop against the pair's reference, `drops()` of reward-drop.ts: the agents' A/B definition. */
-  reward_drop: ReturnType<typeof mc>;
-  /** Tests left out of the drop: their pair's reference was no better than random. */
-  excluded: number;
-  /** Mean reward per new pair over replicates. */
-  byPair: Record<string, number>;
+/** One non-ML baseline in results.json (its fields: runner/results.ts). */
+export type BaselineSummary = BaselineJson;
+
+/** results.json's spelling of a served sample, a reference and an amortisation curve (snake_case keys). */
+export function servedJson<S extends ServedSample>(s: S): Omit<S, "trainedOn"> & { trained_on?: string } {
+  const { trainedOn, ...rest } = s;
+  return trainedOn === undefined ? rest : { ...rest, trained_on: trainedOn };
 }
+const dropJson = (s: DropSample): DropJson => servedJson(s);
+const referenceJson = (r: PairReference): ReferenceJson => ({ pair: r.pair, eval_return: r.evalReturn, train_level: r.trainLevel, baseline: r.baseline });
+const amortisationJson = (curves: ReturnType<typeof amortisation>): AmortisationJson[] =>
+  curves.map((c) => ({ variant: c.variant, points: c.points.map((p) => ({ n: p.n, per_pair: p.perPair })), break_even: c.breakEven }));
 
 /**
  * The non-ML baselines of the reference units (`ReferenceResult.baselines`): one sample
@@ -295,14 +295,14 @@ export function baselineSummaries(
   const out: Record<string, BaselineSummary> = {};
   for (const name of [...new Set(samples.map((s) => s.variant))]) {
     const mine = samples.filter((s) => s.variant === name);
-    const byPair: Record<string, number> = {};
-    for (const pair of [...new Set(mine.map((s) => s.pair))]) byPair[pair] = mean(mine.filter((s) => s.pair === pair).map((s) => s.reward));
+    const by_pair: Record<string, number> = {};
+    for (const pair of [...new Set(mine.map((s) => s.pair))]) by_pair[pair] = mean(mine.filter((s) => s.pair === pair).map((s) => s.reward));
     out[name] = {
       label: labels[name] ?? name,
       reward: mc(mine.map((s) => s.reward)),
       reward_drop: mc(d.drops.filter((x) => x.variant === name).map((x) => x.drop)),
       excluded: d.excluded.filter((x) => x.variant === name).length,
-      byPair,
+      by_pair,
     };
   }
   return out;
@@ -327,13 +327,16 @@ export function updateSummary(samples: readonly ServedSample[], refs: ReadonlyMa
   return {
     /** Every scenario together. */
     all: byVariant(),
-    byScenario: Object.fromEntries(
+    by_scenario: Object.fromEntries(
       scenarios.map((sc) => [sc, { pairs: [...new Set(samples.filter((s) => s.scenario === sc).map((s) => s.pair))], variants: byVariant(sc) }]),
     ),
     /** Tests whose updated pair's reference was no better than random. */
     excluded: d.excluded.length,
-    references: [...new Set(samples.map((s) => s.pair))].map((p) => refs.get(p)).filter((x): x is PairReference => x !== undefined),
-    samples: d.drops,
+    references: [...new Set(samples.map((s) => s.pair))]
+      .map((p) => refs.get(p))
+      .filter((x): x is PairReference => x !== undefined)
+      .map(referenceJson),
+    samples: d.drops.map(dropJson),
   };
 }
 
@@ -358,11 +361,13 @@ export function operationsSummary(
   }
   if (samples.length === 0) return null;
   const names = [...new Set(samples.flatMap((s) => Object.keys(s.metrics)))];
-  const byVariant: Record<string, Record<string, ReturnType<typeof mc>>> = {};
+  const by_variant: Record<string, Record<string, ReturnType<typeof mc>>> = {};
   for (const v of [...new Set(samples.map((s) => s.variant))]) {
-    byVariant[v] = Object.fromEntries(names.map((n) => [n, mc(samples.filter((s) => s.variant === v && s.metrics[n] !== undefined).map((s) => s.metrics[n]))]));
+    by_variant[v] = Object.fromEntries(
+      names.map((n) => [n, mc(samples.filter((s) => s.variant === v && s.metrics[n] !== undefined).map((s) => s.metrics[n]))]),
+    );
   }
-  return { labels: Object.fromEntries(names.map((n) => [n, labels[n] ?? n])), byVariant, samples };
+  return { labels: Object.fromEntries(names.map((n) => [n, labels[n] ?? n])), by_variant, samples };
 }
 
 /** Mean ± CI per episode of normalised returns (R - B) / (R_ref - B) over (pair, replicate). */
@@ -387,7 +392,7 @@ function normalisedCurves(curves: Curve[], refs: ReadonlyMap<string, PairReferen
 }
 
 /** Every number of results.json from the finished units of a reproduce or sweep run. */
-export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, UnitRecord>, poolSizes?: number[]) {
+export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, UnitRecord>, poolSizes?: number[]): RlSummary {
   const b = task.budgets(cfg);
   const curve = curveOf(task);
   const refs = pairReferences(records, b.window, curve);
@@ -434,13 +439,15 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const avg = (v: string) => byVariant.find((x) => x.variant === v)?.episodes.mean;
   const amort =
     ["flash", "tl"].every((v) => pre[v] && avg(v) !== undefined) && avg("scratch") !== undefined
-      ? amortisation(
-          [
-            { variant: "flash", pretrainEpisodes: pre.flash.episodes, adaptEpisodes: avg("flash") as number },
-            { variant: "tl", pretrainEpisodes: pre.tl.episodes, adaptEpisodes: avg("tl") as number },
-            { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: avg("scratch") as number },
-          ],
-          Math.max(20, task.pairs(cfg).test.length * 4),
+      ? amortisationJson(
+          amortisation(
+            [
+              { variant: "flash", pretrainEpisodes: pre.flash.episodes, adaptEpisodes: avg("flash") as number },
+              { variant: "tl", pretrainEpisodes: pre.tl.episodes, adaptEpisodes: avg("tl") as number },
+              { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: avg("scratch") as number },
+            ],
+            Math.max(20, task.pairs(cfg).test.length * 4),
+          ),
         )
       : null;
 
@@ -484,22 +491,24 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     const byV = summariseCosts(cs);
     const a = (v: string) => byV.find((x) => x.variant === v)?.episodes.mean ?? NaN;
     return {
-      poolSize: n,
-      adaptation: byV.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), convergedFraction: x.convergedFraction })),
+      pool_size: n,
+      adaptation: byV.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), converged_fraction: x.convergedFraction })),
       speedup_vs_tl: (() => {
         const s = speedup(cs, "flash", "tl");
         return s ? { ...meanCiJson(s.meanRatio), ratio_of_means: s.ratioOfMeans, capped: s.capped } : null;
       })(),
-      pretrainEpisodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null },
+      pretrain_episodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null },
       amortisation:
         p.flash && p.tl
-          ? amortisation(
-              [
-                { variant: "flash", pretrainEpisodes: p.flash.episodes, adaptEpisodes: a("flash") },
-                { variant: "tl", pretrainEpisodes: p.tl.episodes, adaptEpisodes: a("tl") },
-                { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: a("scratch") },
-              ],
-              40,
+          ? amortisationJson(
+              amortisation(
+                [
+                  { variant: "flash", pretrainEpisodes: p.flash.episodes, adaptEpisodes: a("flash") },
+                  { variant: "tl", pretrainEpisodes: p.tl.episodes, adaptEpisodes: a("tl") },
+                  { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: a("scratch") },
+                ],
+                40,
+              ),
             )
           : null,
     };
@@ -518,9 +527,9 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
       tl: mc(dropOf("tl")),
       tl_paper: mc(dropOf("tl-paper")),
       excluded: d.excluded.length,
-      samples: d.drops,
+      samples: d.drops.map(dropJson),
       /** Every served reward, including tests excluded from the drop. */
-      served,
+      served: served.map((x) => servedJson(x)),
     },
     /** The paper's definition, 1 - R / R_ref (rewardDrop with a zero baseline): comparable with the paper's numbers for positive rewards only. */
     reward_drop_paper: Object.fromEntries(["flash", "tl", "tl-paper", "original", "oracle", "shuffled"].map((v) => [v.replace("-", "_"), mc(paperOf(v))])),
@@ -535,7 +544,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
       cap,
       window: b.window,
       tolerance: b.tolerance,
-      byVariant: byVariant.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), convergedFraction: x.convergedFraction, n: x.n })),
+      by_variant: byVariant.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), converged_fraction: x.convergedFraction, n: x.n })),
       costs,
       curves: normalisedCurves([...scratch, ...main], refs, cap),
     },
@@ -546,7 +555,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
       cost: { ...correlation(simCost), points: simCost },
     },
     /** The new pairs' references (the updated pairs' are in `updates.references`). */
-    references: [...refs.values()].filter((x) => testPairs.has(x.pair)),
+    references: [...refs.values()].filter((x) => testPairs.has(x.pair)).map(referenceJson),
     sweep: sweep ?? null,
   };
 }
@@ -558,7 +567,13 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
  * and with the earlier serve protocol, and the embedding probe's leave-one-out R^2 per
  * replicate (pool pairs' and new pairs' embeddings against `RlTask.oracle`).
  */
-function controlsSummary(task: RlTask, cfg: Cfg, ab: readonly AbResult[], dropOf: (v: string) => number[], sp: (fast: string, slow: string) => unknown) {
+function controlsSummary(
+  task: RlTask,
+  cfg: Cfg,
+  ab: readonly AbResult[],
+  dropOf: (v: string) => number[],
+  sp: (fast: string, slow: string) => SpeedupJson | null,
+) {
   const probes: number[] = [];
   if (task.oracle) {
     for (const a of ab) {
@@ -594,4 +609,4 @@ function controlsSummary(task: RlTask, cfg: Cfg, ab: readonly AbResult[], dropOf
   };
 }
 
-export type RlSummary = ReturnType<typeof summarise>;
+export type { RlSummary } from "../runner/results.js";

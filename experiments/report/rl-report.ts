@@ -10,8 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { empiricalCdf, formatMeanCi, meanCi95, meanCiJson, type MeanCi } from "../stats.js";
 import { writeFigure, type VegaLiteSpec } from "./figures.js";
-import type { RlResults } from "../runner/results.js";
-import { DataError } from "../../errors.js";
+import { migrateResults, type RlResults } from "../runner/results.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null;
 
@@ -157,10 +156,10 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
   if (r.sweep) {
     for (const s of r.sweep)
       for (const c of s.amortisation ?? [])
-        for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: `pool ${s.poolSize}`, n: p.n, perPair: p.perPair });
+        for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: `pool ${s.pool_size}`, n: p.n, perPair: p.per_pair });
   } else if (r.amortisation) {
     for (const c of r.amortisation)
-      for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: "this run", n: p.n, perPair: p.perPair });
+      for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: "this run", n: p.n, perPair: p.per_pair });
   }
   if (amRows.length) {
     const vs = present(["flash", "tl", "scratch"]);
@@ -173,7 +172,7 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
         x: { field: "n", type: "quantitative", title: "new pairs adapted" },
         y: { field: "perPair", type: "quantitative", title: "episodes per pair", scale: { type: "log" } },
         color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) },
-        ...(r.sweep ? { strokeDash: { field: "pool", type: "nominal", title: "pretraining pool", sort: r.sweep.map((x) => `pool ${x.poolSize}`) } } : {}),
+        ...(r.sweep ? { strokeDash: { field: "pool", type: "nominal", title: "pretraining pool", sort: r.sweep.map((x) => `pool ${x.pool_size}`) } } : {}),
       },
     };
   }
@@ -214,7 +213,7 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
   const up = r.updates;
   if (up) {
     const vs = present(Object.keys(up.all));
-    const rows = Object.entries(up.byScenario).flatMap(([sc, x]) =>
+    const rows = Object.entries(up.by_scenario).flatMap(([sc, x]) =>
       vs.flatMap((v) => {
         const d = x.variants[v]?.reward_drop;
         return d ? [{ scenario: sc, variant: VARIANT_LABEL[v] ?? v, mean: d.mean }] : [];
@@ -287,7 +286,7 @@ function controlRows(r: RlResults, L: string[]): void {
   L.push(`| reward drop, the paper's TL | ${fmt(r.reward_drop.tl_paper ?? null)} | — |`);
   const pd = r.reward_drop_paper ?? {};
   L.push(
-    `| paper's drop 1 - R/R_ref: FLASH / TL / paper's TL / original | ${["flash", "tl", "tl_paper", "original"].map((v) => fmt(pd[v] ?? null)).join(" / ")} | ${pct(p(r)?.rewardDropFlash)} / — / — / ${pct(p(r)?.rewardDropOriginal)} |`,
+    `| paper's drop 1 - R/R_ref: FLASH / TL / paper's TL / original | ${["flash", "tl", "tl_paper", "original"].map((v) => fmt(pd[v] ?? null)).join(" / ")} | ${pct(p(r)?.reward_drop_flash)} / — / — / ${pct(p(r)?.reward_drop_original)} |`,
   );
   if (c.oracle) {
     L.push(`| control: reward drop, oracle context (true parameters in place of the embedding) | ${fmt(c.oracle.reward_drop)} | — |`);
@@ -303,7 +302,7 @@ function controlRows(r: RlResults, L: string[]): void {
   L.push(`| control: embedding probe, leave-one-out R² of a linear map embedding -> true parameters | ${fmt(c.probe_r2)} | — |`);
 }
 
-const p = (r: RlResults) => r.paper as { rewardDropOriginal?: number; rewardDropFlash?: number } | null;
+const p = (r: RlResults) => r.paper as { reward_drop_original?: number; reward_drop_flash?: number } | null;
 const below = (a: Json, b: Json) => !!a && !!b && a.mean + (a.ci95 ?? Infinity) < b.mean - (b.ci95 ?? Infinity);
 
 /** What the controls say, in words. */
@@ -349,12 +348,12 @@ function controlVerdict(r: RlResults, L: string[]): void {
 export function rlMarkdown(r: RlResults, figures: string[]): string {
   const L: string[] = [];
   const curveWords = curveText(r);
-  const p = r.paper as { speedupVsTl?: number; rewardDropOriginal?: number; rewardDropFlash?: number; source?: string } | null;
+  const p = r.paper as { speedup_vs_tl?: number; reward_drop_original?: number; reward_drop_flash?: number; source?: string } | null;
   L.push(`# ${r.task}: ${r.command} (${r.profile} profile)`, "");
   L.push(`${r.describe}.`, "");
   L.push(
-    `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ${(r.wall.unitsSpanSeconds ?? r.wall.seconds).toFixed(0)} s from first unit start to last unit end ` +
-      `(this invocation ${r.wall.seconds.toFixed(0)} s: ${r.wall.ranUnits} units run, ${r.wall.resumedUnits} resumed; unit time summed ${r.wall.unitSecondsSum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
+    `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ${(r.wall.units_span_seconds ?? r.wall.seconds).toFixed(0)} s from first unit start to last unit end ` +
+      `(this invocation ${r.wall.seconds.toFixed(0)} s: ${r.wall.ran_units} units run, ${r.wall.resumed_units} resumed; unit time summed ${r.wall.unit_seconds_sum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
     "",
   );
   const sp = r.adaptation_speedup_vs_tl;
@@ -362,11 +361,11 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   const dO = r.reward_drop.original;
   L.push("## Headline", "", "| metric | this run (mean ± 95% CI) | paper |", "|---|---|---|");
   L.push(
-    `| adaptation speedup, FLASH vs TL (episodes TL / FLASH, per test) | ${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ${p?.speedupVsTl ? `${p.speedupVsTl}x` : "—"} |`,
+    `| adaptation speedup, FLASH vs TL (episodes TL / FLASH, per test) | ${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ${p?.speedup_vs_tl ? `${p.speedup_vs_tl}x` : "—"} |`,
   );
   L.push(`| adaptation speedup, FLASH vs scratch | ${fmt(r.adaptation_speedup_vs_scratch)} | — |`);
-  L.push(`| reward drop, original agent | ${fmt(dO)} | ${pct(p?.rewardDropOriginal)} |`);
-  L.push(`| reward drop, FLASH | ${fmt(dF)} | ${pct(p?.rewardDropFlash)} |`);
+  L.push(`| reward drop, original agent | ${fmt(dO)} | ${pct(p?.reward_drop_original)} |`);
+  L.push(`| reward drop, FLASH | ${fmt(dF)} | ${pct(p?.reward_drop_flash)} |`);
   L.push(`| reward drop, TL (pool-trained, no embedding) | ${fmt(r.reward_drop.tl)} | — |`);
   controlRows(r, L);
   if (p?.source) L.push("", `Paper numbers: ${p.source}.`);
@@ -407,7 +406,7 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
       const xs = (r.reward_drop.served ?? []).filter((s) => s.variant === v).map((s) => s.reward);
       return xs.length ? meanCiJson(meanCi95(xs)) : null;
     };
-    const refRewards = r.references.map((x) => x.evalReturn);
+    const refRewards = r.references.map((x) => x.eval_return);
     L.push(
       "## Non-ML baselines users run today",
       "",
@@ -437,7 +436,7 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
       `| scenario | updated pair(s) |${vs.map((v) => ` ${VARIANT_LABEL[v] ?? v} drop |`).join("")}`,
       `|---|---|${vs.map(() => "---|").join("")}`,
     );
-    for (const [sc, x] of Object.entries(u.byScenario))
+    for (const [sc, x] of Object.entries(u.by_scenario))
       L.push(`| ${sc} | ${x.pairs.join(", ")} |${vs.map((v) => ` ${fmt(x.variants[v]?.reward_drop ?? null)} |`).join("")}`);
     L.push(`| **all** | |${vs.map((v) => ` ${fmt(u.all[v]?.reward_drop ?? null)} |`).join("")}`);
     if (u.excluded) L.push("", `${u.excluded} test(s) excluded: their updated pair's reference was no better than random.`);
@@ -455,13 +454,13 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
       `| policy |${names.map((n) => ` ${o.labels[n]} |`).join("")}`,
       `|---|${names.map(() => "---|").join("")}`,
     );
-    for (const v of present(Object.keys(o.byVariant))) L.push(`| ${VARIANT_LABEL[v] ?? v} |${names.map((n) => ` ${fmt(o.byVariant[v][n])} |`).join("")}`);
+    for (const v of present(Object.keys(o.by_variant))) L.push(`| ${VARIANT_LABEL[v] ?? v} |${names.map((n) => ` ${fmt(o.by_variant[v][n])} |`).join("")}`);
     L.push("");
   }
 
   L.push("## Adaptation cost (episodes to convergence on new pairs)", "", "| agent | episodes (mean ± 95% CI) | converged within the cap |", "|---|---|---|");
-  for (const v of r.adaptation.byVariant)
-    L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.convergedFraction).toFixed(0)}% |`);
+  for (const v of r.adaptation.by_variant)
+    L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.converged_fraction).toFixed(0)}% |`);
   L.push("", "| pair | replicate | agent | episodes | converged |", "|---|---:|---|---:|---|");
   for (const c of [...r.adaptation.costs].sort((a, b) => (a.pair + a.replicate + a.variant < b.pair + b.replicate + b.variant ? -1 : 1)))
     L.push(`| ${c.pair} | ${c.replicate} | ${VARIANT_LABEL[c.variant] ?? c.variant} | ${c.episodes} | ${c.converged ? "yes" : "no (cap)"} |`);
@@ -481,7 +480,7 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     );
     for (const c of r.amortisation)
       L.push(
-        `| ${VARIANT_LABEL[c.variant] ?? c.variant} | ${Object.entries(c.breakEven)
+        `| ${VARIANT_LABEL[c.variant] ?? c.variant} | ${Object.entries(c.break_even)
           .map(([k, n]) => `${VARIANT_LABEL[k] ?? k}: ${n === null ? "never" : `N >= ${n}`}`)
           .join("; ")} |`,
       );
@@ -496,9 +495,9 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     );
     for (const s of r.sweep) {
       const e = (v: string) => fmt(s.adaptation.find((x) => x.variant === v)?.episodes ?? null);
-      const be = s.amortisation?.find((c) => c.variant === "flash")?.breakEven.scratch;
+      const be = s.amortisation?.find((c) => c.variant === "flash")?.break_even.scratch;
       L.push(
-        `| ${s.poolSize} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`,
+        `| ${s.pool_size} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`,
       );
     }
     L.push("");
@@ -516,8 +515,8 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     `|---|---:|---:|---:|${baselines.map(() => "---:|").join("")}`,
   );
   for (const x of r.references) {
-    const bs = baselines.map(([, b]) => ` ${b.byPair[x.pair] === undefined ? "—" : b.byPair[x.pair].toFixed(1)} |`).join("");
-    L.push(`| ${x.pair} | ${x.evalReturn.toFixed(1)} | ${x.trainLevel.toFixed(1)} | ${x.baseline.toFixed(1)} |${bs}`);
+    const bs = baselines.map(([, b]) => ` ${b.by_pair[x.pair] === undefined ? "—" : b.by_pair[x.pair].toFixed(1)} |`).join("");
+    L.push(`| ${x.pair} | ${x.eval_return.toFixed(1)} | ${x.train_level.toFixed(1)} | ${x.baseline.toFixed(1)} |${bs}`);
   }
   L.push("");
   if (figures.length) {
@@ -565,9 +564,9 @@ export async function writeRlReport(dir: string, r: RlResults): Promise<string[]
   return names;
 }
 
-/** `flash report DIR`: re-render from DIR/results.json. */
+/** `flash report DIR`: re-render from DIR/results.json (flash-adapt-results@2, or @1 migrated). */
 export async function rerender(dir: string): Promise<string[]> {
-  const r = JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as RlResults;
-  if (r.format !== "flash-adapt-results@1") throw new DataError(`${dir}/results.json: format ${JSON.stringify(r.format)} is not flash-adapt-results@1`);
-  return writeRlReport(dir, r);
+  // An older format is migrated in memory only: results.json stays as it was written.
+  const file = path.join(dir, "results.json");
+  return writeRlReport(dir, migrateResults(JSON.parse(readFileSync(file, "utf8")), file));
 }

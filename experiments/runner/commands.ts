@@ -118,7 +118,7 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
         backend: r.backend,
         seeds: r.seeds.replicates.length,
         wall_seconds: Math.round(r.wall.seconds),
-        units_span_seconds: Math.round(r.wall.unitsSpanSeconds),
+        units_span_seconds: Math.round(r.wall.units_span_seconds),
         adaptation_speedup_vs_tl: f(r.adaptation_speedup_vs_tl),
         reward_drop_flash: f(r.reward_drop.flash),
         reward_drop_original: f(r.reward_drop.original),
@@ -129,7 +129,7 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
         ...(r.sweep
           ? {
               sweep: r.sweep.map((s) => ({
-                pool: s.poolSize,
+                pool: s.pool_size,
                 speedup_vs_tl: f(s.speedup_vs_tl),
                 episodes: Object.fromEntries(s.adaptation.map((a) => [a.variant, f(a.episodes)])),
               })),
