@@ -63,11 +63,13 @@ function present(vs: string[]): string[] {
   return VARIANT_ORDER.filter((v) => vs.includes(v)).concat(vs.filter((v) => !VARIANT_ORDER.includes(v)));
 }
 
-/** The figure specs of a results object, by file name. */
-export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
-  const figs: Record<string, VegaLiteSpec> = {};
-  const base = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", width: 460, height: 280 };
+const FIGURE_BASE = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", width: 460, height: 280 };
+type Figures = Record<string, VegaLiteSpec>;
 
+/** The CDF of reward drops per served variant. */
+function rewardDropFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const dropRows: { variant: string; value: number; fraction: number }[] = [];
   const dropVariants = present([...new Set(r.reward_drop.samples.map((s) => s.variant))]);
   for (const v of dropVariants)
@@ -93,7 +95,13 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       },
     };
   }
+  return figs;
+}
 
+/** The CDF of episodes to convergence per variant. */
+function retrainingCostFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const costRows: { variant: string; value: number; fraction: number }[] = [];
   const costVariants = present([...new Set(r.adaptation.costs.map((c) => c.variant))]);
   for (const v of costVariants)
@@ -115,7 +123,13 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       },
     };
   }
+  return figs;
+}
 
+/** Normalised learning curves on the new pairs, mean and 95% band. */
+function learningCurvesFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const curveVariants = present([...new Set(r.adaptation.curves.map((c) => c.variant))]);
   if (r.adaptation.curves.length) {
     const rows = r.adaptation.curves.map((c) => ({ ...c, variant: VARIANT_LABEL[c.variant] ?? c.variant }));
@@ -151,7 +165,13 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       ],
     };
   }
+  return figs;
+}
 
+/** Amortised episodes per adapted pair (per pool size in a sweep). */
+function amortisationFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const amRows: { variant: string; pool: string; n: number; perPair: number }[] = [];
   if (r.sweep) {
     for (const s of r.sweep)
@@ -176,7 +196,13 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       },
     };
   }
+  return figs;
+}
 
+/** Embedding similarity against the original agent's drop. */
+function similarityDropFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const sd = r.similarity.drop.points;
   if (sd.length) {
     figs["similarity-vs-drop"] = {
@@ -193,6 +219,13 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       },
     };
   }
+  return figs;
+}
+
+/** Similarity to the nearest pool pair against retraining cost. */
+function similarityCostFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const sc = r.similarity.cost.points;
   if (sc.length) {
     figs["similarity-vs-cost"] = {
@@ -210,6 +243,13 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       },
     };
   }
+  return figs;
+}
+
+/** Reward drop after an application update, per scenario. */
+function updateDropFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const up = r.updates;
   if (up) {
     const vs = present(Object.keys(up.all));
@@ -246,7 +286,13 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       ],
     };
   }
+  return figs;
+}
 
+/** One CDF per operational metric. */
+function operationsFigures(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const ops = r.operations;
   if (ops) {
     const vs = present([...new Set(ops.samples.map((s) => s.variant))]);
@@ -269,6 +315,21 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
     }
   }
   return figs;
+}
+
+/** The figure specs of a results object, by file name (in the order the report shows them). */
+export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
+  const steps = [
+    rewardDropFigure,
+    retrainingCostFigure,
+    learningCurvesFigure,
+    amortisationFigure,
+    similarityDropFigure,
+    similarityCostFigure,
+    updateDropFigure,
+    operationsFigures,
+  ];
+  return Object.assign({}, ...steps.map((figure) => figure(r))) as Figures;
 }
 
 /** What the learning curves are, in words (results.json `convergence_curve`). */
@@ -345,10 +406,8 @@ function controlVerdict(r: RlResults, L: string[]): void {
   if (c.probe_r2) L.push(`- Probe: a linear map recovers the true parameters from the embedding with leave-one-out R² ${c.probe_r2.mean.toFixed(2)}.`);
 }
 
-export function rlMarkdown(r: RlResults, figures: string[]): string {
-  const L: string[] = [];
-  const curveWords = curveText(r);
-  const p = r.paper as { speedup_vs_tl?: number; reward_drop_original?: number; reward_drop_flash?: number; source?: string } | null;
+/** Title, description, backend, replicates and wall time. */
+function headerSection(r: RlResults, L: string[]): void {
   L.push(`# ${r.task}: ${r.command} (${r.profile} profile)`, "");
   L.push(`${r.describe}.`, "");
   L.push(
@@ -356,6 +415,12 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
       `(this invocation ${r.wall.seconds.toFixed(0)} s: ${r.wall.ran_units} units run, ${r.wall.resumed_units} resumed; unit time summed ${r.wall.unit_seconds_sum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
     "",
   );
+}
+
+/** The headline table against the paper and the verdict. */
+function headlineSection(r: RlResults, L: string[]): void {
+  const p = r.paper as { speedup_vs_tl?: number; reward_drop_original?: number; reward_drop_flash?: number; source?: string } | null;
+  const baselines = Object.entries(r.baselines ?? {});
   const sp = r.adaptation_speedup_vs_tl;
   const dF = r.reward_drop.flash;
   const dO = r.reward_drop.original;
@@ -387,7 +452,6 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     );
   }
   if (r.reward_drop.excluded) L.push(`- ${r.reward_drop.excluded} A/B test(s) excluded: their pair's reference was no better than random.`);
-  const baselines = Object.entries(r.baselines ?? {});
   for (const [, b] of baselines) {
     if (!b.reward_drop || !dF) continue;
     const d = b.reward_drop;
@@ -400,7 +464,11 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     );
   }
   L.push("");
+}
 
+/** The non-ML baselines beside the served agents. */
+function baselinesSection(r: RlResults, L: string[]): void {
+  const baselines = Object.entries(r.baselines ?? {});
   if (baselines.length) {
     const served = (v: string) => {
       const xs = (r.reward_drop.served ?? []).filter((s) => s.variant === v).map((s) => s.reward);
@@ -424,7 +492,10 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     );
     L.push("");
   }
+}
 
+/** The application-update experiment per scenario. */
+function updatesSection(r: RlResults, L: string[]): void {
   if (r.updates) {
     const u = r.updates;
     const vs = present(Object.keys(u.all));
@@ -442,7 +513,10 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     if (u.excluded) L.push("", `${u.excluded} test(s) excluded: their updated pair's reference was no better than random.`);
     L.push("");
   }
+}
 
+/** Operational metrics per policy. */
+function operationsSection(r: RlResults, L: string[]): void {
   if (r.operations) {
     const o = r.operations;
     const names = Object.keys(o.labels);
@@ -457,7 +531,10 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     for (const v of present(Object.keys(o.by_variant))) L.push(`| ${VARIANT_LABEL[v] ?? v} |${names.map((n) => ` ${fmt(o.by_variant[v][n])} |`).join("")}`);
     L.push("");
   }
+}
 
+/** Episodes to convergence per agent and per test. */
+function adaptationSection(r: RlResults, L: string[]): void {
   L.push("## Adaptation cost (episodes to convergence on new pairs)", "", "| agent | episodes (mean ± 95% CI) | converged within the cap |", "|---|---|---|");
   for (const v of r.adaptation.by_variant)
     L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.converged_fraction).toFixed(0)}% |`);
@@ -465,7 +542,10 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   for (const c of [...r.adaptation.costs].sort((a, b) => (a.pair + a.replicate + a.variant < b.pair + b.replicate + b.variant ? -1 : 1)))
     L.push(`| ${c.pair} | ${c.replicate} | ${VARIANT_LABEL[c.variant] ?? c.variant} | ${c.episodes} | ${c.converged ? "yes" : "no (cap)"} |`);
   L.push("");
+}
 
+/** Pretraining episodes and seconds, and amortisation. */
+function pretrainingSection(r: RlResults, L: string[]): void {
   L.push("## Pretraining", "", "| agent | episodes (incl. warm-up) | wall seconds per replicate |", "|---|---:|---|");
   for (const [v, x] of Object.entries(r.pretraining)) L.push(`| ${VARIANT_LABEL[v] ?? v} | ${x.episodes} | ${fmt(x.seconds, 3)} |`);
   L.push("");
@@ -486,6 +566,10 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
       );
     L.push("");
   }
+}
+
+/** The sweep over pretraining-pool sizes. */
+function sweepSection(r: RlResults, L: string[]): void {
   if (r.sweep) {
     L.push(
       "## Sweep over pretraining-pool sizes",
@@ -502,12 +586,20 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     }
     L.push("");
   }
+}
+
+/** Similarity against drop and cost. */
+function similaritySection(r: RlResults, L: string[]): void {
   L.push("## Similarity vs drop and cost", "", "| relation | n | Pearson r | Spearman rho |", "|---|---:|---:|---:|");
   const cr = (c: { n: number; pearson: number | null; spearman: number | null }) =>
     `${c.n} | ${c.pearson?.toFixed(3) ?? "n/a"} | ${c.spearman?.toFixed(3) ?? "n/a"}`;
   L.push(`| S(trained pair, served pair) vs drop of the original agent | ${cr(r.similarity.drop)} |`);
   L.push(`| S(new pair, nearest pool pair) vs adaptation episodes | ${cr(r.similarity.cost)} |`, "");
+}
 
+/** The reference, random-policy and baseline returns per new pair. */
+function referencesSection(r: RlResults, L: string[]): void {
+  const baselines = Object.entries(r.baselines ?? {});
   L.push(
     "## References per new pair",
     "",
@@ -519,6 +611,10 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     L.push(`| ${x.pair} | ${x.eval_return.toFixed(1)} | ${x.train_level.toFixed(1)} | ${x.baseline.toFixed(1)} |${bs}`);
   }
   L.push("");
+}
+
+/** The figures with their paper counterparts. */
+function figuresSection(figures: string[], L: string[]): void {
   if (figures.length) {
     L.push("## Figures", "");
     const paperFig: Record<string, string> = {
@@ -534,6 +630,12 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     for (const f of figures)
       L.push(`![${f}](figures/${f}.png)`, "", `[spec](figures/${f}.vl.json) · [svg](figures/${f}.svg)${paperFig[f] ? ` · compare ${paperFig[f]}` : ""}`, "");
   }
+}
+
+/** The definitions the numbers use. */
+function definitionsSection(r: RlResults, L: string[]): void {
+  const curveWords = curveText(r);
+  const baselines = Object.entries(r.baselines ?? {});
   L.push(
     "## Definitions",
     "",
@@ -549,6 +651,23 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
       "",
     );
   }
+}
+
+/** report.md of a results object: one named section after another, in reading order. */
+export function rlMarkdown(r: RlResults, figures: string[]): string {
+  const L: string[] = [];
+  headerSection(r, L);
+  headlineSection(r, L);
+  baselinesSection(r, L);
+  updatesSection(r, L);
+  operationsSection(r, L);
+  adaptationSection(r, L);
+  pretrainingSection(r, L);
+  sweepSection(r, L);
+  similaritySection(r, L);
+  referencesSection(r, L);
+  figuresSection(figures, L);
+  definitionsSection(r, L);
   return L.join("\n");
 }
 
