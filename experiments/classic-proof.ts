@@ -146,7 +146,8 @@ async function main(): Promise<void> {
       seed: s,
       onProgress: (p) =>
         process.stderr.write(
-          `[${key} seed ${s}] ${p.timesteps}/${p.totalTimesteps} steps, ${p.episodes} episodes, recent return ${p.recentMeanReturn.toFixed(1)}, ${p.updates} updates, loss ${p.lastLoss.toPrecision(3)}, ${p.seconds.toFixed(0)} s\n`,
+          `[${key} seed ${s}] ${p.timesteps}/${p.totalTimesteps} steps, ${p.episodes} episodes, recent return ${p.recentMeanReturn.toFixed(1)}, ` +
+            `${p.updates} updates, loss ${p.lastLoss.toPrecision(3)}, ${p.seconds.toFixed(0)} s\n`,
         ),
     });
     const ev = evaluatePolicy(su.agent, su.evalEnv ? su.evalEnv() : makeClassicEnv(envId as "Pendulum-v1"), {
@@ -165,7 +166,8 @@ async function main(): Promise<void> {
       trainSeconds: res.seconds,
     });
     process.stderr.write(
-      `[${key} seed ${s}] deterministic evaluation over ${evalEpisodes} episodes: ${ev.mean.toFixed(1)} +/- ${ev.std.toFixed(1)} (train ${res.seconds.toFixed(0)} s)\n`,
+      `[${key} seed ${s}] deterministic evaluation over ${evalEpisodes} episodes: ${ev.mean.toFixed(1)} +/- ${ev.std.toFixed(1)} (train ` +
+        `${res.seconds.toFixed(0)} s)\n`,
     );
     const ci = meanCi95(perSeed.map((p) => p.evalMean));
     const report = {
@@ -188,7 +190,8 @@ async function main(): Promise<void> {
     const md = [
       `# ${algo.toUpperCase()} on ${envId}`,
       "",
-      `Training budget ${steps} steps per seed (zoo hyper-parameters), deterministic evaluation ${evalEpisodes} episodes per seed, backend ${backendInfo().name}.`,
+      `Training budget ${steps} steps per seed (zoo hyper-parameters), deterministic evaluation ${evalEpisodes} episodes per seed, backend ` +
+        `${backendInfo().name}.`,
       "",
       "| | mean return | 95% CI (t, over seeds) | seeds |",
       "|---|---:|---|---:|",

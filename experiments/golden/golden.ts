@@ -51,7 +51,8 @@ export const GOLDENS: { name: string; description: string; run: GoldenFile["run"
   {
     name: "autoscaling",
     description:
-      "autoscaling, golden profile (20-step episodes, generated apps x synthetic traces, update pairs, HPA/VPA), 1 replicate, run seed 0: every protocol step once",
+      "autoscaling, golden profile (20-step episodes, generated apps x synthetic traces, update pairs, HPA/VPA), 1 replicate, run seed 0: every " +
+      "protocol step once",
     run: { task: "autoscaling", profile: "golden", seeds: 1, seed: 0 },
   },
 ];

@@ -377,8 +377,10 @@ export async function measureOverheads(opts: OverheadOptions = {}): Promise<Over
         };
         rows.push(row);
         opts.log?.(
-          `${label} ${agent} (${cs.caseStudy}): inference ${inference.without_ms.toFixed(3)} -> ${inference.with_ms.toFixed(3)} ms (${inference.ratio.toFixed(2)}x), ` +
-            `update ${update.without_ms.toFixed(1)} -> ${update.with_ms.toFixed(1)} ms (${update.ratio.toFixed(2)}x), embedding refresh ${row.embed_refresh_ms.toFixed(1)} ms`,
+          `${label} ${agent} (${cs.caseStudy}): inference ${inference.without_ms.toFixed(3)} -> ${inference.with_ms.toFixed(3)} ms ` +
+            `(${inference.ratio.toFixed(2)}x), ` +
+            `update ${update.without_ms.toFixed(1)} -> ${update.with_ms.toFixed(1)} ms (${update.ratio.toFixed(2)}x), embedding refresh ` +
+            `${row.embed_refresh_ms.toFixed(1)} ms`,
         );
       } finally {
         built?.base.dispose();
@@ -457,16 +459,23 @@ export function overheadsMarkdown(r: OverheadsReport): string {
   const lines = [
     "# Overheads (paper 5.4, Table 3)",
     "",
-    `Backend **${r.backend.name}** (TensorFlow.js ${r.backend.tfVersion}), ${m.cpus} x ${m.cpuModel ?? "unknown CPU"}, ${m.memGiB} GiB, Node ${r.provenance.node}; ` +
-      `commit ${r.provenance.git.commit?.slice(0, 10) ?? "unknown"}${r.provenance.git.dirty ? " (dirty)" : ""}; ${r.quick ? "quick" : "full"} profile, ${r.started}, ${Math.round(r.wall_seconds)} s.`,
+    `Backend **${r.backend.name}** (TensorFlow.js ${r.backend.tfVersion}), ${m.cpus} x ${m.cpuModel ?? "unknown CPU"}, ${m.memGiB} GiB, Node ` +
+      `${r.provenance.node}; ` +
+      `commit ${r.provenance.git.commit?.slice(0, 10) ?? "unknown"}${r.provenance.git.dirty ? " (dirty)" : ""}; ${r.quick ? "quick" : "full"} profile, ` +
+      `${r.started}, ${Math.round(r.wall_seconds)} s.`,
     "",
-    "Latency of one action for one observation (inference) and of one training update (DDPG: critic + actor + targets; DQN: one TD step; PPO: one minibatch), " +
-      "without FLASH (the vanilla agent) and with FLASH (inference: serving, meta learner frozen, cached embedding appended; update: pretraining, meta learner trainable, contexts encoded in every update). " +
-      "Synthetic observations, each agent's case-study configuration. Medians over interleaved rounds; the ratio is the ratio of medians, with the mean ± 95% CI of the per-round ratios in parentheses. " +
-      `The paper (GPU) reports FLASH at ${PAPER_RATIOS.inference.lo}-${PAPER_RATIOS.inference.hi}x for inference and ${PAPER_RATIOS.update.lo}-${PAPER_RATIOS.update.hi}x for updates across its agents ` +
+    "Latency of one action for one observation (inference) and of one training update (DDPG: critic + actor + targets; DQN: one TD step; PPO: one " +
+      "minibatch), " +
+      "without FLASH (the vanilla agent) and with FLASH (inference: serving, meta learner frozen, cached embedding appended; update: pretraining, meta " +
+      "learner trainable, contexts encoded in every update). " +
+      "Synthetic observations, each agent's case-study configuration. Medians over interleaved rounds; the ratio is the ratio of medians, with the " +
+      "mean ± 95% CI of the per-round ratios in parentheses. " +
+      `The paper (GPU) reports FLASH at ${PAPER_RATIOS.inference.lo}-${PAPER_RATIOS.inference.hi}x for inference and ` +
+      `${PAPER_RATIOS.update.lo}-${PAPER_RATIOS.update.hi}x for updates across its agents ` +
       "(ranges; the per-agent values are not transcribed here).",
     "",
-    "Caveat: measured on a shared machine (other jobs on the same cores); absolute times move with its load, the interleaved ratios less so. On WebAssembly a small op costs tens of microseconds, so " +
+    "Caveat: measured on a shared machine (other jobs on the same cores); absolute times move with its load, the interleaved ratios less so. On " +
+      "WebAssembly a small op costs tens of microseconds, so " +
       "small networks are bound by op count, not FLOPs, unlike the paper's GPU.",
     "",
   ];
@@ -477,23 +486,28 @@ export function overheadsMarkdown(r: OverheadsReport): string {
     lines.push(
       `## ${s.label}`,
       "",
-      `${encoderLabel(e.encoder)}, ${e.encoder_params.toLocaleString("en-US")} parameters, embedding ${e.embedding_dim}; ${s.note}; ${e.pairs} pairs; ${e.update.rounds} rounds.`,
+      `${encoderLabel(e.encoder)}, ${e.encoder_params.toLocaleString("en-US")} parameters, embedding ${e.embedding_dim}; ${s.note}; ${e.pairs} pairs; ` +
+        `${e.update.rounds} rounds.`,
       "",
     );
     lines.push(
-      "| Agent (case study) | Net, batch | Inference without (ms) | Inference with FLASH (ms) | Inference ratio | Paper | Update without (ms) | Update with FLASH (ms) | Update ratio | Paper | Embedding refresh (ms) |",
+      "| Agent (case study) | Net, batch | Inference without (ms) | Inference with FLASH (ms) | Inference ratio | Paper | Update without (ms) | Update " +
+        "with FLASH (ms) | Update ratio | Paper | Embedding refresh (ms) |",
       "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     );
     for (const x of rows) {
       lines.push(
-        `| ${x.agent.toUpperCase()} (${x.case_study}) | ${x.net}, ${x.batch} | ${fmtMs(x.inference.without_ms)} | ${fmtMs(x.inference.with_ms)} | ${fmtRatio(x.inference)} | ${PAPER_RATIOS.inference.lo}-${PAPER_RATIOS.inference.hi}x | ` +
-          `${fmtMs(x.update.without_ms)} | ${fmtMs(x.update.with_ms)} | ${fmtRatio(x.update)} | ${PAPER_RATIOS.update.lo}-${PAPER_RATIOS.update.hi}x | ${fmtMs(x.embed_refresh_ms)} |`,
+        `| ${x.agent.toUpperCase()} (${x.case_study}) | ${x.net}, ${x.batch} | ${fmtMs(x.inference.without_ms)} | ${fmtMs(x.inference.with_ms)} | ` +
+          `${fmtRatio(x.inference)} | ${PAPER_RATIOS.inference.lo}-${PAPER_RATIOS.inference.hi}x | ` +
+          `${fmtMs(x.update.without_ms)} | ${fmtMs(x.update.with_ms)} | ${fmtRatio(x.update)} | ${PAPER_RATIOS.update.lo}-${PAPER_RATIOS.update.hi}x | ` +
+          `${fmtMs(x.embed_refresh_ms)} |`,
       );
     }
     lines.push("");
   }
   lines.push(
-    "Embedding refresh: one encoder forward pass over one pair's full context (M trajectories, maxSteps steps), what serving pays on a cache miss (new trajectories or a meta update); the inference column excludes it.",
+    "Embedding refresh: one encoder forward pass over one pair's full context (M trajectories, maxSteps steps), what serving pays on a cache miss (new " +
+      "trajectories or a meta update); the inference column excludes it.",
     "",
     "![FLASH latency ratios](figures/overheads.png)",
     "",

@@ -209,7 +209,9 @@ function similarityDropFigure(r: RlResults): Figures {
       ...base,
       title: {
         text: "Embedding similarity vs reward drop of the original agent",
-        subtitle: `S(e_trained, e_served); Pearson r = ${r.similarity.drop.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${r.similarity.drop.spearman?.toFixed(2) ?? "n/a"}, n = ${sd.length}`,
+        subtitle:
+          `S(e_trained, e_served); Pearson r = ${r.similarity.drop.pearson?.toFixed(2) ?? "n/a"}, Spearman = ` +
+          `${r.similarity.drop.spearman?.toFixed(2) ?? "n/a"}, n = ${sd.length}`,
       },
       data: { values: sd },
       mark: { type: "point", filled: true, size: 60 },
@@ -232,7 +234,8 @@ function similarityCostFigure(r: RlResults): Figures {
       ...base,
       title: {
         text: "Similarity to the nearest pretraining pair vs retraining cost",
-        subtitle: `Pearson r = ${r.similarity.cost.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${r.similarity.cost.spearman?.toFixed(2) ?? "n/a"}, n = ${sc.length}`,
+        subtitle:
+          `Pearson r = ${r.similarity.cost.pearson?.toFixed(2) ?? "n/a"}, ` + `Spearman = ${r.similarity.cost.spearman?.toFixed(2) ?? "n/a"}, n = ${sc.length}`,
       },
       data: { values: sc.map((p) => ({ ...p, variant: VARIANT_LABEL[p.variant] ?? p.variant })) },
       mark: { type: "point", filled: true, size: 60 },
@@ -347,12 +350,15 @@ function controlRows(r: RlResults, L: string[]): void {
   L.push(`| reward drop, the paper's TL | ${fmt(r.reward_drop.tl_paper ?? null)} | — |`);
   const pd = r.reward_drop_paper ?? {};
   L.push(
-    `| paper's drop 1 - R/R_ref: FLASH / TL / paper's TL / original | ${["flash", "tl", "tl_paper", "original"].map((v) => fmt(pd[v] ?? null)).join(" / ")} | ${pct(p(r)?.reward_drop_flash)} / — / — / ${pct(p(r)?.reward_drop_original)} |`,
+    `| paper's drop 1 - R/R_ref: FLASH / TL / paper's TL / original | ` +
+      `${["flash", "tl", "tl_paper", "original"].map((v) => fmt(pd[v] ?? null)).join(" / ")} | ${pct(p(r)?.reward_drop_flash)} / — / — / ` +
+      `${pct(p(r)?.reward_drop_original)} |`,
   );
   if (c.oracle) {
     L.push(`| control: reward drop, oracle context (true parameters in place of the embedding) | ${fmt(c.oracle.reward_drop)} | — |`);
     L.push(
-      `| control: adaptation speedup, oracle vs TL / vs the paper's TL | ${fmt(c.oracle.speedup_vs_tl as Json)} / ${fmt(c.oracle.speedup_vs_tl_paper as Json)} | — |`,
+      `| control: adaptation speedup, oracle vs TL / vs the paper's TL | ${fmt(c.oracle.speedup_vs_tl as Json)} / ` +
+        `${fmt(c.oracle.speedup_vs_tl_paper as Json)} | — |`,
     );
   }
   L.push(`| control: reward drop, FLASH served with another pool pair's embedding | ${fmt(c.shuffled.reward_drop)} | — |`);
@@ -381,28 +387,37 @@ function controlVerdict(r: RlResults, L: string[]): void {
     const flashBeats = below(dF, dT) || (!!fsp && fsp.mean - (fsp.ci95 ?? Infinity) > 1);
     if (!beatsDrop && !beatsSp && flashBeats) {
       L.push(
-        `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}), but FLASH did: the raw parameters were harder for this agent to use than the learned embedding, so this oracle does not bound what an embedding can give here.`,
+        `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}), but FLASH did: ` +
+          `the raw parameters were harder for this agent to use than the learned embedding, so this oracle does not bound what an embedding can give here.`,
       );
     } else if (!beatsDrop && !beatsSp && (dOr.mean < dT.mean || (!!sp && sp.mean > 1))) {
       // Better means but overlapping intervals: this run cannot tell room from noise.
       L.push(
-        `- Oracle: the agent given the pairs' true parameters did better than TL on average (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}), but the intervals overlap: this run cannot tell whether there is room for an embedding; it needs more replicates or pairs.`,
+        `- Oracle: the agent given the pairs' true parameters did better than TL on average (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}; ` +
+          `speedup ${sp ? sp.mean.toFixed(2) : "n/a"}), but the intervals overlap: this run cannot tell whether there is room for an embedding; it ` +
+          `needs more replicates or pairs.`,
       );
     } else if (!beatsDrop && !beatsSp) {
       L.push(
-        `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr ? dOr.mean.toFixed(3) : "n/a"} vs ${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): on this task and budget there is no room for any embedding to beat TL.`,
+        `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr ? dOr.mean.toFixed(3) : "n/a"} vs ` +
+          `${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): on this task and budget there is no room for any embedding ` +
+          `to beat TL.`,
       );
     } else {
       L.push(
-        `- Oracle: the true parameters beat TL (${beatsDrop ? "drop intervals apart" : "drop not separated"}; ${beatsSp ? "speedup interval above 1" : "speedup interval includes 1"}): there is room; the gap between FLASH (drop ${dF ? dF.mean.toFixed(3) : "n/a"}) and the oracle (${dOr ? dOr.mean.toFixed(3) : "n/a"}) is the meta learner's.`,
+        `- Oracle: the true parameters beat TL (${beatsDrop ? "drop intervals apart" : "drop not separated"}; ` +
+          `${beatsSp ? "speedup interval above 1" : "speedup interval includes 1"}): there is room; the gap between FLASH (drop ` +
+          `${dF ? dF.mean.toFixed(3) : "n/a"}) and the oracle (${dOr ? dOr.mean.toFixed(3) : "n/a"}) is the meta learner's.`,
       );
     }
   }
   const dS = c.shuffled.reward_drop;
-  if (dF && dS)
-    L.push(
-      `- Shuffled: FLASH with another pool pair's embedding had drop ${dS.mean.toFixed(3)} vs ${dF.mean.toFixed(3)} with its own: ${below(dF, dS) ? "its own embedding helps (intervals apart)" : "no clear difference: the served agent does not use what tells this pair's embedding from a pool pair's"}.`,
-    );
+  if (dF && dS) {
+    const verdict = below(dF, dS)
+      ? "its own embedding helps (intervals apart)"
+      : "no clear difference: the served agent does not use what tells this pair's embedding from a pool pair's";
+    L.push(`- Shuffled: FLASH with another pool pair's embedding had drop ${dS.mean.toFixed(3)} vs ${dF.mean.toFixed(3)} with its own: ${verdict}.`);
+  }
   if (c.probe_r2) L.push(`- Probe: a linear map recovers the true parameters from the embedding with leave-one-out R² ${c.probe_r2.mean.toFixed(2)}.`);
 }
 
@@ -411,8 +426,11 @@ function headerSection(r: RlResults, L: string[]): void {
   L.push(`# ${r.task}: ${r.command} (${r.profile} profile)`, "");
   L.push(`${r.describe}.`, "");
   L.push(
-    `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ${(r.wall.units_span_seconds ?? r.wall.seconds).toFixed(0)} s from first unit start to last unit end ` +
-      `(this invocation ${r.wall.seconds.toFixed(0)} s: ${r.wall.ran_units} units run, ${r.wall.resumed_units} resumed; unit time summed ${r.wall.unit_seconds_sum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
+    `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ` +
+      `${(r.wall.units_span_seconds ?? r.wall.seconds).toFixed(0)} s from first unit start to last unit end ` +
+      `(this invocation ${r.wall.seconds.toFixed(0)} s: ${r.wall.ran_units} units run, ${r.wall.resumed_units} resumed; unit time summed ` +
+      `${r.wall.unit_seconds_sum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}` +
+      `${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
     "",
   );
 }
@@ -426,7 +444,9 @@ function headlineSection(r: RlResults, L: string[]): void {
   const dO = r.reward_drop.original;
   L.push("## Headline", "", "| metric | this run (mean ± 95% CI) | paper |", "|---|---|---|");
   L.push(
-    `| adaptation speedup, FLASH vs TL (episodes TL / FLASH, per test) | ${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ${p?.speedup_vs_tl ? `${p.speedup_vs_tl}x` : "—"} |`,
+    `| adaptation speedup, FLASH vs TL (episodes TL / FLASH, per test) | ` +
+      `${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ` +
+      `${p?.speedup_vs_tl ? `${p.speedup_vs_tl}x` : "—"} |`,
   );
   L.push(`| adaptation speedup, FLASH vs scratch | ${fmt(r.adaptation_speedup_vs_scratch)} | — |`);
   L.push(`| reward drop, original agent | ${fmt(dO)} | ${pct(p?.reward_drop_original)} |`);
@@ -439,7 +459,8 @@ function headlineSection(r: RlResults, L: string[]): void {
   if (sp) {
     const lo = sp.mean - (sp.ci95 ?? Infinity);
     L.push(
-      `- Adaptation: FLASH ${sp.mean > 1 ? (lo > 1 ? "beat" : "was faster than, but not significantly (CI includes 1),") : "did not beat"} transfer learning (mean speedup ${sp.mean.toFixed(2)}${sp.ci95 !== null ? ` ± ${sp.ci95.toFixed(2)}` : ", one test, no interval"}).`,
+      `- Adaptation: FLASH ${sp.mean > 1 ? (lo > 1 ? "beat" : "was faster than, but not significantly (CI includes 1),") : "did not beat"} transfer ` +
+        `learning (mean speedup ${sp.mean.toFixed(2)}${sp.ci95 !== null ? ` ± ${sp.ci95.toFixed(2)}` : ", one test, no interval"}).`,
     );
   }
   if (dF && dO) {
@@ -448,7 +469,8 @@ function headlineSection(r: RlResults, L: string[]): void {
     const ciO = dO.ci95 ?? NaN;
     const separated = dF.mean + ciF < dO.mean - ciO;
     L.push(
-      `- Reward drop: FLASH ${diff > 0 ? (separated ? "beat" : "was lower than, but with overlapping intervals,") : "did not beat"} the original agent (${dF.mean.toFixed(3)} vs ${dO.mean.toFixed(3)}).`,
+      `- Reward drop: FLASH ${diff > 0 ? (separated ? "beat" : "was lower than, but with overlapping intervals,") : "did not beat"} the original agent ` +
+        `(${dF.mean.toFixed(3)} vs ${dO.mean.toFixed(3)}).`,
     );
   }
   if (r.reward_drop.excluded) L.push(`- ${r.reward_drop.excluded} A/B test(s) excluded: their pair's reference was no better than random.`);
@@ -460,7 +482,8 @@ function headlineSection(r: RlResults, L: string[]): void {
     const apart = !noCi && (better ? dF.mean + (dF.ci95 as number) < d.mean - (d.ci95 as number) : d.mean + (d.ci95 as number) < dF.mean - (dF.ci95 as number));
     const how = noCi ? "no interval: too few tests" : apart ? "intervals apart" : "overlapping intervals";
     L.push(
-      `- Against ${b.label}: FLASH without retraining ${better ? "had the lower" : "did not have the lower"} reward drop (${dF.mean.toFixed(3)} vs ${d.mean.toFixed(3)}; ${how}).`,
+      `- Against ${b.label}: FLASH without retraining ${better ? "had the lower" : "did not have the lower"} reward drop (${dF.mean.toFixed(3)} vs ` +
+        `${d.mean.toFixed(3)}; ${how}).`,
     );
   }
   L.push("");
@@ -478,7 +501,8 @@ function baselinesSection(r: RlResults, L: string[]): void {
     L.push(
       "## Non-ML baselines users run today",
       "",
-      "Evaluated on every new pair on the same evaluation windows as the agents; reward drop with the agents' definition (0 = the pair's reference agent, 1 = random policy).",
+      "Evaluated on every new pair on the same evaluation windows as the agents; reward drop with the agents' definition (0 = the pair's reference " +
+        "agent, 1 = random policy).",
       "",
       "| policy | reward (mean ± 95% CI) | reward drop (mean ± 95% CI) |",
       "|---|---|---|",
@@ -488,7 +512,8 @@ function baselinesSection(r: RlResults, L: string[]): void {
     L.push(`| transfer learning, no retraining | ${fmt(served("tl"))} | ${fmt(r.reward_drop.tl)} |`);
     L.push(`| original agent (trained on another pair) | ${fmt(served("original"))} | ${fmt(r.reward_drop.original)} |`);
     L.push(
-      `| reference agent (trained on the pair; per pair, mean over replicates) | ${fmt(refRewards.length ? meanCiJson(meanCi95(refRewards)) : null)} | 0 by definition |`,
+      `| reference agent (trained on the pair; per pair, mean over replicates) | ${fmt(refRewards.length ? meanCiJson(meanCi95(refRewards)) : null)} | ` +
+        `0 by definition |`,
     );
     L.push("");
   }
@@ -502,7 +527,9 @@ function updatesSection(r: RlResults, L: string[]): void {
     L.push(
       "## Application updates (the paper's Appendix A.3 scenarios)",
       "",
-      "Each updated pair is a new pair's application changed by one scenario, on the same trace. The original agent is the one trained on the application before the update; FLASH and TL are the pool-trained agents (FLASH embeds the updated pair first). Reward drop against a reference trained on the updated pair (mean ± 95% CI over replicates).",
+      "Each updated pair is a new pair's application changed by one scenario, on the same trace. The original agent is the one trained on the " +
+        "application before the update; FLASH and TL are the pool-trained agents (FLASH embeds the updated pair first). Reward drop against a " +
+        "reference trained on the updated pair (mean ± 95% CI over replicates).",
       "",
       `| scenario | updated pair(s) |${vs.map((v) => ` ${VARIANT_LABEL[v] ?? v} drop |`).join("")}`,
       `|---|---|${vs.map(() => "---|").join("")}`,
@@ -523,7 +550,8 @@ function operationsSection(r: RlResults, L: string[]): void {
     L.push(
       "## Operational metrics (the paper's Figure 8 utilisation and SLO panels)",
       "",
-      "Per-step means over the evaluation episodes: the agents as served in the A/B test (no retraining), the references and non-ML baselines on their own pair.",
+      "Per-step means over the evaluation episodes: the agents as served in the A/B test (no retraining), the references and non-ML baselines on " +
+        "their own pair.",
       "",
       `| policy |${names.map((n) => ` ${o.labels[n]} |`).join("")}`,
       `|---|${names.map(() => "---|").join("")}`,
@@ -581,7 +609,8 @@ function sweepSection(r: RlResults, L: string[]): void {
       const e = (v: string) => fmt(s.adaptation.find((x) => x.variant === v)?.episodes ?? null);
       const be = s.amortisation?.find((c) => c.variant === "flash")?.break_even.scratch;
       L.push(
-        `| ${s.pool_size} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`,
+        `| ${s.pool_size} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ` +
+          `${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`,
       );
     }
     L.push("");
@@ -603,7 +632,8 @@ function referencesSection(r: RlResults, L: string[]): void {
   L.push(
     "## References per new pair",
     "",
-    `| pair | reference (deterministic eval) | reference (last-window mean of the learning curve) | random policy |${baselines.map(([, b]) => ` ${b.label.split(" (")[0]} |`).join("")}`,
+    `| pair | reference (deterministic eval) | reference (last-window mean of the learning curve) | random policy ` +
+      `|${baselines.map(([, b]) => ` ${b.label.split(" (")[0]} |`).join("")}`,
     `|---|---:|---:|---:|${baselines.map(() => "---:|").join("")}`,
   );
   for (const x of r.references) {
@@ -639,15 +669,24 @@ function definitionsSection(r: RlResults, L: string[]): void {
   L.push(
     "## Definitions",
     "",
-    `- **Episodes to convergence** (experiments/protocols/convergence.ts): the first episode after which the ${r.adaptation.window}-episode moving average of ${curveWords} (expanding over the first episodes) stays at or above reference - ${r.adaptation.tolerance} x |reference - random-policy return| until the end of the run; the reference is the mean of the last ${r.adaptation.window} episodes of the same curve of agents trained on that pair alone; a run that never gets there counts as the cap (${r.adaptation.cap}).`,
-    "- **Reward drop** (experiments/protocols/reward-drop.ts): (R_ref - R) / (R_ref - R_random), R the deterministic evaluation return with no weight update, R_ref the reference agents' deterministic evaluation return on that pair; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards are negative, so the random-policy return is the zero point.",
+    `- **Episodes to convergence** (experiments/protocols/convergence.ts): the first episode after which the ${r.adaptation.window}-episode moving ` +
+      `average of ${curveWords} (expanding over the first episodes) stays at or above reference - ${r.adaptation.tolerance} x |reference - ` +
+      `random-policy return| until the end of the run; the reference is the mean of the last ${r.adaptation.window} episodes of the same curve of ` +
+      `agents trained on that pair alone; a run that never gets there counts as the cap (${r.adaptation.cap}).`,
+    "- **Reward drop** (experiments/protocols/reward-drop.ts): (R_ref - R) / (R_ref - R_random), R the deterministic evaluation return with no weight " +
+      "update, R_ref the reference agents' deterministic evaluation return on that pair; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards " +
+      "are negative, so the random-policy return is the zero point.",
     "- **Speedup**: per (pair, replicate), TL episodes / FLASH episodes; mean with a 95% Student-t interval (experiments/stats.ts).",
-    "- **Original agent** in the A/B test: the reference agent of one new pair served on other new pairs. **TL**: the same agent without embedding, pretrained on the same pool with the same budget, then fine-tuned. **FLASH**: pretrained with the meta learner trained by the critic loss, then fine-tuned with the meta learner frozen; its embedding comes from the new pair's first trajectories (every episode counted).",
+    "- **Original agent** in the A/B test: the reference agent of one new pair served on other new pairs. **TL**: the same agent without embedding, " +
+      "pretrained on the same pool with the same budget, then fine-tuned. **FLASH**: pretrained with the meta learner trained by the critic loss, then " +
+      "fine-tuned with the meta learner frozen; its embedding comes from the new pair's first trajectories (every episode counted).",
     "",
   );
   if (baselines.length) {
     L.push(
-      `- **Non-ML baselines** (${baselines.map(([, b]) => b.label).join("; ")}): evaluated by the task in each reference unit on the same evaluation windows as the agents; their reward drop is the same function as the agents' (experiments/protocols/reward-drop.ts \`drops\`), one test per (new pair, replicate).`,
+      `- **Non-ML baselines** (${baselines.map(([, b]) => b.label).join("; ")}): evaluated by the task in each reference unit on the same evaluation ` +
+        `windows as the agents; their reward drop is the same function as the agents' (experiments/protocols/reward-drop.ts \`drops\`), one test per ` +
+        `(new pair, replicate).`,
       "",
     );
   }

@@ -313,9 +313,8 @@ function schedule(s: Schedule): Promise<void> {
       slot.busy = undefined;
       s.running.delete(u.id);
       failure ??= err;
-      s.log(
-        `[${s.label}] FAILED ${u.id}: ${err.message.split("\n")[0]}${s.running.size ? `; letting ${s.running.size} running unit(s) finish (their results are kept for resuming)` : ""}`,
-      );
+      const others = s.running.size ? `; letting ${s.running.size} running unit(s) finish (their results are kept for resuming)` : "";
+      s.log(`[${s.label}] FAILED ${u.id}: ${err.message.split("\n")[0]}${others}`);
       if (s.running.size === 0) rejectAll(failure);
     };
     const pump = () => {
@@ -354,7 +353,8 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
   const resumed = records.size;
   const todo = plan.filter((u) => !records.has(u.id));
   log(
-    `[${label}] ${plan.length} units: ${resumed} already finished in ${opts.outDir}, ${todo.length} to run on ${nWorkers === 0 ? "this thread" : `${Math.min(nWorkers, Math.max(1, todo.length))} worker(s)`}`,
+    `[${label}] ${plan.length} units: ${resumed} already finished in ${opts.outDir}, ${todo.length} to run on ` +
+      `${nWorkers === 0 ? "this thread" : `${Math.min(nWorkers, Math.max(1, todo.length))} worker(s)`}`,
   );
   if (todo.length === 0) return { records, ran: 0, resumed, seconds: (performance.now() - t0) / 1000, workers: nWorkers };
 

@@ -288,7 +288,8 @@ const kit = rlFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingRefere
 export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
   return kit.task({
     summary:
-      "Kubernetes autoscaling (FLASH 5.2): generated or user applications x synthetic or real load traces; FIRM's DDPG, FLASH-FIRM, transfer learning, HPA/VPA baselines",
+      "Kubernetes autoscaling (FLASH 5.2): generated or user applications x synthetic or real load traces; FIRM's DDPG, FLASH-FIRM, transfer learning, " +
+      "HPA/VPA baselines",
     profiles: Object.keys(AUTOSCALING_PROFILES),
     folderOptions: { ...AUTOSCALING_FOLDERS },
     metricLabels: { ...AUTOSCALING_METRICS },
@@ -302,8 +303,15 @@ export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
     describe(cfg) {
       const a = cfg.agent;
       const f = cfg.flash;
-      const src = `${cfg.apps ? `apps from ${cfg.apps}` : "generated apps"} x ${cfg.traces ? `trace windows from ${cfg.traces}` : "synthetic traces"} (${cfg.env.traceSeconds / 3600} h each)`;
-      return `${src}; ${cfg.env.maxEpisodeSteps} steps of ${cfg.env.intervalSeconds} s, alpha ${cfg.env.alpha}; FIRM DDPG net ${a.netArch.join("x")}, batch ${a.batchSize}, lr actor ${a.actorLearningRate} / critic ${a.criticLearningRate}, tau ${a.tau}, gamma ${a.gamma}, noise N(0, ${a.noiseSigma}); FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ${f.maxSteps} steps (subsample ${f.contextSubsample} per batch)`;
+      const src =
+        `${cfg.apps ? `apps from ${cfg.apps}` : "generated apps"} x ${cfg.traces ? `trace windows from ${cfg.traces}` : "synthetic traces"} ` +
+        `(${cfg.env.traceSeconds / 3600} h each)`;
+      return (
+        `${src}; ${cfg.env.maxEpisodeSteps} steps of ${cfg.env.intervalSeconds} s, alpha ${cfg.env.alpha}; FIRM DDPG net ${a.netArch.join("x")}, ` +
+        `batch ${a.batchSize}, lr actor ${a.actorLearningRate} / critic ${a.criticLearningRate}, tau ${a.tau}, gamma ${a.gamma}, noise N(0, ` +
+        `${a.noiseSigma}); FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ` +
+        `${f.maxSteps} steps (subsample ${f.contextSubsample} per batch)`
+      );
     },
   });
 }

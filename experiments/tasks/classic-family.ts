@@ -173,7 +173,11 @@ export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
     describe(cfg) {
       const a = cfg.agent;
       const f = cfg.flash;
-      return `DDPG net ${a.netArch.join("x")}, batch ${a.batchSize}, lr ${a.learningRate}, gamma ${a.gamma}, noise N(0, ${a.noiseSigma}); FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ${f.maxSteps} steps (subsample ${f.contextSubsample} per batch)`;
+      return (
+        `DDPG net ${a.netArch.join("x")}, batch ${a.batchSize}, lr ${a.learningRate}, gamma ${a.gamma}, noise N(0, ${a.noiseSigma}); FLASH ` +
+        `encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ${f.maxSteps} steps (subsample ` +
+        `${f.contextSubsample} per batch)`
+      );
     },
   });
 }

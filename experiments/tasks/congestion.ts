@@ -116,7 +116,10 @@ export const CONGESTION_PROFILES: Record<string, Profile> = {
     flash: SMALL_FLASH,
     budgets: { referenceEpisodes: 30, pretrainEpisodes: 120, adaptEpisodes: 20, embedEpisodes: 1, evalEpisodes: 2, abTargets: 2, window: 5, tolerance: 0.05 },
   },
-  /** Under 20 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells, 1024-step rollouts, 30 reference / 180 pretraining / 20 adaptation episodes. */
+  /**
+   * Under 20 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells,
+   * 1024-step rollouts, 30 reference / 180 pretraining / 20 adaptation episodes.
+   */
   quick: {
     pool: 12,
     test: 4,
@@ -274,7 +277,8 @@ const kit = rlFlashKit<CongestionConfig, CongestionEnv, { baselines: Record<stri
 export function createCongestionTask(): RlTask<CongestionConfig> {
   return kit.task({
     summary:
-      "Congestion control (FLASH A.5): 625 link cells (+ Pantheon traces) on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer learning, oracle/AIMD/BBR baselines",
+      "Congestion control (FLASH A.5): 625 link cells (+ Pantheon traces) on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer learning, " +
+      "oracle/AIMD/BBR baselines",
     profiles: Object.keys(CONGESTION_PROFILES),
     folderOptions: { ...CONGESTION_FOLDERS },
     metricLabels: { ...CONGESTION_METRICS },
@@ -293,7 +297,12 @@ export function createCongestionTask(): RlTask<CongestionConfig> {
       const a = cfg.agent;
       const f = cfg.flash;
       const traces = cfg.testPairs.filter((p) => p.kind === "trace").length;
-      return `${cfg.poolPairs.length} pool cells, ${cfg.testPairs.length - traces} new cells${traces ? ` + ${traces} traces from ${cfg.traces}` : ""}; ${cfg.env.maxEpisodeSteps} MIs per episode, rate in [${cfg.env.minRate}, ${cfg.env.maxRate}] pkt/s; Aurora PPO ${a.netArch.join("x")}, lr ${a.learningRate}, ${a.nSteps}-step rollouts, batch ${a.batchSize} x ${a.nEpochs} epochs, ent ${a.entCoef}; FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} x ${f.maxSteps} steps`;
+      return (
+        `${cfg.poolPairs.length} pool cells, ${cfg.testPairs.length - traces} new cells${traces ? ` + ${traces} traces from ${cfg.traces}` : ""}; ` +
+        `${cfg.env.maxEpisodeSteps} MIs per episode, rate in [${cfg.env.minRate}, ${cfg.env.maxRate}] pkt/s; Aurora PPO ${a.netArch.join("x")}, lr ` +
+        `${a.learningRate}, ${a.nSteps}-step rollouts, batch ${a.batchSize} x ${a.nEpochs} epochs, ent ${a.entCoef}; FLASH encoder BiGRU ` +
+        `${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} x ${f.maxSteps} steps`
+      );
     },
   });
 }

@@ -237,7 +237,8 @@ const kit = rlFlashKit<CpufreqConfig, CpufreqEnv, { baselines: Record<GovernorNa
 export function createCpufreqTask(): RlTask<CpufreqConfig> {
   return kit.task({
     summary:
-      "CPU frequency scaling (FLASH 5.3): apps x processors on a DVFS server simulator; SmartOverclock's DQN, FLASH-SmartOverclock, transfer learning, Linux governors",
+      "CPU frequency scaling (FLASH 5.3): apps x processors on a DVFS server simulator; SmartOverclock's DQN, FLASH-SmartOverclock, transfer learning, " +
+      "Linux governors",
     profiles: Object.keys(CPUFREQ_PROFILES),
     folderOptions: { ...CPUFREQ_FOLDERS },
     metricLabels: { ...CPUFREQ_METRICS },
@@ -261,7 +262,13 @@ export function createCpufreqTask(): RlTask<CpufreqConfig> {
       const f = cfg.flash;
       const e = cfg.env;
       const src = cfg.traces ? `trace windows from ${cfg.traces}` : "synthetic 1 s traces";
-      return `apps x processors (${cfg.processors.map((p) => p.name).join(", ")}), ${src}; ${e.maxEpisodeSteps} steps of 1 s, ${CPUFREQ_ACTION_LEVELS} levels, alpha ${e.alpha}, power weight ${e.powerWeight}; SmartOverclock DQN net ${a.netArch.join("x")}, lr ${a.learningRate}, batch ${a.batchSize}, gamma ${a.gamma}, tau ${a.tau}, learning starts ${a.learningStarts}, buffer ${a.bufferSize}, target every ${a.targetUpdateInterval}, train every ${a.trainFreq}, exploration ${a.explorationFraction} -> ${a.explorationFinalEps}; FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} x ${f.maxSteps} steps`;
+      return (
+        `apps x processors (${cfg.processors.map((p) => p.name).join(", ")}), ${src}; ${e.maxEpisodeSteps} steps of 1 s, ${CPUFREQ_ACTION_LEVELS} ` +
+        `levels, alpha ${e.alpha}, power weight ${e.powerWeight}; SmartOverclock DQN net ${a.netArch.join("x")}, lr ${a.learningRate}, batch ` +
+        `${a.batchSize}, gamma ${a.gamma}, tau ${a.tau}, learning starts ${a.learningStarts}, buffer ${a.bufferSize}, target every ` +
+        `${a.targetUpdateInterval}, train every ${a.trainFreq}, exploration ${a.explorationFraction} -> ${a.explorationFinalEps}; FLASH encoder ` +
+        `BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} x ${f.maxSteps} steps`
+      );
     },
   });
 }
