@@ -199,54 +199,46 @@ function amortisationFigure(r: RlResults): Figures {
   return figs;
 }
 
+/** A similarity scatter: the correlation in the subtitle (after `prefix`), one point per test. */
+function similarityScatter(
+  c: RlResults["similarity"]["drop" | "cost"],
+  title: string,
+  prefix: string,
+  values: object[],
+  axes: { x: string; y: string },
+  color?: object,
+): VegaLiteSpec {
+  const corr = `Pearson r = ${c.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${c.spearman?.toFixed(2) ?? "n/a"}, n = ${c.points.length}`;
+  return {
+    ...FIGURE_BASE,
+    title: { text: title, subtitle: `${prefix}${corr}` },
+    data: { values },
+    mark: { type: "point", filled: true, size: 60 },
+    encoding: {
+      x: { field: "x", type: "quantitative", title: axes.x, scale: { zero: false } },
+      y: { field: "y", type: "quantitative", title: axes.y },
+      ...(color ? { color } : {}),
+    },
+  };
+}
+
 /** Embedding similarity against the original agent's drop. */
 function similarityDropFigure(r: RlResults): Figures {
-  const figs: Figures = {};
-  const base = FIGURE_BASE;
-  const sd = r.similarity.drop.points;
-  if (sd.length) {
-    figs["similarity-vs-drop"] = {
-      ...base,
-      title: {
-        text: "Embedding similarity vs reward drop of the original agent",
-        subtitle:
-          `S(e_trained, e_served); Pearson r = ${r.similarity.drop.pearson?.toFixed(2) ?? "n/a"}, Spearman = ` +
-          `${r.similarity.drop.spearman?.toFixed(2) ?? "n/a"}, n = ${sd.length}`,
-      },
-      data: { values: sd },
-      mark: { type: "point", filled: true, size: 60 },
-      encoding: {
-        x: { field: "x", type: "quantitative", title: "similarity of training and served pair", scale: { zero: false } },
-        y: { field: "y", type: "quantitative", title: "reward drop" },
-      },
-    };
-  }
-  return figs;
+  const d = r.similarity.drop;
+  if (!d.points.length) return {};
+  const title = "Embedding similarity vs reward drop of the original agent";
+  const axes = { x: "similarity of training and served pair", y: "reward drop" };
+  return { "similarity-vs-drop": similarityScatter(d, title, "S(e_trained, e_served); ", d.points, axes) };
 }
 
 /** Similarity to the nearest pool pair against retraining cost. */
 function similarityCostFigure(r: RlResults): Figures {
-  const figs: Figures = {};
-  const base = FIGURE_BASE;
-  const sc = r.similarity.cost.points;
-  if (sc.length) {
-    figs["similarity-vs-cost"] = {
-      ...base,
-      title: {
-        text: "Similarity to the nearest pretraining pair vs retraining cost",
-        subtitle:
-          `Pearson r = ${r.similarity.cost.pearson?.toFixed(2) ?? "n/a"}, ` + `Spearman = ${r.similarity.cost.spearman?.toFixed(2) ?? "n/a"}, n = ${sc.length}`,
-      },
-      data: { values: sc.map((p) => ({ ...p, variant: VARIANT_LABEL[p.variant] ?? p.variant })) },
-      mark: { type: "point", filled: true, size: 60 },
-      encoding: {
-        x: { field: "x", type: "quantitative", title: "similarity to nearest pool pair", scale: { zero: false } },
-        y: { field: "y", type: "quantitative", title: "episodes to convergence" },
-        color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(["flash", "tl"]) },
-      },
-    };
-  }
-  return figs;
+  const c = r.similarity.cost;
+  if (!c.points.length) return {};
+  const values = c.points.map((p) => ({ ...p, variant: VARIANT_LABEL[p.variant] ?? p.variant }));
+  const color = { field: "variant", type: "nominal", title: "agent", scale: colorScale(["flash", "tl"]) };
+  const axes = { x: "similarity to nearest pool pair", y: "episodes to convergence" };
+  return { "similarity-vs-cost": similarityScatter(c, "Similarity to the nearest pretraining pair vs retraining cost", "", values, axes, color) };
 }
 
 /** Reward drop after an application update, per scenario. */

@@ -16,22 +16,14 @@ import type { UnitRecord } from "../../experiments/runner/pool.js";
 import { runRl, type RlResults } from "../../experiments/runner/run-rl.js";
 import { meanCi95 } from "../../experiments/stats.js";
 import { registerTask } from "../../experiments/tasks/index.js";
-import type { ProfileOptions, RlBudgets, RlTask } from "../../experiments/tasks/types.js";
+import type { ProfileOptions, RlTask } from "../../experiments/tasks/types.js";
+import { FAKE_BUDGETS } from "../helpers/fake-task.js";
 import { nonSnakeFields } from "../helpers/results-fields.js";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "baselines-test-"));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
 
-const budgets: RlBudgets = {
-  referenceEpisodes: 12,
-  pretrainEpisodes: 4,
-  adaptEpisodes: 12,
-  embedEpisodes: 1,
-  evalEpisodes: 1,
-  abTargets: 1,
-  window: 10,
-  tolerance: 0.05,
-};
+const budgets = FAKE_BUDGETS;
 /** Reference -100, random -1100 on every pair; HPA and VPA rewards per pair and replicate. */
 const HPA: Record<string, number[]> = { p: [-300, -500], q: [-600, -600] };
 const VPA: Record<string, number[]> = { p: [-900, -700], q: [-1300, -1100] };

@@ -11,22 +11,14 @@ import { planRl } from "../../experiments/protocols/rl-reproduce.js";
 import { rlMarkdown } from "../../experiments/report/rl-report.js";
 import { runRl, type RlResults } from "../../experiments/runner/run-rl.js";
 import { registerTask } from "../../experiments/tasks/index.js";
-import type { RlBudgets, RlTask } from "../../experiments/tasks/types.js";
+import type { RlTask } from "../../experiments/tasks/types.js";
+import { FAKE_BUDGETS } from "../helpers/fake-task.js";
 import { nonSnakeFields } from "../helpers/results-fields.js";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "updates-test-"));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
 
-const budgets: RlBudgets = {
-  referenceEpisodes: 12,
-  pretrainEpisodes: 4,
-  adaptEpisodes: 12,
-  embedEpisodes: 1,
-  evalEpisodes: 1,
-  abTargets: 1,
-  window: 10,
-  tolerance: 0.05,
-};
+const budgets = FAKE_BUDGETS;
 /** Served rewards: reference -100 and random -1100 everywhere, so drop = (-100 - R) / 1000. */
 const SERVED: Record<string, { test: number; updated: number }> = {
   original: { test: -400, updated: -700 },
