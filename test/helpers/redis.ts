@@ -98,9 +98,8 @@ function track(proc: ChildProcess): Child {
   const exited = new Promise<number | null>((res) => proc.on("exit", (code) => res(code)));
   // A process whose output is closed can never match: fail its waiters now. Their timers
   // (up to minutes) would otherwise keep the test process alive after its last assertion.
-  proc.on("close", () => {
-    for (const w of waiters.splice(0)) w.fail("exited first");
-  });
+  // After the callers racing `exited` have settled (close can come in the same tick as exit).
+  proc.on("close", () => setImmediate(() => waiters.splice(0).forEach((w) => w.fail("exited first"))));
   return {
     proc,
     output: () => out,
