@@ -417,6 +417,7 @@ function controlVerdict(r: RlResults, L: string[]): void {
 function headerSection(r: RlResults, L: string[]): void {
   L.push(`# ${r.task}: ${r.command} (${r.profile} profile)`, "");
   L.push(`${r.describe}.`, "");
+  if (r.profile_purpose) L.push(`Profile **${r.profile}**: ${r.profile_purpose}.`, "");
   L.push(
     `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ` +
       `${(r.wall.units_span_seconds ?? r.wall.seconds).toFixed(0)} s from first unit start to last unit end ` +

@@ -146,7 +146,7 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
 /** The options reproduce and sweep share (rerun takes some of them). */
 function commonOptions(backendOption: OptionSpec) {
   return {
-    profile: { type: "string", description: "named preset: quick | full (| golden)", default: "quick" },
+    profile: { type: "string", description: "named preset of the task (`flash tasks` lists each task's profiles and what they are for)", default: "quick" },
     seeds: { type: "string", description: "replicates (each with its own derived seeds; default 2; rcs: iterations, default by profile)" },
     seed: { type: "string", description: "run seed: every unit seed and the pairs derive from it", default: "0" },
     workers: { type: "string", description: "worker threads (default: one per core; 0 = this thread); never changes results" },
@@ -296,6 +296,32 @@ function rerunCommand(common: CommonOptions, backendOption: OptionSpec): Command
   };
 }
 
+/** The lines `flash tasks` prints: each task, its summary and its profiles (from the task's profile table). */
+export async function taskLines(): Promise<string[]> {
+  const lines: string[] = [];
+  for (const name of taskNames()) {
+    const entry = taskEntry(name);
+    lines.push(`${name}: ${entry.summary}`);
+    if (!entry.rl) continue;
+    const task = await entry.rl();
+    const table = task.profileTable;
+    if (table) for (const [p, x] of Object.entries(table)) lines.push(`  --profile ${p} (pool ${x.pool}, ${x.test} new pairs): ${x.purpose}`);
+    else lines.push(`  --profile ${task.profiles.join(" | ")}`);
+  }
+  return lines;
+}
+
+/** `flash tasks`: the tasks and their profiles. */
+function tasksCommand(): Command {
+  return {
+    summary: "list the tasks and, for each, its profiles (--profile) and what they are for",
+    options: {},
+    async run() {
+      for (const l of await taskLines()) console.log(l);
+    },
+  };
+}
+
 /** `flash golden`: check or refresh the golden seeded runs. */
 function goldenCommand(backendOption: OptionSpec): Command {
   return {
@@ -322,5 +348,6 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
     report: reportCommand(),
     rerun: rerunCommand(common, backendOption),
     golden: goldenCommand(backendOption),
+    tasks: tasksCommand(),
   };
 }

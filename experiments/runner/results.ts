@@ -252,6 +252,8 @@ export interface RlResults extends RlSummary {
   format: typeof RESULTS_FORMAT;
   task: string;
   profile: string;
+  /** What the profile is for, from the task's profile table (null: the task has none, or an @1 file). */
+  profile_purpose: string | null;
   command: "reproduce" | "sweep";
   /** The task's one-line description of its pairs and budgets. */
   describe: string;
@@ -335,6 +337,7 @@ function migrateV1(r: Json): void {
     each((s as Json).amortisation, amort);
   });
   r.paper = snakeKeys(r.paper);
+  r.profile_purpose ??= null;
   const pv = r.provenance as Json | undefined;
   rename(pv?.backend, { tfVersion: "tf_version" });
   rename(pv?.machine, { cpuModel: "cpu_model", memGiB: "mem_gib" });

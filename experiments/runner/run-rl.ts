@@ -124,6 +124,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   // Plan order, not completion order: results.json does not depend on the number of workers.
   const records = new Map(plan.map((u) => [u.id, res.records.get(u.id) as UnitRecord]));
   const results = assemble(
+    task.profileTable?.[o.profile]?.purpose ?? null,
     task.describe(cfg),
     task.paper ?? null,
     config,
@@ -147,6 +148,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
 }
 
 function assemble(
+  profilePurpose: string | null,
   describe: string,
   paper: unknown,
   config: RunConfig,
@@ -173,6 +175,7 @@ function assemble(
     format: RESULTS_FORMAT,
     task: config.task,
     profile: config.profile,
+    profile_purpose: profilePurpose,
     command: config.command,
     describe,
     paper: snakeKeys(paper),

@@ -170,7 +170,13 @@ export const CONTEXT = {
 };
 
 /** The RlTask fields a task writes itself; the kit adds the rest. */
-export type OwnTaskFields<C> = Omit<RlTask<C>, "name" | "budgets" | "pairs" | "reference" | "pretrain" | "adapt" | "poolEmbeddings" | "serve" | "oracle">;
+/** What a task gives `kit.task`: `profiles` may be left out when `profileTable` holds them (its names). */
+export type OwnTaskFields<C> = Omit<
+  RlTask<C>,
+  "name" | "budgets" | "pairs" | "reference" | "pretrain" | "adapt" | "poolEmbeddings" | "serve" | "oracle" | "profiles"
+> & {
+  profiles?: readonly string[];
+};
 
 export interface Episode {
   states: Float32Array;
@@ -636,6 +642,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       name,
       updates: (cfg) => (cfg.updatePairs ?? []).map((p) => ({ pair: p.id, from: p.from, scenario: p.scenario })),
       ...own,
+      profiles: own.profiles ?? Object.keys(own.profileTable ?? {}),
       ...(spec.curve ? { convergenceCurve: spec.curve } : {}),
       budgets: (cfg) => cfg.budgets,
       pairs(cfg, poolSize) {
