@@ -284,6 +284,62 @@ function buildAgents(
   };
 }
 
+/** Synthetic context trajectories: `contextSize` of `T` steps per pair, states scaled by the pair's index so pairs differ. */
+async function fillContexts(model: RLModel, pairs: string[], agent: OverheadAgent, contextSize: number, T: number, rng: Rng): Promise<void> {
+  const cs = CASE_STUDIES[agent];
+  const actionDim = agent === "dqn" ? 1 : cs.actions;
+  for (const [p, pair] of pairs.entries()) {
+    for (let m = 0; m < contextSize; m++) {
+      const s = Float32Array.from({ length: T * cs.stateDim }, () => rng.normal() * (1 + p / 4));
+      const a = Float32Array.from({ length: T * actionDim }, () => (agent === "dqn" ? rng.int(0, cs.actions) : rng.uniform(-1, 1)));
+      await model.insertTrajSamples(
+        pair,
+        s,
+        a,
+        Float32Array.from({ length: T }, () => rng.normal()),
+      );
+    }
+  }
+}
+
+type Resolved = ReturnType<typeof resolve>;
+
+/** One update of the base agent against one of the FLASH agent, interleaved (a fixed call count, or as many as the budget allows). */
+function timeUpdates(b: Measured, o: Resolved) {
+  const baseUpdate = () => b.update(b.base);
+  const flashUpdate = () => b.update(b.flash);
+  if (o.updateBudgetMs === undefined) return timeInterleaved(baseUpdate, flashUpdate, { rounds: o.repeats, calls: o.updateCalls, warmup: 1 });
+  const calls = callsForBudget(baseUpdate, flashUpdate, o.updateBudgetMs, o.repeats);
+  return timeInterleaved(baseUpdate, flashUpdate, { rounds: o.repeats, calls, baseCalls: Math.max(calls, 5), warmup: 0 });
+}
+
+/** Deterministic predictions of both agents on the same 16 random states, FLASH cycling through the pairs' contexts. */
+function timeInference(b: Measured, stateDim: number, o: Resolved, rng: Rng) {
+  const inputs = Array.from({ length: 16 }, () => Float32Array.from({ length: stateDim }, () => rng.normal()));
+  let i = 0;
+  let j = 0;
+  return timeInterleaved(
+    () => b.base.predict(inputs[i++ % inputs.length], { deterministic: true }),
+    () => {
+      const k = j++;
+      return b.flash.predict(inputs[k % inputs.length], { deterministic: true, ctx: k % o.pairs });
+    },
+    { rounds: o.repeats, calls: o.inferenceCalls, warmup: Math.max(5, o.pairs) },
+  );
+}
+
+/** Milliseconds to recompute a pair's embedding after a meta update (up to 5 times). */
+function timeRefresh(model: RLModel, pair: string, repeats: number): number[] {
+  const refresh: number[] = [];
+  for (let r = 0; r < Math.max(1, Math.min(repeats, 5)); r++) {
+    model.markMetaUpdated();
+    const t0 = performance.now();
+    model.getEmbedding(pair);
+    refresh.push(performance.now() - t0);
+  }
+  return refresh;
+}
+
 /** Measure inference and update latency with and without FLASH for each agent (see the module comment). */
 export async function measureOverheads(opts: OverheadOptions = {}): Promise<OverheadRow[]> {
   const o = resolve(opts);
@@ -311,52 +367,17 @@ export async function measureOverheads(opts: OverheadOptions = {}): Promise<Over
       let built: Measured | undefined;
       try {
         const pairs = Array.from({ length: o.pairs }, (_, p) => `pair-${p}`);
-        for (const [p, pair] of pairs.entries()) {
-          for (let m = 0; m < o.contextSize; m++) {
-            const s = Float32Array.from({ length: T * cs.stateDim }, () => rng.normal() * (1 + p / 4));
-            const a = Float32Array.from({ length: T * actionDim }, () => (agent === "dqn" ? rng.int(0, cs.actions) : rng.uniform(-1, 1)));
-            await model.insertTrajSamples(
-              pair,
-              s,
-              a,
-              Float32Array.from({ length: T }, () => rng.normal()),
-            );
-          }
-        }
+        await fillContexts(model, pairs, agent, o.contextSize, T, rng);
         const cond = new FlashConditioner(model, { pairs, contextSubsample: o.subsample < o.contextSize ? o.subsample : undefined, seed: 1 });
         // Pretraining (meta updates on) while the agents are built and updated.
         model.toggleMetaModelUpdate(true);
         built = buildAgents(agent, cond, o, opts.agentConfigs, rng);
         const b = built;
-        const baseUpdate = () => b.update(b.base);
-        const flashUpdate = () => b.update(b.flash);
-        const update =
-          o.updateBudgetMs === undefined
-            ? timeInterleaved(baseUpdate, flashUpdate, { rounds: o.repeats, calls: o.updateCalls, warmup: 1 })
-            : (() => {
-                const calls = callsForBudget(baseUpdate, flashUpdate, o.updateBudgetMs, o.repeats);
-                return timeInterleaved(baseUpdate, flashUpdate, { rounds: o.repeats, calls, baseCalls: Math.max(calls, 5), warmup: 0 });
-              })();
+        const update = timeUpdates(b, o);
         // Serving: meta learner frozen, cached embeddings.
         model.toggleMetaModelUpdate(false);
-        const inputs = Array.from({ length: 16 }, () => Float32Array.from({ length: cs.stateDim }, () => rng.normal()));
-        let i = 0;
-        let j = 0;
-        const inference = timeInterleaved(
-          () => b.base.predict(inputs[i++ % inputs.length], { deterministic: true }),
-          () => {
-            const k = j++;
-            return b.flash.predict(inputs[k % inputs.length], { deterministic: true, ctx: k % o.pairs });
-          },
-          { rounds: o.repeats, calls: o.inferenceCalls, warmup: Math.max(5, o.pairs) },
-        );
-        const refresh: number[] = [];
-        for (let r = 0; r < Math.max(1, Math.min(o.repeats, 5)); r++) {
-          model.markMetaUpdated();
-          const t0 = performance.now();
-          model.getEmbedding(pairs[0]);
-          refresh.push(performance.now() - t0);
-        }
+        const inference = timeInference(b, cs.stateDim, o, rng);
+        const refresh = timeRefresh(model, pairs[0], o.repeats);
         const row: OverheadRow = {
           agent,
           case_study: cs.caseStudy,
