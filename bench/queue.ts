@@ -112,7 +112,7 @@ async function demo(profile: string, outRoot: string): Promise<void> {
   const queueWall = (performance.now() - t1) / 1000;
   await stop(ws);
   const same = comparable(path.join(outRoot, `${profile}-local`, "results.json")) === comparable(path.join(outRoot, `${profile}-queue`, "results.json"));
-  const unitMean = (r: typeof local) => r.wall.unitSecondsSum / r.units.length;
+  const unitMean = (r: typeof local) => r.wall.unit_seconds_sum / r.units.length;
   console.log(
     JSON.stringify(
       {

@@ -93,7 +93,8 @@ async function main(): Promise<void> {
     writeFileSync(path.join(out, "aurora-curve.json"), JSON.stringify(result, null, 2) + "\n");
     const last = result.curve[result.curve.length - 1];
     process.stderr.write(
-      `${last.steps} steps: eval ${last.evalReturn.toFixed(1)} (hold ${result.hold.toFixed(1)}, oracle ${result.oracle.toFixed(1)}), train ${last.trainRecent.toFixed(1)}, ${last.seconds.toFixed(0)} s\n`,
+      `${last.steps} steps: eval ${last.evalReturn.toFixed(1)} (hold ${result.hold.toFixed(1)}, oracle ${result.oracle.toFixed(1)}), train ` +
+        `${last.trainRecent.toFixed(1)}, ${last.seconds.toFixed(0)} s\n`,
     );
   }
   agent.dispose();

@@ -94,7 +94,20 @@ function setup(algo: string, envId: string, seed: number, normalize: boolean): S
   }
 }
 
-async function main(): Promise<void> {
+/** One seed's training and deterministic evaluation. */
+interface SeedResult {
+  seed: number;
+  evalMean: number;
+  evalStd: number;
+  evalReturns: number[];
+  trainEpisodes: number;
+  lastTrainReturns: number[];
+  updates: number;
+  trainSeconds: number;
+}
+
+/** The command line, checked. */
+function proofOptions() {
   const { options } = parseArgs(process.argv.slice(2), {
     algo: { type: "string", description: "ddpg | dqn | ppo", default: "ddpg" },
     env: { type: "string", description: "Pendulum-v1 | CartPole-v1", default: "Pendulum-v1" },
@@ -110,99 +123,116 @@ async function main(): Promise<void> {
     out: { type: "string", description: "output directory", default: "runs/proof" },
     backend: { type: "string", description: "TF.js backend" },
   });
-  const algo = String(options.algo);
-  const envId = String(options.env);
-  const nSeeds = Number(options.seeds);
-  const first = Number(options["first-seed"]);
-  const evalEpisodes = Number(options["eval-episodes"]);
   if (options.normalize !== "on" && options.normalize !== "off")
     throw new UsageError(`--normalize: expected on or off, got ${JSON.stringify(options.normalize)}`);
-  const out = String(options.out);
-  await selectBackend(options.backend as string | undefined);
-  mkdirSync(out, { recursive: true });
-  const key = `${algo}/${envId}`;
-  const ref = SB3_REFERENCE[key];
-  const base = path.join(out, `${algo}-${envId}`);
-  const perSeed: {
-    seed: number;
-    evalMean: number;
-    evalStd: number;
-    evalReturns: number[];
-    trainEpisodes: number;
-    lastTrainReturns: number[];
-    updates: number;
-    trainSeconds: number;
-  }[] = [];
-  const started = new Date().toISOString();
-  let config: object = {};
-  let steps = 0;
-  for (let s = first; s < first + nSeeds; s++) {
-    const su = setup(algo, envId, s, options.normalize !== "off");
-    config = su.config;
-    steps = options.steps ? Number(options.steps) : su.steps;
-    process.stderr.write(`[${key} seed ${s}] training ${steps} steps on ${backendInfo().name}\n`);
-    const res = train(su.agent, su.envs.length === 1 ? su.envs[0] : su.envs, {
-      totalTimesteps: steps,
-      seed: s,
-      onProgress: (p) =>
-        process.stderr.write(
-          `[${key} seed ${s}] ${p.timesteps}/${p.totalTimesteps} steps, ${p.episodes} episodes, recent return ${p.recentMeanReturn.toFixed(1)}, ${p.updates} updates, loss ${p.lastLoss.toPrecision(3)}, ${p.seconds.toFixed(0)} s\n`,
-        ),
-    });
-    const ev = evaluatePolicy(su.agent, su.evalEnv ? su.evalEnv() : makeClassicEnv(envId as "Pendulum-v1"), {
-      episodes: evalEpisodes,
-      seed: 1_000_000 + 1000 * s,
-    });
-    su.dispose();
-    perSeed.push({
-      seed: s,
-      evalMean: ev.mean,
-      evalStd: ev.std,
-      evalReturns: ev.returns,
-      trainEpisodes: res.episodeReturns.length,
-      lastTrainReturns: res.episodeReturns.slice(-10),
-      updates: res.updates,
-      trainSeconds: res.seconds,
-    });
-    process.stderr.write(
-      `[${key} seed ${s}] deterministic evaluation over ${evalEpisodes} episodes: ${ev.mean.toFixed(1)} +/- ${ev.std.toFixed(1)} (train ${res.seconds.toFixed(0)} s)\n`,
-    );
-    const ci = meanCi95(perSeed.map((p) => p.evalMean));
-    const report = {
-      algo,
-      env: envId,
-      steps,
-      seeds: perSeed.map((p) => p.seed),
-      evalEpisodes,
-      meanReturn: ci.mean,
-      ci95HalfWidth: ci.ci95,
-      sb3Reference: ref,
-      backend: backendInfo(),
-      started,
-      finished: new Date().toISOString(),
-      config,
-      perSeed,
-    };
-    writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + "\n");
-    const ciText = Number.isFinite(ci.ci95) ? `${ci.mean.toFixed(1)} ± ${ci.ci95.toFixed(1)}` : `${ci.mean.toFixed(1)} (one seed, no interval)`;
-    const md = [
-      `# ${algo.toUpperCase()} on ${envId}`,
-      "",
-      `Training budget ${steps} steps per seed (zoo hyper-parameters), deterministic evaluation ${evalEpisodes} episodes per seed, backend ${backendInfo().name}.`,
-      "",
-      "| | mean return | 95% CI (t, over seeds) | seeds |",
-      "|---|---:|---|---:|",
-      `| this run | ${ci.mean.toFixed(1)} | ${ciText} | ${ci.n} |`,
-      ref ? `| SB3 zoo (published, one run) | ${ref.mean} | std over episodes ${ref.std} | 1 |` : "",
-      "",
-      "| seed | eval mean | eval std | train episodes | updates | train s |",
-      "|---:|---:|---:|---:|---:|---:|",
-      ...perSeed.map(
-        (p) => `| ${p.seed} | ${p.evalMean.toFixed(1)} | ${p.evalStd.toFixed(1)} | ${p.trainEpisodes} | ${p.updates} | ${p.trainSeconds.toFixed(0)} |`,
+  return {
+    algo: String(options.algo),
+    envId: String(options.env),
+    nSeeds: Number(options.seeds),
+    first: Number(options["first-seed"]),
+    evalEpisodes: Number(options["eval-episodes"]),
+    steps: options.steps ? Number(options.steps) : undefined,
+    normalize: options.normalize !== "off",
+    out: String(options.out),
+    backend: options.backend as string | undefined,
+  };
+}
+
+type ProofOptions = ReturnType<typeof proofOptions>;
+
+/** Train seed `s` with the zoo's settings (or `o.steps`), then evaluate it deterministically. */
+function runSeed(o: ProofOptions, s: number): { result: SeedResult; config: object; steps: number } {
+  const key = `${o.algo}/${o.envId}`;
+  const su = setup(o.algo, o.envId, s, o.normalize);
+  const steps = o.steps ?? su.steps;
+  process.stderr.write(`[${key} seed ${s}] training ${steps} steps on ${backendInfo().name}\n`);
+  const res = train(su.agent, su.envs.length === 1 ? su.envs[0] : su.envs, {
+    totalTimesteps: steps,
+    seed: s,
+    onProgress: (p) =>
+      process.stderr.write(
+        `[${key} seed ${s}] ${p.timesteps}/${p.totalTimesteps} steps, ${p.episodes} episodes, recent return ${p.recentMeanReturn.toFixed(1)}, ` +
+          `${p.updates} updates, loss ${p.lastLoss.toPrecision(3)}, ${p.seconds.toFixed(0)} s\n`,
       ),
-      "",
-    ].join("\n");
-    writeFileSync(`${base}.md`, md);
+  });
+  const ev = evaluatePolicy(su.agent, su.evalEnv ? su.evalEnv() : makeClassicEnv(o.envId as "Pendulum-v1"), {
+    episodes: o.evalEpisodes,
+    seed: 1_000_000 + 1000 * s,
+  });
+  su.dispose();
+  process.stderr.write(
+    `[${key} seed ${s}] deterministic evaluation over ${o.evalEpisodes} episodes: ${ev.mean.toFixed(1)} +/- ${ev.std.toFixed(1)} (train ` +
+      `${res.seconds.toFixed(0)} s)\n`,
+  );
+  const result: SeedResult = {
+    seed: s,
+    evalMean: ev.mean,
+    evalStd: ev.std,
+    evalReturns: ev.returns,
+    trainEpisodes: res.episodeReturns.length,
+    lastTrainReturns: res.episodeReturns.slice(-10),
+    updates: res.updates,
+    trainSeconds: res.seconds,
+  };
+  return { result, config: su.config, steps };
+}
+
+/** `<base>.json` (every number) and `<base>.md` (the table against the SB3 zoo) for the seeds so far. */
+function writeProof(base: string, o: ProofOptions, run: { steps: number; config: object; started: string; perSeed: SeedResult[] }): void {
+  const { algo, envId, evalEpisodes } = o;
+  const { steps, perSeed } = run;
+  const ref = SB3_REFERENCE[`${algo}/${envId}`];
+  const ci = meanCi95(perSeed.map((p) => p.evalMean));
+  const report = {
+    algo,
+    env: envId,
+    steps,
+    seeds: perSeed.map((p) => p.seed),
+    evalEpisodes,
+    meanReturn: ci.mean,
+    ci95HalfWidth: ci.ci95,
+    sb3Reference: ref,
+    backend: backendInfo(),
+    started: run.started,
+    finished: new Date().toISOString(),
+    config: run.config,
+    perSeed,
+  };
+  writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + "\n");
+  const ciText = Number.isFinite(ci.ci95) ? `${ci.mean.toFixed(1)} ± ${ci.ci95.toFixed(1)}` : `${ci.mean.toFixed(1)} (one seed, no interval)`;
+  const md = [
+    `# ${algo.toUpperCase()} on ${envId}`,
+    "",
+    `Training budget ${steps} steps per seed (zoo hyper-parameters), deterministic evaluation ${evalEpisodes} episodes per seed, backend ` +
+      `${backendInfo().name}.`,
+    "",
+    "| | mean return | 95% CI (t, over seeds) | seeds |",
+    "|---|---:|---|---:|",
+    `| this run | ${ci.mean.toFixed(1)} | ${ciText} | ${ci.n} |`,
+    ref ? `| SB3 zoo (published, one run) | ${ref.mean} | std over episodes ${ref.std} | 1 |` : "",
+    "",
+    "| seed | eval mean | eval std | train episodes | updates | train s |",
+    "|---:|---:|---:|---:|---:|---:|",
+    ...perSeed.map(
+      (p) => `| ${p.seed} | ${p.evalMean.toFixed(1)} | ${p.evalStd.toFixed(1)} | ${p.trainEpisodes} | ${p.updates} | ${p.trainSeconds.toFixed(0)} |`,
+    ),
+    "",
+  ].join("\n");
+  writeFileSync(`${base}.md`, md);
+}
+
+async function main(): Promise<void> {
+  const o = proofOptions();
+  await selectBackend(o.backend);
+  mkdirSync(o.out, { recursive: true });
+  const base = path.join(o.out, `${o.algo}-${o.envId}`);
+  const perSeed: SeedResult[] = [];
+  const started = new Date().toISOString();
+  for (let s = o.first; s < o.first + o.nSeeds; s++) {
+    const { result, config, steps } = runSeed(o, s);
+    perSeed.push(result);
+    // Rewritten after every seed: an interrupted proof keeps what it measured.
+    writeProof(base, o, { steps, config, started, perSeed });
   }
   process.stderr.write(`wrote ${base}.json and ${base}.md\n`);
 }

@@ -23,7 +23,8 @@ function stats(xs) {
 const r = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const refs = new Map();
 for (const x of [...r.references, ...(r.updates?.references ?? [])]) refs.set(x.pair, x);
-const ref = (pair) => refs.get(pair)?.evalReturn;
+// Field names of flash-adapt-results@2 (snake_case), falling back to @1's camelCase.
+const ref = (pair) => refs.get(pair)?.eval_return ?? refs.get(pair)?.evalReturn;
 const rel = (s) => 1 - s.reward / ref(s.pair);
 const ab = r.reward_drop.samples;
 const upd = r.updates?.samples ?? [];
@@ -45,8 +46,8 @@ for (const v of ["flash", "tl"]) {
   console.log(`processor change, ${v}: harness drop ${stats(xs.map((s) => s.drop))}; relative drop ${stats(xs.map(rel))}`);
 }
 for (const [g, b] of Object.entries(r.baselines ?? {})) {
-  const rels = Object.entries(b.byPair).map(([p, v]) => 1 - v / ref(p));
+  const rels = Object.entries(b.by_pair ?? b.byPair).map(([p, v]) => 1 - v / ref(p));
   console.log(`${g}: reward ${b.reward.mean.toFixed(2)} ± ${b.reward.ci95.toFixed(2)}; relative drop vs reference ${stats(rels)}`);
 }
-for (const [k, v] of Object.entries(r.operations?.byVariant ?? r.operations ?? {}))
+for (const [k, v] of Object.entries(r.operations?.by_variant ?? r.operations?.byVariant ?? r.operations ?? {}))
   if (typeof v === "object" && v && "energyJ" in v) console.log(`ops ${k}: ${JSON.stringify(v)}`);

@@ -4,6 +4,9 @@
  */
 import { DataError } from "../errors.js";
 
+/** A given value in a message: strings quoted and cut to 60 characters. */
+const shown = (given: unknown): string => (typeof given === "string" ? JSON.stringify(given.length > 60 ? given.slice(0, 57) + "..." : given) : String(given));
+
 /** A trace file or in-memory trace that breaks the format of traces/README.md. */
 export class TraceError extends DataError {
   constructor(
@@ -12,9 +15,6 @@ export class TraceError extends DataError {
     expected: string,
     given: unknown,
   ) {
-    super(
-      `${file}: ${field}: expected ${expected}, got ${typeof given === "string" ? JSON.stringify(given.length > 60 ? given.slice(0, 57) + "..." : given) : String(given)}`,
-      "trace",
-    );
+    super(`${file}: ${field}: expected ${expected}, got ${shown(given)}`, "trace");
   }
 }

@@ -44,7 +44,7 @@
  */
 import { Rng } from "../../flash/rng.js";
 import { box, discrete, type BoxSpace, type DiscreteSpace, type Env, type StepResult } from "../env.js";
-import { checkDiscreteAction, checkPositive, EpisodeClock } from "./episode.js";
+import { checkDiscreteAction, EpisodeClock, physicsParams } from "./episode.js";
 
 export interface CartPoleParams {
   gravity: number;
@@ -96,16 +96,8 @@ export class CartPole implements Env {
 
   constructor(options: CartPoleOptions = {}) {
     this.id = options.id ?? "CartPole-v1";
-    const p: CartPoleParams = {
-      gravity: options.gravity ?? CARTPOLE_DEFAULTS.gravity,
-      masscart: options.masscart ?? CARTPOLE_DEFAULTS.masscart,
-      masspole: options.masspole ?? CARTPOLE_DEFAULTS.masspole,
-      length: options.length ?? CARTPOLE_DEFAULTS.length,
-      forceMag: options.forceMag ?? CARTPOLE_DEFAULTS.forceMag,
-      tau: options.tau ?? CARTPOLE_DEFAULTS.tau,
-    };
-    for (const k of Object.keys(p) as (keyof CartPoleParams)[]) checkPositive(this.id, k, p[k]);
-    this.params = Object.freeze(p);
+    const p = physicsParams(this.id, CARTPOLE_DEFAULTS, options);
+    this.params = p;
     // Precomputed exactly as the source does in __init__, so rounding matches.
     this.totalMass = p.masspole + p.masscart;
     this.polemassLength = p.masspole * p.length;

@@ -84,6 +84,20 @@ export function checkDiscreteAction(envId: string, action: ArrayLike<number>, n:
   return a;
 }
 
+/**
+ * An env's physics constants: each from `options` when given, else its default, in the
+ * defaults' key order; every one checked by `checkPositive`. Frozen.
+ */
+export function physicsParams<P extends object>(envId: string, defaults: Readonly<P>, options: Partial<P>): Readonly<P> {
+  const p = {} as P;
+  for (const k of Object.keys(defaults) as (keyof P & string)[]) {
+    const v = options[k] ?? defaults[k];
+    checkPositive(envId, k, v as number);
+    p[k] = v as P[keyof P & string];
+  }
+  return Object.freeze(p);
+}
+
 /** Throws unless `value` is a finite number > 0; used for physics constants. */
 export function checkPositive(envId: string, name: string, value: number): void {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {

@@ -42,7 +42,7 @@
  */
 import { Rng } from "../../flash/rng.js";
 import { box, type BoxSpace, type Env, type StepResult } from "../env.js";
-import { checkBoxAction, checkPositive, EpisodeClock } from "./episode.js";
+import { checkBoxAction, EpisodeClock, physicsParams } from "./episode.js";
 
 export interface PendulumParams {
   /** Gravity, m s^-2. */
@@ -101,16 +101,8 @@ export class Pendulum implements Env {
 
   constructor(options: PendulumOptions = {}) {
     this.id = options.id ?? "Pendulum-v1";
-    const p: PendulumParams = {
-      g: options.g ?? PENDULUM_DEFAULTS.g,
-      m: options.m ?? PENDULUM_DEFAULTS.m,
-      l: options.l ?? PENDULUM_DEFAULTS.l,
-      maxTorque: options.maxTorque ?? PENDULUM_DEFAULTS.maxTorque,
-      maxSpeed: options.maxSpeed ?? PENDULUM_DEFAULTS.maxSpeed,
-      dt: options.dt ?? PENDULUM_DEFAULTS.dt,
-    };
-    for (const k of Object.keys(p) as (keyof PendulumParams)[]) checkPositive(this.id, k, p[k]);
-    this.params = Object.freeze(p);
+    const p = physicsParams(this.id, PENDULUM_DEFAULTS, options);
+    this.params = p;
     this.maxEpisodeSteps = options.maxEpisodeSteps ?? 200;
     this.clock = new EpisodeClock(this.id, this.maxEpisodeSteps);
     this.rng = new Rng(options.seed ?? 0);

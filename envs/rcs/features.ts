@@ -99,7 +99,8 @@ export function makeQuery(w: RcsWorkload, baseKeys: readonly string[], targetKey
 export function chooseBases(w: RcsWorkload, shots: number, rng: Rng, needTargets = 1): string[] {
   if (w.points.length < shots + needTargets) {
     throw new RcsDataError(
-      `workload "${w.id}" (app "${w.app}") is measured at ${w.points.length} configuration(s); ${shots}-shot needs ${shots} base(s)${needTargets ? ` plus ${needTargets} target(s)` : ""}`,
+      `workload "${w.id}" (app "${w.app}") is measured at ${w.points.length} configuration(s); ${shots}-shot needs ${shots} ` +
+        `base(s)${needTargets ? ` plus ${needTargets} target(s)` : ""}`,
     );
   }
   const keys = w.points.map((p) => p.key);

@@ -51,7 +51,8 @@ export const GOLDENS: { name: string; description: string; run: GoldenFile["run"
   {
     name: "autoscaling",
     description:
-      "autoscaling, golden profile (20-step episodes, generated apps x synthetic traces, update pairs, HPA/VPA), 1 replicate, run seed 0: every protocol step once",
+      "autoscaling, golden profile (20-step episodes, generated apps x synthetic traces, update pairs, HPA/VPA), 1 replicate, run seed 0: every " +
+      "protocol step once",
     run: { task: "autoscaling", profile: "golden", seeds: 1, seed: 0 },
   },
 ];
@@ -67,12 +68,12 @@ export const goldenDir = (): string => {
 export function keyNumbers(r: RlResults): Record<string, number> {
   const v: Record<string, number> = {};
   for (const x of r.references) {
-    v[`reference/${x.pair}/eval`] = x.evalReturn;
-    v[`reference/${x.pair}/train_level`] = x.trainLevel;
+    v[`reference/${x.pair}/eval`] = x.eval_return;
+    v[`reference/${x.pair}/train_level`] = x.train_level;
     v[`reference/${x.pair}/random`] = x.baseline;
   }
-  for (const s of r.reward_drop.served ?? []) v[`served/${s.variant}/${s.trainedOn ? `${s.trainedOn}->` : ""}${s.pair}/r${s.replicate}`] = s.reward;
-  for (const s of r.reward_drop.samples) v[`drop/${s.variant}/${s.trainedOn ? `${s.trainedOn}->` : ""}${s.pair}/r${s.replicate}`] = s.drop;
+  for (const s of r.reward_drop.served ?? []) v[`served/${s.variant}/${s.trained_on ? `${s.trained_on}->` : ""}${s.pair}/r${s.replicate}`] = s.reward;
+  for (const s of r.reward_drop.samples) v[`drop/${s.variant}/${s.trained_on ? `${s.trained_on}->` : ""}${s.pair}/r${s.replicate}`] = s.drop;
   for (const c of r.adaptation.costs) v[`episodes/${c.variant}/${c.pair}/r${c.replicate}`] = c.episodes;
   for (const c of r.adaptation.curves) v[`curve/${c.variant}/e${c.episode}`] = c.mean;
   if (r.adaptation_speedup_vs_tl) v["speedup_vs_tl"] = r.adaptation_speedup_vs_tl.mean;

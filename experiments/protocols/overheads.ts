@@ -284,6 +284,62 @@ function buildAgents(
   };
 }
 
+/** Synthetic context trajectories: `contextSize` of `T` steps per pair, states scaled by the pair's index so pairs differ. */
+async function fillContexts(model: RLModel, pairs: string[], agent: OverheadAgent, contextSize: number, T: number, rng: Rng): Promise<void> {
+  const cs = CASE_STUDIES[agent];
+  const actionDim = agent === "dqn" ? 1 : cs.actions;
+  for (const [p, pair] of pairs.entries()) {
+    for (let m = 0; m < contextSize; m++) {
+      const s = Float32Array.from({ length: T * cs.stateDim }, () => rng.normal() * (1 + p / 4));
+      const a = Float32Array.from({ length: T * actionDim }, () => (agent === "dqn" ? rng.int(0, cs.actions) : rng.uniform(-1, 1)));
+      await model.insertTrajSamples(
+        pair,
+        s,
+        a,
+        Float32Array.from({ length: T }, () => rng.normal()),
+      );
+    }
+  }
+}
+
+type Resolved = ReturnType<typeof resolve>;
+
+/** One update of the base agent against one of the FLASH agent, interleaved (a fixed call count, or as many as the budget allows). */
+function timeUpdates(b: Measured, o: Resolved) {
+  const baseUpdate = () => b.update(b.base);
+  const flashUpdate = () => b.update(b.flash);
+  if (o.updateBudgetMs === undefined) return timeInterleaved(baseUpdate, flashUpdate, { rounds: o.repeats, calls: o.updateCalls, warmup: 1 });
+  const calls = callsForBudget(baseUpdate, flashUpdate, o.updateBudgetMs, o.repeats);
+  return timeInterleaved(baseUpdate, flashUpdate, { rounds: o.repeats, calls, baseCalls: Math.max(calls, 5), warmup: 0 });
+}
+
+/** Deterministic predictions of both agents on the same 16 random states, FLASH cycling through the pairs' contexts. */
+function timeInference(b: Measured, stateDim: number, o: Resolved, rng: Rng) {
+  const inputs = Array.from({ length: 16 }, () => Float32Array.from({ length: stateDim }, () => rng.normal()));
+  let i = 0;
+  let j = 0;
+  return timeInterleaved(
+    () => b.base.predict(inputs[i++ % inputs.length], { deterministic: true }),
+    () => {
+      const k = j++;
+      return b.flash.predict(inputs[k % inputs.length], { deterministic: true, ctx: k % o.pairs });
+    },
+    { rounds: o.repeats, calls: o.inferenceCalls, warmup: Math.max(5, o.pairs) },
+  );
+}
+
+/** Milliseconds to recompute a pair's embedding after a meta update (up to 5 times). */
+function timeRefresh(model: RLModel, pair: string, repeats: number): number[] {
+  const refresh: number[] = [];
+  for (let r = 0; r < Math.max(1, Math.min(repeats, 5)); r++) {
+    model.markMetaUpdated();
+    const t0 = performance.now();
+    model.getEmbedding(pair);
+    refresh.push(performance.now() - t0);
+  }
+  return refresh;
+}
+
 /** Measure inference and update latency with and without FLASH for each agent (see the module comment). */
 export async function measureOverheads(opts: OverheadOptions = {}): Promise<OverheadRow[]> {
   const o = resolve(opts);
@@ -311,52 +367,17 @@ export async function measureOverheads(opts: OverheadOptions = {}): Promise<Over
       let built: Measured | undefined;
       try {
         const pairs = Array.from({ length: o.pairs }, (_, p) => `pair-${p}`);
-        for (const [p, pair] of pairs.entries()) {
-          for (let m = 0; m < o.contextSize; m++) {
-            const s = Float32Array.from({ length: T * cs.stateDim }, () => rng.normal() * (1 + p / 4));
-            const a = Float32Array.from({ length: T * actionDim }, () => (agent === "dqn" ? rng.int(0, cs.actions) : rng.uniform(-1, 1)));
-            await model.insertTrajSamples(
-              pair,
-              s,
-              a,
-              Float32Array.from({ length: T }, () => rng.normal()),
-            );
-          }
-        }
+        await fillContexts(model, pairs, agent, o.contextSize, T, rng);
         const cond = new FlashConditioner(model, { pairs, contextSubsample: o.subsample < o.contextSize ? o.subsample : undefined, seed: 1 });
         // Pretraining (meta updates on) while the agents are built and updated.
         model.toggleMetaModelUpdate(true);
         built = buildAgents(agent, cond, o, opts.agentConfigs, rng);
         const b = built;
-        const baseUpdate = () => b.update(b.base);
-        const flashUpdate = () => b.update(b.flash);
-        const update =
-          o.updateBudgetMs === undefined
-            ? timeInterleaved(baseUpdate, flashUpdate, { rounds: o.repeats, calls: o.updateCalls, warmup: 1 })
-            : (() => {
-                const calls = callsForBudget(baseUpdate, flashUpdate, o.updateBudgetMs, o.repeats);
-                return timeInterleaved(baseUpdate, flashUpdate, { rounds: o.repeats, calls, baseCalls: Math.max(calls, 5), warmup: 0 });
-              })();
+        const update = timeUpdates(b, o);
         // Serving: meta learner frozen, cached embeddings.
         model.toggleMetaModelUpdate(false);
-        const inputs = Array.from({ length: 16 }, () => Float32Array.from({ length: cs.stateDim }, () => rng.normal()));
-        let i = 0;
-        let j = 0;
-        const inference = timeInterleaved(
-          () => b.base.predict(inputs[i++ % inputs.length], { deterministic: true }),
-          () => {
-            const k = j++;
-            return b.flash.predict(inputs[k % inputs.length], { deterministic: true, ctx: k % o.pairs });
-          },
-          { rounds: o.repeats, calls: o.inferenceCalls, warmup: Math.max(5, o.pairs) },
-        );
-        const refresh: number[] = [];
-        for (let r = 0; r < Math.max(1, Math.min(o.repeats, 5)); r++) {
-          model.markMetaUpdated();
-          const t0 = performance.now();
-          model.getEmbedding(pairs[0]);
-          refresh.push(performance.now() - t0);
-        }
+        const inference = timeInference(b, cs.stateDim, o, rng);
+        const refresh = timeRefresh(model, pairs[0], o.repeats);
         const row: OverheadRow = {
           agent,
           case_study: cs.caseStudy,
@@ -377,8 +398,10 @@ export async function measureOverheads(opts: OverheadOptions = {}): Promise<Over
         };
         rows.push(row);
         opts.log?.(
-          `${label} ${agent} (${cs.caseStudy}): inference ${inference.without_ms.toFixed(3)} -> ${inference.with_ms.toFixed(3)} ms (${inference.ratio.toFixed(2)}x), ` +
-            `update ${update.without_ms.toFixed(1)} -> ${update.with_ms.toFixed(1)} ms (${update.ratio.toFixed(2)}x), embedding refresh ${row.embed_refresh_ms.toFixed(1)} ms`,
+          `${label} ${agent} (${cs.caseStudy}): inference ${inference.without_ms.toFixed(3)} -> ${inference.with_ms.toFixed(3)} ms ` +
+            `(${inference.ratio.toFixed(2)}x), ` +
+            `update ${update.without_ms.toFixed(1)} -> ${update.with_ms.toFixed(1)} ms (${update.ratio.toFixed(2)}x), embedding refresh ` +
+            `${row.embed_refresh_ms.toFixed(1)} ms`,
         );
       } finally {
         built?.base.dispose();
@@ -457,16 +480,23 @@ export function overheadsMarkdown(r: OverheadsReport): string {
   const lines = [
     "# Overheads (paper 5.4, Table 3)",
     "",
-    `Backend **${r.backend.name}** (TensorFlow.js ${r.backend.tfVersion}), ${m.cpus} x ${m.cpuModel ?? "unknown CPU"}, ${m.memGiB} GiB, Node ${r.provenance.node}; ` +
-      `commit ${r.provenance.git.commit?.slice(0, 10) ?? "unknown"}${r.provenance.git.dirty ? " (dirty)" : ""}; ${r.quick ? "quick" : "full"} profile, ${r.started}, ${Math.round(r.wall_seconds)} s.`,
+    `Backend **${r.backend.name}** (TensorFlow.js ${r.backend.tfVersion}), ${m.cpus} x ${m.cpuModel ?? "unknown CPU"}, ${m.memGiB} GiB, Node ` +
+      `${r.provenance.node}; ` +
+      `commit ${r.provenance.git.commit?.slice(0, 10) ?? "unknown"}${r.provenance.git.dirty ? " (dirty)" : ""}; ${r.quick ? "quick" : "full"} profile, ` +
+      `${r.started}, ${Math.round(r.wall_seconds)} s.`,
     "",
-    "Latency of one action for one observation (inference) and of one training update (DDPG: critic + actor + targets; DQN: one TD step; PPO: one minibatch), " +
-      "without FLASH (the vanilla agent) and with FLASH (inference: serving, meta learner frozen, cached embedding appended; update: pretraining, meta learner trainable, contexts encoded in every update). " +
-      "Synthetic observations, each agent's case-study configuration. Medians over interleaved rounds; the ratio is the ratio of medians, with the mean ± 95% CI of the per-round ratios in parentheses. " +
-      `The paper (GPU) reports FLASH at ${PAPER_RATIOS.inference.lo}-${PAPER_RATIOS.inference.hi}x for inference and ${PAPER_RATIOS.update.lo}-${PAPER_RATIOS.update.hi}x for updates across its agents ` +
+    "Latency of one action for one observation (inference) and of one training update (DDPG: critic + actor + targets; DQN: one TD step; PPO: one " +
+      "minibatch), " +
+      "without FLASH (the vanilla agent) and with FLASH (inference: serving, meta learner frozen, cached embedding appended; update: pretraining, meta " +
+      "learner trainable, contexts encoded in every update). " +
+      "Synthetic observations, each agent's case-study configuration. Medians over interleaved rounds; the ratio is the ratio of medians, with the " +
+      "mean ± 95% CI of the per-round ratios in parentheses. " +
+      `The paper (GPU) reports FLASH at ${PAPER_RATIOS.inference.lo}-${PAPER_RATIOS.inference.hi}x for inference and ` +
+      `${PAPER_RATIOS.update.lo}-${PAPER_RATIOS.update.hi}x for updates across its agents ` +
       "(ranges; the per-agent values are not transcribed here).",
     "",
-    "Caveat: measured on a shared machine (other jobs on the same cores); absolute times move with its load, the interleaved ratios less so. On WebAssembly a small op costs tens of microseconds, so " +
+    "Caveat: measured on a shared machine (other jobs on the same cores); absolute times move with its load, the interleaved ratios less so. On " +
+      "WebAssembly a small op costs tens of microseconds, so " +
       "small networks are bound by op count, not FLOPs, unlike the paper's GPU.",
     "",
   ];
@@ -477,23 +507,28 @@ export function overheadsMarkdown(r: OverheadsReport): string {
     lines.push(
       `## ${s.label}`,
       "",
-      `${encoderLabel(e.encoder)}, ${e.encoder_params.toLocaleString("en-US")} parameters, embedding ${e.embedding_dim}; ${s.note}; ${e.pairs} pairs; ${e.update.rounds} rounds.`,
+      `${encoderLabel(e.encoder)}, ${e.encoder_params.toLocaleString("en-US")} parameters, embedding ${e.embedding_dim}; ${s.note}; ${e.pairs} pairs; ` +
+        `${e.update.rounds} rounds.`,
       "",
     );
     lines.push(
-      "| Agent (case study) | Net, batch | Inference without (ms) | Inference with FLASH (ms) | Inference ratio | Paper | Update without (ms) | Update with FLASH (ms) | Update ratio | Paper | Embedding refresh (ms) |",
+      "| Agent (case study) | Net, batch | Inference without (ms) | Inference with FLASH (ms) | Inference ratio | Paper | Update without (ms) | Update " +
+        "with FLASH (ms) | Update ratio | Paper | Embedding refresh (ms) |",
       "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     );
     for (const x of rows) {
       lines.push(
-        `| ${x.agent.toUpperCase()} (${x.case_study}) | ${x.net}, ${x.batch} | ${fmtMs(x.inference.without_ms)} | ${fmtMs(x.inference.with_ms)} | ${fmtRatio(x.inference)} | ${PAPER_RATIOS.inference.lo}-${PAPER_RATIOS.inference.hi}x | ` +
-          `${fmtMs(x.update.without_ms)} | ${fmtMs(x.update.with_ms)} | ${fmtRatio(x.update)} | ${PAPER_RATIOS.update.lo}-${PAPER_RATIOS.update.hi}x | ${fmtMs(x.embed_refresh_ms)} |`,
+        `| ${x.agent.toUpperCase()} (${x.case_study}) | ${x.net}, ${x.batch} | ${fmtMs(x.inference.without_ms)} | ${fmtMs(x.inference.with_ms)} | ` +
+          `${fmtRatio(x.inference)} | ${PAPER_RATIOS.inference.lo}-${PAPER_RATIOS.inference.hi}x | ` +
+          `${fmtMs(x.update.without_ms)} | ${fmtMs(x.update.with_ms)} | ${fmtRatio(x.update)} | ${PAPER_RATIOS.update.lo}-${PAPER_RATIOS.update.hi}x | ` +
+          `${fmtMs(x.embed_refresh_ms)} |`,
       );
     }
     lines.push("");
   }
   lines.push(
-    "Embedding refresh: one encoder forward pass over one pair's full context (M trajectories, maxSteps steps), what serving pays on a cache miss (new trajectories or a meta update); the inference column excludes it.",
+    "Embedding refresh: one encoder forward pass over one pair's full context (M trajectories, maxSteps steps), what serving pays on a cache miss (new " +
+      "trajectories or a meta update); the inference column excludes it.",
     "",
     "![FLASH latency ratios](figures/overheads.png)",
     "",

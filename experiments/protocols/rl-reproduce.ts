@@ -29,10 +29,11 @@ import type { UnitRecord } from "../runner/pool.js";
 import { deriveSeed, type PlannedUnit, type Unit, type UnitContext } from "../runner/units.js";
 import { rlTask } from "../tasks/index.js";
 import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlTask, ServeResult, ServeVariant, UpdatePair } from "../tasks/types.js";
-import { adaptationCosts, speedup, summariseCosts, type Curve } from "./adaptation.js";
+import { adaptationCosts, speedup, summariseCosts, type CostSample, type Curve } from "./adaptation.js";
 import { amortisation } from "./amortisation.js";
 import { probeR2 } from "./controls.js";
-import { drops, paperDrop, type PairReference, type ServedSample } from "./reward-drop.js";
+import { drops, paperDrop, type DropSample, type PairReference, type ServedSample } from "./reward-drop.js";
+import type { AmortisationJson, BaselineJson, DropJson, ReferenceJson, RlSummary, SpeedupJson, SweepPointJson } from "../runner/results.js";
 import { correlation } from "./similarity.js";
 
 export const RL_EXECUTOR = "rl-protocols@1";
@@ -257,19 +258,18 @@ export function pairReferences(records: ReadonlyMap<string, UnitRecord>, window:
 
 const mc = (xs: number[]) => (xs.length ? meanCiJson(meanCi95(xs)) : null);
 
-/** One non-ML baseline in results.json. */
-export interface BaselineSummary {
-  /** Readable name (the task's `baselineLabels`, else the key). */
-  label: string;
-  /** Mean deterministic return over (new pair, replicate), 95% t-interval. */
-  reward: ReturnType<typeof mc>;
-  /** Reward drop against the pair's reference, `drops()` of reward-drop.ts: the agents' A/B definition. */
-  reward_drop: ReturnType<typeof mc>;
-  /** Tests left out of the drop: their pair's reference was no better than random. */
-  excluded: number;
-  /** Mean reward per new pair over replicates. */
-  byPair: Record<string, number>;
+/** One non-ML baseline in results.json (its fields: runner/results.ts). */
+export type BaselineSummary = BaselineJson;
+
+/** results.json's spelling of a served sample, a reference and an amortisation curve (snake_case keys). */
+export function servedJson<S extends ServedSample>(s: S): Omit<S, "trainedOn"> & { trained_on?: string } {
+  const { trainedOn, ...rest } = s;
+  return trainedOn === undefined ? rest : { ...rest, trained_on: trainedOn };
 }
+const dropJson = (s: DropSample): DropJson => servedJson(s);
+const referenceJson = (r: PairReference): ReferenceJson => ({ pair: r.pair, eval_return: r.evalReturn, train_level: r.trainLevel, baseline: r.baseline });
+const amortisationJson = (curves: ReturnType<typeof amortisation>): AmortisationJson[] =>
+  curves.map((c) => ({ variant: c.variant, points: c.points.map((p) => ({ n: p.n, per_pair: p.perPair })), break_even: c.breakEven }));
 
 /**
  * The non-ML baselines of the reference units (`ReferenceResult.baselines`): one sample
@@ -295,14 +295,14 @@ export function baselineSummaries(
   const out: Record<string, BaselineSummary> = {};
   for (const name of [...new Set(samples.map((s) => s.variant))]) {
     const mine = samples.filter((s) => s.variant === name);
-    const byPair: Record<string, number> = {};
-    for (const pair of [...new Set(mine.map((s) => s.pair))]) byPair[pair] = mean(mine.filter((s) => s.pair === pair).map((s) => s.reward));
+    const by_pair: Record<string, number> = {};
+    for (const pair of [...new Set(mine.map((s) => s.pair))]) by_pair[pair] = mean(mine.filter((s) => s.pair === pair).map((s) => s.reward));
     out[name] = {
       label: labels[name] ?? name,
       reward: mc(mine.map((s) => s.reward)),
       reward_drop: mc(d.drops.filter((x) => x.variant === name).map((x) => x.drop)),
       excluded: d.excluded.filter((x) => x.variant === name).length,
-      byPair,
+      by_pair,
     };
   }
   return out;
@@ -327,13 +327,16 @@ export function updateSummary(samples: readonly ServedSample[], refs: ReadonlyMa
   return {
     /** Every scenario together. */
     all: byVariant(),
-    byScenario: Object.fromEntries(
+    by_scenario: Object.fromEntries(
       scenarios.map((sc) => [sc, { pairs: [...new Set(samples.filter((s) => s.scenario === sc).map((s) => s.pair))], variants: byVariant(sc) }]),
     ),
     /** Tests whose updated pair's reference was no better than random. */
     excluded: d.excluded.length,
-    references: [...new Set(samples.map((s) => s.pair))].map((p) => refs.get(p)).filter((x): x is PairReference => x !== undefined),
-    samples: d.drops,
+    references: [...new Set(samples.map((s) => s.pair))]
+      .map((p) => refs.get(p))
+      .filter((x): x is PairReference => x !== undefined)
+      .map(referenceJson),
+    samples: d.drops.map(dropJson),
   };
 }
 
@@ -358,11 +361,13 @@ export function operationsSummary(
   }
   if (samples.length === 0) return null;
   const names = [...new Set(samples.flatMap((s) => Object.keys(s.metrics)))];
-  const byVariant: Record<string, Record<string, ReturnType<typeof mc>>> = {};
+  const by_variant: Record<string, Record<string, ReturnType<typeof mc>>> = {};
   for (const v of [...new Set(samples.map((s) => s.variant))]) {
-    byVariant[v] = Object.fromEntries(names.map((n) => [n, mc(samples.filter((s) => s.variant === v && s.metrics[n] !== undefined).map((s) => s.metrics[n]))]));
+    by_variant[v] = Object.fromEntries(
+      names.map((n) => [n, mc(samples.filter((s) => s.variant === v && s.metrics[n] !== undefined).map((s) => s.metrics[n]))]),
+    );
   }
-  return { labels: Object.fromEntries(names.map((n) => [n, labels[n] ?? n])), byVariant, samples };
+  return { labels: Object.fromEntries(names.map((n) => [n, labels[n] ?? n])), by_variant, samples };
 }
 
 /** Mean ± CI per episode of normalised returns (R - B) / (R_ref - B) over (pair, replicate). */
@@ -386,22 +391,30 @@ function normalisedCurves(curves: Curve[], refs: ReadonlyMap<string, PairReferen
   return out;
 }
 
-/** Every number of results.json from the finished units of a reproduce or sweep run. */
-export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, UnitRecord>, poolSizes?: number[]) {
-  const b = task.budgets(cfg);
-  const curve = curveOf(task);
-  const refs = pairReferences(records, b.window, curve);
-  const cap = b.adaptEpisodes;
+/** `P<n>/` for a sweep's unit ids, "" for the main run's. */
+const prefixOf = (id: string) => (/^P\d+\//.test(id) ? id.slice(0, id.indexOf("/") + 1) : "");
+
+type AdaptOptions = { cap: number; window: number; tolerance: number };
+type SpeedupOf = (fast: string, slow: string) => SpeedupJson | null;
+
+const speedupJson = (costs: Parameters<typeof speedup>[0], fast: string, slow: string): SpeedupJson | null => {
+  const s = speedup(costs, fast, slow);
+  return s ? { ...meanCiJson(s.meanRatio), ratio_of_means: s.ratioOfMeans, capped: s.capped } : null;
+};
+
+/** Scratch adaptation curves: the new pairs' reference runs (not the updated pairs'), cut to the cap. */
+function scratchCurves(records: ReadonlyMap<string, UnitRecord>, testPairs: ReadonlySet<string>, curve: CurveOf, cap: number): Curve[] {
   const curves: Curve[] = [];
-  const prefixOf = (id: string) => (/^P\d+\//.test(id) ? id.slice(0, id.indexOf("/") + 1) : "");
-  const testPairs = new Set(task.pairs(cfg).test);
   for (const r of records.values()) {
     if (r.kind !== "reference") continue;
     const { pair, replicate } = refUnit(r.id);
-    // Scratch adaptation curves are the new pairs' references (not the updated pairs').
     if (testPairs.has(pair)) curves.push({ variant: "scratch", pair, replicate, returns: curve(r.result as ReferenceResult).slice(0, cap) });
   }
-  const scratch = curves.slice();
+  return curves;
+}
+
+/** Adaptation curves per unit-id prefix ("" for the main run, `P<n>/` per sweep pool size). */
+function adaptCurvesByPrefix(records: ReadonlyMap<string, UnitRecord>, curve: CurveOf): Map<string, Curve[]> {
   const bySize = new Map<string, Curve[]>();
   for (const r of records.values()) {
     if (r.kind !== "adapt") continue;
@@ -411,58 +424,52 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     const c: Curve = { variant: parts[1], pair: parts.slice(2, -1).join("/"), replicate: rep, returns: curve(r.result as AdaptResult) };
     bySize.set(pfx, [...(bySize.get(pfx) ?? []), c]);
   }
-  const opts = { cap, window: b.window, tolerance: b.tolerance };
-  const pretrainOf = (pfx: string) => {
-    const out: Record<string, { episodes: number; seconds: number[] }> = {};
-    for (const r of records.values()) {
-      if (r.kind !== "pretrain" || prefixOf(r.id) !== pfx) continue;
-      const v = r.id.slice(pfx.length).split("/")[1];
-      const p = r.result as PretrainResult;
-      // FLASH's warm-up episodes (one random episode per pool pair) are pretraining cost too.
-      const warm = v === "flash" ? new Set(p.pairs).size : 0;
-      out[v] = { episodes: p.episodes + warm, seconds: [...(out[v]?.seconds ?? []), p.seconds] };
-    }
-    return out;
-  };
+  return bySize;
+}
 
-  const main = bySize.get("") ?? [];
-  const costs = adaptationCosts([...scratch, ...main], refs, opts);
-  const sp = speedup(costs, "flash", "tl");
-  const spScratch = speedup(costs, "flash", "scratch");
-  const pre = pretrainOf("");
-  const byVariant = summariseCosts(costs);
-  const avg = (v: string) => byVariant.find((x) => x.variant === v)?.episodes.mean;
-  const amort =
-    ["flash", "tl"].every((v) => pre[v] && avg(v) !== undefined) && avg("scratch") !== undefined
-      ? amortisation(
-          [
-            { variant: "flash", pretrainEpisodes: pre.flash.episodes, adaptEpisodes: avg("flash") as number },
-            { variant: "tl", pretrainEpisodes: pre.tl.episodes, adaptEpisodes: avg("tl") as number },
-            { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: avg("scratch") as number },
-          ],
-          Math.max(20, task.pairs(cfg).test.length * 4),
-        )
-      : null;
+/** Pretraining episodes and wall seconds per variant of one prefix. */
+function pretrainingOf(records: ReadonlyMap<string, UnitRecord>, pfx: string): Record<string, { episodes: number; seconds: number[] }> {
+  const out: Record<string, { episodes: number; seconds: number[] }> = {};
+  for (const r of records.values()) {
+    if (r.kind !== "pretrain" || prefixOf(r.id) !== pfx) continue;
+    const v = r.id.slice(pfx.length).split("/")[1];
+    const p = r.result as PretrainResult;
+    // FLASH's warm-up episodes (one random episode per pool pair) are pretraining cost too.
+    const warm = v === "flash" ? new Set(p.pairs).size : 0;
+    out[v] = { episodes: p.episodes + warm, seconds: [...(out[v]?.seconds ?? []), p.seconds] };
+  }
+  return out;
+}
 
-  // A/B
-  const ab = [...records.values()].filter((r) => r.kind === "ab").map((r) => r.result as AbResult);
-  const allServed = ab.flatMap((a) => a.samples);
-  const served = allServed.filter((s) => s.scenario === undefined);
-  const d = drops(served, refs);
-  const dropOf = (v: string) => d.drops.filter((x) => x.variant === v).map((x) => x.drop);
-  const paper = served.map((x) => ({ ...x, drop: paperDrop(x.reward, (refs.get(x.pair) as PairReference).evalReturn) })).filter((x) => Number.isFinite(x.drop));
-  const paperOf = (v: string) => paper.filter((x) => x.variant === v).map((x) => x.drop);
-  const spJson = (fast: string, slow: string) => {
-    const s = speedup(costs, fast, slow);
-    return s ? { ...meanCiJson(s.meanRatio), ratio_of_means: s.ratioOfMeans, capped: s.capped } : null;
-  };
+/** Amortisation of FLASH, TL and scratch from pretraining episodes and mean adaptation episodes (null without FLASH or TL). */
+function amortisationOf(
+  pre: Record<string, { episodes: number }>,
+  adaptMean: (v: string) => number | undefined,
+  maxN: number,
+  needMeans: boolean,
+): AmortisationJson[] | null {
+  if (!pre.flash || !pre.tl) return null;
+  if (needMeans && ["flash", "tl", "scratch"].some((v) => adaptMean(v) === undefined)) return null;
+  const at = (v: string) => adaptMean(v) ?? NaN;
+  return amortisationJson(
+    amortisation(
+      [
+        { variant: "flash", pretrainEpisodes: pre.flash.episodes, adaptEpisodes: at("flash") },
+        { variant: "tl", pretrainEpisodes: pre.tl.episodes, adaptEpisodes: at("tl") },
+        { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: at("scratch") },
+      ],
+      maxN,
+    ),
+  );
+}
 
-  // Similarity (FLASH embeddings, per replicate)
+/** Embedding similarity against the original agent's drop and against adaptation episodes, per replicate. */
+function similarityPoints(ab: readonly AbResult[], drops: readonly DropSample[], costs: readonly CostSample[]) {
   const simDrop: { x: number; y: number; from: string; pair: string; replicate: number }[] = [];
   const simCost: { x: number; y: number; variant: string; pair: string; replicate: number }[] = [];
   for (const [k, a] of ab.entries()) {
     const rep = a.samples[0]?.replicate ?? k;
-    for (const s of d.drops) {
+    for (const s of drops) {
       if (s.variant !== "original" || s.replicate !== rep || !s.trainedOn) continue;
       const ea = a.testEmbeddings[s.trainedOn];
       const eb = a.testEmbeddings[s.pair];
@@ -476,78 +483,108 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
       if (e) simCost.push({ x: nearestPairs(e, pool, 1)[0].similarity, y: c.episodes, variant: c.variant, pair: c.pair, replicate: rep });
     }
   }
+  return { drop: { ...correlation(simDrop), points: simDrop }, cost: { ...correlation(simCost), points: simCost } };
+}
 
-  const sweep = poolSizes?.map((n) => {
+/** One entry per pool size of a sweep: adaptation, speedup and amortisation of its `P<n>/` units. */
+function sweepSummary(
+  poolSizes: readonly number[],
+  records: ReadonlyMap<string, UnitRecord>,
+  scratch: readonly Curve[],
+  bySize: ReadonlyMap<string, Curve[]>,
+  refs: ReadonlyMap<string, PairReference>,
+  opts: AdaptOptions,
+): SweepPointJson[] {
+  return poolSizes.map((n) => {
     const pfx = `P${n}/`;
     const cs = adaptationCosts([...scratch, ...(bySize.get(pfx) ?? [])], refs, opts);
-    const p = pretrainOf(pfx);
+    const p = pretrainingOf(records, pfx);
     const byV = summariseCosts(cs);
-    const a = (v: string) => byV.find((x) => x.variant === v)?.episodes.mean ?? NaN;
     return {
-      poolSize: n,
-      adaptation: byV.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), convergedFraction: x.convergedFraction })),
-      speedup_vs_tl: (() => {
-        const s = speedup(cs, "flash", "tl");
-        return s ? { ...meanCiJson(s.meanRatio), ratio_of_means: s.ratioOfMeans, capped: s.capped } : null;
-      })(),
-      pretrainEpisodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null },
-      amortisation:
-        p.flash && p.tl
-          ? amortisation(
-              [
-                { variant: "flash", pretrainEpisodes: p.flash.episodes, adaptEpisodes: a("flash") },
-                { variant: "tl", pretrainEpisodes: p.tl.episodes, adaptEpisodes: a("tl") },
-                { variant: "scratch", pretrainEpisodes: 0, adaptEpisodes: a("scratch") },
-              ],
-              40,
-            )
-          : null,
+      pool_size: n,
+      adaptation: byV.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), converged_fraction: x.convergedFraction })),
+      speedup_vs_tl: speedupJson(cs, "flash", "tl"),
+      pretrain_episodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null },
+      amortisation: amortisationOf(p, (v) => byV.find((x) => x.variant === v)?.episodes.mean, 40, false),
     };
   });
+}
+
+/** The served agents of the main A/B test: drops (the harness's and the paper's definition) and the reward_drop block. */
+function abDrops(ab: readonly AbResult[], refs: ReadonlyMap<string, PairReference>) {
+  const allServed = ab.flatMap((a) => a.samples);
+  const served = allServed.filter((s) => s.scenario === undefined);
+  const d = drops(served, refs);
+  const dropOf = (v: string) => d.drops.filter((x) => x.variant === v).map((x) => x.drop);
+  const paper = served.map((x) => ({ ...x, drop: paperDrop(x.reward, (refs.get(x.pair) as PairReference).evalReturn) })).filter((x) => Number.isFinite(x.drop));
+  const paperOf = (v: string) => paper.filter((x) => x.variant === v).map((x) => x.drop);
+  const rewardDrop: RlSummary["reward_drop"] = {
+    flash: mc(dropOf("flash")),
+    original: mc(dropOf("original")),
+    tl: mc(dropOf("tl")),
+    tl_paper: mc(dropOf("tl-paper")),
+    excluded: d.excluded.length,
+    samples: d.drops.map(dropJson),
+    served: served.map((x) => servedJson(x)),
+  };
+  const rewardDropPaper = Object.fromEntries(["flash", "tl", "tl-paper", "original", "oracle", "shuffled"].map((v) => [v.replace("-", "_"), mc(paperOf(v))]));
+  return { allServed, served, drops: d.drops, dropOf, rewardDrop, rewardDropPaper };
+}
+
+/** Every number of results.json from the finished units of a reproduce or sweep run. */
+export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, UnitRecord>, poolSizes?: number[]): RlSummary {
+  const b = task.budgets(cfg);
+  const curve = curveOf(task);
+  const refs = pairReferences(records, b.window, curve);
+  const cap = b.adaptEpisodes;
+  const opts: AdaptOptions = { cap, window: b.window, tolerance: b.tolerance };
+  const testPairs = new Set(task.pairs(cfg).test);
+  const scratch = scratchCurves(records, testPairs, curve, cap);
+  const bySize = adaptCurvesByPrefix(records, curve);
+
+  // Adaptation of the main run (prefix "").
+  const main = bySize.get("") ?? [];
+  const costs = adaptationCosts([...scratch, ...main], refs, opts);
+  const pre = pretrainingOf(records, "");
+  const byVariant = summariseCosts(costs);
+  const avg = (v: string) => byVariant.find((x) => x.variant === v)?.episodes.mean;
+  const spJson: SpeedupOf = (fast, slow) => speedupJson(costs, fast, slow);
+
+  // A/B
+  const ab = [...records.values()].filter((r) => r.kind === "ab").map((r) => r.result as AbResult);
+  const served = abDrops(ab, refs);
 
   return {
     /** Which learning curve convergence used (RlTask.convergenceCurve). */
     convergence_curve: task.convergenceCurve ?? "training",
-    adaptation_speedup_vs_tl: sp ? { ...meanCiJson(sp.meanRatio), ratio_of_means: sp.ratioOfMeans, capped: sp.capped } : null,
-    adaptation_speedup_vs_scratch: spScratch ? { ...meanCiJson(spScratch.meanRatio), ratio_of_means: spScratch.ratioOfMeans, capped: spScratch.capped } : null,
+    adaptation_speedup_vs_tl: spJson("flash", "tl"),
+    adaptation_speedup_vs_scratch: spJson("flash", "scratch"),
     /** Against the paper's TL (the agent trained on one previously seen pair, then fine-tuned); paired ratios as vs TL. */
     adaptation_speedup_vs_tl_paper: spJson("flash", "tl-paper"),
-    reward_drop: {
-      flash: mc(dropOf("flash")),
-      original: mc(dropOf("original")),
-      tl: mc(dropOf("tl")),
-      tl_paper: mc(dropOf("tl-paper")),
-      excluded: d.excluded.length,
-      samples: d.drops,
-      /** Every served reward, including tests excluded from the drop. */
-      served,
-    },
+    reward_drop: served.rewardDrop,
     /** The paper's definition, 1 - R / R_ref (rewardDrop with a zero baseline): comparable with the paper's numbers for positive rewards only. */
-    reward_drop_paper: Object.fromEntries(["flash", "tl", "tl-paper", "original", "oracle", "shuffled"].map((v) => [v.replace("-", "_"), mc(paperOf(v))])),
-    controls: controlsSummary(task, cfg, ab, dropOf, spJson),
+    reward_drop_paper: served.rewardDropPaper,
+    controls: controlsSummary(task, cfg, ab, served.dropOf, spJson),
     baselines: baselineSummaries(records, refs, task.baselineLabels, testPairs),
     updates: updateSummary(
-      allServed.filter((s) => s.scenario !== undefined),
+      served.allServed.filter((s) => s.scenario !== undefined),
       refs,
     ),
-    operations: operationsSummary(served, records, testPairs, task.metricLabels),
+    operations: operationsSummary(served.served, records, testPairs, task.metricLabels),
     adaptation: {
       cap,
       window: b.window,
       tolerance: b.tolerance,
-      byVariant: byVariant.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), convergedFraction: x.convergedFraction, n: x.n })),
+      by_variant: byVariant.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), converged_fraction: x.convergedFraction, n: x.n })),
       costs,
       curves: normalisedCurves([...scratch, ...main], refs, cap),
     },
     pretraining: Object.fromEntries(Object.entries(pre).map(([v, p]) => [v, { episodes: p.episodes, seconds: mc(p.seconds) }])),
-    amortisation: amort,
-    similarity: {
-      drop: { ...correlation(simDrop), points: simDrop },
-      cost: { ...correlation(simCost), points: simCost },
-    },
+    amortisation: amortisationOf(pre, avg, Math.max(20, task.pairs(cfg).test.length * 4), true),
+    similarity: similarityPoints(ab, served.drops, costs),
     /** The new pairs' references (the updated pairs' are in `updates.references`). */
-    references: [...refs.values()].filter((x) => testPairs.has(x.pair)),
-    sweep: sweep ?? null,
+    references: [...refs.values()].filter((x) => testPairs.has(x.pair)).map(referenceJson),
+    sweep: poolSizes ? sweepSummary(poolSizes, records, scratch, bySize, refs, opts) : null,
   };
 }
 
@@ -558,7 +595,13 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
  * and with the earlier serve protocol, and the embedding probe's leave-one-out R^2 per
  * replicate (pool pairs' and new pairs' embeddings against `RlTask.oracle`).
  */
-function controlsSummary(task: RlTask, cfg: Cfg, ab: readonly AbResult[], dropOf: (v: string) => number[], sp: (fast: string, slow: string) => unknown) {
+function controlsSummary(
+  task: RlTask,
+  cfg: Cfg,
+  ab: readonly AbResult[],
+  dropOf: (v: string) => number[],
+  sp: (fast: string, slow: string) => SpeedupJson | null,
+) {
   const probes: number[] = [];
   if (task.oracle) {
     for (const a of ab) {
@@ -594,4 +637,4 @@ function controlsSummary(task: RlTask, cfg: Cfg, ab: readonly AbResult[], dropOf
   };
 }
 
-export type RlSummary = ReturnType<typeof summarise>;
+export type { RlSummary } from "../runner/results.js";

@@ -121,7 +121,8 @@ export const rcsCommand: Command = {
     function: {
       type: "string",
       description:
-        "recommend: serverless model: one function's folder of <memory_mb>.csv files; multi-cloud model: a CSV file or folder of the workload's runs in the multi-cloud layout",
+        "recommend: serverless model: one function's folder of <memory_mb>.csv files; multi-cloud model: a CSV file or folder of the workload's runs " +
+        "in the multi-cloud layout",
     },
     runtime: { type: "string", description: "recommend: the function's runtime (nodejs, python; serverless only)", default: "nodejs" },
     alpha: { type: "string", description: `recommend: cost/performance trade-off in [0, 1] (1 = cheapest, 0 = fastest)`, default: String(DEFAULT_ALPHA) },
@@ -240,11 +241,18 @@ export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<strin
     path.join(o.out, "results.json"),
     JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, r]) => [k, resultsJson(r)])), null, 2) + "\n",
   );
+  const profileWords =
+    o.profile === "quick"
+      ? `quick: ${model.mlp.epochs} MLP epochs instead of 200, a ${model.encoder.layers}-layer BiGRU of ${model.encoder.hidden} units instead of 2 x 256, ` +
+        `${iterations} iterations instead of 10`
+      : "paper settings";
   const head = [
     "# Resource configuration search: FLASH-Sizeless (paper 5.1, Table 2)",
     "",
-    `Profile \`${o.profile}\` (${o.profile === "quick" ? `quick: ${model.mlp.epochs} MLP epochs instead of 200, a ${model.encoder.layers}-layer BiGRU of ${model.encoder.hidden} units instead of 2 x 256, ${iterations} iterations instead of 10` : "paper settings"}), backend \`${b.name}\`, data \`${o.data}\`, total wall time ${seconds.toFixed(0)} s.`,
-    "MAPE is a fraction (0.21 = 21%). Methods: naive = time at the nearest measured base size; Sizeless = the Table 6 MLP; transfer learning = Sizeless fine-tuned on the new workload's base pairs (identical to Sizeless at 1-shot: one base gives no labelled pair); FLASH = the MLP with the meta learner's embedding of the base measurements; FLASH + fine-tune likewise.",
+    `Profile \`${o.profile}\` (${profileWords}), backend \`${b.name}\`, data \`${o.data}\`, total wall time ${seconds.toFixed(0)} s.`,
+    "MAPE is a fraction (0.21 = 21%). Methods: naive = time at the nearest measured base size; Sizeless = the Table 6 MLP; transfer learning = " +
+      "Sizeless fine-tuned on the new workload's base pairs (identical to Sizeless at 1-shot: one base gives no labelled pair); FLASH = the MLP with " +
+      "the meta learner's embedding of the base measurements; FLASH + fine-tune likewise.",
     "",
   ];
   writeFileSync(path.join(o.out, "report.md"), [...head, ...md].join("\n"));

@@ -222,7 +222,8 @@ export class RcsModels {
     this.flash.toggleMetaModelUpdate(false);
     const tF = (performance.now() - t0) / 1000;
     log?.(
-      `trained on ${labels.length} rows: sizeless ${hs[0].toFixed(1)} -> ${hs[hs.length - 1].toFixed(1)}, flash ${hf[0].toFixed(1)} -> ${hf[hf.length - 1].toFixed(1)} (MAPE % + L2)`,
+      `trained on ${labels.length} rows: sizeless ${hs[0].toFixed(1)} -> ${hs[hs.length - 1].toFixed(1)}, flash ${hf[0].toFixed(1)} -> ` +
+        `${hf[hf.length - 1].toFixed(1)} (MAPE % + L2)`,
     );
     const mape = (p: ArrayLike<number>) => labels.reduce((a, y, i) => a + Math.abs(p[i] - y) / y, 0) / labels.length;
     return {

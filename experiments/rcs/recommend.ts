@@ -116,12 +116,11 @@ export function selectionAccuracy(r: EvaluationResult, ds: RcsDataset, alpha = D
     }
   }
   const head = `| method | ${r.shots.map((s) => `${s}-shot exact / within 15%`).join(" | ")} |\n|---|${r.shots.map(() => "---|").join("")}`;
-  const lines = r.methods.map(
-    (m) =>
-      `| ${METHOD_LABELS[m] ?? m} | ${r.shots.map((s) => `${(100 * acc[m][String(s)].exact).toFixed(0)}% / ${(100 * acc[m][String(s)].within15).toFixed(0)}%`).join(" | ")} |`,
-  );
+  const cell = (m: string, s: number) => `${(100 * acc[m][String(s)].exact).toFixed(0)}% / ${(100 * acc[m][String(s)].within15).toFixed(0)}%`;
+  const lines = r.methods.map((m) => `| ${METHOD_LABELS[m] ?? m} | ${r.shots.map((s) => cell(m, s)).join(" | ")} |`);
   const markdown = [
-    `Selection accuracy (alpha = ${alpha}; price model in envs/rcs/README.md): the recommendation is the measured optimum / is within 15% of the optimum's score.`,
+    `Selection accuracy (alpha = ${alpha}; price model in envs/rcs/README.md): the recommendation is the measured optimum / is within 15% of the ` +
+      `optimum's score.`,
     "",
     head,
     ...lines,
@@ -170,7 +169,8 @@ export function loadUserWorkloads(fn: string, layout: string, dataset: { configN
   const ds = loadMultiCloud(fn);
   if (ds.configNames.join() !== dataset.configNames.join()) {
     throw new RcsDataError(
-      `${fn}: configuration columns (${ds.configNames.join(", ")}) differ from the model's (${dataset.configNames.join(", ")}); write the runs with the training data's <provider>_<parameter> columns, empty where a provider lacks one`,
+      `${fn}: configuration columns (${ds.configNames.join(", ")}) differ from the model's (${dataset.configNames.join(", ")}); write the runs with ` +
+        `the training data's <provider>_<parameter> columns, empty where a provider lacks one`,
     );
   }
   return ds.workloads;

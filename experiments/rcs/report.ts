@@ -115,7 +115,8 @@ export function findings(r: EvaluationResult): string[] {
     if (f !== undefined && z !== undefined) {
       const imp = (z - f) / z;
       out.push(
-        `${s}-shot: FLASH's MAPE is ${(Math.abs(imp) * 100).toFixed(0)}% ${imp >= 0 ? "below" : "ABOVE"} Sizeless's (${f.toFixed(3)} vs ${z.toFixed(3)}; target: at least 50% below).`,
+        `${s}-shot: FLASH's MAPE is ${(Math.abs(imp) * 100).toFixed(0)}% ${imp >= 0 ? "below" : "ABOVE"} Sizeless's (${f.toFixed(3)} vs ` +
+          `${z.toFixed(3)}; target: at least 50% below).`,
       );
     }
     if (n !== undefined) {

@@ -10,8 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { empiricalCdf, formatMeanCi, meanCi95, meanCiJson, type MeanCi } from "../stats.js";
 import { writeFigure, type VegaLiteSpec } from "./figures.js";
-import type { RlResults } from "../runner/results.js";
-import { DataError } from "../../errors.js";
+import { migrateResults, type RlResults } from "../runner/results.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null;
 
@@ -64,11 +63,13 @@ function present(vs: string[]): string[] {
   return VARIANT_ORDER.filter((v) => vs.includes(v)).concat(vs.filter((v) => !VARIANT_ORDER.includes(v)));
 }
 
-/** The figure specs of a results object, by file name. */
-export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
-  const figs: Record<string, VegaLiteSpec> = {};
-  const base = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", width: 460, height: 280 };
+const FIGURE_BASE = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", width: 460, height: 280 };
+type Figures = Record<string, VegaLiteSpec>;
 
+/** The CDF of reward drops per served variant. */
+function rewardDropFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const dropRows: { variant: string; value: number; fraction: number }[] = [];
   const dropVariants = present([...new Set(r.reward_drop.samples.map((s) => s.variant))]);
   for (const v of dropVariants)
@@ -94,7 +95,13 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       },
     };
   }
+  return figs;
+}
 
+/** The CDF of episodes to convergence per variant. */
+function retrainingCostFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const costRows: { variant: string; value: number; fraction: number }[] = [];
   const costVariants = present([...new Set(r.adaptation.costs.map((c) => c.variant))]);
   for (const v of costVariants)
@@ -116,7 +123,13 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       },
     };
   }
+  return figs;
+}
 
+/** Normalised learning curves on the new pairs, mean and 95% band. */
+function learningCurvesFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const curveVariants = present([...new Set(r.adaptation.curves.map((c) => c.variant))]);
   if (r.adaptation.curves.length) {
     const rows = r.adaptation.curves.map((c) => ({ ...c, variant: VARIANT_LABEL[c.variant] ?? c.variant }));
@@ -152,15 +165,21 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       ],
     };
   }
+  return figs;
+}
 
+/** Amortised episodes per adapted pair (per pool size in a sweep). */
+function amortisationFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const amRows: { variant: string; pool: string; n: number; perPair: number }[] = [];
   if (r.sweep) {
     for (const s of r.sweep)
       for (const c of s.amortisation ?? [])
-        for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: `pool ${s.poolSize}`, n: p.n, perPair: p.perPair });
+        for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: `pool ${s.pool_size}`, n: p.n, perPair: p.per_pair });
   } else if (r.amortisation) {
     for (const c of r.amortisation)
-      for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: "this run", n: p.n, perPair: p.perPair });
+      for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: "this run", n: p.n, perPair: p.per_pair });
   }
   if (amRows.length) {
     const vs = present(["flash", "tl", "scratch"]);
@@ -173,48 +192,63 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
         x: { field: "n", type: "quantitative", title: "new pairs adapted" },
         y: { field: "perPair", type: "quantitative", title: "episodes per pair", scale: { type: "log" } },
         color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) },
-        ...(r.sweep ? { strokeDash: { field: "pool", type: "nominal", title: "pretraining pool", sort: r.sweep.map((x) => `pool ${x.poolSize}`) } } : {}),
+        ...(r.sweep ? { strokeDash: { field: "pool", type: "nominal", title: "pretraining pool", sort: r.sweep.map((x) => `pool ${x.pool_size}`) } } : {}),
       },
     };
   }
+  return figs;
+}
 
-  const sd = r.similarity.drop.points;
-  if (sd.length) {
-    figs["similarity-vs-drop"] = {
-      ...base,
-      title: {
-        text: "Embedding similarity vs reward drop of the original agent",
-        subtitle: `S(e_trained, e_served); Pearson r = ${r.similarity.drop.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${r.similarity.drop.spearman?.toFixed(2) ?? "n/a"}, n = ${sd.length}`,
-      },
-      data: { values: sd },
-      mark: { type: "point", filled: true, size: 60 },
-      encoding: {
-        x: { field: "x", type: "quantitative", title: "similarity of training and served pair", scale: { zero: false } },
-        y: { field: "y", type: "quantitative", title: "reward drop" },
-      },
-    };
-  }
-  const sc = r.similarity.cost.points;
-  if (sc.length) {
-    figs["similarity-vs-cost"] = {
-      ...base,
-      title: {
-        text: "Similarity to the nearest pretraining pair vs retraining cost",
-        subtitle: `Pearson r = ${r.similarity.cost.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${r.similarity.cost.spearman?.toFixed(2) ?? "n/a"}, n = ${sc.length}`,
-      },
-      data: { values: sc.map((p) => ({ ...p, variant: VARIANT_LABEL[p.variant] ?? p.variant })) },
-      mark: { type: "point", filled: true, size: 60 },
-      encoding: {
-        x: { field: "x", type: "quantitative", title: "similarity to nearest pool pair", scale: { zero: false } },
-        y: { field: "y", type: "quantitative", title: "episodes to convergence" },
-        color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(["flash", "tl"]) },
-      },
-    };
-  }
+/** A similarity scatter: the correlation in the subtitle (after `prefix`), one point per test. */
+function similarityScatter(
+  c: RlResults["similarity"]["drop" | "cost"],
+  title: string,
+  prefix: string,
+  values: object[],
+  axes: { x: string; y: string },
+  color?: object,
+): VegaLiteSpec {
+  const corr = `Pearson r = ${c.pearson?.toFixed(2) ?? "n/a"}, Spearman = ${c.spearman?.toFixed(2) ?? "n/a"}, n = ${c.points.length}`;
+  return {
+    ...FIGURE_BASE,
+    title: { text: title, subtitle: `${prefix}${corr}` },
+    data: { values },
+    mark: { type: "point", filled: true, size: 60 },
+    encoding: {
+      x: { field: "x", type: "quantitative", title: axes.x, scale: { zero: false } },
+      y: { field: "y", type: "quantitative", title: axes.y },
+      ...(color ? { color } : {}),
+    },
+  };
+}
+
+/** Embedding similarity against the original agent's drop. */
+function similarityDropFigure(r: RlResults): Figures {
+  const d = r.similarity.drop;
+  if (!d.points.length) return {};
+  const title = "Embedding similarity vs reward drop of the original agent";
+  const axes = { x: "similarity of training and served pair", y: "reward drop" };
+  return { "similarity-vs-drop": similarityScatter(d, title, "S(e_trained, e_served); ", d.points, axes) };
+}
+
+/** Similarity to the nearest pool pair against retraining cost. */
+function similarityCostFigure(r: RlResults): Figures {
+  const c = r.similarity.cost;
+  if (!c.points.length) return {};
+  const values = c.points.map((p) => ({ ...p, variant: VARIANT_LABEL[p.variant] ?? p.variant }));
+  const color = { field: "variant", type: "nominal", title: "agent", scale: colorScale(["flash", "tl"]) };
+  const axes = { x: "similarity to nearest pool pair", y: "episodes to convergence" };
+  return { "similarity-vs-cost": similarityScatter(c, "Similarity to the nearest pretraining pair vs retraining cost", "", values, axes, color) };
+}
+
+/** Reward drop after an application update, per scenario. */
+function updateDropFigure(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const up = r.updates;
   if (up) {
     const vs = present(Object.keys(up.all));
-    const rows = Object.entries(up.byScenario).flatMap(([sc, x]) =>
+    const rows = Object.entries(up.by_scenario).flatMap(([sc, x]) =>
       vs.flatMap((v) => {
         const d = x.variants[v]?.reward_drop;
         return d ? [{ scenario: sc, variant: VARIANT_LABEL[v] ?? v, mean: d.mean }] : [];
@@ -247,7 +281,13 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       ],
     };
   }
+  return figs;
+}
 
+/** One CDF per operational metric. */
+function operationsFigures(r: RlResults): Figures {
+  const figs: Figures = {};
+  const base = FIGURE_BASE;
   const ops = r.operations;
   if (ops) {
     const vs = present([...new Set(ops.samples.map((s) => s.variant))]);
@@ -272,6 +312,21 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
   return figs;
 }
 
+/** The figure specs of a results object, by file name (in the order the report shows them). */
+export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
+  const steps = [
+    rewardDropFigure,
+    retrainingCostFigure,
+    learningCurvesFigure,
+    amortisationFigure,
+    similarityDropFigure,
+    similarityCostFigure,
+    updateDropFigure,
+    operationsFigures,
+  ];
+  return Object.assign({}, ...steps.map((figure) => figure(r))) as Figures;
+}
+
 /** What the learning curves are, in words (results.json `convergence_curve`). */
 function curveText(r: Pick<RlResults, "convergence_curve">): string {
   return r.convergence_curve === "evaluation"
@@ -287,12 +342,15 @@ function controlRows(r: RlResults, L: string[]): void {
   L.push(`| reward drop, the paper's TL | ${fmt(r.reward_drop.tl_paper ?? null)} | — |`);
   const pd = r.reward_drop_paper ?? {};
   L.push(
-    `| paper's drop 1 - R/R_ref: FLASH / TL / paper's TL / original | ${["flash", "tl", "tl_paper", "original"].map((v) => fmt(pd[v] ?? null)).join(" / ")} | ${pct(p(r)?.rewardDropFlash)} / — / — / ${pct(p(r)?.rewardDropOriginal)} |`,
+    `| paper's drop 1 - R/R_ref: FLASH / TL / paper's TL / original | ` +
+      `${["flash", "tl", "tl_paper", "original"].map((v) => fmt(pd[v] ?? null)).join(" / ")} | ${pct(p(r)?.reward_drop_flash)} / — / — / ` +
+      `${pct(p(r)?.reward_drop_original)} |`,
   );
   if (c.oracle) {
     L.push(`| control: reward drop, oracle context (true parameters in place of the embedding) | ${fmt(c.oracle.reward_drop)} | — |`);
     L.push(
-      `| control: adaptation speedup, oracle vs TL / vs the paper's TL | ${fmt(c.oracle.speedup_vs_tl as Json)} / ${fmt(c.oracle.speedup_vs_tl_paper as Json)} | — |`,
+      `| control: adaptation speedup, oracle vs TL / vs the paper's TL | ${fmt(c.oracle.speedup_vs_tl as Json)} / ` +
+        `${fmt(c.oracle.speedup_vs_tl_paper as Json)} | — |`,
     );
   }
   L.push(`| control: reward drop, FLASH served with another pool pair's embedding | ${fmt(c.shuffled.reward_drop)} | — |`);
@@ -303,7 +361,7 @@ function controlRows(r: RlResults, L: string[]): void {
   L.push(`| control: embedding probe, leave-one-out R² of a linear map embedding -> true parameters | ${fmt(c.probe_r2)} | — |`);
 }
 
-const p = (r: RlResults) => r.paper as { rewardDropOriginal?: number; rewardDropFlash?: number } | null;
+const p = (r: RlResults) => r.paper as { reward_drop_original?: number; reward_drop_flash?: number } | null;
 const below = (a: Json, b: Json) => !!a && !!b && a.mean + (a.ci95 ?? Infinity) < b.mean - (b.ci95 ?? Infinity);
 
 /** What the controls say, in words. */
@@ -321,52 +379,71 @@ function controlVerdict(r: RlResults, L: string[]): void {
     const flashBeats = below(dF, dT) || (!!fsp && fsp.mean - (fsp.ci95 ?? Infinity) > 1);
     if (!beatsDrop && !beatsSp && flashBeats) {
       L.push(
-        `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}), but FLASH did: the raw parameters were harder for this agent to use than the learned embedding, so this oracle does not bound what an embedding can give here.`,
+        `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}), but FLASH did: ` +
+          `the raw parameters were harder for this agent to use than the learned embedding, so this oracle does not bound what an embedding can give here.`,
       );
     } else if (!beatsDrop && !beatsSp && (dOr.mean < dT.mean || (!!sp && sp.mean > 1))) {
       // Better means but overlapping intervals: this run cannot tell room from noise.
       L.push(
-        `- Oracle: the agent given the pairs' true parameters did better than TL on average (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}), but the intervals overlap: this run cannot tell whether there is room for an embedding; it needs more replicates or pairs.`,
+        `- Oracle: the agent given the pairs' true parameters did better than TL on average (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}; ` +
+          `speedup ${sp ? sp.mean.toFixed(2) : "n/a"}), but the intervals overlap: this run cannot tell whether there is room for an embedding; it ` +
+          `needs more replicates or pairs.`,
       );
     } else if (!beatsDrop && !beatsSp) {
       L.push(
-        `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr ? dOr.mean.toFixed(3) : "n/a"} vs ${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): on this task and budget there is no room for any embedding to beat TL.`,
+        `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr ? dOr.mean.toFixed(3) : "n/a"} vs ` +
+          `${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): on this task and budget there is no room for any embedding ` +
+          `to beat TL.`,
       );
     } else {
       L.push(
-        `- Oracle: the true parameters beat TL (${beatsDrop ? "drop intervals apart" : "drop not separated"}; ${beatsSp ? "speedup interval above 1" : "speedup interval includes 1"}): there is room; the gap between FLASH (drop ${dF ? dF.mean.toFixed(3) : "n/a"}) and the oracle (${dOr ? dOr.mean.toFixed(3) : "n/a"}) is the meta learner's.`,
+        `- Oracle: the true parameters beat TL (${beatsDrop ? "drop intervals apart" : "drop not separated"}; ` +
+          `${beatsSp ? "speedup interval above 1" : "speedup interval includes 1"}): there is room; the gap between FLASH (drop ` +
+          `${dF ? dF.mean.toFixed(3) : "n/a"}) and the oracle (${dOr ? dOr.mean.toFixed(3) : "n/a"}) is the meta learner's.`,
       );
     }
   }
   const dS = c.shuffled.reward_drop;
-  if (dF && dS)
-    L.push(
-      `- Shuffled: FLASH with another pool pair's embedding had drop ${dS.mean.toFixed(3)} vs ${dF.mean.toFixed(3)} with its own: ${below(dF, dS) ? "its own embedding helps (intervals apart)" : "no clear difference: the served agent does not use what tells this pair's embedding from a pool pair's"}.`,
-    );
+  if (dF && dS) {
+    const verdict = below(dF, dS)
+      ? "its own embedding helps (intervals apart)"
+      : "no clear difference: the served agent does not use what tells this pair's embedding from a pool pair's";
+    L.push(`- Shuffled: FLASH with another pool pair's embedding had drop ${dS.mean.toFixed(3)} vs ${dF.mean.toFixed(3)} with its own: ${verdict}.`);
+  }
   if (c.probe_r2) L.push(`- Probe: a linear map recovers the true parameters from the embedding with leave-one-out R² ${c.probe_r2.mean.toFixed(2)}.`);
 }
 
-export function rlMarkdown(r: RlResults, figures: string[]): string {
-  const L: string[] = [];
-  const curveWords = curveText(r);
-  const p = r.paper as { speedupVsTl?: number; rewardDropOriginal?: number; rewardDropFlash?: number; source?: string } | null;
+/** Title, description, backend, replicates and wall time. */
+function headerSection(r: RlResults, L: string[]): void {
   L.push(`# ${r.task}: ${r.command} (${r.profile} profile)`, "");
   L.push(`${r.describe}.`, "");
+  if (r.profile_purpose) L.push(`Profile **${r.profile}**: ${r.profile_purpose}.`, "");
   L.push(
-    `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ${(r.wall.unitsSpanSeconds ?? r.wall.seconds).toFixed(0)} s from first unit start to last unit end ` +
-      `(this invocation ${r.wall.seconds.toFixed(0)} s: ${r.wall.ranUnits} units run, ${r.wall.resumedUnits} resumed; unit time summed ${r.wall.unitSecondsSum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
+    `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ` +
+      `${(r.wall.units_span_seconds ?? r.wall.seconds).toFixed(0)} s from first unit start to last unit end ` +
+      `(this invocation ${r.wall.seconds.toFixed(0)} s: ${r.wall.ran_units} units run, ${r.wall.resumed_units} resumed; unit time summed ` +
+      `${r.wall.unit_seconds_sum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}` +
+      `${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
     "",
   );
+}
+
+/** The headline table against the paper and the verdict. */
+function headlineSection(r: RlResults, L: string[]): void {
+  const p = r.paper as { speedup_vs_tl?: number; reward_drop_original?: number; reward_drop_flash?: number; source?: string } | null;
+  const baselines = Object.entries(r.baselines ?? {});
   const sp = r.adaptation_speedup_vs_tl;
   const dF = r.reward_drop.flash;
   const dO = r.reward_drop.original;
   L.push("## Headline", "", "| metric | this run (mean ± 95% CI) | paper |", "|---|---|---|");
   L.push(
-    `| adaptation speedup, FLASH vs TL (episodes TL / FLASH, per test) | ${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ${p?.speedupVsTl ? `${p.speedupVsTl}x` : "—"} |`,
+    `| adaptation speedup, FLASH vs TL (episodes TL / FLASH, per test) | ` +
+      `${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ` +
+      `${p?.speedup_vs_tl ? `${p.speedup_vs_tl}x` : "—"} |`,
   );
   L.push(`| adaptation speedup, FLASH vs scratch | ${fmt(r.adaptation_speedup_vs_scratch)} | — |`);
-  L.push(`| reward drop, original agent | ${fmt(dO)} | ${pct(p?.rewardDropOriginal)} |`);
-  L.push(`| reward drop, FLASH | ${fmt(dF)} | ${pct(p?.rewardDropFlash)} |`);
+  L.push(`| reward drop, original agent | ${fmt(dO)} | ${pct(p?.reward_drop_original)} |`);
+  L.push(`| reward drop, FLASH | ${fmt(dF)} | ${pct(p?.reward_drop_flash)} |`);
   L.push(`| reward drop, TL (pool-trained, no embedding) | ${fmt(r.reward_drop.tl)} | — |`);
   controlRows(r, L);
   if (p?.source) L.push("", `Paper numbers: ${p.source}.`);
@@ -375,7 +452,8 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   if (sp) {
     const lo = sp.mean - (sp.ci95 ?? Infinity);
     L.push(
-      `- Adaptation: FLASH ${sp.mean > 1 ? (lo > 1 ? "beat" : "was faster than, but not significantly (CI includes 1),") : "did not beat"} transfer learning (mean speedup ${sp.mean.toFixed(2)}${sp.ci95 !== null ? ` ± ${sp.ci95.toFixed(2)}` : ", one test, no interval"}).`,
+      `- Adaptation: FLASH ${sp.mean > 1 ? (lo > 1 ? "beat" : "was faster than, but not significantly (CI includes 1),") : "did not beat"} transfer ` +
+        `learning (mean speedup ${sp.mean.toFixed(2)}${sp.ci95 !== null ? ` ± ${sp.ci95.toFixed(2)}` : ", one test, no interval"}).`,
     );
   }
   if (dF && dO) {
@@ -384,11 +462,11 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     const ciO = dO.ci95 ?? NaN;
     const separated = dF.mean + ciF < dO.mean - ciO;
     L.push(
-      `- Reward drop: FLASH ${diff > 0 ? (separated ? "beat" : "was lower than, but with overlapping intervals,") : "did not beat"} the original agent (${dF.mean.toFixed(3)} vs ${dO.mean.toFixed(3)}).`,
+      `- Reward drop: FLASH ${diff > 0 ? (separated ? "beat" : "was lower than, but with overlapping intervals,") : "did not beat"} the original agent ` +
+        `(${dF.mean.toFixed(3)} vs ${dO.mean.toFixed(3)}).`,
     );
   }
   if (r.reward_drop.excluded) L.push(`- ${r.reward_drop.excluded} A/B test(s) excluded: their pair's reference was no better than random.`);
-  const baselines = Object.entries(r.baselines ?? {});
   for (const [, b] of baselines) {
     if (!b.reward_drop || !dF) continue;
     const d = b.reward_drop;
@@ -397,21 +475,27 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     const apart = !noCi && (better ? dF.mean + (dF.ci95 as number) < d.mean - (d.ci95 as number) : d.mean + (d.ci95 as number) < dF.mean - (dF.ci95 as number));
     const how = noCi ? "no interval: too few tests" : apart ? "intervals apart" : "overlapping intervals";
     L.push(
-      `- Against ${b.label}: FLASH without retraining ${better ? "had the lower" : "did not have the lower"} reward drop (${dF.mean.toFixed(3)} vs ${d.mean.toFixed(3)}; ${how}).`,
+      `- Against ${b.label}: FLASH without retraining ${better ? "had the lower" : "did not have the lower"} reward drop (${dF.mean.toFixed(3)} vs ` +
+        `${d.mean.toFixed(3)}; ${how}).`,
     );
   }
   L.push("");
+}
 
+/** The non-ML baselines beside the served agents. */
+function baselinesSection(r: RlResults, L: string[]): void {
+  const baselines = Object.entries(r.baselines ?? {});
   if (baselines.length) {
     const served = (v: string) => {
       const xs = (r.reward_drop.served ?? []).filter((s) => s.variant === v).map((s) => s.reward);
       return xs.length ? meanCiJson(meanCi95(xs)) : null;
     };
-    const refRewards = r.references.map((x) => x.evalReturn);
+    const refRewards = r.references.map((x) => x.eval_return);
     L.push(
       "## Non-ML baselines users run today",
       "",
-      "Evaluated on every new pair on the same evaluation windows as the agents; reward drop with the agents' definition (0 = the pair's reference agent, 1 = random policy).",
+      "Evaluated on every new pair on the same evaluation windows as the agents; reward drop with the agents' definition (0 = the pair's reference " +
+        "agent, 1 = random policy).",
       "",
       "| policy | reward (mean ± 95% CI) | reward drop (mean ± 95% CI) |",
       "|---|---|---|",
@@ -421,52 +505,68 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     L.push(`| transfer learning, no retraining | ${fmt(served("tl"))} | ${fmt(r.reward_drop.tl)} |`);
     L.push(`| original agent (trained on another pair) | ${fmt(served("original"))} | ${fmt(r.reward_drop.original)} |`);
     L.push(
-      `| reference agent (trained on the pair; per pair, mean over replicates) | ${fmt(refRewards.length ? meanCiJson(meanCi95(refRewards)) : null)} | 0 by definition |`,
+      `| reference agent (trained on the pair; per pair, mean over replicates) | ${fmt(refRewards.length ? meanCiJson(meanCi95(refRewards)) : null)} | ` +
+        `0 by definition |`,
     );
     L.push("");
   }
+}
 
+/** The application-update experiment per scenario. */
+function updatesSection(r: RlResults, L: string[]): void {
   if (r.updates) {
     const u = r.updates;
     const vs = present(Object.keys(u.all));
     L.push(
       "## Application updates (the paper's Appendix A.3 scenarios)",
       "",
-      "Each updated pair is a new pair's application changed by one scenario, on the same trace. The original agent is the one trained on the application before the update; FLASH and TL are the pool-trained agents (FLASH embeds the updated pair first). Reward drop against a reference trained on the updated pair (mean ± 95% CI over replicates).",
+      "Each updated pair is a new pair's application changed by one scenario, on the same trace. The original agent is the one trained on the " +
+        "application before the update; FLASH and TL are the pool-trained agents (FLASH embeds the updated pair first). Reward drop against a " +
+        "reference trained on the updated pair (mean ± 95% CI over replicates).",
       "",
       `| scenario | updated pair(s) |${vs.map((v) => ` ${VARIANT_LABEL[v] ?? v} drop |`).join("")}`,
       `|---|---|${vs.map(() => "---|").join("")}`,
     );
-    for (const [sc, x] of Object.entries(u.byScenario))
+    for (const [sc, x] of Object.entries(u.by_scenario))
       L.push(`| ${sc} | ${x.pairs.join(", ")} |${vs.map((v) => ` ${fmt(x.variants[v]?.reward_drop ?? null)} |`).join("")}`);
     L.push(`| **all** | |${vs.map((v) => ` ${fmt(u.all[v]?.reward_drop ?? null)} |`).join("")}`);
     if (u.excluded) L.push("", `${u.excluded} test(s) excluded: their updated pair's reference was no better than random.`);
     L.push("");
   }
+}
 
+/** Operational metrics per policy. */
+function operationsSection(r: RlResults, L: string[]): void {
   if (r.operations) {
     const o = r.operations;
     const names = Object.keys(o.labels);
     L.push(
       "## Operational metrics (the paper's Figure 8 utilisation and SLO panels)",
       "",
-      "Per-step means over the evaluation episodes: the agents as served in the A/B test (no retraining), the references and non-ML baselines on their own pair.",
+      "Per-step means over the evaluation episodes: the agents as served in the A/B test (no retraining), the references and non-ML baselines on " +
+        "their own pair.",
       "",
       `| policy |${names.map((n) => ` ${o.labels[n]} |`).join("")}`,
       `|---|${names.map(() => "---|").join("")}`,
     );
-    for (const v of present(Object.keys(o.byVariant))) L.push(`| ${VARIANT_LABEL[v] ?? v} |${names.map((n) => ` ${fmt(o.byVariant[v][n])} |`).join("")}`);
+    for (const v of present(Object.keys(o.by_variant))) L.push(`| ${VARIANT_LABEL[v] ?? v} |${names.map((n) => ` ${fmt(o.by_variant[v][n])} |`).join("")}`);
     L.push("");
   }
+}
 
+/** Episodes to convergence per agent and per test. */
+function adaptationSection(r: RlResults, L: string[]): void {
   L.push("## Adaptation cost (episodes to convergence on new pairs)", "", "| agent | episodes (mean ± 95% CI) | converged within the cap |", "|---|---|---|");
-  for (const v of r.adaptation.byVariant)
-    L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.convergedFraction).toFixed(0)}% |`);
+  for (const v of r.adaptation.by_variant)
+    L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.converged_fraction).toFixed(0)}% |`);
   L.push("", "| pair | replicate | agent | episodes | converged |", "|---|---:|---|---:|---|");
   for (const c of [...r.adaptation.costs].sort((a, b) => (a.pair + a.replicate + a.variant < b.pair + b.replicate + b.variant ? -1 : 1)))
     L.push(`| ${c.pair} | ${c.replicate} | ${VARIANT_LABEL[c.variant] ?? c.variant} | ${c.episodes} | ${c.converged ? "yes" : "no (cap)"} |`);
   L.push("");
+}
 
+/** Pretraining episodes and seconds, and amortisation. */
+function pretrainingSection(r: RlResults, L: string[]): void {
   L.push("## Pretraining", "", "| agent | episodes (incl. warm-up) | wall seconds per replicate |", "|---|---:|---|");
   for (const [v, x] of Object.entries(r.pretraining)) L.push(`| ${VARIANT_LABEL[v] ?? v} | ${x.episodes} | ${fmt(x.seconds, 3)} |`);
   L.push("");
@@ -481,12 +581,16 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     );
     for (const c of r.amortisation)
       L.push(
-        `| ${VARIANT_LABEL[c.variant] ?? c.variant} | ${Object.entries(c.breakEven)
+        `| ${VARIANT_LABEL[c.variant] ?? c.variant} | ${Object.entries(c.break_even)
           .map(([k, n]) => `${VARIANT_LABEL[k] ?? k}: ${n === null ? "never" : `N >= ${n}`}`)
           .join("; ")} |`,
       );
     L.push("");
   }
+}
+
+/** The sweep over pretraining-pool sizes. */
+function sweepSection(r: RlResults, L: string[]): void {
   if (r.sweep) {
     L.push(
       "## Sweep over pretraining-pool sizes",
@@ -496,30 +600,44 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     );
     for (const s of r.sweep) {
       const e = (v: string) => fmt(s.adaptation.find((x) => x.variant === v)?.episodes ?? null);
-      const be = s.amortisation?.find((c) => c.variant === "flash")?.breakEven.scratch;
+      const be = s.amortisation?.find((c) => c.variant === "flash")?.break_even.scratch;
       L.push(
-        `| ${s.poolSize} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`,
+        `| ${s.pool_size} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ` +
+          `${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`,
       );
     }
     L.push("");
   }
+}
+
+/** Similarity against drop and cost. */
+function similaritySection(r: RlResults, L: string[]): void {
   L.push("## Similarity vs drop and cost", "", "| relation | n | Pearson r | Spearman rho |", "|---|---:|---:|---:|");
   const cr = (c: { n: number; pearson: number | null; spearman: number | null }) =>
     `${c.n} | ${c.pearson?.toFixed(3) ?? "n/a"} | ${c.spearman?.toFixed(3) ?? "n/a"}`;
   L.push(`| S(trained pair, served pair) vs drop of the original agent | ${cr(r.similarity.drop)} |`);
   L.push(`| S(new pair, nearest pool pair) vs adaptation episodes | ${cr(r.similarity.cost)} |`, "");
+}
 
+/** The reference, random-policy and baseline returns per new pair. */
+function referencesSection(r: RlResults, L: string[]): void {
+  const baselines = Object.entries(r.baselines ?? {});
   L.push(
     "## References per new pair",
     "",
-    `| pair | reference (deterministic eval) | reference (last-window mean of the learning curve) | random policy |${baselines.map(([, b]) => ` ${b.label.split(" (")[0]} |`).join("")}`,
+    `| pair | reference (deterministic eval) | reference (last-window mean of the learning curve) | random policy ` +
+      `|${baselines.map(([, b]) => ` ${b.label.split(" (")[0]} |`).join("")}`,
     `|---|---:|---:|---:|${baselines.map(() => "---:|").join("")}`,
   );
   for (const x of r.references) {
-    const bs = baselines.map(([, b]) => ` ${b.byPair[x.pair] === undefined ? "—" : b.byPair[x.pair].toFixed(1)} |`).join("");
-    L.push(`| ${x.pair} | ${x.evalReturn.toFixed(1)} | ${x.trainLevel.toFixed(1)} | ${x.baseline.toFixed(1)} |${bs}`);
+    const bs = baselines.map(([, b]) => ` ${b.by_pair[x.pair] === undefined ? "—" : b.by_pair[x.pair].toFixed(1)} |`).join("");
+    L.push(`| ${x.pair} | ${x.eval_return.toFixed(1)} | ${x.train_level.toFixed(1)} | ${x.baseline.toFixed(1)} |${bs}`);
   }
   L.push("");
+}
+
+/** The figures with their paper counterparts. */
+function figuresSection(figures: string[], L: string[]): void {
   if (figures.length) {
     L.push("## Figures", "");
     const paperFig: Record<string, string> = {
@@ -535,21 +653,53 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
     for (const f of figures)
       L.push(`![${f}](figures/${f}.png)`, "", `[spec](figures/${f}.vl.json) · [svg](figures/${f}.svg)${paperFig[f] ? ` · compare ${paperFig[f]}` : ""}`, "");
   }
+}
+
+/** The definitions the numbers use. */
+function definitionsSection(r: RlResults, L: string[]): void {
+  const curveWords = curveText(r);
+  const baselines = Object.entries(r.baselines ?? {});
   L.push(
     "## Definitions",
     "",
-    `- **Episodes to convergence** (experiments/protocols/convergence.ts): the first episode after which the ${r.adaptation.window}-episode moving average of ${curveWords} (expanding over the first episodes) stays at or above reference - ${r.adaptation.tolerance} x |reference - random-policy return| until the end of the run; the reference is the mean of the last ${r.adaptation.window} episodes of the same curve of agents trained on that pair alone; a run that never gets there counts as the cap (${r.adaptation.cap}).`,
-    "- **Reward drop** (experiments/protocols/reward-drop.ts): (R_ref - R) / (R_ref - R_random), R the deterministic evaluation return with no weight update, R_ref the reference agents' deterministic evaluation return on that pair; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards are negative, so the random-policy return is the zero point.",
+    `- **Episodes to convergence** (experiments/protocols/convergence.ts): the first episode after which the ${r.adaptation.window}-episode moving ` +
+      `average of ${curveWords} (expanding over the first episodes) stays at or above reference - ${r.adaptation.tolerance} x |reference - ` +
+      `random-policy return| until the end of the run; the reference is the mean of the last ${r.adaptation.window} episodes of the same curve of ` +
+      `agents trained on that pair alone; a run that never gets there counts as the cap (${r.adaptation.cap}).`,
+    "- **Reward drop** (experiments/protocols/reward-drop.ts): (R_ref - R) / (R_ref - R_random), R the deterministic evaluation return with no weight " +
+      "update, R_ref the reference agents' deterministic evaluation return on that pair; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards " +
+      "are negative, so the random-policy return is the zero point.",
     "- **Speedup**: per (pair, replicate), TL episodes / FLASH episodes; mean with a 95% Student-t interval (experiments/stats.ts).",
-    "- **Original agent** in the A/B test: the reference agent of one new pair served on other new pairs. **TL**: the same agent without embedding, pretrained on the same pool with the same budget, then fine-tuned. **FLASH**: pretrained with the meta learner trained by the critic loss, then fine-tuned with the meta learner frozen; its embedding comes from the new pair's first trajectories (every episode counted).",
+    "- **Original agent** in the A/B test: the reference agent of one new pair served on other new pairs. **TL**: the same agent without embedding, " +
+      "pretrained on the same pool with the same budget, then fine-tuned. **FLASH**: pretrained with the meta learner trained by the critic loss, then " +
+      "fine-tuned with the meta learner frozen; its embedding comes from the new pair's first trajectories (every episode counted).",
     "",
   );
   if (baselines.length) {
     L.push(
-      `- **Non-ML baselines** (${baselines.map(([, b]) => b.label).join("; ")}): evaluated by the task in each reference unit on the same evaluation windows as the agents; their reward drop is the same function as the agents' (experiments/protocols/reward-drop.ts \`drops\`), one test per (new pair, replicate).`,
+      `- **Non-ML baselines** (${baselines.map(([, b]) => b.label).join("; ")}): evaluated by the task in each reference unit on the same evaluation ` +
+        `windows as the agents; their reward drop is the same function as the agents' (experiments/protocols/reward-drop.ts \`drops\`), one test per ` +
+        `(new pair, replicate).`,
       "",
     );
   }
+}
+
+/** report.md of a results object: one named section after another, in reading order. */
+export function rlMarkdown(r: RlResults, figures: string[]): string {
+  const L: string[] = [];
+  headerSection(r, L);
+  headlineSection(r, L);
+  baselinesSection(r, L);
+  updatesSection(r, L);
+  operationsSection(r, L);
+  adaptationSection(r, L);
+  pretrainingSection(r, L);
+  sweepSection(r, L);
+  similaritySection(r, L);
+  referencesSection(r, L);
+  figuresSection(figures, L);
+  definitionsSection(r, L);
   return L.join("\n");
 }
 
@@ -565,9 +715,9 @@ export async function writeRlReport(dir: string, r: RlResults): Promise<string[]
   return names;
 }
 
-/** `flash report DIR`: re-render from DIR/results.json. */
+/** `flash report DIR`: re-render from DIR/results.json (flash-adapt-results@2, or @1 migrated). */
 export async function rerender(dir: string): Promise<string[]> {
-  const r = JSON.parse(readFileSync(path.join(dir, "results.json"), "utf8")) as RlResults;
-  if (r.format !== "flash-adapt-results@1") throw new DataError(`${dir}/results.json: format ${JSON.stringify(r.format)} is not flash-adapt-results@1`);
-  return writeRlReport(dir, r);
+  // An older format is migrated in memory only: results.json stays as it was written.
+  const file = path.join(dir, "results.json");
+  return writeRlReport(dir, migrateResults(JSON.parse(readFileSync(file, "utf8")), file));
 }

@@ -118,7 +118,7 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
         backend: r.backend,
         seeds: r.seeds.replicates.length,
         wall_seconds: Math.round(r.wall.seconds),
-        units_span_seconds: Math.round(r.wall.unitsSpanSeconds),
+        units_span_seconds: Math.round(r.wall.units_span_seconds),
         adaptation_speedup_vs_tl: f(r.adaptation_speedup_vs_tl),
         reward_drop_flash: f(r.reward_drop.flash),
         reward_drop_original: f(r.reward_drop.original),
@@ -129,7 +129,7 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
         ...(r.sweep
           ? {
               sweep: r.sweep.map((s) => ({
-                pool: s.poolSize,
+                pool: s.pool_size,
                 speedup_vs_tl: f(s.speedup_vs_tl),
                 episodes: Object.fromEntries(s.adaptation.map((a) => [a.variant, f(a.episodes)])),
               })),
@@ -143,9 +143,10 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
   console.error(`wrote ${out}/results.json, ${out}/report.md and ${out}/figures/`);
 }
 
-export function harnessCommands(backendOption: OptionSpec): Record<string, Command> {
-  const common = {
-    profile: { type: "string", description: "named preset: quick | full (| golden)", default: "quick" },
+/** The options reproduce and sweep share (rerun takes some of them). */
+function commonOptions(backendOption: OptionSpec) {
+  return {
+    profile: { type: "string", description: "named preset of the task (`flash tasks` lists each task's profiles and what they are for)", default: "quick" },
     seeds: { type: "string", description: "replicates (each with its own derived seeds; default 2; rcs: iterations, default by profile)" },
     seed: { type: "string", description: "run seed: every unit seed and the pairs derive from it", default: "0" },
     workers: { type: "string", description: "worker threads (default: one per core; 0 = this thread); never changes results" },
@@ -164,132 +165,189 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
       description: "redis://HOST:PORT[/DB]: run the units on `flash worker` processes through this queue instead of local workers (docs/distributed.md)",
     },
   } satisfies Record<string, OptionSpec>;
+}
+type CommonOptions = ReturnType<typeof commonOptions>;
+
+/** `flash reproduce TASK`: the paper's protocols on one task. */
+function reproduceCommand(common: CommonOptions): Command {
   return {
-    reproduce: {
-      summary: "run the paper's protocols on a task: report.md, results.json, figures (resumes from finished units in --out)",
-      options: {
-        ...common,
-        out: { type: "string", description: "output directory (default runs/<task>-<profile>)" },
-        data: {
-          type: "string",
-          description: "data folder of a task that reads one (rcs: the folder holding serverless-functions/ and multi-cloud/, e.g. ../shared/datasets)",
-        },
-      },
-      async run(o, pos) {
-        const task = oneTask(pos);
-        const explicitSeeds = intOpt(o, "seeds", 1);
-        const seeds = explicitSeeds ?? 2;
-        const seed = intOpt(o, "seed", 0) as number;
-        const out = (o.out as string | undefined) ?? `runs/${task}-${o.profile}`;
-        const entry = taskEntry(task);
-        const workers = intOpt(o, "workers", 0) ?? null;
-        const backend = (o.backend as string | undefined) ?? null;
-        const taskOptions = await folderOptions(o, task);
-        const queue = queueOpt(o);
-        if (entry.reproduce && queue) throw new UsageError(`--queue: task ${task} runs its own reproduction, not the runner's units`);
-        if (entry.reproduce)
-          return entry.reproduce({
-            profile: String(o.profile),
-            seeds: explicitSeeds ?? null,
-            seed,
-            out,
-            workers,
-            backend,
-            data: (o.data as string | undefined) ?? null,
-          });
-        if (o.data !== undefined) {
-          const reads = Object.keys((await rlTask(task)).folderOptions ?? {});
-          throw new UsageError(
-            `--data: task ${task} does not read a data folder${reads.length ? ` (it reads ${reads.map((k) => `--${k} DIR`).join(", ")})` : ""}`,
-          );
-        }
-        const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions, queue });
-        printHeadline(out, r);
+    summary: "run the paper's protocols on a task: report.md, results.json, figures (resumes from finished units in --out)",
+    options: {
+      ...common,
+      out: { type: "string", description: "output directory (default runs/<task>-<profile>)" },
+      data: {
+        type: "string",
+        description: "data folder of a task that reads one (rcs: the folder holding serverless-functions/ and multi-cloud/, e.g. ../shared/datasets)",
       },
     },
-    sweep: {
-      summary: "sweep pretraining-pool sizes: adaptation cost and amortisation per pool size",
-      options: {
-        ...common,
-        "pool-sizes": { type: "string", description: "comma-separated pool sizes, e.g. 2,4,8" },
-        out: { type: "string", description: "output directory (default runs/<task>-sweep)" },
-      },
-      async run(o, pos) {
-        const task = oneTask(pos);
-        if (!taskEntry(task).rl) throw new UsageError(`task ${task} has no RL protocols to sweep`);
-        const raw = o["pool-sizes"];
-        if (typeof raw !== "string") throw new UsageError("--pool-sizes is required, e.g. --pool-sizes 2,4,8");
-        const sizes = raw.split(",").map((s) => Number(s.trim()));
-        if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new OptionValueError("--pool-sizes", "positive integers separated by commas", raw);
-        const out = (o.out as string | undefined) ?? `runs/${task}-sweep`;
-        const taskOptions = await folderOptions(o, task);
-        const r = await runRl({
-          task,
+    async run(o, pos) {
+      const task = oneTask(pos);
+      const explicitSeeds = intOpt(o, "seeds", 1);
+      const seeds = explicitSeeds ?? 2;
+      const seed = intOpt(o, "seed", 0) as number;
+      const out = (o.out as string | undefined) ?? `runs/${task}-${o.profile}`;
+      const entry = taskEntry(task);
+      const workers = intOpt(o, "workers", 0) ?? null;
+      const backend = (o.backend as string | undefined) ?? null;
+      const taskOptions = await folderOptions(o, task);
+      const queue = queueOpt(o);
+      if (entry.reproduce && queue) throw new UsageError(`--queue: task ${task} runs its own reproduction, not the runner's units`);
+      if (entry.reproduce)
+        return entry.reproduce({
           profile: String(o.profile),
-          seeds: intOpt(o, "seeds", 1) ?? 2,
-          seed: intOpt(o, "seed", 0) as number,
+          seeds: explicitSeeds ?? null,
+          seed,
           out,
-          workers: intOpt(o, "workers", 0) ?? null,
-          backend: (o.backend as string | undefined) ?? null,
-          poolSizes: [...new Set(sizes)].sort((a, b) => a - b),
-          taskOptions,
-          queue: queueOpt(o),
+          workers,
+          backend,
+          data: (o.data as string | undefined) ?? null,
         });
-        printHeadline(out, r);
-      },
+      if (o.data !== undefined) {
+        const reads = Object.keys((await rlTask(task)).folderOptions ?? {});
+        throw new UsageError(
+          `--data: task ${task} does not read a data folder${reads.length ? ` (it reads ${reads.map((k) => `--${k} DIR`).join(", ")})` : ""}`,
+        );
+      }
+      const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions, queue });
+      printHeadline(out, r);
     },
-    report: {
-      summary: "re-render DIR/report.md and DIR/figures from DIR/results.json (no re-running)",
-      options: {},
-      async run(_o, pos) {
-        const dir = oneDir(pos, "run directory", "results.json");
-        checkJsonFile(path.join(dir, "results.json"));
-        const { rerender } = await import("../report/rl-report.js");
-        const figs = await rerender(dir);
-        console.error(`wrote ${dir}/report.md and ${figs.length} figures in ${dir}/figures/`);
-      },
+  };
+}
+
+/** `flash sweep TASK --pool-sizes ...`: the protocols per pretraining-pool size. */
+function sweepCommand(common: CommonOptions): Command {
+  return {
+    summary: "sweep pretraining-pool sizes: adaptation cost and amortisation per pool size",
+    options: {
+      ...common,
+      "pool-sizes": { type: "string", description: "comma-separated pool sizes, e.g. 2,4,8" },
+      out: { type: "string", description: "output directory (default runs/<task>-sweep)" },
     },
-    rerun: {
-      summary: "repeat the run recorded in DIR/config.json (into --out; default DIR itself, which resumes)",
-      options: {
-        out: { type: "string", description: "output directory (default: DIR)" },
-        workers: common.workers,
-        backend: backendOption,
-        queue: common.queue,
-      },
-      async run(o, pos) {
-        const dir = oneDir(pos, "run directory", "config.json");
-        const cfg = loadRunConfig(dir);
-        const out = (o.out as string | undefined) ?? dir;
-        const r = await runRl({
-          task: cfg.task,
-          profile: cfg.profile,
-          seeds: cfg.seeds,
-          seed: cfg.seed,
-          out,
-          workers: intOpt(o, "workers", 0) ?? cfg.workers,
-          backend: (o.backend as string | undefined) ?? cfg.backend,
-          poolSizes: cfg.poolSizes,
-          taskOptions: cfg.taskOptions,
-          taskConfig: cfg.taskConfig,
-          queue: queueOpt(o),
-        });
-        printHeadline(out, r);
-      },
+    async run(o, pos) {
+      const task = oneTask(pos);
+      if (!taskEntry(task).rl) throw new UsageError(`task ${task} has no RL protocols to sweep`);
+      const raw = o["pool-sizes"];
+      if (typeof raw !== "string") throw new UsageError("--pool-sizes is required, e.g. --pool-sizes 2,4,8");
+      const sizes = raw.split(",").map((s) => Number(s.trim()));
+      if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new OptionValueError("--pool-sizes", "positive integers separated by commas", raw);
+      const out = (o.out as string | undefined) ?? `runs/${task}-sweep`;
+      const taskOptions = await folderOptions(o, task);
+      const r = await runRl({
+        task,
+        profile: String(o.profile),
+        seeds: intOpt(o, "seeds", 1) ?? 2,
+        seed: intOpt(o, "seed", 0) as number,
+        out,
+        workers: intOpt(o, "workers", 0) ?? null,
+        backend: (o.backend as string | undefined) ?? null,
+        poolSizes: [...new Set(sizes)].sort((a, b) => a - b),
+        taskOptions,
+        queue: queueOpt(o),
+      });
+      printHeadline(out, r);
     },
-    golden: {
-      summary: "run the golden seeded runs and compare with experiments/golden/*.json; --update rewrites them",
-      options: { update: { type: "boolean", description: "rewrite the golden files with this run's numbers" }, backend: backendOption },
-      async run(o) {
-        const { checkGoldens } = await import("../golden/golden.js");
-        const res = await checkGoldens({
-          update: o.update === true,
-          backend: (o.backend as string | undefined) ?? undefined,
-          log: (l) => process.stderr.write(l + "\n"),
-        });
-        for (const r of res) console.log(`${r.name}: ${r.status}${r.failures.length ? `\n  ${r.failures.join("\n  ")}` : ""}`);
-        if (res.some((r) => r.status === "failed")) process.exitCode = 1;
-      },
+  };
+}
+
+/** `flash report DIR`: re-render a run's report. */
+function reportCommand(): Command {
+  return {
+    summary: "re-render DIR/report.md and DIR/figures from DIR/results.json (no re-running)",
+    options: {},
+    async run(_o, pos) {
+      const dir = oneDir(pos, "run directory", "results.json");
+      checkJsonFile(path.join(dir, "results.json"));
+      const { rerender } = await import("../report/rl-report.js");
+      const figs = await rerender(dir);
+      console.error(`wrote ${dir}/report.md and ${figs.length} figures in ${dir}/figures/`);
     },
+  };
+}
+
+/** `flash rerun DIR`: repeat (or resume) a recorded run. */
+function rerunCommand(common: CommonOptions, backendOption: OptionSpec): Command {
+  return {
+    summary: "repeat the run recorded in DIR/config.json (into --out; default DIR itself, which resumes)",
+    options: {
+      out: { type: "string", description: "output directory (default: DIR)" },
+      workers: common.workers,
+      backend: backendOption,
+      queue: common.queue,
+    },
+    async run(o, pos) {
+      const dir = oneDir(pos, "run directory", "config.json");
+      const cfg = loadRunConfig(dir);
+      const out = (o.out as string | undefined) ?? dir;
+      const r = await runRl({
+        task: cfg.task,
+        profile: cfg.profile,
+        seeds: cfg.seeds,
+        seed: cfg.seed,
+        out,
+        workers: intOpt(o, "workers", 0) ?? cfg.workers,
+        backend: (o.backend as string | undefined) ?? cfg.backend,
+        poolSizes: cfg.poolSizes,
+        taskOptions: cfg.taskOptions,
+        taskConfig: cfg.taskConfig,
+        queue: queueOpt(o),
+      });
+      printHeadline(out, r);
+    },
+  };
+}
+
+/** The lines `flash tasks` prints: each task, its summary and its profiles (from the task's profile table). */
+export async function taskLines(): Promise<string[]> {
+  const lines: string[] = [];
+  for (const name of taskNames()) {
+    const entry = taskEntry(name);
+    lines.push(`${name}: ${entry.summary}`);
+    if (!entry.rl) continue;
+    const task = await entry.rl();
+    const table = task.profileTable;
+    if (table) for (const [p, x] of Object.entries(table)) lines.push(`  --profile ${p} (pool ${x.pool}, ${x.test} new pairs): ${x.purpose}`);
+    else lines.push(`  --profile ${task.profiles.join(" | ")}`);
+  }
+  return lines;
+}
+
+/** `flash tasks`: the tasks and their profiles. */
+function tasksCommand(): Command {
+  return {
+    summary: "list the tasks and, for each, its profiles (--profile) and what they are for",
+    options: {},
+    async run() {
+      for (const l of await taskLines()) console.log(l);
+    },
+  };
+}
+
+/** `flash golden`: check or refresh the golden seeded runs. */
+function goldenCommand(backendOption: OptionSpec): Command {
+  return {
+    summary: "run the golden seeded runs and compare with experiments/golden/*.json; --update rewrites them",
+    options: { update: { type: "boolean", description: "rewrite the golden files with this run's numbers" }, backend: backendOption },
+    async run(o) {
+      const { checkGoldens } = await import("../golden/golden.js");
+      const res = await checkGoldens({
+        update: o.update === true,
+        backend: (o.backend as string | undefined) ?? undefined,
+        log: (l) => process.stderr.write(l + "\n"),
+      });
+      for (const r of res) console.log(`${r.name}: ${r.status}${r.failures.length ? `\n  ${r.failures.join("\n  ")}` : ""}`);
+      if (res.some((r) => r.status === "failed")) process.exitCode = 1;
+    },
+  };
+}
+
+export function harnessCommands(backendOption: OptionSpec): Record<string, Command> {
+  const common = commonOptions(backendOption);
+  return {
+    reproduce: reproduceCommand(common),
+    sweep: sweepCommand(common),
+    report: reportCommand(),
+    rerun: rerunCommand(common, backendOption),
+    golden: goldenCommand(backendOption),
+    tasks: tasksCommand(),
   };
 }

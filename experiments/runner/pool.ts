@@ -115,35 +115,18 @@ interface Slot {
   busy?: { unit: PlannedUnit; started: number; fraction: number; message: string; resolve: (v: unknown) => void; reject: (e: Error) => void };
 }
 
-/** Run `plan` (from planUnits); resolves when every unit has a record, rejects on the first failure. */
-export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions): Promise<PoolResult> {
-  const t0 = performance.now();
-  const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
-  const label = opts.label ?? "run";
-  const nWorkers = opts.workers ?? defaultWorkers();
+/** The records of units that finished in an earlier invocation (same key), marked resumed. */
+function resumeRecords(plan: readonly PlannedUnit[], outDir: string): Map<string, UnitRecord> {
   const records = new Map<string, UnitRecord>();
-  let resumed = 0;
   for (const u of plan) {
-    const r = loadRecord(opts.outDir, u);
-    if (r) {
-      records.set(u.id, { ...r, resumed: true });
-      resumed++;
-    }
+    const r = loadRecord(outDir, u);
+    if (r) records.set(u.id, { ...r, resumed: true });
   }
-  const todo = plan.filter((u) => !records.has(u.id));
-  let doneCost = 0;
-  let doneSeconds = 0;
-  log(
-    `[${label}] ${plan.length} units: ${resumed} already finished in ${opts.outDir}, ${todo.length} to run on ${nWorkers === 0 ? "this thread" : `${Math.min(nWorkers, Math.max(1, todo.length))} worker(s)`}`,
-  );
-  if (todo.length === 0) return { records, ran: 0, resumed, seconds: (performance.now() - t0) / 1000, workers: nWorkers };
+  return records;
+}
 
-  const slots: Slot[] = Array.from({ length: Math.max(1, Math.min(nWorkers, todo.length)) }, (_, index) => ({ index }));
-  const pending = new Set(todo.map((u) => u.id));
-  const running = new Set<string>();
-  let failure: Error | undefined;
-
-  // Critical path first: a unit's priority is its cost plus the costliest chain of units waiting on it.
+/** Critical path first: a unit's priority is its cost plus the costliest chain of units waiting on it. */
+function criticalPathOrder(todo: readonly PlannedUnit[]): PlannedUnit[] {
   const children = new Map<string, PlannedUnit[]>();
   for (const u of todo) for (const d of u.deps) children.set(d, [...(children.get(d) ?? []), u]);
   const chain = new Map<string, number>();
@@ -155,60 +138,113 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
     }
     return c;
   };
-  const order = todo
+  return todo
     .map((u, i) => ({ u, i, c: chainOf(u) }))
     .sort((a, b) => b.c - a.c || a.i - b.i)
     .map((x) => x.u);
+}
 
-  const eta = (): number => {
-    let rate = doneCost > 0 ? doneSeconds / doneCost : NaN;
-    if (doneCost === 0) {
+/** Progress of a run: finished cost and seconds, and the status line with an ETA. */
+class Progress {
+  private doneCost = 0;
+  private doneSeconds = 0;
+  private readonly t0 = performance.now();
+
+  constructor(
+    private readonly todo: readonly PlannedUnit[],
+    private readonly slots: readonly Slot[],
+    private readonly pending: ReadonlySet<string>,
+    private readonly finished: () => number,
+  ) {}
+
+  unitDone(u: PlannedUnit, seconds: number): void {
+    this.doneCost += u.cost ?? 1;
+    this.doneSeconds += seconds;
+  }
+
+  eta(): number {
+    let rate = this.doneCost > 0 ? this.doneSeconds / this.doneCost : NaN;
+    if (this.doneCost === 0) {
       // Before the first unit finishes: the running units' own progress.
       const now = performance.now();
-      const est = slots
+      const est = this.slots
         .filter((s) => s.busy && s.busy.fraction > 0.05)
         .map((s) => (now - s.busy!.started) / 1000 / ((s.busy!.unit.cost ?? 1) * s.busy!.fraction));
       if (est.length) rate = est.reduce((a, b) => a + b, 0) / est.length;
     }
     if (Number.isNaN(rate)) return NaN;
     let remaining = 0;
-    for (const u of todo) if (pending.has(u.id)) remaining += u.cost ?? 1;
-    for (const s of slots) if (s.busy) remaining += (s.busy.unit.cost ?? 1) * (1 - s.busy.fraction);
-    return (remaining * rate) / slots.length;
-  };
-  const status = () => {
-    const elapsed = (performance.now() - t0) / 1000;
-    return `${records.size - resumed}/${todo.length} done, elapsed ${formatSeconds(elapsed)}, ETA ${formatSeconds(eta())}`;
-  };
-  const heartbeat = setInterval(
-    () => {
-      const busy = slots
+    for (const u of this.todo) if (this.pending.has(u.id)) remaining += u.cost ?? 1;
+    for (const s of this.slots) if (s.busy) remaining += (s.busy.unit.cost ?? 1) * (1 - s.busy.fraction);
+    return (remaining * rate) / this.slots.length;
+  }
+
+  status(): string {
+    const elapsed = (performance.now() - this.t0) / 1000;
+    return `${this.finished()}/${this.todo.length} done, elapsed ${formatSeconds(elapsed)}, ETA ${formatSeconds(this.eta())}`;
+  }
+
+  /** Every `seconds`: the status and the running units with their progress (unref'd: it never keeps the process alive). */
+  heartbeat(log: (l: string) => void, label: string, seconds: number): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      const busy = this.slots
         .filter((s) => s.busy)
         .map((s) => `${s.busy!.unit.id} ${Math.round(100 * s.busy!.fraction)}%${s.busy!.message ? ` (${s.busy!.message})` : ""}`);
-      log(`[${label}] ${status()}; running: ${busy.join("; ") || "none"}`);
-    },
-    (opts.heartbeatSeconds ?? 30) * 1000,
-  );
-  heartbeat.unref();
+      log(`[${label}] ${this.status()}; running: ${busy.join("; ") || "none"}`);
+    }, seconds * 1000);
+    timer.unref();
+    return timer;
+  }
+}
 
-  const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
-  let inThread: ExecuteUnit | undefined;
+/** A fresh work directory for `u` and the results and directories of its dependencies. */
+function unitContext(outDir: string, u: PlannedUnit, records: ReadonlyMap<string, UnitRecord>, onProgress: (f: number, m?: string) => void): UnitContext {
+  const workDir = workDirOf(outDir, u.id);
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  const deps: Record<string, unknown> = {};
+  const depDirs: Record<string, string> = {};
+  for (const d of u.deps) {
+    deps[d] = records.get(d)!.result;
+    depDirs[d] = workDirOf(outDir, d);
+  }
+  return { outDir, workDir, deps, depDirs, progress: onProgress };
+}
 
-  const ctxFor = (u: PlannedUnit, onProgress: (f: number, m?: string) => void): UnitContext => {
-    const workDir = workDirOf(opts.outDir, u.id);
-    rmSync(workDir, { recursive: true, force: true });
-    mkdirSync(workDir, { recursive: true });
-    const deps: Record<string, unknown> = {};
-    const depDirs: Record<string, string> = {};
-    for (const d of u.deps) {
-      deps[d] = records.get(d)!.result;
-      depDirs[d] = workDirOf(opts.outDir, d);
-    }
-    return { outDir: opts.outDir, workDir, deps, depDirs, progress: onProgress };
-  };
+const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
 
-  const execute = (slot: Slot, u: PlannedUnit): Promise<unknown> =>
-    new Promise((resolve, reject) => {
+/** The slot's worker thread, started on first use; its messages settle the slot's busy unit. */
+function slotWorker(slot: Slot, opts: PoolOptions, onProgress: (f: number, m?: string) => void): Worker {
+  if (slot.worker) return slot.worker;
+  const w = new Worker(workerUrl, { workerData: { executorUrl: opts.executor.url, backend: opts.backend ?? process.env.FLASH_BACKEND ?? null } });
+  w.on("message", (m: { type: string; id?: string; fraction?: number; message?: string; result?: unknown; error?: string }) => {
+    const b = slot.busy;
+    if (!b || m.id !== b.unit.id) return;
+    if (m.type === "progress") onProgress(m.fraction ?? 0, m.message);
+    else if (m.type === "done") b.resolve(m.result);
+    else if (m.type === "error") b.reject(new RunError(`unit ${b.unit.id} failed: ${m.error}`));
+  });
+  w.on("error", (e) => slot.busy?.reject(new RunError(`worker ${slot.index} crashed running ${slot.busy.unit.id}: ${e.message}`)));
+  w.on("exit", (code) => {
+    slot.worker = undefined;
+    if (slot.busy) slot.busy.reject(new RunError(`worker ${slot.index} exited with code ${code} while running ${slot.busy.unit.id}`));
+  });
+  slot.worker = w;
+  return w;
+}
+
+/** Runs units on slots: on this thread (workers 0) or each slot's worker thread. */
+class Executor {
+  private inThread: ExecuteUnit | undefined;
+
+  constructor(
+    private readonly opts: PoolOptions,
+    private readonly nWorkers: number,
+    private readonly records: ReadonlyMap<string, UnitRecord>,
+  ) {}
+
+  run(slot: Slot, u: PlannedUnit): Promise<unknown> {
+    return new Promise((resolve, reject) => {
       slot.busy = { unit: u, started: performance.now(), fraction: 0, message: "", resolve, reject };
       const onProgress = (f: number, m?: string) => {
         if (slot.busy) {
@@ -216,88 +252,119 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
           slot.busy.message = m ?? "";
         }
       };
-      const ctx = ctxFor(u, onProgress);
-      if (nWorkers === 0) {
+      const ctx = unitContext(this.opts.outDir, u, this.records, onProgress);
+      if (this.nWorkers === 0) {
         (async () => {
-          inThread ??= ((await import(opts.executor.url)) as { executeUnit: ExecuteUnit }).executeUnit;
-          return inThread(u, ctx);
+          this.inThread ??= ((await import(this.opts.executor.url)) as { executeUnit: ExecuteUnit }).executeUnit;
+          return this.inThread(u, ctx);
         })().then(resolve, reject);
         return;
       }
-      if (!slot.worker) {
-        slot.worker = new Worker(workerUrl, { workerData: { executorUrl: opts.executor.url, backend: opts.backend ?? process.env.FLASH_BACKEND ?? null } });
-        slot.worker.on("message", (m: { type: string; id?: string; fraction?: number; message?: string; result?: unknown; error?: string }) => {
-          const b = slot.busy;
-          if (!b || m.id !== b.unit.id) return;
-          if (m.type === "progress") onProgress(m.fraction ?? 0, m.message);
-          else if (m.type === "done") b.resolve(m.result);
-          else if (m.type === "error") b.reject(new RunError(`unit ${b.unit.id} failed: ${m.error}`));
-        });
-        slot.worker.on("error", (e) => slot.busy?.reject(new RunError(`worker ${slot.index} crashed running ${slot.busy.unit.id}: ${e.message}`)));
-        slot.worker.on("exit", (code) => {
-          slot.worker = undefined;
-          if (slot.busy) slot.busy.reject(new RunError(`worker ${slot.index} exited with code ${code} while running ${slot.busy.unit.id}`));
-        });
-      }
-      slot.worker.postMessage({ type: "run", unit: u, ctx: { outDir: ctx.outDir, workDir: ctx.workDir, deps: ctx.deps, depDirs: ctx.depDirs } });
+      slotWorker(slot, this.opts, onProgress).postMessage({
+        type: "run",
+        unit: u,
+        ctx: { outDir: ctx.outDir, workDir: ctx.workDir, deps: ctx.deps, depDirs: ctx.depDirs },
+      });
     });
+  }
+}
 
-  const ready = (u: PlannedUnit) => u.deps.every((d) => records.has(d));
+/** What the scheduling loop shares: the run's records, its queues and how it reports. */
+interface Schedule {
+  slots: Slot[];
+  order: PlannedUnit[];
+  pending: Set<string>;
+  running: Set<string>;
+  records: Map<string, UnitRecord>;
+  executor: Executor;
+  progress: Progress;
+  opts: PoolOptions;
+  nWorkers: number;
+  log: (l: string) => void;
+  label: string;
+}
 
-  try {
-    await new Promise<void>((resolveAll, rejectAll) => {
-      const pump = () => {
-        if (failure) {
-          // No new units after a failure; the last running one to finish rejects the run.
-          if (running.size === 0) rejectAll(failure);
-          return;
-        }
-        if (pending.size === 0 && running.size === 0) return resolveAll();
-        for (const slot of slots) {
-          if (slot.busy) continue;
-          const next = order.find((u) => pending.has(u.id) && ready(u));
-          if (!next) break;
-          pending.delete(next.id);
-          running.add(next.id);
-          log(`[${label}] start ${next.id}${slot.index >= 0 && nWorkers > 0 ? ` on worker ${slot.index}` : ""}`);
-          execute(slot, next).then(
-            (result) => {
-              const seconds = (performance.now() - slot.busy!.started) / 1000;
-              slot.busy = undefined;
-              running.delete(next.id);
-              const rec: UnitRecord = {
-                id: next.id,
-                kind: next.kind,
-                seed: next.seed,
-                key: next.key,
-                result,
-                seconds,
-                worker: nWorkers === 0 ? -1 : slot.index,
-                finishedAt: new Date().toISOString(),
-              };
-              writeRecord(opts.outDir, rec);
-              records.set(next.id, rec);
-              doneCost += next.cost ?? 1;
-              doneSeconds += seconds;
-              log(`[${label}] done  ${next.id} in ${formatSeconds(seconds)}; ${status()}`);
-              pump();
-            },
-            (err: Error) => {
-              slot.busy = undefined;
-              running.delete(next.id);
-              failure ??= err;
-              log(
-                `[${label}] FAILED ${next.id}: ${err.message.split("\n")[0]}${running.size ? `; letting ${running.size} running unit(s) finish (their results are kept for resuming)` : ""}`,
-              );
-              if (running.size === 0) rejectAll(failure);
-            },
-          );
-        }
-        if (running.size === 0 && pending.size > 0 && !failure)
-          rejectAll(new InternalError(`no runnable unit left; stuck: ${[...pending].slice(0, 5).join(", ")}`));
+/** Start units on free slots as their dependencies finish, until none is left; rejects with the first failure once nothing runs. */
+function schedule(s: Schedule): Promise<void> {
+  let failure: Error | undefined;
+  const ready = (u: PlannedUnit) => u.deps.every((d) => s.records.has(d));
+  return new Promise<void>((resolveAll, rejectAll) => {
+    const finished = (u: PlannedUnit, slot: Slot, result: unknown) => {
+      const seconds = (performance.now() - slot.busy!.started) / 1000;
+      slot.busy = undefined;
+      s.running.delete(u.id);
+      const rec: UnitRecord = {
+        id: u.id,
+        kind: u.kind,
+        seed: u.seed,
+        key: u.key,
+        result,
+        seconds,
+        worker: s.nWorkers === 0 ? -1 : slot.index,
+        finishedAt: new Date().toISOString(),
       };
+      writeRecord(s.opts.outDir, rec);
+      s.records.set(u.id, rec);
+      s.progress.unitDone(u, seconds);
+      s.log(`[${s.label}] done  ${u.id} in ${formatSeconds(seconds)}; ${s.progress.status()}`);
       pump();
-    });
+    };
+    const failed = (u: PlannedUnit, slot: Slot, err: Error) => {
+      slot.busy = undefined;
+      s.running.delete(u.id);
+      failure ??= err;
+      const others = s.running.size ? `; letting ${s.running.size} running unit(s) finish (their results are kept for resuming)` : "";
+      s.log(`[${s.label}] FAILED ${u.id}: ${err.message.split("\n")[0]}${others}`);
+      if (s.running.size === 0) rejectAll(failure);
+    };
+    const pump = () => {
+      if (failure) {
+        // No new units after a failure; the last running one to finish rejects the run.
+        if (s.running.size === 0) rejectAll(failure);
+        return;
+      }
+      if (s.pending.size === 0 && s.running.size === 0) return resolveAll();
+      for (const slot of s.slots) {
+        if (slot.busy) continue;
+        const next = s.order.find((u) => s.pending.has(u.id) && ready(u));
+        if (!next) break;
+        s.pending.delete(next.id);
+        s.running.add(next.id);
+        s.log(`[${s.label}] start ${next.id}${slot.index >= 0 && s.nWorkers > 0 ? ` on worker ${slot.index}` : ""}`);
+        s.executor.run(slot, next).then(
+          (result) => finished(next, slot, result),
+          (err: Error) => failed(next, slot, err),
+        );
+      }
+      if (s.running.size === 0 && s.pending.size > 0 && !failure)
+        rejectAll(new InternalError(`no runnable unit left; stuck: ${[...s.pending].slice(0, 5).join(", ")}`));
+    };
+    pump();
+  });
+}
+
+/** Run `plan` (from planUnits); resolves when every unit has a record, rejects on the first failure. */
+export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions): Promise<PoolResult> {
+  const t0 = performance.now();
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
+  const label = opts.label ?? "run";
+  const nWorkers = opts.workers ?? defaultWorkers();
+  const records = resumeRecords(plan, opts.outDir);
+  const resumed = records.size;
+  const todo = plan.filter((u) => !records.has(u.id));
+  log(
+    `[${label}] ${plan.length} units: ${resumed} already finished in ${opts.outDir}, ${todo.length} to run on ` +
+      `${nWorkers === 0 ? "this thread" : `${Math.min(nWorkers, Math.max(1, todo.length))} worker(s)`}`,
+  );
+  if (todo.length === 0) return { records, ran: 0, resumed, seconds: (performance.now() - t0) / 1000, workers: nWorkers };
+
+  const slots: Slot[] = Array.from({ length: Math.max(1, Math.min(nWorkers, todo.length)) }, (_, index) => ({ index }));
+  const pending = new Set(todo.map((u) => u.id));
+  const progress = new Progress(todo, slots, pending, () => records.size - resumed);
+  const heartbeat = progress.heartbeat(log, label, opts.heartbeatSeconds ?? 30);
+  const executor = new Executor(opts, nWorkers, records);
+  try {
+    await schedule({ slots, order: criticalPathOrder(todo), pending, running: new Set(), records, executor, progress, opts, nWorkers, log, label });
   } finally {
     clearInterval(heartbeat);
     await Promise.all(slots.map((s) => s.worker?.terminate()));

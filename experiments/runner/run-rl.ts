@@ -16,8 +16,8 @@ import { rlTask } from "../tasks/index.js";
 import type { FolderOption, RlTask } from "../tasks/types.js";
 import { RUN_CONFIG_FORMAT, saveRunConfig, type RunConfig } from "./config.js";
 import { runUnits, type PoolOptions, type UnitRecord } from "./pool.js";
-import { provenance, type Provenance } from "./provenance.js";
-import type { RlResults } from "./results.js";
+import { provenance } from "./provenance.js";
+import { migrateResults, provenanceJson, RESULTS_FORMAT, snakeKeys, type RlResults } from "./results.js";
 import { planUnits } from "./units.js";
 import path from "node:path";
 
@@ -59,7 +59,7 @@ function previousInvocations(out: string): RlResults["wall"]["invocations"] {
   const p = path.join(out, "results.json");
   if (!existsSync(p)) return [];
   try {
-    const r = JSON.parse(readFileSync(p, "utf8")) as Partial<RlResults>;
+    const r = migrateResults(JSON.parse(readFileSync(p, "utf8")), p);
     return Array.isArray(r.wall?.invocations) ? r.wall.invocations : [];
   } catch {
     return [];
@@ -124,6 +124,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   // Plan order, not completion order: results.json does not depend on the number of workers.
   const records = new Map(plan.map((u) => [u.id, res.records.get(u.id) as UnitRecord]));
   const results = assemble(
+    task.profileTable?.[o.profile]?.purpose ?? null,
     task.describe(cfg),
     task.paper ?? null,
     config,
@@ -140,13 +141,14 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
       previous: previousInvocations(o.out),
     },
   );
-  results.provenance = provenance(backend);
+  results.provenance = provenanceJson(provenance(backend));
   writeFileSync(path.join(o.out, "results.json"), JSON.stringify(results, null, 2) + "\n");
   if (!o.noFigures) await writeRlReport(o.out, results);
   return results;
 }
 
 function assemble(
+  profilePurpose: string | null,
   describe: string,
   paper: unknown,
   config: RunConfig,
@@ -170,24 +172,25 @@ function assemble(
     }
   }
   return {
-    format: "flash-adapt-results@1",
+    format: RESULTS_FORMAT,
     task: config.task,
     profile: config.profile,
+    profile_purpose: profilePurpose,
     command: config.command,
     describe,
-    paper,
+    paper: snakeKeys(paper),
     seeds: { run: config.seed, replicates: Array.from({ length: config.seeds }, (_, i) => i), units: Object.fromEntries(seeds.map((s) => [s.id, s.seed])) },
     backend,
-    provenance: undefined as unknown as Provenance,
+    provenance: undefined as unknown as RlResults["provenance"],
     wall: {
       seconds: w.seconds,
-      unitsSpanSeconds: Number.isFinite(first) ? (last - first) / 1000 : 0,
-      unitSecondsSum: sum,
-      byKind,
+      units_span_seconds: Number.isFinite(first) ? (last - first) / 1000 : 0,
+      unit_seconds_sum: sum,
+      by_kind: byKind,
       workers: w.workers,
-      ranUnits: w.ran,
-      resumedUnits: w.resumed,
-      invocations: [...w.previous, { started: w.started, seconds: w.seconds, ranUnits: w.ran, workers: w.workers }],
+      ran_units: w.ran,
+      resumed_units: w.resumed,
+      invocations: [...w.previous, { started: w.started, seconds: w.seconds, ran_units: w.ran, workers: w.workers }],
     },
     config,
     units: [...records.values()].map((r) => ({

@@ -288,7 +288,8 @@ export function pairTrace(p: AutoscalingPair, env: AutoscalingEnvConfig): Trace 
     throw new TraceError(
       file,
       "duration",
-      `at least one episode plus its warm-up interval, ${need} s (${env.maxEpisodeSteps} steps + 1 of ${env.intervalSeconds} s) from offset ${s.source === "file" ? s.offsetSeconds : 0}`,
+      `at least one episode plus its warm-up interval, ${need} s (${env.maxEpisodeSteps} steps + 1 of ${env.intervalSeconds} s) from offset ` +
+        `${s.source === "file" ? s.offsetSeconds : 0}`,
       `${durationSeconds(tr)} s`,
     );
   }

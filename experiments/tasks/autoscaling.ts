@@ -84,31 +84,28 @@ import {
   type PairSources,
 } from "./autoscaling-pairs.js";
 import { EVAL_SEED, rlFlashKit, runEpisode, StepMeans, total } from "./rl-flash-kit.js";
-import type { ProfileOptions, ReferenceResult, RlBudgets, RlTask } from "./types.js";
-import { MissingPathError, UnknownNameError } from "../../errors.js";
+import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
+import type { ProfileOptions, ReferenceResult, RlTask } from "./types.js";
+import { MissingPathError } from "../../errors.js";
 
 export { validateAutoscalingConfig, type AutoscalingConfig } from "./autoscaling-pairs.js";
 
 const TASK = "autoscaling";
 
-interface Profile {
-  pool: number;
-  test: number;
+interface Profile extends ProfileSpec {
   /** Application-update scenarios to run (the first n of the paper's 7; `updatePairsFor`). */
   updates: number;
   env: AutoscalingConfig["env"];
   agent: AutoscalingConfig["agent"];
-  flash: AutoscalingConfig["flash"];
-  budgets: RlBudgets;
 }
 
 /** Table 8 (FIRM's DDPG); sizes and replay are per profile. */
 const TABLE8 = { batchSize: 64, actorLearningRate: 3e-4, criticLearningRate: 3e-3, gamma: 0.99, noiseSigma: 0.2, tau: 3e-3 };
 const ENV = { intervalSeconds: 30, maxEpisodeSteps: 100, alpha: 0.5, loadFraction: 0.2, maxReplicas: 32, traceSeconds: 3 * 3600 };
 
-export const AUTOSCALING_PROFILES: Record<string, Profile> = {
-  /** Seconds: tests and the golden regression run (20-step episodes; numbers only, not learning). */
+export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
   golden: {
+    purpose: "seconds: tests and the golden regression run (20-step episodes; numbers only, not learning)",
     pool: 2,
     test: 2,
     updates: 1,
@@ -118,11 +115,11 @@ export const AUTOSCALING_PROFILES: Record<string, Profile> = {
     budgets: { referenceEpisodes: 2, pretrainEpisodes: 2, adaptEpisodes: 2, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 },
   },
   /**
-   * Under 20 minutes on 2 cores (README, Measured): small networks, short budgets; a
-   * 12-pair pool (a 6-pair pool with 60 episodes left FLASH's and TL's served policies
-   * no better than the original agent's).
+   * A 12-pair pool: a 6-pair pool with 60 episodes left FLASH's and TL's served policies
+   * no better than the original agent's.
    */
   quick: {
+    purpose: "under 20 minutes on 2 cores (README, Measured): small networks, short budgets, a 12-pair pool",
     pool: 12,
     test: 3,
     updates: 7,
@@ -131,28 +128,16 @@ export const AUTOSCALING_PROFILES: Record<string, Profile> = {
     flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
     budgets: { referenceEpisodes: 40, pretrainEpisodes: 180, adaptEpisodes: 25, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 10, tolerance: 0.05 },
   },
-  /**
-   * The paper's sizes: pretraining pool 200; 100 new applications, each original agent
-   * served on 10 others (100 A/B tests x 10 applications); adaptation measured on the same
-   * 100 new pairs (the paper's adaptation pool is 800: see the README for the time).
-   */
+  /** The paper's adaptation pool is 800 pairs: see the README for the time that would take. */
   full: {
+    purpose: "the paper's sizes: pool 200, 100 new applications each served on 10 others, adaptation on the same 100 new pairs",
     pool: 200,
     test: 100,
     updates: 7,
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [400, 300], learningStarts: 1000, bufferSize: 1_000_000 },
-    flash: { hidden: 256, layers: 2, fcHidden: 64, embeddingDim: 32, contextSize: 8, maxSteps: 100, contextSubsample: 4 },
-    budgets: {
-      referenceEpisodes: 200,
-      pretrainEpisodes: 2000,
-      adaptEpisodes: 100,
-      embedEpisodes: 3,
-      evalEpisodes: 10,
-      abTargets: 10,
-      window: 10,
-      tolerance: 0.05,
-    },
+    flash: PAPER_FLASH,
+    budgets: paperBudgets({ referenceEpisodes: 200, pretrainEpisodes: 2000, adaptEpisodes: 100 }),
   },
 };
 
@@ -189,8 +174,7 @@ function resolveSources(opts: PairSources): { traces: string | null; apps: strin
 
 /** A profile's config for a run seed; `traces`/`apps` folders override the synthetic traces and generated applications. */
 export function autoscalingProfile(name: string, runSeed: number, opts: ProfileOptions = {}): AutoscalingConfig {
-  const p = AUTOSCALING_PROFILES[name];
-  if (!p) throw new UnknownNameError("profile", name, Object.keys(AUTOSCALING_PROFILES), TASK);
+  const p = pickProfile(AUTOSCALING_PROFILES, name, TASK);
   const src = resolveSources({ traces: opts.traces, apps: opts.apps });
   const pool = opts.poolSize ?? p.pool;
   const drawn = drawPairs(runSeed, p.test + pool, p.env, src);
@@ -288,8 +272,9 @@ const kit = rlFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingRefere
 export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
   return kit.task({
     summary:
-      "Kubernetes autoscaling (FLASH 5.2): generated or user applications x synthetic or real load traces; FIRM's DDPG, FLASH-FIRM, transfer learning, HPA/VPA baselines",
-    profiles: Object.keys(AUTOSCALING_PROFILES),
+      "Kubernetes autoscaling (FLASH 5.2): generated or user applications x synthetic or real load traces; FIRM's DDPG, FLASH-FIRM, transfer learning, " +
+      "HPA/VPA baselines",
+    profileTable: AUTOSCALING_PROFILES,
     folderOptions: { ...AUTOSCALING_FOLDERS },
     metricLabels: { ...AUTOSCALING_METRICS },
     baselineLabels: {
@@ -302,8 +287,15 @@ export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
     describe(cfg) {
       const a = cfg.agent;
       const f = cfg.flash;
-      const src = `${cfg.apps ? `apps from ${cfg.apps}` : "generated apps"} x ${cfg.traces ? `trace windows from ${cfg.traces}` : "synthetic traces"} (${cfg.env.traceSeconds / 3600} h each)`;
-      return `${src}; ${cfg.env.maxEpisodeSteps} steps of ${cfg.env.intervalSeconds} s, alpha ${cfg.env.alpha}; FIRM DDPG net ${a.netArch.join("x")}, batch ${a.batchSize}, lr actor ${a.actorLearningRate} / critic ${a.criticLearningRate}, tau ${a.tau}, gamma ${a.gamma}, noise N(0, ${a.noiseSigma}); FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ${f.maxSteps} steps (subsample ${f.contextSubsample} per batch)`;
+      const src =
+        `${cfg.apps ? `apps from ${cfg.apps}` : "generated apps"} x ${cfg.traces ? `trace windows from ${cfg.traces}` : "synthetic traces"} ` +
+        `(${cfg.env.traceSeconds / 3600} h each)`;
+      return (
+        `${src}; ${cfg.env.maxEpisodeSteps} steps of ${cfg.env.intervalSeconds} s, alpha ${cfg.env.alpha}; FIRM DDPG net ${a.netArch.join("x")}, ` +
+        `batch ${a.batchSize}, lr actor ${a.actorLearningRate} / critic ${a.criticLearningRate}, tau ${a.tau}, gamma ${a.gamma}, noise N(0, ` +
+        `${a.noiseSigma}); FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ` +
+        `${f.maxSteps} steps (subsample ${f.contextSubsample} per batch)`
+      );
     },
   });
 }

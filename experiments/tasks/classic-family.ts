@@ -14,8 +14,9 @@ import { generatePairs, makeFamilyEnv, validateParams, validatePairId, type Fami
 import { Rng } from "../../flash/rng.js";
 import { distinctPairIds, netArch, num, obj, validateBudgets, validateFlashSettings } from "./config-checks.js";
 import { rlFlashKit, type FlashSettings } from "./rl-flash-kit.js";
+import { paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { RlBudgets, RlTask } from "./types.js";
-import { ConfigError, UnknownNameError } from "../../errors.js";
+import { ConfigError } from "../../errors.js";
 
 export interface ClassicFamilyConfig {
   family: "pendulum";
@@ -36,47 +37,41 @@ export interface ClassicFamilyConfig {
   budgets: RlBudgets;
 }
 
-const PROFILES: Record<string, { pool: number; test: number; agent: ClassicFamilyConfig["agent"]; flash: ClassicFamilyConfig["flash"]; budgets: RlBudgets }> = {
-  /** Seconds: for the golden regression test (numbers only, not meaningful learning). */
+/** The DDPG settings every profile shares (sizes, warm-up and replay are per profile). */
+const PENDULUM_DDPG = { learningRate: 1e-3, gamma: 0.98, noiseSigma: 0.1, tau: 0.005 };
+
+export const CLASSIC_PROFILES: ProfileTable<ProfileSpec & { agent: ClassicFamilyConfig["agent"] }> = {
   golden: {
+    purpose: "seconds: the golden regression test (numbers only, not meaningful learning)",
     pool: 2,
     test: 2,
-    agent: { netArch: [8, 8], batchSize: 16, learningRate: 1e-3, gamma: 0.98, noiseSigma: 0.1, tau: 0.005, learningStarts: 100, bufferSize: 5_000 },
+    agent: { netArch: [8, 8], batchSize: 16, ...PENDULUM_DDPG, learningStarts: 100, bufferSize: 5_000 },
     flash: { hidden: 4, layers: 1, fcHidden: 4, embeddingDim: 4, contextSize: 1, maxSteps: 4, contextSubsample: 1 },
     budgets: { referenceEpisodes: 2, pretrainEpisodes: 1, adaptEpisodes: 1, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 },
   },
-  /** The README's demo: every protocol and figure on real (if short) learning, in a few minutes on 2 cores. */
   demo: {
+    purpose: "the README's demo: every protocol and figure on real (if short) learning, in a few minutes on 2 cores",
     pool: 3,
     test: 3,
-    agent: { netArch: [32, 32], batchSize: 64, learningRate: 1e-3, gamma: 0.98, noiseSigma: 0.1, tau: 0.005, learningStarts: 600, bufferSize: 50_000 },
+    agent: { netArch: [32, 32], batchSize: 64, ...PENDULUM_DDPG, learningStarts: 600, bufferSize: 50_000 },
     flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
     budgets: { referenceEpisodes: 20, pretrainEpisodes: 18, adaptEpisodes: 10, embedEpisodes: 1, evalEpisodes: 3, abTargets: 2, window: 5, tolerance: 0.05 },
   },
-  /** Minutes on 2 cores: small networks, small pool, short budgets. */
   quick: {
+    purpose: "minutes on 2 cores: small networks, small pool, short budgets",
     pool: 4,
     test: 3,
-    agent: { netArch: [64, 64], batchSize: 64, learningRate: 1e-3, gamma: 0.98, noiseSigma: 0.1, tau: 0.005, learningStarts: 1000, bufferSize: 100_000 },
+    agent: { netArch: [64, 64], batchSize: 64, ...PENDULUM_DDPG, learningStarts: 1000, bufferSize: 100_000 },
     flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
     budgets: { referenceEpisodes: 40, pretrainEpisodes: 40, adaptEpisodes: 25, embedEpisodes: 2, evalEpisodes: 5, abTargets: 2, window: 10, tolerance: 0.05 },
   },
-  /** The paper's protocol sizes: ten new pairs, each original agent served on ten others (~100 A/B tests per seed). */
   full: {
+    purpose: "the paper's protocol sizes: ten new pairs, each original agent served on ten others (~100 A/B tests per seed)",
     pool: 16,
     test: 11,
-    agent: { netArch: [400, 300], batchSize: 64, learningRate: 1e-3, gamma: 0.98, noiseSigma: 0.1, tau: 0.005, learningStarts: 1000, bufferSize: 200_000 },
+    agent: { netArch: [400, 300], batchSize: 64, ...PENDULUM_DDPG, learningStarts: 1000, bufferSize: 200_000 },
     flash: { hidden: 64, layers: 2, fcHidden: 32, embeddingDim: 32, contextSize: 8, maxSteps: 50, contextSubsample: 4 },
-    budgets: {
-      referenceEpisodes: 150,
-      pretrainEpisodes: 400,
-      adaptEpisodes: 100,
-      embedEpisodes: 3,
-      evalEpisodes: 10,
-      abTargets: 10,
-      window: 10,
-      tolerance: 0.05,
-    },
+    budgets: paperBudgets({ referenceEpisodes: 150, pretrainEpisodes: 400, adaptEpisodes: 100 }),
   },
 };
 
@@ -147,7 +142,7 @@ const kit = rlFlashKit<ClassicFamilyConfig, FamilyEnv>({
 export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
   return kit.task({
     summary: "Pendulum physics pairs (mass, length, gravity); DDPG original agent, FLASH-conditioned DDPG, transfer learning",
-    profiles: Object.keys(PROFILES),
+    profileTable: CLASSIC_PROFILES,
     paper: {
       speedupVsTl: 5.5,
       rewardDropOriginal: 0.37,
@@ -155,8 +150,7 @@ export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
       source: "FLASH (MLSys 2024) 5.2, autoscaling with FIRM's DDPG (the closest DDPG case study; the paper has no Pendulum experiment)",
     },
     profile(name, runSeed, opts = {}) {
-      const p = PROFILES[name];
-      if (!p) throw new UnknownNameError("profile", name, Object.keys(PROFILES), "pendulum-family");
+      const p = pickProfile(CLASSIC_PROFILES, name, "pendulum-family");
       const pool = opts.poolSize ?? p.pool;
       const drawn = generatePairs("pendulum", pool + p.test, new Rng(`pendulum-family/pairs/${runSeed}`));
       // Test pairs first so that sweeping the pool size keeps the same new pairs.
@@ -173,7 +167,11 @@ export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
     describe(cfg) {
       const a = cfg.agent;
       const f = cfg.flash;
-      return `DDPG net ${a.netArch.join("x")}, batch ${a.batchSize}, lr ${a.learningRate}, gamma ${a.gamma}, noise N(0, ${a.noiseSigma}); FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ${f.maxSteps} steps (subsample ${f.contextSubsample} per batch)`;
+      return (
+        `DDPG net ${a.netArch.join("x")}, batch ${a.batchSize}, lr ${a.learningRate}, gamma ${a.gamma}, noise N(0, ${a.noiseSigma}); FLASH ` +
+        `encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ${f.maxSteps} steps (subsample ` +
+        `${f.contextSubsample} per batch)`
+      );
     },
   });
 }

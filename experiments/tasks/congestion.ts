@@ -29,7 +29,7 @@
  * the harness's `updates` hook (an updated pair = a test cell with one parameter moved
  * two sub-ranges, or all four).
  */
-import { ConfigError, OptionValueError, UnknownNameError } from "../../errors.js";
+import { ConfigError, OptionValueError } from "../../errors.js";
 import { AimdSender, BbrSender, FixedRateSender, senderAction, type RateSender } from "../../agents/baselines/congestion.js";
 import { PPO, SB3_PPO_DEFAULTS, type PPOConfig } from "../../agents/ppo.js";
 import type { CongestionEnv } from "../../envs/congestion/env.js";
@@ -47,7 +47,8 @@ import {
   type CongestionEnvConfig,
 } from "./congestion-pairs.js";
 import { EVAL_SEED, rlFlashKit, StepMeans, total, type FlashSettings } from "./rl-flash-kit.js";
-import type { ProfileOptions, RlBudgets, RlTask } from "./types.js";
+import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
+import type { ProfileOptions, RlTask } from "./types.js";
 
 export { validateCongestionConfig, type CongestionConfig } from "./congestion-pairs.js";
 
@@ -55,17 +56,13 @@ const TASK = "congestion";
 /** Aurora's history length; the FLASH model's state size is HISTORY x 3. */
 const HISTORY = 10;
 
-interface Profile {
-  pool: number;
-  test: number;
+interface Profile extends ProfileSpec {
   /** Trace pairs added to the test pairs with --traces. */
   traces: number;
   /** Figure 12 scenarios (the first n of bandwidth, delay, queue, loss, all). */
   updates: number;
   env: CongestionEnvConfig;
   agent: CongestionAgentConfig;
-  flash: FlashSettings;
-  budgets: RlBudgets;
 }
 
 const ENV: CongestionEnvConfig = {
@@ -93,9 +90,9 @@ export const TABLE12: CongestionAgentConfig = {
 };
 const SMALL_FLASH: FlashSettings = { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 20, contextSubsample: 1 };
 
-export const CONGESTION_PROFILES: Record<string, Profile> = {
-  /** Seconds: tests and golden runs (20-MI episodes). */
+export const CONGESTION_PROFILES: ProfileTable<Profile> = {
   golden: {
+    purpose: "seconds: tests and golden runs (20-MI episodes)",
     pool: 2,
     test: 2,
     traces: 1,
@@ -105,8 +102,8 @@ export const CONGESTION_PROFILES: Record<string, Profile> = {
     flash: { ...SMALL_FLASH, hidden: 8, fcHidden: 8, embeddingDim: 4, contextSize: 2, maxSteps: 8 },
     budgets: { referenceEpisodes: 2, pretrainEpisodes: 4, adaptEpisodes: 2, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 10, tolerance: 0.05 },
   },
-  /** A few minutes: 100-MI episodes, 6-cell pool, 3 new cells, 512-step rollouts. */
   demo: {
+    purpose: "a few minutes: 100-MI episodes, 6-cell pool, 3 new cells, 512-step rollouts",
     pool: 6,
     test: 3,
     traces: 1,
@@ -116,8 +113,8 @@ export const CONGESTION_PROFILES: Record<string, Profile> = {
     flash: SMALL_FLASH,
     budgets: { referenceEpisodes: 30, pretrainEpisodes: 120, adaptEpisodes: 20, embedEpisodes: 1, evalEpisodes: 2, abTargets: 2, window: 5, tolerance: 0.05 },
   },
-  /** Under 20 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells, 1024-step rollouts, 30 reference / 180 pretraining / 20 adaptation episodes. */
   quick: {
+    purpose: "under 20 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells, 1024-step rollouts",
     pool: 12,
     test: 4,
     traces: 2,
@@ -127,25 +124,16 @@ export const CONGESTION_PROFILES: Record<string, Profile> = {
     flash: SMALL_FLASH,
     budgets: { referenceEpisodes: 30, pretrainEpisodes: 180, adaptEpisodes: 20, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 5, tolerance: 0.05 },
   },
-  /** The paper's: pool 200, the other 425 cells new, 400-MI episodes, Table 12's 2048-step rollouts, 100 A/B tests (10 per agent). */
   full: {
+    purpose: "the paper's: pool 200, the other 425 cells new, 400-MI episodes, Table 12's 2048-step rollouts, 100 A/B tests (10 per agent)",
     pool: 200,
     test: 425,
     traces: 537,
     updates: 5,
     env: { ...ENV },
     agent: { ...TABLE12 },
-    flash: { hidden: 256, layers: 2, fcHidden: 64, embeddingDim: 32, contextSize: 8, maxSteps: 100, contextSubsample: 4 },
-    budgets: {
-      referenceEpisodes: 500,
-      pretrainEpisodes: 20000,
-      adaptEpisodes: 200,
-      embedEpisodes: 3,
-      evalEpisodes: 10,
-      abTargets: 10,
-      window: 10,
-      tolerance: 0.05,
-    },
+    flash: PAPER_FLASH,
+    budgets: paperBudgets({ referenceEpisodes: 500, pretrainEpisodes: 20000, adaptEpisodes: 200 }),
   },
 };
 
@@ -155,8 +143,7 @@ export const CONGESTION_FOLDERS = {
 
 /** A profile's config for a run seed; `traces` adds trace pairs to the new pairs. */
 export function congestionProfile(name: string, runSeed: number, opts: ProfileOptions = {}): CongestionConfig {
-  const p = CONGESTION_PROFILES[name];
-  if (!p) throw new UnknownNameError("profile", name, Object.keys(CONGESTION_PROFILES), TASK);
+  const p = pickProfile(CONGESTION_PROFILES, name, TASK);
   const pool = opts.poolSize ?? p.pool;
   if (p.test + pool > 625) throw new OptionValueError("--pool-sizes", `at most ${625 - p.test} (the 625 cells of the grid less ${p.test} new ones)`, pool);
   const cells = shuffledCells(runSeed);
@@ -274,8 +261,9 @@ const kit = rlFlashKit<CongestionConfig, CongestionEnv, { baselines: Record<stri
 export function createCongestionTask(): RlTask<CongestionConfig> {
   return kit.task({
     summary:
-      "Congestion control (FLASH A.5): 625 link cells (+ Pantheon traces) on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer learning, oracle/AIMD/BBR baselines",
-    profiles: Object.keys(CONGESTION_PROFILES),
+      "Congestion control (FLASH A.5): 625 link cells (+ Pantheon traces) on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer learning, " +
+      "oracle/AIMD/BBR baselines",
+    profileTable: CONGESTION_PROFILES,
     folderOptions: { ...CONGESTION_FOLDERS },
     metricLabels: { ...CONGESTION_METRICS },
     baselineLabels: { ...BASELINE_LABELS },
@@ -293,7 +281,12 @@ export function createCongestionTask(): RlTask<CongestionConfig> {
       const a = cfg.agent;
       const f = cfg.flash;
       const traces = cfg.testPairs.filter((p) => p.kind === "trace").length;
-      return `${cfg.poolPairs.length} pool cells, ${cfg.testPairs.length - traces} new cells${traces ? ` + ${traces} traces from ${cfg.traces}` : ""}; ${cfg.env.maxEpisodeSteps} MIs per episode, rate in [${cfg.env.minRate}, ${cfg.env.maxRate}] pkt/s; Aurora PPO ${a.netArch.join("x")}, lr ${a.learningRate}, ${a.nSteps}-step rollouts, batch ${a.batchSize} x ${a.nEpochs} epochs, ent ${a.entCoef}; FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} x ${f.maxSteps} steps`;
+      return (
+        `${cfg.poolPairs.length} pool cells, ${cfg.testPairs.length - traces} new cells${traces ? ` + ${traces} traces from ${cfg.traces}` : ""}; ` +
+        `${cfg.env.maxEpisodeSteps} MIs per episode, rate in [${cfg.env.minRate}, ${cfg.env.maxRate}] pkt/s; Aurora PPO ${a.netArch.join("x")}, lr ` +
+        `${a.learningRate}, ${a.nSteps}-step rollouts, batch ${a.batchSize} x ${a.nEpochs} epochs, ent ${a.entCoef}; FLASH encoder BiGRU ` +
+        `${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} x ${f.maxSteps} steps`
+      );
     },
   });
 }

@@ -27,7 +27,6 @@
  * another processor; with the A/B test's other-application targets this gives Figure 13's
  * two drops of the original agent (new workload vs new processor).
  */
-import { UnknownNameError } from "../../errors.js";
 import { DQN, SB3_DQN_DEFAULTS, type DQNConfig } from "../../agents/dqn.js";
 import { Governor, GOVERNORS, type GovernorName } from "../../agents/baselines/governors.js";
 import type { CpufreqEnv } from "../../envs/cpufreq/env.js";
@@ -44,23 +43,20 @@ import {
   type CpufreqConfig,
 } from "./cpufreq-pairs.js";
 import { EVAL_SEED, rlFlashKit, StepMeans } from "./rl-flash-kit.js";
-import type { ProfileOptions, RlBudgets, RlTask } from "./types.js";
+import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
+import type { ProfileOptions, RlTask } from "./types.js";
 
 export { validateCpufreqConfig, type CpufreqConfig } from "./cpufreq-pairs.js";
 
 const TASK = "cpufreq";
 
-interface Profile {
-  pool: number;
-  test: number;
+interface Profile extends ProfileSpec {
   /** Application-update scenarios (the first n of the paper's 7). */
   updates: number;
   /** Also move each test app to another processor (scenario "processor"). */
   processorChanges: boolean;
   env: CpufreqConfig["env"];
   agent: CpufreqConfig["agent"];
-  flash: CpufreqConfig["flash"];
-  budgets: RlBudgets;
 }
 
 /** Table 10, with SB3's defaults for what it does not state. */
@@ -79,9 +75,9 @@ const TABLE10 = {
 };
 const ENV = { maxEpisodeSteps: 100, alpha: 0.5, powerWeight: 0.5, loadFraction: 0.5, counterNoise: 0.01, traceSeconds: 3600 };
 
-export const CPUFREQ_PROFILES: Record<string, Profile> = {
-  /** Seconds: tests and the golden regression run (20-step episodes; numbers, not learning). */
+export const CPUFREQ_PROFILES: ProfileTable<Profile> = {
   demo: {
+    purpose: "seconds: tests and the golden regression run (20-step episodes; numbers, not learning)",
     pool: 3,
     test: 2,
     updates: 1,
@@ -92,13 +88,14 @@ export const CPUFREQ_PROFILES: Record<string, Profile> = {
     budgets: { referenceEpisodes: 2, pretrainEpisodes: 3, adaptEpisodes: 2, embedEpisodes: 1, evalEpisodes: 1, abTargets: 1, window: 5, tolerance: 0.05 },
   },
   /**
-   * Under 20 minutes on 2 cores. Step counts scaled from Table 10: learning starts
+   * Step counts scaled from Table 10: learning starts
    * 50,000 -> 1,000, target copy every 10,000 -> 500 steps, buffer 1e6 -> 1e5; and the
    * learning rate 1e-4 -> 1e-3: at 1e-4 a scratch DQN was still no better than a random
    * policy after 600 episodes (60,000 steps) on the quick test pairs (docs/notes/cpufreq.md),
    * so at these budgets 1e-4 would leave no reference to measure drops against.
    */
   quick: {
+    purpose: "under 20 minutes on 2 cores: Table 10's step counts scaled down, learning rate 1e-3",
     pool: 12,
     test: 6,
     updates: 7,
@@ -108,25 +105,16 @@ export const CPUFREQ_PROFILES: Record<string, Profile> = {
     flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 20, contextSubsample: 1 },
     budgets: { referenceEpisodes: 300, pretrainEpisodes: 480, adaptEpisodes: 60, embedEpisodes: 2, evalEpisodes: 5, abTargets: 3, window: 10, tolerance: 0.05 },
   },
-  /** The paper's sizes: pool 200, 100 new pairs (100 A/B tests x 10), Table 10 unscaled, the paper's encoder. */
   full: {
+    purpose: "the paper's sizes: pool 200, 100 new pairs (100 A/B tests x 10), Table 10 unscaled, the paper's encoder",
     pool: 200,
     test: 100,
     updates: 7,
     processorChanges: true,
     env: { ...ENV },
     agent: { ...TABLE10 },
-    flash: { hidden: 256, layers: 2, fcHidden: 64, embeddingDim: 32, contextSize: 8, maxSteps: 100, contextSubsample: 4 },
-    budgets: {
-      referenceEpisodes: 1000,
-      pretrainEpisodes: 4000,
-      adaptEpisodes: 300,
-      embedEpisodes: 3,
-      evalEpisodes: 10,
-      abTargets: 10,
-      window: 10,
-      tolerance: 0.05,
-    },
+    flash: PAPER_FLASH,
+    budgets: paperBudgets({ referenceEpisodes: 1000, pretrainEpisodes: 4000, adaptEpisodes: 300 }),
   },
 };
 
@@ -136,8 +124,7 @@ export const CPUFREQ_FOLDERS = {
 
 /** A profile's config for a run seed; `traces` replaces the synthetic per-second traces with a folder's. */
 export function cpufreqProfile(name: string, runSeed: number, opts: ProfileOptions = {}): CpufreqConfig {
-  const p = CPUFREQ_PROFILES[name];
-  if (!p) throw new UnknownNameError("profile", name, Object.keys(CPUFREQ_PROFILES), TASK);
+  const p = pickProfile(CPUFREQ_PROFILES, name, TASK);
   const traces = opts.traces ?? process.env.FLASH_CPUFREQ_TRACES ?? null;
   const procs = runProcessors();
   const drawn = drawCpufreqPairs(runSeed, p.test + (opts.poolSize ?? p.pool), p.env, procs, traces || null);
@@ -237,8 +224,9 @@ const kit = rlFlashKit<CpufreqConfig, CpufreqEnv, { baselines: Record<GovernorNa
 export function createCpufreqTask(): RlTask<CpufreqConfig> {
   return kit.task({
     summary:
-      "CPU frequency scaling (FLASH 5.3): apps x processors on a DVFS server simulator; SmartOverclock's DQN, FLASH-SmartOverclock, transfer learning, Linux governors",
-    profiles: Object.keys(CPUFREQ_PROFILES),
+      "CPU frequency scaling (FLASH 5.3): apps x processors on a DVFS server simulator; SmartOverclock's DQN, FLASH-SmartOverclock, transfer learning, " +
+      "Linux governors",
+    profileTable: CPUFREQ_PROFILES,
     folderOptions: { ...CPUFREQ_FOLDERS },
     metricLabels: { ...CPUFREQ_METRICS },
     baselineLabels: {
@@ -261,7 +249,13 @@ export function createCpufreqTask(): RlTask<CpufreqConfig> {
       const f = cfg.flash;
       const e = cfg.env;
       const src = cfg.traces ? `trace windows from ${cfg.traces}` : "synthetic 1 s traces";
-      return `apps x processors (${cfg.processors.map((p) => p.name).join(", ")}), ${src}; ${e.maxEpisodeSteps} steps of 1 s, ${CPUFREQ_ACTION_LEVELS} levels, alpha ${e.alpha}, power weight ${e.powerWeight}; SmartOverclock DQN net ${a.netArch.join("x")}, lr ${a.learningRate}, batch ${a.batchSize}, gamma ${a.gamma}, tau ${a.tau}, learning starts ${a.learningStarts}, buffer ${a.bufferSize}, target every ${a.targetUpdateInterval}, train every ${a.trainFreq}, exploration ${a.explorationFraction} -> ${a.explorationFinalEps}; FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} x ${f.maxSteps} steps`;
+      return (
+        `apps x processors (${cfg.processors.map((p) => p.name).join(", ")}), ${src}; ${e.maxEpisodeSteps} steps of 1 s, ${CPUFREQ_ACTION_LEVELS} ` +
+        `levels, alpha ${e.alpha}, power weight ${e.powerWeight}; SmartOverclock DQN net ${a.netArch.join("x")}, lr ${a.learningRate}, batch ` +
+        `${a.batchSize}, gamma ${a.gamma}, tau ${a.tau}, learning starts ${a.learningStarts}, buffer ${a.bufferSize}, target every ` +
+        `${a.targetUpdateInterval}, train every ${a.trainFreq}, exploration ${a.explorationFraction} -> ${a.explorationFinalEps}; FLASH encoder ` +
+        `BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} x ${f.maxSteps} steps`
+      );
     },
   });
 }

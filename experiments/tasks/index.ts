@@ -53,7 +53,8 @@ const registry = new Map<string, TaskEntry>([
     "congestion",
     {
       summary:
-        "congestion control (FLASH A.5): 625 link cells and Pantheon traces on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer learning, oracle/AIMD/BBR",
+        "congestion control (FLASH A.5): 625 link cells and Pantheon traces on a packet-level simulator; Aurora's PPO, FLASH-Aurora, transfer " +
+        "learning, oracle/AIMD/BBR",
       rl: async () => (await import("./congestion.js")).createCongestionTask() as unknown as RlTask,
     },
   ],

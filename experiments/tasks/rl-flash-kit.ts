@@ -170,7 +170,13 @@ export const CONTEXT = {
 };
 
 /** The RlTask fields a task writes itself; the kit adds the rest. */
-export type OwnTaskFields<C> = Omit<RlTask<C>, "name" | "budgets" | "pairs" | "reference" | "pretrain" | "adapt" | "poolEmbeddings" | "serve" | "oracle">;
+/** What a task gives `kit.task`: `profiles` may be left out when `profileTable` holds them (its names). */
+export type OwnTaskFields<C> = Omit<
+  RlTask<C>,
+  "name" | "budgets" | "pairs" | "reference" | "pretrain" | "adapt" | "poolEmbeddings" | "serve" | "oracle" | "profiles"
+> & {
+  profiles?: readonly string[];
+};
 
 export interface Episode {
   states: Float32Array;
@@ -231,10 +237,9 @@ export interface RlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extend
   task(own: OwnTaskFields<C>): RlTask<C> & { reference(...a: Parameters<RlTask<C>["reference"]>): Promise<ReferenceResult & X> };
 }
 
-export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends object = object>(spec: RlFlashSpec<C, E, X>): RlFlashKit<C, E, X> {
+/** Pairs, environments and the FLASH model plumbing every step of the kit shares. */
+function kitBasics<C extends RlFlashConfig, E extends PairEnv, X extends object>(spec: RlFlashSpec<C, E, X>) {
   const name = spec.name;
-  const digits = spec.progress.digits;
-
   function pairOf(cfg: C, id: string): C["poolPairs"][number] {
     const p = cfg.poolPairs.find((x) => x.id === id) ?? cfg.testPairs.find((x) => x.id === id) ?? cfg.updatePairs?.find((x) => x.id === id);
     if (!p) throw new UnknownNameError("pair", id, [...cfg.poolPairs, ...cfg.testPairs, ...(cfg.updatePairs ?? [])].map((x) => x.id).slice(0, 12), name);
@@ -269,6 +274,51 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
     };
   }
 
+  /** The oracle control's input: every pair's true parameters, standardised over the pool pairs. */
+  function oracleInput(cfg: C): ConstantInput {
+    const of = spec.oracle;
+    if (!of) throw new StateError(`${name}: the oracle variant needs the task's oracle hook (RlFlashSpec.oracle), which this task does not define`);
+    const all = [...cfg.poolPairs, ...cfg.testPairs, ...(cfg.updatePairs ?? [])];
+    const raw = Object.fromEntries(all.map((p) => [p.id, of(cfg, p)]));
+    return new ConstantInput(
+      standardise(
+        raw,
+        cfg.poolPairs.map((p) => p.id),
+      ),
+    );
+  }
+
+  /** The pool pairs' embeddings a FLASH pretraining left in `dir`, and their average (the embedding of a pair with no context yet). */
+  function poolFile(dir: string): { embeddings: Record<string, number[]>; mean: number[] } | undefined {
+    const f = path.join(dir, CONTEXT.poolEmbeddingsFile);
+    if (!existsSync(f)) return undefined;
+    const embeddings = JSON.parse(readFileSync(f, "utf8")) as Record<string, number[]>;
+    const rows = Object.values(embeddings);
+    const mean = rows[0].map((_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length);
+    return { embeddings, mean };
+  }
+
+  /** Loads the pretrained meta learner of `modelDir` into `model`, frozen (adaptation, serving, pool embeddings). */
+  async function loadFrozen(model: RLModel, modelDir: string): Promise<void> {
+    await model.load(path.join(modelDir, "meta"));
+    model.toggleMetaModelUpdate(false);
+  }
+
+  /** The frozen conditioner of a pretrained FLASH model, on `pairs`, whose empty contexts read the pool average. */
+  function frozenConditioner(model: RLModel, modelDir: string, pairs: string[], seed: number, emptyIsZero = false): FlashConditioner {
+    const pool = emptyIsZero ? undefined : poolFile(modelDir);
+    return new FlashConditioner(model, { pairs, seed, ...(pool ? { emptyContext: pool.mean } : {}) });
+  }
+  return { pairOf, envOf, flashModel, oracleInput, poolFile, loadFrozen, frozenConditioner };
+}
+
+type KitBasics<C extends RlFlashConfig, E extends PairEnv, X extends object> = ReturnType<typeof kitBasics<C, E, X>>;
+
+/** Reference units: scratch training on one pair, its evaluation, random baseline and the task's extras. */
+function kitReference<C extends RlFlashConfig, E extends PairEnv, X extends object>(spec: RlFlashSpec<C, E, X>, b: KitBasics<C, E, X>) {
+  const name = spec.name;
+  const digits = spec.progress.digits;
+  const { envOf } = b;
   /**
    * Training options that report progress every `every` episodes and, for tasks judged on
    * evaluation curves, evaluate the policy after every episode on a separate env instance
@@ -330,42 +380,14 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       agent.dispose();
     }
   }
+  return { curveHooks, reference };
+}
 
-  /** The oracle control's input: every pair's true parameters, standardised over the pool pairs. */
-  function oracleInput(cfg: C): ConstantInput {
-    const of = spec.oracle;
-    if (!of) throw new StateError(`${name}: the oracle variant needs the task's oracle hook (RlFlashSpec.oracle), which this task does not define`);
-    const all = [...cfg.poolPairs, ...cfg.testPairs, ...(cfg.updatePairs ?? [])];
-    const raw = Object.fromEntries(all.map((p) => [p.id, of(cfg, p)]));
-    return new ConstantInput(
-      standardise(
-        raw,
-        cfg.poolPairs.map((p) => p.id),
-      ),
-    );
-  }
-
-  /** The pool pairs' embeddings a FLASH pretraining left in `dir`, and their average (the embedding of a pair with no context yet). */
-  function poolFile(dir: string): { embeddings: Record<string, number[]>; mean: number[] } | undefined {
-    const f = path.join(dir, CONTEXT.poolEmbeddingsFile);
-    if (!existsSync(f)) return undefined;
-    const embeddings = JSON.parse(readFileSync(f, "utf8")) as Record<string, number[]>;
-    const rows = Object.values(embeddings);
-    const mean = rows[0].map((_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length);
-    return { embeddings, mean };
-  }
-
-  /** The action of a context episode: the agent's training exploration (off-policy: at the end of pretraining's schedules). */
-  function contextAction(cfg: C, agent: KitAgent, ctx: number): (o: Float32Array) => ArrayLike<number> {
-    if (agent.kind === "off-policy") {
-      const late = cfg.budgets.pretrainEpisodes * spec.episodeSteps(cfg);
-      // A loaded agent's schedules start over (DQN: epsilon 1); set them to pretraining's end (no update runs here).
-      agent.onStep(late, 0);
-      return (o) => agent.collectAction(Float32Array.from(o), late, ctx).env;
-    }
-    return (o) => agent.predict(o, { deterministic: false, ctx });
-  }
-
+/** Pretraining units over the pool: FLASH (with its warm-up contexts), TL, the paper's TL and the oracle. */
+function kitPretrain<C extends RlFlashConfig, E extends PairEnv, X extends object>(spec: RlFlashSpec<C, E, X>, b: KitBasics<C, E, X>) {
+  const name = spec.name;
+  const digits = spec.progress.digits;
+  const { envOf, flashModel, oracleInput } = b;
   /** On-policy pretraining: every pool pair's env stepped together in one `train` call (each rollout holds every pair). */
   function trainOnPolicyPool(
     agent: KitAgent,
@@ -450,19 +472,17 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       fm?.close();
     }
   }
+  return { pretrain };
+}
 
-  /** Loads the pretrained meta learner of `modelDir` into `model`, frozen (adaptation, serving, pool embeddings). */
-  async function loadFrozen(model: RLModel, modelDir: string): Promise<void> {
-    await model.load(path.join(modelDir, "meta"));
-    model.toggleMetaModelUpdate(false);
-  }
-
-  /** The frozen conditioner of a pretrained FLASH model, on `pairs`, whose empty contexts read the pool average. */
-  function frozenConditioner(model: RLModel, modelDir: string, pairs: string[], seed: number, emptyIsZero = false): FlashConditioner {
-    const pool = emptyIsZero ? undefined : poolFile(modelDir);
-    return new FlashConditioner(model, { pairs, seed, ...(pool ? { emptyContext: pool.mean } : {}) });
-  }
-
+/** Adaptation units (fine-tuning a pretrained agent on a new pair) and the pool pairs' embeddings. */
+function kitAdapt<C extends RlFlashConfig, E extends PairEnv, X extends object>(
+  spec: RlFlashSpec<C, E, X>,
+  b: KitBasics<C, E, X>,
+  curveHooks: ReturnType<typeof kitReference<C, E, X>>["curveHooks"],
+) {
+  const name = spec.name;
+  const { envOf, flashModel, oracleInput, poolFile, loadFrozen, frozenConditioner } = b;
   async function adapt(
     cfg: C,
     variant: PretrainVariant,
@@ -527,6 +547,23 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       fm.close();
     }
   }
+  return { adapt, poolEmbeddings };
+}
+
+/** A/B serving without weight updates, with FLASH's context episodes and controls. */
+function kitServe<C extends RlFlashConfig, E extends PairEnv, X extends object>(spec: RlFlashSpec<C, E, X>, b: KitBasics<C, E, X>) {
+  const name = spec.name;
+  const { envOf, flashModel, oracleInput, poolFile, loadFrozen, frozenConditioner } = b;
+  /** The action of a context episode: the agent's training exploration (off-policy: at the end of pretraining's schedules). */
+  function contextAction(cfg: C, agent: KitAgent, ctx: number): (o: Float32Array) => ArrayLike<number> {
+    if (agent.kind === "off-policy") {
+      const late = cfg.budgets.pretrainEpisodes * spec.episodeSteps(cfg);
+      // A loaded agent's schedules start over (DQN: epsilon 1); set them to pretraining's end (no update runs here).
+      agent.onStep(late, 0);
+      return (o) => agent.collectAction(Float32Array.from(o), late, ctx).env;
+    }
+    return (o) => agent.predict(o, { deterministic: false, ctx });
+  }
 
   /**
    * FLASH's embedding of `pair` for serving variant `v`: "flash" runs the context episodes
@@ -587,6 +624,17 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       fm?.close();
     }
   }
+  return { serve };
+}
+
+export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends object = object>(spec: RlFlashSpec<C, E, X>): RlFlashKit<C, E, X> {
+  const name = spec.name;
+  const b = kitBasics(spec);
+  const { pairOf, envOf } = b;
+  const { curveHooks, reference } = kitReference(spec, b);
+  const { pretrain } = kitPretrain(spec, b);
+  const { adapt, poolEmbeddings } = kitAdapt(spec, b, curveHooks);
+  const { serve } = kitServe(spec, b);
 
   return {
     envOf,
@@ -594,6 +642,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       name,
       updates: (cfg) => (cfg.updatePairs ?? []).map((p) => ({ pair: p.id, from: p.from, scenario: p.scenario })),
       ...own,
+      profiles: own.profiles ?? Object.keys(own.profileTable ?? {}),
       ...(spec.curve ? { convergenceCurve: spec.curve } : {}),
       budgets: (cfg) => cfg.budgets,
       pairs(cfg, poolSize) {

@@ -136,7 +136,10 @@ export interface RlTask<C = Record<string, unknown>> {
   readonly summary: string;
   /** Named presets ("quick", "full", "golden", ...): a config for a run seed. */
   profile(name: string, runSeed: number, opts?: ProfileOptions): C;
+  /** The names of `profileTable` (or of the task's presets when it has no table). */
   readonly profiles: readonly string[];
+  /** The task's one table of profiles (profiles.ts `ProfileTable`): what each is for and its sizes; `flash tasks` and the report read it. */
+  readonly profileTable?: Readonly<Record<string, { purpose: string; pool: number; test: number }>>;
   /** The folder options `profile` reads, with what each folder holds (for help and errors); absent: none. */
   readonly folderOptions?: Partial<Record<FolderOption, string>>;
   /** Readable names of the non-ML baselines in `ReferenceResult.baselines`, for the report. */

@@ -25,10 +25,11 @@
  * `idleFraction` of TDP (P_static = idleFraction * TDP) and all cores busy at base
  * frequency draw TDP: C = (1 - idleFraction) * TDP / (cores * V(base)^2 * base).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CpufreqConfigError, ProcessorFileError } from "./errors.js";
+import { readJsonFile } from "../json-file.js";
 
 export const PROCESSOR_SCHEMA = "flash-adapt/cpufreq-processor@1";
 
@@ -171,18 +172,7 @@ export function nearestLevel(p: Processor, ghz: number): number {
 
 /** Reads and validates one processor file. */
 export function loadProcessor(file: string): Processor {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ProcessorFileError(file, "(file)", "a readable JSON file", (e as Error).message);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new ProcessorFileError(file, "(root)", "valid JSON", (e as Error).message);
-  }
+  const parsed = readJsonFile(file, (field, expected, given) => new ProcessorFileError(file, field, expected, given));
   return validateProcessor(parsed, file);
 }
 

@@ -17,8 +17,9 @@
  * must lie in the segment's documented range. Unknown fields are refused: a typo
  * ("sloMS") would otherwise silently fall back to nothing.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { SchemaError } from "./errors.js";
+import { readJsonFile } from "../json-file.js";
 import { SEGMENT_KINDS, SEGMENTS, isSegmentKind, type SegmentKind } from "./segments.js";
 
 export const APP_SCHEMA = "flash-adapt/k8s-app@1";
@@ -94,18 +95,7 @@ export function validateApplication(v: unknown, file = "<object>"): Application 
 
 /** Reads and validates one application file. */
 export function loadApplication(file: string): Application {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new SchemaError(file, "(file)", "a readable JSON file", (e as Error).message);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new SchemaError(file, "(root)", "valid JSON", (e as Error).message);
-  }
+  const parsed = readJsonFile(file, (field, expected, given) => new SchemaError(file, field, expected, given));
   return validateApplication(parsed, file);
 }
 

@@ -387,19 +387,15 @@ export class Cluster {
     }
   }
 
-  private serve(dep: number, dt: number): void {
+  /** Pod counts by state after this tick's OOM kills (a ready pod over its limit goes to back-off). */
+  private podCounts(dep: number): { ready: number; pending: number; starting: number; backoff: number; ooms: number } {
     const p = this.profiles[dep];
     const base = dep * this.maxPods;
     const memLimit = this.depMem[dep];
-    const rate = this.depRate[dep];
     const peak = p.peakMemoryMB;
-    let ready = 0;
-    let pending = 0;
-    let starting = 0;
-    let backoff = 0;
-    let ooms = 0;
+    const c = { ready: 0, pending: 0, starting: 0, backoff: 0, ooms: 0 };
     // Only pods that serve requests reach their peak working set.
-    const loaded = rate > 0 || this.depBacklog[dep] > 0;
+    const loaded = this.depRate[dep] > 0 || this.depBacklog[dep] > 0;
     const nearLimit = peak * (1 + 5 * this.memNoise) > memLimit;
     for (let j = 0; j < this.maxPods; j++) {
       const i = base + j;
@@ -411,21 +407,23 @@ export class Cluster {
           oom = ws > memLimit;
         }
         if (oom) {
-          ooms++;
+          c.ooms++;
           const r = this.podRestarts[i] < 65535 ? this.podRestarts[i] + 1 : 65535;
           this.podRestarts[i] = r;
           this.podState[i] = BACKOFF;
           this.podTimer[i] = Math.min(BACKOFF_INITIAL_S * Math.pow(2, r - 1), BACKOFF_MAX_S);
-          backoff++;
-        } else ready++;
-      } else if (s === PENDING) pending++;
-      else if (s === STARTING) starting++;
-      else if (s === BACKOFF) backoff++;
+          c.backoff++;
+        } else c.ready++;
+      } else if (s === PENDING) c.pending++;
+      else if (s === STARTING) c.starting++;
+      else if (s === BACKOFF) c.backoff++;
     }
+    return c;
+  }
 
-    const pressure = memoryPressureFactor(peak / memLimit);
-    const service = this.depService1[dep] * pressure;
-    const mu = 1 / service;
+  /** This tick's arrivals, the requests the ready pods serve, and what stays queued or is dropped past the timeout. */
+  private queue(dep: number, dt: number, ready: number, mu: number) {
+    const rate = this.depRate[dep];
     let arrived = rate * dt;
     if (this.arrivalNoise && arrived > 0) {
       arrived += Math.sqrt(arrived) * this.rng.normal();
@@ -443,58 +441,78 @@ export class Cluster {
       backlog = maxBacklog;
     }
     this.depBacklog[dep] = backlog;
+    return { arrived, before, total, served, backlog, dropped };
+  }
 
+  /** p99 and mean latency of this tick's requests (M/M/c wait, the backlog's drain, the timeout for dropped ones). */
+  private latency(q: ReturnType<Cluster["queue"]>, dt: number, ready: number, mu: number, service: number): { p99: number; mean: number } {
     let p99 = 0;
     let mean = 0;
-    if (total > 0) {
+    if (q.total > 0) {
       if (ready === 0) {
         p99 = this.timeout;
         mean = this.timeout;
       } else {
-        const lambda = arrived / dt;
+        const lambda = q.arrived / dt;
         const cmu = ready * mu;
         // Past saturation the backlog term carries the delay; the stochastic part stays finite.
         const lq = lambda < 0.98 * cmu ? lambda : 0.98 * cmu;
-        const drain = (0.5 * (before + backlog)) / cmu;
+        const drain = (0.5 * (q.before + q.backlog)) / cmu;
         p99 = service + waitQuantile(ready, lq, mu, 0.99) + drain;
         mean = service + meanWait(ready, lq, mu) + drain;
         // A dropped request is a request that waited the whole timeout.
-        if (dropped > 0.01 * total) p99 = this.timeout;
+        if (q.dropped > 0.01 * q.total) p99 = this.timeout;
         if (mean > this.timeout) mean = this.timeout;
-        mean = (mean * (total - dropped) + this.timeout * dropped) / total;
+        mean = (mean * (q.total - q.dropped) + this.timeout * q.dropped) / q.total;
       }
       if (p99 > this.timeout) p99 = this.timeout;
     }
+    return { p99, mean };
+  }
 
+  /** CPU and memory used over what the held pods (ready, starting, backing off) reserve, each at most 1. */
+  private utilisation(dep: number, dt: number, c: ReturnType<Cluster["podCounts"]>, served: number, service: number): { cpuUtil: number; memUtil: number } {
+    const p = this.profiles[dep];
+    const memLimit = this.depMem[dep];
+    const { ready, starting, backoff, ooms } = c;
     const held = ready + starting + backoff;
-    let cpuUtil = 0;
-    let memUtil = 0;
-    if (held > 0) {
-      cpuUtil = (served * p.cpuSecondsPerRequest) / dt / (held * this.depCpu[dep]);
-      const busy = ready > 0 ? (served * service) / (ready * dt) : 0;
-      // A pod killed this tick had reached its limit: that is what a usage sample shows.
-      const used =
-        ready * (p.idleMemoryMB + (busy < 1 ? busy : 1) * (peak - p.idleMemoryMB)) + (starting + backoff) * p.idleMemoryMB + ooms * (memLimit - p.idleMemoryMB);
-      memUtil = used / (held * memLimit);
-      if (cpuUtil > 1) cpuUtil = 1;
-      if (memUtil > 1) memUtil = 1;
-    }
+    if (held === 0) return { cpuUtil: 0, memUtil: 0 };
+    const cpuUtil = (served * p.cpuSecondsPerRequest) / dt / (held * this.depCpu[dep]);
+    const busy = ready > 0 ? (served * service) / (ready * dt) : 0;
+    // A pod killed this tick had reached its limit: that is what a usage sample shows.
+    const used =
+      ready * (p.idleMemoryMB + (busy < 1 ? busy : 1) * (p.peakMemoryMB - p.idleMemoryMB)) +
+      (starting + backoff) * p.idleMemoryMB +
+      ooms * (memLimit - p.idleMemoryMB);
+    const memUtil = used / (held * memLimit);
+    return { cpuUtil: cpuUtil > 1 ? 1 : cpuUtil, memUtil: memUtil > 1 ? 1 : memUtil };
+  }
+
+  /** One tick of deployment `dep`: pods, queue, latency and utilisation into its stats row. */
+  private serve(dep: number, dt: number): void {
+    const c = this.podCounts(dep);
+    const pressure = memoryPressureFactor(this.profiles[dep].peakMemoryMB / this.depMem[dep]);
+    const service = this.depService1[dep] * pressure;
+    const mu = 1 / service;
+    const q = this.queue(dep, dt, c.ready, mu);
+    const { p99, mean } = this.latency(q, dt, c.ready, mu, service);
+    const { cpuUtil, memUtil } = this.utilisation(dep, dt, c, q.served, service);
 
     const o = dep * NSTAT;
     const st = this.stats;
-    st[o + STAT.arrived] = arrived;
-    st[o + STAT.served] = served;
-    st[o + STAT.dropped] = dropped;
+    st[o + STAT.arrived] = q.arrived;
+    st[o + STAT.served] = q.served;
+    st[o + STAT.dropped] = q.dropped;
     st[o + STAT.p99Seconds] = p99;
     st[o + STAT.meanSeconds] = mean;
     st[o + STAT.cpuUtil] = cpuUtil;
     st[o + STAT.memUtil] = memUtil;
-    st[o + STAT.ready] = ready;
-    st[o + STAT.pending] = pending;
-    st[o + STAT.starting] = starting;
-    st[o + STAT.backoff] = backoff;
-    st[o + STAT.oomKills] = ooms;
-    st[o + STAT.backlog] = backlog;
+    st[o + STAT.ready] = c.ready;
+    st[o + STAT.pending] = c.pending;
+    st[o + STAT.starting] = c.starting;
+    st[o + STAT.backoff] = c.backoff;
+    st[o + STAT.oomKills] = c.ooms;
+    st[o + STAT.backlog] = q.backlog;
     st[o + STAT.serviceSeconds] = service;
   }
 }

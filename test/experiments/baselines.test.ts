@@ -16,21 +16,14 @@ import type { UnitRecord } from "../../experiments/runner/pool.js";
 import { runRl, type RlResults } from "../../experiments/runner/run-rl.js";
 import { meanCi95 } from "../../experiments/stats.js";
 import { registerTask } from "../../experiments/tasks/index.js";
-import type { ProfileOptions, RlBudgets, RlTask } from "../../experiments/tasks/types.js";
+import type { ProfileOptions, RlTask } from "../../experiments/tasks/types.js";
+import { FAKE_BUDGETS } from "../helpers/fake-task.js";
+import { nonSnakeFields } from "../helpers/results-fields.js";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "baselines-test-"));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
 
-const budgets: RlBudgets = {
-  referenceEpisodes: 12,
-  pretrainEpisodes: 4,
-  adaptEpisodes: 12,
-  embedEpisodes: 1,
-  evalEpisodes: 1,
-  abTargets: 1,
-  window: 10,
-  tolerance: 0.05,
-};
+const budgets = FAKE_BUDGETS;
 /** Reference -100, random -1100 on every pair; HPA and VPA rewards per pair and replicate. */
 const HPA: Record<string, number[]> = { p: [-300, -500], q: [-600, -600] };
 const VPA: Record<string, number[]> = { p: [-900, -700], q: [-1300, -1100] };
@@ -95,7 +88,7 @@ t.test("baselines: reward and drop per (pair, replicate) with the agents' drop f
     t.same(b[name].reward, { mean: meanCi95(all).mean, ci95: meanCi95(all).ci95, n: 4 }, `${name} reward`);
     t.equal(b[name].reward_drop!.mean, meanCi95(expect(xs)).mean, `${name} drop`);
     t.equal(b[name].reward_drop!.n, 4);
-    t.same(b[name].byPair, { p: (xs.p[0] + xs.p[1]) / 2, q: (xs.q[0] + xs.q[1]) / 2 });
+    t.same(b[name].by_pair, { p: (xs.p[0] + xs.p[1]) / 2, q: (xs.q[0] + xs.q[1]) / 2 });
   }
   t.equal(b.hpa.excluded, 0);
   // A pair whose reference is no better than random: its tests are excluded and counted, as for the agents.
@@ -136,7 +129,8 @@ t.test("runRl: results.json has baselines, report.md a row per baseline, config.
   t.ok(Math.abs(json.reward_drop.flash!.mean - 0.1) < 1e-12);
   t.ok(Math.abs(json.baselines.hpa.reward_drop!.mean - (0.2 + 0.6) / 2) < 1e-12, "hpa drop as the agents'");
   t.ok(Math.abs(json.baselines.vpa.reward_drop!.mean - (0.8 + 1.0) / 2) < 1e-12, "vpa drop as the agents'");
-  t.same(json.baselines.hpa.byPair, { p: -300, q: -700 });
+  t.same(json.baselines.hpa.by_pair, { p: -300, q: -700 });
+  t.same(nonSnakeFields(json), [], "every field name of results.json snake_case (map keys are names)");
   const md = readFileSync(path.join(out, "report.md"), "utf8");
   t.match(md, /## Non-ML baselines users run today/);
   t.match(md, /\| HPA label \| -500 ± [0-9.]+ \(n=4\) \| 0\.400 ± [0-9.]+ \(n=4\) \|/);

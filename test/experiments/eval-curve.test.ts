@@ -5,18 +5,10 @@
 import t from "tap";
 import { curveOf, pairReferences, summarise, trainingCurve } from "../../experiments/protocols/rl-reproduce.js";
 import type { UnitRecord } from "../../experiments/runner/pool.js";
-import type { RlBudgets, RlTask } from "../../experiments/tasks/types.js";
+import type { RlTask } from "../../experiments/tasks/types.js";
+import { FAKE_BUDGETS } from "../helpers/fake-task.js";
 
-const budgets: RlBudgets = {
-  referenceEpisodes: 12,
-  pretrainEpisodes: 4,
-  adaptEpisodes: 12,
-  embedEpisodes: 1,
-  evalEpisodes: 1,
-  abTargets: 1,
-  window: 3,
-  tolerance: 0.05,
-};
+const budgets = { ...FAKE_BUDGETS, window: 3 };
 const rec = (id: string, kind: string, result: unknown): [string, UnitRecord] => [
   id,
   { id, kind, seed: 1, key: "k", result, seconds: 1, worker: 0, finishedAt: "" },

@@ -11,21 +11,14 @@ import { planRl } from "../../experiments/protocols/rl-reproduce.js";
 import { rlMarkdown } from "../../experiments/report/rl-report.js";
 import { runRl, type RlResults } from "../../experiments/runner/run-rl.js";
 import { registerTask } from "../../experiments/tasks/index.js";
-import type { RlBudgets, RlTask } from "../../experiments/tasks/types.js";
+import type { RlTask } from "../../experiments/tasks/types.js";
+import { FAKE_BUDGETS } from "../helpers/fake-task.js";
+import { nonSnakeFields } from "../helpers/results-fields.js";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "updates-test-"));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
 
-const budgets: RlBudgets = {
-  referenceEpisodes: 12,
-  pretrainEpisodes: 4,
-  adaptEpisodes: 12,
-  embedEpisodes: 1,
-  evalEpisodes: 1,
-  abTargets: 1,
-  window: 10,
-  tolerance: 0.05,
-};
+const budgets = FAKE_BUDGETS;
 /** Served rewards: reference -100 and random -1100 everywhere, so drop = (-100 - R) / 1000. */
 const SERVED: Record<string, { test: number; updated: number }> = {
   original: { test: -400, updated: -700 },
@@ -124,25 +117,25 @@ t.test("runRl: updates summarised apart from the A/B test; operations per varian
     r.adaptation.costs.some((c) => UPDATED.has(c.pair)),
     "no scratch curve of an updated pair",
   );
-  t.same(Object.keys(r.baselines.hpa.byPair).sort(), ["p", "q"], "baselines of new pairs only");
+  t.same(Object.keys(r.baselines.hpa.by_pair).sort(), ["p", "q"], "baselines of new pairs only");
   t.same(r.references.map((x) => x.pair).sort(), ["p", "q"], "references of new pairs only");
   t.same(r.updates!.references.map((x) => x.pair).sort(), ["p+load", "q+size"]);
 
   const u = r.updates!;
-  t.same(Object.keys(u.byScenario).sort(), ["fileSize", "loadLevel"]);
-  t.same(u.byScenario.loadLevel.pairs, ["p+load"]);
+  t.same(Object.keys(u.by_scenario).sort(), ["fileSize", "loadLevel"]);
+  t.same(u.by_scenario.loadLevel.pairs, ["p+load"]);
   const close = (a: number | undefined, b: number) => a !== undefined && Math.abs(a - b) < 1e-12;
   t.ok(close(u.all.original.reward_drop?.mean, 0.6), "original: (-100 - -700) / 1000");
   t.ok(close(u.all.flash.reward_drop?.mean, 0.2));
   t.ok(close(u.all.tl.reward_drop?.mean, 0.4));
   t.equal(u.all.flash.reward_drop?.n, 4, "2 updated pairs x 2 replicates");
-  t.equal(u.byScenario.fileSize.variants.original.reward_drop?.n, 2);
+  t.equal(u.by_scenario.fileSize.variants.original.reward_drop?.n, 2);
 
   const o = r.operations!;
   t.same(o.labels, { cpuUtil: "CPU utilisation (mean per step)" });
-  for (const [v, x] of Object.entries(CPU)) t.ok(close(o.byVariant[v].cpuUtil?.mean, x), `${v} cpu`);
-  t.equal(o.byVariant.flash.cpuUtil?.n, 4, "served tests of new pairs only");
-  t.equal(o.byVariant.reference.cpuUtil?.n, 4, "one per new pair and replicate");
+  for (const [v, x] of Object.entries(CPU)) t.ok(close(o.by_variant[v].cpuUtil?.mean, x), `${v} cpu`);
+  t.equal(o.by_variant.flash.cpuUtil?.n, 4, "served tests of new pairs only");
+  t.equal(o.by_variant.reference.cpuUtil?.n, 4, "one per new pair and replicate");
 
   const md = readFileSync(path.join(out, "report.md"), "utf8");
   t.match(md, /## Application updates/);
@@ -152,6 +145,8 @@ t.test("runRl: updates summarised apart from the A/B test; operations per varian
   for (const f of ["update-drop", "operations-cpuUtil"]) t.ok(existsSync(path.join(out, "figures", `${f}.png`)), `${f}.png`);
   const json = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as RlResults;
   t.same(json.updates, r.updates);
+  t.equal(json.format, "flash-adapt-results@2");
+  t.same(nonSnakeFields(json), [], "every field name of results.json snake_case (map keys are names)");
 
   // An old results.json without these fields still renders, without the sections.
   const old = { ...r } as Partial<RlResults>;

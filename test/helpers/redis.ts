@@ -84,7 +84,7 @@ export interface Child {
 
 function track(proc: ChildProcess): Child {
   let out = "";
-  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  const waiters: { re: RegExp; resolve: () => void; fail: (why: string) => void }[] = [];
   const onData = (b: Buffer) => {
     out += b.toString();
     for (const w of [...waiters]) {
@@ -96,6 +96,10 @@ function track(proc: ChildProcess): Child {
   proc.stdout?.on("data", onData);
   proc.stderr?.on("data", onData);
   const exited = new Promise<number | null>((res) => proc.on("exit", (code) => res(code)));
+  // A process whose output is closed can never match: fail its waiters now. Their timers
+  // (up to minutes) would otherwise keep the test process alive after its last assertion.
+  // After the callers racing `exited` have settled (close can come in the same tick as exit).
+  proc.on("close", () => setImmediate(() => waiters.splice(0).forEach((w) => w.fail("exited first"))));
   return {
     proc,
     output: () => out,
@@ -103,8 +107,9 @@ function track(proc: ChildProcess): Child {
     waitFor: (re, ms = 30_000) =>
       new Promise<void>((resolve, reject) => {
         if (re.test(out)) return resolve();
-        const timer = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms; output:\n${out}`)), ms);
-        waiters.push({ re, resolve: () => (clearTimeout(timer), resolve()) });
+        const fail = (why: string) => (clearTimeout(timer), reject(new Error(`no ${re}: ${why}; output:\n${out}`)));
+        const timer = setTimeout(() => fail(`not within ${ms} ms`), ms);
+        waiters.push({ re, resolve: () => (clearTimeout(timer), resolve()), fail });
       }),
   };
 }
