@@ -11,12 +11,10 @@
  * configurations, so no embedding can carry more about the curve than this vector: an MLP
  * reading it bounds what any embedding could give (under the same training budget).
  *
- * Base profile: the same layout filled from the query's bases only (log2 duration
- * relative to the bases' mean), then a 0/1 mask of the measured configurations: what the
- * context holds about the curve, hand-encoded. It separates "the X-shot context lacks the
- * information" from "the meta learner fails to extract it".
+ * The oracle also keeps each workload and the standardisation of the configuration vectors
+ * over all their points, for the controls that fit a curve to a workload's points
+ * (experiments/rcs/controls.ts).
  */
-import type { Query } from "./features.js";
 import type { RcsWorkload } from "./types.js";
 
 export interface WorkloadOracle {
@@ -24,6 +22,10 @@ export interface WorkloadOracle {
   keys: string[];
   /** Duration profile per workload id. */
   profiles: Map<string, number[]>;
+  /** The complete workload per id. */
+  workloads: Map<string, RcsWorkload>;
+  /** Mean and standard deviation of each configuration coordinate over every point of the workloads (std 0: constant). */
+  configScale: { mean: number[]; std: number[] };
 }
 
 /** Configuration keys of `workloads` in a fixed order (numeric keys numerically: memory sizes). */
@@ -44,10 +46,13 @@ export function durationProfile(w: Pick<RcsWorkload, "points">, keys: readonly s
   return relativeLog2(w.points, keys);
 }
 
-/** The base profile of a query over `keys`: relative log2 durations at the bases, then their mask (length 2 * keys). */
-export function baseProfile(q: Pick<Query, "bases">, keys: readonly string[]): number[] {
-  const measured = new Set(q.bases.map((b) => b.key));
-  return [...relativeLog2(q.bases, keys), ...keys.map((k) => (measured.has(k) ? 1 : 0))];
+/** Per-coordinate mean and (population) standard deviation of configuration vectors. */
+export function configurationScale(configs: readonly (readonly number[])[]): { mean: number[]; std: number[] } {
+  const d = configs[0]?.length ?? 0;
+  const n = Math.max(1, configs.length);
+  const mean = Array.from({ length: d }, (_, j) => configs.reduce((a, c) => a + c[j], 0) / n);
+  const std = Array.from({ length: d }, (_, j) => Math.sqrt(configs.reduce((a, c) => a + (c[j] - mean[j]) ** 2, 0) / n));
+  return { mean, std };
 }
 
 /**
@@ -59,5 +64,10 @@ export function workloadOracle(workloads: readonly RcsWorkload[]): WorkloadOracl
   const byId = new Map<string, RcsWorkload>();
   for (const w of workloads) if (!byId.has(w.id)) byId.set(w.id, w);
   const keys = configurationKeys([...byId.values()]);
-  return { keys, profiles: new Map([...byId.values()].map((w) => [w.id, durationProfile(w, keys)])) };
+  return {
+    keys,
+    profiles: new Map([...byId.values()].map((w) => [w.id, durationProfile(w, keys)])),
+    workloads: byId,
+    configScale: configurationScale([...byId.values()].flatMap((w) => w.points.map((p) => p.config))),
+  };
 }

@@ -4,11 +4,15 @@
  * probe they reuse), for a supervised task:
  *
  *   oracle          the Sizeless MLP reading the workload's true duration profile over every
- *                   configuration (envs/rcs/oracle.ts) in place of the embedding: what any
- *                   embedding could give. Not beating Sizeless: no room for a meta learner.
- *   oracle_context  the MLP reading the query's base profile (the bases' measured durations,
- *                   hand-encoded): what a perfect meta learner could read from the X-shot
- *                   context. Beating Sizeless where FLASH does not: the meta learner's gap.
+ *                   configuration (envs/rcs/oracle.ts) in place of the embedding: all the
+ *                   information any embedding could carry, in its rawest form.
+ *   oracle_curve    the MLP reading the workload's curve parameters (`curveParameters` fitted
+ *                   to all its points): the same truth, compact and smooth, as a task's true
+ *                   parameters are in the RL controls. Not beating Sizeless: no room.
+ *   oracle_context  the MLP reading the curve parameters fitted to the query's bases only:
+ *                   what a perfect meta learner could read from the X-shot context (nothing
+ *                   at 1-shot). Beating Sizeless where FLASH does not: the meta learner's gap;
+ *                   not beating it while oracle_curve does: the context lacks the information.
  *   shuffled        FLASH served with the embedding of a training pair of another
  *                   application: as good as its own, the MLP ignores the embedding.
  *   zero            FLASH served with the zero vector in place of the embedding.
@@ -20,19 +24,38 @@ import type { ExtraInput } from "../../agents/extra.js";
 import { ShapeError } from "../../flash/errors.js";
 import { Rng } from "../../flash/rng.js";
 import { RcsDataError } from "../../envs/rcs/index.js";
-import { probeR2 } from "../protocols/controls.js";
+import { probeR2, ridge } from "../protocols/controls.js";
 import { formatMeanCi, meanCi95, meanCiJson, type MeanCi } from "../stats.js";
 import type { EvaluationResult } from "./protocol.js";
 
-export const CONTROLS = ["oracle", "oracle_context", "shuffled", "zero"] as const;
+export const CONTROLS = ["oracle", "oracle_curve", "oracle_context", "shuffled", "zero"] as const;
 export type Control = (typeof CONTROLS)[number];
 
 export const CONTROL_LABELS: Record<Control, string> = {
   oracle: "control: oracle (true duration profile over every configuration)",
-  oracle_context: "control: oracle of the context (the bases' measured profile, hand-encoded)",
+  oracle_curve: "control: oracle (true curve parameters, fitted to every configuration)",
+  oracle_context: "control: oracle of the context (curve parameters fitted to the bases only)",
   shuffled: "control: FLASH with another application's embedding",
   zero: "control: FLASH with the zero vector",
 };
+
+/**
+ * Curve parameters of a workload from measured points: a ridge fit (lambda 1e-2) of log2
+ * duration on [z, z^2], z the configuration standardised by `scale` (a constant coordinate
+ * gives 0), without the intercept (the level is in the base features). Serverless: slope and
+ * curvature of time over log2 memory. One point, or points of equal duration: all zeros.
+ */
+export function curveParameters(points: readonly { config: readonly number[]; duration: number }[], scale: { mean: number[]; std: number[] }): number[] {
+  const z = points.map((p) => p.config.map((v, j) => (scale.std[j] > 1e-12 ? (v - scale.mean[j]) / scale.std[j] : 0)));
+  const X = z.map((r) => [...r, ...r.map((v) => v * v)]);
+  const logs = points.map((p) => Math.log2(p.duration));
+  const m = logs.reduce((a, v) => a + v, 0) / logs.length;
+  return ridge(
+    X,
+    logs.map((v) => v - m),
+    1e-2,
+  ).slice(0, -1);
+}
 
 /** A FLASH pair the meta learner embedded: a training base set or a served query. */
 export interface PairRecord {

@@ -24,7 +24,6 @@ import { FlashModel, SLModel } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
 import { StateError } from "../../errors.js";
 import {
-  baseProfile,
   basePairRows,
   chooseBases,
   compactContextRows,
@@ -41,9 +40,10 @@ import {
   type WorkloadOracle,
   RcsDataError,
 } from "../../envs/rcs/index.js";
-import { CONTROLS, shuffledPartner, VectorBank, type Control, type PairRecord } from "./controls.js";
+import { CONTROLS, curveParameters, shuffledPartner, VectorBank, type Control, type PairRecord } from "./controls.js";
 
-const ORACLE_KINDS = ["oracle", "oracle_context"] as const;
+const ORACLE_KINDS = ["oracle", "oracle_curve", "oracle_context"] as const;
+type OracleKind = (typeof ORACLE_KINDS)[number];
 
 export const METHODS = ["naive", "sizeless", "tl", "flash", "flash_finetune"] as const;
 export type Method = (typeof METHODS)[number];
@@ -141,7 +141,7 @@ export interface TrainingReport {
   rows: number;
   pairs: number;
   /** Training MAPE (fraction) of each method on its own training rows (the oracles' with controls enabled). */
-  trainMape: Record<"naive" | "sizeless" | "flash", number> & Partial<Record<"oracle" | "oracle_context", number>>;
+  trainMape: Record<"naive" | "sizeless" | "flash", number> & Partial<Record<OracleKind, number>>;
   seconds: { sizeless: number; flash: number };
 }
 
@@ -183,7 +183,7 @@ export class RcsModels {
   readonly shuffledServed = new Map<string, PairRecord>();
   /** What the oracle controls read (set by `enableControls`). */
   private oracleSource: WorkloadOracle | undefined;
-  private readonly oracles: Partial<Record<"oracle" | "oracle_context", OracleModel>> = {};
+  private readonly oracles: Partial<Record<OracleKind, OracleModel>> = {};
 
   constructor(
     readonly dataset: Pick<RcsDataset, "metricNames" | "configNames">,
@@ -301,18 +301,20 @@ export class RcsModels {
     this.oracleSource = oracle;
   }
 
-  /** The raw oracle vector of a query: its workload's duration profile, or its bases' profile. */
-  private oracleVector(kind: "oracle" | "oracle_context", q: Query): number[] {
+  /** The raw oracle vector of a query: its workload's duration profile or curve parameters, or its bases' curve parameters. */
+  private oracleVector(kind: OracleKind, q: Query): number[] {
     const src = this.oracleSource;
     if (!src) throw new StateError(`the ${kind} control needs enableControls(oracle) before train`);
-    if (kind === "oracle_context") return baseProfile(q, src.keys);
+    if (kind === "oracle_context") return curveParameters(q.bases, src.configScale);
     const p = src.profiles.get(q.workload);
+    const w = src.workloads.get(q.workload);
+    if (kind === "oracle_curve" && w) return curveParameters(w.points, src.configScale);
     if (!p) throw new RcsDataError(`oracle control: no duration profile for workload "${q.workload}" (the oracle covers ${src.profiles.size} workloads)`);
     return p;
   }
 
   /** Fit one oracle MLP on the training rows (row i belongs to query rowQuery[i]). */
-  private trainOracle(kind: "oracle" | "oracle_context", qs: readonly Query[], x: number[][], labels: number[], rowQuery: readonly number[]) {
+  private trainOracle(kind: OracleKind, qs: readonly Query[], x: number[][], labels: number[], rowQuery: readonly number[]) {
     const raw = qs.map((q) => this.oracleVector(kind, q));
     const scaler = FeatureScaler.fit(raw);
     const bank = new VectorBank(raw[0].length);

@@ -248,7 +248,7 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
       iterations.push(res);
       const perIter = [...done, res.seconds].reduce((a, b) => a + b, 0) / (done.length + 1);
       opts.log?.(
-        `[${plan.name}] iteration ${it + 1}/${N} done: ${methods.map((m) => `${m} ${opts.shots.map((s) => mape[m][String(s)].toFixed(3)).join("/")}`).join(", ")} (${res.seconds.toFixed(0)} s); elapsed ${fmtSeconds(elapsed())}, ETA ${fmtSeconds(perIter * (N - it - 1))}`,
+        `[${plan.name}] iteration ${it + 1}/${N} done: ${predictors.map((m) => `${m} ${opts.shots.map((s) => mape[m][String(s)].toFixed(3)).join("/")}`).join(", ")} (${res.seconds.toFixed(0)} s); elapsed ${fmtSeconds(elapsed())}, ETA ${fmtSeconds(perIter * (N - it - 1))}`,
       );
     } finally {
       models.dispose();

@@ -9,7 +9,7 @@ import { empiricalCdf, formatMeanCi, meanCiJson } from "../stats.js";
 import { writeFigure } from "../report/figures.js";
 import type { EvaluationResult } from "./protocol.js";
 import { resultsJson } from "./protocol.js";
-import { controlFindings, controlRows } from "./controls.js";
+import { CONTROL_LABELS, controlFindings, controlRows, type Control } from "./controls.js";
 
 export const METHOD_LABELS: Record<string, string> = {
   naive: "naive (nearest base size)",
@@ -166,7 +166,7 @@ export async function writeEvaluation(
 export function evaluationMarkdown(r: EvaluationResult, ctx: ReportContext, figure: string, heading = "#"): string {
   const it = r.iterations.length;
   const trainLine = Object.entries(r.trainSummary)
-    .map(([m, c]) => `${METHOD_LABELS[m]} ${formatMeanCi(c)}`)
+    .map(([m, c]) => `${METHOD_LABELS[m] ?? CONTROL_LABELS[m as Control] ?? m} ${formatMeanCi(c)}`)
     .join(", ");
   return [
     `${heading} RCS: ${r.plan.name}`,

@@ -1,5 +1,5 @@
 import t from "tap";
-import { baseProfile, configurationKeys, durationProfile, workloadOracle, type RcsPoint, type RcsWorkload } from "../../../envs/rcs/index.js";
+import { configurationKeys, configurationScale, durationProfile, workloadOracle, type RcsPoint, type RcsWorkload } from "../../../envs/rcs/index.js";
 
 const point = (key: string, duration: number): RcsPoint => ({ key, env: "serverless", config: [Math.log2(Number(key))], duration, metrics: [], runs: 1 });
 const workload = (id: string, pts: [string, number][]): RcsWorkload => ({
@@ -57,13 +57,6 @@ t.test("durationProfile: log2 durations relative to their mean, 0 where not meas
   );
 });
 
-t.test("baseProfile: the bases only, then their mask; nothing measured elsewhere leaks in", async (t) => {
-  const keys = ["128", "256", "512"];
-  const q = { bases: [point("128", 8), point("512", 2)] };
-  t.same(baseProfile(q, keys), [1, 0, -1, 1, 0, 1]);
-  t.same(baseProfile({ bases: [point("256", 99)] }, keys), [0, 0, 0, 0, 1, 0], "1-shot: position only");
-});
-
 t.test("workloadOracle: a workload listed twice keeps its first (complete) entry", async (t) => {
   const full = workload("a#0", [
     ["128", 8],
@@ -75,4 +68,13 @@ t.test("workloadOracle: a workload listed twice keeps its first (complete) entry
   t.same(o.keys, ["128", "256", "512"]);
   t.same(o.profiles.get("a#0"), [1, 0, -1]);
   t.same(o.profiles.get("b#0"), [0, 0, 0]);
+  t.equal(o.workloads.get("a#0"), full);
+  t.same(o.configScale, configurationScale([[7], [8], [9], [7]]), "the scale of every point of the complete workloads");
+  t.same(
+    configurationScale([
+      [1, 5],
+      [3, 5],
+    ]),
+    { mean: [2, 5], std: [1, 0] },
+  );
 });

@@ -5,9 +5,10 @@ import os from "node:os";
 import path from "node:path";
 import { selectBackend } from "../../../flash/backend.js";
 import { Rng } from "../../../flash/rng.js";
-import { chooseBases, loadMultiCloud, loadServerless, makeQuery, workloadOracle, type RcsWorkload } from "../../../envs/rcs/index.js";
+import { chooseBases, configurationScale, loadMultiCloud, loadServerless, makeQuery, workloadOracle, type RcsWorkload } from "../../../envs/rcs/index.js";
 import {
   CONTROLS,
+  curveParameters,
   embeddingProbe,
   evaluatePlan,
   halfSplitPlan,
@@ -53,6 +54,39 @@ t.test("shuffledPartner: never the query's own application; same shot count when
   const two = new Set(Array.from({ length: 100 }, (_, i) => shuffledPartner(pairs, "b", 2, `e${i}`).pair));
   t.same([...two].sort(), ["p1", "p3"], "both candidates drawn");
   t.throws(() => shuffledPartner([pair(0, "a", 1)], "a", 1, "x"), /every training pair is of application "a"/);
+});
+
+t.test("curveParameters: slope and curvature of log2 time over the standardised configuration; zeros from one point", async (t) => {
+  const configs = [7, 8, 9, 10, 11, 12, 13, 14].map((c) => [c]);
+  const scale = configurationScale(configs);
+  const pts = configs.map((c) => {
+    const z = (c[0] - scale.mean[0]) / scale.std[0];
+    return { config: c, duration: 2 ** (5 + 0.8 * z - 0.3 * z * z) };
+  });
+  const [a, b] = curveParameters(pts, scale);
+  t.ok(Math.abs(a - 0.8) < 0.02 && Math.abs(b + 0.3) < 0.02, `slope ${a}, curvature ${b}`);
+  t.same(
+    curveParameters(
+      pts.map((p) => ({ ...p, duration: 10 * p.duration })),
+      scale,
+    ).map((v) => v.toFixed(9)),
+    [a, b].map((v) => v.toFixed(9)),
+    "scale-free",
+  );
+  t.same(curveParameters([pts[3]], scale), [0, 0], "one point: nothing to fit");
+  const flat = curveParameters(
+    [
+      { config: [1, 4], duration: 5 },
+      { config: [2, 4], duration: 10 },
+    ],
+    configurationScale([
+      [1, 4],
+      [2, 4],
+    ]),
+  );
+  t.equal(flat.length, 4, "two coordinates: two slopes, two curvatures");
+  t.equal(flat[1], 0, "a constant coordinate gets no slope");
+  t.ok(flat[0] > 0, "time grows with the first coordinate");
 });
 
 t.test("VectorBank: the rows it was given, by context id; a wrong width is a shape error", async (t) => {
@@ -141,7 +175,7 @@ t.test("evaluatePlan with controls: every control per shot count, {mean, ci95, n
   t.same(r.methods, [...METHODS], "the methods are unchanged");
   t.ok(r.rows.every((x) => [...METHODS, ...CONTROLS].every((m) => Number.isFinite(x.pred[m]))));
   for (const it of r.iterations) t.ok(it.probeR2 === null || Number.isFinite(it.probeR2), "probe R² per iteration");
-  t.ok(r.iterations.every((it) => typeof it.training.trainMape.oracle === "number" && typeof it.training.trainMape.oracle_context === "number"));
+  t.ok(r.iterations.every((it) => ["oracle", "oracle_curve", "oracle_context"].every((k) => typeof it.training.trainMape[k as "oracle"] === "number")));
   t.equal(tf.memory().numTensors, n0, "no tensors left behind");
   const again = await run();
   t.same(again.summary, r.summary, "same seed, same numbers");
