@@ -26,7 +26,6 @@ import { Rng } from "../../flash/rng.js";
 import { RcsDataError } from "../../envs/rcs/index.js";
 import { probeR2, ridge } from "../protocols/controls.js";
 import { formatMeanCi, meanCi95, meanCiJson, type MeanCi } from "../stats.js";
-import type { EvaluationResult } from "./protocol.js";
 
 export const CONTROLS = ["oracle", "oracle_curve", "oracle_context", "shuffled", "zero"] as const;
 export type Control = (typeof CONTROLS)[number];
@@ -121,10 +120,19 @@ export function embeddingProbe(pairs: readonly PairRecord[], embedding: (pair: s
   );
 }
 
+/** What the controls' summaries read of an evaluation (protocol.ts `EvaluationResult`; structural, so this module needs no import of the protocol). */
+export interface ControlledEvaluation {
+  shots: number[];
+  methods: readonly string[];
+  controls: readonly Control[];
+  iterations: readonly { mape: Record<string, Record<string, number>>; probeR2?: number | null }[];
+  summary: Record<string, Record<string, MeanCi>>;
+}
+
 type ByShots = Record<string, { mean: number; ci95: number | null; n: number }>;
 
 /** Per shot count, mean and CI over iterations of f(iteration's MAPE record). */
-function overIterations(r: EvaluationResult, f: (mape: Record<string, Record<string, number>>, s: string) => number): ByShots {
+function overIterations(r: ControlledEvaluation, f: (mape: Record<string, Record<string, number>>, s: string) => number): ByShots {
   return Object.fromEntries(r.shots.map((s) => [String(s), meanCiJson(meanCi95(r.iterations.map((it) => f(it.mape, String(s)))))]));
 }
 
@@ -136,7 +144,7 @@ const belowSizeless = (name: string) => (mape: Record<string, Record<string, num
  * per shot count, `{mean, ci95, n}` over iterations like every other summary; FLASH's own
  * distance below Sizeless beside them; the probe's R^2. Null when the run had no controls.
  */
-export function controlsJson(r: EvaluationResult): Record<string, unknown> | null {
+export function controlsJson(r: ControlledEvaluation): Record<string, unknown> | null {
   if (!r.controls.length) return null;
   const sizeless = r.methods.includes("sizeless");
   const probes = r.iterations.map((it) => it.probeR2).filter((v): v is number => typeof v === "number");
@@ -151,12 +159,12 @@ export function controlsJson(r: EvaluationResult): Record<string, unknown> | nul
 }
 
 /** Rows of the Markdown MAPE table for the controls (same columns as the methods'). */
-export function controlRows(r: EvaluationResult): string[] {
+export function controlRows(r: ControlledEvaluation): string[] {
   return r.controls.map((c) => `| ${CONTROL_LABELS[c]} | ${r.shots.map((s) => formatMeanCi(r.summary[c][String(s)])).join(" | ")} |`);
 }
 
 /** What the controls say, in sentences with their numbers. */
-export function controlFindings(r: EvaluationResult): string[] {
+export function controlFindings(r: ControlledEvaluation): string[] {
   if (!r.controls.length || !r.methods.includes("sizeless")) return [];
   const fmt = (m: MeanCi | { mean: number; ci95: number | null }) =>
     `${(100 * m.mean).toFixed(0)}%${m.ci95 === null || Number.isNaN(m.ci95) ? "" : ` ± ${(100 * m.ci95).toFixed(0)}%`}`;
