@@ -166,12 +166,11 @@ export function controlRows(r: ControlledEvaluation): string[] {
 /** What the controls say, in sentences with their numbers. */
 export function controlFindings(r: ControlledEvaluation): string[] {
   if (!r.controls.length || !r.methods.includes("sizeless")) return [];
-  const fmt = (m: MeanCi | { mean: number; ci95: number | null }) =>
-    `${(100 * m.mean).toFixed(0)}%${m.ci95 === null || Number.isNaN(m.ci95) ? "" : ` ± ${(100 * m.ci95).toFixed(0)}%`}`;
+  const fmt = (m: { mean: number; ci95: number | null }) => `${(100 * m.mean).toFixed(0)}%${m.ci95 === null ? "" : ` ± ${(100 * m.ci95).toFixed(0)}%`}`;
   const below = (name: string) => overIterations(r, belowSizeless(name));
   const out: string[] = [];
   const line = (name: string, label: string) =>
-    `${label} below Sizeless (1/2/3-shot, mean ± 95% CI over iterations): ${r.shots.map((s) => fmt(below(name)[String(s)])).join(" / ")}.`;
+    `${label} below Sizeless (${r.shots.join("/")}-shot, mean ± 95% CI over iterations): ${r.shots.map((s) => fmt(below(name)[String(s)])).join(" / ")}.`;
   if (r.methods.includes("flash")) out.push(line("flash", "FLASH"));
   for (const c of r.controls) out.push(line(c, CONTROL_LABELS[c]));
   const probes = r.iterations.map((it) => it.probeR2).filter((v): v is number => typeof v === "number");

@@ -222,7 +222,7 @@ t.test("rcs evaluate --controls: results.json's controls block and the report's 
   const md = readFileSync(path.join(out, "report.md"), "utf8");
   t.match(md, /\| control: oracle \(true duration profile over every configuration\) \|/);
   t.match(md, /\| control: FLASH with another application's embedding \|/);
-  t.match(md, /FLASH below Sizeless \(1\/2\/3-shot/);
+  t.match(md, /FLASH below Sizeless \(1\/2-shot, mean ± 95% CI over iterations\): -?\d+% ± \d+% \/ -?\d+% ± \d+%\./);
 });
 
 t.test("multi-cloud leaving a cloud out: the oracle reads each workload's whole profile, the shuffled control another task's", async (t) => {
