@@ -11,8 +11,8 @@
  *   flash_finetune  flash, then the MLP fine-tuned on the labelled base pairs (embedding frozen)
  *
  * and, after `enableControls`, the controls of experiments/rcs/controls.ts (oracle,
- * oracle_context, shuffled, zero), which are not predictors a user could run: the oracle
- * reads the workload's measurements at every configuration.
+ * oracle_curve, oracle_context, shuffled, zero), which are not predictors a user could run:
+ * oracle and oracle_curve read the workload's measurements at every configuration.
  */
 import * as tf from "@tensorflow/tfjs";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -218,7 +218,7 @@ export class RcsModels {
   async train(
     workloads: readonly RcsWorkload[],
     log?: (msg: string) => void,
-    stage?: (method: "sizeless" | "flash" | (typeof ORACLE_KINDS)[number]) => void,
+    stage?: (method: "sizeless" | "flash" | OracleKind) => void,
   ): Promise<TrainingReport> {
     const qs = trainingQueries(workloads, this.cfg, this.rng.fork("train-bases"));
     const raw: number[][] = [];
