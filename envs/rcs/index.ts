@@ -6,3 +6,4 @@ export * from "./multicloud.js";
 export * from "./features.js";
 export * from "./load.js";
 export * from "./synthetic.js";
+export * from "./oracle.js";

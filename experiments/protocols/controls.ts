@@ -52,11 +52,20 @@ export function ridge(X: readonly (readonly number[])[], y: readonly number[], l
 /**
  * Leave-one-out R^2 of a ridge probe from `embeddings` to `targets` (one row per pair,
  * same order), averaged over target columns whose values vary; null with fewer than 4
- * pairs or no varying column.
+ * pairs (groups) or no varying column. With `groups` (one label per row), a row is
+ * predicted by a probe fitted without every row of its group: leave-one-group-out, for
+ * tasks where several pairs share one truth (rcs: the base sets of one application),
+ * which a plain leave-one-out would let the probe match to a sibling.
  */
-export function probeR2(embeddings: readonly (readonly number[])[], targets: readonly (readonly number[])[], lambda = 1e-2): number | null {
+export function probeR2(
+  embeddings: readonly (readonly number[])[],
+  targets: readonly (readonly number[])[],
+  lambda = 1e-2,
+  groups?: readonly (string | number)[],
+): number | null {
   const n = embeddings.length;
-  if (n < 4 || targets.length !== n) return null;
+  const g = groups ?? embeddings.map((_, i) => i);
+  if (targets.length !== n || g.length !== n || new Set(g).size < 4) return null;
   const cols: number[] = [];
   for (let j = 0; j < targets[0].length; j++) {
     const v = targets.map((t) => t[j]);
@@ -71,13 +80,16 @@ export function probeR2(embeddings: readonly (readonly number[])[], targets: rea
     const z = y.map((x) => (x - m) / sd);
     let sse = 0;
     let sst = 0;
+    // One probe per held-out group, fitted on the rows of every other group.
+    const fitted = new Map<string | number, number[]>();
+    const probeWithout = (held: string | number): number[] => {
+      const keep = (_: unknown, k: number) => g[k] !== held;
+      const w = fitted.get(held) ?? ridge(embeddings.filter(keep), z.filter(keep), lambda);
+      fitted.set(held, w);
+      return w;
+    };
     for (let i = 0; i < n; i++) {
-      const X = embeddings.filter((_, k) => k !== i);
-      const w = ridge(
-        X,
-        z.filter((_, k) => k !== i),
-        lambda,
-      );
+      const w = probeWithout(g[i]);
       const pred = embeddings[i].reduce((a, x, k) => a + x * w[k], w[w.length - 1]);
       sse += (z[i] - pred) ** 2;
       sst += z[i] ** 2;

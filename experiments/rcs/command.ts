@@ -92,6 +92,8 @@ export interface EvaluateCliOptions {
   methods?: Method[];
   seed?: number;
   backend?: string;
+  /** Run the controls beside the methods (experiments/rcs/controls.ts). */
+  controls?: boolean;
 }
 
 /** `flash rcs evaluate` as a function: returns the evaluation and writes results.json, details.json, report.md, ape-cdf.{vl.json,svg,png}. */
@@ -101,7 +103,7 @@ export async function rcsEvaluate(o: EvaluateCliOptions): Promise<EvaluationResu
   const test = path.resolve(o.test) === path.resolve(o.train) ? train : loadRcsDataset(o.test);
   const plan = twoFolderPlan(train, test);
   const model = modelConfig(o.profile, o);
-  const r = await evaluatePlan(plan, { shots: o.shots, iterations: o.iterations, model, seed: o.seed ?? 0, methods: o.methods, log });
+  const r = await evaluatePlan(plan, { shots: o.shots, iterations: o.iterations, model, seed: o.seed ?? 0, methods: o.methods, log, controls: o.controls });
   await writeEvaluation(o.out, r, { backend: b.name, profile: o.profile, settings: { iterations: o.iterations, ...model } });
   return r;
 }
@@ -115,6 +117,7 @@ export const rcsCommand: Command = {
     shots: { type: "string", description: "evaluate: shot counts", default: "1,2,3" },
     seeds: { type: "string", description: "evaluate: iterations (seeds); default by profile (quick 2, full 10)" },
     methods: { type: "string", description: `evaluate: comma-separated subset of ${METHODS.join(",")}` },
+    controls: { type: "boolean", description: "evaluate: also run the controls (oracle, oracle of the context, shuffled and zero embedding, probe)" },
     out: { type: "string", description: "evaluate: report folder; train: model folder" },
     data: { type: "string", description: "train: dataset folder" },
     model: { type: "string", description: "recommend: model folder written by `flash rcs train`" },
@@ -146,6 +149,7 @@ export const rcsCommand: Command = {
         methods: methodsOf(o.methods),
         seed,
         backend: o.backend as string | undefined,
+        controls: o.controls === true,
       });
       console.log(JSON.stringify(resultsJson(r), null, 2));
       console.error(`wrote ${path.join(String(o.out), "results.json")}, report.md, ape-cdf.png`);
@@ -180,6 +184,8 @@ export interface ReproduceRcsOptions {
   backend?: string;
   /** Subset of splits: a, b, c-workloads, c-providers (default all). */
   splits?: string[];
+  /** Run the controls beside the methods (default true; experiments/rcs/controls.ts). */
+  controls?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -220,6 +226,7 @@ export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<strin
       iterations: its,
       model,
       seed: o.seed ?? 0,
+      controls: o.controls ?? true,
       log: (m) => say(`split ${key} (${k + 1}/${plans.length}) ${m}`),
     });
     results[key] = r;
@@ -252,7 +259,9 @@ export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<strin
     `Profile \`${o.profile}\` (${profileWords}), backend \`${b.name}\`, data \`${o.data}\`, total wall time ${seconds.toFixed(0)} s.`,
     "MAPE is a fraction (0.21 = 21%). Methods: naive = time at the nearest measured base size; Sizeless = the Table 6 MLP; transfer learning = " +
       "Sizeless fine-tuned on the new workload's base pairs (identical to Sizeless at 1-shot: one base gives no labelled pair); FLASH = the MLP with " +
-      "the meta learner's embedding of the base measurements; FLASH + fine-tune likewise.",
+      "the meta learner's embedding of the base measurements; FLASH + fine-tune likewise. Controls (rows marked control; experiments/rcs/controls.ts): " +
+      "the MLP reading the workload's true duration profile over every configuration (oracle) or the bases' measured profile (oracle of the context) " +
+      "in place of the embedding, FLASH served with another application's embedding or the zero vector, and the embedding probe.",
     "",
   ];
   writeFileSync(path.join(o.out, "report.md"), [...head, ...md].join("\n"));

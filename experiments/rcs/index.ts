@@ -13,3 +13,4 @@ export * from "./models.js";
 export * from "./protocol.js";
 export * from "./report.js";
 export * from "./recommend.js";
+export * from "./controls.js";

@@ -9,6 +9,10 @@
  *   flash           the same MLP with the FLASH embedding of the workload's base context appended (SLModel),
  *                   meta learner pretrained with the MLP's MAPE loss, then frozen; adaptation by embedding only
  *   flash_finetune  flash, then the MLP fine-tuned on the labelled base pairs (embedding frozen)
+ *
+ * and, after `enableControls`, the controls of experiments/rcs/controls.ts (oracle,
+ * oracle_curve, oracle_context, shuffled, zero), which are not predictors a user could run:
+ * oracle and oracle_curve read the workload's measurements at every configuration.
  */
 import * as tf from "@tensorflow/tfjs";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,6 +22,7 @@ import type { ExtraInput } from "../../agents/extra.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, SLModel } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
+import { StateError } from "../../errors.js";
 import {
   basePairRows,
   chooseBases,
@@ -32,11 +37,18 @@ import {
   type RcsDataset,
   type RcsWorkload,
   type TargetConfig,
+  type WorkloadOracle,
   RcsDataError,
 } from "../../envs/rcs/index.js";
+import { CONTROLS, curveParameters, shuffledPartner, VectorBank, type Control, type PairRecord } from "./controls.js";
+
+const ORACLE_KINDS = ["oracle", "oracle_curve", "oracle_context"] as const;
+type OracleKind = (typeof ORACLE_KINDS)[number];
 
 export const METHODS = ["naive", "sizeless", "tl", "flash", "flash_finetune"] as const;
 export type Method = (typeof METHODS)[number];
+/** A method or a control: anything `RcsModels.predict` answers for. */
+export type Predictor = Method | Control;
 
 export interface RcsModelConfig {
   /** Sizeless MLP (defaults: Table 6). */
@@ -80,7 +92,7 @@ export const QUICK_MODEL_CONFIG: RcsModelConfig = {
   seed: 0,
 };
 
-/** ctx id -> pair id, so the MLP's loss can ask the meta learner for a batch's embeddings. */
+/** ctx id -> pair id, so the MLP's loss can ask the meta learner for a batch's embeddings; ctx id -1 reads the zero vector. */
 class PairEmbedding implements ExtraInput {
   readonly dim: number;
   readonly pairs: string[] = [];
@@ -95,12 +107,31 @@ class PairEmbedding implements ExtraInput {
     return this.pairs.length - 1;
   }
   compute(_obs: tf.Tensor2D, ctx: Int32Array): tf.Tensor2D {
-    const e = this.flash.embed(Array.from(ctx, (i) => this.pairs[i]));
-    return this.scale === 1 ? e : tf.mul(e, this.scale);
+    if (ctx.every((i) => i === ZERO_EMBEDDING)) return tf.zeros([ctx.length, this.dim]);
+    const e = this.flash.embed(Array.from(ctx, (i) => this.pairs[i === ZERO_EMBEDDING ? 0 : i]));
+    const scaled: tf.Tensor2D = this.scale === 1 ? e : tf.mul(e, this.scale);
+    if (!ctx.includes(ZERO_EMBEDDING)) return scaled;
+    return tf.mul(
+      scaled,
+      tf.tensor2d(
+        Float32Array.from(ctx, (i) => (i === ZERO_EMBEDDING ? 0 : 1)),
+        [ctx.length, 1],
+      ),
+    );
   }
   trainableVariables(): tf.Variable[] {
     return this.flash.trainableVariables();
   }
+}
+
+/** The context id that reads the zero vector in place of an embedding (the zero control). */
+const ZERO_EMBEDDING = -1;
+
+/** An MLP reading an oracle vector (controls.ts): its vectors, their scaling and the model. */
+interface OracleModel {
+  bank: VectorBank;
+  scaler: FeatureScaler;
+  reg: SizelessRegressor;
 }
 
 let modelCounter = 0;
@@ -109,8 +140,8 @@ const MODEL_FORMAT = "flash-adapt-rcs-model-1";
 export interface TrainingReport {
   rows: number;
   pairs: number;
-  /** Training MAPE (fraction) of each method on its own training rows. */
-  trainMape: Record<"naive" | "sizeless" | "flash", number>;
+  /** Training MAPE (fraction) of each method on its own training rows (the oracles' with controls enabled). */
+  trainMape: Record<"naive" | "sizeless" | "flash", number> & Partial<Record<OracleKind, number>>;
   seconds: { sizeless: number; flash: number };
 }
 
@@ -146,6 +177,13 @@ export class RcsModels {
   ratioRange: [number, number] = [1e-3, 1e3];
   /** Divisor of the context labels (see RcsModelConfig.contextLabels), fitted in `train`. */
   contextLabelScale = 1;
+  /** Every pair the meta learner embedded: the training base sets, then the served queries. */
+  readonly pairs: PairRecord[] = [];
+  /** Served query's pair id -> the training pair whose embedding the shuffled control gave it. */
+  readonly shuffledServed = new Map<string, PairRecord>();
+  /** What the oracle controls read (set by `enableControls`). */
+  private oracleSource: WorkloadOracle | undefined;
+  private readonly oracles: Partial<Record<OracleKind, OracleModel>> = {};
 
   constructor(
     readonly dataset: Pick<RcsDataset, "metricNames" | "configNames">,
@@ -177,23 +215,30 @@ export class RcsModels {
   }
 
   /** Pretrain sizeless and FLASH-sizeless on the same rows. */
-  async train(workloads: readonly RcsWorkload[], log?: (msg: string) => void, stage?: (method: "sizeless" | "flash") => void): Promise<TrainingReport> {
+  async train(
+    workloads: readonly RcsWorkload[],
+    log?: (msg: string) => void,
+    stage?: (method: "sizeless" | "flash" | OracleKind) => void,
+  ): Promise<TrainingReport> {
     const qs = trainingQueries(workloads, this.cfg, this.rng.fork("train-bases"));
     const raw: number[][] = [];
     const labels: number[] = [];
     const refs: number[] = [];
     const ctxIds: number[] = [];
+    const rowQuery: number[] = [];
     const ctxRaw: { pair: string; features: number[][]; labels: number[] }[] = [];
     qs.forEach(({ query, truth }, i) => {
       const r = queryRows(query);
       const pair = `train/${i}/${query.workload}`;
       const id = this.pe.add(pair);
+      this.pairs.push({ id, pair, workload: query.workload, app: query.app, shots: query.bases.length, role: "train" });
       ctxRaw.push({ pair, ...this.rawContext(query) });
       r.features.forEach((f, j) => {
         raw.push(f);
         labels.push(truth[j] / r.refDuration[j]);
         refs.push(r.refDuration[j]);
         ctxIds.push(id);
+        rowQuery.push(i);
       });
     });
     this.scaler = FeatureScaler.fit(raw);
@@ -226,12 +271,75 @@ export class RcsModels {
         `${hf[hf.length - 1].toFixed(1)} (MAPE % + L2)`,
     );
     const mape = (p: ArrayLike<number>) => labels.reduce((a, y, i) => a + Math.abs(p[i] - y) / y, 0) / labels.length;
-    return {
-      rows: labels.length,
-      pairs: qs.length,
-      trainMape: { naive: mape(labels.map(() => 1)), sizeless: mape(this.sizeless.predict(x)), flash: mape(this.flashReg.predict(x, { ctx })) },
-      seconds: { sizeless: tS, flash: tF },
+    const trainMape: TrainingReport["trainMape"] = {
+      naive: mape(labels.map(() => 1)),
+      sizeless: mape(this.sizeless.predict(x)),
+      flash: mape(this.flashReg.predict(x, { ctx })),
     };
+    if (this.oracleSource) {
+      for (const kind of ORACLE_KINDS) {
+        stage?.(kind);
+        const o = this.trainOracle(
+          kind,
+          qs.map((q) => q.query),
+          x,
+          labels,
+          rowQuery,
+        );
+        trainMape[kind] = mape(o.reg.predict(x, { ctx: Int32Array.from(rowQuery, (i) => o.trainIds[i]) }));
+      }
+    }
+    return { rows: labels.length, pairs: qs.length, trainMape, seconds: { sizeless: tS, flash: tF } };
+  }
+
+  /**
+   * Turn on the controls (experiments/rcs/controls.ts) before `train`: the oracle MLPs are
+   * trained on the same rows as Sizeless, reading `oracle`'s profiles; `predict` then
+   * answers for the controls too.
+   */
+  enableControls(oracle: WorkloadOracle): void {
+    if (this.sizeless) throw new StateError("enableControls: call it before train (the oracle MLPs train with the others)");
+    this.oracleSource = oracle;
+  }
+
+  /** The raw oracle vector of a query: its workload's duration profile or curve parameters, or its bases' curve parameters. */
+  private oracleVector(kind: OracleKind, q: Query): number[] {
+    const src = this.oracleSource;
+    if (!src) throw new StateError(`the ${kind} control needs enableControls(oracle) before train`);
+    if (kind === "oracle_context") return curveParameters(q.bases, src.configScale);
+    const p = src.profiles.get(q.workload);
+    const w = src.workloads.get(q.workload);
+    if (kind === "oracle_curve" && w) return curveParameters(w.points, src.configScale);
+    if (!p) throw new RcsDataError(`oracle control: no duration profile for workload "${q.workload}" (the oracle covers ${src.profiles.size} workloads)`);
+    return p;
+  }
+
+  /** Fit one oracle MLP on the training rows (row i belongs to query rowQuery[i]). */
+  private trainOracle(kind: OracleKind, qs: readonly Query[], x: number[][], labels: number[], rowQuery: readonly number[]) {
+    const raw = qs.map((q) => this.oracleVector(kind, q));
+    const scaler = FeatureScaler.fit(raw);
+    const bank = new VectorBank(raw[0].length);
+    const trainIds = scaler.apply(raw).map((v) => bank.add(v));
+    const reg = new SizelessRegressor(this.featureNames.length, 1, this.cfg.mlp, { seed: this.rng.fork(kind).tfSeed(), extra: bank });
+    reg.fit(x, labels, { ctx: Int32Array.from(rowQuery, (i) => trainIds[i]) });
+    this.oracles[kind] = { bank, scaler, reg };
+    return { reg, trainIds };
+  }
+
+  /** The controls' predicted ratios for a query's rows `x` (FLASH's for shuffled and zero). */
+  private controlRatios(c: Control, query: Query, x: number[][], pairId: string): Float32Array {
+    const fill = (id: number) => new Int32Array(x.length).fill(id);
+    if (c === "zero") return this.flashReg.predict(x, { ctx: fill(ZERO_EMBEDDING) });
+    if (c === "shuffled") {
+      // Seeded by what the query is (workload and bases), not by its pair id: the same query gets the same partner.
+      const partner = shuffledPartner(this.pairs, query.app, query.bases.length, `shuffled/${query.workload}/${query.bases.map((b) => b.key).join(",")}`);
+      this.shuffledServed.set(pairId, partner);
+      return this.flashReg.predict(x, { ctx: fill(partner.id) });
+    }
+    const o = this.oracles[c];
+    if (!o) throw new StateError(`the ${c} control needs enableControls(oracle) before train`);
+    const id = o.bank.add(o.scaler.apply([this.oracleVector(c, query)])[0]);
+    return o.reg.predict(x, { ctx: fill(id) });
   }
 
   /** The meta learner's context of a query, before scaling (reads the bases only). */
@@ -247,11 +355,11 @@ export class RcsModels {
     return labels.map((v) => v / this.contextLabelScale);
   }
 
-  /** Predicted durations (ms) at the query's targets, per method. `pairId` names the query's FLASH pair. */
-  async predict(query: Query, methods: readonly Method[], pairId: string): Promise<Partial<Record<Method, number[]>>> {
+  /** Predicted durations (ms) at the query's targets, per method (and control). `pairId` names the query's FLASH pair. */
+  async predict(query: Query, methods: readonly Predictor[], pairId: string): Promise<Partial<Record<Predictor, number[]>>> {
     const r = queryRows(query);
     const x = this.scaler.apply(r.features);
-    const out: Partial<Record<Method, number[]>> = {};
+    const out: Partial<Record<Predictor, number[]>> = {};
     const [lo, hi] = this.ratioRange;
     const scale = (ratios: ArrayLike<number>) => Array.from(ratios, (v, i) => Math.min(hi, Math.max(lo, v)) * r.refDuration[i]);
     const ft = basePairRows(query);
@@ -270,6 +378,7 @@ export class RcsModels {
     }
     if (methods.includes("flash") || methods.includes("flash_finetune")) {
       const id = this.pe.add(pairId);
+      this.pairs.push({ id, pair: pairId, workload: query.workload, app: query.app, shots: query.bases.length, role: "test" });
       const c = this.rawContext(query);
       await this.flash.insertDataSamples(pairId, this.ctxFeatures(c.features), this.ctxLabels(c.labels));
       const ctx = new Int32Array(x.length).fill(id);
@@ -285,6 +394,7 @@ export class RcsModels {
         }
       }
     }
+    for (const c of CONTROLS) if (methods.includes(c)) out[c] = scale(this.controlRatios(c, query, x, pairId));
     return out;
   }
 
@@ -353,6 +463,7 @@ export class RcsModels {
   dispose(): void {
     this.sizeless?.dispose();
     this.flashReg?.dispose();
+    for (const o of Object.values(this.oracles)) o.reg.dispose();
     FlashModel.unregister(this.task);
     this.buffer.close();
   }

@@ -12,8 +12,9 @@
  */
 import { meanCi95, type MeanCi } from "../stats.js";
 import { Rng } from "../../flash/rng.js";
-import { filterEnvs, RcsDataError, type RcsDataset, type RcsWorkload } from "../../envs/rcs/index.js";
-import { METHODS, RcsModels, testQuery, type Method, type RcsModelConfig, type TrainingReport } from "./models.js";
+import { filterEnvs, RcsDataError, workloadOracle, type RcsDataset, type RcsWorkload } from "../../envs/rcs/index.js";
+import { METHODS, RcsModels, testQuery, type Method, type Predictor, type RcsModelConfig, type TrainingReport } from "./models.js";
+import { CONTROLS, controlsJson, embeddingProbe, type Control } from "./controls.js";
 
 export interface Split {
   name: string;
@@ -111,6 +112,8 @@ export interface EvaluateOptions {
   log?: (msg: string) => void;
   /** Seconds between two progress lines while testing (default 15; 0: after every workload). */
   progressEvery?: number;
+  /** Run the controls (experiments/rcs/controls.ts) beside the methods (default false). */
+  controls?: boolean;
 }
 
 /** "1 min 05 s"-style durations for progress lines. */
@@ -130,8 +133,10 @@ export interface IterationResult {
   trainWorkloads: number;
   testWorkloads: number;
   training: TrainingReport;
-  /** method -> shots -> testing MAPE (fraction). */
+  /** method (and control) -> shots -> testing MAPE (fraction). */
   mape: Record<string, Record<string, number>>;
+  /** The embedding probe's leave-one-application-out R^2 (controls only; null when undefined). */
+  probeR2?: number | null;
   seconds: number;
 }
 
@@ -142,15 +147,17 @@ export interface PredictionRow {
   shots: number;
   target: string;
   truth: number;
-  pred: Partial<Record<Method, number>>;
+  pred: Partial<Record<Predictor, number>>;
 }
 
 export interface EvaluationResult {
   plan: { name: string; description: string };
   shots: number[];
   methods: Method[];
+  /** Controls run beside the methods (empty without `EvaluateOptions.controls`). */
+  controls: Control[];
   iterations: IterationResult[];
-  /** method -> shots -> mean/CI of the per-iteration testing MAPE. */
+  /** method (and control) -> shots -> mean/CI of the per-iteration testing MAPE. */
   summary: Record<string, Record<string, MeanCi>>;
   trainSummary: Record<string, MeanCi>;
   rows: PredictionRow[];
@@ -171,6 +178,8 @@ export function checkShots(test: readonly RcsWorkload[], shots: readonly number[
 
 export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Promise<EvaluationResult> {
   const methods = [...(opts.methods ?? METHODS)];
+  const controls: Control[] = opts.controls ? [...CONTROLS] : [];
+  const predictors: Predictor[] = [...methods, ...controls];
   for (const s of opts.shots) if (!Number.isInteger(s) || s < 1) throw new RcsDataError(`shots: expected positive integers, got ${s}`);
   const t0 = performance.now();
   const iterations: IterationResult[] = [];
@@ -193,12 +202,15 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
     checkShots(split.test, opts.shots);
     if (split.train.length === 0) throw new RcsDataError(`split ${split.name}: no training workload`);
     const models = new RcsModels(plan.dataset, { ...opts.model, seed: opts.seed * 1000 + it });
+    // The oracle describes whole workloads: the dataset's, and the split's own where the plan reads two folders.
+    const oracle = controls.length ? workloadOracle([...plan.dataset.workloads, ...split.train, ...split.test]) : undefined;
+    if (oracle) models.enableControls(oracle);
     try {
       opts.log?.(`[${plan.name}] iteration ${it + 1}/${opts.iterations} (${split.name}): ${split.train.length} train / ${split.test.length} test workloads`);
       const training = await models.train(split.train, opts.log, (m) => progress(it, `training ${m}`, meanIter, inIter()));
       const tTrain = inIter();
       const ape: Record<string, Record<string, number[]>> = Object.fromEntries(
-        methods.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), [] as number[]]))]),
+        predictors.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), [] as number[]]))]),
       );
       let lastLine = performance.now();
       for (const [k, w] of split.test.entries()) {
@@ -210,10 +222,10 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
         for (const X of opts.shots) {
           // Nested base sets: the X-shot bases are the first X of one seeded permutation, so X+1 adds one measurement.
           const { query, truth } = testQuery(w, X, `${opts.seed}/${plan.name}/${it}/${w.id}`);
-          const pred = await models.predict(query, methods, `test/${it}/${w.id}/${X}`);
+          const pred = await models.predict(query, predictors, `test/${it}/${w.id}/${X}`);
           query.targets.forEach((t, j) => {
             const row: PredictionRow = { iteration: it, workload: w.id, shots: X, target: t.key, truth: truth[j], pred: {} };
-            for (const m of methods) {
+            for (const m of predictors) {
               const p = pred[m]![j];
               row.pred[m] = p;
               ape[m][String(X)].push(Math.abs(p - truth[j]) / truth[j]);
@@ -222,7 +234,7 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
           });
         }
       }
-      const mape = Object.fromEntries(methods.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), mean(ape[m][String(s)])]))]));
+      const mape = Object.fromEntries(predictors.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), mean(ape[m][String(s)])]))]));
       const res: IterationResult = {
         iteration: it,
         split: split.name,
@@ -230,11 +242,12 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
         testWorkloads: split.test.length,
         training,
         mape,
+        ...(oracle ? { probeR2: embeddingProbe(models.pairs, (p) => models.embedding(p), oracle.profiles) } : {}),
         seconds: (performance.now() - ti) / 1000,
       };
       iterations.push(res);
       const perIter = [...done, res.seconds].reduce((a, b) => a + b, 0) / (done.length + 1);
-      const mapes = methods.map((m) => `${m} ${opts.shots.map((s) => mape[m][String(s)].toFixed(3)).join("/")}`).join(", ");
+      const mapes = predictors.map((m) => `${m} ${opts.shots.map((s) => mape[m][String(s)].toFixed(3)).join("/")}`).join(", ");
       opts.log?.(
         `[${plan.name}] iteration ${it + 1}/${N} done: ${mapes} (${res.seconds.toFixed(0)} s); ` +
           `elapsed ${fmtSeconds(elapsed())}, ETA ${fmtSeconds(perIter * (N - it - 1))}`,
@@ -244,13 +257,15 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
     }
   }
   const summary = Object.fromEntries(
-    methods.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), meanCi95(iterations.map((r) => r.mape[m][String(s)]))]))]),
+    predictors.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), meanCi95(iterations.map((r) => r.mape[m][String(s)]))]))]),
   );
-  const trainSummary = Object.fromEntries((["naive", "sizeless", "flash"] as const).map((m) => [m, meanCi95(iterations.map((r) => r.training.trainMape[m]))]));
+  const trained = Object.keys(iterations[0]?.training.trainMape ?? {}) as (keyof TrainingReport["trainMape"])[];
+  const trainSummary = Object.fromEntries(trained.map((m) => [m, meanCi95(iterations.map((r) => r.training.trainMape[m] as number))]));
   return {
     plan: { name: plan.name, description: plan.description },
     shots: [...opts.shots],
     methods,
+    controls,
     iterations,
     summary,
     trainSummary,
@@ -263,8 +278,16 @@ function mean(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-/** results.json: `{method: {shots: {mape_mean, mape_ci95}}}` (ci95 null with one iteration). */
-export function resultsJson(r: EvaluationResult): Record<string, Record<string, { mape_mean: number; mape_ci95: number | null }>> {
+/**
+ * results.json: `{method: {shots: {mape_mean, mape_ci95}}}` (ci95 null with one iteration),
+ * and with controls a `controls` block (controls.ts `controlsJson`: `{mean, ci95, n}` summaries).
+ */
+export function resultsJson(r: EvaluationResult): Record<string, unknown> {
+  const controls = controlsJson(r);
+  return { ...methodsJson(r), ...(controls ? { controls } : {}) };
+}
+
+function methodsJson(r: EvaluationResult): Record<string, Record<string, { mape_mean: number; mape_ci95: number | null }>> {
   return Object.fromEntries(
     r.methods.map((m) => [
       m,

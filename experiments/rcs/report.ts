@@ -9,6 +9,7 @@ import { empiricalCdf, formatMeanCi, meanCiJson } from "../stats.js";
 import { writeFigure } from "../report/figures.js";
 import type { EvaluationResult } from "./protocol.js";
 import { resultsJson } from "./protocol.js";
+import { CONTROL_LABELS, controlFindings, controlRows, type Control } from "./controls.js";
 
 export const METHOD_LABELS: Record<string, string> = {
   naive: "naive (nearest base size)",
@@ -83,7 +84,7 @@ export function mapeTable(r: EvaluationResult): string {
         })
         .join(" | ")} |`,
   );
-  return [head, ...lines].join("\n");
+  return [head, ...lines, ...controlRows(r)].join("\n");
 }
 
 /** Median absolute percentage error (fraction) per method and shots, pooled over iterations: MAPE's tail hides the bulk. */
@@ -166,7 +167,7 @@ export async function writeEvaluation(
 export function evaluationMarkdown(r: EvaluationResult, ctx: ReportContext, figure: string, heading = "#"): string {
   const it = r.iterations.length;
   const trainLine = Object.entries(r.trainSummary)
-    .map(([m, c]) => `${METHOD_LABELS[m]} ${formatMeanCi(c)}`)
+    .map(([m, c]) => `${METHOD_LABELS[m] ?? CONTROL_LABELS[m as Control] ?? m} ${formatMeanCi(c)}`)
     .join(", ");
   return [
     `${heading} RCS: ${r.plan.name}`,
@@ -184,6 +185,9 @@ export function evaluationMarkdown(r: EvaluationResult, ctx: ReportContext, figu
       .join(", ")}.`,
     "",
     ...findings(r).map((f) => `- ${f}`),
+    ...(r.controls.length
+      ? ["", "Controls (what any embedding could give, and whether FLASH's MLP reads its embedding):", "", ...controlFindings(r).map((f) => `- ${f}`)]
+      : []),
     "",
     ctx.paperTargets ? `Paper / issue targets: ${ctx.paperTargets}` : "",
     "",

@@ -22,19 +22,12 @@ import {
   type RcsModelConfig,
 } from "../../../experiments/rcs/index.js";
 import { parseArgs } from "../../../experiments/args.js";
+import { RCS_FIXTURES, TINY_RCS_MODEL } from "../../helpers/rcs.js";
 
 await selectBackend();
 
-const FIX = path.resolve("test/fixtures/rcs");
-const TINY: RcsModelConfig = {
-  mlp: { hidden: [16, 16], epochs: 2, batchSize: 32 },
-  baseSetsPerWorkload: 3,
-  targetsPerBaseSet: 4,
-  trainShots: [1, 2, 3],
-  finetuneEpochs: 2,
-  encoder: { hidden: 8, layers: 1, fcHidden: 8, embeddingDim: 4 },
-  seed: 0,
-};
+const FIX = RCS_FIXTURES;
+const TINY = TINY_RCS_MODEL;
 const ds = loadServerless(path.join(FIX, "serverless"));
 
 function tmp(t: { teardown(f: () => void): void }): string {
