@@ -384,10 +384,13 @@ function controlVerdict(r: RlResults, L: string[]): void {
       );
     } else if (!beatsDrop && !beatsSp && (dOr.mean < dT.mean || (!!sp && sp.mean > 1))) {
       // Better means but overlapping intervals: this run cannot tell room from noise.
+      // Say which of the two means was better: the drop and the speedup can disagree.
+      const better = [dOr.mean < dT.mean ? "a lower drop" : "", !!sp && sp.mean > 1 ? "a faster adaptation" : ""].filter(Boolean).join(" and ");
+      const worse = dOr.mean >= dT.mean ? "; its drop was higher" : !!sp && sp.mean <= 1 ? "; it adapted no faster" : "";
       L.push(
-        `- Oracle: the agent given the pairs' true parameters did better than TL on average (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}; ` +
-          `speedup ${sp ? sp.mean.toFixed(2) : "n/a"}), but the intervals overlap: this run cannot tell whether there is room for an embedding; it ` +
-          `needs more replicates or pairs.`,
+        `- Oracle: the agent given the pairs' true parameters had ${better} than TL on average (drop ${dOr.mean.toFixed(3)} vs ${dT.mean.toFixed(3)}; ` +
+          `speedup ${sp ? sp.mean.toFixed(2) : "n/a"})${worse}, but the intervals overlap: this run cannot tell whether there is room for an embedding; ` +
+          `it needs more replicates or pairs.`,
       );
     } else if (!beatsDrop && !beatsSp) {
       L.push(

@@ -169,8 +169,12 @@ t.test("report: the oracle verdict says no room only when the oracle's means are
     }) as unknown as RlResults;
   t.match(rlMarkdown(withOracle(0.8, 0.5), []), /did not beat TL .*no room for any embedding/, "worse means: no room");
   const unsure = rlMarkdown(withOracle(0.1, 3.4), []);
-  t.match(unsure, /did better than TL on average .* the intervals overlap: this run cannot tell/, "better means, overlapping intervals: cannot tell");
+  t.match(unsure, /had a lower drop and a faster adaptation than TL on average .* the intervals overlap: this run cannot tell/, "better means: cannot tell");
   t.notMatch(unsure, /no room for any embedding/);
+  // The autoscaling run of 2026-11-29: faster on average but a higher drop; the line must say which.
+  const mixed = rlMarkdown(withOracle(0.67, 3.4), []);
+  t.match(mixed, /had a faster adaptation than TL on average .*; its drop was higher, but the intervals overlap/, "mixed: says which was better");
+  t.notMatch(mixed, /lower drop/);
 });
 
 t.test("pendulum-family config: profiles validate; errors name the field", async (t) => {
