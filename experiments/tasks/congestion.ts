@@ -31,7 +31,7 @@
  */
 import { ConfigError, OptionValueError } from "../../errors.js";
 import { AimdSender, BbrSender, FixedRateSender, senderAction, type RateSender } from "../../agents/baselines/congestion.js";
-import { PPO, SB3_PPO_DEFAULTS, type PPOConfig } from "../../agents/ppo.js";
+import { AURORA_PPO_DEFAULTS, PPO, SB3_PPO_DEFAULTS, type PPOConfig } from "../../agents/ppo.js";
 import type { CongestionEnv } from "../../envs/congestion/env.js";
 import { FEATURES } from "../../envs/congestion/env.js";
 import {
@@ -74,18 +74,19 @@ const ENV: CongestionEnvConfig = {
   maxEpisodeSteps: 400,
   minIntervalPackets: 2,
 };
-/** Table 12 (Aurora's PPO), minibatch and epochs SB3's. */
+/** Table 12 (agents/ppo.ts holds it once; minibatch and epochs SB3's), in this task's agent shape. */
+const A = AURORA_PPO_DEFAULTS;
 export const TABLE12: CongestionAgentConfig = {
-  netArch: [32, 16],
-  learningRate: 3e-4,
-  nSteps: 2048,
-  batchSize: 64,
-  nEpochs: 10,
-  gamma: 0.99,
-  gaeLambda: 0.95,
-  clipRange: 0.2,
-  entCoef: 0.005,
-  vfCoef: 0.5,
+  netArch: [...A.netArch.pi],
+  learningRate: A.learningRate as number,
+  nSteps: A.nSteps,
+  batchSize: A.batchSize,
+  nEpochs: A.nEpochs,
+  gamma: A.gamma,
+  gaeLambda: A.gaeLambda,
+  clipRange: A.clipRange as number,
+  entCoef: A.entCoef,
+  vfCoef: A.vfCoef,
   learningStarts: 0,
 };
 const SMALL_FLASH: FlashSettings = { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 20, contextSubsample: 1 };
