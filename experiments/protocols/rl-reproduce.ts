@@ -5,6 +5,8 @@
  *                              pair's converged reference, its baseline, and the scratch curve
  *   pretrain/<flash|tl>/r<k>   pretraining over the pool (P<n>/ prefix in a sweep)
  *   adapt/<flash|tl>/<pair>/r<k>  fine-tuning the pretrained model on a new pair
+ *   P<n>/serve/r<k>            sweep only: FLASH and TL of pool size n served on every new
+ *                              pair without weight updates (the drop per size; pool-sweep.ts)
  *   ab/r<k>                    A/B serving without weight updates: each original agent (a
  *                              reference agent) on `abTargets` other new pairs, FLASH and TL
  *                              on every new pair; FLASH embeddings for similarity
@@ -34,6 +36,7 @@ import { amortisation } from "./amortisation.js";
 import { probeR2 } from "./controls.js";
 import { drops, paperDrop, type PairReference, type ServedSample } from "./reward-drop.js";
 import { correlation } from "./similarity.js";
+import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type SweepServeInput } from "./pool-sweep.js";
 
 export const RL_EXECUTOR = "rl-protocols@1";
 
@@ -48,7 +51,8 @@ type UnitInput =
   | (Base & { kind: "reference"; pair: string; envSeed?: number })
   | (Base & { kind: "pretrain"; variant: PretrainVariant; pool: string[] })
   | (Base & { kind: "adapt"; variant: PretrainVariant; pair: string; pretrain: string; envSeed?: number })
-  | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Partial<Record<PretrainVariant, string>>; updates?: UpdatePair[] });
+  | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Partial<Record<PretrainVariant, string>>; updates?: UpdatePair[] })
+  | SweepServeInput;
 
 /** The pretrained variants of a reproduction: the paper's TL and the oracle control only there (a sweep: FLASH and TL). */
 export function pretrainVariants(task: Pick<RlTask, "oracle">, sweep: boolean): PretrainVariant[] {
@@ -119,6 +123,8 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
           units.push({ id: `${prefix}adapt/${v}/${pair}/r${k}`, kind: "adapt", deps: [id], cost: b.adaptEpisodes * (v === "flash" ? 1.5 : 1), input });
         }
       }
+      // A sweep serves FLASH and TL per size (pool-sweep.ts); the reproduction runs the whole A/B test.
+      if (size !== undefined) units.push(sweepServeUnit(prefix, k, taskName, cfg, test, refs, pre, b));
       if (size === undefined) {
         units.push({
           id: `ab/r${k}`,
@@ -146,6 +152,8 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
       return task.pretrain(cfg, inp.variant, inp.pool, unit.seed, ctx.workDir, ctx.progress);
     case "adapt":
       return task.adapt(cfg, inp.variant, ctx.depDirs[inp.pretrain], inp.pair, unit.seed, ctx.workDir, ctx.progress, inp.envSeed);
+    case "sweep-serve":
+      return executeSweepServe(task, inp, unit.seed, ctx);
     case "ab": {
       const b = task.budgets(cfg);
       const samples: ServedSample[] = [];
@@ -485,6 +493,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     const a = (v: string) => byV.find((x) => x.variant === v)?.episodes.mean ?? NaN;
     return {
       poolSize: n,
+      ...sweepSizeExtras(records, pfx, cs, refs),
       adaptation: byV.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), convergedFraction: x.convergedFraction })),
       speedup_vs_tl: (() => {
         const s = speedup(cs, "flash", "tl");
@@ -548,6 +557,8 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     /** The new pairs' references (the updated pairs' are in `updates.references`). */
     references: [...refs.values()].filter((x) => testPairs.has(x.pair)),
     sweep: sweep ?? null,
+    /** Sweep only: per metric, the pool-size effect and the replicates it would need for non-overlapping intervals (pool-sweep.ts). */
+    sweep_power: sweep ? poolEffects(sweep, testPairs.size) : null,
   };
 }
 

@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { empiricalCdf, formatMeanCi, meanCi95, meanCiJson, type MeanCi } from "../stats.js";
 import { writeFigure, type VegaLiteSpec } from "./figures.js";
+import { sweepFigures, sweepMarkdown } from "./sweep-report.js";
 import type { RlResults } from "../runner/results.js";
 import { DataError } from "../../errors.js";
 
@@ -269,6 +270,7 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
       };
     }
   }
+  Object.assign(figs, sweepFigures(r));
   return figs;
 }
 
@@ -502,6 +504,7 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
       );
     }
     L.push("");
+    L.push(...sweepMarkdown(r));
   }
   L.push("## Similarity vs drop and cost", "", "| relation | n | Pearson r | Spearman rho |", "|---|---:|---:|---:|");
   const cr = (c: { n: number; pearson: number | null; spearman: number | null }) =>
