@@ -20,27 +20,38 @@ const METRIC_LABEL: Record<string, string> = {
   drop_flash_minus_tl: "served drop, FLASH - TL (paired)",
 };
 
-/** One row per (pool size, series): mean and the 95% interval's ends (the mean alone when there is no interval). */
+/** Series colours: FLASH and TL as in every other figure of the report, their difference apart. */
+const SERIES_COLOR: Record<string, string> = { FLASH: "#d62728", TL: "#1f77b4", "FLASH - TL (paired)": "#ff7f0e", "FLASH vs TL": "#d62728" };
+
+/**
+ * One row per (pool size, series): mean and the 95% interval's ends (the mean alone when
+ * there is no interval); `x` nudges each series sideways on the log axis so bars at one
+ * size do not hide each other.
+ */
 function rows(r: RlResults, pick: (s: NonNullable<RlResults["sweep"]>[number]) => Record<string, Json>) {
-  const out: { pool: number; series: string; mean: number; lo: number; hi: number; n: number }[] = [];
-  for (const s of r.sweep ?? [])
-    for (const [series, m] of Object.entries(pick(s))) {
+  const out: { pool: number; x: number; series: string; mean: number; lo: number; hi: number; n: number }[] = [];
+  for (const s of r.sweep ?? []) {
+    const entries = Object.entries(pick(s));
+    for (const [i, [series, m]] of entries.entries()) {
       if (!m) continue;
       const h = m.ci95 ?? 0;
-      out.push({ pool: s.poolSize, series, mean: m.mean, lo: m.mean - h, hi: m.mean + h, n: m.n });
+      const x = s.poolSize * Math.pow(1.06, i - (entries.length - 1) / 2);
+      out.push({ pool: s.poolSize, x, series, mean: m.mean, lo: m.mean - h, hi: m.mean + h, n: m.n });
     }
+  }
   return out;
 }
 
 function errorBarChart(title: string, subtitle: string[], yTitle: string, values: ReturnType<typeof rows>, sizes: number[], rule?: number): VegaLiteSpec {
   const x = {
-    field: "pool",
+    field: "x",
     type: "quantitative",
     title: "pretraining pool (pairs, log scale)",
     scale: { type: "log", domain: [sizes[0] * 0.8, sizes[sizes.length - 1] * 1.25] },
     axis: { values: sizes },
   };
-  const color = { field: "series", type: "nominal", title: "" };
+  const series = [...new Set(values.map((v) => v.series))];
+  const color = { field: "series", type: "nominal", title: "", scale: { domain: series, range: series.map((v) => SERIES_COLOR[v] ?? "#7f7f7f") } };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     width: 460,

@@ -40,6 +40,8 @@ t.test("sweep figures: speedup and drop against pool size with interval bars", a
     ],
   );
   t.same([...new Set(values("sweep-drop").map((v) => v.series))], ["FLASH", "TL", "FLASH - TL (paired)"]);
+  const at6 = values("sweep-drop").filter((v) => v.pool === 6) as unknown as { x: number }[];
+  t.ok(at6[0].x < 6 && at6[1].x === 6 && at6[2].x > 6, "series nudged apart around their pool size");
   const svg = await renderSvg(figs["sweep-drop"]);
   t.match(svg, /pretraining pool/, "x axis title rendered");
   t.match(svg, /FLASH - TL/, "legend rendered");
