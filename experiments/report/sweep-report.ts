@@ -109,6 +109,9 @@ const num = (x: number | null | undefined, d = 3) => (x === null || x === undefi
 const need = (n: { tests: number | null; replicates: number | null; byReplicateMeans: number | null }) =>
   n.tests === null ? "— (no finite answer)" : `${n.tests} tests = ${n.replicates} replicates (replicate means: ${n.byReplicateMeans ?? "—"})`;
 
+const paired = (p: { mean: number; ci95: number | null; n: number; observedTests: number | null; statedTests: number | null } | null | undefined) =>
+  p ? `${fmt(p)} (${p.observedTests ?? "—"} / ${p.statedTests ?? "—"})` : "—";
+
 /** The sweep's Markdown beyond the adaptation table: FLASH vs TL per size, and the replicates a pool-size effect would need. */
 export function sweepMarkdown(r: RlResults): string[] {
   if (!r.sweep?.length) return [];
@@ -132,14 +135,14 @@ export function sweepMarkdown(r: RlResults): string[] {
     L.push(
       "### Replicates a pool-size effect would need",
       "",
-      "Effect: the largest pool's mean minus the smallest's. Tests per size for 95% intervals that do not overlap (2 t sd / sqrt(n) < |effect|), from the pooled per-test standard deviation; replicates = tests / new pairs per replicate. In parentheses, from the spread of per-replicate means (tests of one replicate share its pretraining, so this is the more conservative count, in replicates).",
+      "Effect: the largest pool's mean minus the smallest's. Tests per size for 95% intervals that do not overlap (2 t sd / sqrt(n) < |effect|), from the pooled per-test standard deviation; replicates = tests / new pairs per replicate. In parentheses, from the spread of per-replicate means (tests of one replicate share its pretraining, so this is the more conservative count, in replicates). Last column: the paired design (the same new pairs and environment seeds at every size), whose interval only has to exclude zero.",
       "",
-      "| metric | means by pool size | observed effect | end intervals overlap | sd per test / per replicate mean | needs, observed effect | stated effect | needs, stated effect |",
-      "|---|---|---:|---|---|---|---:|---|",
+      "| metric | means by pool size | observed effect | end intervals overlap | sd per test / per replicate mean | needs, observed effect | stated effect | needs, stated effect | paired: largest - smallest pool per test (tests to exclude 0: observed / stated effect) |",
+      "|---|---|---:|---|---|---|---:|---|---|",
     );
     for (const e of pw)
       L.push(
-        `| ${METRIC_LABEL[e.metric] ?? e.metric} | ${e.means.map((m) => `${m.poolSize}: ${num(m.mean)}`).join(", ")} | ${num(e.observed)} | ${e.overlap === null ? "—" : e.overlap ? "yes" : "no"} | ${num(e.sdTest)} / ${num(e.sdReplicate)} | ${need(e.observedNeeds)} | ${e.stated} | ${need(e.statedNeeds)} |`,
+        `| ${METRIC_LABEL[e.metric] ?? e.metric} | ${e.means.map((m) => `${m.poolSize}: ${num(m.mean)}`).join(", ")} | ${num(e.observed)} | ${e.overlap === null ? "—" : e.overlap ? "yes" : "no"} | ${num(e.sdTest)} / ${num(e.sdReplicate)} | ${need(e.observedNeeds)} | ${e.stated} | ${need(e.statedNeeds)} | ${paired(e.paired)} |`,
       );
     L.push("");
   }

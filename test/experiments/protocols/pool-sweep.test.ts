@@ -1,5 +1,5 @@
 import t from "tap";
-import { checkSweepBudget, poolEffects, sweepSizeExtras, testsNeeded, type TestValue } from "../../../experiments/protocols/pool-sweep.js";
+import { checkSweepBudget, pairedTestsNeeded, poolEffects, sweepSizeExtras, testsNeeded, type TestValue } from "../../../experiments/protocols/pool-sweep.js";
 import { planRl, summarise } from "../../../experiments/protocols/rl-reproduce.js";
 import type { UnitRecord } from "../../../experiments/runner/pool.js";
 import { t975 } from "../../../experiments/stats.js";
@@ -145,6 +145,12 @@ t.test("poolEffects: observed effect, overlap, pooled spread and the replicates 
   t.equal(e.observedNeeds.tests, testsNeeded(sd, 0.2));
   t.equal(e.observedNeeds.replicates, Math.ceil((testsNeeded(sd, 0.2) as number) / 3));
   t.equal(e.statedNeeds.tests, testsNeeded(sd, e.stated));
+  // Paired per (pair, replicate): 8's value minus 2's is -0.2 for every test: no spread.
+  t.same(e.paired!.n, 6);
+  t.equal(e.paired!.mean.toFixed(12), (-0.2).toFixed(12));
+  t.equal(e.paired!.sd!.toFixed(12), (0).toFixed(12));
+  t.equal(pairedTestsNeeded(1, 1), testsNeeded(0.5, 1), "paired: one interval must exclude zero");
+  t.equal(pairedTestsNeeded(1, 1), 7, "t(5) / sqrt(6) = 1.05 > 1; t(6) / sqrt(7) = 0.92 < 1");
   t.same(poolEffects([sweep[0]], 3), [], "one size: no effect to measure");
 });
 

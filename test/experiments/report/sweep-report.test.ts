@@ -25,6 +25,7 @@ const power = {
   observedNeeds: { tests: 3, replicates: 1, byReplicateMeans: 3 },
   stated: 0.1,
   statedNeeds: { tests: 7, replicates: 3, byReplicateMeans: 5 },
+  paired: { mean: -0.2, ci95: 0.05, n: 6, sd: 0.05, observedTests: 2, statedTests: 3 },
 };
 const results = { sweep: [entry(6, 1.2, 0.4, 0.45), entry(48, 2.5, 0.2, 0.4)], sweep_power: [power] } as unknown as RlResults;
 
