@@ -5,6 +5,8 @@
  *                              pair's converged reference, its baseline, and the scratch curve
  *   pretrain/<flash|tl>/r<k>   pretraining over the pool (P<n>/ prefix in a sweep)
  *   adapt/<flash|tl>/<pair>/r<k>  fine-tuning the pretrained model on a new pair
+ *   P<n>/serve/r<k>            sweep only: FLASH and TL of pool size n served on every new
+ *                              pair without weight updates (the drop per size; pool-sweep.ts)
  *   ab/r<k>                    A/B serving without weight updates: each original agent (a
  *                              reference agent) on `abTargets` other new pairs, FLASH and TL
  *                              on every new pair; FLASH embeddings for similarity
@@ -35,6 +37,7 @@ import { probeR2 } from "./controls.js";
 import { drops, paperDrop, type DropSample, type PairReference, type ServedSample } from "./reward-drop.js";
 import type { AmortisationJson, BaselineJson, DropJson, ReferenceJson, RlSummary, SpeedupJson, SweepPointJson } from "../runner/results.js";
 import { correlation } from "./similarity.js";
+import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type SweepServeInput } from "./pool-sweep.js";
 
 export const RL_EXECUTOR = "rl-protocols@1";
 
@@ -49,7 +52,8 @@ type UnitInput =
   | (Base & { kind: "reference"; pair: string; envSeed?: number })
   | (Base & { kind: "pretrain"; variant: PretrainVariant; pool: string[] })
   | (Base & { kind: "adapt"; variant: PretrainVariant; pair: string; pretrain: string; envSeed?: number })
-  | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Partial<Record<PretrainVariant, string>>; updates?: UpdatePair[] });
+  | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Partial<Record<PretrainVariant, string>>; updates?: UpdatePair[] })
+  | SweepServeInput;
 
 /** The pretrained variants of a reproduction: the paper's TL and the oracle control only there (a sweep: FLASH and TL). */
 export function pretrainVariants(task: Pick<RlTask, "oracle">, sweep: boolean): PretrainVariant[] {
@@ -120,6 +124,8 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
           units.push({ id: `${prefix}adapt/${v}/${pair}/r${k}`, kind: "adapt", deps: [id], cost: b.adaptEpisodes * (v === "flash" ? 1.5 : 1), input });
         }
       }
+      // A sweep serves FLASH and TL per size (pool-sweep.ts); the reproduction runs the whole A/B test.
+      if (size !== undefined) units.push(sweepServeUnit(prefix, k, taskName, cfg, test, refs, pre, b));
       if (size === undefined) {
         units.push({
           id: `ab/r${k}`,
@@ -147,6 +153,8 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
       return task.pretrain(cfg, inp.variant, inp.pool, unit.seed, ctx.workDir, ctx.progress);
     case "adapt":
       return task.adapt(cfg, inp.variant, ctx.depDirs[inp.pretrain], inp.pair, unit.seed, ctx.workDir, ctx.progress, inp.envSeed);
+    case "sweep-serve":
+      return executeSweepServe(task, inp, unit.seed, ctx);
     case "ab": {
       const b = task.budgets(cfg);
       const samples: ServedSample[] = [];
@@ -502,6 +510,7 @@ function sweepSummary(
     const byV = summariseCosts(cs);
     return {
       pool_size: n,
+      ...sweepSizeExtras(records, pfx, cs, refs),
       adaptation: byV.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), converged_fraction: x.convergedFraction })),
       speedup_vs_tl: speedupJson(cs, "flash", "tl"),
       pretrain_episodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null },
@@ -553,6 +562,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   // A/B
   const ab = [...records.values()].filter((r) => r.kind === "ab").map((r) => r.result as AbResult);
   const served = abDrops(ab, refs);
+  const sweep = poolSizes ? sweepSummary(poolSizes, records, scratch, bySize, refs, opts) : null;
 
   return {
     /** Which learning curve convergence used (RlTask.convergenceCurve). */
@@ -584,7 +594,9 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     similarity: similarityPoints(ab, served.drops, costs),
     /** The new pairs' references (the updated pairs' are in `updates.references`). */
     references: [...refs.values()].filter((x) => testPairs.has(x.pair)).map(referenceJson),
-    sweep: poolSizes ? sweepSummary(poolSizes, records, scratch, bySize, refs, opts) : null,
+    sweep,
+    /** Sweep only: per metric, the pool-size effect and the replicates it would need for non-overlapping intervals (pool-sweep.ts). */
+    sweep_power: sweep ? poolEffects(sweep, testPairs.size) : null,
   };
 }
 

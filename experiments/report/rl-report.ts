@@ -11,6 +11,7 @@ import path from "node:path";
 import { empiricalCdf, formatMeanCi, meanCi95, meanCiJson, type MeanCi } from "../stats.js";
 import { writeFigure, type VegaLiteSpec } from "./figures.js";
 import { migrateResults, type RlResults } from "../runner/results.js";
+import { sweepFigures, sweepMarkdown } from "./sweep-report.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null;
 
@@ -309,6 +310,7 @@ function operationsFigures(r: RlResults): Figures {
       };
     }
   }
+  Object.assign(figs, sweepFigures(r));
   return figs;
 }
 
@@ -610,6 +612,7 @@ function sweepSection(r: RlResults, L: string[]): void {
       );
     }
     L.push("");
+    L.push(...sweepMarkdown(r));
   }
 }
 

@@ -170,6 +170,45 @@ export interface SweepPointJson {
   /** Pretraining episodes (FLASH's include its warm-up episodes). */
   pretrain_episodes: { flash: number | null; tl: number | null };
   amortisation: AmortisationJson[] | null;
+  /** FLASH's and TL's served drop at this pool size, and their paired difference (protocols/pool-sweep.ts). */
+  reward_drop: { flash: MeanCiJson | null; tl: MeanCiJson | null; flash_minus_tl: MeanCiJson | null };
+  /** The per-test values behind the speedup and the drops (for `sweep_power`). */
+  tests: Record<SweepMetric, TestValue[]>;
+}
+
+/** One new pair's value in one replicate (a sweep's per-test values). */
+export interface TestValue {
+  pair: string;
+  replicate: number;
+  value: number;
+}
+
+/** The metrics whose pool-size effect a sweep measures. */
+export type SweepMetric = "speedup_vs_tl" | "drop_flash" | "drop_tl" | "drop_flash_minus_tl";
+
+/** One metric's pool-size effect and the replicates it would need. */
+export interface PoolEffect {
+  metric: SweepMetric;
+  /** Mean per pool size. */
+  means: { pool_size: number; mean: number; n: number }[];
+  /** Largest minus smallest pool's mean (the sweep's end points). */
+  observed: number;
+  /** Do the smallest and largest pools' intervals overlap? (false: they are apart) */
+  overlap: boolean | null;
+  /** Pooled per-test standard deviation over sizes, and of per-replicate means (tests of one replicate share a pretraining). */
+  sd_test: number | null;
+  sd_replicate: number | null;
+  /** Tests per size, and replicates (tests / new pairs per replicate), for the observed effect. */
+  observed_needs: { tests: number | null; replicates: number | null; by_replicate_means: number | null };
+  stated: number;
+  stated_needs: { tests: number | null; replicates: number | null; by_replicate_means: number | null };
+  /**
+   * The paired view: per (new pair, replicate), the largest pool's value minus the
+   * smallest's (same pairs and environment seeds at every size, so pair effects cancel);
+   * its mean ± 95% CI, and the tests for that interval to exclude zero at the observed and
+   * the stated effect. A weaker criterion than non-overlapping intervals, and a cheaper one.
+   */
+  paired: { mean: number; ci95: number | null; n: number; sd: number | null; observed_tests: number | null; stated_tests: number | null } | null;
 }
 
 /** Every number `summarise` (protocols/rl-reproduce.ts) computes from the finished units. */
@@ -220,6 +259,8 @@ export interface RlSummary {
   /** The new pairs' references (the updated pairs' are in `updates.references`). */
   references: ReferenceJson[];
   sweep: SweepPointJson[] | null;
+  /** Sweep only: per metric, the pool-size effect and the replicates it would need for non-overlapping intervals (protocols/pool-sweep.ts). */
+  sweep_power: PoolEffect[] | null;
 }
 
 /** Where and how the run was produced (runner/provenance.ts, keys in snake_case). */

@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { OptionValueError, UsageError } from "../../errors.js";
 import { selectBackend } from "../../flash/backend.js";
 import { planRl, RL_EXECUTOR, summarise, type RlSummary } from "../protocols/rl-reproduce.js";
+import { checkSweepBudget } from "../protocols/pool-sweep.js";
 import { writeRlReport } from "../report/rl-report.js";
 import { rlTask } from "../tasks/index.js";
 import type { FolderOption, RlTask } from "../tasks/types.js";
@@ -95,6 +96,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     o.taskConfig ?? (task.profile(o.profile, seed, { ...(maxPool === undefined ? {} : { poolSize: maxPool }), ...taskOptions }) as Record<string, unknown>);
   const cfg = task.validateConfig(structuredClone(raw), "taskConfig") as Record<string, unknown>;
   if (o.poolSizes) for (const n of o.poolSizes) task.pairs(cfg, n); // errors early on a pool size the config cannot give
+  if (o.poolSizes) checkSweepBudget(task.budgets(cfg), o.poolSizes, o.profile); // fixed total pretraining budget: every pair trained on
   const config: RunConfig = {
     format: RUN_CONFIG_FORMAT,
     command: o.poolSizes ? "sweep" : "reproduce",

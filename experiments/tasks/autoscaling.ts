@@ -139,6 +139,26 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
     flash: PAPER_FLASH,
     budgets: paperBudgets({ referenceEpisodes: 200, pretrainEpisodes: 2000, adaptEpisodes: 100 }),
   },
+  /**
+   * The pool-size sweep (`flash sweep autoscaling --profile sweep --pool-sizes 6,12,24,48`):
+   * quick's agent, environment and encoder (BiGRU 1x16 over 10 steps: a FLASH episode
+   * costs ~2.5x a TL one, within the 2.2-3.1x the overheads table measured for the TCN as
+   * well, so the BiGRU stays), a 48-pair pool (48 distinct generated applications,
+   * each with its own trace), and a fixed total of 64 pretraining episodes for every pool
+   * size (pool-sweep.ts: 1-2 per pair at 48, 10-11 at 6; quick gives 12 pairs 180); no
+   * update experiment (a sweep has no A/B test); a shorter adaptation cap and window, so
+   * that replicates of four sizes fit in about half an hour on 2 shared cores.
+   */
+  sweep: {
+    purpose: "the pool-size sweep (flash sweep --pool-sizes 6,12,24,48): a 48-pair pool, a fixed total of 64 pretraining episodes per size",
+    pool: 48,
+    test: 3,
+    updates: 0,
+    env: { ...ENV },
+    agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 100_000 },
+    flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
+    budgets: { referenceEpisodes: 40, pretrainEpisodes: 64, adaptEpisodes: 15, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 5, tolerance: 0.05 },
+  },
 };
 
 /** What each folder option holds (help texts and errors). */

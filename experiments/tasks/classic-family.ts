@@ -73,6 +73,23 @@ export const CLASSIC_PROFILES: ProfileTable<ProfileSpec & { agent: ClassicFamily
     flash: { hidden: 64, layers: 2, fcHidden: 32, embeddingDim: 32, contextSize: 8, maxSteps: 50, contextSubsample: 4 },
     budgets: paperBudgets({ referenceEpisodes: 150, pretrainEpisodes: 400, adaptEpisodes: 100 }),
   },
+  /**
+   * The pool-size sweep (`flash sweep pendulum-family --profile sweep --pool-sizes 6,12,24,48`):
+   * quick's agent and encoder (BiGRU 1x16 over 10 steps: a FLASH pretraining episode costs
+   * ~3x a TL one, within what the overheads table measured for the TCN as well, so the
+   * BiGRU stays), a 48-pair pool, and a fixed
+   * total of 48 pretraining episodes for every pool size (pool-sweep.ts: one episode per
+   * pair at 48, eight at 6); a shorter adaptation cap and window so that several
+   * replicates of four sizes fit in an hour on 2 shared cores.
+   */
+  sweep: {
+    purpose: "the pool-size sweep (flash sweep --pool-sizes 6,12,24,48): a 48-pair pool, a fixed total of 48 pretraining episodes per size",
+    pool: 48,
+    test: 3,
+    agent: { netArch: [64, 64], batchSize: 64, ...PENDULUM_DDPG, learningStarts: 1000, bufferSize: 100_000 },
+    flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
+    budgets: { referenceEpisodes: 40, pretrainEpisodes: 48, adaptEpisodes: 15, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 5, tolerance: 0.05 },
+  },
 };
 
 function pairList(v: unknown, where: string): PairSpec[] {
