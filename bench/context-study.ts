@@ -20,9 +20,10 @@
  * Every step's result is written to OUT/steps/<id>.json and reused on a re-run.
  *
  * Run: `npm run build && node dist/bench/context-study.js --task pendulum-family
- * --settings default,tcn,tcn-aux --reps 2 [--adapt] [--probe-pairs 5] --out runs/ctx-pf`.
+ * --settings default,tcn,tcn-aux --reps 2 [--adapt] [--probe-pairs 5] --out runs/ctx-pf`;
+ * `--report` only summarises the steps already in OUT (a run still going, or cut).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -42,6 +43,10 @@ import { UsageError } from "../errors.js";
 export const SETTINGS: Record<string, Partial<FlashSettings>> = {
   default: {},
   "bigru-aux": { auxLoss: "dynamics" },
+  "bigru-50": { maxSteps: 50 },
+  "bigru-m16": { contextSize: 16, contextSubsample: 4 },
+  "bigru-random": { selection: "random" },
+  "bigru-latest": { selection: "latest" },
   tcn: { encoder: "tcn", layers: 3 },
   "tcn-50": { encoder: "tcn", layers: 3, maxSteps: 50 },
   "tcn-full": { encoder: "tcn", layers: 3, maxSteps: 10_000, patch: 4 },
@@ -54,6 +59,8 @@ export const SETTINGS: Record<string, Partial<FlashSettings>> = {
 type Cfg = RlFlashConfig & Record<string, unknown>;
 
 interface Study {
+  /** Only summarise: a missing step ends its replicate instead of running. */
+  reportOnly?: boolean;
   task: RlTask<Cfg>;
   cfg: Cfg;
   out: string;
@@ -63,11 +70,29 @@ interface Study {
 
 const silent = () => {};
 
+/** `--report`: a step that has not run. */
+class NotRun extends Error {}
+
+/**
+ * Pendulum: what a trajectory can reveal. The dynamics are theta_dot' = theta_dot +
+ * (a sin theta + b u) dt with a = 3g/(2l) and b = 3/(m l^2) (bench/encoder-quality.ts), so
+ * m, l and g are not identifiable one by one; the probe on (log a, log b) is the fair one.
+ */
+function identifiable(cfg: Cfg, pair: string): number[] | undefined {
+  const all = [...cfg.poolPairs, ...cfg.testPairs, ...(cfg.updatePairs ?? [])] as { id: string; params?: Record<string, number> }[];
+  const p = all.find((x) => x.id === pair)?.params;
+  if (!p || p.m === undefined || p.l === undefined || p.g === undefined) return undefined;
+  return [Math.log((3 * p.g) / (2 * p.l)), Math.log(3 / (p.m * p.l * p.l))];
+}
+
 /** Runs `f` once per id: its result (and wall seconds, load average) is kept in OUT/steps. */
 async function step<T>(s: Study, id: string, f: (workDir: string) => Promise<T>): Promise<T & { wall: number; load: number }> {
   const file = path.join(s.out, "steps", `${id.replace(/\//g, "__")}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as T & { wall: number; load: number };
+  if (s.reportOnly) throw new NotRun(id);
   const workDir = path.join(s.out, "work", id);
+  // Emptied first, as the runner does: a step cut earlier must not leave episodes in its buffer.
+  rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   mkdirSync(path.dirname(file), { recursive: true });
   const t0 = performance.now();
@@ -143,13 +168,19 @@ async function flashSetting(s: Study, name: string, k: number) {
 }
 
 /** The probe's leave-one-out R^2 over the pool pairs' and every served pair's embeddings. */
-function probe(s: Study, poolEmb: Record<string, number[]>, served: { pair: string; embedding?: number[] }[]): number | null {
-  const oracle = s.task.oracle;
-  if (!oracle) return null;
+function probe(
+  s: Study,
+  poolEmb: Record<string, number[]>,
+  served: { pair: string; embedding?: number[] }[],
+  target: ((cfg: Cfg, pair: string) => number[] | undefined) | undefined = s.task.oracle?.bind(s.task),
+): number | null {
+  const oracle = target;
+  if (!oracle || poolEmb === undefined) return null;
   const emb: Record<string, number[]> = { ...poolEmb };
   for (const r of served) if (r.embedding) emb[r.pair] = r.embedding;
   const ids = Object.keys(emb).sort();
-  const truth = ids.map((p) => oracle(s.cfg, p));
+  const truth = ids.map((p) => oracle(s.cfg, p) as number[]);
+  if (truth.some((x) => x === undefined)) return null;
   const pool = ids.filter((p) => p in poolEmb).map((p) => truth[ids.indexOf(p)]);
   const varying = truth[0].map((_, j) => pool.some((x) => Math.abs(x[j] - pool[0][j]) > 1e-12));
   return probeR2(
@@ -179,15 +210,35 @@ async function main(): Promise<void> {
   // Serving the probe pairs needs them in the config the kit reads (as update pairs: never pretrained on, never adapted).
   const probeAsUpdates = probeSpecs.map((p) => ({ ...p, from: p.id, scenario: "probe" }));
   const cfg = { ...base, updatePairs: [...(base.updatePairs ?? []), ...probeAsUpdates] } as Cfg;
-  const s: Study = { task, cfg, out, adapt: process.argv.includes("--adapt"), probePairs: probeSpecs.map((p) => p.id) };
+  const s: Study = {
+    task,
+    cfg,
+    out,
+    adapt: process.argv.includes("--adapt"),
+    probePairs: probeSpecs.map((p) => p.id),
+    reportOnly: process.argv.includes("--report"),
+  };
   console.error(`backend ${backend.name}, ${os.cpus().length} x ${os.cpus()[0]?.model}, task ${taskName}, settings ${names.join(",")}, reps ${reps}`);
   // Replicate-major, the summary rewritten after each replicate: a cut run still reports its finished replicates.
   const sh: Awaited<ReturnType<typeof shared>>[] = [];
   const runs = new Map<string, Awaited<ReturnType<typeof flashSetting>>[]>(names.map((n) => [n, []]));
   for (let k = 0; k < reps; k++) {
-    sh.push(await shared(s, k));
+    try {
+      sh.push(await shared(s, k));
+    } catch (e) {
+      if (e instanceof NotRun) break;
+      throw e;
+    }
     for (const name of names) {
-      (runs.get(name) as Awaited<ReturnType<typeof flashSetting>>[]).push(await flashSetting(s, name, k));
+      const got = runs.get(name) as Awaited<ReturnType<typeof flashSetting>>[];
+      // A replicate counts for a setting only if every earlier one did (its rows pair with the shared steps by index).
+      if (got.length < k) continue;
+      try {
+        got.push(await flashSetting(s, name, k));
+      } catch (e) {
+        if (e instanceof NotRun) continue;
+        throw e;
+      }
       const rows = names.filter((n) => (runs.get(n) ?? []).length > 0).map((n) => summarise(s, n, runs.get(n) ?? [], sh));
       writeFileSync(
         path.join(out, "study.json"),
@@ -204,10 +255,13 @@ function summarise(s: Study, name: string, rs: Awaited<ReturnType<typeof flashSe
   const tlDrops: number[] = [];
   const gaps: number[] = [];
   const probes: number[] = [];
+  const probesId: number[] = [];
   const curves: Curve[] = [];
   rs.forEach((r, k) => {
     const p = probe(s, r.poolEmb, r.served.flash);
     if (p !== null) probes.push(p);
+    const q = probe(s, r.poolEmb, r.served.flash, identifiable);
+    if (q !== null) probesId.push(q);
     for (const own of r.served.flash) {
       const ref = sh[k].refs.get(own.pair);
       if (!ref) continue;
@@ -230,6 +284,7 @@ function summarise(s: Study, name: string, rs: Awaited<ReturnType<typeof flashSe
     reps: rs.length,
     probe_r2: fmt(probes),
     probe_by_rep: probes,
+    ...(probesId.length ? { probe_r2_identifiable: fmt(probesId), probe_identifiable_by_rep: probesId } : {}),
     drop_flash: fmt(drops),
     drop_tl: fmt(tlDrops),
     shuffled_minus_own: fmt(gaps),
