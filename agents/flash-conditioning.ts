@@ -76,6 +76,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Env, PairEnv } from "../envs/env.js";
+import { DynamicsAux, type DynamicsAuxOptions } from "../flash/aux-dynamics.js";
 import { buildContextBatch, selectRows } from "../flash/context.js";
 import { ShapeError, ValueError } from "../flash/errors.js";
 import type { RLModel } from "../flash/models.js";
@@ -109,6 +110,15 @@ export interface FlashConditionerOptions {
    * pool-average embedding so no context is ever gathered with the zero vector.
    */
   emptyContext?: ArrayLike<number>;
+  /**
+   * An auxiliary loss for the meta learner (flash/aux-dynamics.ts), off by default:
+   * "dynamics" predicts each transition's state change and reward from (state, action,
+   * embedding). With meta updates on, `afterUpdate` (every training phase's hook) takes
+   * one step of its own Adam optimiser on weight x that loss over the encoder's and the
+   * head's variables, on transitions of the registered pairs' stored episodes; the agent's
+   * optimiser and loss are untouched, so DDPG, DQN and PPO get it alike.
+   */
+  auxLoss?: { kind: "dynamics"; learningRate?: number } & DynamicsAuxOptions;
 }
 
 interface CachedEmbedding {
@@ -139,6 +149,11 @@ export class FlashConditioner implements ExtraInput {
   private readonly pins = new Map<PairId, Float32Array>();
   /** A pair's context until its first own episode is in the buffer (pretraining's random warm-up episode). */
   private readonly warmups = new Map<PairId, Pick<SequenceRecord, "steps" | "width" | "data">[]>();
+  /** The auxiliary dynamics head, its optimiser and sampling stream (option `auxLoss`). */
+  private readonly aux: { head: DynamicsAux; optimizer: tf.Optimizer; rng: Rng } | undefined;
+  /** The auxiliary loss of the last step (weighted), for diagnostics; NaN before any. */
+  lastAuxLoss = NaN;
+  private readonly episodes = new Map<PairId, { version: number; records: SequenceRecord[] }>();
 
   constructor(model: RLModel, opts: FlashConditionerOptions = {}) {
     this.model = model;
@@ -149,7 +164,27 @@ export class FlashConditioner implements ExtraInput {
     this.rng = new Rng(opts.seed ?? 0).fork("flash-context-subsample");
     this.acting = opts.acting ?? "episode";
     if (opts.emptyContext !== undefined) this.emptyContext = this.checkVector("emptyContext", opts.emptyContext);
+    const a = opts.auxLoss;
+    if (a !== undefined) {
+      if (a.kind !== "dynamics") throw new ValueError(`FlashConditioner auxLoss.kind: expected "dynamics", got ${JSON.stringify(a.kind)}`);
+      const lr = a.learningRate ?? 1e-3;
+      if (!(Number.isFinite(lr) && lr > 0)) throw new ShapeError("FlashConditioner auxLoss.learningRate", "a number > 0", String(lr));
+      const seed = typeof opts.seed === "number" ? opts.seed : 0;
+      const head = new DynamicsAux(model.stateDim, model.actionDim, this.dim, { seed, ...a });
+      this.aux = { head, optimizer: tf.train.adam(lr), rng: this.rng.fork("aux-dynamics") };
+    }
     for (const p of opts.pairs ?? []) this.addPair(p);
+  }
+
+  /** The auxiliary head's variables (none without `auxLoss`): they are trained by `afterUpdate`, not by the agent. */
+  auxVariables(): tf.Variable[] {
+    return this.aux?.head.variables() ?? [];
+  }
+
+  /** Frees the auxiliary head (the meta learner belongs to the model). */
+  dispose(): void {
+    this.aux?.head.dispose();
+    this.aux?.optimizer.dispose();
   }
 
   /**
@@ -278,8 +313,50 @@ export class FlashConditioner implements ExtraInput {
    * (`RLModel.markMetaUpdated`), so acting and `getEmbedding` see the new weights.
    */
   readonly afterUpdate = (): void => {
-    if (this.model.metaUpdatesEnabled && this.checkWeights()) this.model.markMetaUpdated();
+    if (!this.model.metaUpdatesEnabled) return;
+    this.auxStep();
+    if (this.checkWeights()) this.model.markMetaUpdated();
   };
+
+  /** One step of the auxiliary loss (option `auxLoss`) on the registered pairs' stored episodes. */
+  private auxStep(): void {
+    if (!this.aux) return;
+    const { head, optimizer, rng } = this.aux;
+    const pairs = this.names.filter((p) => this.model.buffer.count(this.model.task, p) > 0);
+    if (pairs.length === 0) return;
+    const batch = head.sample(
+      pairs.map((p) => this.episodesOf(p)),
+      rng,
+    );
+    if (!batch) return;
+    const used = [...new Set(batch.rowPair)].sort((x, y) => x - y);
+    const at = new Map(used.map((p, i) => [p, i]));
+    const vars = [...this.model.encoder.variables(), ...head.variables()];
+    const loss = optimizer.minimize(
+      () =>
+        head.loss(
+          selectRows(
+            this.encode(used.map((i) => pairs[i])),
+            batch.rowPair.map((p) => at.get(p) as number),
+          ),
+          batch,
+        ),
+      true,
+      vars,
+    );
+    this.lastAuxLoss = loss ? (loss.dataSync()[0] as number) : NaN;
+    loss?.dispose();
+  }
+
+  /** Every stored episode of `pair` (the auxiliary loss's transitions), re-read when its data changed. */
+  private episodesOf(pair: PairId): SequenceRecord[] {
+    const version = this.model.buffer.version(this.model.task, pair);
+    const hit = this.episodes.get(pair);
+    if (hit && hit.version === version) return hit.records;
+    const records = this.model.buffer.all(this.model.task, pair);
+    this.episodes.set(pair, { version, records });
+    return records;
+  }
 
   /** Meta updates off: pinned values, the empty-context embedding, else the model's cached embedding. */
   private frozen(rowPairs: readonly PairId[]): tf.Tensor2D {

@@ -17,3 +17,7 @@ export type { BackendInfo, BackendName } from "./backend.js";
 export { Rng } from "./rng.js";
 export * from "./errors.js";
 export type { PairId, TaskKind, TaskSpec, SequenceRecord, NewSequence } from "./types.js";
+export { pickContext, checkSelection, CONTEXT_SELECTIONS } from "./selection.js";
+export type { ContextSelection } from "./selection.js";
+export { DynamicsAux } from "./aux-dynamics.js";
+export type { DynamicsAuxOptions, TransitionBatch } from "./aux-dynamics.js";

@@ -29,6 +29,8 @@ import { buildContextBatch, selectRows } from "./context.js";
 import type { SequenceEncoder } from "./encoder.js";
 import { RegistrationConflictError, ShapeError, UnknownTaskError, ValueError, assertFinite } from "./errors.js";
 import { BiGruEncoder, type BiGruConfig } from "./gru.js";
+import { Rng } from "./rng.js";
+import { checkSelection, pickContext, type ContextSelection } from "./selection.js";
 import { TcnEncoder, type TcnConfig } from "./tcn.js";
 import type { PairId, SequenceRecord, TaskKind, TaskSpec } from "./types.js";
 import { rowWidth } from "./types.js";
@@ -54,6 +56,8 @@ export interface CommonOptions {
   contextSize?: number;
   /** Steps kept per sequence (the first ones); bounds the GRU's cost. */
   maxSteps?: number;
+  /** Which M sequences form a pair's context (selection.ts); default "paper" (M/2 best + M/2 earliest). */
+  selection?: ContextSelection;
   /** Seed of the meta learner's initial weights. */
   seed?: number;
 }
@@ -110,6 +114,9 @@ export abstract class FlashModel {
   readonly buffer: BufferBackend;
   readonly contextSize: number;
   readonly maxSteps: number;
+  readonly selection: ContextSelection;
+  /** Seed of the "random" selection's draws (the model's seed). */
+  private readonly selectionSeed: number;
   private metaUpdates = true;
   /** Bumped when the meta learner's weights change; part of the cache key. */
   private weightsEpoch = 0;
@@ -122,6 +129,8 @@ export abstract class FlashModel {
     this.buffer.registerTask(spec);
     this.contextSize = checkDim("contextSize", opts.contextSize ?? DEFAULT_CONTEXT_SIZE);
     this.maxSteps = checkDim("maxSteps", opts.maxSteps ?? DEFAULT_MAX_STEPS);
+    this.selection = checkSelection(opts.selection ?? "paper", "selection");
+    this.selectionSeed = opts.seed ?? 0;
     this.encoder = makeEncoder(opts.encoder ?? {}, rowWidth(spec), opts.seed ?? (opts.encoder?.seed as number | undefined) ?? 0);
   }
 
@@ -195,9 +204,16 @@ export abstract class FlashModel {
     const version = this.buffer.version(this.task, pair);
     const hit = this.contextCache.get(pair);
     if (hit && hit.version === version) return hit.records;
-    const records = version === 0 ? [] : this.buffer.select(this.task, pair, this.contextSize);
+    const records = version === 0 ? [] : this.selectContext(pair, version);
     this.contextCache.set(pair, { version, records });
     return records;
+  }
+
+  /** The policy's pick of the pair's stored sequences; "paper" reads only the chosen ones from the buffer. */
+  private selectContext(pair: PairId, version: number): SequenceRecord[] {
+    if (this.selection === "paper") return this.buffer.select(this.task, pair, this.contextSize);
+    const rng = new Rng(this.selectionSeed).fork(`context/${pair}/${version}`);
+    return pickContext(this.buffer.all(this.task, pair), this.contextSize, this.selection, rng);
   }
 
   /**

@@ -69,9 +69,42 @@ function counts<K extends string>(o: Record<string, unknown>, keys: readonly K[]
   return out;
 }
 
-/** The `flash` block: every size an integer >= 1. */
+/** The `flash` block's optional choices (absent: the defaults, as in every config written before them). */
+const FLASH_CHOICES = {
+  encoder: ["bigru", "tcn"],
+  selection: ["paper", "earliest", "latest", "random"],
+  auxLoss: ["none", "dynamics"],
+} as const;
+const FLASH_OPTIONAL = [...Object.keys(FLASH_CHOICES), "patch", "auxWeight"];
+
+/** `o[k]`, when present, one of `choices`. */
+function choice<T extends string>(o: Record<string, unknown>, k: string, where: string, choices: readonly T[]): T | undefined {
+  const v = o[k];
+  if (v === undefined) return undefined;
+  if (!(choices as readonly unknown[]).includes(v))
+    throw new ConfigError(`${where}.${k}: expected one of ${choices.map((c) => JSON.stringify(c)).join(", ")}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+/**
+ * The `flash` block: every size an integer >= 1; the optional encoder ("bigru" | "tcn"),
+ * context selection, TCN patch (integer >= 1), auxiliary loss ("none" | "dynamics") and
+ * its weight (a number > 0), each checked when present and left out when absent.
+ */
 export function validateFlashSettings(v: unknown, where: string): FlashSettings {
-  return counts(obj(v, where, FLASH_KEYS), FLASH_KEYS, where);
+  const o = obj(v, where, [...FLASH_KEYS, ...FLASH_OPTIONAL], FLASH_OPTIONAL);
+  const out: FlashSettings = counts(o, FLASH_KEYS, where);
+  const encoder = choice(o, "encoder", where, FLASH_CHOICES.encoder);
+  const selection = choice(o, "selection", where, FLASH_CHOICES.selection);
+  const auxLoss = choice(o, "auxLoss", where, FLASH_CHOICES.auxLoss);
+  return {
+    ...out,
+    ...(encoder ? { encoder } : {}),
+    ...(o.patch !== undefined ? { patch: num(o, "patch", where, 1) } : {}),
+    ...(selection ? { selection } : {}),
+    ...(auxLoss ? { auxLoss } : {}),
+    ...(o.auxWeight !== undefined ? { auxWeight: pos(o, "auxWeight", where) } : {}),
+  };
 }
 
 /** The `budgets` block: episode counts (and the window) integers >= 1, tolerance a number >= 0. */

@@ -64,12 +64,12 @@ import { MissingPathError, OptionValueError, StateError, UnknownNameError } from
 import { evaluatePolicy } from "../../agents/evaluate.js";
 import { ConstantInput, standardise } from "../../agents/constant-input.js";
 import type { ExtraInput } from "../../agents/extra.js";
-import { EpisodeRecorder, FlashConditioner } from "../../agents/flash-conditioning.js";
+import { EpisodeRecorder, FlashConditioner, type FlashConditionerOptions } from "../../agents/flash-conditioning.js";
 import { train, type TrainOptions, type TrainResult } from "../../agents/train.js";
 import type { Algorithm } from "../../agents/types.js";
 import type { PairEnv, StepResult } from "../../envs/env.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
-import { FlashModel, RLModel } from "../../flash/models.js";
+import { FlashModel, RLModel, type EncoderOptions } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
 import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
 
@@ -93,15 +93,43 @@ export interface KitAgentOptions {
   phase: KitPhase;
 }
 
-/** FLASH model settings: the BiGRU encoder, the context, and pairs per training batch. */
+/** FLASH model settings: the encoder, the context, and pairs per training batch. */
 export interface FlashSettings {
+  /** BiGRU hidden units per direction; the TCN's channels. */
   hidden: number;
+  /** BiGRU layers; the TCN's convolution layers. */
   layers: number;
   fcHidden: number;
   embeddingDim: number;
+  /** M: trajectories in a pair's context. */
   contextSize: number;
+  /** Steps read of each context trajectory (its first ones). */
   maxSteps: number;
+  /** Trajectories per pair encoded per training batch (drawn from the M). */
   contextSubsample: number;
+  /** The encoder: the paper's BiGRU (default) or the temporal convolution (flash/tcn.ts). */
+  encoder?: "bigru" | "tcn";
+  /** TCN only: steps per patch (default 1). */
+  patch?: number;
+  /** Which M trajectories form the context (flash/selection.ts); default "paper" (M/2 best + M/2 earliest). */
+  selection?: "paper" | "earliest" | "latest" | "random";
+  /** The meta learner's auxiliary loss in pretraining (flash/aux-dynamics.ts); default "none" (the agent's loss only). */
+  auxLoss?: "none" | "dynamics";
+  /** The auxiliary loss's weight (default 1). */
+  auxWeight?: number;
+}
+
+/** The model options of `FlashSettings`: the encoder and the context selection. */
+export function encoderOptions(f: FlashSettings): EncoderOptions {
+  const sizes = { fcHidden: f.fcHidden, embeddingDim: f.embeddingDim };
+  return f.encoder === "tcn"
+    ? { type: "tcn", channels: f.hidden, layers: f.layers, patch: f.patch ?? 1, ...sizes }
+    : { hidden: f.hidden, layers: f.layers, ...sizes };
+}
+
+/** The conditioner's auxiliary loss option of `FlashSettings` (undefined: none). */
+export function auxLossOption(f: FlashSettings): FlashConditionerOptions["auxLoss"] {
+  return f.auxLoss === "dynamics" ? { kind: "dynamics", weight: f.auxWeight ?? 1 } : undefined;
 }
 
 /** The config fields the kit reads (a task's config has more). */
@@ -260,9 +288,10 @@ function kitBasics<C extends RlFlashConfig, E extends PairEnv, X extends object>
       stateDim: spec.stateDim,
       actionDim: spec.actionDim,
       buffer,
-      encoder: { hidden: f.hidden, layers: f.layers, fcHidden: f.fcHidden, embeddingDim: f.embeddingDim },
+      encoder: encoderOptions(f),
       contextSize: f.contextSize,
       maxSteps: f.maxSteps,
+      ...(f.selection ? { selection: f.selection } : {}),
       seed,
     });
     return {
@@ -431,7 +460,10 @@ function kitPretrain<C extends RlFlashConfig, E extends PairEnv, X extends objec
     const steps = spec.episodeSteps(cfg);
     const envs = pool.map((p, i) => envOf(cfg, p, seed + i));
     const fm = variant === "flash" ? flashModel(cfg, path.join(workDir, "buffer.sqlite"), seed) : undefined;
-    const cond = fm ? new FlashConditioner(fm.model, { pairs: pool, contextSubsample: cfg.flash.contextSubsample, seed }) : undefined;
+    const aux = auxLossOption(cfg.flash);
+    const cond = fm
+      ? new FlashConditioner(fm.model, { pairs: pool, contextSubsample: cfg.flash.contextSubsample, seed, ...(aux ? { auxLoss: aux } : {}) })
+      : undefined;
     const oracle = variant === "oracle" ? oracleInput(cfg) : undefined;
     const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
     const agent = spec.agent(cfg, envs[0], { learningStarts: 0, seed, extra: cond ?? oracle, phase: "pretrain" });
@@ -469,6 +501,7 @@ function kitPretrain<C extends RlFlashConfig, E extends PairEnv, X extends objec
       return { returns, pairs, episodes: n, seconds: (performance.now() - t0) / 1000 };
     } finally {
       agent.dispose();
+      cond?.dispose();
       fm?.close();
     }
   }

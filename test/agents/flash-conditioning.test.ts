@@ -362,3 +362,59 @@ t.test("frozen: an empty context reads `emptyContext`, a pinned pair its pin", a
   t.throws(() => tf.tidy(() => cond.compute(obs, Int32Array.of(0, 1))), /pinned embeddings are for serving/);
   obs.dispose();
 });
+
+t.test("auxiliary dynamics loss: afterUpdate trains the encoder with it (and not without it, nor when frozen); the loss falls", async (t) => {
+  const m = model(3, 1);
+  const plain = new FlashConditioner(m, { pairs: ["a", "b"] });
+  await fill(m, ["a", "b"], new Rng(11));
+  let before = snapshot(m.trainableVariables());
+  plain.afterUpdate();
+  t.ok(same(before, snapshot(m.trainableVariables())), "no auxLoss: afterUpdate leaves the meta learner alone");
+  t.same(plain.auxVariables(), []);
+
+  const cond = new FlashConditioner(m, { pairs: ["a", "b"], seed: 3, auxLoss: { kind: "dynamics", batch: 32, learningRate: 1e-2 } });
+  t.teardown(() => cond.dispose());
+  const head0 = snapshot(cond.auxVariables());
+  cond.afterUpdate();
+  t.notOk(same(before, snapshot(m.trainableVariables())), "auxLoss: one afterUpdate moved the encoder's variables");
+  t.notOk(same(head0, snapshot(cond.auxVariables())), "and the head's");
+  t.ok(Number.isFinite(cond.lastAuxLoss));
+  const losses: number[] = [cond.lastAuxLoss];
+  for (let i = 0; i < 60; i++) {
+    cond.afterUpdate();
+    losses.push(cond.lastAuxLoss);
+  }
+  const avg = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  t.ok(
+    avg(losses.slice(-10)) < avg(losses.slice(0, 10)),
+    `the auxiliary loss falls (${avg(losses.slice(0, 10)).toFixed(3)} -> ${avg(losses.slice(-10)).toFixed(3)})`,
+  );
+
+  m.toggleMetaModelUpdate(false);
+  before = snapshot(m.encoder.variables());
+  cond.afterUpdate();
+  t.ok(same(before, snapshot(m.encoder.variables())), "meta updates off: nothing trains");
+  m.toggleMetaModelUpdate(true);
+  t.throws(() => new FlashConditioner(m, { auxLoss: { kind: "reward" as never } }), {
+    name: "ValueError",
+    message: /auxLoss.kind: expected "dynamics", got "reward"/,
+  });
+  t.throws(() => new FlashConditioner(m, { auxLoss: { kind: "dynamics", learningRate: -1 } }), { name: "ShapeError" });
+});
+
+t.test("auxiliary dynamics loss through the training loop: DQN's afterTrain hook trains it, no tensor leak", async (t) => {
+  const m = model(4, 1);
+  const cond = new FlashConditioner(m, { pairs: ["a"], auxLoss: { kind: "dynamics", batch: 16 } });
+  t.teardown(() => cond.dispose());
+  await fill(m, ["a"], new Rng(12));
+  const env = makeFamilyEnv("cartpole", generatePairs("cartpole", 1, new Rng(1))[0], 1);
+  const dqn = new DQN(env, { netArch: [16], batchSize: 16, learningStarts: 0, bufferSize: 500, learningRate: 1e-3 }, { seed: 1, extra: cond });
+  const head0 = snapshot(cond.auxVariables());
+  train(dqn, env, { totalTimesteps: 20, seed: 1, contextId: () => cond.ctxOf("a"), afterTrain: cond.afterUpdate });
+  const n0 = tf.memory().numTensors;
+  train(dqn, env, { totalTimesteps: 20, seed: 2, contextId: () => cond.ctxOf("a"), afterTrain: cond.afterUpdate });
+  t.ok(tf.memory().numTensors <= n0 + 2, `tensors ${n0} -> ${tf.memory().numTensors}`);
+  t.notOk(same(head0, snapshot(cond.auxVariables())), "the head trained during DQN's training");
+  t.ok(Number.isFinite(cond.lastAuxLoss));
+  dqn.dispose();
+});

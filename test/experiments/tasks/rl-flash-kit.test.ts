@@ -2,7 +2,7 @@
 // run every protocol step (reference, pretrain, adapt, serve, pool embeddings) on a toy
 // pair family, and the off-policy schedules span the whole pretraining.
 import t from "tap";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DQN } from "../../../agents/dqn.js";
@@ -189,4 +189,27 @@ t.test("FLASH's context: warm-up episodes stay out of the buffer, serving never 
     Object.values(pool).some((e) => e.every((v, i) => Math.abs(v - (shuffled[0].embedding as number[])[i]) < 1e-6)),
     "the shuffled control serves a pool pair's embedding",
   );
+});
+
+t.test("the flash block's options reach the model: TCN encoder, latest selection, auxiliary dynamics loss (PPO and DQN)", async (t) => {
+  for (const kind of ["dqn", "ppo"] as const) {
+    const task = kitFor(kind);
+    const opts = { ...flash, encoder: "tcn" as const, layers: 2, patch: 2, selection: "latest" as const, auxLoss: "dynamics" as const, auxWeight: 0.5 };
+    const c = { ...cfg, flash: opts };
+    const d = path.join(root, `opts-${kind}`);
+    mkdirSync(d, { recursive: true });
+    const pre = await task.pretrain(c, "flash", ["arm0", "arm1"], 2, d, () => {});
+    t.equal(pre.returns.length, budgets.pretrainEpisodes);
+    const meta = JSON.parse(readFileSync(path.join(d, "meta", "manifest.json"), "utf8")) as { config: { encoder: Record<string, unknown> } };
+    t.match(meta.config.encoder, { type: "tcn", channels: 8, layers: 2, patch: 2 }, `${kind}: the checkpoint holds the TCN`);
+    // The same pretraining with the aux loss off ends with other meta-learner weights: the aux loss trained it.
+    const d2 = path.join(root, `opts-${kind}-noaux`);
+    mkdirSync(d2, { recursive: true });
+    await task.pretrain({ ...c, flash: { ...opts, auxLoss: "none" } }, "flash", ["arm0", "arm1"], 2, d2, () => {});
+    const emb = (dir: string) => readFileSync(path.join(dir, "pool-embeddings.json"), "utf8");
+    t.not(emb(d), emb(d2), `${kind}: the auxiliary loss changed the pool embeddings`);
+    mkdirSync(path.join(d, "serve"));
+    const served = await task.serve(c, { variant: "flash", modelDir: d, pairs: ["arm1"], seed: 4, workDir: path.join(d, "serve") });
+    t.equal(served[0].embedding?.length, flash.embeddingDim, "a model pretrained with the options serves");
+  }
 });
