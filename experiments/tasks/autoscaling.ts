@@ -83,7 +83,7 @@ import {
   type AutoscalingConfig,
   type PairSources,
 } from "./autoscaling-pairs.js";
-import { EVAL_SEED, rlFlashKit, runEpisode, StepMeans, total } from "./rl-flash-kit.js";
+import { EVAL_SEED, flashWords, rlFlashKit, runEpisode, StepMeans, total } from "./rl-flash-kit.js";
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { ProfileOptions, ReferenceResult, RlTask } from "./types.js";
 import { MissingPathError } from "../../errors.js";
@@ -313,8 +313,7 @@ export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
       return (
         `${src}; ${cfg.env.maxEpisodeSteps} steps of ${cfg.env.intervalSeconds} s, alpha ${cfg.env.alpha}; FIRM DDPG net ${a.netArch.join("x")}, ` +
         `batch ${a.batchSize}, lr actor ${a.actorLearningRate} / critic ${a.criticLearningRate}, tau ${a.tau}, gamma ${a.gamma}, noise N(0, ` +
-        `${a.noiseSigma}); FLASH encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ` +
-        `${f.maxSteps} steps (subsample ${f.contextSubsample} per batch)`
+        `${a.noiseSigma}); ${flashWords(f)}`
       );
     },
   });

@@ -13,7 +13,7 @@ import { DDPG, type DDPGConfig } from "../../agents/ddpg.js";
 import { generatePairs, makeFamilyEnv, validateParams, validatePairId, type FamilyEnv, type PairSpec } from "../../envs/classic/family.js";
 import { Rng } from "../../flash/rng.js";
 import { distinctPairIds, netArch, num, obj, validateBudgets, validateFlashSettings } from "./config-checks.js";
-import { rlFlashKit, type FlashSettings } from "./rl-flash-kit.js";
+import { flashWords, rlFlashKit, type FlashSettings } from "./rl-flash-kit.js";
 import { paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { RlBudgets, RlTask } from "./types.js";
 import { ConfigError } from "../../errors.js";
@@ -184,11 +184,7 @@ export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
     describe(cfg) {
       const a = cfg.agent;
       const f = cfg.flash;
-      return (
-        `DDPG net ${a.netArch.join("x")}, batch ${a.batchSize}, lr ${a.learningRate}, gamma ${a.gamma}, noise N(0, ${a.noiseSigma}); FLASH ` +
-        `encoder BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ${f.maxSteps} steps (subsample ` +
-        `${f.contextSubsample} per batch)`
-      );
+      return `DDPG net ${a.netArch.join("x")}, batch ${a.batchSize}, lr ${a.learningRate}, gamma ${a.gamma}, noise N(0, ${a.noiseSigma}); ${flashWords(f)}`;
     },
   });
 }

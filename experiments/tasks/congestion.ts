@@ -46,7 +46,7 @@ import {
   type CongestionConfig,
   type CongestionEnvConfig,
 } from "./congestion-pairs.js";
-import { EVAL_SEED, rlFlashKit, StepMeans, total, type FlashSettings } from "./rl-flash-kit.js";
+import { EVAL_SEED, flashWords, rlFlashKit, StepMeans, total, type FlashSettings } from "./rl-flash-kit.js";
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { ProfileOptions, RlTask } from "./types.js";
 
@@ -285,8 +285,8 @@ export function createCongestionTask(): RlTask<CongestionConfig> {
       return (
         `${cfg.poolPairs.length} pool cells, ${cfg.testPairs.length - traces} new cells${traces ? ` + ${traces} traces from ${cfg.traces}` : ""}; ` +
         `${cfg.env.maxEpisodeSteps} MIs per episode, rate in [${cfg.env.minRate}, ${cfg.env.maxRate}] pkt/s; Aurora PPO ${a.netArch.join("x")}, lr ` +
-        `${a.learningRate}, ${a.nSteps}-step rollouts, batch ${a.batchSize} x ${a.nEpochs} epochs, ent ${a.entCoef}; FLASH encoder BiGRU ` +
-        `${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} x ${f.maxSteps} steps`
+        `${a.learningRate}, ${a.nSteps}-step rollouts, batch ${a.batchSize} x ${a.nEpochs} epochs, ent ${a.entCoef}; ` +
+        flashWords(f)
       );
     },
   });

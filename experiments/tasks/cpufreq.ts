@@ -42,7 +42,7 @@ import {
   validateCpufreqConfig,
   type CpufreqConfig,
 } from "./cpufreq-pairs.js";
-import { EVAL_SEED, rlFlashKit, StepMeans } from "./rl-flash-kit.js";
+import { EVAL_SEED, flashWords, rlFlashKit, StepMeans } from "./rl-flash-kit.js";
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { ProfileOptions, RlTask } from "./types.js";
 
@@ -254,8 +254,8 @@ export function createCpufreqTask(): RlTask<CpufreqConfig> {
         `apps x processors (${cfg.processors.map((p) => p.name).join(", ")}), ${src}; ${e.maxEpisodeSteps} steps of 1 s, ${CPUFREQ_ACTION_LEVELS} ` +
         `levels, alpha ${e.alpha}, power weight ${e.powerWeight}; SmartOverclock DQN net ${a.netArch.join("x")}, lr ${a.learningRate}, batch ` +
         `${a.batchSize}, gamma ${a.gamma}, tau ${a.tau}, learning starts ${a.learningStarts}, buffer ${a.bufferSize}, target every ` +
-        `${a.targetUpdateInterval}, train every ${a.trainFreq}, exploration ${a.explorationFraction} -> ${a.explorationFinalEps}; FLASH encoder ` +
-        `BiGRU ${f.layers}x${f.hidden}, embedding ${f.embeddingDim}, context ${f.contextSize} x ${f.maxSteps} steps`
+        `${a.targetUpdateInterval}, train every ${a.trainFreq}, exploration ${a.explorationFraction} -> ${a.explorationFinalEps}; ` +
+        flashWords(f)
       );
     },
   });

@@ -127,6 +127,22 @@ export function encoderOptions(f: FlashSettings): EncoderOptions {
     : { hidden: f.hidden, layers: f.layers, ...sizes };
 }
 
+/** The FLASH settings in words for a task's `describe()`: encoder, embedding, context (and the options when set). */
+export function flashWords(f: FlashSettings): string {
+  const enc = f.encoder === "tcn" ? `TCN ${f.layers}x${f.hidden} (patch ${f.patch ?? 1})` : `BiGRU ${f.layers}x${f.hidden}`;
+  const extras = [
+    f.selection && f.selection !== "paper" ? `${f.selection} selection` : "",
+    f.auxLoss === "dynamics" ? `auxiliary dynamics loss x${f.auxWeight ?? 1}` : "",
+  ];
+  return (
+    `FLASH encoder ${enc}, embedding ${f.embeddingDim}, context ${f.contextSize} trajectories x ${f.maxSteps} steps ` +
+    `(subsample ${f.contextSubsample} per batch)${extras
+      .filter(Boolean)
+      .map((x) => `, ${x}`)
+      .join("")}`
+  );
+}
+
 /** The conditioner's auxiliary loss option of `FlashSettings` (undefined: none). */
 export function auxLossOption(f: FlashSettings): FlashConditionerOptions["auxLoss"] {
   return f.auxLoss === "dynamics" ? { kind: "dynamics", weight: f.auxWeight ?? 1 } : undefined;
