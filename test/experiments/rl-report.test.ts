@@ -1,4 +1,5 @@
 import t from "tap";
+import { REPORT_BUDGETS } from "../helpers/fake-task.js";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,16 +10,7 @@ import type { RlResults } from "../../experiments/runner/run-rl.js";
 import type { RlBudgets, RlTask } from "../../experiments/tasks/types.js";
 import { CLASSIC_PROFILES, createClassicFamilyTask, validateClassicConfig } from "../../experiments/tasks/classic-family.js";
 
-const budgets: RlBudgets = {
-  referenceEpisodes: 30,
-  pretrainEpisodes: 40,
-  adaptEpisodes: 30,
-  embedEpisodes: 1,
-  evalEpisodes: 1,
-  abTargets: 1,
-  window: 10,
-  tolerance: 0.05,
-};
+const budgets: RlBudgets = REPORT_BUDGETS;
 const fake = { budgets: () => budgets, pairs: () => ({ pool: ["a", "b"], test: ["p", "q"] }), describe: () => "fake" } as unknown as RlTask;
 
 /** A 0 -> level step at episode `at` (1-based) on a pair with reference -100 and random -1100. */

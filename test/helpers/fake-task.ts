@@ -12,3 +12,6 @@ export const FAKE_BUDGETS: RlBudgets = {
   window: 10,
   tolerance: 0.05,
 };
+
+/** Budgets of the report and sweep tests' fake tasks: 30-episode references and adaptations, 40 pretraining episodes. */
+export const REPORT_BUDGETS: RlBudgets = { ...FAKE_BUDGETS, referenceEpisodes: 30, pretrainEpisodes: 40, adaptEpisodes: 30 };

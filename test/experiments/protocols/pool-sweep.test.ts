@@ -1,4 +1,5 @@
 import t from "tap";
+import { REPORT_BUDGETS } from "../../helpers/fake-task.js";
 import { checkSweepBudget, pairedTestsNeeded, poolEffects, sweepSizeExtras, testsNeeded, type TestValue } from "../../../experiments/protocols/pool-sweep.js";
 import { planRl, summarise } from "../../../experiments/protocols/rl-reproduce.js";
 import type { UnitRecord } from "../../../experiments/runner/pool.js";
@@ -7,16 +8,7 @@ import { autoscalingProfile, createAutoscalingTask } from "../../../experiments/
 import { createClassicFamilyTask } from "../../../experiments/tasks/classic-family.js";
 import type { RlBudgets, RlTask } from "../../../experiments/tasks/types.js";
 
-const budgets: RlBudgets = {
-  referenceEpisodes: 30,
-  pretrainEpisodes: 40,
-  adaptEpisodes: 30,
-  embedEpisodes: 1,
-  evalEpisodes: 1,
-  abTargets: 1,
-  window: 10,
-  tolerance: 0.05,
-};
+const budgets: RlBudgets = REPORT_BUDGETS;
 const fake = {
   budgets: () => budgets,
   pairs: (_c: unknown, n?: number) => ({ pool: ["a", "b", "c", "d"].slice(0, n ?? 4), test: ["p", "q"] }),
