@@ -41,7 +41,8 @@ export class ConstantInput implements ExtraInput {
     const i = this.names.indexOf(pair);
     if (i < 0)
       throw new ValueError(
-        `ConstantInput: no vector for pair ${JSON.stringify(pair)}; pairs with vectors: ${this.names.slice(0, 8).join(", ")}${this.names.length > 8 ? ", ..." : ""}`,
+        `ConstantInput: no vector for pair ${JSON.stringify(pair)}; pairs with vectors: ` +
+          `${this.names.slice(0, 8).join(", ")}${this.names.length > 8 ? ", ..." : ""}`,
       );
     return i;
   }

@@ -250,7 +250,8 @@ export class FlashConditioner implements ExtraInput {
     const p = Number.isInteger(ctx) && ctx >= 0 ? this.names[ctx] : undefined;
     if (p === undefined) {
       throw new ValueError(
-        `FlashConditioner: unknown context id ${ctx}; ${this.names.length ? `ids 0..${this.names.length - 1} are registered` : "no pair is registered"} (register pairs with addPair)`,
+        `FlashConditioner: unknown context id ${ctx}; ` +
+          `${this.names.length ? `ids 0..${this.names.length - 1} are registered` : "no pair is registered"} (register pairs with addPair)`,
       );
     }
     return p;

@@ -98,6 +98,124 @@ function r2(pred: number[], truth: number[]): number {
   return 1 - sse / sst;
 }
 
+type ProbeSettings = Required<Omit<EncoderQualityOptions, "log" | "encoders" | "seeds">>;
+
+/** Random-policy pendulum trajectories per pair (rows [cos, sin, theta_dot, u, r], standardised on the training pairs) and the probe targets. */
+function probeData(o: ProbeSettings) {
+  const pairs = generatePairs("pendulum", o.pairs, new Rng(o.pairSeed));
+  const policy = new Rng(o.dataSeed);
+  const data = pairs.map((pair, p) =>
+    Array.from({ length: o.trajectories }, (_, i) => {
+      const env = makeFamilyEnv("pendulum", pair);
+      let obs = env.reset(1000 * p + i);
+      const rows = new Float32Array(o.T * WIDTH);
+      for (let t = 0; t < o.T; t++) {
+        const u = policy.uniform(-2, 2);
+        const s = env.step([u]);
+        rows.set([obs[0], obs[1], obs[2], u, s.reward], t * WIDTH);
+        obs = s.observation;
+      }
+      return rows;
+    }),
+  );
+  const nTrain = o.pairs - o.testPairs;
+  if (o.normalize) standardise(data, nTrain, o.T);
+  // The identifiable physics: a = 3g / 2l and b = 3 / ml^2 (their logs), standardised on the training pairs.
+  const rawTargets = pairs.map(({ params: { m, l, g } }) => [Math.log((3 * g) / (2 * l)), Math.log(3 / (m * l * l))]);
+  const tMean = [0, 1].map((j) => rawTargets.slice(0, nTrain).reduce((a, y) => a + y[j], 0) / nTrain);
+  const tSd = [0, 1].map((j) => Math.sqrt(rawTargets.slice(0, nTrain).reduce((a, y) => a + (y[j] - tMean[j]) ** 2, 0) / nTrain));
+  const targets = rawTargets.map((y) => y.map((v, j) => (v - tMean[j]) / tSd[j]));
+  return { data, targets, nTrain };
+}
+
+/** Standardise every column in place with the first `nTrain` pairs' mean and standard deviation. */
+function standardise(data: Float32Array[][], nTrain: number, T: number): void {
+  const mean = new Array(WIDTH).fill(0);
+  const sq = new Array(WIDTH).fill(0);
+  let n = 0;
+  for (const trajs of data.slice(0, nTrain))
+    for (const rows of trajs)
+      for (let t = 0; t < T; t++, n++)
+        for (let j = 0; j < WIDTH; j++) {
+          mean[j] += rows[t * WIDTH + j];
+          sq[j] += rows[t * WIDTH + j] ** 2;
+        }
+  const mu = mean.map((s) => s / n);
+  const sd = sq.map((s, j) => Math.sqrt(Math.max(s / n - mu[j] ** 2, 1e-12)));
+  for (const trajs of data) for (const rows of trajs) for (let i = 0; i < rows.length; i++) rows[i] = (rows[i] - mu[i % WIDTH]) / sd[i % WIDTH];
+}
+
+/** Train one encoder and a linear head to regress the targets from M trajectories, then score held-out and training pairs. */
+async function probeEncoder(
+  spec: ProbeEncoder,
+  seed: number,
+  d: ReturnType<typeof probeData>,
+  o: ProbeSettings,
+  log: (line: string) => void,
+): Promise<EncoderQualityRow> {
+  const { data, targets, nTrain } = d;
+  const seq = (rows: Float32Array) => ({ steps: o.T, width: WIDTH, data: rows });
+  const { type, ...sizes } = spec;
+  const enc: SequenceEncoder = type === "tcn" ? new TcnEncoder({ ...sizes, inputWidth: WIDTH, seed }) : new BiGruEncoder({ ...sizes, inputWidth: WIDTH, seed });
+  const D = enc.config.embeddingDim;
+  const hr = new Rng(seed).fork("probe");
+  const limit = Math.sqrt(6 / (D + 2));
+  const headW = tf.variable(tf.randomUniform([D, 2], -limit, limit, "float32", hr.tfSeed()));
+  const headB = tf.variable(tf.zeros([2]));
+  const opt = tf.train.adam(o.lr);
+  const vars = [...enc.variables(), headW, headB];
+  const predict = (perPair: ReturnType<typeof seq>[][]) => tf.add(tf.matMul(enc.encode(buildContextBatch(perPair, WIDTH)), headW), headB);
+  const t0 = performance.now();
+  for (let step = 0; step < o.steps; step++) {
+    const chosen = hr.shuffle([...Array(nTrain).keys()]).slice(0, o.batchPairs);
+    const ctx = chosen.map((p) =>
+      hr
+        .shuffle([...data[p]])
+        .slice(0, o.M)
+        .map(seq),
+    );
+    const y = tf.tensor2d(chosen.map((p) => targets[p]));
+    const loss = opt.minimize(() => tf.mean(tf.square(tf.sub(predict(ctx), y))) as tf.Scalar, true, vars);
+    if (step % 50 === 0 || step === o.steps - 1) log(`    ${describe(spec)} seed ${seed} step ${step} loss ${loss?.dataSync()[0].toFixed(4)}`);
+    tf.dispose([y, loss as tf.Scalar]);
+  }
+  const wall = (performance.now() - t0) / 1000;
+  const evaluate = (idx: number[]) => {
+    const pred = tf.tidy(() => predict(idx.map((p) => data[p].slice(0, o.M).map(seq))).arraySync() as number[][]);
+    const truth = idx.map((p) => targets[p]);
+    const r2s = [0, 1].map((j) =>
+      r2(
+        pred.map((r) => r[j]),
+        truth.map((r) => r[j]),
+      ),
+    );
+    const mse = pred.reduce((a, r, i) => a + (r[0] - truth[i][0]) ** 2 + (r[1] - truth[i][1]) ** 2, 0) / (2 * idx.length);
+    return { r2s, mse };
+  };
+  const test = evaluate([...Array(o.testPairs).keys()].map((i) => nTrain + i));
+  const train = evaluate([...Array(nTrain).keys()]);
+  const row: EncoderQualityRow = {
+    encoder: describe(spec),
+    seed,
+    params: enc.parameterCount(),
+    test_r2_a: test.r2s[0],
+    test_r2_b: test.r2s[1],
+    test_r2_mean: (test.r2s[0] + test.r2s[1]) / 2,
+    test_mse: test.mse,
+    train_r2_mean: (train.r2s[0] + train.r2s[1]) / 2,
+    wall_s: wall,
+    ms_per_step: (wall * 1000) / o.steps,
+  };
+  log(
+    `  ${row.encoder.padEnd(30)} seed ${seed}: held-out R2 a ${row.test_r2_a.toFixed(3)} b ${row.test_r2_b.toFixed(3)} (MSE ${row.test_mse.toFixed(3)}), ` +
+      `train R2 ${row.train_r2_mean.toFixed(3)}, ${row.params} params, ${row.wall_s.toFixed(1)} s (${row.ms_per_step.toFixed(0)} ms/step)`,
+  );
+  opt.dispose();
+  tf.dispose([headW, headB]);
+  enc.dispose();
+  return row;
+}
+
 export async function benchEncoderQuality(opts: EncoderQualityOptions = {}): Promise<{ setup: Record<string, unknown>; rows: EncoderQualityRow[] }> {
   const o = {
     pairs: 48,
@@ -117,110 +235,9 @@ export async function benchEncoderQuality(opts: EncoderQualityOptions = {}): Pro
     ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)),
   };
   const log = o.log ?? (() => {});
-  const pairs = generatePairs("pendulum", o.pairs, new Rng(o.pairSeed));
-  const policy = new Rng(o.dataSeed);
-  // Trajectories: rows [cos, sin, theta_dot, u, r].
-  const data = pairs.map((pair, p) =>
-    Array.from({ length: o.trajectories }, (_, i) => {
-      const env = makeFamilyEnv("pendulum", pair);
-      let obs = env.reset(1000 * p + i);
-      const rows = new Float32Array(o.T * WIDTH);
-      for (let t = 0; t < o.T; t++) {
-        const u = policy.uniform(-2, 2);
-        const s = env.step([u]);
-        rows.set([obs[0], obs[1], obs[2], u, s.reward], t * WIDTH);
-        obs = s.observation;
-      }
-      return rows;
-    }),
-  );
-  const nTrain = o.pairs - o.testPairs;
-  if (o.normalize) {
-    const mean = new Array(WIDTH).fill(0);
-    const sq = new Array(WIDTH).fill(0);
-    let n = 0;
-    for (const trajs of data.slice(0, nTrain))
-      for (const rows of trajs)
-        for (let t = 0; t < o.T; t++, n++)
-          for (let j = 0; j < WIDTH; j++) {
-            mean[j] += rows[t * WIDTH + j];
-            sq[j] += rows[t * WIDTH + j] ** 2;
-          }
-    const mu = mean.map((s) => s / n);
-    const sd = sq.map((s, j) => Math.sqrt(Math.max(s / n - mu[j] ** 2, 1e-12)));
-    for (const trajs of data) for (const rows of trajs) for (let i = 0; i < rows.length; i++) rows[i] = (rows[i] - mu[i % WIDTH]) / sd[i % WIDTH];
-  }
-  const rawTargets = pairs.map(({ params: { m, l, g } }) => [Math.log((3 * g) / (2 * l)), Math.log(3 / (m * l * l))]);
-  const tMean = [0, 1].map((j) => rawTargets.slice(0, nTrain).reduce((a, y) => a + y[j], 0) / nTrain);
-  const tSd = [0, 1].map((j) => Math.sqrt(rawTargets.slice(0, nTrain).reduce((a, y) => a + (y[j] - tMean[j]) ** 2, 0) / nTrain));
-  const targets = rawTargets.map((y) => y.map((v, j) => (v - tMean[j]) / tSd[j]));
-  const seq = (rows: Float32Array) => ({ steps: o.T, width: WIDTH, data: rows });
-
+  const d = probeData(o);
   const rows: EncoderQualityRow[] = [];
-  for (const spec of o.encoders) {
-    for (const seed of o.seeds) {
-      const { type, ...sizes } = spec;
-      const enc: SequenceEncoder =
-        type === "tcn" ? new TcnEncoder({ ...sizes, inputWidth: WIDTH, seed }) : new BiGruEncoder({ ...sizes, inputWidth: WIDTH, seed });
-      const D = enc.config.embeddingDim;
-      const hr = new Rng(seed).fork("probe");
-      const limit = Math.sqrt(6 / (D + 2));
-      const headW = tf.variable(tf.randomUniform([D, 2], -limit, limit, "float32", hr.tfSeed()));
-      const headB = tf.variable(tf.zeros([2]));
-      const opt = tf.train.adam(o.lr);
-      const vars = [...enc.variables(), headW, headB];
-      const predict = (perPair: ReturnType<typeof seq>[][]) => tf.add(tf.matMul(enc.encode(buildContextBatch(perPair, WIDTH)), headW), headB);
-      const t0 = performance.now();
-      for (let step = 0; step < o.steps; step++) {
-        const chosen = hr.shuffle([...Array(nTrain).keys()]).slice(0, o.batchPairs);
-        const ctx = chosen.map((p) =>
-          hr
-            .shuffle([...data[p]])
-            .slice(0, o.M)
-            .map(seq),
-        );
-        const y = tf.tensor2d(chosen.map((p) => targets[p]));
-        const loss = opt.minimize(() => tf.mean(tf.square(tf.sub(predict(ctx), y))) as tf.Scalar, true, vars);
-        if (step % 50 === 0 || step === o.steps - 1) log(`    ${describe(spec)} seed ${seed} step ${step} loss ${loss?.dataSync()[0].toFixed(4)}`);
-        tf.dispose([y, loss as tf.Scalar]);
-      }
-      const wall = (performance.now() - t0) / 1000;
-      const evaluate = (idx: number[]) => {
-        const pred = tf.tidy(() => predict(idx.map((p) => data[p].slice(0, o.M).map(seq))).arraySync() as number[][]);
-        const truth = idx.map((p) => targets[p]);
-        const r2s = [0, 1].map((j) =>
-          r2(
-            pred.map((r) => r[j]),
-            truth.map((r) => r[j]),
-          ),
-        );
-        const mse = pred.reduce((a, r, i) => a + (r[0] - truth[i][0]) ** 2 + (r[1] - truth[i][1]) ** 2, 0) / (2 * idx.length);
-        return { r2s, mse };
-      };
-      const test = evaluate([...Array(o.testPairs).keys()].map((i) => nTrain + i));
-      const train = evaluate([...Array(nTrain).keys()]);
-      const row: EncoderQualityRow = {
-        encoder: describe(spec),
-        seed,
-        params: enc.parameterCount(),
-        test_r2_a: test.r2s[0],
-        test_r2_b: test.r2s[1],
-        test_r2_mean: (test.r2s[0] + test.r2s[1]) / 2,
-        test_mse: test.mse,
-        train_r2_mean: (train.r2s[0] + train.r2s[1]) / 2,
-        wall_s: wall,
-        ms_per_step: (wall * 1000) / o.steps,
-      };
-      rows.push(row);
-      log(
-        `  ${row.encoder.padEnd(30)} seed ${seed}: held-out R2 a ${row.test_r2_a.toFixed(3)} b ${row.test_r2_b.toFixed(3)} (MSE ${row.test_mse.toFixed(3)}), ` +
-          `train R2 ${row.train_r2_mean.toFixed(3)}, ${row.params} params, ${row.wall_s.toFixed(1)} s (${row.ms_per_step.toFixed(0)} ms/step)`,
-      );
-      opt.dispose();
-      tf.dispose([headW, headB]);
-      enc.dispose();
-    }
-  }
+  for (const spec of o.encoders) for (const seed of o.seeds) rows.push(await probeEncoder(spec, seed, d, o, log));
   const { encoders: _e, log: _l, ...setup } = o;
   return { setup, rows };
 }

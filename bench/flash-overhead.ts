@@ -153,7 +153,8 @@ export async function benchFlashOverhead(
     };
     rows.push(row);
     opts.log?.(
-      `  ${c.encoder ?? "bigru"} hidden ${String(c.hidden).padStart(3)} layers ${c.layers} K ${c.subsample}/${c.contextSize} steps ${String(c.maxSteps).padStart(3)}${c.patch ? ` patch ${c.patch}` : ""}: ` +
+      `  ${c.encoder ?? "bigru"} hidden ${String(c.hidden).padStart(3)} layers ${c.layers} K ${c.subsample}/${c.contextSize} ` +
+        `steps ${String(c.maxSteps).padStart(3)}${c.patch ? ` patch ${c.patch}` : ""}: ` +
         `base ${row.base_update_ms.toFixed(1)} ms, FLASH ${row.flash_update_ms.toFixed(1)} ms, ratio ${row.update_overhead_ratio.toFixed(2)}`,
     );
   }

@@ -65,7 +65,8 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   const serve = await benchServe(opts.quick ? { rounds: 8, calls: 100 } : {});
   Object.assign(results, serve);
   log(
-    `  embed_cached_ms_p50 ${fmt(serve.embed_cached_ms_p50)}  serve_overhead_ratio ${fmt(serve.serve_overhead_ratio)} (folded; concatenated: ${fmt(serve.serve_overhead_ratio_concat)})`,
+    `  embed_cached_ms_p50 ${fmt(serve.embed_cached_ms_p50)}  serve_overhead_ratio ${fmt(serve.serve_overhead_ratio)} ` +
+      `(folded; concatenated: ${fmt(serve.serve_overhead_ratio_concat)})`,
   );
 
   log("bench: inserting trajectories into the SQLite buffer...");
@@ -84,7 +85,9 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   results.update_overhead = overheadRows;
   Object.assign(results, overheadHeadline);
   log(
-    `  update_overhead_ratio ${fmt(overhead.update_overhead_ratio)} (${overhead.headline_encoder} ${overhead.headline_hidden}, ${overhead.headline_layers} layer(s), ${overhead.headline_max_steps} steps, ${overhead.headline_subsample} trajectories per pair per batch); paper encoder ${fmt(overhead.update_overhead_ratio_paper_encoder)}`,
+    `  update_overhead_ratio ${fmt(overhead.update_overhead_ratio)} (${overhead.headline_encoder} ${overhead.headline_hidden}, ` +
+      `${overhead.headline_layers} layer(s), ${overhead.headline_max_steps} steps, ${overhead.headline_subsample} trajectories per pair per batch); ` +
+      `paper encoder ${fmt(overhead.update_overhead_ratio_paper_encoder)}`,
   );
 
   log("bench: Kubernetes simulator...");
@@ -101,7 +104,8 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   const net = await benchNetwork(opts.quick ? { episodes: 5, repeats: 1 } : {});
   Object.assign(results, net);
   log(
-    `  network_env_steps_per_s ${fmt(net.network_env_steps_per_s)} (${fmt(net.network_speedup_vs_pccrl)}x PCC-RL's ~250), packets/s ${fmt(net.network_packets_per_s)}`,
+    `  network_env_steps_per_s ${fmt(net.network_env_steps_per_s)} (${fmt(net.network_speedup_vs_pccrl)}x PCC-RL's ~250), ` +
+      `packets/s ${fmt(net.network_packets_per_s)}`,
   );
   for (const r of net.network_by_bandwidth)
     log(

@@ -48,7 +48,8 @@ export function checkSweepBudget(budgets: Pick<RlBudgets, "pretrainEpisodes">, p
   const largest = Math.max(...poolSizes);
   if (budgets.pretrainEpisodes < largest)
     throw new ConfigError(
-      `--pool-sizes: the sweep pretrains every pool size for the same ${budgets.pretrainEpisodes} episodes in all (budgets.pretrainEpisodes of profile ${profile}); ` +
+      `--pool-sizes: the sweep pretrains every pool size for the same ${budgets.pretrainEpisodes} episodes in all ` +
+        `(budgets.pretrainEpisodes of profile ${profile}); ` +
         `expected pool sizes of at most ${budgets.pretrainEpisodes} so that every pool pair is trained on, got ${largest}`,
     );
 }

@@ -112,13 +112,17 @@ const need = (n: { tests: number | null; replicates: number | null; by_replicate
 const paired = (p: { mean: number; ci95: number | null; n: number; observed_tests: number | null; stated_tests: number | null } | null | undefined) =>
   p ? `${fmt(p)} (${p.observed_tests ?? "—"} / ${p.stated_tests ?? "—"})` : "—";
 
+/** One Markdown table row. */
+const row = (cells: readonly unknown[]): string => `| ${cells.join(" | ")} |`;
+
 /** The sweep's Markdown beyond the adaptation table: FLASH vs TL per size, and the replicates a pool-size effect would need. */
 export function sweepMarkdown(r: RlResults): string[] {
   if (!r.sweep?.length) return [];
   const L: string[] = [
     "### FLASH vs TL per pool size (mean ± 95% CI over tests: new pairs x replicates)",
     "",
-    "Every pool size pretrains for the same total episodes (pool pairs round-robin), so a larger pool means fewer episodes per pair: the sweep isolates diversity from data volume.",
+    "Every pool size pretrains for the same total episodes (pool pairs round-robin), so a larger pool means fewer episodes per pair: " +
+      "the sweep isolates diversity from data volume.",
     "",
     "| pool | pretraining episodes FLASH / TL | speedup FLASH vs TL | capped tests | served drop FLASH | served drop TL | drop FLASH - TL (paired) |",
     "|---:|---|---|---:|---|---|---|",
@@ -126,7 +130,15 @@ export function sweepMarkdown(r: RlResults): string[] {
   for (const s of r.sweep) {
     const d = s.reward_drop;
     L.push(
-      `| ${s.pool_size} | ${s.pretrain_episodes.flash ?? "—"} / ${s.pretrain_episodes.tl ?? "—"} | ${fmt(s.speedup_vs_tl)} | ${s.speedup_vs_tl?.capped ?? "—"} | ${fmt(d?.flash)} | ${fmt(d?.tl)} | ${fmt(d?.flash_minus_tl)} |`,
+      row([
+        s.pool_size,
+        `${s.pretrain_episodes.flash ?? "—"} / ${s.pretrain_episodes.tl ?? "—"}`,
+        fmt(s.speedup_vs_tl),
+        s.speedup_vs_tl?.capped ?? "—",
+        fmt(d?.flash),
+        fmt(d?.tl),
+        fmt(d?.flash_minus_tl),
+      ]),
     );
   }
   L.push("");
@@ -135,14 +147,37 @@ export function sweepMarkdown(r: RlResults): string[] {
     L.push(
       "### Replicates a pool-size effect would need",
       "",
-      "Effect: the largest pool's mean minus the smallest's. Tests per size for 95% intervals that do not overlap (2 t sd / sqrt(n) < |effect|), from the pooled per-test standard deviation; replicates = tests / new pairs per replicate. In parentheses, from the spread of per-replicate means (tests of one replicate share its pretraining, so this is the more conservative count, in replicates). Last column: the paired design (the same new pairs and environment seeds at every size), whose interval only has to exclude zero.",
+      "Effect: the largest pool's mean minus the smallest's. Tests per size for 95% intervals that do not overlap (2 t sd / sqrt(n) < |effect|), " +
+        "from the pooled per-test standard deviation; replicates = tests / new pairs per replicate. In parentheses, from the spread of " +
+        "per-replicate means (tests of one replicate share its pretraining, so this is the more conservative count, in replicates). Last column: " +
+        "the paired design (the same new pairs and environment seeds at every size), whose interval only has to exclude zero.",
       "",
-      "| metric | means by pool size | observed effect | end intervals overlap | sd per test / per replicate mean | needs, observed effect | stated effect | needs, stated effect | paired: largest - smallest pool per test (tests to exclude 0: observed / stated effect) |",
+      row([
+        "metric",
+        "means by pool size",
+        "observed effect",
+        "end intervals overlap",
+        "sd per test / per replicate mean",
+        "needs, observed effect",
+        "stated effect",
+        "needs, stated effect",
+        "paired: largest - smallest pool per test (tests to exclude 0: observed / stated effect)",
+      ]),
       "|---|---|---:|---|---|---|---:|---|---|",
     );
     for (const e of pw)
       L.push(
-        `| ${METRIC_LABEL[e.metric] ?? e.metric} | ${e.means.map((m) => `${m.pool_size}: ${num(m.mean)}`).join(", ")} | ${num(e.observed)} | ${e.overlap === null ? "—" : e.overlap ? "yes" : "no"} | ${num(e.sd_test)} / ${num(e.sd_replicate)} | ${need(e.observed_needs)} | ${e.stated} | ${need(e.stated_needs)} | ${paired(e.paired)} |`,
+        row([
+          METRIC_LABEL[e.metric] ?? e.metric,
+          e.means.map((m) => `${m.pool_size}: ${num(m.mean)}`).join(", "),
+          num(e.observed),
+          e.overlap === null ? "—" : e.overlap ? "yes" : "no",
+          `${num(e.sd_test)} / ${num(e.sd_replicate)}`,
+          need(e.observed_needs),
+          e.stated,
+          need(e.stated_needs),
+          paired(e.paired),
+        ]),
       );
     L.push("");
   }

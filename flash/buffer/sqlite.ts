@@ -67,7 +67,8 @@ function decode(r: Row): SequenceRecord {
   new Uint8Array(data.buffer).set(r.data.subarray(0, data.byteLength));
   if (r.data.byteLength !== data.byteLength) {
     throw new BufferError(
-      `sequence ${r.id} of pair "${r.pair}" holds ${r.data.byteLength} bytes, expected ${data.byteLength} (${r.steps} x ${r.width} floats): the buffer is corrupt`,
+      `sequence ${r.id} of pair "${r.pair}" holds ${r.data.byteLength} bytes, expected ${data.byteLength} ` +
+        `(${r.steps} x ${r.width} floats): the buffer is corrupt`,
     );
   }
   return { id: r.id, pair: r.pair, steps: r.steps, width: r.width, data, reward: r.reward };
