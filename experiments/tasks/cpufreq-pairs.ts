@@ -29,7 +29,7 @@ import { generateApplications } from "../../sim/k8s/generate.js";
 import { appUpdatesFor, SCENARIOS } from "../../sim/k8s/scenarios.js";
 import { CpufreqEnv } from "../../envs/cpufreq/env.js";
 import { CpufreqConfigError } from "../../sim/cpufreq/errors.js";
-import { builtinProcessorDir, loadProcessors, validateProcessor, type Processor, type ProcessorSpec } from "../../sim/cpufreq/processor.js";
+import { builtinProcessorDir, loadProcessors, specOf, validateProcessor, type Processor, type ProcessorSpec } from "../../sim/cpufreq/processor.js";
 import { TraceError } from "../../traces/errors.js";
 import { listTraces } from "../../traces/real.js";
 import { syntheticTrace } from "../../traces/synthetic.js";
@@ -228,27 +228,6 @@ export function validateCpufreqConfig(raw: unknown, where: string): CpufreqConfi
     agent,
     flash: validateFlashSettings(o.flash, `${where}.flash`),
     budgets: validateBudgets(o.budgets, `${where}.budgets`),
-  };
-}
-
-/** The file fields of a processor (what a config stores). */
-export function specOf(p: Processor): ProcessorSpec {
-  const { schema, name, model, cores, minGHz, baseGHz, maxGHz, stepGHz, tdpW, idleFraction, voltageAtMinV, voltageAtMaxV, memoryLatencyNs, sources } = p;
-  return {
-    schema,
-    name,
-    model,
-    cores,
-    minGHz,
-    baseGHz,
-    maxGHz,
-    stepGHz,
-    tdpW,
-    idleFraction,
-    voltageAtMinV,
-    voltageAtMaxV,
-    memoryLatencyNs,
-    sources: [...sources],
   };
 }
 

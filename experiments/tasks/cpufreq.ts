@@ -38,10 +38,10 @@ import {
   drawCpufreqPairs,
   makeCpufreqEnv,
   runProcessors,
-  specOf,
   validateCpufreqConfig,
   type CpufreqConfig,
 } from "./cpufreq-pairs.js";
+import { specOf } from "../../sim/cpufreq/processor.js";
 import { EVAL_SEED, flashWords, rlFlashKit, StepMeans } from "./rl-flash-kit.js";
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { ProfileOptions, RlTask } from "./types.js";

@@ -138,6 +138,12 @@ export function validateProcessor(v: unknown, file = "<object>"): Processor {
   return { ...spec, levels, staticPowerW: idleFraction * tdpW, capacitance: ((1 - idleFraction) * tdpW) / (cores * vBase * vBase * baseGHz) };
 }
 
+/** The file fields of a processor (what a config stores): the processor without its derived numbers. */
+export function specOf(p: Processor): ProcessorSpec {
+  const { levels: _levels, staticPowerW: _static, capacitance: _capacitance, ...spec } = p;
+  return { ...spec, sources: [...spec.sources] };
+}
+
 /** Core voltage at `ghz`: linear between (minGHz, voltageAtMinV) and (maxGHz, voltageAtMaxV). */
 export function voltageAt(p: Pick<ProcessorSpec, "minGHz" | "maxGHz" | "voltageAtMinV" | "voltageAtMaxV">, ghz: number): number {
   const x = (ghz - p.minGHz) / (p.maxGHz - p.minGHz);
