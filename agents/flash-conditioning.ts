@@ -78,6 +78,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Env, PairEnv } from "../envs/env.js";
 import { DynamicsAux, type DynamicsAuxOptions } from "../flash/aux-dynamics.js";
 import { buildContextBatch, selectRows } from "../flash/context.js";
+import type { ContextBatch } from "../flash/encoder.js";
 import { ShapeError, ValueError } from "../flash/errors.js";
 import type { RLModel } from "../flash/models.js";
 import { Rng } from "../flash/rng.js";
@@ -390,17 +391,23 @@ export class FlashConditioner implements ExtraInput {
     return tf.tensor2d(flat, [rowPairs.length, this.dim]);
   }
 
+  /**
+   * The padded context the encoder reads for `pairs` in a training batch: each pair's
+   * selected context (its warm-up while that is empty), K trajectories drawn per pair
+   * when subsampling (a fresh draw per call). The caller owns the tensors (call inside tf.tidy).
+   */
+  contextBatch(pairs: readonly PairId[]): ContextBatch {
+    const k = this.contextSubsample;
+    const picked = pairs.map((p) => {
+      const c = this.contextOf(p);
+      return k === undefined || c.length <= k ? c : this.rng.shuffle([...c]).slice(0, k);
+    });
+    return buildContextBatch(picked, this.model.stateDim + this.model.actionDim + 1, { maxSteps: this.model.maxSteps });
+  }
+
   /** [pairs.length, dim] embeddings of `pairs` (differentiable), with subsampling when configured. */
   private encode(pairs: readonly PairId[]): tf.Tensor2D {
-    const k = this.contextSubsample;
-    const contexts = pairs.map((p) => this.contextOf(p));
-    const warm = pairs.some((p) => this.model.context(p).length === 0 && this.warmups.has(p));
-    if (!warm && (k === undefined || contexts.every((c) => c.length <= k))) return this.model.embed(pairs);
-    return tf.tidy(() => {
-      const picked = contexts.map((c) => (k === undefined || c.length <= k ? c : this.rng.shuffle([...c]).slice(0, k)));
-      const width = this.model.stateDim + this.model.actionDim + 1;
-      return this.model.encoder.encode(buildContextBatch(picked, width, { maxSteps: this.model.maxSteps }));
-    });
+    return tf.tidy(() => this.model.encoder.encode(this.contextBatch(pairs)));
   }
 
   private remember(pair: PairId, values: Float32Array): void {

@@ -13,6 +13,7 @@ import { benchFlashOverhead } from "./flash-overhead.js";
 import { benchInsert } from "./insert.js";
 import { benchK8s } from "./k8s.js";
 import { benchNetwork } from "./network.js";
+import { benchPretrainSpeed } from "./pretrain-speed.js";
 import { benchServe } from "./serve.js";
 
 export interface BenchReport {
@@ -38,79 +39,120 @@ function fmt(v: unknown): string {
   return typeof v === "number" ? (Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(4)) : String(v);
 }
 
-/** Run the benchmarks; `quick` uses fewer repeats and skips the slowest configurations. */
-export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?: (s: string) => void } = {}): Promise<BenchReport> {
+/** The benchmarks by name, in the order they run (`flash bench --only NAME,...`). */
+export const BENCHMARKS = ["embed", "serve", "insert", "agents", "overhead", "pretrain", "k8s", "cpufreq", "network"] as const;
+export type BenchmarkName = (typeof BENCHMARKS)[number];
+
+/** Run the benchmarks (`only`: these of BENCHMARKS); `quick` uses fewer repeats and skips the slowest configurations. */
+export async function runBenchmarks(
+  opts: { quick?: boolean; out?: string; only?: readonly BenchmarkName[]; log?: (s: string) => void } = {},
+): Promise<BenchReport> {
   const log = opts.log ?? ((s: string) => process.stderr.write(s + "\n"));
   const t0 = performance.now();
   const started = new Date().toISOString();
   const results: Record<string, unknown> = {};
+  const want = (name: BenchmarkName) => !opts.only || opts.only.includes(name);
 
-  log("bench: getEmbedding, cold cache (M=32 trajectories x 100 steps, state 10, action 3)...");
-  const embedRows = await benchEmbed(opts.quick ? { repeats: 3, hiddens: [256, 64] } : {});
-  results.embed = embedRows;
-  const paper = embedRows.find((r) => r.encoder === "bigru" && r.hidden === 256 && r.formulation === "batched");
-  if (paper) {
-    results.embed_ms_p50 = paper.embed_ms_p50;
-    results.embed_ms_p99 = paper.embed_ms_p99;
+  if (want("embed")) {
+    log("bench: getEmbedding, cold cache (M=32 trajectories x 100 steps, state 10, action 3)...");
+    const embedRows = await benchEmbed(opts.quick ? { repeats: 3, hiddens: [256, 64] } : {});
+    results.embed = embedRows;
+    const paper = embedRows.find((r) => r.encoder === "bigru" && r.hidden === 256 && r.formulation === "batched");
+    if (paper) {
+      results.embed_ms_p50 = paper.embed_ms_p50;
+      results.embed_ms_p99 = paper.embed_ms_p99;
+    }
+    for (const r of embedRows) {
+      const size =
+        r.encoder === "tcn"
+          ? `tcn   channels ${String(r.hidden).padStart(3)}${r.patch && r.patch > 1 ? ` patch ${r.patch}` : ""}`
+          : `bigru hidden ${String(r.hidden).padStart(3)}`;
+      log(`  ${size.padEnd(28)} ${r.formulation.padEnd(7)} p50 ${fmt(r.embed_ms_p50)} ms  p99 ${fmt(r.embed_ms_p99)} ms  (${r.params} params)`);
+    }
   }
-  for (const r of embedRows) {
-    const size =
-      r.encoder === "tcn"
-        ? `tcn   channels ${String(r.hidden).padStart(3)}${r.patch && r.patch > 1 ? ` patch ${r.patch}` : ""}`
-        : `bigru hidden ${String(r.hidden).padStart(3)}`;
-    log(`  ${size.padEnd(28)} ${r.formulation.padEnd(7)} p50 ${fmt(r.embed_ms_p50)} ms  p99 ${fmt(r.embed_ms_p99)} ms  (${r.params} params)`);
-  }
 
-  log("bench: cached embedding and serving overhead...");
-  const serve = await benchServe(opts.quick ? { rounds: 8, calls: 100 } : {});
-  Object.assign(results, serve);
-  log(
-    `  embed_cached_ms_p50 ${fmt(serve.embed_cached_ms_p50)}  serve_overhead_ratio ${fmt(serve.serve_overhead_ratio)} ` +
-      `(folded; concatenated: ${fmt(serve.serve_overhead_ratio_concat)})`,
-  );
-
-  log("bench: inserting trajectories into the SQLite buffer...");
-  const ins = await benchInsert(opts.quick ? { trajectories: 500 } : {});
-  Object.assign(results, ins);
-  log(`  insert_transitions_per_s ${fmt(ins.insert_transitions_per_s)}`);
-
-  log("bench: agent training updates (SB3 default networks and batches)...");
-  const agents = await benchAgents({ quick: opts.quick });
-  Object.assign(results, agents);
-  for (const [k, v] of Object.entries(agents)) log(`  ${k} ${fmt(v)}`);
-
-  log("bench: DDPG update overhead with a trainable FLASH meta learner (FIRM config, batch 64)...");
-  const overhead = await benchFlashOverhead({ quick: opts.quick, log: (s) => log(`  ${s}`) });
-  const { rows: overheadRows, ...overheadHeadline } = overhead;
-  results.update_overhead = overheadRows;
-  Object.assign(results, overheadHeadline);
-  log(
-    `  update_overhead_ratio ${fmt(overhead.update_overhead_ratio)} (${overhead.headline_encoder} ${overhead.headline_hidden}, ` +
-      `${overhead.headline_layers} layer(s), ${overhead.headline_max_steps} steps, ${overhead.headline_subsample} trajectories per pair per batch); ` +
-      `paper encoder ${fmt(overhead.update_overhead_ratio_paper_encoder)}`,
-  );
-
-  log("bench: Kubernetes simulator...");
-  const k8s = await benchK8s();
-  Object.assign(results, k8s);
-  log(`  k8s_steps_per_s ${fmt(k8s.k8s_steps_per_s)}`);
-
-  log("bench: DVFS server simulator (cpufreq)...");
-  const cpufreq = await benchCpufreq();
-  Object.assign(results, cpufreq);
-  log(`  cpufreq_server_seconds_per_s ${fmt(cpufreq.cpufreq_server_seconds_per_s)}  cpufreq_env_steps_per_s ${fmt(cpufreq.cpufreq_env_steps_per_s)}`);
-
-  log("bench: congestion-control network simulator (AuroraCongestion-v0)...");
-  const net = await benchNetwork(opts.quick ? { episodes: 5, repeats: 1 } : {});
-  Object.assign(results, net);
-  log(
-    `  network_env_steps_per_s ${fmt(net.network_env_steps_per_s)} (${fmt(net.network_speedup_vs_pccrl)}x PCC-RL's ~250), ` +
-      `packets/s ${fmt(net.network_packets_per_s)}`,
-  );
-  for (const r of net.network_by_bandwidth)
+  if (want("serve")) {
+    log("bench: cached embedding and serving overhead...");
+    const serve = await benchServe(opts.quick ? { rounds: 8, calls: 100 } : {});
+    Object.assign(results, serve);
     log(
-      `    ${String(r.mbps).padStart(5)} Mbps: ${fmt(r.env_steps_per_s)} steps/s, ${fmt(r.packets_per_step)} packets/step, ${fmt(r.packets_per_s)} packets/s`,
+      `  embed_cached_ms_p50 ${fmt(serve.embed_cached_ms_p50)}  serve_overhead_ratio ${fmt(serve.serve_overhead_ratio)} ` +
+        `(folded; concatenated: ${fmt(serve.serve_overhead_ratio_concat)})`,
     );
+  }
+
+  if (want("insert")) {
+    log("bench: inserting trajectories into the SQLite buffer...");
+    const ins = await benchInsert(opts.quick ? { trajectories: 500 } : {});
+    Object.assign(results, ins);
+    log(`  insert_transitions_per_s ${fmt(ins.insert_transitions_per_s)}`);
+  }
+
+  if (want("agents")) {
+    log("bench: agent training updates (SB3 default networks and batches)...");
+    const agents = await benchAgents({ quick: opts.quick });
+    Object.assign(results, agents);
+    for (const [k, v] of Object.entries(agents)) log(`  ${k} ${fmt(v)}`);
+  }
+
+  if (want("overhead")) {
+    log("bench: DDPG update overhead with a trainable FLASH meta learner (FIRM config, batch 64)...");
+    const overhead = await benchFlashOverhead({ quick: opts.quick, log: (s) => log(`  ${s}`) });
+    const { rows: overheadRows, ...overheadHeadline } = overhead;
+    results.update_overhead = overheadRows;
+    Object.assign(results, overheadHeadline);
+    log(
+      `  update_overhead_ratio ${fmt(overhead.update_overhead_ratio)} (${overhead.headline_encoder} ${overhead.headline_hidden}, ` +
+        `${overhead.headline_layers} layer(s), ${overhead.headline_max_steps} steps, ${overhead.headline_subsample} trajectories per pair per batch); ` +
+        `paper encoder ${fmt(overhead.update_overhead_ratio_paper_encoder)}`,
+    );
+  }
+
+  if (want("pretrain")) {
+    log("bench: FLASH pretraining episode vs TL (autoscaling quick sizes; the paper's encoder) and a FLASH update's profile...");
+    const ps = await benchPretrainSpeed({ quick: opts.quick, log: (x) => log(`  ${x}`) });
+    Object.assign(results, ps);
+    const p = ps.pretrain_profile;
+    log(
+      `  update: TL ${fmt(p.tl_update_ms)} ms (${fmt(p.tl_kernels_per_update)} kernels), FLASH ${fmt(p.flash_update_ms)} ms (${fmt(p.flash_kernels_per_update)} kernels)`,
+    );
+    for (const r of p.parts)
+      log(
+        `    ${r.part.padEnd(30)} ${fmt(r.calls_per_update)} x ${fmt(r.ms_per_call)} ms = ${fmt(r.ms_per_update)} ms (${fmt(r.kernels_per_call)} kernels per call)`,
+      );
+    log(`    ${"other".padEnd(30)} ${fmt(p.other_ms_per_update)} ms`);
+    for (const e of ps.pretrain_episodes)
+      log(`  ${e.encoder}: TL ${fmt(e.tl_s_per_episode)} s, FLASH ${fmt(e.flash_s_per_episode)} s per episode, ratio ${fmt(e.ratio)}`);
+    log(`  flash_pretrain_episode_ratio ${fmt(ps.flash_pretrain_episode_ratio)}; paper encoder ${fmt(ps.flash_pretrain_episode_ratio_paper_encoder)}`);
+  }
+
+  if (want("k8s")) {
+    log("bench: Kubernetes simulator...");
+    const k8s = await benchK8s();
+    Object.assign(results, k8s);
+    log(`  k8s_steps_per_s ${fmt(k8s.k8s_steps_per_s)}`);
+  }
+
+  if (want("cpufreq")) {
+    log("bench: DVFS server simulator (cpufreq)...");
+    const cpufreq = await benchCpufreq();
+    Object.assign(results, cpufreq);
+    log(`  cpufreq_server_seconds_per_s ${fmt(cpufreq.cpufreq_server_seconds_per_s)}  cpufreq_env_steps_per_s ${fmt(cpufreq.cpufreq_env_steps_per_s)}`);
+  }
+
+  if (want("network")) {
+    log("bench: congestion-control network simulator (AuroraCongestion-v0)...");
+    const net = await benchNetwork(opts.quick ? { episodes: 5, repeats: 1 } : {});
+    Object.assign(results, net);
+    log(
+      `  network_env_steps_per_s ${fmt(net.network_env_steps_per_s)} (${fmt(net.network_speedup_vs_pccrl)}x PCC-RL's ~250), ` +
+        `packets/s ${fmt(net.network_packets_per_s)}`,
+    );
+    for (const r of net.network_by_bandwidth)
+      log(
+        `    ${String(r.mbps).padStart(5)} Mbps: ${fmt(r.env_steps_per_s)} steps/s, ${fmt(r.packets_per_step)} packets/step, ${fmt(r.packets_per_s)} packets/s`,
+      );
+  }
 
   const report: BenchReport = { backend: backendInfo(), machine: machine(), started, wallSeconds: (performance.now() - t0) / 1000, results };
   if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2) + "\n");

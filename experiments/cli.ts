@@ -12,6 +12,7 @@ import { describeOptions, parseArgs, type Command, type OptionSpec } from "./arg
 import { harnessCommands } from "./runner/commands.js";
 import { rcsCommand } from "./rcs/index.js";
 import { workerCommand } from "./runner/queue/command.js";
+import type { BenchmarkName } from "../bench/run.js";
 
 const backendOption: OptionSpec = { type: "string", description: `TensorFlow.js backend: ${BACKEND_PREFERENCE.join(", ")} (or $FLASH_BACKEND)` };
 
@@ -52,6 +53,7 @@ const commands: Record<string, Command> = {
       backend: backendOption,
       out: { type: "string", description: "write the JSON report to this file" },
       quick: { type: "boolean", description: "fewer repeats, skip the slowest configurations" },
+      only: { type: "string", description: "comma-separated subset of the benchmarks (embed,serve,insert,agents,overhead,pretrain,k8s,cpufreq,network)" },
       peer: { type: "string", description: "instead, the side-by-side benchmark against this framework (torch; = npm run bench:peer); --out PREFIX" },
       reference: { type: "boolean", description: "with --peer: also time the taped reference encoder" },
       overhead: { type: "boolean", description: "with --peer: also the paper encoder's update_overhead_ratio rows" },
@@ -59,8 +61,16 @@ const commands: Record<string, Command> = {
     async run(o) {
       if (o.peer !== undefined) return runPeer(o);
       await selectBackend(o.backend as string | undefined);
-      const { runBenchmarks } = await import("../bench/run.js");
-      const report = await runBenchmarks({ out: o.out as string | undefined, quick: o.quick === true });
+      const { BENCHMARKS, runBenchmarks } = await import("../bench/run.js");
+      const only =
+        o.only === undefined
+          ? undefined
+          : String(o.only)
+              .split(",")
+              .map((x) => x.trim())
+              .filter(Boolean);
+      for (const name of only ?? []) if (!(BENCHMARKS as readonly string[]).includes(name)) throw new UnknownNameError("benchmark", name, BENCHMARKS);
+      const report = await runBenchmarks({ out: o.out as string | undefined, quick: o.quick === true, only: only as BenchmarkName[] | undefined });
       console.log(
         JSON.stringify({ backend: report.backend.name, ...report.results }, (_k, v) => (Array.isArray(v) && typeof v[0] === "object" ? undefined : v), 2),
       );

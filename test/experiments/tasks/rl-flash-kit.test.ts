@@ -105,6 +105,44 @@ for (const kind of ["dqn", "ppo"] as const) {
   });
 }
 
+t.test("openPretraining steps the very pretraining `pretrain` runs (same returns, same saved agent); on-policy agents refuse episode steps", async (t) => {
+  const task = kitFor("dqn");
+  const none = () => {};
+  const dir = (n: string) => {
+    const d = path.join(root, "open", n);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const whole = await task.pretrain(cfg, "flash", ["arm0", "arm1"], 5, dir("whole"), none);
+  const run = await (task.openPretraining as NonNullable<typeof task.openPretraining>)(cfg, "flash", ["arm0", "arm1"], 5, dir("stepped"));
+  const stepped: { ret: number; pair: string }[] = [];
+  try {
+    t.ok(run.offPolicy);
+    for (let e = 0; e < budgets.pretrainEpisodes; e++) stepped.push(await run.episode(e));
+    await run.finish();
+  } finally {
+    run.close();
+  }
+  t.same(
+    stepped.map((s) => s.ret),
+    whole.returns,
+    "the same returns, episode by episode",
+  );
+  t.same(
+    stepped.map((s) => s.pair),
+    whole.pairs,
+  );
+  const weights = (d: string) => readFileSync(path.join(d, "agent", "weights.bin"));
+  t.ok(weights(dir("stepped")).equals(weights(dir("whole"))), "the same saved agent weights");
+  const ppo = await (kitFor("ppo").openPretraining as NonNullable<typeof task.openPretraining>)(cfg, "tl", ["arm0", "arm1"], 5, dir("ppo"));
+  try {
+    t.notOk(ppo.offPolicy);
+    await t.rejects(ppo.episode(0), /needs an off-policy agent/);
+  } finally {
+    ppo.close();
+  }
+});
+
 t.test("off-policy schedules continue over train calls given timestepOffset (one schedule for the whole pretraining)", async (t) => {
   const env = new ArmEnv("arm0", false, 0);
   const dqn = new DQN(
