@@ -22,7 +22,7 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst / scale;
 }
 
-type Path = "encode" | "encodeReference";
+type Path = "encodeFused" | "encodeReference";
 
 /** Embeddings and the gradient of a fixed random projection of them, for every variable. */
 function run(enc: BiGruEncoder, perPair: ReturnType<typeof seqs>[], path: Path) {
@@ -55,7 +55,7 @@ for (const c of cases) {
     const enc = new BiGruEncoder({ ...small, layers: c.layers, seed: 11 });
     const rng = new Rng(21);
     const data = c.lengths.map((ls) => seqs(rng, ls));
-    const fused = run(enc, data, "encode");
+    const fused = run(enc, data, "encodeFused");
     const ref = run(enc, data, "encodeReference");
     t.ok(relDiff(fused.emb, ref.emb) <= 1e-5, `embeddings (rel ${relDiff(fused.emb, ref.emb).toExponential(2)})`);
     for (const v of enc.variables()) {

@@ -12,6 +12,7 @@ import { train } from "../../../agents/train.js";
 import { box, discrete, type BoxSpace, type PairEnv, type Space, type StepResult } from "../../../envs/env.js";
 import { selectBackend } from "../../../flash/backend.js";
 import { Rng } from "../../../flash/rng.js";
+import { useWasmKernels } from "../../../flash/wasm-kernels.js";
 import { rlFlashKit, type RlFlashConfig } from "../../../experiments/tasks/rl-flash-kit.js";
 
 await selectBackend();
@@ -141,6 +142,33 @@ t.test("openPretraining steps the very pretraining `pretrain` runs (same returns
   } finally {
     ppo.close();
   }
+});
+
+t.test("a seeded FLASH pretraining gives the same numbers with the encoder's direct wasm kernels on and off", async (t) => {
+  const none = () => {};
+  const dir = (n: string) => {
+    const d = path.join(root, "kernels", n);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const runs = [];
+  for (const on of [true, false]) {
+    useWasmKernels(on);
+    try {
+      const pre = await kitFor("dqn").pretrain(cfg, "flash", ["arm0", "arm1"], 7, dir(String(on)), none);
+      runs.push({
+        pre,
+        agent: readFileSync(path.join(dir(String(on)), "agent", "weights.bin")),
+        meta: readFileSync(path.join(dir(String(on)), "meta", "weights.bin")),
+      });
+    } finally {
+      useWasmKernels(true);
+    }
+  }
+  t.same(runs[0].pre.returns, runs[1].pre.returns, "the same returns");
+  t.ok(runs[0].agent.equals(runs[1].agent), "the same agent weights, bit for bit");
+  t.ok(runs[0].meta.equals(runs[1].meta), "the same meta-learner weights, bit for bit");
+  t.same(readFileSync(path.join(dir("true"), "pool-embeddings.json"), "utf8"), readFileSync(path.join(dir("false"), "pool-embeddings.json"), "utf8"));
 });
 
 t.test("off-policy schedules continue over train calls given timestepOffset (one schedule for the whole pretraining)", async (t) => {
