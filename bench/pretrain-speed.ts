@@ -20,8 +20,8 @@
  * FLASH update: the context batch of a training batch's pairs (buffer versions, selection,
  * subsampling, padding), the encoder's forward pass, its backward pass (forward + backward
  * minus forward), the optimiser step on the encoder's variables, and one host read-back of
- * the embeddings. Calls per update are counted on real updates (context batches, encoder
- * passes) or fixed by the update's structure (one backward, one optimiser step, two
+ * the embeddings. Calls per update are counted on real updates (encoder passes, each on
+ * one context batch) or fixed by the update's structure (one backward, one optimiser step, two
  * read-backs: the critic's and the actor's taped passes). `other` is what the parts leave
  * of the FLASH update beyond the vanilla one (conditioner glue, selecting rows, the
  * concatenation, the networks' wider input). Kernels are `tf.profile` kernel counts.
@@ -187,7 +187,7 @@ function profileParts(s: OverheadSetup): { parts: { part: string; calls: number;
   const distinct = s.pairs;
   const flashUpdate = () => s.update(s.flash);
   const updates = 5;
-  const contextCalls = countCalls(s.cond, "contextBatch", () => Array.from({ length: updates }, flashUpdate)) / updates;
+  // Every encoder pass reads one context batch.
   const forwardCalls = countCalls(encoder, "encode", () => Array.from({ length: updates }, flashUpdate)) / updates;
   // Kept across calls (disposed by `dispose` below): a batch, an upstream gradient, embeddings to read back.
   const batch = tf.tidy(() => ({ ...s.cond.contextBatch(distinct) })) as ContextBatch;
@@ -202,7 +202,7 @@ function profileParts(s: OverheadSetup): { parts: { part: string; calls: number;
     });
   return {
     parts: [
-      { part: "context batch", calls: contextCalls, fn: () => tf.tidy(() => void s.cond.contextBatch(distinct)) },
+      { part: "context batch", calls: forwardCalls, fn: () => tf.tidy(() => void s.cond.contextBatch(distinct)) },
       { part: "encoder forward", calls: forwardCalls, fn: forward },
       { part: "encoder backward", calls: 1, fn: forwardBackward },
       { part: "optimiser (encoder variables)", calls: 1, fn: () => optimizer.applyGradients(grads) },
