@@ -82,20 +82,22 @@ type MatOperand = Float32Array | { id: number };
 
 /**
  * a x b as `tf.matMul(a, b, transposeA, transposeB)` of 2-D operands: JavaScript arrays are
- * copied into fresh heap tensors (a fresh second operand: XNNPACK caches it by id), tensors
- * (`{id}`: variables) are read in place. Returns the [rows, cols] product.
+ * copied into heap tensors (the second operand into a fresh one: XNNPACK caches it by id),
+ * tensors (`{id}`: variables) are read in place. Returns the [rows, cols] product.
  */
 function matMul(k: WasmKernels, a: MatOperand, aShape: [number, number], b: MatOperand, bShape: [number, number], ta = false, tb = false): Float32Array {
   const rows = ta ? aShape[1] : aShape[0];
   const cols = tb ? bShape[0] : bShape[1];
-  const ah = a instanceof Float32Array ? k.from(aShape, a) : undefined;
+  const ah = a instanceof Float32Array ? k.scratch(a.length) : undefined;
+  if (ah) k.view(ah).set(a as Float32Array);
   const bh = b instanceof Float32Array ? k.from(bShape, b) : undefined;
-  const out = k.alloc([rows, cols]);
+  const out = k.scratch(rows * cols);
   try {
     k.matMul(ah ? ah.id : (a as { id: number }).id, aShape, bh ? bh.id : (b as { id: number }).id, bShape, ta, tb, out.id);
     return k.view(out).slice();
   } finally {
-    k.free(ah, bh, out);
+    k.free(bh);
+    k.release(out, ...(ah ? [ah] : []));
   }
 }
 
@@ -137,73 +139,99 @@ function stepMasks(stepMask: Float32Array, B: number, T: number): StepMasks {
 /** Scratch heap tensors of one layer's recurrence: the two directions' states and products, the gates' inputs and outputs. */
 function recurrenceScratch(k: WasmKernels, B: number, H: number) {
   return {
-    hF: k.alloc([B, H]),
-    hB: k.alloc([B, H]),
-    ghF: k.alloc([B, 3 * H]),
-    ghB: k.alloc([B, 3 * H]),
-    rzIn: k.alloc([2 * B, 2 * H]),
-    rzOut: k.alloc([2 * B, 2 * H]),
-    nIn: k.alloc([2 * B, H]),
-    nOut: k.alloc([2 * B, H]),
+    hF: k.scratch(B * H),
+    hB: k.scratch(B * H),
+    ghF: k.scratch(B * 3 * H),
+    ghB: k.scratch(B * 3 * H),
+    rzIn: k.scratch(2 * B * 2 * H),
+    rzOut: k.scratch(2 * B * 2 * H),
+    nIn: k.scratch(2 * B * H),
+    nOut: k.scratch(2 * B * H),
   };
 }
 
-/** Where row r of step s starts in a natural [T, B, 2 width] array: forward half at time s, backward half at time T-1-s. */
-function rowAt(s: number, r: number, T: number, B: number, width: number): number {
-  return r < B ? (s * B + r) * 2 * width : ((T - 1 - s) * B + r - B) * 2 * width + width;
+/**
+ * A natural [T, B, 2 width] array in step layout: per step s, [2B, width] rows, the forward
+ * half at time s over the backward half at time T-1-s; plus `bias` [2 width] (halves alike), if given.
+ */
+function stepLayout(x: Float32Array, T: number, B: number, width: number, bias?: Float32Array): Float32Array[] {
+  const out = blocks(T, 2 * B * width);
+  const W2 = 2 * width;
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      const src = (t * B + b) * W2;
+      const [fw, fo] = [out[t], b * width];
+      const [bw, bo] = [out[T - 1 - t], (B + b) * width];
+      if (bias) {
+        for (let j = 0; j < width; j++) fw[fo + j] = x[src + j] + bias[j];
+        for (let j = 0; j < width; j++) bw[bo + j] = x[src + width + j] + bias[width + j];
+      } else {
+        fw.set(x.subarray(src, src + width), fo);
+        bw.set(x.subarray(src + width, src + W2), bo);
+      }
+    }
+  }
+  return out;
 }
 
 /**
  * One recurrence step forward from state `h` [2B, H]: writes the new state, the gates and
- * h W_hn + b_hn of step s into `st`. `proj` is x W_in + b_in of every step, natural [T, B, 6H].
+ * h W_hn + b_hn of step s into `st`. `xs` is the step's x W_in + b_in [2B, 3H], `bRec` the
+ * recurrent bias per row [2B, 3H], `gh` scratch [2B, 3H]. Stores into Float32Arrays round
+ * to float32 as Math.fround does: only the inner operations need an explicit one.
  */
 function stepForward(
   k: WasmKernels,
   sc: ReturnType<typeof recurrenceScratch>,
-  w: { fw: number; bw: number; bFw: Float32Array; bBw: Float32Array },
+  w: { fw: number; bw: number; bRec: Float32Array; gh: Float32Array },
   d: Dims,
-  proj: Float32Array,
+  xs: Float32Array,
   s: number,
   h: Float32Array,
   mask: Float32Array | null,
   st: LayerState,
 ): void {
-  const { T, B, H } = d;
+  const { B, H } = d;
   const [H2, H3, S] = [2 * H, 3 * H, 2 * B];
   k.view(sc.hF).set(h.subarray(0, B * H));
   k.view(sc.hB).set(h.subarray(B * H));
   k.matMul(sc.hF.id, [B, H], w.fw, [H, H3], false, false, sc.ghF.id);
   k.matMul(sc.hB.id, [B, H], w.bw, [H, H3], false, false, sc.ghB.id);
+  // gh = h W_rec + b_rec; the gates r, z read x W_in + b_in + gh.
+  const { gh, bRec } = w;
   const [gF, gB, rzIn] = [k.view(sc.ghF), k.view(sc.ghB), k.view(sc.rzIn)];
+  const half = B * H3;
+  for (let i = 0; i < half; i++) gh[i] = gF[i] + bRec[i];
+  for (let i = 0; i < half; i++) gh[half + i] = gB[i] + bRec[half + i];
   const ghN = st.ghN[s];
   for (let r = 0; r < S; r++) {
-    // gh = h W_rec + b_rec (per direction); the gates r, z read x W_in + b_in + gh.
-    const fw = r < B;
-    const g = fw ? gF : gB;
-    const bias = fw ? w.bFw : w.bBw;
-    const o = (fw ? r : r - B) * H3;
-    const xr = rowAt(s, r, T, B, H3);
-    for (let j = 0; j < H2; j++) rzIn[r * H2 + j] = f(proj[xr + j] + f(g[o + j] + bias[j]));
-    for (let j = 0; j < H; j++) ghN[r * H + j] = f(g[o + H2 + j] + bias[H2 + j]);
+    const [o, ro, no] = [r * H3, r * H2, r * H];
+    for (let j = 0; j < H2; j++) rzIn[ro + j] = xs[o + j] + gh[o + j];
+    for (let j = 0; j < H; j++) ghN[no + j] = gh[o + H2 + j];
   }
   k.sigmoid(sc.rzIn.id, sc.rzOut.id);
   const rz = st.rz[s];
   rz.set(k.view(sc.rzOut));
   const nIn = k.view(sc.nIn);
   for (let r = 0; r < S; r++) {
-    const xr = rowAt(s, r, T, B, H3) + H2;
-    for (let j = 0; j < H; j++) nIn[r * H + j] = f(proj[xr + j] + f(rz[r * H2 + j] * ghN[r * H + j]));
+    const [o, ro, no] = [r * H3 + H2, r * H2, r * H];
+    for (let j = 0; j < H; j++) nIn[no + j] = xs[o + j] + f(rz[ro + j] * ghN[no + j]);
   }
   k.tanh(sc.nIn.id, sc.nOut.id);
   const n = st.n[s];
   n.set(k.view(sc.nOut));
   const next = st.hs[s];
   for (let r = 0; r < S; r++) {
-    const m = mask ? mask[r] : 1;
-    for (let j = 0; j < H; j++) {
-      const i = r * H + j;
-      const hNew = f(n[i] + f(rz[r * H2 + H + j] * f(h[i] - n[i])));
-      next[i] = mask ? f(h[i] + f(m * f(hNew - h[i]))) : hNew;
+    const [no, zo] = [r * H, r * H2 + H];
+    if (mask) {
+      const m = mask[r];
+      for (let j = 0; j < H; j++) {
+        const i = no + j;
+        const hNew = f(n[i] + f(rz[zo + j] * f(h[i] - n[i])));
+        next[i] = h[i] + f(m * f(hNew - h[i]));
+      }
+    } else {
+      for (let j = 0; j < H; j++) next[no + j] = n[no + j] + f(rz[zo + j] * f(h[no + j] - n[no + j]));
     }
   }
 }
@@ -233,16 +261,18 @@ function layerForward(k: WasmKernels, d: Dims, x: Float32Array, inDim: number, w
   const { T, B, H } = d;
   const [H6, S] = [6 * H, 2 * B];
   const proj = matMul(k, x, [T * B, inDim], { id: k.idOf(w.wIn) }, [inDim, H6]);
-  const bIn = k.view(w.bIn).slice();
-  for (let i = 0; i < proj.length; i += H6) for (let j = 0; j < H6; j++) proj[i + j] = f(proj[i + j] + bIn[j]);
-  const ws = { fw: k.idOf(w.wFw), bw: k.idOf(w.wBw), bFw: k.view(w.bFw).slice(), bBw: k.view(w.bBw).slice() };
+  const xs = stepLayout(proj, T, B, 3 * H, k.view(w.bIn).slice());
+  const bRec = new Float32Array(S * 3 * H);
+  const [bFw, bBw] = [k.view(w.bFw).slice(), k.view(w.bBw).slice()];
+  for (let r = 0; r < S; r++) bRec.set(r < B ? bFw : bBw, r * 3 * H);
+  const ws = { fw: k.idOf(w.wFw), bw: k.idOf(w.wBw), bRec, gh: new Float32Array(S * 3 * H) };
   const st: LayerState = { x, inDim, hs: blocks(T, S * H), rz: blocks(T, S * 2 * H), n: blocks(T, S * H), ghN: blocks(T, S * H), out: new Float32Array(0) };
   const sc = recurrenceScratch(k, B, H);
   try {
     const zero = new Float32Array(S * H);
-    for (let s = 0; s < T; s++) stepForward(k, sc, ws, d, proj, s, s > 0 ? st.hs[s - 1] : zero, masks[s], st);
+    for (let s = 0; s < T; s++) stepForward(k, sc, ws, d, xs[s], s, s > 0 ? st.hs[s - 1] : zero, masks[s], st);
   } finally {
-    k.free(...Object.values(sc));
+    k.release(...Object.values(sc));
   }
   st.out = naturalOf(st.hs, B, H);
   return st;
@@ -366,6 +396,32 @@ function stepBackward(
   }
 }
 
+/**
+ * x^T g [m, n] and 1^T g [n] for x [K, m] and g [K, n]: a kernel's and its bias's gradients,
+ * which TF.js computes as matMul(transpose(x), g) and matMul(ones([1, K]), g). Here they are
+ * g^T x (transposed back) and g^T 1: XNNPACK then packs x and a constant ones column instead
+ * of g, the larger operand (packing a new operand is most of such a product's cost). Each dot
+ * product is the same sum over k in the same order either way, so the results are
+ * bit-identical (as agents/mlp.ts's inputGradient relies on; the tests compare them).
+ */
+function weightGrads(k: WasmKernels, x: Float32Array, m: number, g: Float32Array, n: number): [Float32Array, Float32Array] {
+  const K = g.length / n;
+  const gT = k.scratch(n * K);
+  const xh = k.from([K, m], x);
+  const out = k.scratch(n * m);
+  try {
+    const v = k.view(gT);
+    for (let i = 0; i < K; i++) for (let j = 0; j < n; j++) v[j * K + i] = g[i * n + j];
+    k.matMul(gT.id, [n, K], xh.id, [K, m], false, false, out.id);
+    const dW = transpose(k.view(out).subarray(0, n * m), n, m);
+    k.matMul(gT.id, [n, K], k.ones(K).id, [K, 1], false, false, out.id);
+    return [dW, k.view(out).slice(0, n)];
+  } finally {
+    k.free(xh);
+    k.release(gT, out);
+  }
+}
+
 /** A recurrent kernel's and bias's gradients of direction `dir` from every step's dgh: one product over all steps each. */
 function recurrentGrads(k: WasmKernels, st: LayerState, dgh: Float32Array[], dir: number, B: number, H: number): [Float32Array, Float32Array] {
   const T = dgh.length;
@@ -376,14 +432,7 @@ function recurrentGrads(k: WasmKernels, st: LayerState, dgh: Float32Array[], dir
     if (s > 0) hd.set(st.hs[s - 1].subarray(dir * B * H, (dir + 1) * B * H), s * B * H);
     gd.set(dgh[s].subarray(dir * B * H3, (dir + 1) * B * H3), s * B * H3);
   }
-  const g = k.from([T * B, H3], gd);
-  try {
-    const dW = matMul(k, transpose(hd, T * B, H), [H, T * B], g, [T * B, H3]);
-    const db = matMul(k, new Float32Array(T * B).fill(1), [1, T * B], g, [T * B, H3]);
-    return [dW, db];
-  } finally {
-    k.free(g);
-  }
+  return weightGrads(k, hd, H, gd, H3);
 }
 
 /** One layer backward from dy (natural [T, B, 2H]): its six weights' gradients and, when asked, its input's. */
@@ -400,35 +449,37 @@ function layerBackward(
   const [H3, H6, S] = [3 * H, 6 * H, 2 * B];
   // The recurrent kernels transposed [3H, H]: fresh tensors (second operands).
   const wT = { fw: k.from([H3, H], transpose(k.view(w.wFw), H, H3)), bw: k.from([H3, H], transpose(k.view(w.wBw), H, H3)) };
-  const sc = { dF: k.alloc([B, H3]), dB: k.alloc([B, H3]), tF: k.alloc([B, H]), tB: k.alloc([B, H]) };
+  const sc = { dF: k.scratch(B * H3), dB: k.scratch(B * H3), tF: k.scratch(B * H), tB: k.scratch(B * H) };
   const dgx = blocks(T, S * H3);
   const dgh = blocks(T, S * H3);
   const tmp = { dh: new Float32Array(S * H), dhPrev: new Float32Array(S * H), direct: new Float32Array(S * H) };
   try {
+    const dyS = stepLayout(dy, T, B, H);
     for (let s = T - 1; s >= 0; s--) {
       // dh: the output's gradient at step s, plus what step s + 1 passed back.
-      for (let r = 0; r < S; r++) {
-        const o = rowAt(s, r, T, B, H);
-        for (let j = 0; j < H; j++) tmp.dh[r * H + j] = s < T - 1 ? f(dy[o + j] + tmp.dhPrev[r * H + j]) : dy[o + j];
-      }
-      stepBackward(k, sc, wT, d, st, s, tmp.dh, masks[s], { dgx: dgx[s], dgh: dgh[s], dhPrev: tmp.dhPrev, direct: tmp.direct });
+      const dh = s < T - 1 ? tmp.dh : dyS[s];
+      if (s < T - 1) for (let i = 0; i < S * H; i++) dh[i] = dyS[s][i] + tmp.dhPrev[i];
+      stepBackward(k, sc, wT, d, st, s, dh, masks[s], { dgx: dgx[s], dgh: dgh[s], dhPrev: tmp.dhPrev, direct: tmp.direct });
     }
   } finally {
-    k.free(wT.fw, wT.bw, ...Object.values(sc));
+    k.free(wT.fw, wT.bw);
+    k.release(...Object.values(sc));
   }
   const [dWfw, dbFw] = recurrentGrads(k, st, dgh, 0, B, H);
   const [dWbw, dbBw] = recurrentGrads(k, st, dgh, 1, B, H);
-  const g = k.from([T * B, H6], naturalOf(dgx, B, H3));
+  const g = naturalOf(dgx, B, H3);
+  const [dWin, dbIn] = weightGrads(k, st.x, st.inDim, g, H6);
   // The layer input's gradient (not needed for the data under layer 0): g W_in^T, W_in^T a fresh tensor.
-  const wInT = inputGrad ? k.from([H6, st.inDim], transpose(k.view(w.wIn), st.inDim, H6)) : undefined;
-  try {
-    const dx = wInT ? matMul(k, g, [T * B, H6], wInT, [H6, st.inDim]) : undefined;
-    const dWin = matMul(k, transpose(st.x, T * B, st.inDim), [st.inDim, T * B], g, [T * B, H6]);
-    const dbIn = matMul(k, new Float32Array(T * B).fill(1), [1, T * B], g, [T * B, H6]);
-    return { dx, grads: [dWin, dbIn, dWfw, dWbw, dbFw, dbBw] };
-  } finally {
-    k.free(g, wInT);
+  let dx: Float32Array | undefined;
+  if (inputGrad) {
+    const wInT = k.from([H6, st.inDim], transpose(k.view(w.wIn), st.inDim, H6));
+    try {
+      dx = matMul(k, g, [T * B, H6], wInT, [H6, st.inDim]);
+    } finally {
+      k.free(wInT);
+    }
   }
+  return { dx, grads: [dWin, dbIn, dWfw, dWbw, dbFw, dbBw] };
 }
 
 /** The encoder's sizes the op needs. */

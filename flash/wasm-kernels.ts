@@ -23,7 +23,12 @@ export interface HeapTensor {
   /** The backend's numeric id of the data (what the compiled kernels take). */
   readonly id: number;
   readonly size: number;
+  /** Its last heap view (`WasmKernels.view` renews it when the heap has grown). */
+  cachedView?: Float32Array;
 }
+
+/** Bytes of released scratch tensors kept for reuse (`WasmKernels.scratch`); beyond it they are freed. */
+const SCRATCH_POOL_BYTES = 32 * 2 ** 20;
 
 /** The parts of tfjs-backend-wasm 4.x's BackendWasm used here. */
 interface WasmBackendLike {
@@ -53,6 +58,11 @@ export class WasmKernels {
 
   /** Shapes [1, rows, cols] written once into the heap (never freed: a few bytes per distinct shape), by "rows,cols". */
   private readonly shapes = new Map<string, number>();
+  /** Released scratch tensors by size, for `scratch`; `pooledBytes` in all. */
+  private readonly pool = new Map<number, HeapTensor[]>();
+  private pooledBytes = 0;
+  /** Constant ones columns [K, 1] by K (never changed, so XNNPACK's packing of them stays valid). */
+  private readonly onesByK = new Map<number, HeapTensor>();
 
   private constructor(private readonly backend: WasmBackendLike) {
     const w = backend.wasm;
@@ -87,6 +97,38 @@ export class WasmKernels {
     return { info, id: this.idOf(info), size: tf.util.sizeFromShape(shape) };
   }
 
+  /**
+   * A heap tensor of `size` values for scratch use, reused from earlier `release`s: never a
+   * second operand of a non-transposed `matMul` (XNNPACK would keep its old contents packed).
+   */
+  scratch(size: number): HeapTensor {
+    const t = this.pool.get(size)?.pop();
+    if (!t) return this.alloc([size]);
+    this.pooledBytes -= 4 * size;
+    return t;
+  }
+
+  /** Give scratch tensors back for reuse (freed once the pool holds SCRATCH_POOL_BYTES). */
+  release(...ts: HeapTensor[]): void {
+    for (const t of ts) {
+      if (this.pooledBytes + 4 * t.size > SCRATCH_POOL_BYTES) {
+        this.free(t);
+        continue;
+      }
+      const list = this.pool.get(t.size) ?? [];
+      list.push(t);
+      this.pool.set(t.size, list);
+      this.pooledBytes += 4 * t.size;
+    }
+  }
+
+  /** A constant [K, 1] column of ones (kept; never write into it). */
+  ones(K: number): HeapTensor {
+    let t = this.onesByK.get(K);
+    if (!t) this.onesByK.set(K, (t = this.from([K, 1], new Float32Array(K).fill(1))));
+    return t;
+  }
+
   /** A heap tensor holding a copy of `values`. */
   from(shape: number[], values: ArrayLike<number>): HeapTensor {
     const t = this.alloc(shape);
@@ -94,9 +136,11 @@ export class WasmKernels {
     return t;
   }
 
-  /** The heap view of `t` (valid until the next allocation). */
+  /** The heap view of `t` (valid until the heap grows: take it again after any allocation or kernel call). */
   view(t: HeapTensor | tf.TensorInfo): Float32Array {
-    return this.backend.typedArrayFromHeap("info" in t ? t.info : t);
+    if (!("info" in t)) return this.backend.typedArrayFromHeap(t);
+    if (t.cachedView?.buffer !== this.backend.wasm.HEAPU8.buffer) t.cachedView = this.backend.typedArrayFromHeap(t.info);
+    return t.cachedView;
   }
 
   /** The kernels' id of an engine tensor's data (a variable, say). */
