@@ -271,7 +271,7 @@ class Coordinator {
     const r = job.returnvalue;
     const blob = await this.blobs.get(f.unit.key);
     if (!blob) return this.requeue(f, "its work directory is not in Redis");
-    unpackDir(blob, workDirOf(this.opts.outDir, f.unit.id));
+    await unpackDir(blob, workDirOf(this.opts.outDir, f.unit.id));
     const u = f.unit;
     const finishedAt = new Date(job.finishedOn ?? Date.now()).toISOString();
     const rec: UnitRecord = {

@@ -18,7 +18,7 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { packDir, RedisBlobs } from "./blobs.js";
 import { codeVersion, openClient, parseQueueUrl, QUEUE_NAME } from "./connection.js";
 import { DepCache } from "./dep-cache.js";
-import { QueueVersionError } from "./errors.js";
+import { QueueBadBlobError, QueueVersionError } from "./errors.js";
 import { executorUrlOf, type UnitJob, type UnitJobProgress, type UnitJobResult, workerHost } from "./protocol.js";
 import { UnitThreads } from "./threads.js";
 import { unitFileName } from "../units.js";
@@ -96,7 +96,12 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       report(0);
       log(`[worker ${host}] start ${d.unit.id}`);
       const depDirs: Record<string, string> = {};
-      for (const id of depIds) depDirs[id] = await deps.acquire(blobs, d.runId, id, d.depKeys[id]);
+      for (const id of depIds) {
+        depDirs[id] = await deps.acquire(blobs, d.runId, id, d.depKeys[id]).catch((e: Error) => {
+          if (e instanceof QueueBadBlobError) throw new UnrecoverableError(e.message); // as bad on every retry
+          throw e;
+        });
+      }
       rmSync(workDir, { recursive: true, force: true });
       mkdirSync(workDir, { recursive: true });
       const t0 = performance.now();
