@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), "queue-test-"));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   const redis = await startRedis(t);
-  const executor = { name: "testing@1", url: new URL("../../../../experiments/runner/testing-executor.ts", import.meta.url).href };
+  const executor = "testing@1";
   const quiet = { log: () => {} };
 
   await t.test("the golden pendulum run: local pool and queue with 2 worker processes give the same results.json and run directory", async (t) => {
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const url = redis.url(1);
     await startWorker(t, url);
     const out = path.join(root, "fail");
-    const plan = planUnits(units({ c: { fail: true } }), 0, executor.name);
+    const plan = planUnits(units({ c: { fail: true } }), 0, executor);
     const err = await runUnitsOnQueue(plan, { outDir: out, executor, queue: url, ...quiet }).then(
       () => null,
       (e: Error) => e,
@@ -80,14 +80,14 @@ async function main(): Promise<void> {
   await t.test("a worker with another code version refuses the unit with a clear error", async (t) => {
     const url = redis.url(2);
     await startWorker(t, url, { FLASH_CODE_VERSION: "git:0000000000ff" });
-    const plan = planUnits(units(), 0, executor.name);
+    const plan = planUnits(units(), 0, executor);
     const refused = /refused unit (a|b|c|d): it runs code version git:0000000000ff, the coordinator runs \S+/;
     await t.rejects(runUnitsOnQueue(plan, { outDir: path.join(root, "version"), executor, queue: url, ...quiet }), refused);
   });
 
   await t.test("Redis unreachable: the coordinator and the worker name the URL", async (t) => {
     const url = `redis://127.0.0.1:${await freePort()}/0`;
-    const plan = planUnits(units(), 0, executor.name);
+    const plan = planUnits(units(), 0, executor);
     const named = { name: "QueueUnreachableError", message: new RegExp(`Redis at ${url} is unreachable`) };
     await t.rejects(runUnitsOnQueue(plan, { outDir: path.join(root, "down"), executor, queue: url, ...quiet }), named);
     const w = await startWorker(t, url).then(
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     const out = path.join(root, "locked");
     const first = startCoordinator(t, url, out, 20); // no worker on this database: it waits
     await first.waitFor(/6 to run on the workers/, 180_000);
-    const plan = planUnits(units(), 3, executor.name);
+    const plan = planUnits(units(), 3, executor);
     await t.rejects(runUnitsOnQueue(plan, { outDir: out, executor, queue: url, ...quiet }), {
       name: "QueueLockedError",
       message: new RegExp(`run ${out} is already coordinated by process ${first.proc.pid} on ${os.hostname()}`),
