@@ -24,16 +24,20 @@ const listing = (dir: string): string[] =>
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
 
+const PASSWORD = "acl-Pa55word-of-flash";
+
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), "queue-test-"));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const redis = await startRedis(t);
+  // An ACL user with a password, the default user off: every run below authenticates (--requirepass: security.test.ts).
+  const redis = await startRedis(t, { auth: { user: "flash", password: PASSWORD } });
   const executor = "testing@1";
   const quiet = { log: () => {} };
 
   await t.test("the golden pendulum run: local pool and queue with 2 worker processes give the same results.json and run directory", async (t) => {
     const url = redis.url(0);
-    await Promise.all([startWorker(t, url), startWorker(t, url)]);
+    t.match(url, new RegExp(`^redis://flash:${PASSWORD}@`));
+    const workers = await Promise.all([startWorker(t, url), startWorker(t, url)]);
     // workers 0: the local run in this thread (worker threads would compile the sources again); never changes results.
     const run = { task: "pendulum-family", profile: "golden", seeds: 1, seed: 0, workers: 0, noFigures: true, ...quiet };
     await runRl({ ...run, out: path.join(root, "local") });
@@ -56,6 +60,11 @@ async function main(): Promise<void> {
       lines.some((l) => new RegExp(`done {2}\\S+ in \\S+ on \\S+; ${q.units.length}/${q.units.length} done, elapsed \\S+, ETA 0s$`).test(l)),
       lines.join("\n"),
     );
+    t.match(lines.join("\n"), /on the workers of redis:\/\/flash:\*\*\*@127\.0\.0\.1:\d+\/0/, "the URL is shown masked");
+    const files = listing(q0).filter((f) => readFileSync(path.join(q0, f)).includes(PASSWORD));
+    t.same(files, [], "the password is in no file of the run directory (results.json, config.json, units/, work/)");
+    t.notMatch(lines.join("\n"), PASSWORD, "nor in the coordinator's lines");
+    for (const w of workers) t.notMatch(w.output(), PASSWORD, "nor in a worker's output");
   });
 
   const units = (extra: Record<string, object> = {}): Unit[] => {
