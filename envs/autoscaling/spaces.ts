@@ -15,7 +15,8 @@
  *   3 CPU utilisation: CPU used / held over the pods that hold node capacity, mean over ticks
  *   4 peak memory utilisation: the fullest pod's memory use / its limit, max over pods and
  *     ticks; 1 in an interval with an OOM kill
- *   5 SLO preservation, latency: min(1, SLO / p99) (1 with no arrivals)
+ *   5 SLO preservation, latency: min(1, SLO / p99) (1 with no arrivals); p99 = the ticks'
+ *     p99 latencies weighted by their arrivals
  *   6 SLO preservation, throughput: min(1, served / arrived) (1 with no arrivals)
  *   7 observed load change: (r_t - r_{t-1}) / max(r_t, r_{t-1}) over the last two intervals
  *     (0 when both are 0), clipped to [-1, 1]
@@ -24,9 +25,9 @@
  * Why 4 and 8 are what they are: FIRM's state (FLASH Table 7) has memory utilisation but
  * not how it is aggregated. A real cluster does not hide kills from an autoscaler: the
  * cgroup's peak usage of a container killed for memory is its limit (cAdvisor's
- * container_memory_max_usage_bytes; the kubelet's OOM event; VPA counts an OOM as a usage
- * sample at the limit), and the restart and its back-off are in the pod status
- * (kube-state-metrics' kube_pod_container_status_restarts_total and
+ * container_memory_max_usage_bytes; the kubelet's OOM event; VPA's recommender turns an
+ * OOM event into a memory sample above the limit), and the restart and its back-off are
+ * in the pod status (kube-state-metrics' kube_pod_container_status_restarts_total and
  * kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}). A mean over pods
  * would not show them: a killed pod's usage averaged with the others' (and back-off pods'
  * idle memory) read 0.47-0.87 in intervals with 11-44 kills (issue 20). So 4 is the peak
