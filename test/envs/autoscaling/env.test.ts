@@ -146,6 +146,7 @@ t.test("an interval with OOM kills shows them: peak memory utilisation 1 and OOM
   env.reset(3);
   let killIntervals = 0;
   let hidden = 0;
+  let backoffWithoutKill = 0;
   for (let i = 0; i < 40; i++) {
     // Memory just under the peak working set: busy pods are killed and crash-loop.
     const r = env.step(encodeAction({ cpuLimit: 1, memoryLimitMB: peak * 0.97, replicas: 8 }, env.scale));
@@ -156,10 +157,12 @@ t.test("an interval with OOM kills shows them: peak memory utilisation 1 and OOM
       t.ok(o.oomBackoff > 0, `step ${i}: ${r.info?.oomKills} kills -> observation 8 = ${o.oomBackoff} > 0`);
       // The held-pod mean (the reward's RU_mem, and the old observation 4) stays below 1.
       if (Number(r.info?.ruMem) < 0.99) hidden++;
-    }
+    } else if (o.oomBackoff > 0.5) backoffWithoutKill++;
   }
   t.ok(killIntervals >= 5, `${killIntervals} intervals with kills`);
   t.ok(hidden > 0, `${hidden} kill intervals where the held-pod mean was below 0.99`);
+  // Pods waiting out a back-off stay visible in intervals without a new kill.
+  t.ok(backoffWithoutKill > 0, `${backoffWithoutKill} intervals without a kill with most pods in back-off`);
   // With room above the peak, no kills: observation 8 falls back to 0 once pods recover.
   for (let i = 0; i < 25; i++) env.step(encodeAction({ cpuLimit: 1, memoryLimitMB: peak * 2, replicas: 8 }, env.scale));
   const r = env.step(encodeAction({ cpuLimit: 1, memoryLimitMB: peak * 2, replicas: 8 }, env.scale));
