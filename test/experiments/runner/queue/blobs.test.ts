@@ -110,7 +110,8 @@ t.test("a gzip bomb is refused at the unpacked-size bound, before it inflates fu
   t.ok(sneaky.length < 2 ** 21, `the second bomb is ${(sneaky.length / 2 ** 20).toFixed(2)} MiB`);
   await t.rejects(unpackDir(sneaky, dir, bounds), { name: "QueueBadBlobError", message: /unpacks to more than 8\.0 MiB \(FLASH_QUEUE_UNPACKED_MB\)/ });
   const seconds = (performance.now() - t0) / 1000;
-  t.ok(seconds < 5, `stopped early: ${seconds.toFixed(2)} s for both (inflating the whole 1 GiB twice takes longer)`);
+  // A sanity bound only (unpacking and writing 2 GiB would not fit in it); the messages above show which bound stopped each.
+  t.ok(seconds < 5, `both refused within ${seconds.toFixed(2)} s`);
   t.equal(readFileSync(path.join(dir, "before.txt"), "utf8"), "kept");
   t.same(leftovers("bomb"), [], "the partial files are removed");
 
