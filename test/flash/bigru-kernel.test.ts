@@ -11,6 +11,7 @@ import { selectBackend } from "../../flash/backend.js";
 import { buildContextBatch } from "../../flash/context.js";
 import { BiGruEncoder, type BiGruConfig } from "../../flash/gru.js";
 import { Rng } from "../../flash/rng.js";
+import { bitDiffs, relDiff } from "../helpers/compare.js";
 import { useWasmKernels, WasmKernels } from "../../flash/wasm-kernels.js";
 
 await selectBackend("wasm");
@@ -31,25 +32,6 @@ function run(enc: BiGruEncoder, perPair: ReturnType<typeof seqs>[], path: Path) 
   const g = enc.variables().map((v) => grads[v.name].dataSync());
   tf.dispose([value, probe, ...Object.values(grads), batch.data, batch.stepMask, batch.seqMask]);
   return { emb, g };
-}
-
-/** Indices where two arrays differ as float32 bit patterns (so -0 and +0 differ, and NaN equals NaN). */
-function bitDiffs(a: Float32Array | ArrayLike<number>, b: Float32Array | ArrayLike<number>): number {
-  const x = new Uint32Array(Float32Array.from(a).buffer);
-  const y = new Uint32Array(Float32Array.from(b).buffer);
-  if (x.length !== y.length) return Math.max(x.length, y.length);
-  let n = 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++;
-  return n;
-}
-
-/** Largest |a - b| / max(1e-3, max |b|): relative to the tensor's scale. */
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let scale = 1e-3;
-  for (const v of Array.from(b)) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst / scale;
 }
 
 const sizes = (hidden: number, layers: number, fcHidden: number, embeddingDim: number): Partial<BiGruConfig> => ({ hidden, layers, fcHidden, embeddingDim });

@@ -4,6 +4,7 @@ import { selectBackend } from "../../flash/backend.js";
 import { buildContextBatch } from "../../flash/context.js";
 import { BiGruEncoder } from "../../flash/gru.js";
 import { Rng } from "../../flash/rng.js";
+import { relDiff } from "../helpers/compare.js";
 
 await selectBackend();
 const W = 5;
@@ -11,15 +12,6 @@ const small = { inputWidth: W, hidden: 8, fcHidden: 8, embeddingDim: 4 };
 
 function seqs(rng: Rng, lengths: number[]) {
   return lengths.map((steps) => ({ steps, width: W, data: Float32Array.from({ length: steps * W }, () => rng.normal()) }));
-}
-
-/** Largest |a - b| / max(1e-3, max |b|) over the whole array: relative to the tensor's scale. */
-function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let scale = 1e-3;
-  for (const v of Array.from(b)) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst / scale;
 }
 
 type Path = "encodeFused" | "encodeReference";
