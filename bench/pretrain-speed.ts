@@ -10,7 +10,8 @@
  * Both first train `warmEpisodes` untimed episodes (a pass over the pool: every pair is in
  * the replay buffer and has a context of its own), then `rounds` rounds alternate the two
  * sides (TL first in even rounds), each timing `episodesPerRound` episodes; seconds per
- * episode are medians over rounds, the ratio is FLASH's over TL's. FLASH's random warm-up
+ * episode are medians over rounds, the ratio is FLASH's over TL's (wall time, the headline; the
+ * process's CPU time beside it, which other jobs on a shared machine move less). FLASH's random warm-up
  * episodes (counted by the reproduction's `pretraining` block, where they make FLASH's
  * figure slightly lower) are not in it: these are trained episodes only.
  *
@@ -52,6 +53,10 @@ export interface EpisodeTiming {
   flash_s_per_episode: number;
   /** flash_s_per_episode / tl_s_per_episode. */
   ratio: number;
+  /** The same from the process's CPU seconds (user + system) per episode: less moved by other jobs on a shared machine. */
+  tl_cpu_s_per_episode: number;
+  flash_cpu_s_per_episode: number;
+  cpu_ratio: number;
 }
 
 export interface ProfilePart {
@@ -107,19 +112,25 @@ export async function timeEpisodes(
   const runs: Partial<Record<"tl" | "flash", PretrainRun>> = {};
   const next = { tl: 0, flash: 0 };
   const perEpisode = { tl: [] as number[], flash: [] as number[] };
+  const cpuPerEpisode = { tl: [] as number[], flash: [] as number[] };
   try {
     for (const v of ["tl", "flash"] as const) {
       mkdirSync(path.join(dir, v));
       runs[v] = await task.openPretraining(budget, v, pool, 0, path.join(dir, v));
     }
-    const step = async (v: "tl" | "flash", n: number): Promise<number> => {
-      const t0 = performance.now();
+    const step = async (v: "tl" | "flash", n: number): Promise<[number, number]> => {
+      const [t0, c0] = [performance.now(), process.cpuUsage()];
       for (let i = 0; i < n; i++) await (runs[v] as PretrainRun).episode(next[v]++);
-      return (performance.now() - t0) / 1000 / n;
+      const c = process.cpuUsage(c0);
+      return [(performance.now() - t0) / 1000 / n, (c.user + c.system) / 1e6 / n];
     };
     for (const v of ["tl", "flash"] as const) await step(v, warmEpisodes);
     for (let r = 0; r < rounds; r++) {
-      for (const v of r % 2 === 0 ? (["tl", "flash"] as const) : (["flash", "tl"] as const)) perEpisode[v].push(await step(v, episodesPerRound));
+      for (const v of r % 2 === 0 ? (["tl", "flash"] as const) : (["flash", "tl"] as const)) {
+        const [wall, cpu] = await step(v, episodesPerRound);
+        perEpisode[v].push(wall);
+        cpuPerEpisode[v].push(cpu);
+      }
       opts.log?.(`round ${r + 1}/${rounds}: TL ${perEpisode.tl[r].toFixed(3)} s, FLASH ${perEpisode.flash[r].toFixed(3)} s per episode`);
     }
   } finally {
@@ -139,6 +150,9 @@ export async function timeEpisodes(
     tl_s_per_episode: tl,
     flash_s_per_episode: flash,
     ratio: flash / tl,
+    tl_cpu_s_per_episode: median(cpuPerEpisode.tl),
+    flash_cpu_s_per_episode: median(cpuPerEpisode.flash),
+    cpu_ratio: median(cpuPerEpisode.flash) / median(cpuPerEpisode.tl),
   };
 }
 

@@ -122,7 +122,10 @@ export async function runBenchmarks(
       );
     log(`    ${"other".padEnd(30)} ${fmt(p.other_ms_per_update)} ms`);
     for (const e of ps.pretrain_episodes)
-      log(`  ${e.encoder}: TL ${fmt(e.tl_s_per_episode)} s, FLASH ${fmt(e.flash_s_per_episode)} s per episode, ratio ${fmt(e.ratio)}`);
+      log(
+        `  ${e.encoder}: TL ${fmt(e.tl_s_per_episode)} s, FLASH ${fmt(e.flash_s_per_episode)} s per episode, ratio ${fmt(e.ratio)} ` +
+          `(CPU: ${fmt(e.tl_cpu_s_per_episode)} s, ${fmt(e.flash_cpu_s_per_episode)} s, ratio ${fmt(e.cpu_ratio)})`,
+      );
     log(`  flash_pretrain_episode_ratio ${fmt(ps.flash_pretrain_episode_ratio)}; paper encoder ${fmt(ps.flash_pretrain_episode_ratio_paper_encoder)}`);
   }
 

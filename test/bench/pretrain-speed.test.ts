@@ -22,6 +22,8 @@ t.test("timeEpisodes: per-round seconds per episode of both sides, medians and t
   t.equal(e.flash_rounds_s.length, 2);
   t.ok(e.tl_s_per_episode > 0 && e.flash_s_per_episode > 0);
   t.equal(e.ratio, e.flash_s_per_episode / e.tl_s_per_episode);
+  t.ok(e.tl_cpu_s_per_episode > 0 && e.flash_cpu_s_per_episode > 0);
+  t.equal(e.cpu_ratio, e.flash_cpu_s_per_episode / e.tl_cpu_s_per_episode);
   t.equal(e.encoder, "BiGRU 1x8");
 });
 
