@@ -38,9 +38,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ContextBatch, EncoderConfig, SequenceEncoder } from "./encoder.js";
 import { EncoderBase } from "./encoder-base.js";
-import { encodeWithKernels } from "./bigru-kernel.js";
+import { bigruKernels, encodeWithKernels } from "./bigru-kernel.js";
 import { fusedBiGruLayer } from "./gru-fused.js";
-import { WasmKernels } from "./wasm-kernels.js";
 
 export interface BiGruConfig extends EncoderConfig {
   type: "bigru";
@@ -113,7 +112,7 @@ export class BiGruEncoder extends EncoderBase implements SequenceEncoder {
    * backward pass.
    */
   encode(batch: ContextBatch): tf.Tensor2D {
-    const kernels = WasmKernels.get();
+    const kernels = bigruKernels();
     if (!kernels) return this.encodeWith(batch, true);
     this.checkBatch(batch, this.config.inputWidth);
     const fc = { fc1: this.fc1, fc2: this.fc2 };

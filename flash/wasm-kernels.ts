@@ -16,6 +16,7 @@
  * to the engine with `toTensor`).
  */
 import * as tf from "@tensorflow/tfjs";
+import { compileKernels, type Kernel, type KernelFn } from "./wasm-simd.js";
 
 /** A float32 tensor of the wasm heap, outside the engine's bookkeeping until `toTensor`. */
 export interface HeapTensor {
@@ -35,8 +36,14 @@ interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
-  dataIdMap: { get(dataId: tf.DataId): { id: number } | undefined };
-  wasm: { cwrap(name: string, ret: null, args: string[]): (...a: unknown[]) => void; _malloc(bytes: number): number; HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: tf.DataId): { id: number; memoryOffset: number } | undefined };
+  wasm: {
+    cwrap(name: string, ret: null, args: string[]): (...a: unknown[]) => void;
+    _malloc(bytes: number): number;
+    HEAPU8: Uint8Array;
+    HEAPF32: Float32Array;
+    asm?: { memory?: WebAssembly.Memory };
+  };
 }
 
 type MatMulFn = (a: number, aShape: number, aRank: number, b: number, bShape: number, bRank: number, ta: number, tb: number, out: number) => void;
@@ -61,6 +68,8 @@ export class WasmKernels {
   /** Released scratch tensors by size, for `scratch`; `pooledBytes` in all. */
   private readonly pool = new Map<number, HeapTensor[]>();
   private pooledBytes = 0;
+  /** Element-wise loops compiled for this heap, by their declarations. */
+  private readonly compiled = new Map<readonly Kernel[], Record<string, KernelFn> | undefined>();
   /** Constant ones columns [K, 1] by K (never changed, so XNNPACK's packing of them stays valid). */
   private readonly onesByK = new Map<number, HeapTensor>();
 
@@ -145,9 +154,37 @@ export class WasmKernels {
 
   /** The kernels' id of an engine tensor's data (a variable, say). */
   idOf(t: tf.TensorInfo): number {
+    return this.dataOf(t).id;
+  }
+
+  /** The heap byte address of a tensor's data (element-wise loops, `copy`). */
+  address(t: HeapTensor | tf.TensorInfo): number {
+    return this.dataOf("info" in t ? t.info : t).memoryOffset;
+  }
+
+  private dataOf(t: tf.TensorInfo): { id: number; memoryOffset: number } {
     const d = this.backend.dataIdMap.get(t.dataId);
     if (!d) throw new Error("WasmKernels: the tensor has no data on the wasm backend");
-    return d.id;
+    return d;
+  }
+
+  /** The whole heap as float32 (valid until the heap grows). */
+  heap(): Float32Array {
+    return this.backend.wasm.HEAPF32;
+  }
+
+  /** Copy `n` floats from byte address `src` to `dst` (memmove). */
+  copy(dst: number, src: number, n: number): void {
+    this.backend.wasm.HEAPF32.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
+  }
+
+  /** `kernels` compiled against the heap (once per list), or undefined without WebAssembly SIMD. */
+  loops<N extends string>(kernels: readonly (Kernel & { name: N })[]): Record<N, KernelFn> | undefined {
+    if (!this.compiled.has(kernels)) {
+      const memory = this.backend.wasm.asm?.memory;
+      this.compiled.set(kernels, memory instanceof WebAssembly.Memory ? compileKernels(memory, kernels) : undefined);
+    }
+    return this.compiled.get(kernels) as Record<N, KernelFn> | undefined;
   }
 
   free(...ts: (HeapTensor | undefined)[]): void {
