@@ -228,19 +228,18 @@ function headBackward(k: WasmKernels, d: Dims, st: HeadState, dy: Float32Array, 
  */
 function weightGrads(k: WasmKernels, x: Float32Array, m: number, g: Float32Array, n: number): [Float32Array, Float32Array] {
   const K = g.length / n;
-  const gT = k.scratch(n * K);
+  const [gh, gT, out] = [k.scratch(K * n), k.scratch(n * K), k.scratch(n * m)];
   const xh = k.from([K, m], x);
-  const out = k.scratch(n * m);
   try {
-    const v = k.view(gT);
-    for (let i = 0; i < K; i++) for (let j = 0; j < n; j++) v[j * K + i] = g[i * n + j];
+    k.view(gh).set(g);
+    k.transpose(gh.id, K, n, gT.id);
     k.matMul(gT.id, [n, K], xh.id, [K, m], false, false, out.id);
     const dW = transpose(k.view(out).subarray(0, n * m), n, m);
     k.matMul(gT.id, [n, K], k.ones(K).id, [K, 1], false, false, out.id);
     return [dW, k.view(out).slice(0, n)];
   } finally {
     k.free(xh);
-    k.release(gT, out);
+    k.release(gh, gT, out);
   }
 }
 

@@ -62,8 +62,9 @@ export class WasmKernels {
   private readonly mm: MatMulFn;
   private readonly sigmoidFn: (x: number, out: number) => void;
   private readonly tanhFn: (x: number, dtype: number, out: number) => void;
+  private readonly transposeFn: (x: number, shape: number, rank: number, dtype: number, out: number, perm: number, permRank: number) => void;
 
-  /** Shapes [1, rows, cols] written once into the heap (never freed: a few bytes per distinct shape), by "rows,cols". */
+  /** Shapes and permutations written once into the heap (never freed: a few bytes per distinct list), by their values. */
   private readonly shapes = new Map<string, number>();
   /** Released scratch tensors by size, for `scratch`; `pooledBytes` in all. */
   private readonly pool = new Map<number, HeapTensor[]>();
@@ -79,6 +80,7 @@ export class WasmKernels {
     this.mm = w.cwrap("BatchMatMul", null, new Array<string>(9).fill("number")) as unknown as MatMulFn;
     this.sigmoidFn = w.cwrap("Sigmoid", null, ["number", "number"]) as (x: number, out: number) => void;
     this.tanhFn = w.cwrap("Tanh", null, ["number", "number", "number"]) as (x: number, dtype: number, out: number) => void;
+    this.transposeFn = w.cwrap("Transpose", null, new Array<string>(7).fill("number")) as WasmKernels["transposeFn"];
   }
 
   private static cached: { backend: unknown; kernels: WasmKernels } | undefined;
@@ -212,13 +214,23 @@ export class WasmKernels {
     this.mm(a, this.shape3(aShape), 3, b, this.shape3(bShape), 3, transposeA ? 1 : 0, transposeB ? 1 : 0, out);
   }
 
+  /** out [cols, rows] = x [rows, cols] transposed (TF.js's Transpose kernel: a copy). */
+  transpose(x: number, rows: number, cols: number, out: number): void {
+    this.transposeFn(x, this.ints([rows, cols]), 2, 0 /* float32 */, out, this.ints([1, 0]), 2);
+  }
+
   /** The heap address of the int32 shape [1, rows, cols]. */
   private shape3([rows, cols]: readonly [number, number]): number {
-    const key = `${rows},${cols}`;
+    return this.ints([1, rows, cols]);
+  }
+
+  /** The heap address of `values` as int32s, written once per distinct list. */
+  private ints(values: readonly number[]): number {
+    const key = values.join(",");
     let ptr = this.shapes.get(key);
     if (ptr === undefined) {
-      ptr = this.backend.wasm._malloc(12);
-      new Int32Array(this.backend.wasm.HEAPU8.buffer, ptr, 3).set([1, rows, cols]);
+      ptr = this.backend.wasm._malloc(4 * values.length);
+      new Int32Array(this.backend.wasm.HEAPU8.buffer, ptr, values.length).set(values);
       this.shapes.set(key, ptr);
     }
     return ptr;
