@@ -48,6 +48,7 @@ import {
 } from "./congestion-pairs.js";
 import { EVAL_SEED, flashWords, rlFlashKit, StepMeans, total, type FlashSettings } from "./rl-flash-kit.js";
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
+import { resolveDataset } from "../datasets.js";
 import type { ProfileOptions, RlTask } from "./types.js";
 
 export { validateCongestionConfig, type CongestionConfig } from "./congestion-pairs.js";
@@ -115,7 +116,8 @@ export const CONGESTION_PROFILES: ProfileTable<Profile> = {
     budgets: { referenceEpisodes: 30, pretrainEpisodes: 120, adaptEpisodes: 20, embedEpisodes: 1, evalEpisodes: 2, abTargets: 2, window: 5, tolerance: 0.05 },
   },
   quick: {
-    purpose: "under 20 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells, 1024-step rollouts",
+    purpose:
+      "under 20 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells (the paper's link cells; --traces network-traces adds 2), 1024-step rollouts",
     pool: 12,
     test: 4,
     traces: 2,
@@ -139,17 +141,21 @@ export const CONGESTION_PROFILES: ProfileTable<Profile> = {
 };
 
 export const CONGESTION_FOLDERS = {
-  traces: "link traces: ../shared/datasets/network-traces (Pantheon JSON) or *.json / *.csv files (sim/network/README.md)",
+  traces: "link traces: the dataset name network-traces (Pantheon JSON; data/README.md) or a folder of *.json / *.csv files (sim/network/README.md)",
 } as const;
 
-/** A profile's config for a run seed; `traces` adds trace pairs to the new pairs. */
+/**
+ * A profile's config for a run seed. Every profile draws the paper's link cells (Aurora's
+ * parameter ranges; the paper used no measured links); `traces` (a dataset name or a
+ * path, experiments/datasets.ts) adds the profile's count of trace pairs to the new pairs.
+ */
 export function congestionProfile(name: string, runSeed: number, opts: ProfileOptions = {}): CongestionConfig {
   const p = pickProfile(CONGESTION_PROFILES, name, TASK);
   const pool = opts.poolSize ?? p.pool;
   if (p.test + pool > 625) throw new OptionValueError("--pool-sizes", `at most ${625 - p.test} (the 625 cells of the grid less ${p.test} new ones)`, pool);
   const cells = shuffledCells(runSeed);
   const test = cells.slice(0, p.test).map((c) => linkPair(c, runSeed));
-  const traces = opts.traces ?? null;
+  const traces = opts.traces ? resolveDataset(opts.traces, { option: "--traces", kinds: ["link-traces"], synthetic: true }) : null;
   const testPairs = traces ? [...test, ...tracePairs(traces, p.traces, runSeed)] : test;
   return {
     task: TASK,

@@ -14,7 +14,7 @@ export interface ReproduceOptions {
   out: string;
   workers: number | null;
   backend: string | null;
-  /** --data: the task's data folder, when it reads one. */
+  /** --data: the task's data (dataset names or paths, experiments/datasets.ts), when given. */
   data: string | null;
 }
 
@@ -61,10 +61,10 @@ const registry = new Map<string, TaskEntry>([
   [
     "rcs",
     {
-      summary: "resource configuration search (FLASH 5.1, Table 2): Sizeless vs FLASH-Sizeless on real serverless and multi-cloud data (needs --data DIR)",
+      summary:
+        "resource configuration search (FLASH 5.1, Table 2): Sizeless vs FLASH-Sizeless on the real serverless-functions and multi-cloud data " +
+        "(--data names others)",
       reproduce: async (o) => {
-        if (!o.data)
-          throw new UsageError("reproduce rcs needs --data DIR: the folder holding serverless-functions/ and multi-cloud/ (e.g. ../shared/datasets)");
         if (o.profile !== "quick" && o.profile !== "full")
           throw new UsageError(`reproduce rcs: --profile must be quick or full, got ${JSON.stringify(o.profile)}`);
         const { reproduceRcs } = await import("../rcs/index.js");

@@ -1,6 +1,6 @@
 // The path simulator against analytic checks: capacity, queueing, tail drop, random
 // loss, a trace-driven bandwidth change, determinism and bad input.
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import t from "tap";
@@ -10,6 +10,7 @@ import { mbpsToPps, type LinkSpec } from "../../../sim/network/link.js";
 import { intervalStats } from "../../../sim/network/monitor.js";
 import { PathSimulator } from "../../../sim/network/network.js";
 import { listLinkTraces, loadLinkTrace, parseCsvTrace, parseJsonTrace } from "../../../sim/network/trace.js";
+import { datasetPath } from "../../../experiments/datasets.js";
 
 const link = (o: Partial<LinkSpec> = {}): LinkSpec => ({ bandwidthMbps: 12, delayMs: 50, queuePackets: 50, lossRate: 0, ...o });
 
@@ -146,10 +147,11 @@ t.test("trace files: formats and named errors with file and line or field", asyn
   t.throws(() => loadLinkTrace(path.join(dir, "missing.json")), /missing\.json: \(file\): expected a readable trace file/);
 });
 
-const PANTHEON = path.resolve("../shared/datasets/network-traces");
-t.test("the Pantheon traces load and drive a link", { skip: existsSync(PANTHEON) ? false : `no ${PANTHEON}` }, async (t) => {
+const PANTHEON = datasetPath("network-traces");
+t.test("the repository's Pantheon traces (data/network-traces) load and drive a link", async (t) => {
   const files = listLinkTraces(PANTHEON);
-  t.ok(files.length > 500, `${files.length} files`);
+  t.equal(files.length, 537, "357 cellular + 180 ethernet");
+  t.same(listLinkTraces(files[0]), [files[0]], "one trace file lists itself");
   const tr = loadLinkTrace(files[0]);
   t.ok(tr.times.length > 40 && tr.link?.queuePackets === 10);
   const s = new PathSimulator({ links: [{ bandwidthMbps: 0, delayMs: tr.link?.delayMs ?? 20, queuePackets: 10, lossRate: 0, trace: tr }], rate: 100, seed: 1 });
