@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { selectBackend } from "../../../flash/backend.js";
-import { FlashModel } from "../../../flash/models.js";
 import {
   AUTOSCALING_PROFILES,
   autoscalingProfile,
@@ -12,9 +11,9 @@ import {
   type AutoscalingConfig,
 } from "../../../experiments/tasks/autoscaling.js";
 import { drawPairs, episodeSeconds, makePairEnv, updatePairsFor, validateAutoscalingConfig } from "../../../experiments/tasks/autoscaling-pairs.js";
-import { checkGoldens } from "../../../experiments/golden/golden.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
 import { datasetPath } from "../../../experiments/datasets.js";
+import { goldenTest } from "../../helpers/golden.js";
 import { generateApplications, writeApplications } from "../../../sim/k8s/generate.js";
 import { writeTraceCsv } from "../../../traces/csv.js";
 import { syntheticTrace } from "../../../traces/synthetic.js";
@@ -329,15 +328,4 @@ t.test("update pairs: one per applicable scenario, validated, servable", async (
   t.equal(env.pair, cfg.updatePairs[0].id);
 });
 
-t.test("the golden profile's seeded run reproduces its checked-in numbers (this backend)", async (t) => {
-  const b = await selectBackend();
-  const res = await checkGoldens({ backend: b.name, only: "autoscaling" });
-  t.teardown(() => FlashModel.unregister("autoscaling"));
-  t.equal(res.length, 1);
-  if (res[0].status === "not recorded") {
-    t.comment(`skipped: no golden numbers recorded for backend ${b.name}`);
-    t.pass("not recorded for this backend");
-    return;
-  }
-  t.equal(res[0].status, "passed", res[0].failures.slice(0, 10).join("\n"));
-});
+await goldenTest("autoscaling");

@@ -9,6 +9,7 @@ import { congestionProfile, createCongestionTask } from "../../../experiments/ta
 import { makePairEnv, SUBRANGES, shuffledCells, validateCongestionConfig, type LinkPair } from "../../../experiments/tasks/congestion-pairs.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
 import { datasetPath } from "../../../experiments/datasets.js";
+import { goldenTest } from "../../helpers/golden.js";
 
 await selectBackend();
 const root = mkdtempSync(path.join(os.tmpdir(), "congestion-task-"));
@@ -90,6 +91,8 @@ t.test("a folder outside data/ in the same layout (test/fixtures/network-traces)
     message: /--traces: dataset load-traces holds request-rate traces.*which this option does not read; known: network-traces, synthetic/,
   });
 });
+
+await goldenTest("congestion");
 
 t.test("a seeded reference run with the baselines repeats exactly", async (t) => {
   const task = createCongestionTask();

@@ -8,8 +8,8 @@
  * cost against bandwidth (0.1-128 Mbps at 50 ms one-way, the grid's range) with a sender
  * held at 90% of capacity. Best of `repeats` after a warm-up.
  */
-import { CongestionEnv } from "../envs/congestion/env.js";
-import { auroraEnv } from "../experiments/aurora-curve.js";
+import { CongestionEnv } from "../../envs/congestion/env.js";
+import { auroraEnv } from "../aurora-curve.js";
 
 export interface NetworkBench {
   network_env_steps_per_s: number;

@@ -6,11 +6,11 @@
  * We also report environment steps per second (one step = 30 ticks plus the observation).
  * Best of `repeats` runs after a warm-up, so JIT compilation is not counted.
  */
-import { AutoscalingEnv } from "../envs/autoscaling/env.js";
-import { Cluster } from "../sim/k8s/cluster.js";
-import { generateApplications } from "../sim/k8s/generate.js";
-import { compileApplication, serviceSeconds } from "../sim/k8s/profile.js";
-import { syntheticTrace } from "../traces/synthetic.js";
+import { AutoscalingEnv } from "../../envs/autoscaling/env.js";
+import { Cluster } from "../../sim/k8s/cluster.js";
+import { generateApplications } from "../../sim/k8s/generate.js";
+import { compileApplication, serviceSeconds } from "../../sim/k8s/profile.js";
+import { syntheticTrace } from "../../traces/synthetic.js";
 
 export interface K8sBench {
   k8s_steps_per_s: number;

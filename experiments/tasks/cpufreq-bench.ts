@@ -6,12 +6,12 @@
  * Best of `repeats` runs after a warm-up, so JIT compilation is not counted. Also the
  * environment's steps per second (observation and reward on top).
  */
-import { CpufreqEnv } from "../envs/cpufreq/env.js";
-import { builtinProcessorNames, processorByName } from "../sim/cpufreq/processor.js";
-import { CpuServer, emptySample } from "../sim/cpufreq/server.js";
-import { compileWorkload, meanRequestRate } from "../sim/cpufreq/workload.js";
-import { generateApplications } from "../sim/k8s/generate.js";
-import { syntheticTrace } from "../traces/synthetic.js";
+import { CpufreqEnv } from "../../envs/cpufreq/env.js";
+import { builtinProcessorNames, processorByName } from "../../sim/cpufreq/processor.js";
+import { CpuServer, emptySample } from "../../sim/cpufreq/server.js";
+import { compileWorkload, meanRequestRate } from "../../sim/cpufreq/workload.js";
+import { generateApplications } from "../../sim/k8s/generate.js";
+import { syntheticTrace } from "../../traces/synthetic.js";
 
 export interface CpufreqBench {
   cpufreq_server_seconds_per_s: number;
