@@ -1,7 +1,7 @@
 /**
  * Congestion control (FLASH paper A.5-A.6) as a harness task (`congestion`): one pair =
  * one network environment (a link cell of the paper's 625, or a Pantheon link trace with
- * `--traces DIR`) on the packet-level path simulator (sim/network), in Aurora's MDP
+ * `--traces network-traces`) on the packet-level path simulator (sim/network), in Aurora's MDP
  * (AuroraCongestion-v0, envs/congestion/env.ts). Pairs and their config:
  * congestion-pairs.ts.
  *
