@@ -123,6 +123,6 @@ export function resolveDataset(value: string, o: DatasetOption): string | null {
     return datasetPath(value);
   }
   if (!existsSync(value))
-    throw new MissingPathError(value, `${o.option}: "${value}" is neither a dataset name nor an existing path; known names: ${accepted} (data/README.md)`);
+    throw new MissingPathError(value, `${o.option}: "${value}" does not exist and is not a dataset name; known names: ${accepted} (data/README.md)`);
   return path.resolve(value);
 }

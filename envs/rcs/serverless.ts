@@ -122,7 +122,7 @@ function isDir(p: string): boolean {
 export function loadServerlessApp(dir: string, info: AppInfo): RcsWorkload[] {
   if (!isDir(dir)) throw new RcsDataError(`app "${info.app}": folder ${dir} is missing`);
   const files = readdirSync(dir).filter((f) => CSV_FILE_RE.test(f));
-  if (files.length === 0) throw new RcsDataError(`app "${info.app}": folder ${dir} holds no <memory_mb>.csv (or .csv.gz) file`);
+  if (files.length === 0) throw new RcsDataError(`app "${info.app}": folder ${dir} holds no <memory_mb>.csv file (nor <memory_mb>.csv.gz)`);
   const byVariant = new Map<string, RcsPoint[]>();
   const seenSizes = new Map<number, string>();
   for (const f of files.sort((a, b) => parseFloat(a) - parseFloat(b))) {

@@ -214,7 +214,7 @@ t.test("CLI: --traces/--apps/--data name a missing folder or an unknown dataset;
   const base = { profile: "golden", seed: "0" };
   await t.rejects(cmds.reproduce.run({ ...base, traces: path.join(root, "nope") }, ["autoscaling"]), {
     name: "MissingPathError",
-    message: new RegExp(`--traces: ".*nope" is neither a dataset name nor an existing path; known names: load-traces, `),
+    message: new RegExp(`--traces: ".*nope" does not exist and is not a dataset name; known names: load-traces, `),
   });
   const file = path.join(root, "baselines-a-file");
   rmSync(file, { force: true });
@@ -237,7 +237,7 @@ t.test("CLI: --traces/--apps/--data name a missing folder or an unknown dataset;
   });
   await t.rejects(
     cmds.reproduce.run({ ...base, profile: "quick", data: "nope" }, ["rcs"]),
-    { name: "MissingPathError", message: /--data: "nope" is neither a dataset name nor an existing path; known names: serverless-functions, multi-cloud/ },
+    { name: "MissingPathError", message: /--data: "nope" does not exist and is not a dataset name; known names: serverless-functions, multi-cloud/ },
     "rcs reads --data (optional: its default is the repository's datasets)",
   );
 });

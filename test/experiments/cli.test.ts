@@ -51,7 +51,7 @@ t.test("usage errors exit 2 with one line", async (t) => {
     t,
     ["reproduce", "autoscaling", "--traces", "/nonexistent"],
     2,
-    /--traces: "\/nonexistent" is neither a dataset name nor an existing path; known names: load-traces, /,
+    /--traces: "\/nonexistent" does not exist and is not a dataset name; known names: load-traces, /,
   );
   expectError(
     t,
@@ -63,7 +63,7 @@ t.test("usage errors exit 2 with one line", async (t) => {
     t,
     ["reproduce", "rcs", "--data", "nope"],
     2,
-    /--data: "nope" is neither a dataset name nor an existing path; known names: serverless-functions, multi-cloud/,
+    /--data: "nope" does not exist and is not a dataset name; known names: serverless-functions, multi-cloud/,
   );
   expectError(t, ["report", path.join(tmp, "no-such-run")], 2, /run directory ".*no-such-run" does not exist/);
   expectError(t, ["sweep", "autoscaling", "--pool-sizes", "2,x"], 2, /--pool-sizes: expected positive integers separated by commas, got "2,x"/);

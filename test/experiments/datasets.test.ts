@@ -33,10 +33,7 @@ t.test("resolveDataset: names, paths, synthetic; errors are usage errors listing
     }
   })();
   t.equal(unknown?.name, "MissingPathError");
-  t.match(
-    unknown?.message,
-    /--traces: "azure-functions-2021" is neither a dataset name nor an existing path; known names: load-traces, azure-functions-2019, /,
-  );
+  t.match(unknown?.message, /--traces: "azure-functions-2021" does not exist and is not a dataset name; known names: load-traces, azure-functions-2019, /);
   t.match(unknown?.message, /twitter-2021, synthetic \(data\/README\.md\)/);
   t.equal(exitCodeFor(unknown), 2, "exit 2");
   t.throws(() => resolveDataset("serverless-functions", traces), { name: "UsageError", message: /--traces: dataset serverless-functions holds 44 serverless/ });
@@ -44,7 +41,7 @@ t.test("resolveDataset: names, paths, synthetic; errors are usage errors listing
   // Where synthetic is not allowed it is a path like any other word, and none exists.
   t.throws(
     () => resolveDataset("synthetic", { option: "--data", kinds: ["serverless"] }),
-    /--data: "synthetic" is neither .*known names: serverless-functions \(/,
+    /--data: "synthetic" does not exist and is not a dataset name; known names: serverless-functions \(/,
   );
 });
 

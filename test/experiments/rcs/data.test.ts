@@ -32,7 +32,7 @@ t.test("--data names one or both, as names or folders in either layout", async (
 t.test("bad --data values are usage errors", async (t) => {
   t.throws(() => rcsDataFolders("nope"), {
     name: "MissingPathError",
-    message: /--data: "nope" is neither a dataset name nor an existing path; known names: serverless-functions, multi-cloud/,
+    message: /--data: "nope" does not exist and is not a dataset name; known names: serverless-functions, multi-cloud/,
   });
   t.throws(() => rcsDataFolders("load-traces"), { name: "UsageError", message: /--data: dataset load-traces holds request-rate traces/ });
   t.throws(() => rcsDataFolders(`serverless-functions,${path.join(FIX, "serverless")}`), {

@@ -152,7 +152,7 @@ t.test("traces and apps from folders; bad files are named", async (t) => {
   t.equal(viaOpt.testPairs[0].trace.source, "file");
   t.throws(
     () => autoscalingProfile("golden", 0, { traces: path.join(root, "no-such"), apps: null }),
-    /--traces: ".*no-such" is neither a dataset name nor an existing path; known names: load-traces, azure-functions-2019, /,
+    /--traces: ".*no-such" does not exist and is not a dataset name; known names: load-traces, azure-functions-2019, /,
   );
   t.throws(
     () => autoscalingProfile("golden", 0, { traces: null, apps: path.join(tdir, "long.csv") }),
@@ -163,7 +163,7 @@ t.test("traces and apps from folders; bad files are named", async (t) => {
     t.equal(autoscalingProfile("golden", 0, { apps: null }).traces, tdir, "FLASH_AUTOSCALING_TRACES still works");
     t.equal(autoscalingProfile("golden", 0, { traces: null, apps: null }).traces, null, "an explicit null overrides the variable");
     process.env.FLASH_AUTOSCALING_TRACES = path.join(root, "gone");
-    t.throws(() => autoscalingProfile("golden", 0, { apps: null }), /FLASH_AUTOSCALING_TRACES: ".*gone" is neither a dataset name nor an existing path/);
+    t.throws(() => autoscalingProfile("golden", 0, { apps: null }), /FLASH_AUTOSCALING_TRACES: ".*gone" does not exist and is not a dataset name/);
     process.env.FLASH_AUTOSCALING_TRACES = "twitter-2021";
     t.ok(
       autoscalingProfile("golden", 0, { apps: null }).testPairs.every((p) => p.trace.source === "file" && p.trace.file === datasetPath("twitter-2021")),

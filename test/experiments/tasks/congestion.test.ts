@@ -84,7 +84,7 @@ t.test("a folder outside data/ in the same layout (test/fixtures/network-traces)
   t.equal(congestionProfile("full", 0, { traces: dir }).testPairs.filter((p) => p.kind === "trace").length, 3, "all three files of the folder");
   t.throws(() => congestionProfile("quick", 0, { traces: "nope" }), {
     name: "MissingPathError",
-    message: /--traces: "nope" is neither a dataset name nor an existing path; known names: network-traces, synthetic/,
+    message: /--traces: "nope" does not exist and is not a dataset name; known names: network-traces, synthetic/,
   });
   t.throws(() => congestionProfile("quick", 0, { traces: "load-traces" }), {
     name: "UsageError",
