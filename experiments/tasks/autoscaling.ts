@@ -111,7 +111,7 @@ const ENV = { intervalSeconds: 30, maxEpisodeSteps: 100, alpha: 0.5, loadFractio
 
 export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
   golden: {
-    purpose: "seconds: tests and the golden regression run (20-step episodes, synthetic traces; numbers only, not learning)",
+    purpose: "seconds: tests and the golden regression run (20-step episodes, synthetic traces by default; numbers only, not learning)",
     pool: 2,
     test: 2,
     updates: 1,
@@ -126,7 +126,7 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
    * no better than the original agent's.
    */
   quick: {
-    purpose: "under 20 minutes on 2 cores (README, Measured): small networks, short budgets, a 12-pair pool, real load traces (load-traces)",
+    purpose: "under 20 minutes on 2 cores (README, Measured): small networks, short budgets, a 12-pair pool, real load traces by default (load-traces)",
     pool: 12,
     test: 3,
     updates: 7,
@@ -138,7 +138,7 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
   },
   /** The paper's adaptation pool is 800 pairs: see the README for the time that would take. */
   full: {
-    purpose: "the paper's sizes: pool 200, 100 new applications each served on 10 others, adaptation on the same 100 new pairs, real load traces",
+    purpose: "the paper's sizes: pool 200, 100 new applications each served on 10 others, adaptation on the same 100 new pairs, real load traces by default",
     pool: 200,
     test: 100,
     updates: 7,
@@ -161,7 +161,7 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
   sweep: {
     purpose:
       "the pool-size sweep (flash sweep --pool-sizes 6,12,24,48): a 48-pair pool, a fixed total of 64 pretraining episodes per size, synthetic " +
-      "traces (as measured)",
+      "traces by default (as measured)",
     pool: 48,
     test: 3,
     updates: 0,

@@ -79,7 +79,7 @@ const ENV = { maxEpisodeSteps: 100, alpha: 0.5, powerWeight: 0.5, loadFraction: 
 
 export const CPUFREQ_PROFILES: ProfileTable<Profile> = {
   demo: {
-    purpose: "seconds: tests and the golden regression run (20-step episodes, synthetic load; numbers, not learning)",
+    purpose: "seconds: tests and the golden regression run (20-step episodes, synthetic load by default; numbers, not learning)",
     pool: 3,
     test: 2,
     updates: 1,
@@ -97,7 +97,7 @@ export const CPUFREQ_PROFILES: ProfileTable<Profile> = {
    * so at these budgets 1e-4 would leave no reference to measure drops against.
    */
   quick: {
-    purpose: "under 20 minutes on 2 cores: Table 10's step counts scaled down, learning rate 1e-3, synthetic load (no public trace in the paper)",
+    purpose: "under 20 minutes on 2 cores: Table 10's step counts scaled down, learning rate 1e-3, synthetic load by default (no public trace in the paper)",
     pool: 12,
     test: 6,
     updates: 7,
@@ -108,7 +108,7 @@ export const CPUFREQ_PROFILES: ProfileTable<Profile> = {
     budgets: { referenceEpisodes: 300, pretrainEpisodes: 480, adaptEpisodes: 60, embedEpisodes: 2, evalEpisodes: 5, abTargets: 3, window: 10, tolerance: 0.05 },
   },
   full: {
-    purpose: "the paper's sizes: pool 200, 100 new pairs (100 A/B tests x 10), Table 10 unscaled, the paper's encoder, synthetic load",
+    purpose: "the paper's sizes: pool 200, 100 new pairs (100 A/B tests x 10), Table 10 unscaled, the paper's encoder, synthetic load by default",
     pool: 200,
     test: 100,
     updates: 7,
