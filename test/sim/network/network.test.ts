@@ -27,7 +27,7 @@ t.test("below capacity: throughput = rate, latency = base RTT, no loss", async (
   t.equal(mbpsToPps(12), 1000);
   s.runFor(1);
   const st = intervalStats(s.runFor(10));
-  t.ok(Math.abs(st.throughput - 500) <= 0.2, `throughput ${st.throughput}`);
+  t.ok(Math.abs(st.deliveryRate - 500) <= 0.2, `throughput ${st.deliveryRate}`);
   t.ok(Math.abs(st.sendRate - 500) <= 0.2);
   t.ok(Math.abs(st.meanLatency - 0.1) < 1e-9, `latency ${st.meanLatency}`);
   t.equal(st.lossRatio, 0);
@@ -38,7 +38,7 @@ t.test("above capacity: throughput = capacity, the queue fills, the excess is dr
   const s = new PathSimulator({ links: [link({ queuePackets: 50 })], rate: 1500, seed: 1 });
   s.runFor(2);
   const st = intervalStats(s.runFor(10));
-  t.ok(Math.abs(st.throughput - 1000) <= 1, `throughput ${st.throughput}`);
+  t.ok(Math.abs(st.deliveryRate - 1000) <= 1, `throughput ${st.deliveryRate}`);
   // Full queue: 49 to 50 packets ahead at 1000 packets/s.
   t.ok(st.meanLatency > 0.1 + 0.048 && st.meanLatency < 0.1 + 0.0501, `latency ${st.meanLatency}`);
   t.ok(Math.abs(st.lossRatio - 1 / 3) < 0.01, `loss ${st.lossRatio} (excess 500 of 1500)`);
@@ -51,7 +51,7 @@ t.test("queueing: a rate above capacity builds delay linearly until the queue is
   // A packet sent at x waits x s (2000 x sent, 1000 x delivered). Acked by t = 1: those delivered
   // by 0.9, i.e. sent in [0, 0.45); the halves' mean latencies differ by 0.225 s.
   t.ok(Math.abs(st.latencyIncrease - 0.225) < 0.005, `latency increase ${st.latencyIncrease}`);
-  t.ok(Math.abs(st.throughput - 900) <= 1, `acked ${st.throughput}`);
+  t.ok(Math.abs(st.deliveryRate - 900) <= 1, `acked ${st.deliveryRate}`);
   t.equal(st.lossRatio, 0);
   t.ok(Math.abs(s.queuedPackets() - 1000) < 3, `queued ${s.queuedPackets()}`);
 });
@@ -76,7 +76,7 @@ t.test("a trace-driven bandwidth change: throughput follows the trace, the queue
   t.ok(Math.abs(a.meanLatency - 0.1) < 1e-9, "below capacity before the change");
   s.runFor(0.2);
   const b = intervalStats(s.runFor(4.8));
-  t.ok(Math.abs(b.throughput - 500) < 5, `throughput after the change ${b.throughput}`);
+  t.ok(Math.abs(b.deliveryRate - 500) < 5, `throughput after the change ${b.deliveryRate}`);
   // 300 packets/s more than the link carries for ~4.9 s: ~1470 queued, ~2.9 s of delay at 500/s.
   t.ok(Math.abs(s.queuedPackets() - 1470) < 10, `queued ${s.queuedPackets()}`);
   t.ok(b.meanLatency > 0.8, `latency ${b.meanLatency}`);
@@ -88,7 +88,7 @@ t.test("two links: the bottleneck sets the throughput, delays add up", async (t)
   const st = intervalStats(s.runFor(5));
   t.ok(Math.abs(st.meanLatency - 0.08) < 1e-9, `latency ${st.meanLatency}`);
   t.equal(s.capacityAt(), 500);
-  t.ok(Math.abs(st.throughput - 400) < 1);
+  t.ok(Math.abs(st.deliveryRate - 400) < 1);
 });
 
 t.test("determinism: the same seed gives the same run, another seed other losses", async (t) => {
@@ -154,5 +154,5 @@ t.test("the Pantheon traces load and drive a link", { skip: existsSync(PANTHEON)
   t.ok(tr.times.length > 40 && tr.link?.queuePackets === 10);
   const s = new PathSimulator({ links: [{ bandwidthMbps: 0, delayMs: tr.link?.delayMs ?? 20, queuePackets: 10, lossRate: 0, trace: tr }], rate: 100, seed: 1 });
   const st = intervalStats(s.runFor(2));
-  t.ok(st.throughput > 0);
+  t.ok(st.deliveryRate > 0);
 });
