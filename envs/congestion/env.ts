@@ -11,8 +11,10 @@
  * intervals (MIs): the first lasts 1.5 base RTTs (PCC-RL's `run_dur = 3 * lat`), each later
  * one half the mean RTT of the last MI that had RTT samples (`step`: `run_dur = 0.5 *
  * avg latency` when it is > 0), and (option `minIntervalPackets`, 0 in Aurora) at least
- * that many packet intervals at the current rate. At every MI boundary the agent changes
- * the sending rate.
+ * that many packet intervals at the current rate. An MI then runs on to the first event
+ * at or after that length, which it includes (PCC-RL's `Network.run_for_dur` loop), so
+ * its duration is a little longer and every MI holds at least one event
+ * (sim/network/network.ts). At every MI boundary the agent changes the sending rate.
  *
  * ## Action space
  * `Box(-1e12, 1e12, (1,))` as Aurora: a rate change a, scaled by `deltaScale` (0.025):
@@ -193,8 +195,8 @@ export class CongestionEnv implements PairEnv {
     this.steps = 0;
     this.last = undefined;
     this.duration = this.bounded(1.5 * this.sim.baseRttAt(0));
-    this.sim.runFor(this.duration);
-    this.sim.runFor(this.duration);
+    this.sim.runFor(this.duration, "next-event");
+    this.sim.runFor(this.duration, "next-event");
     return this.history.slice();
   }
 
@@ -210,7 +212,7 @@ export class CongestionEnv implements PairEnv {
     if (!Number.isFinite(a)) throw new ValueError(`${ID} action: expected a finite rate change, got ${a}`);
     this.sim.rate = this.clamp(applyDelta(this.sim.rate, a, this.deltaScale));
     this.duration = this.bounded(this.duration);
-    const s = intervalStats(this.sim.runFor(this.duration));
+    const s = intervalStats(this.sim.runFor(this.duration, "next-event"));
     this.last = s;
     if (s.meanLatency > 0 && (this.connMinLatency === 0 || s.meanLatency < this.connMinLatency)) this.connMinLatency = s.meanLatency;
     this.history.copyWithin(0, FEATURES);

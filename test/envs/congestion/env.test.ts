@@ -4,7 +4,8 @@
 // (truncated, never terminated), determinism, bad actions.
 import tap from "tap";
 import { Rng } from "../../../flash/rng.js";
-import { ppsToMbps } from "../../../sim/network/link.js";
+import { mbpsToPps, ppsToMbps } from "../../../sim/network/link.js";
+import type { IntervalStats } from "../../../envs/congestion/env.js";
 import { ShapeError, ValueError } from "../../../flash/errors.js";
 import { actionFor, applyDelta, CongestionEnv, PADDING } from "../../../envs/congestion/env.js";
 
@@ -30,70 +31,97 @@ tap.test("Aurora's rate update and its inverse", async (t) => {
   t.equal(env.rate, 1000, "clamped at maxRate");
 });
 
-// Hand-computed MIs: 51 ms one way (base RTT 0.102 s), so the reset's two MIs end at
-// 0.306 s and the first step's MI is [0.306, 0.459); no send or ack falls on a boundary.
-const slow = (pps: number, o: Partial<ConstructorParameters<typeof CongestionEnv>[0]> = {}) =>
-  make({ links: [{ bandwidthMbps: 12, delayMs: 51, queuePackets: 100, lossRate: 0 }], startRate: [pps / 1000, pps / 1000], minRate: 1, ...o });
+// Hand-computed MIs on loss-free links without queueing: packet k is sent at k / rate,
+// reaches the receiver d later and is acked 2d later. An MI runs for its nominal length and
+// then to the first event at or after its end (PCC-RL's run_for_dur), that event included:
+// a receiver arrival, then an ack, then a send at one time. The reset's two MIs and the
+// first step last 3d each; later ones half the last mean RTT. Times chosen so that no event
+// lies within 1e-4 s of a nominal end.
+const link = (mbps: number, delayMs: number) => [{ bandwidthMbps: mbps, delayMs, queuePackets: 100, lossRate: 0 }];
+const at = (pps: number, o: Partial<ConstructorParameters<typeof CongestionEnv>[0]> = {}) => {
+  const links = o.links ?? link(12, 51.3);
+  const cap = mbpsToPps(links[0].bandwidthMbps);
+  return make({ links, startRate: [pps / cap, pps / cap], minRate: 0.01, ...o });
+};
 const near = (t: Pick<typeof tap, "ok">, got: number, want: number, what: string, tol = 1e-9) => t.ok(Math.abs(got - want) < tol, `${what}: ${got} vs ${want}`);
 const lastMi = (o: Float32Array) => Array.from(o.slice(o.length - 3));
+const counts = (s: IntervalStats) => [Math.round(s.sendRate * s.duration), Math.round(s.deliveryRate * s.duration)];
 
 tap.test("the first observation is all padding (0, 1, 1): PCC-RL's empty MI before any RTT sample", async (t) => {
-  const env = slow(400);
+  const env = at(400);
   const o0 = env.reset(0);
   t.equal(o0.length, 30);
   t.same(PADDING, [0, 1, 1]);
   t.same(Array.from(o0), new Array(10).fill([0, 1, 1]).flat());
-  near(t, env.simulator.now, 0.306, "reset ran two MIs of 1.5 base RTTs");
+  // Reset: [0, 0.1539) closed by the send at 0.155, then [0.155, 0.3089) closed by the send at 0.31.
+  near(t, env.simulator.now, 0.31, "the reset's two MIs of 3d, each closed by the next send");
   t.equal(env.rate, 400, "start rate 0.4 x capacity");
 });
 
-tap.test("a 60-ack MI by hand: reward on (acked - 1) / D, send ratio on the same, latency ratio 1", async (t) => {
-  const env = slow(400);
+tap.test("a 62-ack MI by hand: reward and send ratio on (acked - 1) / D, latency ratio 1", async (t) => {
+  const env = at(400);
   env.reset(0);
   const r = env.step([0]);
-  near(t, env.simulator.now, 0.459, "first MI: 1.5 base RTTs");
-  // Acked: sent in [0.204, 0.357) at k / 400, k = 82..142 (61); sent in the MI: k = 123..183 (61).
+  // [0.31, 0.4639) closed by the send at 0.465: sends 125..186, acks of 83..144 (at 0.31 + 0.0001 .. 0.4626).
+  near(t, env.simulator.now, 0.465, "closed by the send at 0.465");
   const s = env.last!;
-  near(t, s.deliveryRate, 61 / 0.153, "delivery rate");
-  near(t, s.recvRate, 60 / 0.153, "recv rate");
-  near(t, s.meanLatency, 0.102, "latency = base RTT, no queue");
-  near(t, r.reward, ((10 * 60) / 0.153 - 1000 * 0.102) * 0.001, "reward (10 x 60 / 0.153 - 102) / 1000");
+  t.same(counts(s), [62, 62]);
+  near(t, s.duration, 0.155, "D");
+  near(t, s.recvRate, 61 / 0.155, "recv rate (62 - 1) / D");
+  near(t, s.meanLatency, 0.1026, "latency = base RTT, no queue");
+  near(t, r.reward, ((10 * 61) / 0.155 - 1000 * 0.1026) * 0.001, "reward (10 x 61 / 0.155 - 102.6) / 1000");
   const f = lastMi(r.observation);
   near(t, f[0], 0, "no latency inflation", 1e-6);
   t.equal(f[1], 1, "latency ratio: this MI is the episode's minimum");
-  near(t, f[2], 61 / 60, "send ratio 61 / (61 - 1)", 1e-6);
-  near(t, r.info!.throughputMbps as number, ppsToMbps(61 / 0.153), "info throughput: the delivery rate");
+  near(t, f[2], 62 / 61, "send ratio 62 / (62 - 1)", 1e-6);
+  near(t, r.info!.throughputMbps as number, ppsToMbps(400), "info throughput: the delivery rate 62 / 0.155");
   t.same(Array.from(r.observation.slice(0, 27)), new Array(9).fill(PADDING).flat(), "older MIs still padding");
   env.step([0]);
-  near(t, env.last!.duration, 0.051, "then half the last mean RTT");
+  // Nominal 0.0513 s, then to the next event: the receiver arrival of packet 186 falls at the end itself.
+  t.ok(env.last!.duration >= 0.0513 - 1e-12 && env.last!.duration < 0.0513 + 1 / 400, `then half the last mean RTT: ${env.last!.duration}`);
 });
 
 tap.test("a 2-ack MI by hand: recv rate counts one packet", async (t) => {
-  // 15 packets/s: acked k = 4, 5 (sent 0.267, 0.333); sent in the MI k = 5, 6.
-  const env = slow(15);
+  // 12 packets/s: [1/3, 0.48723) closed by the send at 0.5; sends 5 and 6, acks of 3 (0.3526) and 4 (0.4359).
+  const env = at(12);
   env.reset(0);
   const r = env.step([0]);
   const s = env.last!;
-  near(t, s.deliveryRate * 0.153, 2, "2 acks");
-  near(t, s.recvRate, 1 / 0.153, "recv rate (2 - 1) / D");
-  near(t, r.reward, (10 / 0.153 - 102) * 0.001, "reward");
-  near(t, lastMi(r.observation)[2], 2, "send ratio (2 / D) / (1 / D)", 1e-6);
+  t.same(counts(s), [2, 2]);
+  near(t, s.duration, 1 / 6, "D");
+  near(t, s.recvRate, 6, "recv rate (2 - 1) / (1/6)");
+  near(t, r.reward, (10 * 6 - 102.6) * 0.001, "reward");
+  near(t, lastMi(r.observation)[2], 2, "send ratio 12 / 6", 1e-6);
 });
 
-tap.test("empty and one-ack MIs: -10 / D for nothing acked, latency ratio 1 before the first sample and 0 after", async (t) => {
-  // 2 packets/s: sends at 0.5, 1.0, ...; acks 0.102 s later.
-  const env = slow(2);
+tap.test("an MI without acks before the episode's first RTT sample: -10 / D, latency ratio 1", async (t) => {
+  // 20 packets/s into 0.1 packets/s, 1 ms: packet 1 passes at once (acked at 0.052, in the reset), packet 2 queues ~10 s.
+  const env = at(20, { links: link(0.0012, 1) });
   env.reset(0);
-  let r = env.step([0]); // [0.306, 0.459): nothing sent or acked
-  near(t, r.reward, (-10 / 0.153) * 0.001, "empty MI: recv rate -1 / D");
+  near(t, env.simulator.now, 0.1, "reset closed by the sends at 0.05 and 0.1");
+  const r = env.step([0]); // [0.1, 0.103) closed by the send at 0.15
+  t.same(counts(env.last!), [1, 0]);
+  near(t, env.last!.duration, 0.05, "D");
+  near(t, r.reward, (-10 / 0.05) * 0.001, "recv rate -1 / D, no latency, no loss");
   t.same(lastMi(r.observation), [0, 1, 1], "before any RTT sample: the padding's values");
-  near(t, env.last!.duration, 0.153, "no RTT sample: the MI length stays");
-  r = env.step([0]); // [0.459, 0.612): the packet of 0.5 is sent and acked at 0.602
-  near(t, env.last!.deliveryRate * 0.153, 1, "1 ack");
-  near(t, r.reward, -1000 * 0.102 * 0.001, "one ack: recv rate 0, only the latency term");
+});
+
+tap.test("a one-ack MI, then one without acks after a sample: latency ratio 0", async (t) => {
+  // 2 packets/s: reset [0, 0.5], [0.5, 1.0]; step 1 [1.0, 1.1539) closed by the send at 1.5, holding the ack of packet 2 (1.1026).
+  const env = at(2);
+  env.reset(0);
+  let r = env.step([0]);
+  t.same(counts(env.last!), [1, 1]);
+  near(t, env.last!.duration, 0.5, "D");
+  near(t, r.reward, -1000 * 0.1026 * 0.001, "one ack: recv rate 0, only the latency term");
   t.same(lastMi(r.observation), [0, 1, 1], "one ack: ratio 1 (its own minimum), send ratio 1 (recv rate 0)");
-  r = env.step([0]); // [0.612, 0.663): empty again, after a sample
-  near(t, r.reward, (-10 / 0.051) * 0.001, "empty MI of 0.051 s");
+  env.step([0]); // [1.5, 1.5513]: packet 3 reaches the receiver at the end
+  env.step([0]); // [1.5513, 1.6026]: its ack, at the end
+  t.same(counts(env.last!), [0, 1]);
+  r = env.step([0]); // [1.6026, 1.6539) closed by the send at 2.0
+  t.same(counts(env.last!), [1, 0]);
+  near(t, env.last!.duration, 0.3974, "D");
+  near(t, r.reward, (-10 / 0.3974) * 0.001, "no ack: recv rate -1 / D");
   t.same(lastMi(r.observation), [0, 0, 1], "latency ratio 0 in a sample-less MI once the episode has a minimum");
 });
 
@@ -122,13 +150,13 @@ tap.test("latency ratio and inflation rise with a queue; the send ratio is 1 onc
   }
 });
 
-tap.test("the loss term: a full one-packet queue at twice capacity drops half", async (t) => {
-  const env = make({ links: [{ bandwidthMbps: 12, delayMs: 50, queuePackets: 1, lossRate: 0 }], startRate: [2, 2], maxRate: 5000 });
+tap.test("the loss term: a full queue at 2.03 x capacity drops the excess", async (t) => {
+  const env = make({ links: [{ bandwidthMbps: 12, delayMs: 50, queuePackets: 10, lossRate: 0 }], startRate: [2.03, 2.03], maxRate: 5000 });
   env.reset(0);
   let r = env.step([0]);
   for (let i = 0; i < 4; i++) r = env.step([0]);
   const s = env.last!;
-  t.ok(Math.abs(s.lossRatio - 0.5) < 0.02, `loss ratio ${s.lossRatio}`);
+  t.ok(Math.abs(s.lossRatio - (1 - 1 / 2.03)) < 0.02, `loss ratio ${s.lossRatio} vs 1 - 1000 / 2030`);
   near(t, r.reward, (10 * s.recvRate - 1000 * s.meanLatency - 2000 * s.lossRatio) * 0.001, "reward terms");
   near(t, r.info!.loss as number, s.lossRatio, "info loss");
 });
@@ -178,7 +206,8 @@ tap.test("the starting rate is 0.3-1.5 x capacity, clamped; MIs respect minInter
   const long = make({ minIntervalPackets: 100 });
   long.reset(0);
   long.step([0]);
-  near(t, long.last!.duration, 100 / 400, "at least 100 packet intervals at 400 packets/s");
+  const d = long.last!.duration;
+  t.ok(d >= 100 / 400 && d < 101 / 400, `at least 100 packet intervals at 400 packets/s, then to the next event: ${d}`);
 });
 
 tap.test("episodes truncate after maxEpisodeSteps; the same seed repeats, another differs", async (t) => {

@@ -20,6 +20,36 @@ t.test("the event heap pops in time order, ties in push order", async (t) => {
   const out: number[] = [];
   while (h.size) out.push(h.pop());
   t.same(out, [7, 1, 3, 4, 2, 6, 5, 0]);
+  // At one time a smaller key leaves first; equal keys in push order.
+  const k = new EventHeap(2);
+  k.push(1, 0, 0.5);
+  k.push(1, 1, 0.2);
+  k.push(1, 2);
+  k.push(0.5, 3, 9);
+  k.push(1, 4, 0.2);
+  const ko: number[] = [];
+  while (k.size) ko.push(k.pop());
+  t.same(ko, [3, 2, 1, 4, 0]);
+});
+
+t.test("next-event intervals end at the first event at or after the nominal end, as PCC-RL's run_for_dur", async (t) => {
+  // 400 packets/s, 51.3 ms one way, no queueing: packet k is sent at k / 400, reaches the receiver 0.0513 s
+  // later and is acked 0.1026 s after its send.
+  const make = () => new PathSimulator({ links: [link({ delayMs: 51.3, queuePackets: 100 })], rate: 400, seed: 1 });
+  const s = make();
+  let mi = s.runFor(0.1539, "next-event");
+  // Sends 1..61 before 0.1539, then the first later event is the send of packet 62 at 0.155; acks of 1..20.
+  t.ok(Math.abs(mi.end - 0.155) < 1e-12, `closed by the send at 0.155: ${mi.end}`);
+  t.same([mi.sent, mi.acked], [62, 20]);
+  mi = s.runFor(0.101, "next-event");
+  // Nominal end 0.256: the first event after it is packet 82 reaching the receiver (0.2563), before
+  // the send of 103 (0.2575) and the ack of 62 (0.2576); it changes no count.
+  t.ok(Math.abs(mi.end - 0.2563) < 1e-12, `closed by a receiver arrival at 0.2563: ${mi.end}`);
+  t.ok(Math.abs(s.now - 0.2563) < 1e-12, "the clock moves with it");
+  t.same([mi.sent, mi.acked], [40, 41], "sends 63..102, acks of 21..61");
+  const fixed = make().runFor(0.1539);
+  t.equal(fixed.end, 0.1539, "at-duration (the default) ends on time");
+  t.same([fixed.sent, fixed.acked], [61, 20]);
 });
 
 t.test("below capacity: throughput = rate, latency = base RTT, no loss", async (t) => {
