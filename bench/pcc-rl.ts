@@ -20,11 +20,12 @@
  * passes when every mean reward per MI is within 1% and every first observation is equal
  * (exit 0; 1 otherwise).
  *
- * Speed, measured in the same run: env steps per second of each side over the check's
- * episodes (reset included), and on Aurora-range links with changing rates (each side's
- * own random links from PCC-RL's ranges, rate clamp [40, 1000], actions 2 sin(i / 8):
- * PCC-RL's `SimulatedNetworkEnv` as shipped, ours `auroraEnv` of experiments/aurora-curve.ts).
- * Wall time on a shared machine: compare the two only as a ratio from one run.
+ * Speed, measured in the same run: env steps per CPU second of each side (user + system
+ * time of its process: on a shared machine wall time measures the other jobs) over the
+ * check's episodes (reset included), and on Aurora-range links with changing rates (each
+ * side's own random links from PCC-RL's ranges, rate clamp [40, 1000], actions
+ * 2 sin(i / 8): PCC-RL's `SimulatedNetworkEnv` as shipped, ours `auroraEnv` of
+ * experiments/aurora-curve.ts). Compare the two only as a ratio from one run.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -59,8 +60,23 @@ export interface SideRun {
   latency: number[];
   loss: number[];
   firstObservation: number[];
+  /** Wall and CPU seconds of the episode, reset included. */
   seconds: number;
+  cpuSeconds: number;
   steps: number;
+}
+
+/** Steps and the time they took. */
+export interface SpeedSample {
+  steps: number;
+  seconds: number;
+  cpuSeconds: number;
+}
+
+/** CPU seconds this process has used (user + system). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /** The check's episodes: constant rates on a grid of links, then ramps on the same links. */
@@ -86,8 +102,9 @@ export function runOurs(sc: CheckScenario): SideRun {
     maxRate: 1e12,
     maxEpisodeSteps: sc.actions.length,
   });
-  const run: SideRun = { rewards: [], recvRate: [], latency: [], loss: [], firstObservation: [], seconds: 0, steps: sc.actions.length };
+  const run: SideRun = { rewards: [], recvRate: [], latency: [], loss: [], firstObservation: [], seconds: 0, cpuSeconds: 0, steps: sc.actions.length };
   const t0 = performance.now();
+  const c0 = cpuSeconds();
   run.firstObservation = Array.from(env.reset(0));
   for (const a of sc.actions) {
     run.rewards.push(env.step([a]).reward);
@@ -97,6 +114,7 @@ export function runOurs(sc: CheckScenario): SideRun {
     run.loss.push(s.lossRatio);
   }
   run.seconds = (performance.now() - t0) / 1000;
+  run.cpuSeconds = cpuSeconds() - c0;
   return run;
 }
 
@@ -137,26 +155,27 @@ export function compareRuns(sc: CheckScenario, ours: SideRun, theirs: SideRun): 
 }
 
 /** Ours on Aurora-range links with changing rates (bench/network.ts's episodes): steps and seconds. */
-function oursAuroraSpeed(episodes: number, steps: number): { steps: number; seconds: number } {
+function oursAuroraSpeed(episodes: number, steps: number): SpeedSample {
   const env = auroraEnv(0);
   let n = 0;
   const t0 = performance.now();
+  const c0 = cpuSeconds();
   for (let e = 0; e < episodes; e++) {
     env.reset(e);
     for (let i = 0; i < steps; i++, n++) env.step([2 * Math.sin(i / 8)]);
   }
-  return { steps: n, seconds: (performance.now() - t0) / 1000 };
+  return { steps: n, seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSeconds() - c0 };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(3)}%`;
 const f3 = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(4));
 
 /** The Markdown report: verdict, speed, the worst rows and every row. */
-export function checkMarkdown(rows: CheckRow[], speed: Record<string, { steps: number; seconds: number }>, meta: Record<string, string>): string {
+export function checkMarkdown(rows: CheckRow[], speed: Record<string, SpeedSample>, meta: Record<string, string>): string {
   const worst = [...rows].sort((a, b) => b.rewardRelDiff - a.rewardRelDiff);
   const within = rows.filter((r) => r.rewardRelDiff <= 0.01).length;
   const padding = rows.filter((r) => r.firstObservationEqual).length;
-  const sps = (k: string) => (speed[k] ? Math.round(speed[k].steps / speed[k].seconds) : NaN);
+  const sps = (k: string) => (speed[k] ? Math.round(speed[k].steps / speed[k].cpuSeconds) : NaN);
   const line = (r: CheckRow) =>
     `| ${r.id} | ${f3(r.pccrl.reward)} | ${f3(r.ours.reward)} | ${pct(r.rewardRelDiff)} | ${f3(r.pccrl.recvRate)} / ${f3(r.ours.recvRate)} | ` +
     `${f3(r.pccrl.latency)} / ${f3(r.ours.latency)} | ${f3(r.pccrl.loss)} / ${f3(r.ours.loss)} | ${r.firstObservationEqual ? "yes" : "NO"} |`;
@@ -168,7 +187,7 @@ export function checkMarkdown(rows: CheckRow[], speed: Record<string, { steps: n
     `**${within} of ${rows.length}** episodes have the mean reward per MI within 1% of PCC-RL's ` +
       `(largest difference ${pct(worst[0]?.rewardRelDiff ?? NaN)}); the first observation is equal in **${padding} of ${rows.length}**.`,
     "",
-    `Speed, this run (env steps/s, reset included): check episodes PCC-RL ${sps("pccrl_check")}, ours ${sps("ours_check")} ` +
+    `Speed, this run (env steps per CPU second, reset included): check episodes PCC-RL ${sps("pccrl_check")}, ours ${sps("ours_check")} ` +
       `(ratio ${(sps("ours_check") / sps("pccrl_check")).toFixed(1)}); Aurora-range links with changing rates PCC-RL ${sps("pccrl_aurora")}, ` +
       `ours ${sps("ours_aurora")} (ratio ${(sps("ours_aurora") / sps("pccrl_aurora")).toFixed(1)}).`,
     "",
@@ -220,11 +239,12 @@ export async function runPccrlCheck(argv: string[]): Promise<number> {
     maxBuffer: 1 << 30,
   });
   if (py.status !== 0) throw new Error(`pcc-rl check: ${script} failed (exit ${py.status}): ${py.stderr.slice(-2000)}`);
-  const theirs = JSON.parse(py.stdout.trim().split("\n").pop() ?? "{}") as { python: string; speed?: { steps: number; seconds: number }; scenarios: SideRun[] };
+  const theirs = JSON.parse(py.stdout.trim().split("\n").pop() ?? "{}") as { python: string; speed?: SpeedSample; scenarios: SideRun[] };
   const ours = scenarios.map(runOurs);
   const rows = scenarios.map((sc, i) => compareRuns(sc, ours[i], theirs.scenarios[i]));
-  const total = (rs: SideRun[]) => ({ steps: rs.reduce((a, r) => a + r.steps, 0), seconds: rs.reduce((a, r) => a + r.seconds, 0) });
-  const speed: Record<string, { steps: number; seconds: number }> = { pccrl_check: total(theirs.scenarios), ours_check: total(ours) };
+  const sum = (rs: SideRun[], k: keyof SpeedSample) => rs.reduce((a, r) => a + r[k], 0);
+  const total = (rs: SideRun[]): SpeedSample => ({ steps: sum(rs, "steps"), seconds: sum(rs, "seconds"), cpuSeconds: sum(rs, "cpuSeconds") });
+  const speed: Record<string, SpeedSample> = { pccrl_check: total(theirs.scenarios), ours_check: total(ours) };
   if (theirs.speed) {
     speed.pccrl_aurora = theirs.speed;
     speed.ours_aurora = oursAuroraSpeed(speedEpisodes, steps);

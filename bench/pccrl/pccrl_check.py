@@ -39,7 +39,7 @@ def run_scenario(ns, sc):
 
     env.create_new_links_and_senders = links_and_sender
     random.seed(0)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     obs0 = env.reset()
     rewards, recv, lat, loss, dur, acked, obs1 = [], [], [], [], [], [], None
     for a in sc["actions"]:
@@ -53,7 +53,7 @@ def run_scenario(ns, sc):
         loss.append(float(mi.get("loss ratio")))
         dur.append(float(mi.send_end - mi.send_start))
         acked.append(int(round(mi.bytes_acked / ns.BYTES_PER_PACKET)))
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {
         "id": sc["id"],
         "rewards": rewards,
@@ -65,6 +65,7 @@ def run_scenario(ns, sc):
         "firstObservation": [float(x) for x in obs0],
         "secondObservation": obs1,
         "seconds": seconds,
+        "cpuSeconds": cpu,
         "steps": len(sc["actions"]),
     }
 
@@ -74,13 +75,13 @@ def run_speed(ns, spec):
     random.seed(spec["seed"])
     env = ns.SimulatedNetworkEnv()
     steps = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(spec["episodes"]):
         env.reset()
         for i in range(spec["steps"]):
             env.step([2 * math.sin(i / 8)])
             steps += 1
-    return {"steps": steps, "seconds": time.perf_counter() - t0}
+    return {"steps": steps, "seconds": time.perf_counter() - t0, "cpuSeconds": time.process_time() - c0}
 
 
 def main():

@@ -53,6 +53,7 @@ t.test("the comparison: relative difference of mean reward per MI, exact equalit
     loss: [0, 0],
     firstObservation: first,
     seconds: 1,
+    cpuSeconds: 1,
     steps: 2,
   });
   const row = compareRuns(sc, side([1, 3], [0, 1, 1]), side([2, 2.04], [0, 1, 1]));
