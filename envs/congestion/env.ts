@@ -48,8 +48,10 @@
  *
  * ## Starting state
  * The path is empty; the rate is drawn uniformly from [0.3, 1.5] x the path's capacity at
- * time 0 (PCC-RL's `create_new_links_and_senders`), clamped; two MIs of 1.5 base RTTs run
- * before the first observation (PCC-RL's `reset`), which is all padding. With
+ * time 0 (PCC-RL's `create_new_links_and_senders`), clamped; two MIs of 1.5 base RTTs (each
+ * on to its next event) run before the first observation (PCC-RL's `reset`), which is all
+ * padding; they do not set the next MI's length, so the first step's MI is 1.5 base RTTs
+ * too. With
  * `sampleLinks`, every reset also draws a new path (Aurora's training randomisation);
  * otherwise the pair's path is fixed and a reset re-seeds only the random loss and the
  * starting rate.
