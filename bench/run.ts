@@ -104,8 +104,8 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
   const net = await benchNetwork(opts.quick ? { episodes: 5, repeats: 1 } : {});
   Object.assign(results, net);
   log(
-    `  network_env_steps_per_s ${fmt(net.network_env_steps_per_s)} (${fmt(net.network_speedup_vs_pccrl)}x PCC-RL's ~250), ` +
-      `packets/s ${fmt(net.network_packets_per_s)}`,
+    `  network_env_steps_per_s ${fmt(net.network_env_steps_per_s)}, packets/s ${fmt(net.network_packets_per_s)} ` +
+      "(PCC-RL in the same run: node dist/bench/pcc-rl.js --pcc-rl DIR)",
   );
   for (const r of net.network_by_bandwidth)
     log(
