@@ -20,8 +20,8 @@ export const congestionCaseStudy: CaseStudy = {
     async run({ quick }) {
       const r = await (await import("./congestion-bench.js")).benchNetwork(quick ? { episodes: 5, repeats: 1 } : {});
       const lines = [
-        `network_env_steps_per_s ${benchFigure(r.network_env_steps_per_s)} (${benchFigure(r.network_speedup_vs_pccrl)}x PCC-RL's ~250), ` +
-          `packets/s ${benchFigure(r.network_packets_per_s)}`,
+        `network_env_steps_per_s ${benchFigure(r.network_env_steps_per_s)}, packets/s ${benchFigure(r.network_packets_per_s)} ` +
+          "(PCC-RL in the same run: node dist/bench/pcc-rl.js --pcc-rl DIR)",
         ...r.network_by_bandwidth.map(
           (b) =>
             `  ${String(b.mbps).padStart(5)} Mbps: ${benchFigure(b.env_steps_per_s)} steps/s, ${benchFigure(b.packets_per_step)} packets/step, ` +

@@ -117,7 +117,8 @@ export const CONGESTION_PROFILES: ProfileTable<Profile> = {
   },
   quick: {
     purpose:
-      "under 20 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells (the paper's link cells; --traces network-traces adds 2), 1024-step rollouts",
+      "about 30 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells (the paper's link cells; --traces network-traces adds 2), " +
+      "1024-step rollouts, 60k-step PPO references",
     pool: 12,
     test: 4,
     traces: 2,
@@ -125,7 +126,10 @@ export const CONGESTION_PROFILES: ProfileTable<Profile> = {
     env: { ...ENV, maxEpisodeSteps: 200 },
     agent: { ...TABLE12, nSteps: 1024 },
     flash: SMALL_FLASH,
-    budgets: { referenceEpisodes: 30, pretrainEpisodes: 180, adaptEpisodes: 20, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 5, tolerance: 0.05 },
+    // References: 300 episodes x 200 MIs = 60k PPO steps per pair (was 30 = 6k, which the oracle and the BBR-like sender beat).
+    // Exploration on run seed 0's new and updated pairs: the deterministic return gains little after 40-60k steps
+    // (docs/results/2026-12-06-congestion-pccrl.md); Aurora's own curve: 459.7 -> 589.5 in 120k steps.
+    budgets: { referenceEpisodes: 300, pretrainEpisodes: 180, adaptEpisodes: 20, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 5, tolerance: 0.05 },
   },
   full: {
     purpose: "the paper's: pool 200, the other 425 cells new, 400-MI episodes, Table 12's 2048-step rollouts, 100 A/B tests (10 per agent)",
