@@ -38,6 +38,7 @@ import { drops, paperDrop, type DropSample, type PairReference, type ServedSampl
 import type { AmortisationJson, BaselineJson, DropJson, ReferenceJson, RlSummary, SpeedupJson, SweepPointJson } from "../runner/results.js";
 import { correlation } from "./similarity.js";
 import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type SweepServeInput } from "./pool-sweep.js";
+import { allTestPairs, replicateConfigs } from "./replicates.js";
 
 export const RL_EXECUTOR = "rl-protocols@1";
 
@@ -73,14 +74,16 @@ export function envSeedOf(runSeed: number, pair: string, k: number): number {
 }
 
 /** The units of `flash reproduce` (poolSizes undefined) or of a sweep over pool sizes; `runSeed` makes the shared environment seeds. */
-export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: number, poolSizes?: number[], runSeed = 0): Unit[] {
-  const b = task.budgets(cfg);
+export function planRl(task: RlTask, taskName: string, runCfg: Cfg, replicates: number, poolSizes?: number[], runSeed = 0): Unit[] {
+  const b = task.budgets(runCfg);
   const units: Unit[] = [];
-  const { test } = task.pairs(cfg);
-  // The update experiment belongs to the A/B test, which a sweep does not run.
-  const updates = poolSizes ? [] : (task.updates?.(cfg) ?? []);
   const flashCost = 3; // relative wall time of a FLASH episode (meta learner); only for the ETA
-  for (let k = 0; k < replicates; k++) {
+  // Updated pairs' references: the drop's scale on them; trained once per pair (shared pairs: in replicate 0), they serve every replicate that has them.
+  const updateRefs = new Set<string>();
+  for (const [k, cfg] of replicateConfigs(task, runCfg, runSeed, replicates).entries()) {
+    const { test } = task.pairs(cfg);
+    // The update experiment belongs to the A/B test, which a sweep does not run.
+    const updates = poolSizes ? [] : (task.updates?.(cfg) ?? []);
     const refs: Record<string, string> = {};
     for (const pair of test) {
       const id = `ref/${pair}/r${k}`;
@@ -93,16 +96,16 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
         input: { kind: "reference", task: taskName, cfg, replicate: k, pair, envSeed: envSeedOf(runSeed, pair, k) },
       });
     }
-    // Updated pairs' references: the drop's scale on them; trained once, they serve every replicate.
-    if (k === 0)
-      for (const u of updates)
-        units.push({
-          id: `ref/${u.pair}/r0`,
-          kind: "reference",
-          deps: [],
-          cost: b.referenceEpisodes,
-          input: { kind: "reference", task: taskName, cfg, replicate: 0, pair: u.pair },
-        });
+    for (const u of updates.filter((x) => !updateRefs.has(x.pair))) {
+      updateRefs.add(u.pair);
+      units.push({
+        id: `ref/${u.pair}/r${k}`,
+        kind: "reference",
+        deps: [],
+        cost: b.referenceEpisodes,
+        input: { kind: "reference", task: taskName, cfg, replicate: k, pair: u.pair },
+      });
+    }
     for (const size of poolSizes ?? [undefined]) {
       const prefix = size === undefined ? "" : `P${size}/`;
       const pool = task.pairs(cfg, size).pool;
@@ -540,14 +543,34 @@ function abDrops(ab: readonly AbResult[], refs: ReadonlyMap<string, PairReferenc
   return { allServed, served, drops: d.drops, dropOf, rewardDrop, rewardDropPaper };
 }
 
-/** Every number of results.json from the finished units of a reproduce or sweep run. */
-export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, UnitRecord>, poolSizes?: number[]): RlSummary {
+/** The run a summary is of: its seed and replicate count (each replicate's pairs: replicates.ts). */
+export interface RunShape {
+  seed: number;
+  replicates: number;
+}
+
+/** Replicates 0..k of the finished units (`.../r<k>` ids), at least one. */
+function replicatesIn(records: ReadonlyMap<string, UnitRecord>): number {
+  let n = 1;
+  for (const id of records.keys()) {
+    const m = /\/r(\d+)$/.exec(id);
+    if (m) n = Math.max(n, Number(m[1]) + 1);
+  }
+  return n;
+}
+
+/**
+ * Every number of results.json from the finished units of a reproduce or sweep run;
+ * `run` (default: run seed 0 and the replicates the units name) gives each replicate's pairs.
+ */
+export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, UnitRecord>, poolSizes?: number[], run?: RunShape): RlSummary {
   const b = task.budgets(cfg);
+  const cfgs = replicateConfigs(task, cfg, run?.seed ?? 0, run?.replicates ?? replicatesIn(records));
   const curve = curveOf(task);
   const refs = pairReferences(records, b.window, curve);
   const cap = b.adaptEpisodes;
   const opts: AdaptOptions = { cap, window: b.window, tolerance: b.tolerance };
-  const testPairs = new Set(task.pairs(cfg).test);
+  const testPairs = new Set(allTestPairs(task, cfgs));
   const scratch = scratchCurves(records, testPairs, curve, cap);
   const bySize = adaptCurvesByPrefix(records, curve);
 
@@ -574,7 +597,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     reward_drop: served.rewardDrop,
     /** The paper's definition, 1 - R / R_ref (rewardDrop with a zero baseline): comparable with the paper's numbers for positive rewards only. */
     reward_drop_paper: served.rewardDropPaper,
-    controls: controlsSummary(task, cfg, ab, served.dropOf, spJson),
+    controls: controlsSummary(task, cfgs, ab, served.dropOf, spJson),
     baselines: baselineSummaries(records, refs, task.baselineLabels, testPairs),
     updates: updateSummary(
       served.allServed.filter((s) => s.scenario !== undefined),
@@ -609,14 +632,15 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
  */
 function controlsSummary(
   task: RlTask,
-  cfg: Cfg,
+  cfgs: readonly Cfg[],
   ab: readonly AbResult[],
   dropOf: (v: string) => number[],
   sp: (fast: string, slow: string) => SpeedupJson | null,
 ) {
   const probes: number[] = [];
   if (task.oracle) {
-    for (const a of ab) {
+    for (const [i, a] of ab.entries()) {
+      const cfg = cfgs[a.samples[0]?.replicate ?? i] ?? cfgs[0];
       const emb = { ...a.poolEmbeddings, ...a.testEmbeddings };
       const ids = Object.keys(emb).sort();
       if (ids.length < 4) continue;

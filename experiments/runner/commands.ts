@@ -147,7 +147,11 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
 function commonOptions(backendOption: OptionSpec) {
   return {
     profile: { type: "string", description: "named preset of the task (`flash tasks` lists each task's profiles and what they are for)", default: "quick" },
-    seeds: { type: "string", description: "replicates (each with its own derived seeds; default 2; rcs: iterations, default by profile)" },
+    seeds: {
+      type: "string",
+      description:
+        "replicates (each with its own derived seeds and, where the task draws them, its own pairs; default: the profile's, else 2; rcs: iterations, default by profile)",
+    },
     seed: { type: "string", description: "run seed: every unit seed and the pairs derive from it", default: "0" },
     workers: { type: "string", description: "worker threads (default: one per core; 0 = this thread); never changes results" },
     backend: backendOption,
@@ -168,6 +172,11 @@ function commonOptions(backendOption: OptionSpec) {
 }
 type CommonOptions = ReturnType<typeof commonOptions>;
 
+/** Replicates without `--seeds`: the profile's own count (its table's `replicates`), else 2. */
+async function defaultReplicates(task: string, profile: string): Promise<number> {
+  return (await rlTask(task)).profileTable?.[profile]?.replicates ?? 2;
+}
+
 /** `flash reproduce TASK`: the paper's protocols on one task. */
 function reproduceCommand(common: CommonOptions): Command {
   return {
@@ -183,7 +192,6 @@ function reproduceCommand(common: CommonOptions): Command {
     async run(o, pos) {
       const task = oneTask(pos);
       const explicitSeeds = intOpt(o, "seeds", 1);
-      const seeds = explicitSeeds ?? 2;
       const seed = intOpt(o, "seed", 0) as number;
       const out = (o.out as string | undefined) ?? `runs/${task}-${o.profile}`;
       const entry = taskEntry(task);
@@ -208,6 +216,7 @@ function reproduceCommand(common: CommonOptions): Command {
           `--data: task ${task} does not read a data folder${reads.length ? ` (it reads ${reads.map((k) => `--${k} DIR`).join(", ")})` : ""}`,
         );
       }
+      const seeds = explicitSeeds ?? (await defaultReplicates(task, String(o.profile)));
       const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions, queue });
       printHeadline(out, r);
     },
@@ -235,7 +244,7 @@ function sweepCommand(common: CommonOptions): Command {
       const r = await runRl({
         task,
         profile: String(o.profile),
-        seeds: intOpt(o, "seeds", 1) ?? 2,
+        seeds: intOpt(o, "seeds", 1) ?? (await defaultReplicates(task, String(o.profile))),
         seed: intOpt(o, "seed", 0) as number,
         out,
         workers: intOpt(o, "workers", 0) ?? null,

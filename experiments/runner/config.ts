@@ -15,8 +15,9 @@
  *       "backend": null,                   // TF.js backend name or null: best available
  *       "poolSizes": [2, 4],               // sweep only
  *       "taskOptions": { "traces": "/abs/load-traces" },  // --traces/--apps, when given
- *       "taskConfig": { ... }              // the task's settings, validated by the task
- *     }
+ *       "taskConfig": { ... },             // the task's settings, validated by the task (replicate 0's pairs)
+ *       "replicateConfigs": [ { ... } ]    // replicates 1..seeds-1 of a task that draws each replicate's
+ *     }                                    //   own pairs (protocols/replicates.ts): for the record; rerun derives them again
  *
  * Unknown fields, wrong types and out-of-range values are errors naming the field.
  */
@@ -40,11 +41,18 @@ export interface RunConfig {
   /** The folder options the run was started with (`--traces`, `--apps`), absolute paths; absent when none. */
   taskOptions?: Record<string, string>;
   taskConfig: Record<string, unknown>;
+  /**
+   * The task configs of replicates 1..seeds-1 when the task draws each replicate's own
+   * pairs (`RlTask.replicateConfig`), so that config.json lists every pair the run used.
+   * Derived from `taskConfig` and `seed`: not part of what a resumed run must match, and
+   * rewritten by every invocation (a rerun with more `seeds` adds the new replicates').
+   */
+  replicateConfigs?: Record<string, unknown>[];
 }
 
 export { ConfigError };
 
-const KEYS = ["format", "command", "task", "profile", "seed", "seeds", "workers", "backend", "poolSizes", "taskOptions", "taskConfig"];
+const KEYS = ["format", "command", "task", "profile", "seed", "seeds", "workers", "backend", "poolSizes", "taskOptions", "taskConfig", "replicateConfigs"];
 
 function int(v: unknown, where: string, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new ConfigError(`${where}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
@@ -82,6 +90,11 @@ export function parseRunConfig(data: unknown, source: string): RunConfig {
   if (o.taskConfig === null || typeof o.taskConfig !== "object" || Array.isArray(o.taskConfig))
     throw new ConfigError(`${source}: taskConfig: expected an object`);
   cfg.taskConfig = o.taskConfig as Record<string, unknown>;
+  if (o.replicateConfigs !== undefined) {
+    if (!Array.isArray(o.replicateConfigs) || o.replicateConfigs.some((c) => c === null || typeof c !== "object" || Array.isArray(c)))
+      throw new ConfigError(`${source}: replicateConfigs: expected an array of task config objects (replicates 1..seeds-1)`);
+    cfg.replicateConfigs = o.replicateConfigs as Record<string, unknown>[];
+  }
   if (o.taskOptions !== undefined) {
     if (o.taskOptions === null || typeof o.taskOptions !== "object" || Array.isArray(o.taskOptions))
       throw new ConfigError(`${source}: taskOptions: expected an object of folder paths`);

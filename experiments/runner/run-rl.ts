@@ -12,6 +12,7 @@ import { OptionValueError, UsageError } from "../../errors.js";
 import { selectBackend } from "../../flash/backend.js";
 import { planRl, RL_EXECUTOR, summarise, type RlSummary } from "../protocols/rl-reproduce.js";
 import { checkSweepBudget } from "../protocols/pool-sweep.js";
+import { drawsPerReplicate, replicateConfigs } from "../protocols/replicates.js";
 import { writeRlReport } from "../report/rl-report.js";
 import { rlTask } from "../tasks/index.js";
 import type { FolderOption, RlTask } from "../tasks/types.js";
@@ -97,6 +98,12 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   const cfg = task.validateConfig(structuredClone(raw), "taskConfig") as Record<string, unknown>;
   if (o.poolSizes) for (const n of o.poolSizes) task.pairs(cfg, n); // errors early on a pool size the config cannot give
   if (o.poolSizes) checkSweepBudget(task.budgets(cfg), o.poolSizes, o.profile); // fixed total pretraining budget: every pair trained on
+  // Each replicate's own pairs, when the task draws them (checked disjoint); recorded so config.json lists every pair.
+  const more = drawsPerReplicate(task)
+    ? replicateConfigs(task, cfg, seed, o.seeds)
+        .slice(1)
+        .map((c, i) => task.validateConfig(structuredClone(c), `replicate ${i + 1}'s taskConfig`) as Record<string, unknown>)
+    : [];
   const config: RunConfig = {
     format: RUN_CONFIG_FORMAT,
     command: o.poolSizes ? "sweep" : "reproduce",
@@ -109,6 +116,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     ...(o.poolSizes ? { poolSizes: o.poolSizes } : {}),
     ...(Object.keys(taskOptions).length ? { taskOptions } : {}),
     taskConfig: cfg,
+    ...(more.length ? { replicateConfigs: more } : {}),
   };
   saveRunConfig(o.out, config);
   const backend = await selectBackend(o.backend ?? undefined);
@@ -132,7 +140,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     config,
     records,
     plan.map((u) => ({ id: u.id, seed: u.seed })),
-    summarise(task, cfg, records, o.poolSizes),
+    summarise(task, cfg, records, o.poolSizes, { seed, replicates: o.seeds }),
     backend.name,
     {
       seconds: (performance.now() - t0) / 1000,

@@ -213,6 +213,21 @@ export function autoscalingProfile(name: string, runSeed: number, opts: ProfileO
   };
 }
 
+/**
+ * Replicate `k`'s config (`RlTask.replicateConfig`): block k of the run seed's draw of
+ * (test + pool) pairs per replicate (`drawPairs` is prefix-stable, so block 0 is the
+ * profile's own pairs), test pairs first; its own applications and trace windows, so no
+ * pair (and no generated application) is in two replicates. The application-update
+ * experiment stays in replicate 0: its references are RL runs on 7 more pairs.
+ */
+export function autoscalingReplicateConfig(cfg: AutoscalingConfig, runSeed: number, k: number): AutoscalingConfig {
+  if (k === 0) return cfg;
+  const t = cfg.testPairs.length;
+  const n = t + cfg.poolPairs.length;
+  const block = drawPairs(runSeed, (k + 1) * n, cfg.env, { traces: cfg.traces, apps: cfg.apps }).slice(k * n);
+  return { ...cfg, testPairs: block.slice(0, t), poolPairs: block.slice(t), updatePairs: [] };
+}
+
 function ddpgConfig(cfg: AutoscalingConfig, learningStarts: number): DDPGConfig {
   const a = cfg.agent;
   return {
@@ -303,6 +318,7 @@ export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
     },
     paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "FLASH (MLSys 2024) 5.2: workload autoscaling, FIRM's DDPG" },
     profile: (name, runSeed, opts = {}) => autoscalingProfile(name, runSeed, opts),
+    replicateConfig: autoscalingReplicateConfig,
     validateConfig: validateAutoscalingConfig,
     describe(cfg) {
       const a = cfg.agent;

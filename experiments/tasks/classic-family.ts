@@ -124,6 +124,11 @@ export function validateClassicConfig(raw: unknown, where: string): ClassicFamil
 
 const STEPS = 200; // Pendulum-v1's episode limit
 
+/** The first `n` pendulum pairs of a run seed's draw (prefix-stable: a longer draw starts with the same pairs). */
+function drawFamilyPairs(runSeed: number, n: number): PairSpec[] {
+  return generatePairs("pendulum", n, new Rng(`pendulum-family/pairs/${runSeed}`));
+}
+
 function ddpgConfig(cfg: ClassicFamilyConfig, learningStarts: number): Partial<DDPGConfig> {
   const a = cfg.agent;
   return {
@@ -169,7 +174,7 @@ export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
     profile(name, runSeed, opts = {}) {
       const p = pickProfile(CLASSIC_PROFILES, name, "pendulum-family");
       const pool = opts.poolSize ?? p.pool;
-      const drawn = generatePairs("pendulum", pool + p.test, new Rng(`pendulum-family/pairs/${runSeed}`));
+      const drawn = drawFamilyPairs(runSeed, pool + p.test);
       // Test pairs first so that sweeping the pool size keeps the same new pairs.
       return {
         family: "pendulum",
@@ -179,6 +184,14 @@ export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
         flash: { ...p.flash },
         budgets: { ...p.budgets },
       };
+    },
+    // Replicate k: block k of the run seed's draw (prefix-stable, distinct ids), test pairs first.
+    replicateConfig(cfg, runSeed, k) {
+      if (k === 0) return cfg;
+      const t = cfg.testPairs.length;
+      const n = t + cfg.poolPairs.length;
+      const block = drawFamilyPairs(runSeed, (k + 1) * n).slice(k * n);
+      return { ...cfg, testPairs: block.slice(0, t), poolPairs: block.slice(t) };
     },
     validateConfig: validateClassicConfig,
     describe(cfg) {

@@ -17,6 +17,8 @@ export interface ProfileSpec {
   test: number;
   flash: FlashSettings;
   budgets: RlBudgets;
+  /** Replicates `flash reproduce` runs when `--seeds` is not given (default 2): each with its own pretraining (and, where the task draws them, pairs). */
+  replicates?: number;
 }
 
 /** A task's profiles by name, in the order help texts list them. */

@@ -139,7 +139,7 @@ export interface RlTask<C = Record<string, unknown>> {
   /** The names of `profileTable` (or of the task's presets when it has no table). */
   readonly profiles: readonly string[];
   /** The task's one table of profiles (profiles.ts `ProfileTable`): what each is for and its sizes; `flash tasks` and the report read it. */
-  readonly profileTable?: Readonly<Record<string, { purpose: string; pool: number; test: number }>>;
+  readonly profileTable?: Readonly<Record<string, { purpose: string; pool: number; test: number; replicates?: number }>>;
   /** The folder options `profile` reads, with what each folder holds (for help and errors); absent: none. */
   readonly folderOptions?: Partial<Record<FolderOption, string>>;
   /** Readable names of the non-ML baselines in `ReferenceResult.baselines`, for the report. */
@@ -160,6 +160,14 @@ export interface RlTask<C = Record<string, unknown>> {
   budgets(cfg: C): RlBudgets;
   /** Pool (pretraining) and test (new) pair ids; with `poolSize`, the first `poolSize` of the pool. */
   pairs(cfg: C, poolSize?: number): { pool: string[]; test: string[] };
+  /**
+   * The config of replicate `replicate` (>= 1) of a run whose replicate 0 runs `cfg`
+   * (protocols/replicates.ts): the same settings with the replicate's own pool and new
+   * pairs, drawn from `runSeed` and the replicate, disjoint from every other replicate's
+   * (pair ids included). Deterministic. Absent: every replicate runs `cfg`, so replicates
+   * repeat the learning on the same pairs.
+   */
+  replicateConfig?(cfg: C, runSeed: number, replicate: number): C;
   /** What the paper reports for this task, for the report (optional). */
   paper?: { speedupVsTl?: number; rewardDropOriginal?: number; rewardDropFlash?: number; source: string };
   /** Agent and FLASH settings as a short line for the report. */

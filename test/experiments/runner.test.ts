@@ -156,4 +156,10 @@ t.test("run config: validated with errors naming the field; a directory refuses 
   saveRunConfig(out, { ...good, workers: 4 }); // how it runs may change
   t.throws(() => saveRunConfig(out, { ...good, seeds: 3, taskConfig: { a: 2 } }), /holds a run with another configuration \(differs in seeds, taskConfig\)/);
   t.throws(() => loadRunConfig(fresh()), ConfigError);
+  // Each replicate's config (a task that draws each replicate's pairs) is recorded, checked as objects, derived again on rerun.
+  const withReps = { ...good, replicateConfigs: [{ a: 3 }] };
+  t.same(parseRunConfig(JSON.parse(JSON.stringify(withReps)), "c.json"), withReps);
+  t.throws(() => parseRunConfig({ ...good, replicateConfigs: [1] }, "c.json"), /c.json: replicateConfigs: expected an array of task config objects/);
+  saveRunConfig(out, withReps);
+  t.same(loadRunConfig(out).replicateConfigs, [{ a: 3 }], "replicateConfigs are not part of what a resumed run must match");
 });
