@@ -37,6 +37,8 @@ export interface ServedSample {
   reward: number;
   /** Application-update experiment: the update scenario that made `pair` (absent in the main A/B test). */
   scenario?: string;
+  /** A pool pair of the served agent's own pretraining (absent: a new pair); summarised apart (`reward_drop_pool`). */
+  pool?: true;
   /** The task's operational metrics over the same evaluation (per-step means), when it has any. */
   metrics?: Record<string, number>;
 }

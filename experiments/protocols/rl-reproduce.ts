@@ -35,10 +35,24 @@ import { adaptationCosts, speedup, summariseCosts, type CostSample, type Curve }
 import { amortisation } from "./amortisation.js";
 import { probeR2 } from "./controls.js";
 import { drops, paperDrop, type DropSample, type PairReference, type ServedSample } from "./reward-drop.js";
-import type { AmortisationJson, BaselineJson, DropJson, ReferenceJson, RlSummary, SpeedupJson, SweepPointJson } from "../runner/results.js";
+import type {
+  AmortisationJson,
+  BaselineJson,
+  DropJson,
+  LevelsJson,
+  ReferenceJson,
+  ReplicatePairsJson,
+  RlSummary,
+  SpeedupJson,
+  SweepPointJson,
+} from "../runner/results.js";
 import { correlation } from "./similarity.js";
 import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type SweepServeInput } from "./pool-sweep.js";
-import { allTestPairs, replicateConfigs } from "./replicates.js";
+import { allTestPairs, drawsPerReplicate, pairsByReplicate, replicateConfigs } from "./replicates.js";
+import { levelsJson } from "./levels.js";
+import { conditioningFinding, pairedDifference, poolDropSummary, poolReferences, POOL_REFERENCE } from "./pool-tests.js";
+import { pretrainingHealth } from "./pretrain-health.js";
+import { originalTargets, poolServed, referencedPairs } from "./ab-plan.js";
 
 export const RL_EXECUTOR = "rl-protocols@1";
 
@@ -53,7 +67,16 @@ type UnitInput =
   | (Base & { kind: "reference"; pair: string; envSeed?: number })
   | (Base & { kind: "pretrain"; variant: PretrainVariant; pool: string[] })
   | (Base & { kind: "adapt"; variant: PretrainVariant; pair: string; pretrain: string; envSeed?: number })
-  | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Partial<Record<PretrainVariant, string>>; updates?: UpdatePair[] })
+  | (Base & {
+      kind: "ab";
+      test: string[];
+      /** The reference unit of each new pair with an RL reference: its original agent. */
+      refs: Record<string, string>;
+      pretrain: Partial<Record<PretrainVariant, string>>;
+      /** The pool pairs each pretrained variant (and the shuffled control) is also served on (ab-plan.ts); absent in runs planned before. */
+      pool?: Partial<Record<ServeVariant, string[]>>;
+      updates?: UpdatePair[];
+    })
   | SweepServeInput;
 
 /** The pretrained variants of a reproduction: the paper's TL and the oracle control only there (a sweep: FLASH and TL). */
@@ -85,7 +108,9 @@ export function planRl(task: RlTask, taskName: string, runCfg: Cfg, replicates: 
     // The update experiment belongs to the A/B test, which a sweep does not run.
     const updates = poolSizes ? [] : (task.updates?.(cfg) ?? []);
     const refs: Record<string, string> = {};
-    for (const pair of test) {
+    // RL references (and the original agents) on the first `referencePairs` new pairs; the others' reference needs no learning.
+    const referenced = referencedPairs(test, b);
+    for (const pair of referenced) {
       const id = `ref/${pair}/r${k}`;
       refs[pair] = id;
       units.push({
@@ -122,7 +147,7 @@ export function planRl(task: RlTask, taskName: string, runCfg: Cfg, replicates: 
           cost: b.pretrainEpisodes * (v === "flash" ? flashCost : 1),
           input: { kind: "pretrain", task: taskName, cfg, replicate: k, variant: v, pool: from },
         });
-        for (const pair of test) {
+        for (const pair of referenced) {
           const input = { kind: "adapt", task: taskName, cfg, replicate: k, variant: v, pair, pretrain: id, envSeed: envSeedOf(runSeed, pair, k) };
           units.push({ id: `${prefix}adapt/${v}/${pair}/r${k}`, kind: "adapt", deps: [id], cost: b.adaptEpisodes * (v === "flash" ? 1.5 : 1), input });
         }
@@ -130,13 +155,15 @@ export function planRl(task: RlTask, taskName: string, runCfg: Cfg, replicates: 
       // A sweep serves FLASH and TL per size (pool-sweep.ts); the reproduction runs the whole A/B test.
       if (size !== undefined) units.push(sweepServeUnit(prefix, k, taskName, cfg, test, refs, pre, b));
       if (size === undefined) {
+        const served = servedVariants(pre).map((x) => x.variant);
+        const poolPairs = poolServed(pool, pre["tl-paper"] ? pool[k % pool.length] : undefined, served);
+        const tests = referenced.length * b.abTargets + test.length * served.length + Object.values(poolPairs).flat().length + updates.length * 3;
         units.push({
           id: `ab/r${k}`,
           kind: "ab",
           deps: [...Object.values(refs), ...(Object.values(pre) as string[])],
-          cost:
-            (b.evalEpisodes + b.embedEpisodes) * (test.length * (b.abTargets + 2 + Object.keys(pre).length + FLASH_CONTROLS.length) + updates.length * 3) * 0.1,
-          input: { kind: "ab", task: taskName, cfg, replicate: k, test, refs, pretrain: pre, ...(updates.length ? { updates } : {}) },
+          cost: (b.evalEpisodes + b.embedEpisodes) * tests * 0.1,
+          input: { kind: "ab", task: taskName, cfg, replicate: k, test, refs, pretrain: pre, pool: poolPairs, ...(updates.length ? { updates } : {}) },
         });
       }
     }
@@ -177,13 +204,17 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
           ...(r.metrics ? { metrics: r.metrics } : {}),
         };
       };
-      const targets = (i: number) => Array.from({ length: Math.min(b.abTargets, test.length - 1) }, (_, j) => test[(i + 1 + j) % test.length]);
+      // The shuffled control on a pool pair reads another pool pair's embedding: it needs two pool pairs with one.
+      const poolEmb = inp.pretrain.flash ? await task.poolEmbeddings(cfg, ctx.depDirs[inp.pretrain.flash], ctx.workDir) : {};
+      const poolOf = (v: ServeVariant) => (v === "shuffled" && Object.keys(poolEmb).length < 2 ? [] : (inp.pool?.[v] ?? []));
+      const originals = test.filter((p) => p in inp.refs);
+      const targets = originalTargets(test, originals, b.abTargets);
       const served = servedVariants(inp.pretrain);
-      const steps = test.length + served.length;
-      for (const [i, from] of test.entries()) {
+      const steps = originals.length + served.length;
+      for (const [i, from] of originals.entries()) {
         ctx.progress(i / steps, `original agent of ${from}`);
         // Its A/B targets (other new pairs) and the updated versions of its own pair.
-        const t = [...targets(i), ...updates.filter((u) => u.from === from).map((u) => u.pair)];
+        const t = [...(targets.get(from) ?? []), ...updates.filter((u) => u.from === from).map((u) => u.pair)];
         if (t.length === 0) continue;
         const res = await task.serve(cfg, {
           variant: "original",
@@ -196,18 +227,22 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
         for (const r of res) samples.push(sample("original", r, from));
       }
       for (const [j, { variant: v, model }] of served.entries()) {
-        ctx.progress((test.length + j) / steps, v);
-        // The controls serve the main test only; the update experiment compares the agents.
-        const pairs = FLASH_CONTROLS.includes(v) ? test : [...test, ...updates.map((u) => u.pair)];
+        ctx.progress((originals.length + j) / steps, v);
+        // The controls serve the main test only; the update experiment compares the agents. Pool pairs come last (new pairs' numbers do not move).
+        const own = poolOf(v);
+        const pairs = [...test, ...(FLASH_CONTROLS.includes(v) ? [] : updates.map((u) => u.pair)), ...own];
         const res: ServeResult[] = await task.serve(cfg, { variant: v, modelDir: ctx.depDirs[model], pairs, seed: unit.seed, workDir: ctx.workDir });
         for (const r of res) {
+          if (own.includes(r.pair)) {
+            samples.push({ ...sample(v, r), pool: true });
+            continue;
+          }
           samples.push(sample(v, r));
           // Similarity reads the embeddings of FLASH's own context (the kind pretraining saw).
           if (v === "flash" && r.embedding) embeddings[r.pair] = r.embedding;
         }
       }
-      const pool = await task.poolEmbeddings(cfg, ctx.depDirs[inp.pretrain.flash as string], ctx.workDir);
-      return { samples, testEmbeddings: embeddings, poolEmbeddings: pool };
+      return { samples, testEmbeddings: embeddings, poolEmbeddings: poolEmb };
     }
   }
 }
@@ -525,22 +560,47 @@ function sweepSummary(
 /** The served agents of the main A/B test: drops (the harness's and the paper's definition) and the reward_drop block. */
 function abDrops(ab: readonly AbResult[], refs: ReadonlyMap<string, PairReference>) {
   const allServed = ab.flatMap((a) => a.samples);
-  const served = allServed.filter((s) => s.scenario === undefined);
+  const served = allServed.filter((s) => s.scenario === undefined && !s.pool);
   const d = drops(served, refs);
-  const dropOf = (v: string) => d.drops.filter((x) => x.variant === v).map((x) => x.drop);
+  // Over tests (distinct pairs when each replicate draws its own) and over replicate means (levels.ts).
+  const dropOf = (v: string) => levelsJson(d.drops.filter((x) => x.variant === v).map((x) => ({ replicate: x.replicate, pair: x.pair, value: x.drop })));
   const paper = served.map((x) => ({ ...x, drop: paperDrop(x.reward, (refs.get(x.pair) as PairReference).evalReturn) })).filter((x) => Number.isFinite(x.drop));
   const paperOf = (v: string) => paper.filter((x) => x.variant === v).map((x) => x.drop);
   const rewardDrop: RlSummary["reward_drop"] = {
-    flash: mc(dropOf("flash")),
-    original: mc(dropOf("original")),
-    tl: mc(dropOf("tl")),
-    tl_paper: mc(dropOf("tl-paper")),
+    flash: dropOf("flash"),
+    original: dropOf("original"),
+    tl: dropOf("tl"),
+    tl_paper: dropOf("tl-paper"),
     excluded: d.excluded.length,
     samples: d.drops.map(dropJson),
     served: served.map((x) => servedJson(x)),
   };
   const rewardDropPaper = Object.fromEntries(["flash", "tl", "tl-paper", "original", "oracle", "shuffled"].map((v) => [v.replace("-", "_"), mc(paperOf(v))]));
   return { allServed, served, drops: d.drops, dropOf, rewardDrop, rewardDropPaper };
+}
+
+/** Every pretraining of one unit-id prefix with its variant and replicate (pretraining health). */
+function pretrainingsOf(records: ReadonlyMap<string, UnitRecord>, pfx: string): { variant: string; replicate: number; result: PretrainResult }[] {
+  const out: { variant: string; replicate: number; result: PretrainResult }[] = [];
+  for (const r of records.values()) {
+    if (r.kind !== "pretrain" || prefixOf(r.id) !== pfx) continue;
+    const parts = r.id.slice(pfx.length).split("/");
+    out.push({ variant: parts[1], replicate: Number(parts[2].slice(1)), result: r.result as PretrainResult });
+  }
+  return out;
+}
+
+/** results.json's `replicate_pairs`: each replicate's pool, new and RL-referenced pairs, and the test counts. */
+function replicatePairsJson(task: RlTask, cfgs: readonly Cfg[], served: readonly ServedSample[]): ReplicatePairsJson {
+  const byRep = pairsByReplicate(task, cfgs).map((r) => ({ ...r, referenced: referencedPairs(r.test, task.budgets(cfgs[r.replicate])) }));
+  const flashTests = served.filter((s) => s.variant === "flash").length;
+  return {
+    per_replicate: drawsPerReplicate(task),
+    distinct_new_pairs: allTestPairs(task, cfgs).length,
+    new_pair_tests: flashTests || byRep.reduce((a, r) => a + r.test.length, 0),
+    replicates: cfgs.length,
+    by_replicate: byRep,
+  };
 }
 
 /** The run a summary is of: its seed and replicate count (each replicate's pairs: replicates.ts). */
@@ -586,6 +646,10 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const ab = [...records.values()].filter((r) => r.kind === "ab").map((r) => r.result as AbResult);
   const served = abDrops(ab, refs);
   const sweep = poolSizes ? sweepSummary(poolSizes, records, scratch, bySize, refs, opts) : null;
+  // Controls on the pool (pool-tests.ts) and each pretraining's health there (pretrain-health.ts).
+  const poolRefs = poolReferences(records);
+  const pool = poolDropSummary(served.allServed, poolRefs, POOL_REFERENCE, dropJson);
+  const health = pretrainingHealth(served.allServed, pool.drops, poolRefs, pretrainingsOf(records, ""), served.drops);
 
   return {
     /** Which learning curve convergence used (RlTask.convergenceCurve). */
@@ -597,7 +661,10 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     reward_drop: served.rewardDrop,
     /** The paper's definition, 1 - R / R_ref (rewardDrop with a zero baseline): comparable with the paper's numbers for positive rewards only. */
     reward_drop_paper: served.rewardDropPaper,
-    controls: controlsSummary(task, cfgs, ab, served.dropOf, spJson),
+    reward_drop_pool: pool.json,
+    pretraining_health: health,
+    replicate_pairs: replicatePairsJson(task, cfgs, served.served),
+    controls: controlsSummary(task, cfgs, ab, served.dropOf, spJson, pool, served.drops),
     baselines: baselineSummaries(records, refs, task.baselineLabels, testPairs),
     updates: updateSummary(
       served.allServed.filter((s) => s.scenario !== undefined),
@@ -634,8 +701,10 @@ function controlsSummary(
   task: RlTask,
   cfgs: readonly Cfg[],
   ab: readonly AbResult[],
-  dropOf: (v: string) => number[],
+  dropOf: (v: string) => LevelsJson | null,
   sp: (fast: string, slow: string) => SpeedupJson | null,
+  pool: ReturnType<typeof poolDropSummary>,
+  newDrops: readonly DropSample[],
 ) {
   const probes: number[] = [];
   if (task.oracle) {
@@ -658,16 +727,24 @@ function controlsSummary(
   return {
     oracle: task.oracle
       ? {
-          reward_drop: mc(dropOf("oracle")),
+          reward_drop: dropOf("oracle"),
+          reward_drop_pool: pool.of("oracle"),
           speedup_vs_tl: sp("oracle", "tl"),
           speedup_vs_tl_paper: sp("oracle", "tl-paper"),
           flash_speedup_vs_oracle: sp("flash", "oracle"),
         }
       : null,
-    shuffled: { reward_drop: mc(dropOf("shuffled")) },
-    zero: { reward_drop: mc(dropOf("flash-zero")) },
+    shuffled: { reward_drop: dropOf("shuffled"), reward_drop_pool: pool.of("shuffled") },
+    zero: { reward_drop: dropOf("flash-zero") },
     /** FLASH with the earlier serve protocol (deterministic context, first episode with the zero vector). */
-    before: { reward_drop: mc(dropOf("flash-before")) },
+    before: { reward_drop: dropOf("flash-before") },
+    /** Which finding holds: "cannot condition" (no better than TL on pool pairs) or "cannot generalise" (better there, not on new pairs). */
+    conditioning: pool.json
+      ? {
+          by_variant: ["flash", ...(task.oracle ? ["oracle"] : [])].map((v) => conditioningFinding(v, pool.drops, newDrops)),
+          flash_minus_shuffled_pool: pairedDifference(pool.drops, "flash", "shuffled"),
+        }
+      : null,
     probe_r2: mc(probes),
     probe_r2_by_replicate: probes,
   };

@@ -35,6 +35,18 @@ export interface MeanCiJson {
   n: number;
 }
 
+/**
+ * A served metric at two levels (protocols/levels.ts): the mean ± 95% CI over tests (one
+ * per pair and replicate: distinct pairs when each replicate draws its own), and over the
+ * replicates' means (a replicate's tests share one pretraining, so the tests are not
+ * independent; this interval says what another pretraining would give).
+ */
+export interface LevelsJson extends MeanCiJson {
+  /** Distinct pairs among the tests. */
+  pairs: number;
+  replicates: MeanCiJson & { means: number[] };
+}
+
 /** A paired speedup: mean over (pair, replicate) of slow episodes / fast episodes, with CI. */
 export interface SpeedupJson extends MeanCiJson {
   /** mean(slow episodes) / mean(fast episodes). */
@@ -55,6 +67,8 @@ export interface ServedJson {
   reward: number;
   /** Application-update experiment: the update scenario that made `pair`. */
   scenario?: string;
+  /** A pool pair of the served agent's own pretraining (`reward_drop_pool`); absent for a new pair. */
+  pool?: true;
   /** The task's operational metrics over the same evaluation (per-step means), keyed by metric id. */
   metrics?: Record<string, number>;
 }
@@ -142,17 +156,46 @@ export interface OperationsJson {
   samples: { variant: string; pair: string; replicate: number; metrics: Record<string, number> }[];
 }
 
+/** The served agents on their own pool pairs (protocols/pool-tests.ts); null in runs without pool tests. */
+export interface PoolDropJson {
+  flash: LevelsJson | null;
+  tl: LevelsJson | null;
+  /** The paper's TL on the one pool pair it was trained on. */
+  tl_paper: LevelsJson | null;
+  /** What a pool pair's reference is (the drop's zero), in words. */
+  reference: string;
+  /** Pool tests left out: no reference, or a reference no better than random. */
+  excluded: number;
+  samples: DropJson[];
+}
+
+/** Which finding holds for a conditioned variant against TL (protocols/pool-tests.ts). */
+export interface ConditioningJson {
+  variant: string;
+  /** Drop of the variant minus TL's, paired per (pool pair, replicate): below 0 = the variant serves better. */
+  pool_minus_tl: LevelsJson | null;
+  /** The same on new pairs. */
+  new_minus_tl: LevelsJson | null;
+  finding: "cannot condition" | "cannot generalise" | "conditions and generalises" | null;
+  /** The finding in words with its numbers. */
+  says: string | null;
+}
+
 /** The controls (protocols/controls.ts). */
 export interface ControlsJson {
   /** The oracle context (the task's true parameters): null when the task has no oracle. */
   oracle: {
     reward_drop: MeanCiJson | null;
+    /** On its own pool pairs (null: no pool tests). */
+    reward_drop_pool?: LevelsJson | null;
     speedup_vs_tl: SpeedupJson | null;
     speedup_vs_tl_paper: SpeedupJson | null;
     flash_speedup_vs_oracle: SpeedupJson | null;
   } | null;
-  /** FLASH served with another pool pair's embedding. */
-  shuffled: { reward_drop: MeanCiJson | null };
+  /** FLASH served with another pool pair's embedding (on a pool pair: never its own). */
+  shuffled: { reward_drop: MeanCiJson | null; reward_drop_pool?: LevelsJson | null };
+  /** "cannot condition" or "cannot generalise": FLASH and the oracle against TL on pool and new pairs; FLASH against the shuffled control on pool pairs. */
+  conditioning?: { by_variant: ConditioningJson[]; flash_minus_shuffled_pool: LevelsJson | null } | null;
   /** FLASH served with the zero vector. */
   zero: { reward_drop: MeanCiJson | null };
   /** FLASH with the earlier serve protocol (deterministic context, first episode with the zero vector). */
@@ -211,6 +254,46 @@ export interface PoolEffect {
   paired: { mean: number; ci95: number | null; n: number; sd: number | null; observed_tests: number | null; stated_tests: number | null } | null;
 }
 
+/** Each pretraining's health on its own pool pairs (protocols/pretrain-health.ts). */
+export interface PretrainingHealthJson {
+  /** The failure rule in words. */
+  rule: string;
+  runs: {
+    variant: string;
+    replicate: number;
+    /** Pool tests behind the verdict. */
+    pool_pairs: number;
+    /** Served reward minus the random policy's, per pool pair. */
+    vs_random: MeanCiJson | null;
+    reward_drop_pool: MeanCiJson | null;
+    /** null: no pool tests. */
+    failed: boolean | null;
+    /** Pretraining returns normalised per pair, (R - B) / (R_ref - B), averaged over blocks of episodes ending at `episode`. */
+    curve: { episode: number; normalised: number }[];
+  }[];
+  /** Per variant: failed pretrainings of how many. */
+  failed: Record<string, { failed: number; of: number }>;
+  /** Per variant: the new-pair drop without the replicates whose pretraining of that variant failed. */
+  reward_drop_healthy: Record<string, LevelsJson | null>;
+}
+
+/** Which pairs each replicate ran (protocols/replicates.ts, ab-plan.ts). */
+export interface ReplicatePairsJson {
+  /** Does each replicate draw its own pool and new pairs? (false: every replicate serves the same pairs) */
+  per_replicate: boolean;
+  /** Distinct new pairs over the run, and new-pair tests (pair x replicate) per served variant. */
+  distinct_new_pairs: number;
+  new_pair_tests: number;
+  replicates: number;
+  by_replicate: {
+    replicate: number;
+    pool: string[];
+    test: string[];
+    /** New pairs with an RL reference (original agents; adaptation). */
+    referenced: string[];
+  }[];
+}
+
 /** Every number `summarise` (protocols/rl-reproduce.ts) computes from the finished units. */
 export interface RlSummary {
   /** Which learning curve convergence used (`RlTask.convergenceCurve`): "training" or "evaluation". */
@@ -230,6 +313,12 @@ export interface RlSummary {
     /** Every served reward, including tests excluded from the drop. */
     served: ServedJson[];
   };
+  /** The served agents on their own pool pairs (protocols/pool-tests.ts); absent in results written before, null without pool tests. */
+  reward_drop_pool?: PoolDropJson | null;
+  /** Each pretraining's health on its pool pairs and the failed count per variant; absent before, null without pool tests. */
+  pretraining_health?: PretrainingHealthJson | null;
+  /** The pairs of each replicate; absent in results written before. */
+  replicate_pairs?: ReplicatePairsJson;
   /** The paper's definition, 1 - R / R_ref, keyed by variant with "-" written "_": comparable with the paper for positive rewards only. */
   reward_drop_paper: Record<string, MeanCiJson | null>;
   controls: ControlsJson;

@@ -107,8 +107,16 @@ export function validateFlashSettings(v: unknown, where: string): FlashSettings 
   };
 }
 
-/** The `budgets` block: episode counts (and the window) integers >= 1, tolerance a number >= 0. */
+const BUDGET_OPTIONAL = ["referencePairs"] as const;
+
+/**
+ * The `budgets` block: episode counts (and the window) integers >= 1, tolerance a number
+ * >= 0; the optional `referencePairs` (>= 1) checked when present and left out when absent
+ * (configs written before it).
+ */
 export function validateBudgets(v: unknown, where: string): RlBudgets {
-  const b = obj(v, where, [...EPISODE_KEYS, "tolerance"]);
-  return { ...counts(b, EPISODE_KEYS, where), tolerance: num(b, "tolerance", where, 0, false) };
+  const b = obj(v, where, [...EPISODE_KEYS, "tolerance", ...BUDGET_OPTIONAL], BUDGET_OPTIONAL);
+  const out: RlBudgets = { ...counts(b, EPISODE_KEYS, where), tolerance: num(b, "tolerance", where, 0, false) };
+  if (b.referencePairs !== undefined) out.referencePairs = num(b, "referencePairs", where, 1);
+  return out;
 }

@@ -629,7 +629,10 @@ function kitServe<C extends RlFlashConfig, E extends PairEnv, X extends object>(
           path.join(req.modelDir, CONTEXT.poolEmbeddingsFile),
           `${name}: the shuffled control needs ${CONTEXT.poolEmbeddingsFile} in ${req.modelDir} (re-run the FLASH pretraining)`,
         );
-      const ids = Object.keys(pool.embeddings).sort();
+      // Another pool pair's: a pool pair served with this control never reads its own embedding.
+      const ids = Object.keys(pool.embeddings)
+        .sort()
+        .filter((p) => p !== pair);
       cond.pin(pair, pool.embeddings[ids[new Rng(`shuffled/${req.seed}/${pair}`).int(0, ids.length)]]);
     }
     if (req.variant === "flash" || req.variant === "flash-before") {

@@ -44,6 +44,13 @@ export interface RlBudgets {
   /** Convergence: moving-average window and tolerance (fraction of |reference - baseline|). */
   window: number;
   tolerance: number;
+  /**
+   * New pairs with an RL reference, and so an original agent for the A/B test: the first
+   * `referencePairs` of the test pairs (protocols/ab-plan.ts). Every other new pair is
+   * served by the pretrained variants and by one original agent, and its reference is the
+   * best policy that needs no learning (protocols/reference.ts); absent: every new pair.
+   */
+  referencePairs?: number;
 }
 
 export interface ReferenceResult {

@@ -22,6 +22,9 @@ const MAPS = new Set([
   "updates.by_scenario.*.variants",
   "updates.samples[].metrics",
   "pretraining",
+  "pretraining_health.failed",
+  "pretraining_health.reward_drop_healthy",
+  "reward_drop_pool.samples[].metrics",
   "amortisation[].break_even",
   "sweep[].amortisation[].break_even",
 ]);

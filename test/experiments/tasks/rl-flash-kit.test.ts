@@ -189,6 +189,15 @@ t.test("FLASH's context: warm-up episodes stay out of the buffer, serving never 
     Object.values(pool).some((e) => e.every((v, i) => Math.abs(v - (shuffled[0].embedding as number[])[i]) < 1e-6)),
     "the shuffled control serves a pool pair's embedding",
   );
+  // Served on pool pairs (the controls on the pool): always the other pool pair's embedding, never the pair's own.
+  const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) < 1e-6);
+  for (let seed = 0; seed < 6; seed++) {
+    const res = await task.serve(cfg, { variant: "shuffled", modelDir: dir("pre"), pairs: ["arm0", "arm1"], seed, workDir: dir(`shuffled-pool-${seed}`) });
+    for (const r of res) {
+      const other = r.pair === "arm0" ? "arm1" : "arm0";
+      t.ok(near(r.embedding as number[], pool[other]) && !near(r.embedding as number[], pool[r.pair]), `seed ${seed}: ${r.pair} reads ${other}'s embedding`);
+    }
+  }
 });
 
 t.test("the flash block's options reach the model: TCN encoder, latest selection, auxiliary dynamics loss (PPO and DQN)", async (t) => {
