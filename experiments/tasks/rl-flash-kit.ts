@@ -71,7 +71,7 @@ import type { PairEnv, StepResult } from "../../envs/env.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, RLModel, type EncoderOptions } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
-import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
+import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlBudgets, RlTask, ServedStep, ServeRequest, ServeResult } from "./types.js";
 
 /** An agent the kit can train, checkpoint and serve: DDPG, DQN and PPO are all such. */
 export type KitAgent = Algorithm & {
@@ -664,9 +664,15 @@ function kitServe<C extends RlFlashConfig, E extends PairEnv, X extends object>(
           const ctx = cond ? cond.ctxOf(pair) : oracle ? oracle.ctxOf(pair) : 0;
           const embedding = fm && cond ? await serveEmbedding(cfg, req, fm.model, cond, agent, env, pair) : undefined;
           const ops = new StepMeans(spec.stepMetrics);
-          const ev = evaluatePolicy(agent, env, { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, ctx, onStep: ops.add });
+          const steps: ServedStep[] = [];
+          const record = (r: StepResult) => {
+            ops.add(r);
+            // The first episode's steps (evaluation episodes have the env's fixed length).
+            if (req.recordSteps && steps.length < spec.episodeSteps(cfg)) steps.push({ reward: r.reward, info: { ...(r.info ?? {}) } });
+          };
+          const ev = evaluatePolicy(agent, env, { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, ctx, onStep: record });
           const metrics = ops.means();
-          out.push({ pair, reward: ev.mean, ...(embedding ? { embedding } : {}), ...(metrics ? { metrics } : {}) });
+          out.push({ pair, reward: ev.mean, ...(embedding ? { embedding } : {}), ...(metrics ? { metrics } : {}), ...(req.recordSteps ? { steps } : {}) });
         }
         return out;
       } finally {

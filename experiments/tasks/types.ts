@@ -103,6 +103,14 @@ export interface ServeRequest {
   seed: number;
   /** A scratch directory for this request's buffers. */
   workDir: string;
+  /** Diagnostics: also return each step of the first evaluation episode (`ServeResult.steps`); the served numbers do not change. */
+  recordSteps?: boolean;
+}
+
+/** One evaluation step as served: its reward and the env's `info` (autoscaling: the allocation, kills, SLO preservation, ...). */
+export interface ServedStep {
+  reward: number;
+  info: Record<string, number | string | boolean>;
 }
 
 export interface ServeResult {
@@ -113,6 +121,8 @@ export interface ServeResult {
   embedding?: number[];
   /** Per-step means of the task's operational metrics over the evaluation (`RlTask.metricLabels`). */
   metrics?: Record<string, number>;
+  /** With `ServeRequest.recordSteps`: the first evaluation episode, step by step. */
+  steps?: ServedStep[];
 }
 
 /**

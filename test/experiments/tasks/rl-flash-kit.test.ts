@@ -102,6 +102,15 @@ for (const kind of ["dqn", "ppo"] as const) {
     t.same(Object.keys(emb).sort(), ["arm0", "arm1"]);
     const again = await task.serve(cfg, { variant: "flash", modelDir: dir("pre"), pairs: ["arm1"], seed: 4, workDir: dir("serve2") });
     t.same(again, served, "serving is deterministic in its seed");
+    const rec = await task.serve(cfg, { variant: "flash", modelDir: dir("pre"), pairs: ["arm1"], seed: 4, workDir: dir("serve3"), recordSteps: true });
+    t.equal(rec[0].reward, served[0].reward, "recording the steps does not change what is served");
+    t.equal(rec[0].steps?.length, STEPS, "the first evaluation episode, step by step");
+    t.equal(
+      rec[0].steps!.reduce((a, s) => a + s.reward, 0),
+      rec[0].steps!.filter((s) => s.reward === 1).length,
+      "each step's reward as the env gave it",
+    );
+    t.equal(served[0].steps, undefined, "no steps unless asked");
   });
 }
 
