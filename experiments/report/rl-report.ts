@@ -427,10 +427,19 @@ function headerSection(r: RlResults, L: string[]): void {
     `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ` +
       `${(r.wall.units_span_seconds ?? r.wall.seconds).toFixed(0)} s from first unit start to last unit end ` +
       `(this invocation ${r.wall.seconds.toFixed(0)} s: ${r.wall.ran_units} units run, ${r.wall.resumed_units} resumed; unit time summed ` +
-      `${r.wall.unit_seconds_sum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}` +
+      `${r.wall.unit_seconds_sum.toFixed(0)} s${cpuWords(r)}), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}` +
       `${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
     "",
   );
+}
+
+/** "; CPU 1234 s over every invocation: about 617 s of wall time on 2 quiet core(s)" when every invocation recorded its CPU seconds. */
+function cpuWords(r: RlResults): string {
+  const inv = r.wall.invocations ?? [];
+  if (inv.length === 0 || inv.some((i) => i.cpu_seconds === undefined)) return "";
+  const cpu = inv.reduce((a, i) => a + (i.cpu_seconds as number), 0);
+  const cores = Math.max(1, r.wall.workers);
+  return `; CPU ${cpu.toFixed(0)} s over every invocation: about ${(cpu / cores).toFixed(0)} s of wall time on ${cores} quiet core(s)`;
 }
 
 /** The headline table against the paper and the verdict. */

@@ -374,6 +374,8 @@ export function provenanceJson(p: Provenance): ResultsProvenance {
 export interface InvocationJson {
   started: string;
   seconds: number;
+  /** CPU seconds of the invocation's process, worker threads included (absent before they were recorded; the queue's workers are elsewhere). */
+  cpu_seconds?: number;
   ran_units: number;
   workers: number;
 }
@@ -399,6 +401,12 @@ export interface RlResults extends RlSummary {
     /** From the first unit's start to the last unit's end over every invocation (the run's wall time when it ran in one go). */
     units_span_seconds: number;
     unit_seconds_sum: number;
+    /**
+     * CPU seconds of this invocation's process (user + system, every local worker thread):
+     * with W workers, cpu_seconds / W estimates the wall time on a quiet machine, which unit
+     * seconds at a high load average do not. Absent in results written before.
+     */
+    cpu_seconds?: number;
     /** Unit kind -> summed unit seconds. */
     by_kind: Record<string, number>;
     workers: number;

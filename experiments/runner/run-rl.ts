@@ -85,8 +85,19 @@ export function checkTaskOptions(task: RlTask, name: string, opts: RlRunOptions[
   return out;
 }
 
+/**
+ * CPU seconds (user + system) of this process since `from`: every worker thread of the
+ * local pool included. On a shared machine a unit's wall seconds grow with the load; its
+ * CPU seconds much less, so CPU seconds / cores estimates the wall time on a quiet machine.
+ */
+function cpuSecondsSince(from: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+}
+
 export async function runRl(o: RlRunOptions): Promise<RlResults> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const started = new Date().toISOString();
   const task = await rlTask(o.task);
   const seed = o.seed ?? 0;
@@ -144,6 +155,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     backend.name,
     {
       seconds: (performance.now() - t0) / 1000,
+      cpuSeconds: cpuSecondsSince(cpu0),
       workers: res.workers,
       ran: res.ran,
       resumed: res.resumed,
@@ -166,7 +178,7 @@ function assemble(
   seeds: { id: string; seed: number }[],
   summary: RlSummary,
   backend: string,
-  w: { seconds: number; workers: number; ran: number; resumed: number; started: string; previous: RlResults["wall"]["invocations"] },
+  w: { seconds: number; cpuSeconds: number; workers: number; ran: number; resumed: number; started: string; previous: RlResults["wall"]["invocations"] },
 ): RlResults {
   const byKind: Record<string, number> = {};
   let sum = 0;
@@ -200,7 +212,8 @@ function assemble(
       workers: w.workers,
       ran_units: w.ran,
       resumed_units: w.resumed,
-      invocations: [...w.previous, { started: w.started, seconds: w.seconds, ran_units: w.ran, workers: w.workers }],
+      cpu_seconds: w.cpuSeconds,
+      invocations: [...w.previous, { started: w.started, seconds: w.seconds, cpu_seconds: w.cpuSeconds, ran_units: w.ran, workers: w.workers }],
     },
     config,
     units: [...records.values()].map((r) => ({
