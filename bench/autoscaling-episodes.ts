@@ -11,7 +11,7 @@
  *   [--variants tl,oracle,flash,original] [--pool] [--worst 3] [--json out.json]`
  * (--pool serves each variant on its replicate's own pool pairs instead of the new pairs).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -20,7 +20,7 @@ import { originalTargets, referencedPairs } from "../experiments/protocols/ab-pl
 import { UsageError } from "../errors.js";
 import { loadRunConfig } from "../experiments/runner/config.js";
 import { workDirOf } from "../experiments/runner/pool.js";
-import type { RlResults } from "../experiments/runner/results.js";
+import { deriveSeed } from "../experiments/runner/units.js";
 import type { AutoscalingConfig } from "../experiments/tasks/autoscaling-pairs.js";
 import { createAutoscalingTask } from "../experiments/tasks/autoscaling.js";
 import type { ServedStep, ServeVariant } from "../experiments/tasks/types.js";
@@ -76,8 +76,8 @@ export async function episodes(o: { run: string; replicate: number; variants: st
   // The pairs the run recorded for the replicate (a run from before per-replicate pairs served the same pairs in every replicate).
   const cfg = (o.replicate === 0 ? rc.taskConfig : (rc.replicateConfigs?.[o.replicate - 1] ?? rc.taskConfig)) as unknown as AutoscalingConfig;
   if (o.replicate >= rc.seeds) throw new UsageError(`--replicate ${o.replicate}: the run has replicates 0..${rc.seeds - 1}`);
-  const results = JSON.parse(readFileSync(path.join(o.run, "results.json"), "utf8")) as RlResults;
-  const seed = results.seeds.units[`ab/r${o.replicate}`];
+  // The A/B unit's seed (units.ts: from the run seed and the unit id), so a run still in progress can be looked at too.
+  const seed = deriveSeed(rc.seed, `ab/r${o.replicate}`);
   const peak = new Map([...cfg.testPairs, ...cfg.poolPairs].map((p) => [p.id, compileApplication(p.app).peakMemoryMB]));
   const { pool, test } = task.pairs(cfg);
   const tmp = mkdtempSync(path.join(os.tmpdir(), "as-episodes-"));
@@ -154,8 +154,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   if (!values.run) throw new UsageError("--run DIR is required (a finished `flash reproduce autoscaling` directory)");
-  const backend = (JSON.parse(readFileSync(path.join(values.run, "results.json"), "utf8")) as RlResults).backend;
-  await selectBackend(backend ?? undefined);
+  await selectBackend(loadRunConfig(values.run).backend ?? undefined);
   const rows = await episodes({ run: values.run, replicate: Number(values.replicate), variants: values.variants.split(","), pool: values.pool });
   print(rows, Number(values.worst));
   if (values.json) writeFileSync(values.json, JSON.stringify(rows, null, 1));
