@@ -8,14 +8,16 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { empiricalCdf, formatMeanCi, meanCi95, meanCiJson, type MeanCi } from "../stats.js";
+import { empiricalCdf, meanCi95, meanCiJson } from "../stats.js";
 import { writeFigure, type VegaLiteSpec } from "./figures.js";
 import { migrateResults, type RlResults } from "../runner/results.js";
 import { sweepFigures, sweepMarkdown } from "./sweep-report.js";
+import { fmtLevels, healthFigure, poolHealthMarkdown } from "./pool-report.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null;
 
-const fmt = (m: Json, digits = 3): string => (m ? `${formatMeanCi({ mean: m.mean, ci95: m.ci95 ?? NaN, n: m.n } as MeanCi, digits)} (n=${m.n})` : "n/a");
+// Over tests, and over replicate means where the value has them (protocols/levels.ts).
+const fmt = (m: Json, digits = 3): string => fmtLevels(m, digits);
 const pct = (x: number | undefined) => (x === undefined ? "—" : `${(100 * x).toFixed(1)}%`);
 
 const VARIANT_ORDER = ["flash", "tl", "tl-paper", "oracle", "shuffled", "flash-zero", "flash-before", "scratch", "original", "reference", "hpa", "vpa"];
@@ -325,6 +327,7 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
     similarityCostFigure,
     updateDropFigure,
     operationsFigures,
+    healthFigure,
   ];
   return Object.assign({}, ...steps.map((figure) => figure(r))) as Figures;
 }
@@ -705,6 +708,7 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   const L: string[] = [];
   headerSection(r, L);
   headlineSection(r, L);
+  poolHealthMarkdown(r, L);
   baselinesSection(r, L);
   updatesSection(r, L);
   operationsSection(r, L);
