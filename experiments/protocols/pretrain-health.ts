@@ -64,7 +64,8 @@ export function pretrainingHealth(
   pretrainings: readonly { variant: string; replicate: number; result: PretrainResult }[],
   newDrops: readonly DropSample[],
 ): PretrainingHealthJson | null {
-  if (!poolServed.some((s) => s.pool)) return null;
+  // Nothing to judge without a pool test against a pool reference (a run before pool tests, or a task without a fixed-action search).
+  if (!poolServed.some((s) => s.pool && poolRefs.has(s.pair))) return null;
   const runs = pretrainings.map(({ variant, replicate, result }) => {
     const mine = poolServed.filter((s) => s.pool && s.variant === variant && s.replicate === replicate && poolRefs.has(s.pair));
     const diffs = mine.map((s) => s.reward - (poolRefs.get(s.pair) as PairReference).baseline);
@@ -80,9 +81,9 @@ export function pretrainingHealth(
     };
   });
   const variants = [...new Set(runs.map((r) => r.variant))];
-  const failed = Object.fromEntries(
-    variants.map((v) => [v, { failed: runs.filter((r) => r.variant === v && r.failed).length, of: runs.filter((r) => r.variant === v).length }]),
-  );
+  // `of`: the pretrainings judged (a variant served on no referenced pool pair is not).
+  const judged = (v: string) => runs.filter((r) => r.variant === v && r.failed !== null);
+  const failed = Object.fromEntries(variants.map((v) => [v, { failed: judged(v).filter((r) => r.failed).length, of: judged(v).length }]));
   const healthy: Record<string, LevelsJson | null> = {};
   for (const v of variants) {
     const bad = new Set(runs.filter((r) => r.variant === v && r.failed).map((r) => r.replicate));

@@ -201,4 +201,9 @@ t.test("pretraining health: a pretraining no better than random on its pool fail
   t.equal(h.reward_drop_healthy.flash!.mean, (0.1 + 0.2) / 2, "replicate 1's new pairs left out");
   t.equal(h.reward_drop_healthy.flash!.replicates.n, 1);
   t.equal(pretrainingHealth([], [], refs, [], newD), null, "no pool tests: null");
+  t.equal(
+    pretrainingHealth([{ variant: "flash", replicate: 0, pair: "unsearched", reward: 1, pool: true }], [], refs, [], newD),
+    null,
+    "pool tests without a pool reference: null, not a pass",
+  );
 });
