@@ -14,6 +14,7 @@ import { generatePairs, makeFamilyEnv, validateParams, validatePairId, type Fami
 import { Rng } from "../../flash/rng.js";
 import { distinctPairIds, netArch, num, obj, validateBudgets, validateFlashSettings } from "./config-checks.js";
 import { flashWords, rlFlashKit, type FlashSettings } from "./rl-flash-kit.js";
+import { constantActions, linspace } from "./fixed-actions.js";
 import { paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { RlBudgets, RlTask } from "./types.js";
 import { ConfigError } from "../../errors.js";
@@ -154,6 +155,12 @@ const kit = rlFlashKit<ClassicFamilyConfig, FamilyEnv>({
     Object.keys(pair.params)
       .sort()
       .map((k) => pair.params[k]),
+  // Constant torques over Pendulum's range [-2, 2].
+  fixedActions: () =>
+    constantActions(
+      linspace(-2, 2, 9).map((x) => [x]),
+      ([x]) => `torque ${x}`,
+    ),
 });
 
 export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {

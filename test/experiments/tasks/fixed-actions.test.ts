@@ -1,0 +1,144 @@
+/**
+ * The fixed-action hooks every RL task serves (experiments/tasks/fixed-actions.ts): the
+ * grid, each candidate's return equal to playing that action by hand on the same windows
+ * whatever seed the environment was built with (the common random numbers the reference
+ * rule relies on), and the applications leave-one-application-out groups by.
+ */
+import t from "tap";
+import { actionLabel, cartesian, linspace } from "../../../experiments/tasks/fixed-actions.js";
+import { rlTask } from "../../../experiments/tasks/index.js";
+import { makePairEnv as autoscalingEnv } from "../../../experiments/tasks/autoscaling-pairs.js";
+import { makeCpufreqEnv } from "../../../experiments/tasks/cpufreq-pairs.js";
+import { makePairEnv as congestionEnv } from "../../../experiments/tasks/congestion-pairs.js";
+import { makeFamilyEnv } from "../../../envs/classic/family.js";
+import type { PairEnv } from "../../../envs/env.js";
+import type { AutoscalingConfig } from "../../../experiments/tasks/autoscaling.js";
+import type { CpufreqConfig } from "../../../experiments/tasks/cpufreq.js";
+import type { CongestionConfig } from "../../../experiments/tasks/congestion.js";
+import type { ClassicFamilyConfig } from "../../../experiments/tasks/classic-family.js";
+
+t.test("grid helpers", async (t) => {
+  t.same(linspace(-1, 1, 5), [-1, -0.5, 0, 0.5, 1]);
+  t.throws(() => linspace(0, 1, 1), /at least 2 points/);
+  t.same(cartesian([[0, 1], [5]]), [
+    [0, 5],
+    [1, 5],
+  ]);
+  t.equal(actionLabel([0.5, -1, 1 / 3]), "0.5,-1,0.3333");
+});
+
+/** The return of `action` played on `env` from `reset(seed)`. */
+function byHand(env: PairEnv, seed: number, action: number[]): number {
+  env.reset(seed);
+  let sum = 0;
+  for (;;) {
+    const r = env.step(action);
+    sum += r.reward;
+    if (r.terminated || r.truncated) return sum;
+  }
+}
+
+/** Per task: its small profile, the env of a pair built with a given seed, and the action of grid candidate k. */
+const CASES = [
+  {
+    task: "autoscaling",
+    profile: "golden",
+    grid: 125,
+    env: (cfg: unknown, id: string, seed: number) => {
+      const c = cfg as AutoscalingConfig;
+      return autoscalingEnv(
+        c.env,
+        [...c.testPairs, ...c.poolPairs].find((p) => p.id === id)!,
+        seed,
+      );
+    },
+    action: (k: number) => cartesian([linspace(-1, 1, 5), linspace(-1, 1, 5), linspace(-1, 1, 5)])[k],
+  },
+  {
+    task: "cpufreq",
+    profile: "demo",
+    grid: 8,
+    env: (cfg: unknown, id: string, seed: number) => {
+      const c = cfg as CpufreqConfig;
+      return makeCpufreqEnv(
+        c,
+        [...c.testPairs, ...c.poolPairs].find((p) => p.id === id)!,
+        seed,
+      );
+    },
+    action: (k: number) => [k],
+  },
+  {
+    task: "congestion",
+    profile: "golden",
+    grid: 11,
+    env: (cfg: unknown, id: string, seed: number) => {
+      const c = cfg as CongestionConfig;
+      return congestionEnv(
+        c.env,
+        [...c.testPairs, ...c.poolPairs].find((p) => p.id === id)!,
+        seed,
+      );
+    },
+    action: (k: number) => [[-1, -0.5, -0.25, -0.1, -0.05, 0, 0.05, 0.1, 0.25, 0.5, 1][k]],
+  },
+  {
+    task: "pendulum-family",
+    profile: "golden",
+    grid: 9,
+    env: (cfg: unknown, id: string, seed: number) =>
+      makeFamilyEnv(
+        "pendulum",
+        [...(cfg as ClassicFamilyConfig).testPairs, ...(cfg as ClassicFamilyConfig).poolPairs].find((p) => p.id === id)!,
+        seed,
+      ),
+    action: (k: number) => [linspace(-2, 2, 9)[k]],
+  },
+];
+
+for (const c of CASES) {
+  t.test(`${c.task}: each candidate's return is its action played by hand on the same windows, whatever the env's seed`, async (t) => {
+    const task = await rlTask(c.task);
+    const cfg = task.profile(c.profile, 0);
+    const grid = task.fixedActionGrid!(cfg);
+    t.equal(grid.length, c.grid);
+    t.equal(new Set(grid).size, grid.length, "distinct labels");
+    const pair = task.pairs(cfg).test[0];
+    const seeds = [1_000_000, 1_000_001];
+    const got = task.fixedActionReturns!(cfg, pair, seeds);
+    t.same(task.fixedActionReturns!(cfg, pair, seeds), got, "deterministic");
+    t.ok(Number.isFinite(got.random));
+    for (const k of [0, Math.floor(c.grid / 2), c.grid - 1]) {
+      // An env built with another seed: the window seeds alone fix the episodes.
+      const env = c.env(cfg, pair, 12345);
+      const expect = seeds.reduce((a, s) => a + byHand(env, s, c.action(k)), 0) / seeds.length;
+      t.ok(Math.abs(got.fixed[k] - expect) < 1e-9, `${grid[k]}: ${got.fixed[k]} vs ${expect} by hand`);
+    }
+    t.throws(() => task.fixedActionReturns!(cfg, pair, []), /at least one window seed/);
+  });
+}
+
+t.test("applicationOf: updated pairs and processor changes belong to the application they came from", async (t) => {
+  const cpufreq = await rlTask("cpufreq");
+  const cfg = cpufreq.profile("quick", 0);
+  const ups = cpufreq.updates!(cfg);
+  t.ok(
+    ups.some((u) => u.scenario === "processor"),
+    "quick has processor changes",
+  );
+  for (const u of ups) t.equal(cpufreq.applicationOf!(cfg, u.pair), cpufreq.applicationOf!(cfg, u.from), `${u.pair} is ${u.from}'s application`);
+  const first = (cfg as unknown as CpufreqConfig).testPairs[0];
+  t.equal(cpufreq.applicationOf!(cfg, first.id), first.app.name);
+  const apps = new Set(cpufreq.pairs(cfg).pool.map((p) => cpufreq.applicationOf!(cfg, p)));
+  t.equal(apps.size, cpufreq.pairs(cfg).pool.length, "pool pairs: one application each");
+
+  const autoscaling = await rlTask("autoscaling");
+  const acfg = autoscaling.profile("quick", 0);
+  for (const u of autoscaling.updates!(acfg)) t.equal(autoscaling.applicationOf!(acfg, u.pair), autoscaling.applicationOf!(acfg, u.from));
+  t.equal(autoscaling.applicationOf!(acfg, "app-0000@syn0"), "app-0000");
+
+  const congestion = await rlTask("congestion");
+  const ccfg = congestion.profile("quick", 0);
+  for (const u of congestion.updates!(ccfg)) t.equal(congestion.applicationOf!(ccfg, u.pair), u.from, "a moved cell is its cell's");
+  t.same(congestion.boundBaselines, ["oracle"], "the capacity oracle is a bound");
+});
