@@ -38,6 +38,9 @@ import { drops, paperDrop, type DropSample, type PairReference, type ServedSampl
 import type { AmortisationJson, BaselineJson, DropJson, ReferenceJson, RlSummary, SpeedupJson, SweepPointJson } from "../runner/results.js";
 import { correlation } from "./similarity.js";
 import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type SweepServeInput } from "./pool-sweep.js";
+import { applyReferenceRule, referenceRuleJson, refUnit, ruledReferenceJson, type RuledReference } from "./reference.js";
+import { executeRoom, roomPairs, roomUnits, type RoomUnitInput } from "./room-units.js";
+import { summariseRoom } from "./room.js";
 
 export const RL_EXECUTOR = "rl-protocols@1";
 
@@ -53,7 +56,8 @@ type UnitInput =
   | (Base & { kind: "pretrain"; variant: PretrainVariant; pool: string[] })
   | (Base & { kind: "adapt"; variant: PretrainVariant; pair: string; pretrain: string; envSeed?: number })
   | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Partial<Record<PretrainVariant, string>>; updates?: UpdatePair[] })
-  | SweepServeInput;
+  | SweepServeInput
+  | RoomUnitInput;
 
 /** The pretrained variants of a reproduction: the paper's TL and the oracle control only there (a sweep: FLASH and TL). */
 export function pretrainVariants(task: Pick<RlTask, "oracle">, sweep: boolean): PretrainVariant[] {
@@ -80,6 +84,8 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
   // The update experiment belongs to the A/B test, which a sweep does not run.
   const updates = poolSizes ? [] : (task.updates?.(cfg) ?? []);
   const flashCost = 3; // relative wall time of a FLASH episode (meta learner); only for the ETA
+  // The fixed-action search (reference rule; with the pool, the room benchmark): once per pair, not per replicate.
+  units.push(...roomUnits(task, taskName, cfg, roomPairs(task, cfg, !poolSizes)));
   for (let k = 0; k < replicates; k++) {
     const refs: Record<string, string> = {};
     for (const pair of test) {
@@ -155,6 +161,8 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
       return task.adapt(cfg, inp.variant, ctx.depDirs[inp.pretrain], inp.pair, unit.seed, ctx.workDir, ctx.progress, inp.envSeed);
     case "sweep-serve":
       return executeSweepServe(task, inp, unit.seed, ctx);
+    case "room":
+      return executeRoom(task, inp, ctx);
     case "ab": {
       const b = task.budgets(cfg);
       const samples: ServedSample[] = [];
@@ -225,11 +233,6 @@ interface AbResult {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** The pair and replicate of a reference unit id `ref/<pair>/r<k>` (pair ids may hold "/"). */
-function refUnit(id: string): { pair: string; replicate: number } {
-  return { pair: id.split("/").slice(1, -1).join("/"), replicate: Number(id.slice(id.lastIndexOf("/r") + 2)) };
-}
-
 /** The learning curve of a reference or adaptation result: training returns, or its evaluation curve where the task says so. */
 export type CurveOf = (r: { returns: number[]; evalCurve?: number[] }) => number[];
 export const trainingCurve: CurveOf = (r) => r.returns;
@@ -274,7 +277,10 @@ export function servedJson<S extends ServedSample>(s: S): Omit<S, "trainedOn"> &
   const { trainedOn, ...rest } = s;
   return trainedOn === undefined ? rest : { ...rest, trained_on: trainedOn };
 }
-const dropJson = (s: DropSample): DropJson => servedJson(s);
+const dropJson = (s: DropSample): DropJson => {
+  const { referenceSource, ...rest } = s;
+  return { ...servedJson(rest), ...(referenceSource === undefined ? {} : { reference_source: referenceSource }) };
+};
 const referenceJson = (r: PairReference): ReferenceJson => ({ pair: r.pair, eval_return: r.evalReturn, train_level: r.trainLevel, baseline: r.baseline });
 const amortisationJson = (curves: ReturnType<typeof amortisation>): AmortisationJson[] =>
   curves.map((c) => ({ variant: c.variant, points: c.points.map((p) => ({ n: p.n, per_pair: p.perPair })), break_even: c.breakEven }));
@@ -316,8 +322,18 @@ export function baselineSummaries(
   return out;
 }
 
-/** Reward (and drop) of each variant on the updated pairs, per scenario and over all of them. */
-export function updateSummary(samples: readonly ServedSample[], refs: ReadonlyMap<string, PairReference>) {
+/**
+ * Reward (and drop) of each variant on the updated pairs, per scenario and over all of
+ * them; `referenceOf` writes a pair's reference (default: the one used, as the drop).
+ */
+export function updateSummary(
+  samples: readonly ServedSample[],
+  refs: ReadonlyMap<string, PairReference>,
+  referenceOf: (pair: string) => ReferenceJson | undefined = (p) => {
+    const r = refs.get(p);
+    return r && referenceJson(r);
+  },
+) {
   if (samples.length === 0) return null;
   const d = drops(samples, refs);
   const byVariant = (scenario?: string) => {
@@ -340,10 +356,7 @@ export function updateSummary(samples: readonly ServedSample[], refs: ReadonlyMa
     ),
     /** Tests whose updated pair's reference was no better than random. */
     excluded: d.excluded.length,
-    references: [...new Set(samples.map((s) => s.pair))]
-      .map((p) => refs.get(p))
-      .filter((x): x is PairReference => x !== undefined)
-      .map(referenceJson),
+    references: [...new Set(samples.map((s) => s.pair))].map(referenceOf).filter((x): x is ReferenceJson => x !== undefined),
     samples: d.drops.map(dropJson),
   };
 }
@@ -544,7 +557,9 @@ function abDrops(ab: readonly AbResult[], refs: ReadonlyMap<string, PairReferenc
 export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, UnitRecord>, poolSizes?: number[]): RlSummary {
   const b = task.budgets(cfg);
   const curve = curveOf(task);
-  const refs = pairReferences(records, b.window, curve);
+  // The reference rule (reference.ts): every protocol below measures from the stronger of the RL reference and what needs no learning.
+  const rlRefs = pairReferences(records, b.window, curve);
+  const { refs, ruled } = applyReferenceRule(task, cfg, records, rlRefs);
   const cap = b.adaptEpisodes;
   const opts: AdaptOptions = { cap, window: b.window, tolerance: b.tolerance };
   const testPairs = new Set(task.pairs(cfg).test);
@@ -563,6 +578,10 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const ab = [...records.values()].filter((r) => r.kind === "ab").map((r) => r.result as AbResult);
   const served = abDrops(ab, refs);
   const sweep = poolSizes ? sweepSummary(poolSizes, records, scratch, bySize, refs, opts) : null;
+  const ruledJson = (p: string) => {
+    const r = ruled.get(p);
+    return r && ruledReferenceJson(r);
+  };
 
   return {
     /** Which learning curve convergence used (RlTask.convergenceCurve). */
@@ -579,6 +598,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     updates: updateSummary(
       served.allServed.filter((s) => s.scenario !== undefined),
       refs,
+      ruledJson,
     ),
     operations: operationsSummary(served.served, records, testPairs, task.metricLabels),
     adaptation: {
@@ -593,11 +613,28 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     amortisation: amortisationOf(pre, avg, Math.max(20, task.pairs(cfg).test.length * 4), true),
     similarity: similarityPoints(ab, served.drops, costs),
     /** The new pairs' references (the updated pairs' are in `updates.references`). */
-    references: [...refs.values()].filter((x) => testPairs.has(x.pair)).map(referenceJson),
+    references: [...ruled.values()].filter((x) => testPairs.has(x.rl.pair)).map(ruledReferenceJson),
+    reference_rule: referenceRuleJson(task, cfg, records, ruled, weakReferenceTests(served.served, ruled), {
+      reward_drop: rlOnlyDrops(served.served, rlRefs),
+      adaptation_speedup_vs_tl: speedupJson(adaptationCosts([...scratch, ...main], rlRefs, opts), "flash", "tl"),
+    }),
+    room: summariseRoom(task, cfg, records),
     sweep,
     /** Sweep only: per metric, the pool-size effect and the replicates it would need for non-overlapping intervals (pool-sweep.ts). */
     sweep_power: sweep ? poolEffects(sweep, testPairs.size) : null,
   };
+}
+
+/** Main A/B tests on a pair whose RL reference did not reach the best non-learning policy. */
+function weakReferenceTests(served: readonly ServedSample[], ruled: ReadonlyMap<string, RuledReference>): number {
+  return served.filter((s) => ruled.get(s.pair)?.reached === false).length;
+}
+
+/** The served agents' drops against the RL references alone (the numbers before the reference rule). */
+function rlOnlyDrops(served: readonly ServedSample[], rlRefs: ReadonlyMap<string, PairReference>) {
+  const d = drops(served, rlRefs);
+  const of = (v: string) => mc(d.drops.filter((x) => x.variant === v).map((x) => x.drop));
+  return { flash: of("flash"), original: of("original"), tl: of("tl"), tl_paper: of("tl-paper"), excluded: d.excluded.length };
 }
 
 /**
