@@ -14,7 +14,7 @@ import { makeFamilyEnv } from "../../../envs/classic/family.js";
 import type { PairEnv } from "../../../envs/env.js";
 import type { AutoscalingConfig } from "../../../experiments/tasks/autoscaling.js";
 import type { CpufreqConfig } from "../../../experiments/tasks/cpufreq.js";
-import type { CongestionConfig } from "../../../experiments/tasks/congestion.js";
+import { CONGESTION_FIXED_CHANGES, type CongestionConfig } from "../../../experiments/tasks/congestion.js";
 import type { ClassicFamilyConfig } from "../../../experiments/tasks/classic-family.js";
 
 t.test("grid helpers", async (t) => {
@@ -38,60 +38,39 @@ function byHand(env: PairEnv, seed: number, action: number[]): number {
   }
 }
 
+/** A pair of a config's new or pool pairs by id. */
+function pairIn<P extends { id: string }>(c: { testPairs: P[]; poolPairs: P[] }, id: string): P {
+  return [...c.testPairs, ...c.poolPairs].find((p) => p.id === id)!;
+}
+
 /** Per task: its small profile, the env of a pair built with a given seed, and the action of grid candidate k. */
 const CASES = [
   {
     task: "autoscaling",
     profile: "golden",
     grid: 125,
-    env: (cfg: unknown, id: string, seed: number) => {
-      const c = cfg as AutoscalingConfig;
-      return autoscalingEnv(
-        c.env,
-        [...c.testPairs, ...c.poolPairs].find((p) => p.id === id)!,
-        seed,
-      );
-    },
+    env: (cfg: unknown, id: string, seed: number) => autoscalingEnv((cfg as AutoscalingConfig).env, pairIn(cfg as AutoscalingConfig, id), seed),
     action: (k: number) => cartesian([linspace(-1, 1, 5), linspace(-1, 1, 5), linspace(-1, 1, 5)])[k],
   },
   {
     task: "cpufreq",
     profile: "demo",
     grid: 8,
-    env: (cfg: unknown, id: string, seed: number) => {
-      const c = cfg as CpufreqConfig;
-      return makeCpufreqEnv(
-        c,
-        [...c.testPairs, ...c.poolPairs].find((p) => p.id === id)!,
-        seed,
-      );
-    },
+    env: (cfg: unknown, id: string, seed: number) => makeCpufreqEnv(cfg as CpufreqConfig, pairIn(cfg as CpufreqConfig, id), seed),
     action: (k: number) => [k],
   },
   {
     task: "congestion",
     profile: "golden",
     grid: 11,
-    env: (cfg: unknown, id: string, seed: number) => {
-      const c = cfg as CongestionConfig;
-      return congestionEnv(
-        c.env,
-        [...c.testPairs, ...c.poolPairs].find((p) => p.id === id)!,
-        seed,
-      );
-    },
-    action: (k: number) => [[-1, -0.5, -0.25, -0.1, -0.05, 0, 0.05, 0.1, 0.25, 0.5, 1][k]],
+    env: (cfg: unknown, id: string, seed: number) => congestionEnv((cfg as CongestionConfig).env, pairIn(cfg as CongestionConfig, id), seed),
+    action: (k: number) => [CONGESTION_FIXED_CHANGES[k]],
   },
   {
     task: "pendulum-family",
     profile: "golden",
     grid: 9,
-    env: (cfg: unknown, id: string, seed: number) =>
-      makeFamilyEnv(
-        "pendulum",
-        [...(cfg as ClassicFamilyConfig).testPairs, ...(cfg as ClassicFamilyConfig).poolPairs].find((p) => p.id === id)!,
-        seed,
-      ),
+    env: (cfg: unknown, id: string, seed: number) => makeFamilyEnv("pendulum", pairIn(cfg as ClassicFamilyConfig, id), seed),
     action: (k: number) => [linspace(-2, 2, 9)[k]],
   },
 ];
