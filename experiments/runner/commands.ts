@@ -125,6 +125,9 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
         reward_drop_flash: f(r.reward_drop.flash),
         reward_drop_original: f(r.reward_drop.original),
         reward_drop_tl: f(r.reward_drop.tl),
+        ...(r.reference_rule
+          ? { references_reached: r.reference_rule.fraction_reached, reference_sources: r.reference_rule.by_source, room: r.room?.verdict.outcome ?? null }
+          : {}),
         ...(Object.keys(r.baselines ?? {}).length
           ? { baselines: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, { reward: f(b.reward), reward_drop: f(b.reward_drop) }])) }
           : {}),
