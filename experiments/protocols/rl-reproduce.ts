@@ -84,8 +84,8 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
   // The update experiment belongs to the A/B test, which a sweep does not run.
   const updates = poolSizes ? [] : (task.updates?.(cfg) ?? []);
   const flashCost = 3; // relative wall time of a FLASH episode (meta learner); only for the ETA
-  // The fixed-action search (reference rule; with the pool, the room benchmark): once per pair, not per replicate.
-  units.push(...roomUnits(task, taskName, cfg, roomPairs(task, cfg, !poolSizes)));
+  // The fixed-action search (the reference rule; a reproduction adds the pool: the room benchmark): once per pair, not per replicate.
+  units.push(...roomUnits(task, taskName, cfg, poolSizes ? test : roomPairs(task, cfg, true)));
   for (let k = 0; k < replicates; k++) {
     const refs: Record<string, string> = {};
     for (const pair of test) {
