@@ -8,8 +8,9 @@
  * The policies that need no learning on a pair, all scored on the agents' evaluation
  * windows (common random numbers):
  *   - the best fixed action: the task's grid (`RlTask.fixedActionGrid`) searched on the
- *     pair's selection windows (room-units.ts), its return on the evaluation windows;
- *     named `fixed:<label>`;
+ *     pair's selection windows (room-units.ts), then refined locally where the task's grid
+ *     samples a continuous box (`RlTask.refineFixedAction`), its return on the evaluation
+ *     windows; named `fixed:<label>`;
  *   - the task's baselines (`ReferenceResult.baselines`: autoscaling's HPA and VPA,
  *     cpufreq's five governors, congestion's AIMD and BBR-like sender), mean over the
  *     reference replicates; named by their id.
@@ -42,7 +43,7 @@ export function refUnit(id: string): { pair: string; replicate: number } {
 /** What needs no learning on one pair. */
 export interface NonLearning {
   /** The best fixed action (null: no grid, or no search for this pair). */
-  fixed: { label: string; selectReturn: number; evalReturn: number } | null;
+  fixed: { label: string; selectReturn: number; evalReturn: number; refinedFrom?: string } | null;
   /** Baselines that count, by id (mean over the reference replicates). */
   baselines: Record<string, number>;
   /** Baselines that read hidden state: reported only. */
@@ -113,7 +114,7 @@ export function applyReferenceRule(
     const row = rows.get(pair);
     const b = base.get(pair) ?? { baselines: {}, bounds: {} };
     const fixed = row && labels.length ? bestFixed(row, labels) : null;
-    ruled.set(pair, ruleReference(rl, { ...b, fixed: fixed && { label: fixed.label, selectReturn: fixed.selectReturn, evalReturn: fixed.evalReturn } }));
+    ruled.set(pair, ruleReference(rl, { ...b, fixed }));
   }
   return { refs: new Map([...ruled].map(([p, r]) => [p, r.used])), ruled };
 }
@@ -127,7 +128,7 @@ export function ruledReferenceJson(r: RuledReference): ReferenceJson {
     train_level: r.rl.trainLevel,
     baseline: r.rl.baseline,
     non_learning: r.best && { source: r.best.source, eval_return: r.best.evalReturn },
-    fixed_action: f && { label: f.label, select_return: f.selectReturn, eval_return: f.evalReturn },
+    fixed_action: f && { label: f.label, select_return: f.selectReturn, eval_return: f.evalReturn, ...(f.refinedFrom ? { refined_from: f.refinedFrom } : {}) },
     bounds: { ...r.nonLearning.bounds },
     reference_source: r.source,
     reached: r.reached,

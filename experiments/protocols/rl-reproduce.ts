@@ -85,7 +85,8 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
   const updates = poolSizes ? [] : (task.updates?.(cfg) ?? []);
   const flashCost = 3; // relative wall time of a FLASH episode (meta learner); only for the ETA
   // The fixed-action search (the reference rule; a reproduction adds the pool: the room benchmark): once per pair, not per replicate.
-  units.push(...roomUnits(task, taskName, cfg, poolSizes ? test : roomPairs(task, cfg, true)));
+  const referencePairs = [...test, ...updates.map((u) => u.pair)];
+  units.push(...roomUnits(task, taskName, cfg, poolSizes ? test : roomPairs(task, cfg, true), new Set(referencePairs)));
   for (let k = 0; k < replicates; k++) {
     const refs: Record<string, string> = {};
     for (const pair of test) {

@@ -12,6 +12,11 @@
  *     is evaluated on. A pair's best fixed action is chosen on them and scored on the
  *     evaluation windows, so the choice is not fitted to the numbers it is judged by.
  *
+ * On a pair with a reference (new and updated pairs) of a task whose grid samples a
+ * continuous box (`RlTask.refineFixedAction`), the grid's best is then refined locally on
+ * the same selection windows (`refined`): the reference rule reads it; the room benchmark
+ * compares grid candidates only, which every pair shares.
+ *
  * A row does not depend on the replicate (an episode is drawn from its window seed
  * alone), so each pair is searched once per run.
  */
@@ -32,6 +37,8 @@ export interface RoomUnitInput {
   task: string;
   cfg: Cfg;
   pair: string;
+  /** Refine the grid's best (a pair with a reference, on a task that refines). */
+  refine?: true;
 }
 
 /** One pair's row: mean returns per grid candidate (grid order) and of the random policy. */
@@ -41,6 +48,8 @@ export interface RoomRow {
   eval: number[];
   randomSelect: number;
   randomEval: number;
+  /** The grid's best refined locally (absent: not refined). */
+  refined?: { label: string; select: number; eval: number; from: string };
   seconds: number;
 }
 
@@ -64,13 +73,13 @@ export function roomPairs(task: Pick<RlTask, "pairs" | "updates">, cfg: Cfg, poo
   return [...new Set([...p.test, ...(task.updates?.(cfg) ?? []).map((u) => u.pair), ...(pool ? p.pool : [])])];
 }
 
-/** One room unit per pair (none when the task has no fixed-action grid). */
-export function roomUnits(task: RlTask, taskName: string, cfg: Cfg, pairs: readonly string[]): Unit[] {
+/** One room unit per pair (none when the task has no fixed-action grid); the pairs in `refine` (those with references) are refined. */
+export function roomUnits(task: RlTask, taskName: string, cfg: Cfg, pairs: readonly string[], refine: ReadonlySet<string> = new Set()): Unit[] {
   if (!task.fixedActionGrid) return [];
   const grid = task.fixedActionGrid(cfg).length;
   const b = task.budgets(cfg);
   return [...new Set(pairs)].map((pair) => {
-    const input: RoomUnitInput = { kind: "room", task: taskName, cfg, pair };
+    const input: RoomUnitInput = { kind: "room", task: taskName, cfg, pair, ...(task.refineFixedAction && refine.has(pair) ? { refine: true as const } : {}) };
     // ~1/100 of a training episode per fixed-action episode (no network): only for the ETA and ordering.
     return { id: roomUnitId(pair), kind: "room", deps: [], cost: ((grid + 1) * 2 * b.evalEpisodes) / 100, input };
   });
@@ -86,7 +95,14 @@ export function executeRoom(task: RlTask, inp: RoomUnitInput, ctx: Pick<UnitCont
   const sel = task.fixedActionReturns(inp.cfg, inp.pair, w.select);
   ctx.progress(0.5, "evaluation windows");
   const ev = task.fixedActionReturns(inp.cfg, inp.pair, w.eval);
-  return { pair: inp.pair, select: sel.fixed, eval: ev.fixed, randomSelect: sel.random, randomEval: ev.random, seconds: (performance.now() - t0) / 1000 };
+  let refined: RoomRow["refined"];
+  if (inp.refine && task.refineFixedAction && task.fixedActionGrid) {
+    ctx.progress(0.75, "refining the best");
+    const from = task.fixedActionGrid(inp.cfg)[argmax(sel.fixed)];
+    refined = { ...task.refineFixedAction(inp.cfg, inp.pair, from, w.select, w.eval), from };
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { pair: inp.pair, select: sel.fixed, eval: ev.fixed, randomSelect: sel.random, randomEval: ev.random, ...(refined ? { refined } : {}), seconds };
 }
 
 /** The finished room rows by pair. */
@@ -103,8 +119,13 @@ export function argmax(xs: readonly number[]): number {
   return best;
 }
 
-/** A row's best fixed action: chosen on the selection windows, scored on the evaluation windows. */
-export function bestFixed(row: RoomRow, labels: readonly string[]): { index: number; label: string; selectReturn: number; evalReturn: number } {
+/**
+ * A row's best fixed action: chosen on the selection windows (the refined one when it is
+ * at least as good there as the grid's best), scored on the evaluation windows.
+ */
+export function bestFixed(row: RoomRow, labels: readonly string[]): { label: string; selectReturn: number; evalReturn: number; refinedFrom?: string } {
   const index = argmax(row.select);
-  return { index, label: labels[index], selectReturn: row.select[index], evalReturn: row.eval[index] };
+  const r = row.refined;
+  if (r && r.select >= row.select[index]) return { label: r.label, selectReturn: r.select, evalReturn: r.eval, refinedFrom: r.from };
+  return { label: labels[index], selectReturn: row.select[index], evalReturn: row.eval[index] };
 }

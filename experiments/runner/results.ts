@@ -81,8 +81,8 @@ export interface ReferenceJson {
   baseline: number;
   /** The best policy that needs no learning on this pair: its name (a baseline id, or `fixed:<label>`) and return; null: none. */
   non_learning?: { source: string; eval_return: number } | null;
-  /** The best fixed action (chosen on the selection windows) and its returns; null: the task has no fixed-action grid or no search ran. */
-  fixed_action?: { label: string; select_return: number; eval_return: number } | null;
+  /** The best fixed action (chosen on the selection windows; `refined_from`: the grid point it was refined from) and its returns; null: no grid or no search. */
+  fixed_action?: { label: string; select_return: number; eval_return: number; refined_from?: string } | null;
   /** Baselines that read hidden state (`RlTask.boundBaselines`): reported beside, never the reference. */
   bounds?: Record<string, number>;
   /** "rl" when the RL reference reaches the best non-learning policy, else that policy's name. */

@@ -73,7 +73,9 @@ export async function runRoom(o: RoomRunOptions): Promise<RoomResults> {
   >;
   // The reproduction's own units (same ids, inputs and seeds): its reference units, and the room units of every pair.
   const refs = o.references ? planRl(task, o.task, cfg, seeds, undefined, seed).filter((u) => u.kind === "reference") : [];
-  const plan = planUnits([...roomUnits(task, o.task, cfg, roomPairs(task, cfg, true)), ...refs], seed, RL_EXECUTOR);
+  // Refined like the reproduction's: the pairs with references (new and updated), whether or not --references trains them.
+  const withRefs = new Set(roomPairs(task, cfg, false));
+  const plan = planUnits([...roomUnits(task, o.task, cfg, roomPairs(task, cfg, true), withRefs), ...refs], seed, RL_EXECUTOR);
   const backend = await selectBackend(o.backend ?? undefined);
   mkdirSync(o.out, { recursive: true });
   const res = await runUnits(plan, {

@@ -293,6 +293,8 @@ const kit = rlFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingRefere
   oracle: (cfg, pair) => pairOracle(cfg.env, pair),
   // A 5 x 5 x 5 grid over the action box (CPU limit, memory limit, replicas; log scales), as the room bench's coarse grid.
   fixedActions: () => constantActions(AUTOSCALING_FIXED_GRID),
+  // Then two local refinements at half and a quarter of the grid's step, as the room bench.
+  fixedActionRefinement: { lo: [-1, -1, -1], hi: [1, 1, 1], steps: [0.25, 0.125] },
   application: (_cfg, pair) => pair.app.name,
 });
 

@@ -139,6 +139,8 @@ function ddpgConfig(cfg: ClassicFamilyConfig, learningStarts: number): Partial<D
   };
 }
 
+const torqueLabel = ([x]: readonly number[]) => `torque ${Number(x.toFixed(4))}`;
+
 // ---------------------------------------------------------------- the rest is the shared RL-FLASH kit
 
 const kit = rlFlashKit<ClassicFamilyConfig, FamilyEnv>({
@@ -159,8 +161,9 @@ const kit = rlFlashKit<ClassicFamilyConfig, FamilyEnv>({
   fixedActions: () =>
     constantActions(
       linspace(-2, 2, 9).map((x) => [x]),
-      ([x]) => `torque ${x}`,
+      torqueLabel,
     ),
+  fixedActionRefinement: { lo: [-2], hi: [2], steps: [0.25, 0.125], label: torqueLabel },
 });
 
 export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {

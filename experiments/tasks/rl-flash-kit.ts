@@ -74,7 +74,7 @@ import type { PairEnv, StepResult } from "../../envs/env.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, RLModel, type EncoderOptions } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
-import { fixedActionHooks, type FixedCandidate } from "./fixed-actions.js";
+import { fixedActionHooks, type FixedActionRefinement, type FixedCandidate } from "./fixed-actions.js";
 import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
 
 /** An agent the kit can train, checkpoint and serve: DDPG, DQN and PPO are all such. */
@@ -210,6 +210,8 @@ export interface RlFlashSpec<C extends RlFlashConfig, E extends PairEnv, X exten
    * episode, searched by the reference rule and the room benchmark. Optional.
    */
   fixedActions?(cfg: C): FixedCandidate<E>[];
+  /** A continuous grid's local refinement (fixed-actions.ts); absent: the grid is the whole search. */
+  fixedActionRefinement?: FixedActionRefinement;
   /** The application of a pair that was not made from another (default: the pair's id); see `RlTask.applicationOf`. */
   application?(cfg: C, pair: C["poolPairs"][number]): string;
 }
@@ -241,6 +243,7 @@ export type OwnTaskFields<C> = Omit<
   | "fixedActionGrid"
   | "fixedActionReturns"
   | "applicationOf"
+  | "refineFixedAction"
 > & {
   profiles?: readonly string[];
 };
@@ -737,6 +740,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
             fromOf: (cfg: C, id: string) => cfg.updatePairs?.find((p) => p.id === id)?.from,
             pairOf,
             ...(spec.application ? { application: spec.application } : {}),
+            ...(spec.fixedActionRefinement ? { refinement: spec.fixedActionRefinement } : {}),
           })
         : {}),
     }),

@@ -116,6 +116,14 @@ export interface FixedActionReturns {
   random: number;
 }
 
+/** What `RlTask.refineFixedAction` gives. */
+export interface RefinedFixedAction {
+  label: string;
+  /** Mean return on the selection windows (what chose it) and on the evaluation windows. */
+  select: number;
+  eval: number;
+}
+
 /**
  * The application-update experiment: `pair` is `from` after an update (same trace, the
  * application changed by `scenario`); the original agent of `from` is served on it.
@@ -206,6 +214,13 @@ export interface RlTask<C = Record<string, unknown>> {
    * Deterministic; the windows, not the env's construction seed, fix every draw.
    */
   fixedActionReturns?(cfg: C, pair: string, seeds: readonly number[]): FixedActionReturns;
+  /**
+   * Tasks whose grid samples a continuous action box: a local search around grid
+   * candidate `label` on the `selectSeeds` windows (fixed-actions.ts `refineAction`), the
+   * refined action's label and its mean returns on both window sets. The reference rule
+   * reads it; the room benchmark stays on the grid (candidates shared by every pair).
+   */
+  refineFixedAction?(cfg: C, pair: string, label: string, selectSeeds: readonly number[], evalSeeds: readonly number[]): RefinedFixedAction;
   /**
    * Names in `ReferenceResult.baselines` of policies that read state the agents cannot
    * see (congestion's sender at the link's capacity): bounds, reported beside the reference

@@ -9,6 +9,7 @@ import { REPORT_BUDGETS } from "../../helpers/fake-task.js";
 import { ruleReference, applyReferenceRule } from "../../../experiments/protocols/reference.js";
 import { drops, type PairReference } from "../../../experiments/protocols/reward-drop.js";
 import { planRl, summarise } from "../../../experiments/protocols/rl-reproduce.js";
+import { bestFixed, roomUnits } from "../../../experiments/protocols/room-units.js";
 import { rlMarkdown } from "../../../experiments/report/rl-report.js";
 import type { UnitRecord } from "../../../experiments/runner/pool.js";
 import type { RlResults } from "../../../experiments/runner/results.js";
@@ -192,6 +193,26 @@ const REPORT_SHELL = {
   config: { seeds: 1 },
   units: [],
 };
+
+t.test("bestFixed: the refined action when it is at least as good on the selection windows", async (t) => {
+  const r = { ...row("p", [-900, -30, -500], [-950, -20, -5]), refined: { label: "a1+", select: -25, eval: -40, from: "a1" } };
+  t.same(bestFixed(r, ["a0", "a1", "a2"]), { label: "a1+", selectReturn: -25, evalReturn: -40, refinedFrom: "a1" }, "even if worse on the evaluation windows");
+  t.same(bestFixed({ ...r, refined: { ...r.refined, select: -31 } }, ["a0", "a1", "a2"]), { label: "a1", selectReturn: -30, evalReturn: -20 });
+});
+
+t.test("roomUnits: refined only on a pair with a reference, and only for a task that refines", async (t) => {
+  const refining = { ...fake, refineFixedAction: () => ({ label: "x", select: 0, eval: 0 }) } as unknown as RlTask;
+  const refine = (task: RlTask) =>
+    roomUnits(task, "fake", {}, ["p", "a"], new Set(["p"])).map((u) => [u.id, (u.input as { refine?: boolean }).refine ?? false]);
+  t.same(refine(refining), [
+    ["room/p", true],
+    ["room/a", false],
+  ]);
+  t.same(refine(fake), [
+    ["room/p", false],
+    ["room/a", false],
+  ]);
+});
 
 t.test("planRl: a room unit per new, updated and pool pair (a sweep: new pairs only); none without a grid", async (t) => {
   const ids = planRl(fake, "fake", {}, 2).map((u) => u.id);

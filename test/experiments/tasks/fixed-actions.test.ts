@@ -5,7 +5,7 @@
  * rule relies on), and the applications leave-one-application-out groups by.
  */
 import t from "tap";
-import { actionLabel, cartesian, linspace } from "../../../experiments/tasks/fixed-actions.js";
+import { actionLabel, cartesian, linspace, refineAction } from "../../../experiments/tasks/fixed-actions.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
 import { makePairEnv as autoscalingEnv } from "../../../experiments/tasks/autoscaling-pairs.js";
 import { makeCpufreqEnv } from "../../../experiments/tasks/cpufreq-pairs.js";
@@ -120,4 +120,35 @@ t.test("applicationOf: updated pairs and processor changes belong to the applica
   const ccfg = congestion.profile("quick", 0);
   for (const u of congestion.updates!(ccfg)) t.equal(congestion.applicationOf!(ccfg, u.pair), u.from, "a moved cell is its cell's");
   t.same(congestion.boundBaselines, ["oracle"], "the capacity oracle is a bound");
+});
+
+t.test("refineAction: the local search around a grid point, clipped to the box, never worse than where it started", async (t) => {
+  let calls = 0;
+  const score = (a: number[]) => {
+    calls++;
+    return -((a[0] - 0.3) ** 2) - (a[1] + 0.9) ** 2;
+  };
+  const r = refineAction(score, [0.5, -1], { lo: [-1, -1], hi: [1, 1], steps: [0.25, 0.125] });
+  t.same(r.action, [0.25, -0.875], "the nearest point of the refined lattice to (0.3, -0.9)");
+  t.equal(r.score, score([0.25, -0.875]));
+  t.ok(calls <= 1 + 8 + 8 + 1, `each distinct action scored once (${calls} calls)`);
+  t.same(refineAction(() => 0, [1, 1], { lo: [-1, -1], hi: [1, 1], steps: [0.5] }).action, [1, 1], "a flat score keeps the start");
+});
+
+t.test("autoscaling: refineFixedAction from the grid's best: at least as good on the selection windows; its evaluation is the action by hand", async (t) => {
+  const task = await rlTask("autoscaling");
+  const cfg = task.profile("golden", 0);
+  const pair = task.pairs(cfg).test[0];
+  const sel = [1_000_500];
+  const ev = [1_000_000];
+  const grid = task.fixedActionReturns!(cfg, pair, sel).fixed;
+  const best = grid.indexOf(Math.max(...grid));
+  const r = task.refineFixedAction!(cfg, pair, task.fixedActionGrid!(cfg)[best], sel, ev);
+  t.ok(r.select >= grid[best], `refined ${r.select} >= grid ${grid[best]}`);
+  const a = r.label.split(",").map(Number);
+  t.equal(a.length, 3);
+  const env = autoscalingEnv((cfg as unknown as AutoscalingConfig).env, pairIn(cfg as unknown as AutoscalingConfig, pair), 7);
+  t.ok(Math.abs(r.eval - byHand(env, ev[0], a)) < 1e-9);
+  t.throws(() => task.refineFixedAction!(cfg, pair, "no-such", sel, ev), /unknown fixed action/);
+  t.equal((await rlTask("cpufreq")).refineFixedAction, undefined, "a discrete grid is the whole search");
 });
