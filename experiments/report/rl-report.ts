@@ -396,10 +396,14 @@ function controlVerdict(r: RlResults, L: string[]): void {
           `it needs more replicates or pairs.`,
       );
     } else if (!beatsDrop && !beatsSp) {
+      // The room benchmark, when it finds room, says the parameters would pay: then the agent, not the task, is what stops the oracle.
+      const conclusion =
+        r.room?.verdict.outcome === "room"
+          ? "yet the room benchmark below finds room (pairs need different fixed actions): at this budget the agent does not use what the parameters say"
+          : "on this task and budget there is no room for any embedding to beat TL";
       L.push(
         `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr ? dOr.mean.toFixed(3) : "n/a"} vs ` +
-          `${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): on this task and budget there is no room for any embedding ` +
-          `to beat TL.`,
+          `${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): ${conclusion}.`,
       );
     } else {
       L.push(
