@@ -27,6 +27,7 @@
 import { DataError } from "../../errors.js";
 import { similarity, nearestPairs } from "../../flash/similarity.js";
 import { meanCi95, meanCiJson } from "../stats.js";
+import type { ExecutorName } from "../runner/executors.js";
 import type { UnitRecord } from "../runner/pool.js";
 import { deriveSeed, type PlannedUnit, type Unit, type UnitContext } from "../runner/units.js";
 import { rlTask } from "../tasks/index.js";
@@ -42,7 +43,8 @@ import { applyReferenceRule, referenceRuleJson, refUnit, ruledReferenceJson, typ
 import { executeRoom, roomPairs, roomUnits, type RoomUnitInput } from "./room-units.js";
 import { summariseRoom } from "./room.js";
 
-export const RL_EXECUTOR = "rl-protocols@1";
+/** This module's name in the executor registry (runner/executors.ts). */
+export const RL_EXECUTOR: ExecutorName = "rl-protocols@1";
 
 type Cfg = Record<string, unknown>;
 

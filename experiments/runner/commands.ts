@@ -6,7 +6,7 @@
  *   flash sweep <task> --pool-sizes 2,4,8 [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W] [--traces DIR] [--apps DIR]
  *   flash report DIR                 re-render report.md and figures from DIR/results.json
  *   flash rerun DIR [--out NEW]      repeat the run recorded in DIR/config.json (default NEW: DIR, i.e. resume)
- *   ... --queue redis://HOST:PORT[/DB]  run the units on `flash worker` processes through that queue (queue/)
+ *   ... --queue redis://[USER:PASSWORD@]HOST[:PORT][/DB]  run the units on `flash worker` processes through that queue (queue/)
  *   flash golden [--update]          check (or deliberately refresh) the golden seeded runs
  *   flash room <task> [--profile quick] [--seed S] [--out DIR] [--references [--seeds N]] [--workers W] [--traces DIR] [--apps DIR]
  *                                    the room benchmark (fixed actions on every pair) and, with --references, the reference rule
@@ -35,15 +35,11 @@ function intOpt(o: ParsedOptions, name: string, min: number): number | undefined
   return n;
 }
 
-/** `--queue URL`, checked now (a typo should not surface after planning). */
+/** `--queue URL`, checked now (a typo should not surface after planning): a QueueUrlError is a usage error. */
 function queueOpt(o: ParsedOptions): string | null {
   const v = o.queue;
   if (v === undefined) return null;
-  try {
-    parseQueueUrl(String(v));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  parseQueueUrl(String(v));
   return String(v);
 }
 
@@ -167,7 +163,8 @@ function commonOptions(backendOption: OptionSpec) {
     },
     queue: {
       type: "string",
-      description: "redis://HOST:PORT[/DB]: run the units on `flash worker` processes through this queue instead of local workers (docs/distributed.md)",
+      description:
+        "redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS): run the units on `flash worker` processes through this queue instead of local workers (docs/distributed.md)",
     },
   } satisfies Record<string, OptionSpec>;
 }

@@ -23,7 +23,7 @@ import { UsageError } from "../../errors.js";
 import { runUnits, type UnitRecord } from "./pool.js";
 import { provenance } from "./provenance.js";
 import { provenanceJson, type ReferenceJson, type ReferenceRuleJson, type ResultsProvenance, type RoomJson } from "./results.js";
-import { checkTaskOptions, executorUrl } from "./run-rl.js";
+import { checkTaskOptions } from "./run-rl.js";
 import { planUnits } from "./units.js";
 
 export const ROOM_FORMAT = "flash-adapt-room@1";
@@ -80,7 +80,7 @@ export async function runRoom(o: RoomRunOptions): Promise<RoomResults> {
   mkdirSync(o.out, { recursive: true });
   const res = await runUnits(plan, {
     outDir: o.out,
-    executor: { name: RL_EXECUTOR, url: executorUrl() },
+    executor: RL_EXECUTOR,
     workers: o.workers ?? undefined,
     backend: backend.name,
     log: o.log,
