@@ -51,9 +51,12 @@ import { correlation } from "./similarity.js";
 import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type SweepServeInput } from "./pool-sweep.js";
 import { allTestPairs, drawsPerReplicate, pairsByReplicate, replicateConfigs } from "./replicates.js";
 import { levelsJson } from "./levels.js";
-import { conditioningFinding, pairedDifference, poolDropSummary, poolReferences, POOL_REFERENCE } from "./pool-tests.js";
+import { conditioningFinding, pairedDifference, poolDropSummary, POOL_REFERENCE } from "./pool-tests.js";
 import { pretrainingHealth } from "./pretrain-health.js";
 import { originalTargets, poolServed, referencedPairs } from "./ab-plan.js";
+import { applyReferenceRule, fixedReferenceJson, fixedReferences, referenceRuleJson, refUnit, ruledReferenceJson, type RuledReference } from "./reference.js";
+import { executeRoom, roomPairs, roomUnits, type RoomUnitInput } from "./room-units.js";
+import { summariseRoom } from "./room.js";
 
 /** This module's name in the executor registry (runner/executors.ts). */
 export const RL_EXECUTOR: ExecutorName = "rl-protocols@1";
@@ -79,7 +82,8 @@ type UnitInput =
       pool?: Partial<Record<ServeVariant, string[]>>;
       updates?: UpdatePair[];
     })
-  | SweepServeInput;
+  | SweepServeInput
+  | RoomUnitInput;
 
 /** The pretrained variants of a reproduction: the paper's TL and the oracle control only there (a sweep: FLASH and TL). */
 export function pretrainVariants(task: Pick<RlTask, "oracle">, sweep: boolean): PretrainVariant[] {
@@ -103,9 +107,23 @@ export function planRl(task: RlTask, taskName: string, runCfg: Cfg, replicates: 
   const b = task.budgets(runCfg);
   const units: Unit[] = [];
   const flashCost = 3; // relative wall time of a FLASH episode (meta learner); only for the ETA
+  const cfgs = replicateConfigs(task, runCfg, runSeed, replicates);
+  // The fixed-action search (the reference rule, refined where a pair has a reference; a reproduction adds the pool: the room
+  // benchmark and the pool pairs' references): once per pair, not per replicate, each with the config of the replicate it is in.
+  const searched = new Set<string>();
+  for (const cfg of cfgs) {
+    const { test } = task.pairs(cfg);
+    const updates = poolSizes ? [] : (task.updates?.(cfg) ?? []);
+    const refine = new Set([...test, ...updates.map((u) => u.pair)]);
+    for (const u of roomUnits(task, taskName, cfg, poolSizes ? test : roomPairs(task, cfg, true), refine)) {
+      if (searched.has(u.id)) continue;
+      searched.add(u.id);
+      units.push(u);
+    }
+  }
   // Updated pairs' references: the drop's scale on them; trained once per pair (shared pairs: in replicate 0), they serve every replicate that has them.
   const updateRefs = new Set<string>();
-  for (const [k, cfg] of replicateConfigs(task, runCfg, runSeed, replicates).entries()) {
+  for (const [k, cfg] of cfgs.entries()) {
     const { test } = task.pairs(cfg);
     // The update experiment belongs to the A/B test, which a sweep does not run.
     const updates = poolSizes ? [] : (task.updates?.(cfg) ?? []);
@@ -187,6 +205,8 @@ export async function executeUnit(unit: PlannedUnit, ctx: UnitContext): Promise<
       return task.adapt(cfg, inp.variant, ctx.depDirs[inp.pretrain], inp.pair, unit.seed, ctx.workDir, ctx.progress, inp.envSeed);
     case "sweep-serve":
       return executeSweepServe(task, inp, unit.seed, ctx);
+    case "room":
+      return executeRoom(task, inp, ctx);
     case "ab": {
       const b = task.budgets(cfg);
       const samples: ServedSample[] = [];
@@ -265,11 +285,6 @@ interface AbResult {
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** The pair and replicate of a reference unit id `ref/<pair>/r<k>` (pair ids may hold "/"). */
-function refUnit(id: string): { pair: string; replicate: number } {
-  return { pair: id.split("/").slice(1, -1).join("/"), replicate: Number(id.slice(id.lastIndexOf("/r") + 2)) };
-}
-
 /** The learning curve of a reference or adaptation result: training returns, or its evaluation curve where the task says so. */
 export type CurveOf = (r: { returns: number[]; evalCurve?: number[] }) => number[];
 export const trainingCurve: CurveOf = (r) => r.returns;
@@ -314,7 +329,10 @@ export function servedJson<S extends ServedSample>(s: S): Omit<S, "trainedOn"> &
   const { trainedOn, ...rest } = s;
   return trainedOn === undefined ? rest : { ...rest, trained_on: trainedOn };
 }
-const dropJson = (s: DropSample): DropJson => servedJson(s);
+const dropJson = (s: DropSample): DropJson => {
+  const { referenceSource, ...rest } = s;
+  return { ...servedJson(rest), ...(referenceSource === undefined ? {} : { reference_source: referenceSource }) };
+};
 const referenceJson = (r: PairReference): ReferenceJson => ({ pair: r.pair, eval_return: r.evalReturn, train_level: r.trainLevel, baseline: r.baseline });
 const amortisationJson = (curves: ReturnType<typeof amortisation>): AmortisationJson[] =>
   curves.map((c) => ({ variant: c.variant, points: c.points.map((p) => ({ n: p.n, per_pair: p.perPair })), break_even: c.breakEven }));
@@ -356,8 +374,18 @@ export function baselineSummaries(
   return out;
 }
 
-/** Reward (and drop) of each variant on the updated pairs, per scenario and over all of them. */
-export function updateSummary(samples: readonly ServedSample[], refs: ReadonlyMap<string, PairReference>) {
+/**
+ * Reward (and drop) of each variant on the updated pairs, per scenario and over all of
+ * them; `referenceOf` writes a pair's reference (default: the one used, as the drop).
+ */
+export function updateSummary(
+  samples: readonly ServedSample[],
+  refs: ReadonlyMap<string, PairReference>,
+  referenceOf: (pair: string) => ReferenceJson | undefined = (p) => {
+    const r = refs.get(p);
+    return r && referenceJson(r);
+  },
+) {
   if (samples.length === 0) return null;
   const d = drops(samples, refs);
   const byVariant = (scenario?: string) => {
@@ -380,10 +408,7 @@ export function updateSummary(samples: readonly ServedSample[], refs: ReadonlyMa
     ),
     /** Tests whose updated pair's reference was no better than random. */
     excluded: d.excluded.length,
-    references: [...new Set(samples.map((s) => s.pair))]
-      .map((p) => refs.get(p))
-      .filter((x): x is PairReference => x !== undefined)
-      .map(referenceJson),
+    references: [...new Set(samples.map((s) => s.pair))].map(referenceOf).filter((x): x is ReferenceJson => x !== undefined),
     samples: d.drops.map(dropJson),
   };
 }
@@ -629,10 +654,21 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const b = task.budgets(cfg);
   const cfgs = replicateConfigs(task, cfg, run?.seed ?? 0, run?.replicates ?? replicatesIn(records));
   const curve = curveOf(task);
-  const refs = pairReferences(records, b.window, curve);
+  // The reference rule (reference.ts): every protocol below measures from the stronger of the RL reference and what needs no learning.
+  const rlRefs = pairReferences(records, b.window, curve);
+  const { refs: ruledRefs, ruled } = applyReferenceRule(task, cfg, records, rlRefs);
+  const testPairs = new Set(allTestPairs(task, cfgs));
+  // New pairs served without an RL reference (`referencePairs`), and pool pairs (the pool tests): the best fixed action.
+  const fixedNew = fixedReferences(
+    task,
+    cfg,
+    records,
+    [...testPairs].filter((p) => !rlRefs.has(p)),
+  );
+  const poolRefs = fixedReferences(task, cfg, records, [...new Set(cfgs.flatMap((c) => task.pairs(c).pool))]);
+  const refs = new Map([...ruledRefs, ...fixedNew]);
   const cap = b.adaptEpisodes;
   const opts: AdaptOptions = { cap, window: b.window, tolerance: b.tolerance };
-  const testPairs = new Set(allTestPairs(task, cfgs));
   const scratch = scratchCurves(records, testPairs, curve, cap);
   const bySize = adaptCurvesByPrefix(records, curve);
 
@@ -649,9 +685,12 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const served = abDrops(ab, refs);
   const sweep = poolSizes ? sweepSummary(poolSizes, records, scratch, bySize, refs, opts) : null;
   // Controls on the pool (pool-tests.ts) and each pretraining's health there (pretrain-health.ts).
-  const poolRefs = poolReferences(records);
   const pool = poolDropSummary(served.allServed, poolRefs, POOL_REFERENCE, dropJson);
   const health = pretrainingHealth(served.allServed, pool.drops, poolRefs, pretrainingsOf(records, ""), served.drops);
+  const ruledJson = (p: string) => {
+    const r = ruled.get(p);
+    return r && ruledReferenceJson(r);
+  };
 
   return {
     /** Which learning curve convergence used (RlTask.convergenceCurve). */
@@ -671,6 +710,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     updates: updateSummary(
       served.allServed.filter((s) => s.scenario !== undefined),
       refs,
+      ruledJson,
     ),
     operations: operationsSummary(served.served, records, testPairs, task.metricLabels),
     adaptation: {
@@ -685,11 +725,34 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     amortisation: amortisationOf(pre, avg, Math.max(20, task.pairs(cfg).test.length * 4), true),
     similarity: similarityPoints(ab, served.drops, costs),
     /** The new pairs' references (the updated pairs' are in `updates.references`). */
-    references: [...refs.values()].filter((x) => testPairs.has(x.pair)).map(referenceJson),
+    references: [...ruled.values()].filter((x) => testPairs.has(x.rl.pair)).map(ruledReferenceJson),
+    reference_rule: referenceRuleJson(task, cfg, records, ruled, weakReferenceTests(served.served, ruled), {
+      reward_drop: rlOnlyDrops(served.served, rlRefs),
+      adaptation_speedup_vs_tl: speedupJson(adaptationCosts([...scratch, ...main], rlRefs, opts), "flash", "tl"),
+    }),
+    /** References of pairs without an RL reference: new pairs served only, and pool pairs. */
+    fixed_references: [...[...fixedNew.values()].map((r) => fixedReferenceJson(r, "new")), ...[...poolRefs.values()].map((r) => fixedReferenceJson(r, "pool"))],
+    room: summariseRoom(task, cfgs, records),
     sweep,
     /** Sweep only: per metric, the pool-size effect and the replicates it would need for non-overlapping intervals (pool-sweep.ts). */
     sweep_power: sweep ? poolEffects(sweep, testPairs.size) : null,
   };
+}
+
+/** Main A/B tests on a pair whose RL reference did not reach the best non-learning policy. */
+function weakReferenceTests(served: readonly ServedSample[], ruled: ReadonlyMap<string, RuledReference>): number {
+  return served.filter((s) => ruled.get(s.pair)?.reached === false).length;
+}
+
+/** The served agents' drops against the RL references alone (the numbers before the reference rule). */
+function rlOnlyDrops(served: readonly ServedSample[], rlRefs: ReadonlyMap<string, PairReference>) {
+  // Tests on pairs with an RL reference (a new pair served only has none).
+  const d = drops(
+    served.filter((s) => rlRefs.has(s.pair)),
+    rlRefs,
+  );
+  const of = (v: string) => mc(d.drops.filter((x) => x.variant === v).map((x) => x.drop));
+  return { flash: of("flash"), original: of("original"), tl: of("tl"), tl_paper: of("tl-paper"), excluded: d.excluded.length };
 }
 
 /**

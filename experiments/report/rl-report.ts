@@ -13,6 +13,7 @@ import { writeFigure, type VegaLiteSpec } from "./figures.js";
 import { migrateResults, type RlResults } from "../runner/results.js";
 import { sweepFigures, sweepMarkdown } from "./sweep-report.js";
 import { fmtLevels, healthFigure, poolHealthMarkdown } from "./pool-report.js";
+import { referenceRuleLine, referenceTable, roomLine, roomMarkdown } from "./room-report.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null;
 
@@ -398,10 +399,14 @@ function controlVerdict(r: RlResults, L: string[]): void {
           `it needs more replicates or pairs.`,
       );
     } else if (!beatsDrop && !beatsSp) {
+      // The room benchmark, when it finds room, says the parameters would pay: then the agent, not the task, is what stops the oracle.
+      const conclusion =
+        r.room?.verdict.outcome === "room"
+          ? "yet the room benchmark below finds room (pairs need different fixed actions): at this budget the agent does not use what the parameters say"
+          : "on this task and budget there is no room for any embedding to beat TL";
       L.push(
         `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr ? dOr.mean.toFixed(3) : "n/a"} vs ` +
-          `${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): on this task and budget there is no room for any embedding ` +
-          `to beat TL.`,
+          `${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): ${conclusion}.`,
       );
     } else {
       L.push(
@@ -484,6 +489,7 @@ function headlineSection(r: RlResults, L: string[]): void {
     );
   }
   if (r.reward_drop.excluded) L.push(`- ${r.reward_drop.excluded} A/B test(s) excluded: their pair's reference was no better than random.`);
+  for (const line of [referenceRuleLine(r.reference_rule, r.reward_drop.excluded), roomLine(r.room)]) if (line) L.push(line);
   for (const [, b] of baselines) {
     if (!b.reward_drop || !dF) continue;
     const d = b.reward_drop;
@@ -637,9 +643,22 @@ function similaritySection(r: RlResults, L: string[]): void {
   L.push(`| S(new pair, nearest pool pair) vs adaptation episodes | ${cr(r.similarity.cost)} |`, "");
 }
 
-/** The reference, random-policy and baseline returns per new pair. */
+/** The reference, random-policy and baseline returns per new pair, and the reference rule's choice. */
 function referencesSection(r: RlResults, L: string[]): void {
   const baselines = Object.entries(r.baselines ?? {});
+  if (r.reference_rule) {
+    const label = (id: string) => r.baselines?.[id]?.label.split(" (")[0] ?? id;
+    L.push(
+      "## References: the RL reference and the best policy that needs no learning",
+      "",
+      "The drop's zero and the convergence target are the stronger of the two (experiments/protocols/reference.ts): the RL reference when it " +
+        "reaches the best fixed action and every baseline that reads only what the agent reads, else that policy (its evaluation return; the " +
+        "learning-curve level raised by its margin). Bounds read hidden state and are never the reference.",
+      "",
+      ...referenceTable([...r.references, ...(r.updates?.references ?? [])], label),
+      "",
+    );
+  }
   L.push(
     "## References per new pair",
     "",
@@ -683,10 +702,12 @@ function definitionsSection(r: RlResults, L: string[]): void {
     `- **Episodes to convergence** (experiments/protocols/convergence.ts): the first episode after which the ${r.adaptation.window}-episode moving ` +
       `average of ${curveWords} (expanding over the first episodes) stays at or above reference - ${r.adaptation.tolerance} x |reference - ` +
       `random-policy return| until the end of the run; the reference is the mean of the last ${r.adaptation.window} episodes of the same curve of ` +
-      `agents trained on that pair alone; a run that never gets there counts as the cap (${r.adaptation.cap}).`,
+      `agents trained on that pair alone${r.reference_rule ? ", raised by the best non-learning policy's margin where that policy is the pair's reference" : ""}; ` +
+      `a run that never gets there counts as the cap (${r.adaptation.cap}).`,
     "- **Reward drop** (experiments/protocols/reward-drop.ts): (R_ref - R) / (R_ref - R_random), R the deterministic evaluation return with no weight " +
-      "update, R_ref the reference agents' deterministic evaluation return on that pair; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards " +
-      "are negative, so the random-policy return is the zero point.",
+      "update, R_ref the reference agents' deterministic evaluation return on that pair" +
+      (r.reference_rule ? " or, where it is higher, the best policy that needs no learning's (the reference rule, experiments/protocols/reference.ts)" : "") +
+      "; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards are negative, so the random-policy return is the zero point.",
     "- **Speedup**: per (pair, replicate), TL episodes / FLASH episodes; mean with a 95% Student-t interval (experiments/stats.ts).",
     "- **Original agent** in the A/B test: the reference agent of one new pair served on other new pairs. **TL**: the same agent without embedding, " +
       "pretrained on the same pool with the same budget, then fine-tuned. **FLASH**: pretrained with the meta learner trained by the critic loss, then " +
@@ -717,6 +738,7 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   sweepSection(r, L);
   similaritySection(r, L);
   referencesSection(r, L);
+  if (r.room) L.push(...roomMarkdown(r.room));
   figuresSection(figures, L);
   definitionsSection(r, L);
   return L.join("\n");

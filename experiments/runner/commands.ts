@@ -8,6 +8,8 @@
  *   flash rerun DIR [--out NEW]      repeat the run recorded in DIR/config.json (default NEW: DIR, i.e. resume)
  *   ... --queue redis://[USER:PASSWORD@]HOST[:PORT][/DB]  run the units on `flash worker` processes through that queue (queue/)
  *   flash golden [--update]          check (or deliberately refresh) the golden seeded runs
+ *   flash room <task> [--profile quick] [--seed S] [--out DIR] [--references [--seeds N]] [--workers W] [--traces DIR] [--apps DIR]
+ *                                    the room benchmark (fixed actions on every pair) and, with --references, the reference rule
  *
  * `reproduce` dispatches through the task registry (experiments/tasks/index.ts): RL
  * tasks run the shared protocols; a task with its own `reproduce` runs that.
@@ -119,6 +121,9 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
         reward_drop_flash: f(r.reward_drop.flash),
         reward_drop_original: f(r.reward_drop.original),
         reward_drop_tl: f(r.reward_drop.tl),
+        ...(r.reference_rule
+          ? { references_reached: r.reference_rule.fraction_reached, reference_sources: r.reference_rule.by_source, room: r.room?.verdict.outcome ?? null }
+          : {}),
         ...(Object.keys(r.baselines ?? {}).length
           ? { baselines: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, { reward: f(b.reward), reward_drop: f(b.reward_drop) }])) }
           : {}),
@@ -270,6 +275,60 @@ function reportCommand(): Command {
   };
 }
 
+/** `flash room TASK`: the room benchmark (and the reference rule with --references), no pretraining or A/B tests. */
+function roomCommand(common: CommonOptions): Command {
+  return {
+    summary: "room benchmark: every fixed action on every pair, pair-blind and leave-one-application-out losses (room.json, room.md)",
+    options: {
+      profile: common.profile,
+      seed: common.seed,
+      workers: common.workers,
+      backend: common.backend,
+      traces: common.traces,
+      apps: common.apps,
+      out: { type: "string", description: "output directory (default runs/<task>-room-<profile>)" },
+      references: { type: "boolean", description: "also train the RL references (as flash reproduce does) and compare them with the best non-learning policy" },
+      seeds: { type: "string", description: "with --references: reference replicates (default 2)" },
+    },
+    async run(o, pos) {
+      const task = oneTask(pos);
+      if (!taskEntry(task).rl) throw new UsageError(`task ${task} has no RL pairs to measure room on`);
+      if (o.seeds !== undefined && o.references !== true)
+        throw new UsageError("--seeds: only with --references (the room search does not depend on replicates)");
+      const out = (o.out as string | undefined) ?? `runs/${task}-room-${o.profile}`;
+      const { runRoom } = await import("./run-room.js");
+      const r = await runRoom({
+        task,
+        profile: String(o.profile),
+        seed: intOpt(o, "seed", 0) as number,
+        out,
+        references: o.references === true,
+        seeds: intOpt(o, "seeds", 1) ?? 2,
+        workers: intOpt(o, "workers", 0) ?? null,
+        backend: (o.backend as string | undefined) ?? null,
+        taskOptions: await folderOptions(o, task),
+      });
+      const v = r.room?.verdict;
+      console.log(
+        JSON.stringify(
+          {
+            out,
+            backend: r.backend,
+            wall_seconds: Math.round(r.wall.seconds),
+            room: v?.outcome ?? null,
+            verdict: v?.text ?? null,
+            fraction_reached: r.reference_rule?.fraction_reached ?? null,
+            by_source: r.reference_rule?.by_source ?? null,
+          },
+          null,
+          2,
+        ),
+      );
+      console.error(`wrote ${out}/room.json and ${out}/room.md`);
+    },
+  };
+}
+
 /** `flash rerun DIR`: repeat (or resume) a recorded run. */
 function rerunCommand(common: CommonOptions, backendOption: OptionSpec): Command {
   return {
@@ -354,6 +413,7 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
     report: reportCommand(),
     rerun: rerunCommand(common, backendOption),
     golden: goldenCommand(backendOption),
+    room: roomCommand(common),
     tasks: tasksCommand(),
   };
 }

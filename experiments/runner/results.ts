@@ -76,17 +76,165 @@ export interface ServedJson {
 /** A served test with its reward drop (protocols/reward-drop.ts). */
 export interface DropJson extends ServedJson {
   drop: number;
+  /** Whose return the drop's zero is (protocols/reference.ts): "rl" or the non-learning policy's name; absent before the reference rule. */
+  reference_source?: string;
 }
 
-/** A pair's reference: agents trained on that pair alone. */
+/**
+ * A pair's reference: agents trained on that pair alone (`eval_return`, `train_level`),
+ * and what the reference rule (protocols/reference.ts) made of them. The fields after
+ * `baseline` are absent in results written before the rule.
+ */
 export interface ReferenceJson {
   pair: string;
-  /** Mean deterministic evaluation return of the reference agents (over replicates). */
+  /** Mean deterministic evaluation return of the reference agents (over replicates): the RL reference. */
   eval_return: number;
-  /** Mean of the last `window` episodes of the reference learning curve: convergence's reference level. */
+  /** Mean of the last `window` episodes of the reference learning curve (the RL reference's level). */
   train_level: number;
   /** The random policy's return (the zero point of reward drop and convergence). */
   baseline: number;
+  /** The best policy that needs no learning on this pair: its name (a baseline id, or `fixed:<label>`) and return; null: none. */
+  non_learning?: { source: string; eval_return: number } | null;
+  /** The best fixed action (chosen on the selection windows; `refined_from`: the grid point it was refined from) and its returns; null: no grid or no search. */
+  fixed_action?: { label: string; select_return: number; eval_return: number; refined_from?: string } | null;
+  /** Baselines that read hidden state (`RlTask.boundBaselines`): reported beside, never the reference. */
+  bounds?: Record<string, number>;
+  /** "rl" when the RL reference reaches the best non-learning policy, else that policy's name. */
+  reference_source?: string;
+  /** Did the RL reference reach (>=) the best non-learning policy? null: there was none to compare with. */
+  reached?: boolean | null;
+  /** What the drop and convergence use: the stronger of the two (`train_level` raised by the policy's margin when it wins). */
+  used?: { eval_return: number; train_level: number };
+}
+
+/** The reference of a pair without an RL reference: its best fixed action (protocols/reference.ts `fixedReferences`). */
+export interface FixedReferenceJson {
+  pair: string;
+  /** "new": a new pair served only (`referencePairs`); "pool": a pool pair (the pool tests). */
+  role: "new" | "pool";
+  /** `fixed:<label>`. */
+  source: string;
+  eval_return: number;
+  /** The random policy's return on the same evaluation windows. */
+  baseline: number;
+}
+
+/** The reference rule over a run (protocols/reference.ts). */
+export interface ReferenceRuleJson {
+  /** The fixed-action grid searched (null: none) and its windows. */
+  grid: { size: number; select_windows: number[]; eval_windows: number[] } | null;
+  /** Baseline ids counted as policies that need no learning, and those reported as bounds only. */
+  baselines: string[];
+  bounds: string[];
+  /** Pairs with a reference (new and updated), of which `reached` have an RL reference at least as good as the best non-learning policy. */
+  pairs: number;
+  reached: number;
+  /** reached / pairs compared (null: no pair had a non-learning policy to compare with). */
+  fraction_reached: number | null;
+  /** Pairs per reference source ("rl" or the policy's name). */
+  by_source: Record<string, number>;
+  /** Main A/B tests on a pair whose RL reference did not reach the best non-learning policy: reported, their drop measured from that policy. */
+  weak_reference_tests: number;
+  /** The same numbers against the RL references alone (before the rule): the drops, their exclusions and the speedup. */
+  rl_only: {
+    reward_drop: { flash: MeanCiJson | null; original: MeanCiJson | null; tl: MeanCiJson | null; tl_paper: MeanCiJson | null; excluded: number };
+    adaptation_speedup_vs_tl: SpeedupJson | null;
+  };
+  /** Summed wall seconds of the fixed-action search (room units). */
+  search_seconds: number;
+}
+
+/** One policy served on one pair of the room benchmark, against that pair's own best fixed action. */
+export interface RoomPolicyJson {
+  /** The grid candidate served (null: a mean over several pairs' candidates). */
+  label: string | null;
+  /** Mean return on the pair's evaluation windows. */
+  reward: number;
+  /** The pair's own best's return minus this one (reward per episode). */
+  loss: number;
+  /** loss / (own best - random): the fraction of the own best's gain over random that is lost (null: no gain). */
+  loss_fraction: number | null;
+}
+
+/** One pair of the room benchmark (protocols/room.ts). */
+export interface RoomPairJson {
+  pair: string;
+  application: string;
+  role: "new" | "updated" | "pool";
+  /** The uniform-random policy's return on the evaluation windows. */
+  random: number;
+  /** The pair's own best fixed action (chosen on the selection windows). */
+  own: { label: string; reward: number; select_reward: number };
+  /** own.reward - random. */
+  gain: number;
+  /** One candidate for every pair (chosen on every pair's selection windows, this one's included). */
+  pair_blind: RoomPolicyJson;
+  /** The mean over every other pair j of pair j's own best served here. */
+  other_pairs: RoomPolicyJson;
+  /** The pair-blind candidate chosen without any pair of this pair's application (null: one application only). */
+  loao_pair_blind: RoomPolicyJson | null;
+  /** The own best of the nearest pair of another application in the task's oracle features (null: no oracle hook or one application). */
+  loao_oracle: (RoomPolicyJson & { nearest: string }) | null;
+  /** Updated pairs: the own best of the pair before the update (its scenario: the update's effect on the best fixed action). */
+  before_update: (RoomPolicyJson & { from: string; scenario: string }) | null;
+}
+
+/** A loss of the room benchmark over pairs. */
+export interface RoomLossJson {
+  /** Reward per episode. */
+  loss: MeanCiJson | null;
+  /** Per pair, as a fraction of its gain (pairs with a positive gain only; heavy-tailed where gains are small). */
+  loss_fraction: MeanCiJson | null;
+  /** Mean loss / mean gain over the same pairs (null: no positive mean gain). */
+  share: number | null;
+  /** The own best's gain over random on the same pairs. */
+  gain: MeanCiJson | null;
+}
+
+/** The room verdict: does a fixed action that ignores the pair lose more than the convergence band? */
+export interface RoomVerdictJson {
+  /** The loss that decides: the pair-blind candidate chosen without the pair's application. */
+  measure: "loao_pair_blind";
+  outcome: "room" | "no room" | "undecided";
+  /** Reward per episode, and the gain and share it is compared through. */
+  loss: MeanCiJson | null;
+  gain: MeanCiJson | null;
+  share: number | null;
+  /** The convergence tolerance, and the band it makes in reward per episode (tolerance x mean gain). */
+  tolerance: number;
+  band: number | null;
+  /** The 95% interval's half-width of `loss` (reward per episode; and as a share of the mean gain): a smaller loss cannot be told from zero. */
+  detectable: number | null;
+  detectable_share: number | null;
+  /** (t_0.975 + 0.84) x SE: the loss that this many pairs detect with 80% probability. */
+  detectable_80: number | null;
+  detectable_80_share: number | null;
+  text: string;
+}
+
+/** The room benchmark (protocols/room.ts): how much a pair's own best fixed action beats policies that ignore the pair. */
+export interface RoomJson {
+  /** The fixed-action grid's labels. */
+  grid: string[];
+  windows: { select: number[]; eval: number[] };
+  applications: number;
+  /** The pair-blind candidate over every pair. */
+  pair_blind_label: string;
+  pairs: RoomPairJson[];
+  summary: {
+    gain: MeanCiJson | null;
+    pair_blind: RoomLossJson;
+    other_pairs: RoomLossJson;
+    loao_pair_blind: RoomLossJson;
+    loao_oracle: RoomLossJson | null;
+    /** Per update scenario: the pair-before-the-update's best on the updated pairs. */
+    by_scenario: Record<string, RoomLossJson>;
+    /** How many pairs each candidate is the own best of. */
+    own_best_counts: Record<string, number>;
+  };
+  verdict: RoomVerdictJson;
+  /** Summed wall seconds of the search. */
+  seconds: number;
 }
 
 /** Cost per pair of pretraining once and adapting to N pairs (protocols/amortisation.ts). */
@@ -347,6 +495,12 @@ export interface RlSummary {
   };
   /** The new pairs' references (the updated pairs' are in `updates.references`). */
   references: ReferenceJson[];
+  /** The reference rule's summary (null: results written before it). */
+  reference_rule: ReferenceRuleJson | null;
+  /** References of pairs without an RL reference (new pairs served only, pool pairs); absent in results written before. */
+  fixed_references?: FixedReferenceJson[];
+  /** The room benchmark on every pair searched (null: the task has no fixed-action grid, a sweep, or results written before it). */
+  room: RoomJson | null;
   sweep: SweepPointJson[] | null;
   /** Sweep only: per metric, the pool-size effect and the replicates it would need for non-overlapping intervals (protocols/pool-sweep.ts). */
   sweep_power: PoolEffect[] | null;
@@ -496,12 +650,18 @@ function migrateV1(r: Json): void {
  */
 export function migrateResults(parsed: unknown, where: string): RlResults {
   const format = (parsed as { format?: unknown } | null)?.format;
-  if (format === RESULTS_FORMAT) return parsed as RlResults;
+  if (format === RESULTS_FORMAT) return withLaterFields(parsed as RlResults);
   if (format !== RESULTS_FORMAT_V1) {
     throw new DataError(`${where}: expected format ${RESULTS_FORMAT} or ${RESULTS_FORMAT_V1}, got ${JSON.stringify(format)}`);
   }
   const r = structuredClone(parsed) as Json;
   migrateV1(r);
   r.format = RESULTS_FORMAT;
-  return r as unknown as RlResults;
+  return withLaterFields(r as unknown as RlResults);
+}
+
+/** Blocks added to @2 after it was first written (the reference rule, the room): null, never absent, in files from before. */
+function withLaterFields(r: RlResults): RlResults {
+  const later = r as Partial<Pick<RlResults, "reference_rule" | "room">>;
+  return later.reference_rule !== undefined && later.room !== undefined ? r : { ...r, reference_rule: later.reference_rule ?? null, room: later.room ?? null };
 }

@@ -84,6 +84,7 @@ import {
   type PairSources,
 } from "./autoscaling-pairs.js";
 import { EVAL_SEED, flashWords, rlFlashKit, runEpisode, StepMeans, total } from "./rl-flash-kit.js";
+import { cartesian, constantActions, linspace } from "./fixed-actions.js";
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { ProfileOptions, ReferenceResult, RlTask } from "./types.js";
 import { MissingPathError } from "../../errors.js";
@@ -285,6 +286,9 @@ export interface AutoscalingReferenceResult extends ReferenceResult {
   baselines: { hpa: number; vpa: number };
 }
 
+/** The fixed-action grid (action-space coordinates in [-1, 1]^3: CPU limit, memory limit, replicas). */
+export const AUTOSCALING_FIXED_GRID: number[][] = cartesian([linspace(-1, 1, 5), linspace(-1, 1, 5), linspace(-1, 1, 5)]);
+
 // ---------------------------------------------------------------- the rest is the shared RL-FLASH kit
 
 const kit = rlFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingReferenceResult, "baselines">>({
@@ -302,6 +306,11 @@ const kit = rlFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingRefere
   curve: "evaluation",
   stepMetrics,
   oracle: (cfg, pair) => pairOracle(cfg.env, pair),
+  // A 5 x 5 x 5 grid over the action box (CPU limit, memory limit, replicas; log scales), as the room bench's coarse grid.
+  fixedActions: () => constantActions(AUTOSCALING_FIXED_GRID),
+  // Then two local refinements at half and a quarter of the grid's step, as the room bench.
+  fixedActionRefinement: { lo: [-1, -1, -1], hi: [1, 1, 1], steps: [0.25, 0.125] },
+  application: (_cfg, pair) => pair.app.name,
 });
 
 export function createAutoscalingTask(): RlTask<AutoscalingConfig> {

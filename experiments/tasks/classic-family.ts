@@ -14,6 +14,7 @@ import { generatePairs, makeFamilyEnv, validateParams, validatePairId, type Fami
 import { Rng } from "../../flash/rng.js";
 import { distinctPairIds, netArch, num, obj, validateBudgets, validateFlashSettings } from "./config-checks.js";
 import { flashWords, rlFlashKit, type FlashSettings } from "./rl-flash-kit.js";
+import { constantActions, linspace } from "./fixed-actions.js";
 import { paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { RlBudgets, RlTask } from "./types.js";
 import { ConfigError } from "../../errors.js";
@@ -143,6 +144,8 @@ function ddpgConfig(cfg: ClassicFamilyConfig, learningStarts: number): Partial<D
   };
 }
 
+const torqueLabel = ([x]: readonly number[]) => `torque ${Number(x.toFixed(4))}`;
+
 // ---------------------------------------------------------------- the rest is the shared RL-FLASH kit
 
 const kit = rlFlashKit<ClassicFamilyConfig, FamilyEnv>({
@@ -159,6 +162,13 @@ const kit = rlFlashKit<ClassicFamilyConfig, FamilyEnv>({
     Object.keys(pair.params)
       .sort()
       .map((k) => pair.params[k]),
+  // Constant torques over Pendulum's range [-2, 2].
+  fixedActions: () =>
+    constantActions(
+      linspace(-2, 2, 9).map((x) => [x]),
+      torqueLabel,
+    ),
+  fixedActionRefinement: { lo: [-2], hi: [2], steps: [0.25, 0.125], label: torqueLabel },
 });
 
 export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {

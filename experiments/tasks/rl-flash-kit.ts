@@ -56,6 +56,9 @@
  *   - common random numbers: `reference` and `adapt` take an `envSeed`, which the planner
  *     makes the same for every variant on one pair and replicate; the agent's own seed
  *     (weights, noise) stays the unit's.
+ *   - the policies that need no learning: a task's `fixedActions` (its fixed-action grid)
+ *     give `fixedActionGrid`, `fixedActionReturns` and `applicationOf` (fixed-actions.ts),
+ *     which the reference rule and the room benchmark read.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -71,6 +74,7 @@ import type { PairEnv, StepResult } from "../../envs/env.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, RLModel, type EncoderOptions } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
+import { fixedActionHooks, type FixedActionRefinement, type FixedCandidate } from "./fixed-actions.js";
 import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlBudgets, RlTask, ServedStep, ServeRequest, ServeResult } from "./types.js";
 
 /** An agent the kit can train, checkpoint and serve: DDPG, DQN and PPO are all such. */
@@ -201,6 +205,15 @@ export interface RlFlashSpec<C extends RlFlashConfig, E extends PairEnv, X exten
    * enables the oracle-context variant and the embedding probe (`RlTask.oracle`).
    */
   oracle?(cfg: C, pair: C["poolPairs"][number]): number[];
+  /**
+   * The fixed-action grid (fixed-actions.ts): candidates that play one action for a whole
+   * episode, searched by the reference rule and the room benchmark. Optional.
+   */
+  fixedActions?(cfg: C): FixedCandidate<E>[];
+  /** A continuous grid's local refinement (fixed-actions.ts); absent: the grid is the whole search. */
+  fixedActionRefinement?: FixedActionRefinement;
+  /** The application of a pair that was not made from another (default: the pair's id); see `RlTask.applicationOf`. */
+  application?(cfg: C, pair: C["poolPairs"][number]): string;
 }
 
 /**
@@ -217,7 +230,20 @@ export const CONTEXT = {
 /** What a task gives `kit.task`: `profiles` may be left out when `profileTable` holds them (its names). */
 export type OwnTaskFields<C> = Omit<
   RlTask<C>,
-  "name" | "budgets" | "pairs" | "reference" | "pretrain" | "adapt" | "poolEmbeddings" | "serve" | "oracle" | "profiles"
+  | "name"
+  | "budgets"
+  | "pairs"
+  | "reference"
+  | "pretrain"
+  | "adapt"
+  | "poolEmbeddings"
+  | "serve"
+  | "oracle"
+  | "profiles"
+  | "fixedActionGrid"
+  | "fixedActionReturns"
+  | "applicationOf"
+  | "refineFixedAction"
 > & {
   profiles?: readonly string[];
 };
@@ -715,6 +741,17 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       poolEmbeddings,
       serve,
       ...(spec.oracle ? { oracle: (cfg: C, pair: string) => (spec.oracle as NonNullable<typeof spec.oracle>)(cfg, pairOf(cfg, pair)) } : {}),
+      ...(spec.fixedActions
+        ? fixedActionHooks({
+            candidates: spec.fixedActions,
+            envOf,
+            randomAction: spec.randomAction,
+            fromOf: (cfg: C, id: string) => cfg.updatePairs?.find((p) => p.id === id)?.from,
+            pairOf,
+            ...(spec.application ? { application: spec.application } : {}),
+            ...(spec.fixedActionRefinement ? { refinement: spec.fixedActionRefinement } : {}),
+          })
+        : {}),
     }),
   };
 }

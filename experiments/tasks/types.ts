@@ -125,6 +125,22 @@ export interface ServeResult {
   steps?: ServedStep[];
 }
 
+/** What `RlTask.fixedActionReturns` gives: mean returns over the windows asked for. */
+export interface FixedActionReturns {
+  /** Per grid candidate, in `fixedActionGrid` order. */
+  fixed: number[];
+  /** A uniform-random policy on the same windows. */
+  random: number;
+}
+
+/** What `RlTask.refineFixedAction` gives. */
+export interface RefinedFixedAction {
+  label: string;
+  /** Mean return on the selection windows (what chose it) and on the evaluation windows. */
+  select: number;
+  eval: number;
+}
+
 /**
  * The application-update experiment: `pair` is `from` after an update (same trace, the
  * application changed by `scenario`); the original agent of `from` is served on it.
@@ -209,6 +225,39 @@ export interface RlTask<C = Record<string, unknown>> {
     progress: (f: number, m?: string) => void,
     envSeed?: number,
   ): Promise<AdaptResult>;
+  /**
+   * The fixed-action grid of the reference rule and the room benchmark
+   * (protocols/reference.ts, protocols/room.ts): one label per candidate policy that plays
+   * one action for the whole episode (autoscaling: an allocation; cpufreq: a frequency
+   * level; congestion: a rate change; pendulum: a torque). Optional: a task without it
+   * compares its references with its baselines only and has no room benchmark.
+   */
+  fixedActionGrid?(cfg: C): string[];
+  /**
+   * Each grid candidate's mean return on `pair` over the windows `reset(seed)` of `seeds`
+   * (`fixed`, in grid order), and a uniform-random policy's on the same windows (`random`).
+   * Deterministic; the windows, not the env's construction seed, fix every draw.
+   */
+  fixedActionReturns?(cfg: C, pair: string, seeds: readonly number[]): FixedActionReturns;
+  /**
+   * Tasks whose grid samples a continuous action box: a local search around grid
+   * candidate `label` on the `selectSeeds` windows (fixed-actions.ts `refineAction`), the
+   * refined action's label and its mean returns on both window sets. The reference rule
+   * reads it; the room benchmark stays on the grid (candidates shared by every pair).
+   */
+  refineFixedAction?(cfg: C, pair: string, label: string, selectSeeds: readonly number[], evalSeeds: readonly number[]): RefinedFixedAction;
+  /**
+   * Names in `ReferenceResult.baselines` of policies that read state the agents cannot
+   * see (congestion's sender at the link's capacity): bounds, reported beside the reference
+   * rule and never a pair's reference.
+   */
+  readonly boundBaselines?: readonly string[];
+  /**
+   * The application a pair runs (leave-one-application-out in the room benchmark): an
+   * updated pair, a processor change and a pool pair of the same application share it.
+   * Absent: the pair id after following `updates` back to the pair it was made from.
+   */
+  applicationOf?(cfg: C, pair: string): string;
   /** Pool pairs' embeddings from a FLASH pretraining's own buffer (for similarity). */
   poolEmbeddings(cfg: C, pretrainDir: string, workDir: string): Promise<Record<string, number[]>>;
   serve(cfg: C, req: ServeRequest): Promise<ServeResult[]>;

@@ -50,6 +50,9 @@ t.test("usage errors exit 2 with one line", async (t) => {
   expectError(t, ["reproduce", "autoscaling", "--traces", "/nonexistent"], 2, /--traces: folder "\/nonexistent" does not exist/);
   expectError(t, ["report", path.join(tmp, "no-such-run")], 2, /run directory ".*no-such-run" does not exist/);
   expectError(t, ["sweep", "autoscaling", "--pool-sizes", "2,x"], 2, /--pool-sizes: expected positive integers separated by commas, got "2,x"/);
+  expectError(t, ["room", "cpufreq", "--seeds", "3"], 2, /--seeds: only with --references/);
+  expectError(t, ["room", "rcs"], 2, /task rcs has no RL pairs to measure room on/);
+  expectError(t, ["room", "cpufreq", "--profile", "nope"], 2, /cpufreq: unknown profile "nope"/);
 });
 
 t.test("a bad --queue URL is a usage error (exit 2) for the worker and the coordinator, its password masked", async (t) => {
