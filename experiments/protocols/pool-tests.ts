@@ -4,7 +4,9 @@
  * paper's TL on the one pool pair it was trained on (ab-plan.ts), each without weight
  * update and with the same serve protocol as on a new pair (FLASH collects its context on
  * the pair first). A pool pair's drop uses the same definition as a new pair's
- * (reward-drop.ts) against the pool pair's reference (`poolReferences`).
+ * (reward-drop.ts) against the pool pair's reference: its best fixed action
+ * (reference.ts `fixedReferences`; an RL reference per pool pair would cost as much as the
+ * pretraining).
  *
  * Two findings differ (issue 20) and the summary says which one holds, per conditioned
  * variant (FLASH, the oracle), from the paired drop difference to TL per (pair, replicate):
@@ -16,25 +18,12 @@
  * FLASH minus the shuffled control (another pool pair's embedding) on pool pairs says
  * whether FLASH reads the pair's own embedding there at all.
  */
-import type { UnitRecord } from "../runner/pool.js";
 import type { ConditioningJson, DropJson, LevelsJson, PoolDropJson } from "../runner/results.js";
 import { levelsJson } from "./levels.js";
 import { drops, type DropSample, type PairReference, type ServedSample } from "./reward-drop.js";
 
 /** What a pool pair's reference is (results.json `reward_drop_pool.reference`). */
 export const POOL_REFERENCE = "the best policy that needs no learning on the pool pair (reference.ts): its best fixed action, chosen on selection windows";
-
-/**
- * Each pool pair's reference: the best fixed action of its room unit (room-units.ts),
- * and the random policy's return, on the evaluation windows every agent is served on.
- * Pool pairs have no RL reference (training one per pool pair would cost as much as the
- * pretraining); the best fixed action is within a few percent of autoscaling's RL
- * references where both exist (README, room).
- */
-export function poolReferences(records: ReadonlyMap<string, UnitRecord>): Map<string, PairReference> {
-  void records;
-  return new Map(); // wired to the room units of the reference rule (issue 21) when they land
-}
 
 /** The drops of a variant's tests, as two-level values. */
 const valuesOf = (ds: readonly DropSample[], variant: string) =>
