@@ -31,11 +31,11 @@ import type { UnitRecord } from "../runner/pool.js";
 import { deriveSeed, type PlannedUnit, type Unit, type UnitContext } from "../runner/units.js";
 import { rlTask } from "../tasks/index.js";
 import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlTask, ServeResult, ServeVariant, UpdatePair } from "../tasks/types.js";
-import { adaptationCosts, speedup, summariseCosts, type CostSample, type Curve } from "./adaptation.js";
+import { adaptationCosts, speedup, summariseCosts, type CostSample, type Curve, type VariantCost } from "./adaptation.js";
 import { amortisation } from "./amortisation.js";
 import { probeR2 } from "./controls.js";
 import { drops, paperDrop, type DropSample, type PairReference, type ServedSample } from "./reward-drop.js";
-import type { AmortisationJson, BaselineJson, DropJson, ReferenceJson, RlSummary, SpeedupJson, SweepPointJson } from "../runner/results.js";
+import type { AmortisationJson, BaselineJson, DropJson, ReferenceJson, RlSummary, SpeedupJson, SweepPointJson, VariantCostJson } from "../runner/results.js";
 import { correlation } from "./similarity.js";
 import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type SweepServeInput } from "./pool-sweep.js";
 
@@ -405,10 +405,30 @@ const prefixOf = (id: string) => (/^P\d+\//.test(id) ? id.slice(0, id.indexOf("/
 type AdaptOptions = { cap: number; window: number; tolerance: number };
 type SpeedupOf = (fast: string, slow: string) => SpeedupJson | null;
 
-const speedupJson = (costs: Parameters<typeof speedup>[0], fast: string, slow: string): SpeedupJson | null => {
-  const s = speedup(costs, fast, slow);
-  return s ? { ...meanCiJson(s.meanRatio), ratio_of_means: s.ratioOfMeans, capped: s.capped } : null;
+const speedupJson = (costs: Parameters<typeof speedup>[0], fast: string, slow: string, cap: number): SpeedupJson | null => {
+  const s = speedup(costs, fast, slow, cap);
+  if (!s) return null;
+  const r = s.censored.restrictedRatio;
+  const m = s.censored.medianRatio;
+  return {
+    ...meanCiJson(s.meanRatio),
+    ratio_of_means: s.ratioOfMeans,
+    capped: s.capped,
+    restricted_mean_ratio: { ...meanCiJson(r), tau: r.tau },
+    km_median_ratio: m ? { value: m.value, bound: m.bound } : null,
+  };
 };
+
+/** One variant's adaptation cost in results.json: the capped mean and the censoring-aware figures. */
+const variantCostJson = (x: VariantCost): VariantCostJson & { n: number } => ({
+  variant: x.variant,
+  episodes: meanCiJson(x.episodes),
+  converged_fraction: x.convergedFraction,
+  n: x.n,
+  restricted_mean: { ...meanCiJson(x.censored.restricted), tau: x.censored.restricted.tau },
+  km_median: x.censored.median,
+  censored: x.censored.censored,
+});
 
 /** Scratch adaptation curves: the new pairs' reference runs (not the updated pairs'), cut to the cap. */
 function scratchCurves(records: ReadonlyMap<string, UnitRecord>, testPairs: ReadonlySet<string>, curve: CurveOf, cap: number): Curve[] {
@@ -507,12 +527,12 @@ function sweepSummary(
     const pfx = `P${n}/`;
     const cs = adaptationCosts([...scratch, ...(bySize.get(pfx) ?? [])], refs, opts);
     const p = pretrainingOf(records, pfx);
-    const byV = summariseCosts(cs);
+    const byV = summariseCosts(cs, opts.cap);
     return {
       pool_size: n,
       ...sweepSizeExtras(records, pfx, cs, refs),
-      adaptation: byV.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), converged_fraction: x.convergedFraction })),
-      speedup_vs_tl: speedupJson(cs, "flash", "tl"),
+      adaptation: byV.map(variantCostJson),
+      speedup_vs_tl: speedupJson(cs, "flash", "tl", opts.cap),
       pretrain_episodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null },
       amortisation: amortisationOf(p, (v) => byV.find((x) => x.variant === v)?.episodes.mean, 40, false),
     };
@@ -555,9 +575,9 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const main = bySize.get("") ?? [];
   const costs = adaptationCosts([...scratch, ...main], refs, opts);
   const pre = pretrainingOf(records, "");
-  const byVariant = summariseCosts(costs);
+  const byVariant = summariseCosts(costs, cap);
   const avg = (v: string) => byVariant.find((x) => x.variant === v)?.episodes.mean;
-  const spJson: SpeedupOf = (fast, slow) => speedupJson(costs, fast, slow);
+  const spJson: SpeedupOf = (fast, slow) => speedupJson(costs, fast, slow, cap);
 
   // A/B
   const ab = [...records.values()].filter((r) => r.kind === "ab").map((r) => r.result as AbResult);
@@ -585,7 +605,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
       cap,
       window: b.window,
       tolerance: b.tolerance,
-      by_variant: byVariant.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), converged_fraction: x.convergedFraction, n: x.n })),
+      by_variant: byVariant.map(variantCostJson),
       costs,
       curves: normalisedCurves([...scratch, ...main], refs, cap),
     },

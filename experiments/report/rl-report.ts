@@ -12,6 +12,7 @@ import { empiricalCdf, formatMeanCi, meanCi95, meanCiJson, type MeanCi } from ".
 import { writeFigure, type VegaLiteSpec } from "./figures.js";
 import { migrateResults, type RlResults } from "../runner/results.js";
 import { sweepFigures, sweepMarkdown } from "./sweep-report.js";
+import { capBindsLine, censoredSpeedupText, censoredText, medianText, restrictedText } from "./censoring-report.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null;
 
@@ -446,6 +447,7 @@ function headlineSection(r: RlResults, L: string[]): void {
       `${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ` +
       `${p?.speedup_vs_tl ? `${p.speedup_vs_tl}x` : "—"} |`,
   );
+  if (sp?.restricted_mean_ratio) L.push(`| adaptation speedup, FLASH vs TL, censoring-aware (runs at the cap censored) | ${censoredSpeedupText(sp)} | — |`);
   L.push(`| adaptation speedup, FLASH vs scratch | ${fmt(r.adaptation_speedup_vs_scratch)} | — |`);
   L.push(`| reward drop, original agent | ${fmt(dO)} | ${pct(p?.reward_drop_original)} |`);
   L.push(`| reward drop, FLASH | ${fmt(dF)} | ${pct(p?.reward_drop_flash)} |`);
@@ -454,6 +456,8 @@ function headlineSection(r: RlResults, L: string[]): void {
   if (p?.source) L.push("", `Paper numbers: ${p.source}.`);
   L.push("", "### Verdict", "");
   controlVerdict(r, L);
+  const binds = capBindsLine(r.adaptation.by_variant, r.adaptation.cap, (v) => VARIANT_LABEL[v] ?? v);
+  if (binds) L.push(binds);
   if (sp) {
     const lo = sp.mean - (sp.ci95 ?? Infinity);
     L.push(
@@ -561,9 +565,21 @@ function operationsSection(r: RlResults, L: string[]): void {
 
 /** Episodes to convergence per agent and per test. */
 function adaptationSection(r: RlResults, L: string[]): void {
-  L.push("## Adaptation cost (episodes to convergence on new pairs)", "", "| agent | episodes (mean ± 95% CI) | converged within the cap |", "|---|---|---|");
+  const cap = r.adaptation.cap;
+  L.push(
+    "## Adaptation cost (episodes to convergence on new pairs)",
+    "",
+    `Mean episodes count a run that never converged as the cap (${cap}); the restricted mean (up to the cap, large-sample 95% interval) and the ` +
+      "Kaplan-Meier median treat it as censored (experiments/protocols/censoring.ts).",
+    "",
+    "| agent | episodes (mean ± 95% CI) | converged within the cap | restricted mean (± 95% CI) | KM median | censored |",
+    "|---|---|---|---|---|---|",
+  );
   for (const v of r.adaptation.by_variant)
-    L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.converged_fraction).toFixed(0)}% |`);
+    L.push(
+      `| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.converged_fraction).toFixed(0)}% | ${restrictedText(v)} | ` +
+        `${medianText(v, cap)} | ${censoredText(v)} |`,
+    );
   L.push("", "| pair | replicate | agent | episodes | converged |", "|---|---:|---|---:|---|");
   for (const c of [...r.adaptation.costs].sort((a, b) => (a.pair + a.replicate + a.variant < b.pair + b.replicate + b.variant ? -1 : 1)))
     L.push(`| ${c.pair} | ${c.replicate} | ${VARIANT_LABEL[c.variant] ?? c.variant} | ${c.episodes} | ${c.converged ? "yes" : "no (cap)"} |`);
@@ -676,6 +692,11 @@ function definitionsSection(r: RlResults, L: string[]): void {
       "update, R_ref the reference agents' deterministic evaluation return on that pair; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards " +
       "are negative, so the random-policy return is the zero point.",
     "- **Speedup**: per (pair, replicate), TL episodes / FLASH episodes; mean with a 95% Student-t interval (experiments/stats.ts).",
+    "- **Censoring** (experiments/protocols/censoring.ts): a run that has not converged when its curve ends is censored (its episodes to " +
+      "convergence exceed those observed). Restricted mean = the area under the Kaplan-Meier curve up to the cap (equal to the mean episodes when " +
+      "every censored run was observed to the cap), with a large-sample 95% interval; KM median = the first episode at which at most half the runs " +
+      "have not converged; the censoring-aware speedup is the ratio of restricted means on the paired tests (95% jackknife interval over tests) " +
+      "and of KM medians (a bound when a median is not reached).",
     "- **Original agent** in the A/B test: the reference agent of one new pair served on other new pairs. **TL**: the same agent without embedding, " +
       "pretrained on the same pool with the same budget, then fine-tuned. **FLASH**: pretrained with the meta learner trained by the critic loss, then " +
       "fine-tuned with the meta learner frozen; its embedding comes from the new pair's first trajectories (every episode counted).",
