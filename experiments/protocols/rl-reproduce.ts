@@ -24,20 +24,31 @@
  * preservation) are summarised per variant (`operations`). `executeUnit` is the
  * executor the pool workers load.
  */
-import { DataError } from "../../errors.js";
+import { ConfigError, DataError } from "../../errors.js";
 import { similarity, nearestPairs } from "../../flash/similarity.js";
 import { meanCi95, meanCiJson } from "../stats.js";
 import type { UnitRecord } from "../runner/pool.js";
 import { deriveSeed, type PlannedUnit, type Unit, type UnitContext } from "../runner/units.js";
 import { rlTask } from "../tasks/index.js";
-import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlTask, ServeResult, ServeVariant, UpdatePair } from "../tasks/types.js";
+import type {
+  AdaptResult,
+  PretrainResult,
+  PretrainVariant,
+  ReferenceResult,
+  RlBudgets,
+  RlTask,
+  ServeResult,
+  ServeVariant,
+  UpdatePair,
+} from "../tasks/types.js";
 import { adaptationCosts, speedup, summariseCosts, type CostSample, type Curve, type VariantCost } from "./adaptation.js";
-import { amortisation } from "./amortisation.js";
+import { amortisation, breakEvenN } from "./amortisation.js";
 import { probeR2 } from "./controls.js";
 import { drops, paperDrop, type DropSample, type PairReference, type ServedSample } from "./reward-drop.js";
 import type { AmortisationJson, BaselineJson, DropJson, ReferenceJson, RlSummary, SpeedupJson, SweepPointJson, VariantCostJson } from "../runner/results.js";
 import { correlation } from "./similarity.js";
 import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type SweepServeInput } from "./pool-sweep.js";
+import { configAtSize } from "./sweep-budget.js";
 
 export const RL_EXECUTOR = "rl-protocols@1";
 
@@ -55,9 +66,18 @@ type UnitInput =
   | (Base & { kind: "ab"; test: string[]; refs: Record<string, string>; pretrain: Partial<Record<PretrainVariant, string>>; updates?: UpdatePair[] })
   | SweepServeInput;
 
-/** The pretrained variants of a reproduction: the paper's TL and the oracle control only there (a sweep: FLASH and TL). */
+/** The pretrained variants: FLASH, TL and (tasks with the hook) the oracle control; the paper's TL in reproductions only. */
 export function pretrainVariants(task: Pick<RlTask, "oracle">, sweep: boolean): PretrainVariant[] {
-  return sweep ? ["flash", "tl"] : ["flash", "tl", "tl-paper", ...(task.oracle ? (["oracle"] as const) : [])];
+  const oracle = task.oracle ? (["oracle"] as const) : [];
+  return sweep ? ["flash", "tl", ...oracle] : ["flash", "tl", "tl-paper", ...oracle];
+}
+
+/** The new pairs adapted to: the first `adaptPairs` test pairs (all without it); an error when there are fewer. */
+export function adaptedPairs(test: readonly string[], b: Pick<RlBudgets, "adaptPairs">): string[] {
+  if (b.adaptPairs === undefined) return [...test];
+  if (b.adaptPairs > test.length)
+    throw new ConfigError(`budgets.adaptPairs: expected at most the ${test.length} test pairs of the config, got ${b.adaptPairs}`);
+  return test.slice(0, b.adaptPairs);
 }
 
 /** FLASH served with its own context (the protocol), then the controls that read the same pretrained model. */
@@ -72,11 +92,16 @@ export function envSeedOf(runSeed: number, pair: string, k: number): number {
   return deriveSeed(runSeed, `env/${pair}/r${k}`);
 }
 
-/** The units of `flash reproduce` (poolSizes undefined) or of a sweep over pool sizes; `runSeed` makes the shared environment seeds. */
-export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: number, poolSizes?: number[], runSeed = 0): Unit[] {
+/**
+ * The units of `flash reproduce` (poolSizes undefined) or of a sweep over pool sizes;
+ * `runSeed` makes the shared environment seeds; `perPair` (sweeps) pretrains each size
+ * for `perPair` x size episodes (sweep-budget.ts).
+ */
+export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: number, poolSizes?: number[], runSeed = 0, perPair?: number): Unit[] {
   const b = task.budgets(cfg);
   const units: Unit[] = [];
   const { test } = task.pairs(cfg);
+  const adapted = adaptedPairs(test, b);
   // The update experiment belongs to the A/B test, which a sweep does not run.
   const updates = poolSizes ? [] : (task.updates?.(cfg) ?? []);
   const flashCost = 3; // relative wall time of a FLASH episode (meta learner); only for the ETA
@@ -106,6 +131,9 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
     for (const size of poolSizes ?? [undefined]) {
       const prefix = size === undefined ? "" : `P${size}/`;
       const pool = task.pairs(cfg, size).pool;
+      // A per-pair sweep budget gives each size its own pretraining episodes; its units read that config.
+      const sc = size === undefined ? cfg : configAtSize(task, cfg, size, perPair);
+      const pretrainEpisodes = task.budgets(sc).pretrainEpisodes;
       const pre: Partial<Record<PretrainVariant, string>> = {};
       for (const v of pretrainVariants(task, size !== undefined)) {
         const id = `${prefix}pretrain/${v}/r${k}`;
@@ -116,16 +144,16 @@ export function planRl(task: RlTask, taskName: string, cfg: Cfg, replicates: num
           id,
           kind: "pretrain",
           deps: [],
-          cost: b.pretrainEpisodes * (v === "flash" ? flashCost : 1),
-          input: { kind: "pretrain", task: taskName, cfg, replicate: k, variant: v, pool: from },
+          cost: pretrainEpisodes * (v === "flash" ? flashCost : 1),
+          input: { kind: "pretrain", task: taskName, cfg: sc, replicate: k, variant: v, pool: from },
         });
-        for (const pair of test) {
-          const input = { kind: "adapt", task: taskName, cfg, replicate: k, variant: v, pair, pretrain: id, envSeed: envSeedOf(runSeed, pair, k) };
+        for (const pair of adapted) {
+          const input = { kind: "adapt", task: taskName, cfg: sc, replicate: k, variant: v, pair, pretrain: id, envSeed: envSeedOf(runSeed, pair, k) };
           units.push({ id: `${prefix}adapt/${v}/${pair}/r${k}`, kind: "adapt", deps: [id], cost: b.adaptEpisodes * (v === "flash" ? 1.5 : 1), input });
         }
       }
-      // A sweep serves FLASH and TL per size (pool-sweep.ts); the reproduction runs the whole A/B test.
-      if (size !== undefined) units.push(sweepServeUnit(prefix, k, taskName, cfg, test, refs, pre, b));
+      // A sweep serves its pretrained variants per size (pool-sweep.ts); the reproduction runs the whole A/B test.
+      if (size !== undefined) units.push(sweepServeUnit(prefix, k, taskName, sc, test, refs, pre, b));
       if (size === undefined) {
         units.push({
           id: `ab/r${k}`,
@@ -469,16 +497,23 @@ function pretrainingOf(records: ReadonlyMap<string, UnitRecord>, pfx: string): R
   return out;
 }
 
-/** Amortisation of FLASH, TL and scratch from pretraining episodes and mean adaptation episodes (null without FLASH or TL). */
+/**
+ * Amortisation of FLASH, TL and scratch from pretraining episodes and mean adaptation
+ * episodes (null without FLASH or TL), over N = 1..maxN applications with maxN twice
+ * FLASH's crossover with TL (at least `minN`, at most 1000; 200 when they never cross),
+ * so that the Figure 15 plot shows the crossover.
+ */
 function amortisationOf(
   pre: Record<string, { episodes: number }>,
   adaptMean: (v: string) => number | undefined,
-  maxN: number,
+  minN: number,
   needMeans: boolean,
 ): AmortisationJson[] | null {
   if (!pre.flash || !pre.tl) return null;
   if (needMeans && ["flash", "tl", "scratch"].some((v) => adaptMean(v) === undefined)) return null;
   const at = (v: string) => adaptMean(v) ?? NaN;
+  const cross = breakEvenN(pre.flash.episodes, at("flash"), pre.tl.episodes, at("tl"));
+  const maxN = Math.min(1000, Math.max(minN, Number.isFinite(cross) ? 2 * cross : 200));
   return amortisationJson(
     amortisation(
       [
@@ -533,8 +568,9 @@ function sweepSummary(
       ...sweepSizeExtras(records, pfx, cs, refs),
       adaptation: byV.map(variantCostJson),
       speedup_vs_tl: speedupJson(cs, "flash", "tl", opts.cap),
-      pretrain_episodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null },
-      amortisation: amortisationOf(p, (v) => byV.find((x) => x.variant === v)?.episodes.mean, 40, false),
+      oracle_speedup_vs_tl: speedupJson(cs, "oracle", "tl", opts.cap),
+      pretrain_episodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null, oracle: p.oracle?.episodes ?? null },
+      amortisation: amortisationOf(p, (v) => byV.find((x) => x.variant === v)?.episodes.mean, 50, false),
     };
   });
 }
@@ -568,7 +604,8 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const cap = b.adaptEpisodes;
   const opts: AdaptOptions = { cap, window: b.window, tolerance: b.tolerance };
   const testPairs = new Set(task.pairs(cfg).test);
-  const scratch = scratchCurves(records, testPairs, curve, cap);
+  // Scratch on the pairs the pretrained variants adapt to, so that every variant's mean is over the same pairs.
+  const scratch = scratchCurves(records, new Set(adaptedPairs([...testPairs], b)), curve, cap);
   const bySize = adaptCurvesByPrefix(records, curve);
 
   // Adaptation of the main run (prefix "").
@@ -610,7 +647,7 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
       curves: normalisedCurves([...scratch, ...main], refs, cap),
     },
     pretraining: Object.fromEntries(Object.entries(pre).map(([v, p]) => [v, { episodes: p.episodes, seconds: mc(p.seconds) }])),
-    amortisation: amortisationOf(pre, avg, Math.max(20, task.pairs(cfg).test.length * 4), true),
+    amortisation: amortisationOf(pre, avg, Math.max(50, task.pairs(cfg).test.length * 4), true),
     similarity: similarityPoints(ab, served.drops, costs),
     /** The new pairs' references (the updated pairs' are in `updates.references`). */
     references: [...refs.values()].filter((x) => testPairs.has(x.pair)).map(referenceJson),

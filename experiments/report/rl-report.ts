@@ -12,6 +12,7 @@ import { empiricalCdf, formatMeanCi, meanCi95, meanCiJson, type MeanCi } from ".
 import { writeFigure, type VegaLiteSpec } from "./figures.js";
 import { migrateResults, type RlResults } from "../runner/results.js";
 import { sweepFigures, sweepMarkdown } from "./sweep-report.js";
+import { amortisationFigure, crossoverText } from "./amortisation-figure.js";
 import { capBindsLine, censoredSpeedupText, censoredText, medianText, restrictedText } from "./censoring-report.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null;
@@ -165,37 +166,6 @@ function learningCurvesFigure(r: RlResults): Figures {
           encoding: { y: { field: "y", type: "quantitative" } },
         },
       ],
-    };
-  }
-  return figs;
-}
-
-/** Amortised episodes per adapted pair (per pool size in a sweep). */
-function amortisationFigure(r: RlResults): Figures {
-  const figs: Figures = {};
-  const base = FIGURE_BASE;
-  const amRows: { variant: string; pool: string; n: number; perPair: number }[] = [];
-  if (r.sweep) {
-    for (const s of r.sweep)
-      for (const c of s.amortisation ?? [])
-        for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: `pool ${s.pool_size}`, n: p.n, perPair: p.per_pair });
-  } else if (r.amortisation) {
-    for (const c of r.amortisation)
-      for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: "this run", n: p.n, perPair: p.per_pair });
-  }
-  if (amRows.length) {
-    const vs = present(["flash", "tl", "scratch"]);
-    figs["amortisation"] = {
-      ...base,
-      title: { text: "Amortised cost per adapted pair", subtitle: "(pretraining episodes + adaptation episodes) / pairs adapted" },
-      data: { values: amRows.filter((x) => !(x.variant === VARIANT_LABEL.scratch && x.pool !== amRows[0].pool)) },
-      mark: { type: "line", strokeWidth: 2 },
-      encoding: {
-        x: { field: "n", type: "quantitative", title: "new pairs adapted" },
-        y: { field: "perPair", type: "quantitative", title: "episodes per pair", scale: { type: "log" } },
-        color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) },
-        ...(r.sweep ? { strokeDash: { field: "pool", type: "nominal", title: "pretraining pool", sort: r.sweep.map((x) => `pool ${x.pool_size}`) } } : {}),
-      },
     };
   }
   return figs;
@@ -606,30 +576,13 @@ function pretrainingSection(r: RlResults, L: string[]): void {
           .map(([k, n]) => `${VARIANT_LABEL[k] ?? k}: ${n === null ? "never" : `N >= ${n}`}`)
           .join("; ")} |`,
       );
-    L.push("");
+    L.push("", `FLASH against TL (Figure 15's crossover): ${crossoverText(r.amortisation)}.`, "");
   }
 }
 
-/** The sweep over pretraining-pool sizes. */
+/** The sweep over pretraining-pool sizes (sweep-report.ts). */
 function sweepSection(r: RlResults, L: string[]): void {
-  if (r.sweep) {
-    L.push(
-      "## Sweep over pretraining-pool sizes",
-      "",
-      "| pool | FLASH episodes | TL episodes | scratch episodes | speedup vs TL | FLASH break-even vs scratch |",
-      "|---:|---|---|---|---|---|",
-    );
-    for (const s of r.sweep) {
-      const e = (v: string) => fmt(s.adaptation.find((x) => x.variant === v)?.episodes ?? null);
-      const be = s.amortisation?.find((c) => c.variant === "flash")?.break_even.scratch;
-      L.push(
-        `| ${s.pool_size} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ` +
-          `${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`,
-      );
-    }
-    L.push("");
-    L.push(...sweepMarkdown(r));
-  }
+  if (r.sweep) L.push(...sweepMarkdown(r));
 }
 
 /** Similarity against drop and cost. */

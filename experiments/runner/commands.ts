@@ -3,7 +3,8 @@
  *
  *   flash reproduce <task> [--profile quick|full] [--seeds N] [--seed S] [--out DIR] [--workers W] [--backend B]
  *                          [--traces DIR] [--apps DIR] [--data DIR]
- *   flash sweep <task> --pool-sizes 2,4,8 [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W] [--traces DIR] [--apps DIR]
+ *   flash sweep <task> --pool-sizes 2,4,8 [--budget total:N|per-pair:N] [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W]
+ *                      [--traces DIR] [--apps DIR]
  *   flash report DIR                 re-render report.md and figures from DIR/results.json
  *   flash rerun DIR [--out NEW]      repeat the run recorded in DIR/config.json (default NEW: DIR, i.e. resume)
  *   ... --queue redis://HOST:PORT[/DB]  run the units on `flash worker` processes through that queue (queue/)
@@ -24,6 +25,7 @@ import type { FolderOption } from "../tasks/types.js";
 import { loadRunConfig } from "./config.js";
 import { checkTaskOptions, runRl } from "./run-rl.js";
 import { parseQueueUrl } from "./queue/url.js";
+import { parseSweepBudget } from "../protocols/sweep-budget.js";
 
 function intOpt(o: ParsedOptions, name: string, min: number): number | undefined {
   const v = o[name];
@@ -221,6 +223,12 @@ function sweepCommand(common: CommonOptions): Command {
     options: {
       ...common,
       "pool-sizes": { type: "string", description: "comma-separated pool sizes, e.g. 2,4,8" },
+      budget: {
+        type: "string",
+        description:
+          "pretraining budget per pool size: total:N (N episodes at every size; default: the profile's total) or per-pair:N (N x size episodes; " +
+          "the paper's ~35)",
+      },
       out: { type: "string", description: "output directory (default runs/<task>-sweep)" },
     },
     async run(o, pos) {
@@ -241,6 +249,7 @@ function sweepCommand(common: CommonOptions): Command {
         workers: intOpt(o, "workers", 0) ?? null,
         backend: (o.backend as string | undefined) ?? null,
         poolSizes: [...new Set(sizes)].sort((a, b) => a - b),
+        ...(o.budget !== undefined ? { budget: parseSweepBudget(o.budget) } : {}),
         taskOptions,
         queue: queueOpt(o),
       });
@@ -287,6 +296,7 @@ function rerunCommand(common: CommonOptions, backendOption: OptionSpec): Command
         workers: intOpt(o, "workers", 0) ?? cfg.workers,
         backend: (o.backend as string | undefined) ?? cfg.backend,
         poolSizes: cfg.poolSizes,
+        ...(cfg.pretrainPerPair !== undefined ? { budget: { kind: "per-pair", episodes: cfg.pretrainPerPair } as const } : {}),
         taskOptions: cfg.taskOptions,
         taskConfig: cfg.taskConfig,
         queue: queueOpt(o),

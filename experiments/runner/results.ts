@@ -192,11 +192,13 @@ export interface SweepPointJson {
   pool_size: number;
   adaptation: (VariantCostJson & { n?: number })[];
   speedup_vs_tl: SpeedupJson | null;
-  /** Pretraining episodes (FLASH's include its warm-up episodes). */
-  pretrain_episodes: { flash: number | null; tl: number | null };
+  /** The oracle control's speedup over TL at this size (null: the task has no oracle; absent before issue 26). */
+  oracle_speedup_vs_tl?: SpeedupJson | null;
+  /** Pretraining episodes (FLASH's include its warm-up episodes); `oracle` absent before issue 26. */
+  pretrain_episodes: { flash: number | null; tl: number | null; oracle?: number | null };
   amortisation: AmortisationJson[] | null;
-  /** FLASH's and TL's served drop at this pool size, and their paired difference (protocols/pool-sweep.ts). */
-  reward_drop: { flash: MeanCiJson | null; tl: MeanCiJson | null; flash_minus_tl: MeanCiJson | null };
+  /** FLASH's, TL's and the oracle's served drop at this pool size, and FLASH - TL paired (protocols/pool-sweep.ts); `oracle` absent before issue 26. */
+  reward_drop: { flash: MeanCiJson | null; tl: MeanCiJson | null; flash_minus_tl: MeanCiJson | null; oracle?: MeanCiJson | null };
   /** The per-test values behind the speedup and the drops (for `sweep_power`). */
   tests: Record<SweepMetric, TestValue[]>;
 }

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { OptionValueError, UsageError } from "../../errors.js";
 import { selectBackend } from "../../flash/backend.js";
 import { planRl, RL_EXECUTOR, summarise, type RlSummary } from "../protocols/rl-reproduce.js";
-import { checkSweepBudget } from "../protocols/pool-sweep.js";
+import { applySweepBudget, type SweepBudget } from "../protocols/sweep-budget.js";
 import { writeRlReport } from "../report/rl-report.js";
 import { rlTask } from "../tasks/index.js";
 import type { FolderOption, RlTask } from "../tasks/types.js";
@@ -34,6 +34,12 @@ export interface RlRunOptions {
   backend?: string | null;
   /** A sweep over pretraining-pool sizes. */
   poolSizes?: number[];
+  /**
+   * A sweep's pretraining budget (`--budget`): a fixed total, or episodes per pool pair.
+   * Default: a fresh run takes the profile's `sweepPerPair` when it has one, else the
+   * config's total; a rerun (`taskConfig` given) passes what config.json recorded.
+   */
+  budget?: SweepBudget;
   /** A resolved task config (rerun); default: the profile's for the run seed. */
   taskConfig?: Record<string, unknown>;
   /**
@@ -94,9 +100,12 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   const taskOptions = checkTaskOptions(task, o.task, o.taskOptions);
   const raw =
     o.taskConfig ?? (task.profile(o.profile, seed, { ...(maxPool === undefined ? {} : { poolSize: maxPool }), ...taskOptions }) as Record<string, unknown>);
-  const cfg = task.validateConfig(structuredClone(raw), "taskConfig") as Record<string, unknown>;
-  if (o.poolSizes) for (const n of o.poolSizes) task.pairs(cfg, n); // errors early on a pool size the config cannot give
-  if (o.poolSizes) checkSweepBudget(task.budgets(cfg), o.poolSizes, o.profile); // fixed total pretraining budget: every pair trained on
+  const validated = task.validateConfig(structuredClone(raw), "taskConfig") as Record<string, unknown>;
+  if (o.poolSizes) for (const n of o.poolSizes) task.pairs(validated, n); // errors early on a pool size the config cannot give
+  if (o.budget && !o.poolSizes) throw new UsageError("--budget: only a sweep (flash sweep --pool-sizes ...) has a pretraining budget per pool size");
+  const perPairDefault = o.taskConfig === undefined ? task.profileTable?.[o.profile]?.sweepPerPair : undefined;
+  const budget = o.budget ?? (perPairDefault ? ({ kind: "per-pair", episodes: perPairDefault } as const) : undefined);
+  const { cfg, perPair } = o.poolSizes ? applySweepBudget(task, validated, budget, o.poolSizes, o.profile) : { cfg: validated, perPair: undefined };
   const config: RunConfig = {
     format: RUN_CONFIG_FORMAT,
     command: o.poolSizes ? "sweep" : "reproduce",
@@ -107,12 +116,13 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     workers: o.workers ?? null,
     backend: o.backend ?? null,
     ...(o.poolSizes ? { poolSizes: o.poolSizes } : {}),
+    ...(perPair !== undefined ? { pretrainPerPair: perPair } : {}),
     ...(Object.keys(taskOptions).length ? { taskOptions } : {}),
     taskConfig: cfg,
   };
   saveRunConfig(o.out, config);
   const backend = await selectBackend(o.backend ?? undefined);
-  const plan = planUnits(planRl(task, o.task, cfg, o.seeds, o.poolSizes, seed), seed, RL_EXECUTOR);
+  const plan = planUnits(planRl(task, o.task, cfg, o.seeds, o.poolSizes, seed, perPair), seed, RL_EXECUTOR);
   const pool: PoolOptions = {
     outDir: o.out,
     executor: { name: RL_EXECUTOR, url: executorUrl() },

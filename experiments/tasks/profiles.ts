@@ -17,6 +17,8 @@ export interface ProfileSpec {
   test: number;
   flash: FlashSettings;
   budgets: RlBudgets;
+  /** A sweep with this profile pretrains each pool size for this many episodes per pool pair unless `--budget` says otherwise (sweep-budget.ts). */
+  sweepPerPair?: number;
 }
 
 /** A task's profiles by name, in the order help texts list them. */

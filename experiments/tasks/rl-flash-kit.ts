@@ -694,6 +694,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       profiles: own.profiles ?? Object.keys(own.profileTable ?? {}),
       ...(spec.curve ? { convergenceCurve: spec.curve } : {}),
       budgets: (cfg) => cfg.budgets,
+      withBudgets: (cfg, budgets) => ({ ...cfg, budgets: { ...budgets } }),
       pairs(cfg, poolSize) {
         const pool = cfg.poolPairs.map((p) => p.id);
         if (poolSize !== undefined && poolSize > pool.length)

@@ -44,6 +44,16 @@ export interface RlBudgets {
   /** Convergence: moving-average window and tolerance (fraction of |reference - baseline|). */
   window: number;
   tolerance: number;
+  /**
+   * New pairs adapted to: the first `adaptPairs` of the test pairs (every test pair is
+   * still served and has its references); absent: all of them.
+   */
+  adaptPairs?: number;
+  /**
+   * References trained until a plateau (experiments/protocols/plateau.ts) after at least
+   * `referenceEpisodes` episodes, stopping at this cap; absent: exactly `referenceEpisodes`.
+   */
+  referenceCap?: number;
 }
 
 export interface ReferenceResult {
@@ -139,7 +149,7 @@ export interface RlTask<C = Record<string, unknown>> {
   /** The names of `profileTable` (or of the task's presets when it has no table). */
   readonly profiles: readonly string[];
   /** The task's one table of profiles (profiles.ts `ProfileTable`): what each is for and its sizes; `flash tasks` and the report read it. */
-  readonly profileTable?: Readonly<Record<string, { purpose: string; pool: number; test: number }>>;
+  readonly profileTable?: Readonly<Record<string, { purpose: string; pool: number; test: number; sweepPerPair?: number }>>;
   /** The folder options `profile` reads, with what each folder holds (for help and errors); absent: none. */
   readonly folderOptions?: Partial<Record<FolderOption, string>>;
   /** Readable names of the non-ML baselines in `ReferenceResult.baselines`, for the report. */
@@ -158,6 +168,8 @@ export interface RlTask<C = Record<string, unknown>> {
   /** Validate a config read from a file; errors name the field. */
   validateConfig(raw: unknown, where: string): C;
   budgets(cfg: C): RlBudgets;
+  /** `cfg` with other budgets (a sweep's per-pair pretraining budget, sweep-budget.ts); absent: the task cannot change them. */
+  withBudgets?(cfg: C, b: RlBudgets): C;
   /** Pool (pretraining) and test (new) pair ids; with `poolSize`, the first `poolSize` of the pool. */
   pairs(cfg: C, poolSize?: number): { pool: string[]; test: string[] };
   /** What the paper reports for this task, for the report (optional). */
