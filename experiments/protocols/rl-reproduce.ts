@@ -49,6 +49,7 @@ import type { AmortisationJson, BaselineJson, DropJson, ReferenceJson, RlSummary
 import { correlation } from "./similarity.js";
 import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type SweepServeInput } from "./pool-sweep.js";
 import { configAtSize } from "./sweep-budget.js";
+import { referenceTraining } from "./plateau.js";
 
 export const RL_EXECUTOR = "rl-protocols@1";
 
@@ -59,7 +60,7 @@ interface Base {
   cfg: Cfg;
   replicate: number;
 }
-type UnitInput =
+export type UnitInput =
   | (Base & { kind: "reference"; pair: string; envSeed?: number })
   | (Base & { kind: "pretrain"; variant: PretrainVariant; pool: string[] })
   | (Base & { kind: "adapt"; variant: PretrainVariant; pair: string; pretrain: string; envSeed?: number })
@@ -651,6 +652,11 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
     similarity: similarityPoints(ab, served.drops, costs),
     /** The new pairs' references (the updated pairs' are in `updates.references`). */
     references: [...refs.values()].filter((x) => testPairs.has(x.pair)).map(referenceJson),
+    /** Profiles that train references to a plateau (budgets.referenceCap): how many stopped there and how many at the cap (plateau.ts). */
+    reference_training: referenceTraining(
+      [...records.values()].filter((r) => r.kind === "reference").map((r) => r.result as ReferenceResult),
+      b,
+    ),
     sweep,
     /** Sweep only: per metric, the pool-size effect and the replicates it would need for non-overlapping intervals (pool-sweep.ts). */
     sweep_power: sweep ? poolEffects(sweep, testPairs.size) : null,

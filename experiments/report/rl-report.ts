@@ -609,6 +609,16 @@ function referencesSection(r: RlResults, L: string[]): void {
     L.push(`| ${x.pair} | ${x.eval_return.toFixed(1)} | ${x.train_level.toFixed(1)} | ${x.baseline.toFixed(1)} |${bs}`);
   }
   L.push("");
+  const rt = r.reference_training;
+  if (rt)
+    L.push(
+      `References trained for at least ${rt.min_episodes} episodes, then until their learning curve plateaued (the last ${r.adaptation.window} ` +
+        `episodes improving on the ${r.adaptation.window} before by less than ${100 * r.adaptation.tolerance}% of their distance from the random ` +
+        `policy; experiments/protocols/plateau.ts), with a cap of ${rt.cap}: ${rt.plateau} of ${rt.runs} runs stopped on a plateau, ` +
+        `${rt.capped} reached the cap${rt.capped ? " (their level may still have been rising: a lower bound)" : ""}; episodes per run ` +
+        `${rt.episodes.mean.toFixed(0)} (${rt.episodes.min}-${rt.episodes.max}).`,
+      "",
+    );
 }
 
 /** The figures with their paper counterparts. */

@@ -7,6 +7,8 @@
  *                      [--traces DIR] [--apps DIR]
  *   flash report DIR                 re-render report.md and figures from DIR/results.json
  *   flash rerun DIR [--out NEW]      repeat the run recorded in DIR/config.json (default NEW: DIR, i.e. resume)
+ *   ... --plan [--timings DIR]       reproduce, sweep, rerun: print the units, their count by kind and an estimated
+ *                                    wall time (plan-run.ts), and run nothing
  *   ... --queue redis://HOST:PORT[/DB]  run the units on `flash worker` processes through that queue (queue/)
  *   flash golden [--update]          check (or deliberately refresh) the golden seeded runs
  *
@@ -22,8 +24,8 @@ import { DataError, MissingPathError, OptionValueError, UsageError } from "../..
 import type { Command, OptionSpec, ParsedOptions } from "../args.js";
 import { rlTask, taskEntry, taskNames } from "../tasks/index.js";
 import type { FolderOption } from "../tasks/types.js";
-import { loadRunConfig } from "./config.js";
-import { checkTaskOptions, runRl } from "./run-rl.js";
+import { checkTaskOptions, rerunOptions, runRl, type RlRunOptions } from "./run-rl.js";
+import { planRun } from "./plan-run.js";
 import { parseQueueUrl } from "./queue/url.js";
 import { parseSweepBudget } from "../protocols/sweep-budget.js";
 
@@ -145,6 +147,28 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
   console.error(`wrote ${out}/results.json, ${out}/report.md and ${out}/figures/`);
 }
 
+/** `--plan` and `--timings DIR` (reproduce, sweep, rerun). */
+function planOptions() {
+  return {
+    plan: {
+      type: "boolean",
+      description:
+        "print the units, their count by kind and an estimated wall time on this machine, and run nothing (costs: a short calibration, or --timings)",
+    },
+    timings: { type: "string", description: "with --plan: per-episode costs from the finished units of this run directory instead of a calibration" },
+  } satisfies Record<string, OptionSpec>;
+}
+
+/** With `--plan`: print the plan of run `o` and return true (nothing runs); `resumeDir`: the directory a rerun resumes. */
+async function maybePlan(o: ParsedOptions, run: RlRunOptions, resumeDir?: string): Promise<boolean> {
+  if (o.timings !== undefined && o.plan !== true) throw new UsageError("--timings: only with --plan");
+  if (o.plan !== true) return false;
+  if (o.queue !== undefined) throw new UsageError("--plan: estimates the local pool's wall time; leave out --queue");
+  const timings = o.timings === undefined ? undefined : oneDir([String(o.timings)], "--timings run directory", "config.json");
+  for (const l of await planRun(run, { timings, ...(resumeDir ? { resumeDir } : {}) })) console.log(l);
+  return true;
+}
+
 /** The options reproduce and sweep share (rerun takes some of them). */
 function commonOptions(backendOption: OptionSpec) {
   return {
@@ -166,6 +190,7 @@ function commonOptions(backendOption: OptionSpec) {
       type: "string",
       description: "redis://HOST:PORT[/DB]: run the units on `flash worker` processes through this queue instead of local workers (docs/distributed.md)",
     },
+    ...planOptions(),
   } satisfies Record<string, OptionSpec>;
 }
 type CommonOptions = ReturnType<typeof commonOptions>;
@@ -194,6 +219,7 @@ function reproduceCommand(common: CommonOptions): Command {
       const taskOptions = await folderOptions(o, task);
       const queue = queueOpt(o);
       if (entry.reproduce && queue) throw new UsageError(`--queue: task ${task} runs its own reproduction, not the runner's units`);
+      if (entry.reproduce && o.plan) throw new UsageError(`--plan: task ${task} runs its own reproduction, not the runner's units`);
       if (entry.reproduce)
         return entry.reproduce({
           profile: String(o.profile),
@@ -210,8 +236,9 @@ function reproduceCommand(common: CommonOptions): Command {
           `--data: task ${task} does not read a data folder${reads.length ? ` (it reads ${reads.map((k) => `--${k} DIR`).join(", ")})` : ""}`,
         );
       }
-      const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions, queue });
-      printHeadline(out, r);
+      const run: RlRunOptions = { task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions, queue };
+      if (await maybePlan(o, run)) return;
+      printHeadline(out, await runRl(run));
     },
   };
 }
@@ -240,7 +267,7 @@ function sweepCommand(common: CommonOptions): Command {
       if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new OptionValueError("--pool-sizes", "positive integers separated by commas", raw);
       const out = (o.out as string | undefined) ?? `runs/${task}-sweep`;
       const taskOptions = await folderOptions(o, task);
-      const r = await runRl({
+      const run: RlRunOptions = {
         task,
         profile: String(o.profile),
         seeds: intOpt(o, "seeds", 1) ?? 2,
@@ -252,8 +279,9 @@ function sweepCommand(common: CommonOptions): Command {
         ...(o.budget !== undefined ? { budget: parseSweepBudget(o.budget) } : {}),
         taskOptions,
         queue: queueOpt(o),
-      });
-      printHeadline(out, r);
+      };
+      if (await maybePlan(o, run)) return;
+      printHeadline(out, await runRl(run));
     },
   };
 }
@@ -282,26 +310,22 @@ function rerunCommand(common: CommonOptions, backendOption: OptionSpec): Command
       workers: common.workers,
       backend: backendOption,
       queue: common.queue,
+      ...planOptions(),
     },
     async run(o, pos) {
       const dir = oneDir(pos, "run directory", "config.json");
-      const cfg = loadRunConfig(dir);
+      const recorded = rerunOptions(dir);
       const out = (o.out as string | undefined) ?? dir;
-      const r = await runRl({
-        task: cfg.task,
-        profile: cfg.profile,
-        seeds: cfg.seeds,
-        seed: cfg.seed,
+      const run: RlRunOptions = {
+        ...recorded,
         out,
-        workers: intOpt(o, "workers", 0) ?? cfg.workers,
-        backend: (o.backend as string | undefined) ?? cfg.backend,
-        poolSizes: cfg.poolSizes,
-        ...(cfg.pretrainPerPair !== undefined ? { budget: { kind: "per-pair", episodes: cfg.pretrainPerPair } as const } : {}),
-        taskOptions: cfg.taskOptions,
-        taskConfig: cfg.taskConfig,
+        workers: intOpt(o, "workers", 0) ?? recorded.workers,
+        backend: (o.backend as string | undefined) ?? recorded.backend,
         queue: queueOpt(o),
-      });
-      printHeadline(out, r);
+      };
+      // A plan of a resume (into DIR itself) leaves out DIR's finished units.
+      if (await maybePlan(o, run, out === dir ? dir : undefined)) return;
+      printHeadline(out, await runRl(run));
     },
   };
 }

@@ -126,7 +126,7 @@ function resumeRecords(plan: readonly PlannedUnit[], outDir: string): Map<string
 }
 
 /** Critical path first: a unit's priority is its cost plus the costliest chain of units waiting on it. */
-function criticalPathOrder(todo: readonly PlannedUnit[]): PlannedUnit[] {
+export function criticalPathOrder(todo: readonly PlannedUnit[]): PlannedUnit[] {
   const children = new Map<string, PlannedUnit[]>();
   for (const u of todo) for (const d of u.deps) children.set(d, [...(children.get(d) ?? []), u]);
   const chain = new Map<string, number>();

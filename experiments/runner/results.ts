@@ -24,6 +24,7 @@
 import { DataError } from "../../errors.js";
 import type { RunConfig } from "./config.js";
 import type { Provenance } from "./provenance.js";
+import type { ReferenceTraining } from "../protocols/plateau.js";
 
 export const RESULTS_FORMAT = "flash-adapt-results@2";
 export const RESULTS_FORMAT_V1 = "flash-adapt-results@1";
@@ -286,6 +287,12 @@ export interface RlSummary {
   };
   /** The new pairs' references (the updated pairs' are in `updates.references`). */
   references: ReferenceJson[];
+  /**
+   * References trained to a plateau (profiles with `budgets.referenceCap`, protocols/plateau.ts):
+   * the minimum and cap, runs that stopped on a plateau and at the cap, episodes per run;
+   * null for a fixed number of episodes (and absent in files written before issue 26).
+   */
+  reference_training?: ReferenceTraining | null;
   sweep: SweepPointJson[] | null;
   /** Sweep only: per metric, the pool-size effect and the replicates it would need for non-overlapping intervals (protocols/pool-sweep.ts). */
   sweep_power: PoolEffect[] | null;

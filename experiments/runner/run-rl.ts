@@ -15,11 +15,11 @@ import { applySweepBudget, type SweepBudget } from "../protocols/sweep-budget.js
 import { writeRlReport } from "../report/rl-report.js";
 import { rlTask } from "../tasks/index.js";
 import type { FolderOption, RlTask } from "../tasks/types.js";
-import { RUN_CONFIG_FORMAT, saveRunConfig, type RunConfig } from "./config.js";
+import { loadRunConfig, RUN_CONFIG_FORMAT, saveRunConfig, type RunConfig } from "./config.js";
 import { runUnits, type PoolOptions, type UnitRecord } from "./pool.js";
 import { provenance } from "./provenance.js";
 import { migrateResults, provenanceJson, RESULTS_FORMAT, snakeKeys, type RlResults } from "./results.js";
-import { planUnits } from "./units.js";
+import { planUnits, type PlannedUnit } from "./units.js";
 import path from "node:path";
 
 export interface RlRunOptions {
@@ -90,9 +90,35 @@ export function checkTaskOptions(task: RlTask, name: string, opts: RlRunOptions[
   return out;
 }
 
-export async function runRl(o: RlRunOptions): Promise<RlResults> {
-  const t0 = performance.now();
-  const started = new Date().toISOString();
+/** The options that repeat the run recorded in `dir` (as `flash rerun DIR`). */
+export function rerunOptions(dir: string): RlRunOptions {
+  const c = loadRunConfig(dir);
+  return {
+    task: c.task,
+    profile: c.profile,
+    seeds: c.seeds,
+    seed: c.seed,
+    out: dir,
+    workers: c.workers,
+    backend: c.backend,
+    poolSizes: c.poolSizes,
+    ...(c.pretrainPerPair !== undefined ? { budget: { kind: "per-pair", episodes: c.pretrainPerPair } as const } : {}),
+    taskOptions: c.taskOptions,
+    taskConfig: c.taskConfig,
+  };
+}
+
+/** A run resolved but not started: its task, validated config, config.json and planned units (runRl runs it; `--plan` prints it). */
+export interface PreparedRl {
+  task: RlTask;
+  cfg: Record<string, unknown>;
+  config: RunConfig;
+  plan: PlannedUnit[];
+  perPair: number | undefined;
+}
+
+/** Resolve a run's config (profile, folders, sweep budget), validate it and plan its units; writes nothing. */
+export async function prepareRl(o: RlRunOptions): Promise<PreparedRl> {
   const task = await rlTask(o.task);
   const seed = o.seed ?? 0;
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new OptionValueError("--seeds", "a positive integer", o.seeds);
@@ -120,9 +146,16 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     ...(Object.keys(taskOptions).length ? { taskOptions } : {}),
     taskConfig: cfg,
   };
+  const plan = planUnits(planRl(task, o.task, cfg, o.seeds, o.poolSizes, seed, perPair), seed, RL_EXECUTOR);
+  return { task, cfg, config, plan, perPair };
+}
+
+export async function runRl(o: RlRunOptions): Promise<RlResults> {
+  const t0 = performance.now();
+  const started = new Date().toISOString();
+  const { task, cfg, config, plan } = await prepareRl(o);
   saveRunConfig(o.out, config);
   const backend = await selectBackend(o.backend ?? undefined);
-  const plan = planUnits(planRl(task, o.task, cfg, o.seeds, o.poolSizes, seed, perPair), seed, RL_EXECUTOR);
   const pool: PoolOptions = {
     outDir: o.out,
     executor: { name: RL_EXECUTOR, url: executorUrl() },

@@ -66,6 +66,11 @@ export interface ReferenceResult {
   /** Random-policy return on the pair (mean over evalEpisodes): the drop's and the band's zero point. */
   baseline: number;
   /**
+   * Profiles with `budgets.referenceCap`: true when training stopped on a plateau
+   * (experiments/protocols/plateau.ts), false when it reached the cap; absent otherwise.
+   */
+  plateau?: boolean;
+  /**
    * Non-ML baselines the task's users run today (autoscaling: the Kubernetes HPA and a
    * VPA-style recommender), by name: each one's mean deterministic return on the pair over
    * the same evaluation windows as the agents. The protocols report them like the agents

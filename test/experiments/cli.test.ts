@@ -50,6 +50,15 @@ t.test("usage errors exit 2 with one line", async (t) => {
   expectError(t, ["reproduce", "autoscaling", "--traces", "/nonexistent"], 2, /--traces: folder "\/nonexistent" does not exist/);
   expectError(t, ["report", path.join(tmp, "no-such-run")], 2, /run directory ".*no-such-run" does not exist/);
   expectError(t, ["sweep", "autoscaling", "--pool-sizes", "2,x"], 2, /--pool-sizes: expected positive integers separated by commas, got "2,x"/);
+  expectError(
+    t,
+    ["sweep", "autoscaling", "--pool-sizes", "2", "--budget", "per-pair"],
+    2,
+    /--budget: expected total:N or per-pair:N with N a positive integer/,
+  );
+  expectError(t, ["reproduce", "autoscaling", "--budget", "per-pair:35"], 2, /unknown option --budget/);
+  expectError(t, ["reproduce", "autoscaling", "--timings", tmp], 2, /--timings: only with --plan/);
+  expectError(t, ["reproduce", "rcs", "--plan"], 2, /--plan: task rcs runs its own reproduction/);
 });
 
 t.test("flash bench --peer: without PyTorch (PEER_PYTHON names no python) exit 2 with how to install it; an unknown peer exits 2", async (t) => {
