@@ -116,7 +116,17 @@ function episodesRun(r: UnitRecord, w: UnitWork): number {
 }
 
 /**
- * Per-episode costs fitted to the finished units of a run (`records`, planned as `plan`):
+ * A finished unit's seconds on a core of its own: its wall seconds over the share of a core
+ * it had, from the load average recorded when it finished (max(1, load / cores)); as
+ * recorded when the record has no load (older records, queue runs).
+ */
+export function coreSeconds(r: Pick<UnitRecord, "seconds" | "load">, cores = os.cpus().length): number {
+  return r.load === undefined ? r.seconds : r.seconds / Math.max(1, r.load / Math.max(1, cores));
+}
+
+/**
+ * Per-episode costs fitted to the finished units of a run (`records`, planned as `plan`),
+ * in seconds on a core of their own (`coreSeconds`):
  * evaluation from its serving units, each group from its units (seconds less their
  * evaluation episodes, over their training episodes; FLASH pretraining against distinct
  * pairs per batch when the run has more than one pool size). Groups the run has no unit
@@ -128,12 +138,19 @@ export function ratesFromRun(
   task: Pick<RlTask, "budgets" | "baselineLabels">,
   dir: string,
 ): EpisodeRates {
-  const rows = plan.filter((u) => records.has(u.id)).map((u) => ({ r: records.get(u.id) as UnitRecord, w: unitWork(u, task) }));
+  const rows = plan
+    .filter((u) => records.has(u.id))
+    .map((u) => {
+      const r = records.get(u.id) as UnitRecord;
+      return { r: { ...r, seconds: coreSeconds(r) }, w: unitWork(u, task) };
+    });
   const of = (g: WorkGroup) => rows.filter((x) => x.w.group === g);
   const serve = of("serve");
   const evals = serve.reduce((a, x) => a + x.w.evals, 0);
   const perEval = evals > 0 ? serve.reduce((a, x) => a + x.r.seconds, 0) / evals : null;
-  const rates: EpisodeRates = { perEpisode: {}, perDistinctPair: 0, perEval, overhead: {}, source: `the ${rows.length} finished units of ${dir}` };
+  const scaled = rows.filter((x) => x.r.load !== undefined).length;
+  const source = `the ${rows.length} finished units of ${dir} (wall seconds${scaled ? `, ${scaled} of them scaled to a core of their own by the load when they finished` : " as they ran"})`;
+  const rates: EpisodeRates = { perEpisode: {}, perDistinctPair: 0, perEval, overhead: {}, source };
   for (const g of WORK_GROUPS) {
     if (g === "serve") continue;
     const xs = of(g);
@@ -183,7 +200,8 @@ export function loadFactor(load: number, workers: number, cores: number): number
   return Math.max(1, (load + workers) / Math.max(1, cores));
 }
 
-const hours = (s: number) => (Number.isFinite(s) ? `${(s / 3600).toFixed(1)} h` : "?");
+/** "3.6 h" from an hour on, "12m30s" below. */
+const hours = (s: number) => (!Number.isFinite(s) ? "?" : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : formatSeconds(s));
 const range = (a: number, b: number) => (Math.abs(a - b) < 1e-9 ? String(Math.round(a)) : `${Math.round(a)}-${Math.round(b)}`);
 
 /** What `--plan` prints: the units (id, episodes, estimate), counts by kind and group, the rates and the wall time. */

@@ -61,6 +61,11 @@ export interface UnitRecord {
   host?: string;
   finishedAt: string;
   resumed?: boolean;
+  /**
+   * The 1-minute load average when it finished (this machine; absent in queue runs and older
+   * records): the cost plan scales `seconds` by it to the time on a core of its own (plan.ts).
+   */
+  load?: number;
 }
 
 export interface PoolResult {
@@ -302,6 +307,7 @@ function schedule(s: Schedule): Promise<void> {
         seconds,
         worker: s.nWorkers === 0 ? -1 : slot.index,
         finishedAt: new Date().toISOString(),
+        load: os.loadavg()[0],
       };
       writeRecord(s.opts.outDir, rec);
       s.records.set(u.id, rec);

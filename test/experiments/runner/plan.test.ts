@@ -93,7 +93,7 @@ t.test("a per-pair sweep end to end: the plan's units against the planner, resum
     "no calibration: the run's own timings",
   );
   t.match(again.join("\n"), new RegExp(`${prep.plan.length} units, ${prep.plan.length} finished`));
-  t.match(again.join("\n"), /estimated wall time on 2 worker\(s\), each with a core of its own: \d+\.\d h/);
+  t.match(again.join("\n"), /estimated wall time on 2 worker\(s\), each with a core of its own: (\d+\.\d h|\d+m?\d*s)/);
 
   // A larger plan (2 replicates) priced from this run's timings: counts by kind equal the planner's.
   const bigger = { ...run, seeds: 2, out: path.join(root, "bigger") };
