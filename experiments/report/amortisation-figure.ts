@@ -60,7 +60,7 @@ export function amortisationFigure(r: RlResults): Record<string, VegaLiteSpec> {
     else rows.push({ kind: "none", panel: p.name, label: "FLASH never below TL" });
   }
   const variants = ["flash", "tl", "scratch"].filter((v) => ps.some((p) => p.curves.some((c) => c.variant === v)));
-  const x = { field: "n", type: "quantitative", title: "applications adapted to (N, log scale)", scale: { type: "log" } };
+  const x = { field: "n", type: "quantitative", title: "applications adapted to (N, log scale)", scale: { type: "log", nice: false } };
   const color = {
     field: "variant",
     type: "nominal",

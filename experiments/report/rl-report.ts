@@ -426,7 +426,8 @@ function headlineSection(r: RlResults, L: string[]): void {
   if (p?.source) L.push("", `Paper numbers: ${p.source}.`);
   L.push("", "### Verdict", "");
   controlVerdict(r, L);
-  const binds = capBindsLine(r.adaptation.by_variant, r.adaptation.cap, (v) => VARIANT_LABEL[v] ?? v);
+  // A sweep says it per pool size (sweep-report.ts); its main run adapts nothing but scratch.
+  const binds = r.sweep ? null : capBindsLine(r.adaptation.by_variant, r.adaptation.cap, (v) => VARIANT_LABEL[v] ?? v);
   if (binds) L.push(binds);
   if (sp) {
     const lo = sp.mean - (sp.ci95 ?? Infinity);

@@ -98,7 +98,7 @@ export function sweepFigures(r: RlResults): Record<string, VegaLiteSpec> {
     figs["sweep-speedup"] = errorBarChart(
       "Adaptation speedup vs pretraining-pool size",
       ["TL episodes / FLASH episodes to convergence per (new pair, replicate); mean, bars: 95% CI", "dashed: no speedup"],
-      "speedup FLASH vs TL",
+      "speedup over TL (TL episodes / episodes)",
       sp,
       sizes,
       1,
