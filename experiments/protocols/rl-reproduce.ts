@@ -27,6 +27,7 @@
 import { ConfigError, DataError } from "../../errors.js";
 import { similarity, nearestPairs } from "../../flash/similarity.js";
 import { meanCi95, meanCiJson } from "../stats.js";
+import type { ExecutorName } from "../runner/executors.js";
 import type { UnitRecord } from "../runner/pool.js";
 import { deriveSeed, type PlannedUnit, type Unit, type UnitContext } from "../runner/units.js";
 import { rlTask } from "../tasks/index.js";
@@ -51,7 +52,8 @@ import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type S
 import { configAtSize } from "./sweep-budget.js";
 import { referenceTraining } from "./plateau.js";
 
-export const RL_EXECUTOR = "rl-protocols@1";
+/** This module's name in the executor registry (runner/executors.ts). */
+export const RL_EXECUTOR: ExecutorName = "rl-protocols@1";
 
 type Cfg = Record<string, unknown>;
 

@@ -9,7 +9,7 @@
  *   flash rerun DIR [--out NEW]      repeat the run recorded in DIR/config.json (default NEW: DIR, i.e. resume)
  *   ... --plan [--timings DIR]       reproduce, sweep, rerun: print the units, their count by kind and an estimated
  *                                    wall time (plan-run.ts), and run nothing
- *   ... --queue redis://HOST:PORT[/DB]  run the units on `flash worker` processes through that queue (queue/)
+ *   ... --queue redis://[USER:PASSWORD@]HOST[:PORT][/DB]  run the units on `flash worker` processes through that queue (queue/)
  *   flash golden [--update]          check (or deliberately refresh) the golden seeded runs
  *
  * `reproduce` dispatches through the task registry (experiments/tasks/index.ts): RL
@@ -37,15 +37,11 @@ function intOpt(o: ParsedOptions, name: string, min: number): number | undefined
   return n;
 }
 
-/** `--queue URL`, checked now (a typo should not surface after planning). */
+/** `--queue URL`, checked now (a typo should not surface after planning): a QueueUrlError is a usage error. */
 function queueOpt(o: ParsedOptions): string | null {
   const v = o.queue;
   if (v === undefined) return null;
-  try {
-    parseQueueUrl(String(v));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  parseQueueUrl(String(v));
   return String(v);
 }
 
@@ -188,7 +184,8 @@ function commonOptions(backendOption: OptionSpec) {
     },
     queue: {
       type: "string",
-      description: "redis://HOST:PORT[/DB]: run the units on `flash worker` processes through this queue instead of local workers (docs/distributed.md)",
+      description:
+        "redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS): run the units on `flash worker` processes through this queue instead of local workers (docs/distributed.md)",
     },
     ...planOptions(),
   } satisfies Record<string, OptionSpec>;

@@ -52,14 +52,11 @@ export interface RlRunOptions {
   heartbeatSeconds?: number;
   /** Skip the figures (tests). */
   noFigures?: boolean;
-  /** Run the units through this BullMQ queue (redis://HOST:PORT[/DB]) on `flash worker` processes instead of the local pool. */
+  /** Run the units through this BullMQ queue (redis://[USER:PASSWORD@]HOST[:PORT][/DB]) on `flash worker` processes instead of the local pool. */
   queue?: string | null;
 }
 
 export type { RlResults } from "./results.js";
-
-export const executorUrl = (): string =>
-  new URL(import.meta.url.endsWith(".ts") ? "../protocols/rl-reproduce.ts" : "../protocols/rl-reproduce.js", import.meta.url).href;
 
 /** Invocations recorded by an earlier results.json in `out` (resumed runs keep their history). */
 function previousInvocations(out: string): RlResults["wall"]["invocations"] {
@@ -158,7 +155,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   const backend = await selectBackend(o.backend ?? undefined);
   const pool: PoolOptions = {
     outDir: o.out,
-    executor: { name: RL_EXECUTOR, url: executorUrl() },
+    executor: RL_EXECUTOR,
     workers: o.workers ?? undefined,
     backend: backend.name,
     log: o.log,

@@ -61,6 +61,14 @@ t.test("usage errors exit 2 with one line", async (t) => {
   expectError(t, ["reproduce", "rcs", "--plan"], 2, /--plan: task rcs runs its own reproduction/);
 });
 
+t.test("a bad --queue URL is a usage error (exit 2) for the worker and the coordinator, its password masked", async (t) => {
+  const worker = ["worker", "--queue", "http://flash:hunter2@h:1"];
+  expectError(t, worker, 2, /--queue: expected redis:\/\/\[USER:PASSWORD@\]HOST.*got "http:\/\/flash:\*\*\*@h:1": scheme http is not redis/);
+  const coordinator = ["reproduce", "pendulum-family", "--queue", "redis://flash:hunter2@h/x"];
+  expectError(t, coordinator, 2, /got "redis:\/\/flash:\*\*\*@h\/x": database "x" is not a non-negative integer/);
+  for (const args of [worker, coordinator]) t.notMatch(flash(...args).stderr.join("\n"), /hunter2/, `${args[0]}: no password on stderr`);
+});
+
 t.test("flash bench --peer: without PyTorch (PEER_PYTHON names no python) exit 2 with how to install it; an unknown peer exits 2", async (t) => {
   const r = spawnSync(process.execPath, [cli, "bench", "--peer", "torch"], {
     cwd: tmp,
