@@ -24,16 +24,26 @@
  * preservation) are summarised per variant (`operations`). `executeUnit` is the
  * executor the pool workers load.
  */
-import { DataError } from "../../errors.js";
+import { ConfigError, DataError } from "../../errors.js";
 import { similarity, nearestPairs } from "../../flash/similarity.js";
 import { meanCi95, meanCiJson } from "../stats.js";
 import type { ExecutorName } from "../runner/executors.js";
 import type { UnitRecord } from "../runner/pool.js";
 import { deriveSeed, type PlannedUnit, type Unit, type UnitContext } from "../runner/units.js";
 import { rlTask } from "../tasks/index.js";
-import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlTask, ServeResult, ServeVariant, UpdatePair } from "../tasks/types.js";
-import { adaptationCosts, speedup, summariseCosts, type CostSample, type Curve } from "./adaptation.js";
-import { amortisation } from "./amortisation.js";
+import type {
+  AdaptResult,
+  PretrainResult,
+  PretrainVariant,
+  ReferenceResult,
+  RlBudgets,
+  RlTask,
+  ServeResult,
+  ServeVariant,
+  UpdatePair,
+} from "../tasks/types.js";
+import { adaptationCosts, speedup, summariseCosts, type CostSample, type Curve, type VariantCost } from "./adaptation.js";
+import { amortisation, breakEvenN } from "./amortisation.js";
 import { probeR2 } from "./controls.js";
 import { drops, paperDrop, type DropSample, type PairReference, type ServedSample } from "./reward-drop.js";
 import type {
@@ -46,6 +56,7 @@ import type {
   RlSummary,
   SpeedupJson,
   SweepPointJson,
+  VariantCostJson,
 } from "../runner/results.js";
 import { correlation } from "./similarity.js";
 import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type SweepServeInput } from "./pool-sweep.js";
@@ -57,6 +68,8 @@ import { originalTargets, poolServed, referencedPairs } from "./ab-plan.js";
 import { applyReferenceRule, fixedReferenceJson, fixedReferences, referenceRuleJson, refUnit, ruledReferenceJson, type RuledReference } from "./reference.js";
 import { executeRoom, roomPairs, roomUnits, type RoomUnitInput } from "./room-units.js";
 import { summariseRoom } from "./room.js";
+import { configAtSize } from "./sweep-budget.js";
+import { referenceTraining } from "./plateau.js";
 
 /** This module's name in the executor registry (runner/executors.ts). */
 export const RL_EXECUTOR: ExecutorName = "rl-protocols@1";
@@ -68,7 +81,7 @@ interface Base {
   cfg: Cfg;
   replicate: number;
 }
-type UnitInput =
+export type UnitInput =
   | (Base & { kind: "reference"; pair: string; envSeed?: number })
   | (Base & { kind: "pretrain"; variant: PretrainVariant; pool: string[] })
   | (Base & { kind: "adapt"; variant: PretrainVariant; pair: string; pretrain: string; envSeed?: number })
@@ -85,9 +98,18 @@ type UnitInput =
   | SweepServeInput
   | RoomUnitInput;
 
-/** The pretrained variants of a reproduction: the paper's TL and the oracle control only there (a sweep: FLASH and TL). */
+/** The pretrained variants: FLASH, TL and (tasks with the hook) the oracle control; the paper's TL in reproductions only. */
 export function pretrainVariants(task: Pick<RlTask, "oracle">, sweep: boolean): PretrainVariant[] {
-  return sweep ? ["flash", "tl"] : ["flash", "tl", "tl-paper", ...(task.oracle ? (["oracle"] as const) : [])];
+  const oracle = task.oracle ? (["oracle"] as const) : [];
+  return sweep ? ["flash", "tl", ...oracle] : ["flash", "tl", "tl-paper", ...oracle];
+}
+
+/** The new pairs adapted to: the first `adaptPairs` test pairs (all without it); an error when there are fewer. */
+export function adaptedPairs(test: readonly string[], b: Pick<RlBudgets, "adaptPairs">): string[] {
+  if (b.adaptPairs === undefined) return [...test];
+  if (b.adaptPairs > test.length)
+    throw new ConfigError(`budgets.adaptPairs: expected at most the ${test.length} test pairs of the config, got ${b.adaptPairs}`);
+  return test.slice(0, b.adaptPairs);
 }
 
 /** FLASH served with its own context (the protocol), then the controls that read the same pretrained model. */
@@ -102,8 +124,12 @@ export function envSeedOf(runSeed: number, pair: string, k: number): number {
   return deriveSeed(runSeed, `env/${pair}/r${k}`);
 }
 
-/** The units of `flash reproduce` (poolSizes undefined) or of a sweep over pool sizes; `runSeed` makes the shared environment seeds. */
-export function planRl(task: RlTask, taskName: string, runCfg: Cfg, replicates: number, poolSizes?: number[], runSeed = 0): Unit[] {
+/**
+ * The units of `flash reproduce` (poolSizes undefined) or of a sweep over pool sizes;
+ * `runSeed` makes the shared environment seeds (and each replicate's pairs, replicates.ts);
+ * `perPair` (sweeps) pretrains each size for `perPair` x size episodes (sweep-budget.ts).
+ */
+export function planRl(task: RlTask, taskName: string, runCfg: Cfg, replicates: number, poolSizes?: number[], runSeed = 0, perPair?: number): Unit[] {
   const b = task.budgets(runCfg);
   const units: Unit[] = [];
   const flashCost = 3; // relative wall time of a FLASH episode (meta learner); only for the ETA
@@ -130,6 +156,8 @@ export function planRl(task: RlTask, taskName: string, runCfg: Cfg, replicates: 
     const refs: Record<string, string> = {};
     // RL references (and the original agents) on the first `referencePairs` new pairs; the others' reference needs no learning.
     const referenced = referencedPairs(test, b);
+    // Adapted to: the first `adaptPairs` of them (an adapted pair needs its RL reference: the scratch curve and the target).
+    const adapted = adaptedPairs(referenced, b);
     for (const pair of referenced) {
       const id = `ref/${pair}/r${k}`;
       refs[pair] = id;
@@ -154,6 +182,9 @@ export function planRl(task: RlTask, taskName: string, runCfg: Cfg, replicates: 
     for (const size of poolSizes ?? [undefined]) {
       const prefix = size === undefined ? "" : `P${size}/`;
       const pool = task.pairs(cfg, size).pool;
+      // A per-pair sweep budget gives each size its own pretraining episodes; its units read that config.
+      const sc = size === undefined ? cfg : configAtSize(task, cfg, size, perPair);
+      const pretrainEpisodes = task.budgets(sc).pretrainEpisodes;
       const pre: Partial<Record<PretrainVariant, string>> = {};
       for (const v of pretrainVariants(task, size !== undefined)) {
         const id = `${prefix}pretrain/${v}/r${k}`;
@@ -164,16 +195,16 @@ export function planRl(task: RlTask, taskName: string, runCfg: Cfg, replicates: 
           id,
           kind: "pretrain",
           deps: [],
-          cost: b.pretrainEpisodes * (v === "flash" ? flashCost : 1),
-          input: { kind: "pretrain", task: taskName, cfg, replicate: k, variant: v, pool: from },
+          cost: pretrainEpisodes * (v === "flash" ? flashCost : 1),
+          input: { kind: "pretrain", task: taskName, cfg: sc, replicate: k, variant: v, pool: from },
         });
-        for (const pair of referenced) {
-          const input = { kind: "adapt", task: taskName, cfg, replicate: k, variant: v, pair, pretrain: id, envSeed: envSeedOf(runSeed, pair, k) };
+        for (const pair of adapted) {
+          const input = { kind: "adapt", task: taskName, cfg: sc, replicate: k, variant: v, pair, pretrain: id, envSeed: envSeedOf(runSeed, pair, k) };
           units.push({ id: `${prefix}adapt/${v}/${pair}/r${k}`, kind: "adapt", deps: [id], cost: b.adaptEpisodes * (v === "flash" ? 1.5 : 1), input });
         }
       }
-      // A sweep serves FLASH and TL per size (pool-sweep.ts); the reproduction runs the whole A/B test.
-      if (size !== undefined) units.push(sweepServeUnit(prefix, k, taskName, cfg, test, refs, pre, b));
+      // A sweep serves its pretrained variants per size (pool-sweep.ts); the reproduction runs the whole A/B test.
+      if (size !== undefined) units.push(sweepServeUnit(prefix, k, taskName, sc, test, refs, pre, b));
       if (size === undefined) {
         const served = servedVariants(pre).map((x) => x.variant);
         const poolPairs = poolServed(pool, pre["tl-paper"] ? pool[k % pool.length] : undefined, served);
@@ -470,10 +501,30 @@ const prefixOf = (id: string) => (/^P\d+\//.test(id) ? id.slice(0, id.indexOf("/
 type AdaptOptions = { cap: number; window: number; tolerance: number };
 type SpeedupOf = (fast: string, slow: string) => SpeedupJson | null;
 
-const speedupJson = (costs: Parameters<typeof speedup>[0], fast: string, slow: string): SpeedupJson | null => {
-  const s = speedup(costs, fast, slow);
-  return s ? { ...meanCiJson(s.meanRatio), ratio_of_means: s.ratioOfMeans, capped: s.capped } : null;
+const speedupJson = (costs: Parameters<typeof speedup>[0], fast: string, slow: string, cap: number): SpeedupJson | null => {
+  const s = speedup(costs, fast, slow, cap);
+  if (!s) return null;
+  const r = s.censored.restrictedRatio;
+  const m = s.censored.medianRatio;
+  return {
+    ...meanCiJson(s.meanRatio),
+    ratio_of_means: s.ratioOfMeans,
+    capped: s.capped,
+    restricted_mean_ratio: { ...meanCiJson(r), tau: r.tau },
+    km_median_ratio: m ? { value: m.value, bound: m.bound } : null,
+  };
 };
+
+/** One variant's adaptation cost in results.json: the capped mean and the censoring-aware figures. */
+const variantCostJson = (x: VariantCost): VariantCostJson & { n: number } => ({
+  variant: x.variant,
+  episodes: meanCiJson(x.episodes),
+  converged_fraction: x.convergedFraction,
+  n: x.n,
+  restricted_mean: { ...meanCiJson(x.censored.restricted), tau: x.censored.restricted.tau },
+  km_median: x.censored.median,
+  censored: x.censored.censored,
+});
 
 /** Scratch adaptation curves: the new pairs' reference runs (not the updated pairs'), cut to the cap. */
 function scratchCurves(records: ReadonlyMap<string, UnitRecord>, testPairs: ReadonlySet<string>, curve: CurveOf, cap: number): Curve[] {
@@ -514,16 +565,23 @@ function pretrainingOf(records: ReadonlyMap<string, UnitRecord>, pfx: string): R
   return out;
 }
 
-/** Amortisation of FLASH, TL and scratch from pretraining episodes and mean adaptation episodes (null without FLASH or TL). */
+/**
+ * Amortisation of FLASH, TL and scratch from pretraining episodes and mean adaptation
+ * episodes (null without FLASH or TL), over N = 1..maxN applications with maxN twice
+ * FLASH's crossover with TL (at least `minN`, at most 1000; 200 when they never cross),
+ * so that the Figure 15 plot shows the crossover.
+ */
 function amortisationOf(
   pre: Record<string, { episodes: number }>,
   adaptMean: (v: string) => number | undefined,
-  maxN: number,
+  minN: number,
   needMeans: boolean,
 ): AmortisationJson[] | null {
   if (!pre.flash || !pre.tl) return null;
   if (needMeans && ["flash", "tl", "scratch"].some((v) => adaptMean(v) === undefined)) return null;
   const at = (v: string) => adaptMean(v) ?? NaN;
+  const cross = breakEvenN(pre.flash.episodes, at("flash"), pre.tl.episodes, at("tl"));
+  const maxN = Math.min(1000, Math.max(minN, Number.isFinite(cross) ? 2 * cross : 200));
   return amortisationJson(
     amortisation(
       [
@@ -572,14 +630,15 @@ function sweepSummary(
     const pfx = `P${n}/`;
     const cs = adaptationCosts([...scratch, ...(bySize.get(pfx) ?? [])], refs, opts);
     const p = pretrainingOf(records, pfx);
-    const byV = summariseCosts(cs);
+    const byV = summariseCosts(cs, opts.cap);
     return {
       pool_size: n,
       ...sweepSizeExtras(records, pfx, cs, refs),
-      adaptation: byV.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), converged_fraction: x.convergedFraction })),
-      speedup_vs_tl: speedupJson(cs, "flash", "tl"),
-      pretrain_episodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null },
-      amortisation: amortisationOf(p, (v) => byV.find((x) => x.variant === v)?.episodes.mean, 40, false),
+      adaptation: byV.map(variantCostJson),
+      speedup_vs_tl: speedupJson(cs, "flash", "tl", opts.cap),
+      oracle_speedup_vs_tl: speedupJson(cs, "oracle", "tl", opts.cap),
+      pretrain_episodes: { flash: p.flash?.episodes ?? null, tl: p.tl?.episodes ?? null, oracle: p.oracle?.episodes ?? null },
+      amortisation: amortisationOf(p, (v) => byV.find((x) => x.variant === v)?.episodes.mean, 50, false),
     };
   });
 }
@@ -669,16 +728,18 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
   const refs = new Map([...ruledRefs, ...fixedNew]);
   const cap = b.adaptEpisodes;
   const opts: AdaptOptions = { cap, window: b.window, tolerance: b.tolerance };
-  const scratch = scratchCurves(records, testPairs, curve, cap);
+  // Scratch on the pairs the pretrained variants adapt to, so that every variant's mean is over the same pairs.
+  const adaptedAll = new Set(cfgs.flatMap((c) => adaptedPairs(referencedPairs(task.pairs(c).test, b), b)));
+  const scratch = scratchCurves(records, adaptedAll, curve, cap);
   const bySize = adaptCurvesByPrefix(records, curve);
 
   // Adaptation of the main run (prefix "").
   const main = bySize.get("") ?? [];
   const costs = adaptationCosts([...scratch, ...main], refs, opts);
   const pre = pretrainingOf(records, "");
-  const byVariant = summariseCosts(costs);
+  const byVariant = summariseCosts(costs, cap);
   const avg = (v: string) => byVariant.find((x) => x.variant === v)?.episodes.mean;
-  const spJson: SpeedupOf = (fast, slow) => speedupJson(costs, fast, slow);
+  const spJson: SpeedupOf = (fast, slow) => speedupJson(costs, fast, slow, cap);
 
   // A/B
   const ab = [...records.values()].filter((r) => r.kind === "ab").map((r) => r.result as AbResult);
@@ -717,22 +778,27 @@ export function summarise(task: RlTask, cfg: Cfg, records: ReadonlyMap<string, U
       cap,
       window: b.window,
       tolerance: b.tolerance,
-      by_variant: byVariant.map((x) => ({ variant: x.variant, episodes: meanCiJson(x.episodes), converged_fraction: x.convergedFraction, n: x.n })),
+      by_variant: byVariant.map(variantCostJson),
       costs,
       curves: normalisedCurves([...scratch, ...main], refs, cap),
     },
     pretraining: Object.fromEntries(Object.entries(pre).map(([v, p]) => [v, { episodes: p.episodes, seconds: mc(p.seconds) }])),
-    amortisation: amortisationOf(pre, avg, Math.max(20, task.pairs(cfg).test.length * 4), true),
+    amortisation: amortisationOf(pre, avg, Math.max(50, task.pairs(cfg).test.length * 4), true),
     similarity: similarityPoints(ab, served.drops, costs),
     /** The new pairs' references (the updated pairs' are in `updates.references`). */
     references: [...ruled.values()].filter((x) => testPairs.has(x.rl.pair)).map(ruledReferenceJson),
     reference_rule: referenceRuleJson(task, cfg, records, ruled, weakReferenceTests(served.served, ruled), {
       reward_drop: rlOnlyDrops(served.served, rlRefs),
-      adaptation_speedup_vs_tl: speedupJson(adaptationCosts([...scratch, ...main], rlRefs, opts), "flash", "tl"),
+      adaptation_speedup_vs_tl: speedupJson(adaptationCosts([...scratch, ...main], rlRefs, opts), "flash", "tl", cap),
     }),
     /** References of pairs without an RL reference: new pairs served only, and pool pairs. */
     fixed_references: [...[...fixedNew.values()].map((r) => fixedReferenceJson(r, "new")), ...[...poolRefs.values()].map((r) => fixedReferenceJson(r, "pool"))],
     room: summariseRoom(task, cfgs, records),
+    /** Profiles that train references to a plateau (budgets.referenceCap): how many stopped there and how many at the cap (plateau.ts). */
+    reference_training: referenceTraining(
+      [...records.values()].filter((r) => r.kind === "reference").map((r) => r.result as ReferenceResult),
+      b,
+    ),
     sweep,
     /** Sweep only: per metric, the pool-size effect and the replicates it would need for non-overlapping intervals (pool-sweep.ts). */
     sweep_power: sweep ? poolEffects(sweep, testPairs.size) : null,

@@ -14,6 +14,8 @@ import { migrateResults, type RlResults } from "../runner/results.js";
 import { sweepFigures, sweepMarkdown } from "./sweep-report.js";
 import { fmtLevels, healthFigure, poolHealthMarkdown } from "./pool-report.js";
 import { referenceRuleLine, referenceTable, roomLine, roomMarkdown } from "./room-report.js";
+import { amortisationFigure, crossoverText } from "./amortisation-figure.js";
+import { capBindsLine, censoredSpeedupText, censoredText, medianText, restrictedText } from "./censoring-report.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null;
 
@@ -167,37 +169,6 @@ function learningCurvesFigure(r: RlResults): Figures {
           encoding: { y: { field: "y", type: "quantitative" } },
         },
       ],
-    };
-  }
-  return figs;
-}
-
-/** Amortised episodes per adapted pair (per pool size in a sweep). */
-function amortisationFigure(r: RlResults): Figures {
-  const figs: Figures = {};
-  const base = FIGURE_BASE;
-  const amRows: { variant: string; pool: string; n: number; perPair: number }[] = [];
-  if (r.sweep) {
-    for (const s of r.sweep)
-      for (const c of s.amortisation ?? [])
-        for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: `pool ${s.pool_size}`, n: p.n, perPair: p.per_pair });
-  } else if (r.amortisation) {
-    for (const c of r.amortisation)
-      for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: "this run", n: p.n, perPair: p.per_pair });
-  }
-  if (amRows.length) {
-    const vs = present(["flash", "tl", "scratch"]);
-    figs["amortisation"] = {
-      ...base,
-      title: { text: "Amortised cost per adapted pair", subtitle: "(pretraining episodes + adaptation episodes) / pairs adapted" },
-      data: { values: amRows.filter((x) => !(x.variant === VARIANT_LABEL.scratch && x.pool !== amRows[0].pool)) },
-      mark: { type: "line", strokeWidth: 2 },
-      encoding: {
-        x: { field: "n", type: "quantitative", title: "new pairs adapted" },
-        y: { field: "perPair", type: "quantitative", title: "episodes per pair", scale: { type: "log" } },
-        color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) },
-        ...(r.sweep ? { strokeDash: { field: "pool", type: "nominal", title: "pretraining pool", sort: r.sweep.map((x) => `pool ${x.pool_size}`) } } : {}),
-      },
     };
   }
   return figs;
@@ -463,6 +434,7 @@ function headlineSection(r: RlResults, L: string[]): void {
       `${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ` +
       `${p?.speedup_vs_tl ? `${p.speedup_vs_tl}x` : "—"} |`,
   );
+  if (sp?.restricted_mean_ratio) L.push(`| adaptation speedup, FLASH vs TL, censoring-aware (runs at the cap censored) | ${censoredSpeedupText(sp)} | — |`);
   L.push(`| adaptation speedup, FLASH vs scratch | ${fmt(r.adaptation_speedup_vs_scratch)} | — |`);
   L.push(`| reward drop, original agent | ${fmt(dO)} | ${pct(p?.reward_drop_original)} |`);
   L.push(`| reward drop, FLASH | ${fmt(dF)} | ${pct(p?.reward_drop_flash)} |`);
@@ -471,6 +443,9 @@ function headlineSection(r: RlResults, L: string[]): void {
   if (p?.source) L.push("", `Paper numbers: ${p.source}.`);
   L.push("", "### Verdict", "");
   controlVerdict(r, L);
+  // A sweep says it per pool size (sweep-report.ts); its main run adapts nothing but scratch.
+  const binds = r.sweep ? null : capBindsLine(r.adaptation.by_variant, r.adaptation.cap, (v) => VARIANT_LABEL[v] ?? v);
+  if (binds) L.push(binds);
   if (sp) {
     const lo = sp.mean - (sp.ci95 ?? Infinity);
     L.push(
@@ -579,9 +554,21 @@ function operationsSection(r: RlResults, L: string[]): void {
 
 /** Episodes to convergence per agent and per test. */
 function adaptationSection(r: RlResults, L: string[]): void {
-  L.push("## Adaptation cost (episodes to convergence on new pairs)", "", "| agent | episodes (mean ± 95% CI) | converged within the cap |", "|---|---|---|");
+  const cap = r.adaptation.cap;
+  L.push(
+    "## Adaptation cost (episodes to convergence on new pairs)",
+    "",
+    `Mean episodes count a run that never converged as the cap (${cap}); the restricted mean (up to the cap, large-sample 95% interval) and the ` +
+      "Kaplan-Meier median treat it as censored (experiments/protocols/censoring.ts).",
+    "",
+    "| agent | episodes (mean ± 95% CI) | converged within the cap | restricted mean (± 95% CI) | KM median | censored |",
+    "|---|---|---|---|---|---|",
+  );
   for (const v of r.adaptation.by_variant)
-    L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.converged_fraction).toFixed(0)}% |`);
+    L.push(
+      `| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.converged_fraction).toFixed(0)}% | ${restrictedText(v)} | ` +
+        `${medianText(v, cap)} | ${censoredText(v)} |`,
+    );
   L.push("", "| pair | replicate | agent | episodes | converged |", "|---|---:|---|---:|---|");
   for (const c of [...r.adaptation.costs].sort((a, b) => (a.pair + a.replicate + a.variant < b.pair + b.replicate + b.variant ? -1 : 1)))
     L.push(`| ${c.pair} | ${c.replicate} | ${VARIANT_LABEL[c.variant] ?? c.variant} | ${c.episodes} | ${c.converged ? "yes" : "no (cap)"} |`);
@@ -608,30 +595,13 @@ function pretrainingSection(r: RlResults, L: string[]): void {
           .map(([k, n]) => `${VARIANT_LABEL[k] ?? k}: ${n === null ? "never" : `N >= ${n}`}`)
           .join("; ")} |`,
       );
-    L.push("");
+    L.push("", `FLASH against TL (Figure 15's crossover): ${crossoverText(r.amortisation)}.`, "");
   }
 }
 
-/** The sweep over pretraining-pool sizes. */
+/** The sweep over pretraining-pool sizes (sweep-report.ts). */
 function sweepSection(r: RlResults, L: string[]): void {
-  if (r.sweep) {
-    L.push(
-      "## Sweep over pretraining-pool sizes",
-      "",
-      "| pool | FLASH episodes | TL episodes | scratch episodes | speedup vs TL | FLASH break-even vs scratch |",
-      "|---:|---|---|---|---|---|",
-    );
-    for (const s of r.sweep) {
-      const e = (v: string) => fmt(s.adaptation.find((x) => x.variant === v)?.episodes ?? null);
-      const be = s.amortisation?.find((c) => c.variant === "flash")?.break_even.scratch;
-      L.push(
-        `| ${s.pool_size} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ` +
-          `${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`,
-      );
-    }
-    L.push("");
-    L.push(...sweepMarkdown(r));
-  }
+  if (r.sweep) L.push(...sweepMarkdown(r));
 }
 
 /** Similarity against drop and cost. */
@@ -671,6 +641,16 @@ function referencesSection(r: RlResults, L: string[]): void {
     L.push(`| ${x.pair} | ${x.eval_return.toFixed(1)} | ${x.train_level.toFixed(1)} | ${x.baseline.toFixed(1)} |${bs}`);
   }
   L.push("");
+  const rt = r.reference_training;
+  if (rt)
+    L.push(
+      `References trained for at least ${rt.min_episodes} episodes, then until their learning curve plateaued (the last ${r.adaptation.window} ` +
+        `episodes improving on the ${r.adaptation.window} before by less than ${100 * r.adaptation.tolerance}% of their distance from the random ` +
+        `policy; experiments/protocols/plateau.ts), with a cap of ${rt.cap}: ${rt.plateau} of ${rt.runs} runs stopped on a plateau, ` +
+        `${rt.capped} reached the cap${rt.capped ? " (their level may still have been rising: a lower bound)" : ""}; episodes per run ` +
+        `${rt.episodes.mean.toFixed(0)} (${rt.episodes.min}-${rt.episodes.max}).`,
+      "",
+    );
 }
 
 /** The figures with their paper counterparts. */
@@ -709,6 +689,11 @@ function definitionsSection(r: RlResults, L: string[]): void {
       (r.reference_rule ? " or, where it is higher, the best policy that needs no learning's (the reference rule, experiments/protocols/reference.ts)" : "") +
       "; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards are negative, so the random-policy return is the zero point.",
     "- **Speedup**: per (pair, replicate), TL episodes / FLASH episodes; mean with a 95% Student-t interval (experiments/stats.ts).",
+    "- **Censoring** (experiments/protocols/censoring.ts): a run that has not converged when its curve ends is censored (its episodes to " +
+      "convergence exceed those observed). Restricted mean = the area under the Kaplan-Meier curve up to the cap (equal to the mean episodes when " +
+      "every censored run was observed to the cap), with a large-sample 95% interval; KM median = the first episode at which at most half the runs " +
+      "have not converged; the censoring-aware speedup is the ratio of restricted means on the paired tests (95% jackknife interval over tests) " +
+      "and of KM medians (a bound when a median is not reached).",
     "- **Original agent** in the A/B test: the reference agent of one new pair served on other new pairs. **TL**: the same agent without embedding, " +
       "pretrained on the same pool with the same budget, then fine-tuned. **FLASH**: pretrained with the meta learner trained by the critic loss, then " +
       "fine-tuned with the meta learner frozen; its embedding comes from the new pair's first trajectories (every episode counted).",

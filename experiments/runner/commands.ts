@@ -3,9 +3,12 @@
  *
  *   flash reproduce <task> [--profile quick|full] [--seeds N] [--seed S] [--out DIR] [--workers W] [--backend B]
  *                          [--traces DIR] [--apps DIR] [--data DIR]
- *   flash sweep <task> --pool-sizes 2,4,8 [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W] [--traces DIR] [--apps DIR]
+ *   flash sweep <task> --pool-sizes 2,4,8 [--budget total:N|per-pair:N] [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W]
+ *                      [--traces DIR] [--apps DIR]
  *   flash report DIR                 re-render report.md and figures from DIR/results.json
  *   flash rerun DIR [--out NEW]      repeat the run recorded in DIR/config.json (default NEW: DIR, i.e. resume)
+ *   ... --plan [--timings DIR]       reproduce, sweep, rerun: print the units, their count by kind and an estimated
+ *                                    wall time (plan-run.ts), and run nothing
  *   ... --queue redis://[USER:PASSWORD@]HOST[:PORT][/DB]  run the units on `flash worker` processes through that queue (queue/)
  *   flash golden [--update]          check (or deliberately refresh) the golden seeded runs
  *   flash room <task> [--profile quick] [--seed S] [--out DIR] [--references [--seeds N]] [--workers W] [--traces DIR] [--apps DIR]
@@ -23,9 +26,10 @@ import { DataError, MissingPathError, OptionValueError, UsageError } from "../..
 import type { Command, OptionSpec, ParsedOptions } from "../args.js";
 import { rlTask, taskEntry, taskNames } from "../tasks/index.js";
 import type { FolderOption } from "../tasks/types.js";
-import { loadRunConfig } from "./config.js";
-import { checkTaskOptions, runRl } from "./run-rl.js";
+import { checkTaskOptions, rerunOptions, runRl, type RlRunOptions } from "./run-rl.js";
+import { planRun } from "./plan-run.js";
 import { parseQueueUrl } from "./queue/url.js";
+import { parseSweepBudget } from "../protocols/sweep-budget.js";
 
 function intOpt(o: ParsedOptions, name: string, min: number): number | undefined {
   const v = o[name];
@@ -144,6 +148,28 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
   console.error(`wrote ${out}/results.json, ${out}/report.md and ${out}/figures/`);
 }
 
+/** `--plan` and `--timings DIR` (reproduce, sweep, rerun). */
+function planOptions() {
+  return {
+    plan: {
+      type: "boolean",
+      description:
+        "print the units, their count by kind and an estimated wall time on this machine, and run nothing (costs: a short calibration, or --timings)",
+    },
+    timings: { type: "string", description: "with --plan: per-episode costs from the finished units of this run directory instead of a calibration" },
+  } satisfies Record<string, OptionSpec>;
+}
+
+/** With `--plan`: print the plan of run `o` and return true (nothing runs); `resumeDir`: the directory a rerun resumes. */
+async function maybePlan(o: ParsedOptions, run: RlRunOptions, resumeDir?: string): Promise<boolean> {
+  if (o.timings !== undefined && o.plan !== true) throw new UsageError("--timings: only with --plan");
+  if (o.plan !== true) return false;
+  if (o.queue !== undefined) throw new UsageError("--plan: estimates the local pool's wall time; leave out --queue");
+  const timings = o.timings === undefined ? undefined : oneDir([String(o.timings)], "--timings run directory", "config.json");
+  for (const l of await planRun(run, { timings, ...(resumeDir ? { resumeDir } : {}) })) console.log(l);
+  return true;
+}
+
 /** The options reproduce and sweep share (rerun takes some of them). */
 function commonOptions(backendOption: OptionSpec) {
   return {
@@ -170,6 +196,7 @@ function commonOptions(backendOption: OptionSpec) {
       description:
         "redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS): run the units on `flash worker` processes through this queue instead of local workers (docs/distributed.md)",
     },
+    ...planOptions(),
   } satisfies Record<string, OptionSpec>;
 }
 type CommonOptions = ReturnType<typeof commonOptions>;
@@ -202,6 +229,7 @@ function reproduceCommand(common: CommonOptions): Command {
       const taskOptions = await folderOptions(o, task);
       const queue = queueOpt(o);
       if (entry.reproduce && queue) throw new UsageError(`--queue: task ${task} runs its own reproduction, not the runner's units`);
+      if (entry.reproduce && o.plan) throw new UsageError(`--plan: task ${task} runs its own reproduction, not the runner's units`);
       if (entry.reproduce)
         return entry.reproduce({
           profile: String(o.profile),
@@ -219,8 +247,9 @@ function reproduceCommand(common: CommonOptions): Command {
         );
       }
       const seeds = explicitSeeds ?? (await defaultReplicates(task, String(o.profile)));
-      const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions, queue });
-      printHeadline(out, r);
+      const run: RlRunOptions = { task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions, queue };
+      if (await maybePlan(o, run)) return;
+      printHeadline(out, await runRl(run));
     },
   };
 }
@@ -232,6 +261,12 @@ function sweepCommand(common: CommonOptions): Command {
     options: {
       ...common,
       "pool-sizes": { type: "string", description: "comma-separated pool sizes, e.g. 2,4,8" },
+      budget: {
+        type: "string",
+        description:
+          "pretraining budget per pool size: total:N (N episodes at every size; default: the profile's total) or per-pair:N (N x size episodes; " +
+          "the paper's ~35)",
+      },
       out: { type: "string", description: "output directory (default runs/<task>-sweep)" },
     },
     async run(o, pos) {
@@ -243,7 +278,7 @@ function sweepCommand(common: CommonOptions): Command {
       if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new OptionValueError("--pool-sizes", "positive integers separated by commas", raw);
       const out = (o.out as string | undefined) ?? `runs/${task}-sweep`;
       const taskOptions = await folderOptions(o, task);
-      const r = await runRl({
+      const run: RlRunOptions = {
         task,
         profile: String(o.profile),
         seeds: intOpt(o, "seeds", 1) ?? (await defaultReplicates(task, String(o.profile))),
@@ -252,10 +287,12 @@ function sweepCommand(common: CommonOptions): Command {
         workers: intOpt(o, "workers", 0) ?? null,
         backend: (o.backend as string | undefined) ?? null,
         poolSizes: [...new Set(sizes)].sort((a, b) => a - b),
+        ...(o.budget !== undefined ? { budget: parseSweepBudget(o.budget) } : {}),
         taskOptions,
         queue: queueOpt(o),
-      });
-      printHeadline(out, r);
+      };
+      if (await maybePlan(o, run)) return;
+      printHeadline(out, await runRl(run));
     },
   };
 }
@@ -338,25 +375,22 @@ function rerunCommand(common: CommonOptions, backendOption: OptionSpec): Command
       workers: common.workers,
       backend: backendOption,
       queue: common.queue,
+      ...planOptions(),
     },
     async run(o, pos) {
       const dir = oneDir(pos, "run directory", "config.json");
-      const cfg = loadRunConfig(dir);
+      const recorded = rerunOptions(dir);
       const out = (o.out as string | undefined) ?? dir;
-      const r = await runRl({
-        task: cfg.task,
-        profile: cfg.profile,
-        seeds: cfg.seeds,
-        seed: cfg.seed,
+      const run: RlRunOptions = {
+        ...recorded,
         out,
-        workers: intOpt(o, "workers", 0) ?? cfg.workers,
-        backend: (o.backend as string | undefined) ?? cfg.backend,
-        poolSizes: cfg.poolSizes,
-        taskOptions: cfg.taskOptions,
-        taskConfig: cfg.taskConfig,
+        workers: intOpt(o, "workers", 0) ?? recorded.workers,
+        backend: (o.backend as string | undefined) ?? recorded.backend,
         queue: queueOpt(o),
-      });
-      printHeadline(out, r);
+      };
+      // A plan of a resume (into DIR itself) leaves out DIR's finished units.
+      if (await maybePlan(o, run, out === dir ? dir : undefined)) return;
+      printHeadline(out, await runRl(run));
     },
   };
 }

@@ -14,6 +14,7 @@
  *       "workers": 2,                      // null: one per core (never changes results)
  *       "backend": null,                   // TF.js backend name or null: best available
  *       "poolSizes": [2, 4],               // sweep only
+ *       "pretrainPerPair": 35,             // sweep only, --budget per-pair:35 (absent: a fixed total)
  *       "taskOptions": { "traces": "/abs/load-traces" },  // --traces/--apps, when given
  *       "taskConfig": { ... },             // the task's settings, validated by the task (replicate 0's pairs)
  *       "replicateConfigs": [ { ... } ]    // replicates 1..seeds-1 of a task that draws each replicate's
@@ -38,6 +39,8 @@ export interface RunConfig {
   workers: number | null;
   backend: string | null;
   poolSizes?: number[];
+  /** Sweep only: each pool size pretrains for this many episodes per pool pair (`--budget per-pair:N`); absent: the config's fixed total. */
+  pretrainPerPair?: number;
   /** The folder options the run was started with (`--traces`, `--apps`), absolute paths; absent when none. */
   taskOptions?: Record<string, string>;
   taskConfig: Record<string, unknown>;
@@ -52,7 +55,21 @@ export interface RunConfig {
 
 export { ConfigError };
 
-const KEYS = ["format", "command", "task", "profile", "seed", "seeds", "workers", "backend", "poolSizes", "taskOptions", "taskConfig", "replicateConfigs"];
+const KEYS = [
+  "format",
+  "command",
+  "task",
+  "profile",
+  "seed",
+  "seeds",
+  "workers",
+  "backend",
+  "poolSizes",
+  "pretrainPerPair",
+  "taskOptions",
+  "taskConfig",
+  "replicateConfigs",
+];
 
 function int(v: unknown, where: string, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new ConfigError(`${where}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
@@ -108,8 +125,11 @@ export function parseRunConfig(data: unknown, source: string): RunConfig {
   if (o.command === "sweep") {
     if (!Array.isArray(o.poolSizes) || o.poolSizes.length === 0) throw new ConfigError(`${source}: poolSizes: a sweep needs a non-empty array of pool sizes`);
     cfg.poolSizes = o.poolSizes.map((v, i) => int(v, `${source}: poolSizes[${i}]`, 1));
+    if (o.pretrainPerPair !== undefined) cfg.pretrainPerPair = int(o.pretrainPerPair, `${source}: pretrainPerPair`, 1);
   } else if (o.poolSizes !== undefined) {
     throw new ConfigError(`${source}: poolSizes: only a sweep has pool sizes`);
+  } else if (o.pretrainPerPair !== undefined) {
+    throw new ConfigError(`${source}: pretrainPerPair: only a sweep has a per-pair pretraining budget`);
   }
   return cfg;
 }
@@ -130,7 +150,8 @@ export function loadRunConfig(outDir: string): RunConfig {
 
 /** The fields that determine results (workers and backend name aside). */
 function resultKey(c: RunConfig): string {
-  return stableStringify({ command: c.command, task: c.task, seed: c.seed, seeds: c.seeds, poolSizes: c.poolSizes, taskConfig: c.taskConfig });
+  const { command, task, seed, seeds, poolSizes, pretrainPerPair, taskConfig } = c;
+  return stableStringify({ command, task, seed, seeds, poolSizes, pretrainPerPair, taskConfig });
 }
 
 /**
@@ -142,7 +163,7 @@ export function saveRunConfig(outDir: string, cfg: RunConfig): void {
   if (existsSync(p)) {
     const old = loadRunConfig(outDir);
     if (resultKey(old) !== resultKey(cfg)) {
-      const diff = (["command", "task", "seed", "seeds", "poolSizes", "taskConfig"] as const).filter(
+      const diff = (["command", "task", "seed", "seeds", "poolSizes", "pretrainPerPair", "taskConfig"] as const).filter(
         (k) => stableStringify(old[k]) !== stableStringify(cfg[k]),
       );
       throw new ConfigError(

@@ -24,6 +24,7 @@
 import { DataError } from "../../errors.js";
 import type { RunConfig } from "./config.js";
 import type { Provenance } from "./provenance.js";
+import type { ReferenceTraining } from "../protocols/plateau.js";
 
 export const RESULTS_FORMAT = "flash-adapt-results@2";
 export const RESULTS_FORMAT_V1 = "flash-adapt-results@1";
@@ -47,12 +48,31 @@ export interface LevelsJson extends MeanCiJson {
   replicates: MeanCiJson & { means: number[] };
 }
 
+/** A restricted mean up to `tau` episodes (protocols/censoring.ts): a large-sample 95% interval. */
+export interface RestrictedMeanJson extends MeanCiJson {
+  /** The horizon: the adaptation cap, or the last episode observed when runs were observed less far. */
+  tau: number;
+}
+
+/** A ratio of Kaplan-Meier medians: exact, or a bound when one variant's median is past the end of observation. */
+export interface MedianRatioJson {
+  value: number;
+  bound: "exact" | "at least" | "at most";
+}
+
 /** A paired speedup: mean over (pair, replicate) of slow episodes / fast episodes, with CI. */
 export interface SpeedupJson extends MeanCiJson {
   /** mean(slow episodes) / mean(fast episodes). */
   ratio_of_means: number;
   /** Paired tests where either run hit the adaptation cap (their ratio is a bound). */
   capped: number;
+  /**
+   * Censoring-aware (protocols/censoring.ts): restricted mean of slow / of fast up to the
+   * cap on the same tests, 95% jackknife interval over tests; absent in files written before.
+   */
+  restricted_mean_ratio?: RestrictedMeanJson;
+  /** KM median of slow / of fast (null: neither median reached); absent in files written before. */
+  km_median_ratio?: MedianRatioJson | null;
 }
 
 /** One A/B test: an agent served on a pair without weight update. */
@@ -252,6 +272,12 @@ export interface VariantCostJson {
   episodes: MeanCiJson;
   /** Fraction of (pair, replicate) runs that converged within the cap. */
   converged_fraction: number;
+  /** Censoring-aware (protocols/censoring.ts; absent in files written before): the restricted mean up to the cap. */
+  restricted_mean?: RestrictedMeanJson;
+  /** The Kaplan-Meier median of episodes to convergence; null when more than half the runs never converged. */
+  km_median?: number | null;
+  /** Runs that had not converged when their curve ended (censored). */
+  censored?: number;
 }
 
 /** Pearson and Spearman correlation of scatter points (null when undefined, e.g. constant x). */
@@ -356,13 +382,15 @@ export interface ControlsJson {
 /** One pool size of `flash sweep`. */
 export interface SweepPointJson {
   pool_size: number;
-  adaptation: VariantCostJson[];
+  adaptation: (VariantCostJson & { n?: number })[];
   speedup_vs_tl: SpeedupJson | null;
-  /** Pretraining episodes (FLASH's include its warm-up episodes). */
-  pretrain_episodes: { flash: number | null; tl: number | null };
+  /** The oracle control's speedup over TL at this size (null: the task has no oracle; absent before issue 26). */
+  oracle_speedup_vs_tl?: SpeedupJson | null;
+  /** Pretraining episodes (FLASH's include its warm-up episodes); `oracle` absent before issue 26. */
+  pretrain_episodes: { flash: number | null; tl: number | null; oracle?: number | null };
   amortisation: AmortisationJson[] | null;
-  /** FLASH's and TL's served drop at this pool size, and their paired difference (protocols/pool-sweep.ts). */
-  reward_drop: { flash: MeanCiJson | null; tl: MeanCiJson | null; flash_minus_tl: MeanCiJson | null };
+  /** FLASH's, TL's and the oracle's served drop at this pool size, and FLASH - TL paired (protocols/pool-sweep.ts); `oracle` absent before issue 26. */
+  reward_drop: { flash: MeanCiJson | null; tl: MeanCiJson | null; flash_minus_tl: MeanCiJson | null; oracle?: MeanCiJson | null };
   /** The per-test values behind the speedup and the drops (for `sweep_power`). */
   tests: Record<SweepMetric, TestValue[]>;
 }
@@ -480,7 +508,8 @@ export interface RlSummary {
     window: number;
     tolerance: number;
     by_variant: (VariantCostJson & { n: number })[];
-    costs: { variant: string; pair: string; replicate: number; episodes: number; converged: boolean }[];
+    /** Per run; `observed`: episodes observed (min(curve length, cap); absent in files written before). */
+    costs: { variant: string; pair: string; replicate: number; episodes: number; converged: boolean; observed?: number }[];
     /** Mean normalised return (R - B) / (R_ref - B) per episode with its 95% band. */
     curves: { variant: string; episode: number; mean: number; lo: number; hi: number; n: number }[];
   };
@@ -501,6 +530,12 @@ export interface RlSummary {
   fixed_references?: FixedReferenceJson[];
   /** The room benchmark on every pair searched (null: the task has no fixed-action grid, a sweep, or results written before it). */
   room: RoomJson | null;
+  /**
+   * References trained to a plateau (profiles with `budgets.referenceCap`, protocols/plateau.ts):
+   * the minimum and cap, runs that stopped on a plateau and at the cap, episodes per run;
+   * null for a fixed number of episodes (and absent in files written before issue 26).
+   */
+  reference_training?: ReferenceTraining | null;
   sweep: SweepPointJson[] | null;
   /** Sweep only: per metric, the pool-size effect and the replicates it would need for non-overlapping intervals (protocols/pool-sweep.ts). */
   sweep_power: PoolEffect[] | null;

@@ -75,6 +75,7 @@ import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, RLModel, type EncoderOptions } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
 import { fixedActionHooks, type FixedActionRefinement, type FixedCandidate } from "./fixed-actions.js";
+import { referenceDone } from "../protocols/plateau.js";
 import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlBudgets, RlTask, ServedStep, ServeRequest, ServeResult } from "./types.js";
 
 /** An agent the kit can train, checkpoint and serve: DDPG, DQN and PPO are all such. */
@@ -423,23 +424,35 @@ function kitReference<C extends RlFlashConfig, E extends PairEnv, X extends obje
     const t0 = performance.now();
     const env = envOf(cfg, pair, envSeed);
     const steps = spec.episodeSteps(cfg);
+    const b = cfg.budgets;
     const agent = spec.agent(cfg, env, { learningStarts: cfg.agent.learningStarts, seed, phase: "reference" });
     try {
-      const n = cfg.budgets.referenceEpisodes * steps;
-      const hooks = curveHooks(cfg, pair, envSeed, n, spec.progress.referenceEvery, agent, progress);
-      const r = train(agent, env, { totalTimesteps: n, seed: envSeed, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress });
-      await agent.save(path.join(workDir, "agent"), name);
-      const ops = new StepMeans(spec.stepMetrics);
-      const ev = evaluatePolicy(agent, envOf(cfg, pair, envSeed), { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, onStep: ops.add });
+      // The random policy's return first: a plateau is judged against it (its own env and RNG: training is unchanged).
       const rng = new Rng(seed).fork("baseline");
       const benv = envOf(cfg, pair, envSeed);
       let base = 0;
-      for (let e = 0; e < cfg.budgets.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, spec.randomAction(rng)).rewards);
+      for (let e = 0; e < b.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, spec.randomAction(rng)).rewards);
+      const baseline = base / b.evalEpisodes;
+      // With a reference cap: at least referenceEpisodes, then until the curve plateaus (experiments/protocols/plateau.ts).
+      const n = (b.referenceCap ?? b.referenceEpisodes) * steps;
+      const hooks = curveHooks(cfg, pair, envSeed, n, spec.progress.referenceEvery, agent, progress);
+      const plateau = { window: b.window, tolerance: b.tolerance, baseline };
+      const stopWhen =
+        b.referenceCap === undefined
+          ? undefined
+          : (p: { returns: readonly number[] }) => referenceDone(hooks.evalCurve ?? p.returns, b.referenceEpisodes, plateau);
+      const r = train(agent, env, { totalTimesteps: n, seed: envSeed, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress, stopWhen });
+      await agent.save(path.join(workDir, "agent"), name);
+      const ops = new StepMeans(spec.stepMetrics);
+      const ev = evaluatePolicy(agent, envOf(cfg, pair, envSeed), { episodes: b.evalEpisodes, seed: EVAL_SEED, onStep: ops.add });
       const res: ReferenceResult = {
         returns: r.episodeReturns,
         ...(hooks.evalCurve ? { evalCurve: hooks.evalCurve } : {}),
         evalReturn: ev.mean,
-        baseline: base / cfg.budgets.evalEpisodes,
+        baseline,
+        ...(b.referenceCap === undefined
+          ? {}
+          : { plateau: r.timesteps < n || referenceDone(hooks.evalCurve ?? r.episodeReturns, b.referenceEpisodes, plateau) }),
         seconds: (performance.now() - t0) / 1000,
       };
       const extras = spec.referenceExtras?.(cfg, pair, envSeed);
@@ -729,6 +742,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       profiles: own.profiles ?? Object.keys(own.profileTable ?? {}),
       ...(spec.curve ? { convergenceCurve: spec.curve } : {}),
       budgets: (cfg) => cfg.budgets,
+      withBudgets: (cfg, budgets) => ({ ...cfg, budgets: { ...budgets } }),
       pairs(cfg, poolSize) {
         const pool = cfg.poolPairs.map((p) => p.id);
         if (poolSize !== undefined && poolSize > pool.length)

@@ -51,6 +51,17 @@ export interface RlBudgets {
    * best policy that needs no learning (protocols/reference.ts); absent: every new pair.
    */
   referencePairs?: number;
+  /**
+   * New pairs adapted to: the first `adaptPairs` of the test pairs (every test pair is
+   * still served); absent: all of them. An adapted pair needs an RL reference (its scratch
+   * curve), so `adaptPairs` <= `referencePairs`.
+   */
+  adaptPairs?: number;
+  /**
+   * References trained until a plateau (experiments/protocols/plateau.ts) after at least
+   * `referenceEpisodes` episodes, stopping at this cap; absent: exactly `referenceEpisodes`.
+   */
+  referenceCap?: number;
 }
 
 export interface ReferenceResult {
@@ -62,6 +73,11 @@ export interface ReferenceResult {
   evalReturn: number;
   /** Random-policy return on the pair (mean over evalEpisodes): the drop's and the band's zero point. */
   baseline: number;
+  /**
+   * Profiles with `budgets.referenceCap`: true when training stopped on a plateau
+   * (experiments/protocols/plateau.ts), false when it reached the cap; absent otherwise.
+   */
+  plateau?: boolean;
   /**
    * Non-ML baselines the task's users run today (autoscaling: the Kubernetes HPA and a
    * VPA-style recommender), by name: each one's mean deterministic return on the pair over
@@ -172,7 +188,7 @@ export interface RlTask<C = Record<string, unknown>> {
   /** The names of `profileTable` (or of the task's presets when it has no table). */
   readonly profiles: readonly string[];
   /** The task's one table of profiles (profiles.ts `ProfileTable`): what each is for and its sizes; `flash tasks` and the report read it. */
-  readonly profileTable?: Readonly<Record<string, { purpose: string; pool: number; test: number; replicates?: number }>>;
+  readonly profileTable?: Readonly<Record<string, { purpose: string; pool: number; test: number; replicates?: number; sweepPerPair?: number }>>;
   /** The folder options `profile` reads, with what each folder holds (for help and errors); absent: none. */
   readonly folderOptions?: Partial<Record<FolderOption, string>>;
   /** Readable names of the non-ML baselines in `ReferenceResult.baselines`, for the report. */
@@ -191,6 +207,8 @@ export interface RlTask<C = Record<string, unknown>> {
   /** Validate a config read from a file; errors name the field. */
   validateConfig(raw: unknown, where: string): C;
   budgets(cfg: C): RlBudgets;
+  /** `cfg` with other budgets (a sweep's per-pair pretraining budget, sweep-budget.ts); absent: the task cannot change them. */
+  withBudgets?(cfg: C, b: RlBudgets): C;
   /** Pool (pretraining) and test (new) pair ids; with `poolSize`, the first `poolSize` of the pool. */
   pairs(cfg: C, poolSize?: number): { pool: string[]; test: string[] };
   /**
