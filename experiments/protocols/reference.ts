@@ -195,6 +195,6 @@ export function referenceRuleJson(
     by_source: bySource,
     weak_reference_tests: weakTests,
     rl_only: rlOnly,
-    search_seconds: [...rows.values()].reduce((a, r) => a + r.seconds, 0),
+    seconds: [...rows.values()].reduce((a, r) => a + r.seconds, 0),
   };
 }

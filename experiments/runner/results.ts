@@ -161,7 +161,7 @@ export interface ReferenceRuleJson {
     adaptation_speedup_vs_tl: SpeedupJson | null;
   };
   /** Summed wall seconds of the fixed-action search (room units). */
-  search_seconds: number;
+  seconds: number;
 }
 
 /** One policy served on one pair of the room benchmark, against that pair's own best fixed action. */

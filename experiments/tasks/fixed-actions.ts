@@ -14,7 +14,7 @@
  */
 import type { PairEnv } from "../../envs/env.js";
 import { Rng } from "../../flash/rng.js";
-import { runEpisode, total } from "./rl-flash-kit.js";
+import { runEpisode, total } from "./episode.js";
 import { UnknownNameError } from "../../errors.js";
 import type { FixedActionReturns, RefinedFixedAction, RlTask } from "./types.js";
 

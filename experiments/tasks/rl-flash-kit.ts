@@ -74,6 +74,7 @@ import type { PairEnv, StepResult } from "../../envs/env.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, RLModel, type EncoderOptions } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
+import { runEpisode, total } from "./episode.js";
 import { fixedActionHooks, type FixedActionRefinement, type FixedCandidate } from "./fixed-actions.js";
 import { referenceDone } from "../protocols/plateau.js";
 import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlBudgets, RlTask, ServedStep, ServeRequest, ServeResult } from "./types.js";
@@ -227,6 +228,8 @@ export const CONTEXT = {
   poolEmbeddingsFile: "pool-embeddings.json",
 };
 
+export { runEpisode, total, type Episode } from "./episode.js";
+
 /** The RlTask fields a task writes itself; the kit adds the rest. */
 /** What a task gives `kit.task`: `profiles` may be left out when `profileTable` holds them (its names). */
 export type OwnTaskFields<C> = Omit<
@@ -248,12 +251,6 @@ export type OwnTaskFields<C> = Omit<
 > & {
   profiles?: readonly string[];
 };
-
-export interface Episode {
-  states: Float32Array;
-  actions: Float32Array;
-  rewards: number[];
-}
 
 /**
  * Evaluation episode i always starts from `reset(EVAL_SEED + i)`: every variant, every
@@ -279,27 +276,6 @@ export class StepMeans {
     return Object.fromEntries([...this.sums].map(([k, v]) => [k, v / this.steps]));
   }
 }
-
-/** One episode of `act` from `reset(seed)`; `onStep` sees every step's result. */
-export function runEpisode(env: PairEnv, seed: number, act: (obs: Float32Array) => ArrayLike<number>, onStep?: (r: StepResult) => void): Episode {
-  const states: number[] = [];
-  const actions: number[] = [];
-  const rewards: number[] = [];
-  let o = env.reset(seed);
-  for (;;) {
-    const a = Array.from(act(o));
-    const r = env.step(a);
-    onStep?.(r);
-    states.push(...o);
-    actions.push(...a);
-    rewards.push(r.reward);
-    if (r.terminated || r.truncated) break;
-    o = r.observation;
-  }
-  return { states: Float32Array.from(states), actions: Float32Array.from(actions), rewards };
-}
-
-export const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 export interface RlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends object> {
   /** The environment of pair `id` of the config. */

@@ -27,6 +27,11 @@ const MAPS = new Set([
   "reward_drop_pool.samples[].metrics",
   "amortisation[].break_even",
   "sweep[].amortisation[].break_even",
+  "reference_rule.by_source",
+  "references[].bounds",
+  "updates.references[].bounds",
+  "room.summary.by_scenario",
+  "room.summary.own_best_counts",
 ]);
 const SKIP = new Set(["config"]);
 

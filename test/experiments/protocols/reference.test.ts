@@ -6,6 +6,7 @@
  */
 import t from "tap";
 import { REPORT_BUDGETS } from "../../helpers/fake-task.js";
+import { nonSnakeFields } from "../../helpers/results-fields.js";
 import { ruleReference, applyReferenceRule } from "../../../experiments/protocols/reference.js";
 import { drops, type PairReference } from "../../../experiments/protocols/reward-drop.js";
 import { planRl, summarise } from "../../../experiments/protocols/rl-reproduce.js";
@@ -152,7 +153,7 @@ t.test("summarise: drops and convergence use the ruled reference; results.json s
   t.equal(rule.weak_reference_tests, 2, "FLASH and TL on p");
   t.same(rule.grid, { size: 3, select_windows: [1_000_500], eval_windows: [1_000_000] });
   t.same(rule.bounds, ["oracle"]);
-  t.equal(rule.search_seconds, 1.5);
+  t.equal(rule.seconds, 1.5);
   const flashP = s.reward_drop.samples.find((x) => x.variant === "flash" && x.pair === "p")!;
   t.equal(flashP.reference_source, "fixed:a1", "the flag on the test");
   t.equal(flashP.drop, (-20 + 150) / (-20 + 1100), "the drop's zero is the fixed action's return");
@@ -166,6 +167,7 @@ t.test("summarise: drops and convergence use the ruled reference; results.json s
   const cost = (v: string, p: string) => s.adaptation.costs.find((c) => c.variant === v && c.pair === p);
   t.same([cost("flash", "p")!.converged, cost("flash", "q")!.converged], [false, true]);
   t.equal(rule.rl_only.adaptation_speedup_vs_tl!.capped, 0, "against the RL references alone every run converged");
+  t.same(nonSnakeFields(s), [], "field names snake_case; reference sources and room labels are map keys (names)");
   t.ok(s.room, "pool pair searched too: the room benchmark");
   t.equal(s.room!.pairs.length, 3);
 
