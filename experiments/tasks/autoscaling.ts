@@ -127,18 +127,37 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
   },
   /**
    * A 12-pair pool: a 6-pair pool with 60 episodes left FLASH's and TL's served policies
-   * no better than the original agent's.
+   * no better than the original agent's. 30 new pairs per replicate (issue 20: intervals
+   * over distinct pairs): serving is cheap, references are the cost, so RL references
+   * (and so original agents and adaptation) on the first 6 only, each original agent
+   * serving 5 others (ab-plan.ts: every new pair once); the other 24 take the best fixed
+   * allocation as reference (reference.ts). 4 replicates by default, each with its own
+   * pool and new pairs (42 x 4 = 168 of load-traces' 230 trace windows).
    */
   quick: {
-    purpose: "under 20 minutes on 2 cores (README, Measured): small networks, short budgets, a 12-pair pool, real load traces by default (load-traces)",
+    purpose:
+      "under 20 minutes on 2 cores: small networks, short budgets, a 12-pair pool, 30 new pairs served per replicate (6 with RL references, " +
+      "adapted to), 4 replicates by default, real load traces by default (load-traces)",
     pool: 12,
-    test: 3,
+    test: 30,
     updates: 7,
+    replicates: 4,
     traces: "load-traces",
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 100_000 },
     flash: { ...QUICK_FLASH },
-    budgets: { referenceEpisodes: 40, pretrainEpisodes: 180, adaptEpisodes: 25, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 10, tolerance: 0.05 },
+    budgets: {
+      referenceEpisodes: 40,
+      pretrainEpisodes: 180,
+      adaptEpisodes: 25,
+      embedEpisodes: 2,
+      evalEpisodes: 3,
+      abTargets: 5,
+      window: 10,
+      tolerance: 0.05,
+      referencePairs: 6,
+      adaptPairs: 6,
+    },
   },
   /** The paper's adaptation pool is 800 pairs: see the README for the time that would take. */
   full: {
