@@ -16,6 +16,10 @@ export interface ReproduceOptions {
   backend: string | null;
   /** --data: the task's data folder, when it reads one. */
   data: string | null;
+  /** --pool: generated applications per pretraining pool (rcs), else null: the profile's default. */
+  pool?: number | null;
+  /** --splits: the subset of a task's splits to run (rcs), else null: all. */
+  splits?: string[] | null;
 }
 
 export interface TaskEntry {
@@ -61,14 +65,25 @@ const registry = new Map<string, TaskEntry>([
   [
     "rcs",
     {
-      summary: "resource configuration search (FLASH 5.1, Table 2): Sizeless vs FLASH-Sizeless on real serverless and multi-cloud data (needs --data DIR)",
+      summary:
+        "resource configuration search (FLASH 5.1, Table 2): Sizeless vs FLASH-Sizeless on real serverless and multi-cloud data and on generated " +
+        "application pools fitted to them (needs --data DIR)",
       reproduce: async (o) => {
         if (!o.data)
           throw new UsageError("reproduce rcs needs --data DIR: the folder holding serverless-functions/ and multi-cloud/ (e.g. ../shared/datasets)");
         if (o.profile !== "quick" && o.profile !== "full")
           throw new UsageError(`reproduce rcs: --profile must be quick or full, got ${JSON.stringify(o.profile)}`);
         const { reproduceRcs } = await import("../rcs/index.js");
-        await reproduceRcs({ data: o.data, profile: o.profile, out: o.out, seed: o.seed, backend: o.backend ?? undefined, iterations: o.seeds ?? undefined });
+        await reproduceRcs({
+          data: o.data,
+          profile: o.profile,
+          out: o.out,
+          seed: o.seed,
+          backend: o.backend ?? undefined,
+          iterations: o.seeds ?? undefined,
+          pool: o.pool ?? undefined,
+          splits: o.splits ?? undefined,
+        });
       },
     },
   ],
