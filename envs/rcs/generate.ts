@@ -8,12 +8,17 @@
  *  - runtime: drawn with the measured data's share of applications per runtime;
  *  - 1-4 segments, each kind uniform over the 16 (repeats allowed, as in the measured
  *    names `compress-compress`, `ftpread-ftpread`), each at an input size 2^U(-s, s) times
- *    the reference (s = `inputSpread`, default 2: a quarter to four times; our assumption,
- *    the measured data does not say its input sizes), clipped to the segment's range;
+ *    the reference, clipped to the segment's range. s = `inputSpread`; by default the
+ *    measured spread: the composed applications' level about their composition (log sd
+ *    `noise.levelLogSd`, what their names do not tell, i.e. their input sizes) read as the
+ *    input spread of a segment whose time is linear in its input (s = sd sqrt(3) / ln 2);
  *  - the runtime's own working set, drawn from the measured runtimes' (percentiles);
  *  - its demand composed (sim/serverless/execution.ts `composeDemand`).
- * At each memory size: the model's execution, a per-point log residual drawn from the
- * measured residuals (paging points from the paging residuals), then `invocations` rows
+ * At each memory size: the model's execution and a log residual: the application borrows
+ * one measured workload's residual vector (its residual at each size, so the real data's
+ * few noisy functions stay few and their slow sizes stay together); where that workload or
+ * the generated application pages, a residual is drawn from the measured (paging)
+ * residuals' percentiles. Then `invocations` rows
  * with the measured coefficients of variation of duration, CPU time and maxRss; extra time
  * a paging residual adds is paging (system time, voluntary switches), as the model has it;
  * gauges through the runtime's gauge maps. Values are rounded as the CSV writer writes
@@ -42,7 +47,7 @@ export interface GenerateOptions {
   invocations?: number;
   /** Segments per application, at most (default 4). */
   maxSegments?: number;
-  /** Input sizes are 2^U(-s, s) times a segment's reference size (default 2). */
+  /** Input sizes are 2^U(-s, s) times a segment's reference size (default: the measured spread, `defaultInputSpread`). */
   inputSpread?: number;
   /** Index of the first application (names g<index>-...; default 0). */
   firstIndex?: number;
@@ -66,6 +71,11 @@ function checkOptions(o: GenerateOptions): void {
   if (o.inputSpread !== undefined && !(o.inputSpread >= 0)) throw new RcsDataError(`generate: inputSpread must be >= 0, got ${o.inputSpread}`);
 }
 
+/** The input spread whose log-uniform sizes have the log sd of the measured level spread (for an exponent-1 segment). */
+export function defaultInputSpread(model: SegmentModel): number {
+  return (model.noise.levelLogSd * Math.sqrt(3)) / Math.LN2;
+}
+
 const appRng = (o: GenerateOptions, i: number) => new Rng(o.seed).fork("rcs-generate").fork(`app-${i}`);
 
 /** Application i of the stream (see the module comment). */
@@ -75,7 +85,7 @@ export function generateApp(model: SegmentModel, o: GenerateOptions, i: number):
   let u = rng.next() * runtimes.reduce((a, r) => a + model.runtimeShare[r], 0);
   const runtime = runtimes.find((r) => (u -= model.runtimeShare[r]) < 0) ?? runtimes[runtimes.length - 1];
   const count = rng.int(1, (o.maxSegments ?? 4) + 1);
-  const spread = o.inputSpread ?? 2;
+  const spread = o.inputSpread ?? defaultInputSpread(model);
   const segments = Array.from({ length: count }, () => {
     const kind = rng.pick(SEGMENT_KINDS);
     const p = SEGMENTS[kind];
@@ -98,12 +108,23 @@ function lognormal(rng: Rng, cv: number): number {
   return Math.exp(rng.normal(-s2 / 2, Math.sqrt(s2)));
 }
 
-/** The invocation rows of one application at one memory size (rounded as written). */
-export function invocationRows(model: SegmentModel, app: GeneratedApp, sizeMb: number, invocations: number, rng: Rng): Record<string, number>[] {
+/**
+ * The invocation rows of one application at one memory size (rounded as written);
+ * `residual` is the borrowed workload's log residual at this size (null: none).
+ */
+export function invocationRows(
+  model: SegmentModel,
+  app: GeneratedApp,
+  sizeMb: number,
+  invocations: number,
+  rng: Rng,
+  residual: number | null,
+): Record<string, number>[] {
   const ex = executionAt(app.demand, model.platform, sizeMb);
   const pages = ex.swapFactor >= PAGING;
   const n = model.noise;
-  const mean = ex.durationMs * Math.exp(fromPercentiles(pages ? n.pagingLogResidual : n.shapeLogResidual, rng.next()));
+  const drawn = fromPercentiles(pages ? n.pagingLogResidual : n.shapeLogResidual, rng.next());
+  const mean = ex.durationMs * Math.exp(pages || residual === null ? drawn : residual);
   // Time a paging residual adds is more paging: the monitoring shows it as the model does.
   const extraPaging = pages ? Math.max(0, mean - ex.durationMs) : 0;
   const sysMs = ex.sysMs + model.platform.swap.sysPerPagingMs * extraPaging;
@@ -143,7 +164,12 @@ function draw(model: SegmentModel, o: GenerateOptions): { drawn: Drawn[]; invoca
     const i = first + k;
     const app = generateApp(model, o, i);
     const rng = appRng(o, i).fork("invocations");
-    return { app, bySize: model.platform.sizesMb.map((sizeMb) => ({ sizeMb, rows: invocationRows(model, app, sizeMb, invocations, rng.fork(sizeMb)) })) };
+    const vectors = model.noise.residualVectors;
+    const donor = vectors[rng.int(0, vectors.length)];
+    return {
+      app,
+      bySize: model.platform.sizesMb.map((sizeMb, j) => ({ sizeMb, rows: invocationRows(model, app, sizeMb, invocations, rng.fork(sizeMb), donor[j]) })),
+    };
   });
   return { drawn, invocations };
 }

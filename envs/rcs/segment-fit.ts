@@ -401,12 +401,16 @@ export function fitSegmentModel(ds: RcsDataset, opts: SegmentFitOptions = {}): {
   // Residuals about each workload's own level, apart for points the model says page: paging is far less regular.
   const shape: number[] = [];
   const pagingShape: number[] = [];
-  for (const w of ws) {
+  const residualVectors = ws.map((w) => {
     const ex = w.readings.map((r) => executionAt(w.measured, platform, r.sizeMb));
     const e = w.readings.map((r, i) => Math.log(r.durationMs / ex[i].durationMs));
     const m = median(e);
     e.forEach((v, i) => (ex[i].swapFactor >= PAGING ? pagingShape : shape).push(v - m));
-  }
+    return sizes.map((size) => {
+      const i = w.readings.findIndex((r) => r.sizeMb === size);
+      return i < 0 || ex[i].swapFactor >= PAGING ? null : e[i] - m;
+    });
+  });
   const apps = [...new Set(ws.map((w) => w.app))].sort();
   const points = ws.flatMap((w) => w.readings);
   const level0 = levels.reduce((a, v) => a + v, 0) / Math.max(1, levels.length);
@@ -420,6 +424,7 @@ export function fitSegmentModel(ds: RcsDataset, opts: SegmentFitOptions = {}): {
       levelLogSd: levels.length > 1 ? Math.sqrt(levels.reduce((a, v) => a + (v - level0) ** 2, 0) / (levels.length - 1)) : 0,
       shapeLogResidual: percentiles(shape),
       pagingLogResidual: percentiles(pagingShape.length ? pagingShape : shape),
+      residualVectors,
       cvDuration: percentiles(points.map((r) => r.cvDuration)),
       cvUser: percentiles(points.map((r) => r.cvUser)),
       cvMaxRss: percentiles(points.map((r) => r.cvMaxRss)),

@@ -47,6 +47,13 @@ export interface NoiseFit {
   shapeLogResidual: number[];
   /** The same where the model pages (slowdown >= 1.1): paging is far less regular than the model's curve. */
   pagingLogResidual: number[];
+  /**
+   * Per measured workload, its log residual at each size (platform.sizesMb order; null where
+   * the model pages or it was not measured): the generator gives each application one
+   * workload's vector, so the real data's few noisy functions stay few (and their slow sizes
+   * stay together) instead of spreading over every generated application.
+   */
+  residualVectors: (number | null)[][];
   /** 101 percentiles of the per-point coefficients of variation of duration, user CPU time and maxRss. */
   cvDuration: number[];
   cvUser: number[];
@@ -94,6 +101,15 @@ function demand(file: string, where: string, v: unknown): Demand {
     memMb: finite(file, `${where}.memMb`, v.memMb, 0),
     counters: numbers(file, `${where}.counters`, v.counters, COUNTERS.length, 0),
   };
+}
+
+function residualVectors(file: string, v: unknown, sizes: number): (number | null)[][] {
+  if (!Array.isArray(v) || v.length === 0) throw new RcsDataError(`${file}: noise.residualVectors is not a non-empty array`);
+  return v.map((row: unknown, i: number) => {
+    if (!Array.isArray(row) || row.length !== sizes)
+      throw new RcsDataError(`${file}: noise.residualVectors[${i}] does not hold one value (or null) per size (${sizes})`);
+    return row.map((x: unknown, j: number) => (x === null ? null : finite(file, `noise.residualVectors[${i}][${j}]`, x)));
+  });
 }
 
 /** Check a parsed model (every field, with the file named in errors) and return it typed. */
@@ -152,6 +168,7 @@ export function validateSegmentModel(v: unknown, file = "<object>"): SegmentMode
     levelLogSd: finite(file, "noise.levelLogSd", n.levelLogSd, 0),
     shapeLogResidual: numbers(file, "noise.shapeLogResidual", n.shapeLogResidual, 101),
     pagingLogResidual: numbers(file, "noise.pagingLogResidual", n.pagingLogResidual, 101),
+    residualVectors: residualVectors(file, n.residualVectors, sizesMb.length),
     cvDuration: numbers(file, "noise.cvDuration", n.cvDuration, 101, 0),
     cvUser: numbers(file, "noise.cvUser", n.cvUser, 101, 0),
     cvMaxRss: numbers(file, "noise.cvMaxRss", n.cvMaxRss, 101, 0),

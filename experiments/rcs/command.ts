@@ -124,7 +124,7 @@ export const rcsCommand: Command = {
     report: { type: "string", description: "fit: also write the leave-one-application-out report (fit.md, fit.json) to this folder" },
     apps: { type: "string", description: "generate: how many applications" },
     invocations: { type: "string", description: "generate: invocations per memory size (default: the fitted data's median, at most 100)" },
-    "input-spread": { type: "string", description: "generate: input sizes 2^U(-s, s) times a segment's reference (default 2)" },
+    "input-spread": { type: "string", description: "generate: input sizes 2^U(-s, s) times a segment's reference (default: the measured data's spread)" },
     "max-segments": { type: "string", description: "generate: segments per application, at most (default 4)" },
     function: {
       type: "string",

@@ -64,7 +64,16 @@ export function knownSegmentModel(): SegmentModel {
       },
     },
     runtimeShare: { nodejs: 0.5, python: 0.5 },
-    noise: { levelLogSd: 0, shapeLogResidual: zero, pagingLogResidual: zero, cvDuration: zero, cvUser: zero, cvMaxRss: zero, invocations: 3 },
+    noise: {
+      levelLogSd: 0,
+      shapeLogResidual: zero,
+      pagingLogResidual: zero,
+      residualVectors: [[0, 0, 0, 0, 0, 0, 0, 0]],
+      cvDuration: zero,
+      cvUser: zero,
+      cvMaxRss: zero,
+      invocations: 3,
+    },
     fittedOn: { root: "<known>", apps: [], workloads: 0 },
   };
 }
