@@ -249,40 +249,20 @@ function fitSegments(composed: readonly WorkloadFit[]): {
   const counts = composed.map((w) => compositionCounts(w.composition!));
   const rts = composed.map((w) => w.runtime);
   const col = (f: (d: Demand) => number) => composed.map((w) => f(w.measured));
-  const fit = (f: (d: Demand) => number, pri: (d: Demand) => number, floor: number, intercept?: number) =>
+  // Each quantity of the measured demands on the counts; its prior is the same quantity of the assumed costs (counters: none).
+  const fit = (f: (d: Demand) => number, floor: number, intercept?: number, pri: (d: Demand) => number = f) =>
     fitQuantity(counts, rts, col(f), prior.map(pri), floor, intercept);
-  const user = fit(
-    (d) => d.cpuUserMs,
-    (d) => d.cpuUserMs,
-    0.1,
-  ).seg;
-  const sys = fit(
-    (d) => d.cpuSysMs,
-    (d) => d.cpuSysMs,
-    0.1,
-  ).seg;
-  const wall = fit(
-    (d) => d.cpuWallMs + d.ioMs,
-    (d) => d.cpuWallMs + d.ioMs,
-    0.1,
-  ).seg;
-  const cpuWall = fit(
-    (d) => d.cpuWallMs,
-    (d) => d.cpuWallMs,
-    0.1,
-  ).seg;
-  const mem = fit(
-    (d) => d.memMb,
-    (d) => d.memMb,
-    1,
-    median(col((d) => d.memMb)) / 2,
-  );
+  const user = fit((d) => d.cpuUserMs, 0.1).seg;
+  const sys = fit((d) => d.cpuSysMs, 0.1).seg;
+  const wall = fit((d) => d.cpuWallMs + d.ioMs, 0.1).seg;
+  const cpuWall = fit((d) => d.cpuWallMs, 0.1).seg;
+  const mem = fit((d) => d.memMb, 1, median(col((d) => d.memMb)) / 2);
   const counters = COUNTERS.map((_, c) =>
     fit(
       (d) => d.counters[c],
-      () => 0,
       1,
       0,
+      () => 0,
     ),
   );
   SEGMENT_KINDS.forEach((k, i) => {

@@ -127,43 +127,15 @@ export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<strin
     tested: ds,
   });
   const jobs: Job[] = [];
-  if (want.has("a"))
-    jobs.push(
-      single(
-        "a",
-        iterations,
-        () => halfSplitPlan(serverless!, "a-serverless-apps"),
-        () => serverless!,
-      ),
-    );
-  if (want.has("b"))
-    jobs.push(
-      single(
-        "b",
-        iterations,
-        () => syntheticToRealPlan(serverless!),
-        () => serverless!,
-      ),
-    );
-  if (want.has("c-workloads"))
-    jobs.push(
-      single(
-        "c-workloads",
-        iterations,
-        () => halfSplitPlan(cloud!, "c-multicloud-workloads"),
-        () => cloud!,
-      ),
-    );
-  // At least one iteration per held-out provider.
-  if (want.has("c-providers"))
-    jobs.push(
-      single(
-        "c-providers",
-        Math.max(iterations, 3),
-        () => providerPlan(cloud!),
-        () => cloud!,
-      ),
-    );
+  // The splits on the real data: key, iterations, plan, the dataset holding its test workloads.
+  const realSplits: [string, number, () => SplitPlan, RcsDataset | undefined][] = [
+    ["a", iterations, () => halfSplitPlan(serverless!, "a-serverless-apps"), serverless],
+    ["b", iterations, () => syntheticToRealPlan(serverless!), serverless],
+    ["c-workloads", iterations, () => halfSplitPlan(cloud!, "c-multicloud-workloads"), cloud],
+    // At least one iteration per held-out provider.
+    ["c-providers", Math.max(iterations, 3), () => providerPlan(cloud!), cloud],
+  ];
+  for (const [key, its, plan, ds] of realSplits) if (want.has(key)) jobs.push(single(key, its, plan, () => ds!));
   const gen = profile.generated;
   if (want.has("gen-new") || want.has("gen-real")) {
     const segModel = fitSegmentModel(serverless!).model;
