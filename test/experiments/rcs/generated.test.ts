@@ -19,6 +19,7 @@ import {
   realFolds,
   reproduceRcs,
   restrictEvaluation,
+  scaleTable,
   segmentFitReport,
   splitPoolEvaluation,
 } from "../../../experiments/rcs/index.js";
@@ -106,6 +107,9 @@ t.test("gen-new and gen-real from one training: each scored on its own test set,
       }
     }
   }
+  const table = scaleTable(parts);
+  t.equal(table.length, 4, "a header, a rule and one row per split");
+  t.match(table[2], /^\| gen-new \| 6 \| [\d.]+ \/ [\d.]+ \| [\d.]+ \/ [\d.]+ \| -?\d+% ± \d+% \/ -?\d+% ± \d+% \| /, "FLASH below Sizeless, mean ± CI");
   const all = restrictEvaluation(r, () => true, r.plan);
   t.same(all.summary, r.summary, "restricting to every workload changes nothing");
   t.throws(() => restrictEvaluation(r, () => false, { name: "none", description: "" }), /tested no kept workload/);
