@@ -185,7 +185,7 @@ export function fitReportMarkdown(r: FitReport): string {
     "# Segment model: fit to the real serverless data (issue 27)",
     "",
     `Fitted on ${r.model.fittedOn.apps.length} applications (${r.model.fittedOn.workloads} workloads) of \`${r.model.fittedOn.root}\`.`,
-    `Platform: a full core from ${p.fullCoreMb} MB${p.fullCoreMb <= p.sizesMb[0] ? ` (at or below the smallest size: memory size does not set the CPU share between ${p.sizesMb[0]} and ${p.sizesMb[p.sizesMb.length - 1]} MB)` : ""}; ` +
+    `Platform: ${p.fullCoreMb <= p.sizesMb[0] ? `a full core at every size (memory size does not set the CPU share between ${p.sizesMb[0]} and ${p.sizesMb[p.sizesMb.length - 1]} MB)` : `a full core from ${p.fullCoreMb} MB, a proportional share below`}; ` +
       `per-size speed ${p.sizesMb.map((m, i) => `${m}: ${p.cpuSpeed[i].toFixed(3)}`).join(", ")}.`,
     `Paging: slowdown 1 + ${s.scale.toPrecision(3)} (W/m - ${s.threshold})^${s.power} (W working set, m memory size; sim/k8s assumes 1 + 2 ((W/L - 0.8)/0.2)^2 up to the limit L, ` +
       `3x at the limit, then an OOM kill); ${s.sysPerPagingMs.toPrecision(3)} ms system time and ${s.vcsPerPagingMs.toPrecision(3)} voluntary switches per ms paging.`,
