@@ -24,7 +24,7 @@ import { runRl } from "../experiments/runner/run-rl.js";
 import { planUnits, type Unit } from "../experiments/runner/units.js";
 
 const cli = fileURLToPath(new URL("../experiments/cli.js", import.meta.url));
-const executor = { name: "testing@1", url: new URL("../experiments/runner/testing-executor.js", import.meta.url).href };
+const executor = "testing@1";
 const children: ChildProcess[] = [];
 
 async function freePort(): Promise<number> {
@@ -64,7 +64,7 @@ async function tiny(nUnits: number): Promise<void> {
   const rows: object[] = [];
   // Local pool: 0 = this thread (no messaging at all); 2 threads include starting them (each loads TF.js).
   for (const pool of [0, 2]) {
-    const plan = planUnits(units, `local${pool}`, executor.name);
+    const plan = planUnits(units, `local${pool}`, executor);
     const t0 = performance.now();
     await runUnits(plan, { outDir: path.join(root, `local${pool}`), executor, workers: pool, log: () => {} });
     rows.push({ runner: "local pool", workers: pool, units: nUnits, unitsPerSecond: +(nUnits / ((performance.now() - t0) / 1000)).toFixed(1) });
@@ -72,9 +72,9 @@ async function tiny(nUnits: number): Promise<void> {
   for (const n of [1, 2, 4]) {
     const ws = await startWorkers(url, n);
     // Warm up: each worker's thread loads TF.js on its first unit; that is start-up, not throughput.
-    const warm = planUnits(units.slice(0, 10 * n), `warm${n}`, executor.name);
+    const warm = planUnits(units.slice(0, 10 * n), `warm${n}`, executor);
     await runUnitsOnQueue(warm, { outDir: path.join(root, `warm${n}`), executor, queue: url, log: () => {} });
-    const plan = planUnits(units, `queue${n}`, executor.name); // another run seed: new unit keys, nothing reused
+    const plan = planUnits(units, `queue${n}`, executor); // another run seed: new unit keys, nothing reused
     const t0 = performance.now();
     await runUnitsOnQueue(plan, { outDir: path.join(root, `queue${n}`), executor, queue: url, log: () => {} });
     const perSecond = +(nUnits / ((performance.now() - t0) / 1000)).toFixed(1);

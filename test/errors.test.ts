@@ -61,3 +61,27 @@ t.test("exit codes: 2 for usage errors, 1 for every other failure", async (t) =>
   for (const e of [new DataError("m"), new ConfigError("m"), new FlashError("x", "m"), new InternalError("m"), new Error("plain"), "a string"])
     t.equal(exitCodeFor(e), 1, String(e));
 });
+
+t.test("the queue's errors sit under the root: a bad queue URL is a usage error (exit 2), the others failures (exit 1)", async (t) => {
+  const q = await import("../experiments/runner/queue/errors.js");
+  const url = new q.QueueUrlError("redis://u:pw@h/x", 'database "x" is not a non-negative integer');
+  t.ok(url instanceof UsageError && url instanceof FlashAdaptError);
+  t.equal(url.code, "queue-url");
+  t.equal(exitCodeFor(url), 2);
+  const failures: [FlashAdaptError, string][] = [
+    [new q.QueueUnreachableError("redis://h", "ECONNREFUSED"), "queue-unreachable"],
+    [new q.QueueAuthError("redis://u:***@h", "WRONGPASS invalid username-password pair"), "queue-auth"],
+    [new q.QueueLockedError("out", "process 1 on h", 30), "queue-locked"],
+    [new q.QueueVersionError("u", "h/1", "git:a", "git:b"), "queue-version"],
+    [new q.QueueJobError("job", 'executor "data:..." is a data: URL', "h/1"), "queue-job"],
+    [new q.QueueResultError("u", "no result"), "queue-result"],
+    [new q.QueueBlobError("m"), "queue-blob"],
+    [new q.QueueBadBlobError("m"), "queue-bad-blob"],
+  ];
+  for (const [e, code] of failures) {
+    t.ok(e instanceof q.QueueError && e instanceof FlashAdaptError, `${e.name} is a QueueError`);
+    t.notOk(e instanceof FlashError, `${e.name} is not one of the FLASH library's errors`);
+    t.equal(e.code, code);
+    t.equal(exitCodeFor(e), 1, e.name);
+  }
+});

@@ -16,16 +16,21 @@
  * of the bounds are clipped; further outside, a wrong length or a NaN throws.
  *
  * ## Observation space
- * `Box(8)`: limits (CPU, memory, replicas; normalised), utilisation (CPU, memory), SLO
- * preservation (latency, throughput), observed load change; see spaces.ts. Measured over
- * the last interval.
+ * `Box(9)`: limits (CPU, memory, replicas; normalised), utilisation (CPU: mean; memory:
+ * the fullest pod's peak, 1 in an interval with an OOM kill), SLO preservation (latency,
+ * throughput), observed load change (0 in the reset observation), and the fraction of
+ * replicas in OOM back-off (CrashLoopBackOff); see spaces.ts, which also says why memory
+ * and OOM are observed this way (what a real cluster shows an autoscaler). Measured over
+ * the last interval; the interval's p99 is the arrival-weighted mean of its ticks' p99s.
  *
  * ## Reward
  * FIRM's `r = alpha * SP * |R| + (1 - alpha) * sum_{i in R} RU_i` with R = {CPU, memory}
- * (|R| = 2), SP = min(1, SLO / p99 latency) (1 with no requests) and RU_i = used / held of
- * resource i over the pods that hold node capacity (CPU: mean over the interval; memory:
- * peak over the interval, since memory must be provisioned for peaks and an OOM kill
- * shows as a pod at its limit). Range [0, 2]. alpha defaults to 0.5:
+ * (|R| = 2), SP = min(1, SLO / p99 latency) (observation 5; 1 with no requests) and RU_i =
+ * used / held of resource i summed over the pods that hold node capacity (CPU: mean over
+ * the interval, observation 3; memory: peak over the interval's ticks, since memory must
+ * be provisioned for peaks and an OOM kill shows as a pod at its limit). RU_mem is the
+ * Deployment's efficiency, not observation 4 (the fullest pod): rewarding the fullest pod
+ * would pay 1 for every interval with a kill. Range [0, 2]. alpha defaults to 0.5:
  * FIRM treats it as a tunable weight and FLASH does not state its value.
  *
  * ## Load
@@ -87,10 +92,17 @@ export interface IntervalMetrics {
   throughput: number;
   droppedRate: number;
   p99Seconds: number;
-  /** Mean over the interval's ticks. */
+  /** CPU used / held over the held pods, mean over the interval's ticks. */
   cpuUtil: number;
-  /** Peak over the interval's ticks: memory is provisioned for peaks (as VPA does). */
+  /**
+   * Memory used / held over the held pods, peak over the interval's ticks: memory is
+   * provisioned for peaks (as VPA does). The reward's RU_mem.
+   */
   memUtil: number;
+  /** The fullest pod's memory use / its limit, peak over pods and ticks: 1 in an interval with an OOM kill. */
+  memPeakUtil: number;
+  /** Pods in CrashLoopBackOff / replicas, mean over the interval's ticks. */
+  backoffFraction: number;
   ready: number;
   pending: number;
   oomKills: number;
@@ -181,7 +193,7 @@ export class AutoscalingEnv implements PairEnv {
     const cores = new Cluster({ ...this.clusterOpts, maxDeployments: 1, maxPodsPerDeployment: maxReplicas }).capacity().cpuCores;
     this.meanRate = (this.app.load * this.loadFraction * cores) / serviceSeconds(this.profile, 1);
 
-    this.observationSpace = box([0, 0, 0, 0, 0, 0, 0, -1], [1, 1, 1, 1, 1, 1, 1, 1]);
+    this.observationSpace = box([0, 0, 0, 0, 0, 0, 0, -1, 0], [1, 1, 1, 1, 1, 1, 1, 1, 1]);
     this.actionSpace = box([-1, -1, -1], [1, 1, 1]);
     this.rng = new Rng(opts.seed ?? 0).fork(`k8s-env/${this.pair}`);
   }
@@ -271,6 +283,8 @@ export class AutoscalingEnv implements PairEnv {
         sp,
         ruCpu: m.cpuUtil,
         ruMem: m.memUtil,
+        memPeakUtil: m.memPeakUtil,
+        backoffFraction: m.backoffFraction,
       },
     };
   }
@@ -286,6 +300,8 @@ export class AutoscalingEnv implements PairEnv {
     let p99max = 0;
     let cpu = 0;
     let mem = 0;
+    let memPeak = 0;
+    let backoff = 0;
     let ready = 0;
     let pending = 0;
     let ooms = 0;
@@ -302,12 +318,16 @@ export class AutoscalingEnv implements PairEnv {
       if (st[o + STAT.p99Seconds] > p99max) p99max = st[o + STAT.p99Seconds];
       cpu += st[o + STAT.cpuUtil];
       if (st[o + STAT.memUtil] > mem) mem = st[o + STAT.memUtil];
+      if (st[o + STAT.memPeakUtil] > memPeak) memPeak = st[o + STAT.memPeakUtil];
+      backoff += st[o + STAT.backoff];
       ready += st[o + STAT.ready];
       pending += st[o + STAT.pending];
       ooms += st[o + STAT.oomKills];
     }
     const n = this.ticksPerStep;
     const T = this.intervalSeconds;
+    // Replicas change only between intervals (step() updates before running one).
+    const replicas = c.spec(this.dep).replicas;
     return {
       arrivalRate: arrived / T,
       throughput: served / T,
@@ -316,6 +336,8 @@ export class AutoscalingEnv implements PairEnv {
       p99Seconds: arrived > 0 ? p99w / arrived : p99max,
       cpuUtil: cpu / n,
       memUtil: mem,
+      memPeakUtil: memPeak,
+      backoffFraction: replicas > 0 ? backoff / n / replicas : 0,
       ready: ready / n,
       pending: pending / n,
       oomKills: ooms,
@@ -330,10 +352,11 @@ export class AutoscalingEnv implements PairEnv {
     obs[1] = spec.memoryLimitMB / s.memMaxMB;
     obs[2] = spec.replicas / s.maxReplicas;
     obs[3] = m.cpuUtil;
-    obs[4] = m.memUtil;
+    obs[4] = m.memPeakUtil;
     obs[5] = m.arrivalRate > 0 && m.p99Seconds > 0 ? Math.min(1, this.profile.sloSeconds / m.p99Seconds) : 1;
     obs[6] = m.arrivalRate > 0 ? Math.min(1, m.throughput / m.arrivalRate) : 1;
     obs[7] = Math.max(-1, Math.min(1, change));
+    obs[8] = Math.min(1, m.backoffFraction);
     return obs;
   }
 }

@@ -10,12 +10,30 @@
  * give small pods a sliver of the action range. Values within 1e-6 of the bounds are
  * clipped (float32 rounding); anything further outside is an error.
  *
- * Observation: Box(8) with bounds [0,0,0,0,0,0,0,-1] .. [1,1,1,1,1,1,1,1]:
+ * Observation: Box(9) with bounds [0,0,0,0,0,0,0,-1,0] .. [1,1,1,1,1,1,1,1,1], over the last interval:
  *   0 CPU limit / cpuMax        1 memory limit / memMaxMB    2 replicas / maxReplicas
- *   3 CPU utilisation (mean)    4 memory utilisation (peak; 1 when a pod was OOM-killed)
- *   5 SLO preservation, latency: min(1, SLO / p99)
- *   6 SLO preservation, throughput: served / arrived (1 with no arrivals)
+ *   3 CPU utilisation: CPU used / held over the pods that hold node capacity, mean over ticks
+ *   4 peak memory utilisation: the fullest pod's memory use / its limit, max over pods and
+ *     ticks; 1 in an interval with an OOM kill
+ *   5 SLO preservation, latency: min(1, SLO / p99) (1 with no arrivals); p99 = the ticks'
+ *     p99 latencies weighted by their arrivals
+ *   6 SLO preservation, throughput: min(1, served / arrived) (1 with no arrivals)
  *   7 observed load change: (r_t - r_{t-1}) / max(r_t, r_{t-1}) over the last two intervals
+ *     (0 when both are 0), clipped to [-1, 1]
+ *   8 OOM back-off: pods in CrashLoopBackOff / replicas, mean over the interval's ticks (a
+ *     pod counts from the tick it was OOM-killed); > 0 in every interval with a kill
+ * Why 4 and 8 are what they are: FIRM's state (FLASH Table 7) has memory utilisation but
+ * not how it is aggregated. A real cluster does not hide kills from an autoscaler: the
+ * cgroup's peak usage of a container killed for memory is its limit (cAdvisor's
+ * container_memory_max_usage_bytes; the kubelet's OOM event; VPA's recommender turns an
+ * OOM event into a memory sample above the limit), and the restart and its back-off are
+ * in the pod status (kube-state-metrics' kube_pod_container_status_restarts_total and
+ * kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}). A mean over pods
+ * would not show them: a killed pod's usage averaged with the others' (and back-off pods'
+ * idle memory) read 0.47-0.87 in intervals with 11-44 kills (issue 20). So 4 is the peak
+ * per pod, the figure memory is provisioned for, and 8 says how much of the Deployment the
+ * kills take down, which 4 cannot (it is 1 for one kill as for forty) and which stays
+ * visible while pods wait out a back-off of up to 300 s with no new kill.
  */
 import { ShapeError, ValueError } from "../../flash/errors.js";
 
@@ -33,7 +51,7 @@ export interface Allocation {
   replicas: number;
 }
 
-export const OBS_DIM = 8;
+export const OBS_DIM = 9;
 export const ACTION_DIM = 3;
 export const ACTION_NAMES = ["CPU limit", "memory limit", "replicas"] as const;
 
@@ -79,10 +97,13 @@ export function encodeAction(alloc: Allocation, s: ActionScale): Float32Array {
 
 export interface DecodedObservation extends Allocation {
   cpuUtil: number;
+  /** Peak memory utilisation (observation 4): 1 in an interval with an OOM kill. */
   memUtil: number;
   spLatency: number;
   spThroughput: number;
   loadChange: number;
+  /** Pods in CrashLoopBackOff / replicas (observation 8). */
+  oomBackoff: number;
 }
 
 export function decodeObservation(obs: ArrayLike<number>, s: ActionScale): DecodedObservation {
@@ -96,5 +117,6 @@ export function decodeObservation(obs: ArrayLike<number>, s: ActionScale): Decod
     spLatency: obs[5],
     spThroughput: obs[6],
     loadChange: obs[7],
+    oomBackoff: obs[8],
   };
 }

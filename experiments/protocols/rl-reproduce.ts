@@ -27,6 +27,7 @@
 import { DataError } from "../../errors.js";
 import { similarity, nearestPairs } from "../../flash/similarity.js";
 import { meanCi95, meanCiJson } from "../stats.js";
+import type { ExecutorName } from "../runner/executors.js";
 import type { UnitRecord } from "../runner/pool.js";
 import { deriveSeed, type PlannedUnit, type Unit, type UnitContext } from "../runner/units.js";
 import { rlTask } from "../tasks/index.js";
@@ -39,7 +40,8 @@ import type { AmortisationJson, BaselineJson, DropJson, ReferenceJson, RlSummary
 import { correlation } from "./similarity.js";
 import { executeSweepServe, poolEffects, sweepServeUnit, sweepSizeExtras, type SweepServeInput } from "./pool-sweep.js";
 
-export const RL_EXECUTOR = "rl-protocols@1";
+/** This module's name in the executor registry (runner/executors.ts). */
+export const RL_EXECUTOR: ExecutorName = "rl-protocols@1";
 
 type Cfg = Record<string, unknown>;
 

@@ -2,14 +2,18 @@
  * `flash rcs evaluate|train|recommend|fit|generate` (wired in experiments/cli.ts; `flash
  * reproduce rcs` is reproduce.ts).
  *
- *   flash rcs evaluate --train DIR --test DIR --shots 1,2,3 --seeds N --out DIR [--profile quick|full] [--epochs N]
- *   flash rcs train --data DIR --out MODEL_DIR [--profile ...]
+ *   flash rcs evaluate --train DATA --test DATA --shots 1,2,3 --seeds N --out DIR [--profile quick|full] [--epochs N]
+ *   flash rcs train --data DATA --out MODEL_DIR [--profile ...]
  *   flash rcs recommend --model MODEL_DIR --function DIR [--runtime nodejs|python] [--alpha A] [--method flash]
- *   flash rcs fit --data DIR --out MODEL.json [--report DIR]
- *   flash rcs generate --apps N --seed S --out DIR (--model MODEL.json | --data DIR)
+ *   flash rcs fit --data DATA --out MODEL.json [--report DIR]
+ *   flash rcs generate --apps N --seed S --out DIR (--model MODEL.json | --data DATA)
+ *
+ * DATA: a dataset name (serverless-functions, multi-cloud; data/README.md) or a folder in
+ * either layout (envs/rcs/README.md); fit and generate read the serverless layout only.
  */
 import path from "node:path";
 import { selectBackend } from "../../flash/backend.js";
+import { resolveDataset, type DatasetKind } from "../datasets.js";
 import { loadRcsDataset } from "../../envs/rcs/index.js";
 import { UsageError, type Command, type OptionSpec, type ParsedOptions } from "../args.js";
 import { FULL_MODEL_CONFIG, METHODS, QUICK_MODEL_CONFIG, type Method, type RcsModelConfig } from "./models.js";
@@ -108,18 +112,28 @@ export async function rcsEvaluate(o: EvaluateCliOptions): Promise<EvaluationResu
   return r;
 }
 
+/** A dataset option of `flash rcs`: a name (serverless-functions, multi-cloud) or a path in one of `kinds`' layouts. */
+function rcsDatasetOption(option: string, v: unknown, kinds: readonly DatasetKind[] = ["serverless", "multi-cloud"]): string {
+  return resolveDataset(String(v), { option, kinds });
+}
+
 export const rcsCommand: Command = {
   summary: "resource configuration search (FLASH-Sizeless): evaluate | train | recommend | fit | generate",
   options: {
     ...common,
-    train: { type: "string", description: "evaluate: training dataset folder" },
-    test: { type: "string", description: "evaluate: test dataset folder (its apps not in --train; the same folder = 50/50 split by app)" },
+    train: { type: "string", description: "evaluate: training dataset (serverless-functions, multi-cloud, or a folder in either layout)" },
+    test: { type: "string", description: "evaluate: test dataset, as --train (its apps not in --train; the same dataset = 50/50 split by app)" },
     shots: { type: "string", description: "evaluate: shot counts", default: "1,2,3" },
     seeds: { type: "string", description: "evaluate: iterations (seeds); default by profile (quick 2, full 10)" },
     methods: { type: "string", description: `evaluate: comma-separated subset of ${METHODS.join(",")}` },
     controls: { type: "boolean", description: "evaluate: also run the controls (oracle, oracle of the context, shuffled and zero embedding, probe)" },
     out: { type: "string", description: "evaluate: report folder; train: model folder; fit: segment model file; generate: new folder" },
-    data: { type: "string", description: "train, fit: dataset folder; generate: a serverless folder to fit the segment model to" },
+    data: {
+      type: "string",
+      description:
+        "train: dataset (serverless-functions, multi-cloud, or a folder in either layout); fit: serverless dataset (name or folder); " +
+        "generate: a serverless dataset to fit the segment model to",
+    },
     model: { type: "string", description: "recommend: model folder written by `flash rcs train`; generate: segment model file written by `flash rcs fit`" },
     report: { type: "string", description: "fit: also write the leave-one-application-out report (fit.md, fit.json) to this folder" },
     apps: { type: "string", description: "generate: how many applications" },
@@ -141,10 +155,10 @@ export const rcsCommand: Command = {
     const profile = profileOf(o.profile);
     const seed = Number(o.seed ?? 0);
     if (sub === "evaluate") {
-      if (!o.train || !o.test || !o.out) throw new UsageError("rcs evaluate needs --train DIR --test DIR --out DIR");
+      if (!o.train || !o.test || !o.out) throw new UsageError("rcs evaluate needs --train DATA --test DATA --out DIR");
       const r = await rcsEvaluate({
-        train: String(o.train),
-        test: String(o.test),
+        train: rcsDatasetOption("--train", o.train),
+        test: rcsDatasetOption("--test", o.test),
         out: String(o.out),
         shots: parseShots(o.shots as string | undefined),
         iterations: positiveInt("seeds", o.seeds) ?? PROFILES[profile].iterations,
@@ -159,9 +173,14 @@ export const rcsCommand: Command = {
       console.log(JSON.stringify(resultsJson(r), null, 2));
       console.error(`wrote ${path.join(String(o.out), "results.json")}, report.md, ape-cdf.png`);
     } else if (sub === "train") {
-      if (!o.data || !o.out) throw new UsageError("rcs train needs --data DIR --out MODEL_DIR");
+      if (!o.data || !o.out) throw new UsageError("rcs train needs --data DATA --out MODEL_DIR");
       await selectBackend(o.backend as string | undefined);
-      await trainCommand({ data: String(o.data), out: String(o.out), model: modelConfig(profile, { epochs: positiveInt("epochs", o.epochs), seed }), log });
+      await trainCommand({
+        data: rcsDatasetOption("--data", o.data),
+        out: String(o.out),
+        model: modelConfig(profile, { epochs: positiveInt("epochs", o.epochs), seed }),
+        log,
+      });
       console.error(`wrote model ${o.out}`);
     } else if (sub === "recommend") {
       if (!o.model || !o.function) throw new UsageError("rcs recommend needs --model DIR --function DIR");
@@ -172,10 +191,10 @@ export const rcsCommand: Command = {
       const rec = await recommendCommand({ model: String(o.model), fn: String(o.function), runtime: String(o.runtime), alpha, method });
       console.log(JSON.stringify(rec, null, 2));
     } else if (sub === "fit") {
-      if (!o.data || !o.out) throw new UsageError("rcs fit needs --data DIR --out MODEL.json");
+      if (!o.data || !o.out) throw new UsageError("rcs fit needs --data DATA --out MODEL.json");
       if (o.report) await selectBackend(o.backend as string | undefined);
       const { model, report } = await fitCommand({
-        data: String(o.data),
+        data: rcsDatasetOption("--data", o.data, ["serverless"]),
         out: String(o.out),
         report: o.report as string | undefined,
         model: modelConfig(profile, { epochs: positiveInt("epochs", o.epochs) }),
@@ -188,7 +207,7 @@ export const rcsCommand: Command = {
           (report ? `; report ${path.join(String(o.report), "fit.md")}` : ""),
       );
     } else if (sub === "generate") {
-      if (!o.out) throw new UsageError("rcs generate needs --apps N --seed S --out DIR and --model MODEL.json or --data DIR");
+      if (!o.out) throw new UsageError("rcs generate needs --apps N --seed S --out DIR and --model MODEL.json or --data DATA");
       const apps = positiveInt("apps", o.apps);
       if (apps === undefined) throw new UsageError("rcs generate needs --apps N (a positive integer)");
       const spread = o["input-spread"] === undefined ? undefined : Number(o["input-spread"]);
@@ -198,7 +217,7 @@ export const rcsCommand: Command = {
         seed: o.seed === undefined ? 0 : String(o.seed),
         out: String(o.out),
         model: o.model as string | undefined,
-        data: o.data as string | undefined,
+        data: o.data === undefined ? undefined : rcsDatasetOption("--data", o.data, ["serverless"]),
         invocations: positiveInt("invocations", o.invocations),
         inputSpread: spread,
         maxSegments: positiveInt("max-segments", o["max-segments"]),

@@ -9,11 +9,12 @@
  *                new generated applications and on the real ones (one training serves both)
  *   gen-loao     the pool plus the other real applications, tested on held-out real ones
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { selectBackend } from "../../flash/backend.js";
 import { fitSegmentModel, loadMultiCloud, loadServerless, saveSegmentModel, type RcsDataset } from "../../envs/rcs/index.js";
 import { UsageError } from "../args.js";
+import { rcsDataFolders, rcsSplits } from "./data.js";
 import { controlsJson } from "./controls.js";
 import { generatedLeaveRealOutPlan, generatedPoolPlan, splitPoolEvaluation, type GeneratedPlan } from "./generated-splits.js";
 import { PROFILES, modelConfig, type Profile } from "./command.js";
@@ -23,11 +24,9 @@ import { evaluationMarkdown, writeEvaluation } from "./report.js";
 import { fitReportMarkdown, segmentFitReport } from "./fit-report.js";
 import { writeFitReport } from "./segment-commands.js";
 
-export const RCS_SPLITS = ["fit", "a", "b", "c-workloads", "c-providers", "gen-new", "gen-real", "gen-loao"] as const;
-
 export interface ReproduceRcsOptions {
-  /** Folder holding serverless-functions/ and multi-cloud/ (e.g. ../shared/datasets). */
-  data: string;
+  /** `--data`: dataset names or folders, comma-separated (data.ts); null or absent: both of the repository's datasets. */
+  data?: string | null;
   profile: Profile;
   out: string;
   /** Iterations per split (default by profile; gen-loao: one per fold). */
@@ -35,7 +34,7 @@ export interface ReproduceRcsOptions {
   epochs?: number;
   seed?: number;
   backend?: string;
-  /** Subset of RCS_SPLITS (default all). */
+  /** Subset of data.ts's RCS_SPLITS (default: every split the data allows). */
   splits?: string[];
   /** Generated applications per pool (default by profile). */
   pool?: number;
@@ -99,17 +98,13 @@ export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<strin
   const iterations = o.iterations ?? profile.iterations;
   const model = modelConfig(o.profile, { epochs: o.epochs, seed: o.seed });
   const seed = o.seed ?? 0;
-  const want = new Set(o.splits ?? RCS_SPLITS);
-  for (const s of want)
-    if (!(RCS_SPLITS as readonly string[]).includes(s)) throw new UsageError(`--splits: unknown split "${s}"; known: ${RCS_SPLITS.join(", ")}`);
+  const folders = rcsDataFolders(o.data ?? null);
+  const want = new Set<string>(rcsSplits(folders, o.splits));
   const pool = o.pool ?? profile.generated.pool;
   if (!Number.isInteger(pool) || pool < 1) throw new UsageError(`--pool: expected a positive integer, got ${pool}`);
-  const serverlessDir = path.join(o.data, "serverless-functions");
-  const cloudDir = path.join(o.data, "multi-cloud");
   const needServerless = [...want].some((s) => !s.startsWith("c-"));
-  if (needServerless && !existsSync(serverlessDir)) throw new UsageError(`--data ${o.data}: no serverless-functions/ folder`);
-  const serverless = needServerless ? loadServerless(serverlessDir) : undefined;
-  const cloud = want.has("c-workloads") || want.has("c-providers") ? loadMultiCloud(cloudDir) : undefined;
+  const serverless = needServerless ? loadServerless(folders.serverless!) : undefined;
+  const cloud = want.has("c-workloads") || want.has("c-providers") ? loadMultiCloud(folders.multicloud!) : undefined;
   mkdirSync(o.out, { recursive: true });
   const t0 = performance.now();
   const md: string[] = [];
@@ -206,7 +201,10 @@ export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<strin
   const head = [
     "# Resource configuration search: FLASH-Sizeless (paper 5.1, Table 2)",
     "",
-    `Profile \`${o.profile}\` (${profileWords}), backend \`${b.name}\`, data \`${o.data}\`, total wall time ${seconds.toFixed(0)} s.`,
+    `Profile \`${o.profile}\` (${profileWords}), backend \`${b.name}\`, data ${[folders.serverless, folders.multicloud]
+      .filter((f) => f !== null)
+      .map((f) => `\`${f}\``)
+      .join(" and ")}, total wall time ${seconds.toFixed(0)} s.`,
     "MAPE is a fraction (0.21 = 21%). Methods: naive = time at the nearest measured base size; Sizeless = the Table 6 MLP; transfer learning = " +
       "Sizeless fine-tuned on the new workload's base pairs (identical to Sizeless at 1-shot: one base gives no labelled pair); FLASH = the MLP with " +
       "the meta learner's embedding of the base measurements; FLASH + fine-tune likewise. Controls (rows marked control; experiments/rcs/controls.ts): " +

@@ -23,19 +23,15 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import os from "node:os";
 import path from "node:path";
 import { Worker } from "node:worker_threads";
+import { executorUrl, loadExecutor, type ExecutorName } from "./executors.js";
 import type { ExecuteUnit, PlannedUnit, UnitContext } from "./units.js";
 import { unitFileName } from "./units.js";
 import { InternalError, RunError } from "../../errors.js";
 
-/** Which module executes units: a logical name (part of every unit's key) and its URL. */
-export interface ExecutorRef {
-  name: string;
-  url: string;
-}
-
 export interface PoolOptions {
   outDir: string;
-  executor: ExecutorRef;
+  /** The executor that runs the units, by its name in the registry (executors.ts); also part of every unit's key. */
+  executor: ExecutorName;
   /** Worker threads; default one per core; 0 runs in this thread. */
   workers?: number;
   /** Backend each worker selects (default: the best available, or $FLASH_BACKEND). */
@@ -216,7 +212,7 @@ const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./w
 /** The slot's worker thread, started on first use; its messages settle the slot's busy unit. */
 function slotWorker(slot: Slot, opts: PoolOptions, onProgress: (f: number, m?: string) => void): Worker {
   if (slot.worker) return slot.worker;
-  const w = new Worker(workerUrl, { workerData: { executorUrl: opts.executor.url, backend: opts.backend ?? process.env.FLASH_BACKEND ?? null } });
+  const w = new Worker(workerUrl, { workerData: { executor: opts.executor, backend: opts.backend ?? process.env.FLASH_BACKEND ?? null } });
   w.on("message", (m: { type: string; id?: string; fraction?: number; message?: string; result?: unknown; error?: string }) => {
     const b = slot.busy;
     if (!b || m.id !== b.unit.id) return;
@@ -255,7 +251,7 @@ class Executor {
       const ctx = unitContext(this.opts.outDir, u, this.records, onProgress);
       if (this.nWorkers === 0) {
         (async () => {
-          this.inThread ??= ((await import(this.opts.executor.url)) as { executeUnit: ExecuteUnit }).executeUnit;
+          this.inThread ??= await loadExecutor(this.opts.executor);
           return this.inThread(u, ctx);
         })().then(resolve, reject);
         return;
@@ -349,6 +345,7 @@ export async function runUnits(plan: readonly PlannedUnit[], opts: PoolOptions):
   const log = opts.log ?? ((l: string) => process.stderr.write(l + "\n"));
   const label = opts.label ?? "run";
   const nWorkers = opts.workers ?? defaultWorkers();
+  executorUrl(opts.executor); // an unknown name fails now, not in each worker thread
   const records = resumeRecords(plan, opts.outDir);
   const resumed = records.size;
   const todo = plan.filter((u) => !records.has(u.id));

@@ -37,7 +37,7 @@ export interface RlRunOptions {
   /** A resolved task config (rerun); default: the profile's for the run seed. */
   taskConfig?: Record<string, unknown>;
   /**
-   * Folders for the task's profile (`--traces DIR`, `--apps DIR`; only those in the task's
+   * Folders for the task's profile (`--traces NAME|PATH`, `--apps DIR`; only those in the task's
    * `folderOptions`). Recorded in config.json; with `taskConfig` (rerun) they are only
    * recorded, the resolved config already holds what they gave.
    */
@@ -46,14 +46,11 @@ export interface RlRunOptions {
   heartbeatSeconds?: number;
   /** Skip the figures (tests). */
   noFigures?: boolean;
-  /** Run the units through this BullMQ queue (redis://HOST:PORT[/DB]) on `flash worker` processes instead of the local pool. */
+  /** Run the units through this BullMQ queue (redis://[USER:PASSWORD@]HOST[:PORT][/DB]) on `flash worker` processes instead of the local pool. */
   queue?: string | null;
 }
 
 export type { RlResults } from "./results.js";
-
-export const executorUrl = (): string =>
-  new URL(import.meta.url.endsWith(".ts") ? "../protocols/rl-reproduce.ts" : "../protocols/rl-reproduce.js", import.meta.url).href;
 
 /** Invocations recorded by an earlier results.json in `out` (resumed runs keep their history). */
 function previousInvocations(out: string): RlResults["wall"]["invocations"] {
@@ -115,7 +112,7 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   const plan = planUnits(planRl(task, o.task, cfg, o.seeds, o.poolSizes, seed), seed, RL_EXECUTOR);
   const pool: PoolOptions = {
     outDir: o.out,
-    executor: { name: RL_EXECUTOR, url: executorUrl() },
+    executor: RL_EXECUTOR,
     workers: o.workers ?? undefined,
     backend: backend.name,
     log: o.log,

@@ -4,9 +4,9 @@
  * only, so its result depends on neither the number of workers nor the order in which
  * units ran, and adding units elsewhere never shifts another unit's seed.
  *
- * A unit is executed by an *executor module* (an ES module exporting
- * `executeUnit(unit, ctx)`), loaded by URL in whichever worker runs it; the unit's
- * `input` and its result are plain JSON.
+ * A unit is executed by an *executor* (an ES module of the harness exporting
+ * `executeUnit(unit, ctx)`), named in the registry (executors.ts) and loaded by that
+ * name in whichever worker runs it; the unit's `input` and its result are plain JSON.
  */
 import { createHash } from "node:crypto";
 import { InternalError } from "../../errors.js";
@@ -71,6 +71,16 @@ export function hashOf(v: unknown): string {
   return createHash("sha256").update(stableStringify(v)).digest("hex").slice(0, 16);
 }
 
+/** A planned unit's key: the hash of everything that determines its result. */
+export function unitKeyOf(executor: string, u: Pick<PlannedUnit, "kind" | "input" | "seed" | "deps">): string {
+  return hashOf({ executor, kind: u.kind, input: u.input, seed: u.seed, deps: u.deps });
+}
+
+/** Whether `id` may name a unit (it also names the unit's files): a non-empty relative name. */
+export function isUnitId(id: unknown): id is string {
+  return typeof id === "string" && id.length > 0 && !id.includes("..") && !id.startsWith("/");
+}
+
 /**
  * Check a unit list (unique ids, known deps, no cycle) and give each unit its seed and
  * key; returned in a dependency-respecting order (stable: input order where free).
@@ -78,8 +88,7 @@ export function hashOf(v: unknown): string {
 export function planUnits(units: readonly Unit[], runSeed: number | string, executor: string): PlannedUnit[] {
   const byId = new Map<string, Unit>();
   for (const u of units) {
-    if (typeof u.id !== "string" || u.id.length === 0 || u.id.includes("..") || u.id.startsWith("/"))
-      throw new InternalError(`unit id ${JSON.stringify(u.id)}: expected a non-empty relative name`);
+    if (!isUnitId(u.id)) throw new InternalError(`unit id ${JSON.stringify(u.id)}: expected a non-empty relative name`);
     if (byId.has(u.id)) throw new InternalError(`unit id "${u.id}" appears twice`);
     byId.set(u.id, u);
   }
@@ -98,7 +107,7 @@ export function planUnits(units: readonly Unit[], runSeed: number | string, exec
   for (const u of units) visit(u, []);
   return order.map((u) => {
     const seed = deriveSeed(runSeed, u.id);
-    return { ...u, cost: u.cost ?? 1, seed, key: hashOf({ executor, kind: u.kind, input: u.input, seed, deps: u.deps }) };
+    return { ...u, cost: u.cost ?? 1, seed, key: unitKeyOf(executor, { ...u, seed }) };
   });
 }
 

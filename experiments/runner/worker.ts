@@ -1,15 +1,17 @@
 /**
- * A pool worker (pool.ts): selects its own TensorFlow.js backend, loads the executor
- * module once, then runs one unit per "run" message and answers "done" or "error",
+ * A pool worker (pool.ts): selects its own TensorFlow.js backend, loads its executor
+ * once (by name, from the registry in executors.ts: a thread never imports a module it
+ * was handed), then runs one unit per "run" message and answers "done" or "error",
  * with "progress" messages in between.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { selectBackend } from "../../flash/backend.js";
+import { loadExecutor } from "./executors.js";
 import type { ExecuteUnit, PlannedUnit, UnitContext } from "./units.js";
-import { InternalError } from "../../errors.js";
 
 interface Data {
-  executorUrl: string;
+  /** A name in the executor registry. */
+  executor: string;
   backend: string | null;
 }
 
@@ -19,11 +21,8 @@ let executor: Promise<ExecuteUnit> | undefined;
 
 async function load(): Promise<ExecuteUnit> {
   await selectBackend(data.backend ?? undefined);
-  const mod = (await import(data.executorUrl)) as { executeUnit?: ExecuteUnit };
-  if (typeof mod.executeUnit !== "function") throw new InternalError(`executor ${data.executorUrl} does not export executeUnit`);
-  return mod.executeUnit;
+  return loadExecutor(data.executor);
 }
-
 port.on("message", (m: { type: string; unit: PlannedUnit; ctx: Omit<UnitContext, "progress"> }) => {
   if (m.type !== "run") return;
   const id = m.unit.id;

@@ -12,7 +12,7 @@
  *     it). Default: a seeded synthetic trace at 1 s resolution (traces/synthetic.ts with a
  *     10-minute cycle, per-second log-noise and bursts decaying over ~30 s: the second-scale
  *     variation DVFS acts on; the day-scale calibration of the generator does not apply).
- *     With a traces folder (`--traces DIR`): the folder's traces, round-robin in a seeded
+ *     With a traces folder (`--traces load-traces` or a path): the folder's traces, round-robin in a seeded
  *     order, each app reading a window of `traceSeconds` at a seeded offset, resampled to 1 s.
  *   - Pair ids are `<app name>@<processor name>`.
  *

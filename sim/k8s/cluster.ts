@@ -15,7 +15,9 @@
  *      by the Ready pods at rate c * mu; requests that would wait longer than the request
  *      timeout are dropped; p99 latency = service + M/M/c p99 wait + fluid backlog drain
  *      (queue.ts), capped at the timeout;
- *   5. utilisation: CPU and memory used over what the scheduled pods hold.
+ *   5. utilisation: CPU and memory used over what the scheduled pods hold (`cpuUtil`,
+ *      `memUtil`), and the fullest pod's memory over its limit (`memPeakUtil`; 1 in a
+ *      tick with an OOM kill, since a killed container's last usage sample is its limit).
  * Limits equal requests (Guaranteed QoS, as FIRM sets them), so a node never
  * overcommits and replicas do not contend for CPU. A resource change is applied in place
  * (FIRM writes cgroup limits directly; Kubernetes' in-place pod resize does the same);
@@ -78,8 +80,9 @@ export const STAT = {
   oomKills: 11,
   backlog: 12,
   serviceSeconds: 13,
+  memPeakUtil: 14,
 } as const;
-export const NSTAT = 14;
+export const NSTAT = 15;
 
 export type DeploymentMetrics = { -readonly [K in keyof typeof STAT]: number };
 
@@ -470,22 +473,32 @@ export class Cluster {
     return { p99, mean };
   }
 
-  /** CPU and memory used over what the held pods (ready, starting, backing off) reserve, each at most 1. */
-  private utilisation(dep: number, dt: number, c: ReturnType<Cluster["podCounts"]>, served: number, service: number): { cpuUtil: number; memUtil: number } {
+  /**
+   * CPU and memory used over what the held pods (ready, starting, backing off) reserve,
+   * each at most 1, and the fullest single pod's memory use over its limit.
+   */
+  private utilisation(
+    dep: number,
+    dt: number,
+    c: ReturnType<Cluster["podCounts"]>,
+    served: number,
+    service: number,
+  ): { cpuUtil: number; memUtil: number; memPeakUtil: number } {
     const p = this.profiles[dep];
     const memLimit = this.depMem[dep];
     const { ready, starting, backoff, ooms } = c;
     const held = ready + starting + backoff;
-    if (held === 0) return { cpuUtil: 0, memUtil: 0 };
+    if (held === 0) return { cpuUtil: 0, memUtil: 0, memPeakUtil: 0 };
     const cpuUtil = (served * p.cpuSecondsPerRequest) / dt / (held * this.depCpu[dep]);
     const busy = ready > 0 ? (served * service) / (ready * dt) : 0;
+    const readyUse = p.idleMemoryMB + (busy < 1 ? busy : 1) * (p.peakMemoryMB - p.idleMemoryMB);
     // A pod killed this tick had reached its limit: that is what a usage sample shows.
-    const used =
-      ready * (p.idleMemoryMB + (busy < 1 ? busy : 1) * (p.peakMemoryMB - p.idleMemoryMB)) +
-      (starting + backoff) * p.idleMemoryMB +
-      ooms * (memLimit - p.idleMemoryMB);
+    const used = ready * readyUse + (starting + backoff) * p.idleMemoryMB + ooms * (memLimit - p.idleMemoryMB);
     const memUtil = used / (held * memLimit);
-    return { cpuUtil: cpuUtil > 1 ? 1 : cpuUtil, memUtil: memUtil > 1 ? 1 : memUtil };
+    // The fullest pod: a killed one (at its limit), else a ready one, else one at idle.
+    const peakUse = ooms > 0 ? memLimit : ready > 0 ? readyUse : p.idleMemoryMB;
+    const memPeakUtil = peakUse / memLimit;
+    return { cpuUtil: cpuUtil > 1 ? 1 : cpuUtil, memUtil: memUtil > 1 ? 1 : memUtil, memPeakUtil: memPeakUtil > 1 ? 1 : memPeakUtil };
   }
 
   /** One tick of deployment `dep`: pods, queue, latency and utilisation into its stats row. */
@@ -496,7 +509,7 @@ export class Cluster {
     const mu = 1 / service;
     const q = this.queue(dep, dt, c.ready, mu);
     const { p99, mean } = this.latency(q, dt, c.ready, mu, service);
-    const { cpuUtil, memUtil } = this.utilisation(dep, dt, c, q.served, service);
+    const { cpuUtil, memUtil, memPeakUtil } = this.utilisation(dep, dt, c, q.served, service);
 
     const o = dep * NSTAT;
     const st = this.stats;
@@ -514,5 +527,6 @@ export class Cluster {
     st[o + STAT.oomKills] = c.ooms;
     st[o + STAT.backlog] = q.backlog;
     st[o + STAT.serviceSeconds] = service;
+    st[o + STAT.memPeakUtil] = memPeakUtil;
   }
 }

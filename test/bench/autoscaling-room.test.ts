@@ -7,7 +7,7 @@ import { autoscalingProfile } from "../../experiments/tasks/autoscaling.js";
 const SCALE: ActionScale = { cpuMin: 0.1, cpuMax: 3.9, memMinMB: 64, memMaxMB: 8192, maxReplicas: 32 };
 
 function obsOf(cpu: number, memMB: number, replicas: number, cpuUtil: number, memUtil: number): Float32Array {
-  return Float32Array.from([cpu / SCALE.cpuMax, memMB / SCALE.memMaxMB, replicas / SCALE.maxReplicas, cpuUtil, memUtil, 1, 1, 0]);
+  return Float32Array.from([cpu / SCALE.cpuMax, memMB / SCALE.memMaxMB, replicas / SCALE.maxReplicas, cpuUtil, memUtil, 1, 1, 0, 0]);
 }
 
 t.test("controller: a fixed policy is its action; the rule scales replicas by utilisation / target and doubles memory after an OOM kill", async (t) => {

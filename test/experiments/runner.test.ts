@@ -8,7 +8,7 @@ import { ConfigError, loadRunConfig, parseRunConfig, saveRunConfig, RUN_CONFIG_F
 
 const root = mkdtempSync(path.join(os.tmpdir(), "runner-test-"));
 t.teardown(() => rmSync(root, { recursive: true, force: true }));
-const executor = { name: "testing@1", url: new URL("../../experiments/runner/testing-executor.ts", import.meta.url).href };
+const executor = "testing@1";
 let dirs = 0;
 const fresh = () => path.join(root, `run${dirs++}`);
 const quiet = { log: () => {} };
@@ -63,7 +63,7 @@ t.test("plans are checked: duplicate ids, unknown deps, cycles", async (t) => {
 });
 
 t.test("results do not depend on the number of workers (0 = this thread, 2)", async (t) => {
-  const plan = planUnits(units(), 3, executor.name);
+  const plan = planUnits(units(), 3, executor);
   const results: string[] = [];
   for (const workers of [0, 2]) {
     const out = fresh();
@@ -85,8 +85,8 @@ t.test("results do not depend on the number of workers (0 = this thread, 2)", as
 
 t.test("resume: finished units are reused, a failed one reruns, a changed input reruns", async (t) => {
   const out = fresh();
-  const marker = path.join(out, "..", `marker-${dirs}`);
-  const plan = planUnits(units({ d: { failOnce: marker } }), 5, executor.name);
+  const marker = `marker-${dirs}`; // a file name in the run directory
+  const plan = planUnits(units({ d: { failOnce: marker } }), 5, executor);
   await t.rejects(runUnits(plan, { outDir: out, executor, workers: 2, ...quiet }), /fails its first attempt/);
   const kept = readdirSync(path.join(out, "units")).filter((f) => f.endsWith(".json")).length;
   t.ok(kept >= 3 && kept < plan.length, `finished units kept (${kept})`);
@@ -102,14 +102,14 @@ t.test("resume: finished units are reused, a failed one reruns, a changed input 
   writeFileSync(rec, readFileSync(rec, "utf8").slice(0, 10));
   t.equal((await runUnits(plan, { outDir: out, executor, workers: 0, ...quiet })).ran, 1);
   // Another input for one unit changes its key: it (and only it) reruns.
-  const changed = planUnits(units({ d: { failOnce: marker }, e: { sleepMs: 1 } }), 5, executor.name);
+  const changed = planUnits(units({ d: { failOnce: marker }, e: { sleepMs: 1 } }), 5, executor);
   t.equal(changed.find((u) => u.id === "e/with/slash")!.key, plan.find((u) => u.id === "e/with/slash")!.key);
-  const changed2 = planUnits(units({ d: { failOnce: marker }, "e/with/slash": { sleepMs: 1 } }), 5, executor.name);
+  const changed2 = planUnits(units({ d: { failOnce: marker }, "e/with/slash": { sleepMs: 1 } }), 5, executor);
   t.equal((await runUnits(changed2, { outDir: out, executor, workers: 0, ...quiet })).ran, 1);
 });
 
 t.test("a failing unit rejects the run with its id and message", async (t) => {
-  const plan = planUnits(units({ c: { fail: true } }), 0, executor.name);
+  const plan = planUnits(units({ c: { fail: true } }), 0, executor);
   await t.rejects(runUnits(plan, { outDir: fresh(), executor, workers: 2, ...quiet }), /unit c failed: unit c was told to fail/);
 });
 
@@ -121,7 +121,7 @@ t.test("heartbeat lines report running units and an ETA", async (t) => {
       { id: "s2", kind: "x", deps: [], input: { sleepMs: 50 } },
     ],
     0,
-    executor.name,
+    executor,
   );
   await runUnits(plan, { outDir: fresh(), executor, workers: 0, log: (l) => lines.push(l), heartbeatSeconds: 0.2 });
   t.ok(

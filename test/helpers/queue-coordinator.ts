@@ -10,6 +10,6 @@ const [url, out, sleep, failUnit] = process.argv.slice(2);
 const u = (id: string, deps: string[] = []): Unit => ({ id, kind: "x", deps, input: { sleepMs: Number(sleep), ...(id === failUnit ? { fail: true } : {}) } });
 export const testUnits = (): Unit[] => [u("a"), u("b", ["a"]), u("c", ["a"]), u("d", ["b", "c"]), u("e/with/slash"), u("f", ["e/with/slash"])];
 const plan = planUnits(testUnits(), 3, "testing@1");
-const executor = { name: "testing@1", url: new URL("../../experiments/runner/testing-executor.ts", import.meta.url).href };
+const executor = "testing@1";
 const r = await runUnitsOnQueue(plan, { outDir: out, executor, queue: url, heartbeatSeconds: 1, lockTtlMs: 3000, reconcileMs: 500, graceMs: 3000 });
 console.log(JSON.stringify({ ran: r.ran, resumed: r.resumed, results: Object.fromEntries([...r.records].map(([k, v]) => [k, v.result])) }));

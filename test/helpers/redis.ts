@@ -1,10 +1,12 @@
 /**
  * Test helpers for the queue: a throw-away redis-server on a free loopback port with
- * persistence off, and `flash worker` / coordinator child processes with short lock and
+ * persistence off (optionally with a password, an ACL user, TLS with a self-signed
+ * certificate), and `flash worker` / coordinator child processes with short lock and
  * stall intervals (a killed worker's unit comes back within seconds).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import net from "node:net";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Why the queue tests cannot run here, or null. */
@@ -28,8 +30,61 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Why a TLS test cannot run here (no openssl, or a redis-server built without TLS), or null. */
+export function tlsMissing(): string | null {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+  } catch {
+    return "openssl is not installed (needed for a self-signed certificate)";
+  }
+  // A build with TLS fails on the missing files; one without fails on the directive itself.
+  const r = spawnSync("redis-server", ["--port", "0", "--tls-port", "1", "--tls-cert-file", "/nonexistent", "--save", ""], { encoding: "utf8", timeout: 5000 });
+  return /Bad directive/.test(`${r.stdout}${r.stderr}`) ? "this redis-server is built without TLS (--tls-port)" : null;
+}
+
+export interface TestCert {
+  cert: string;
+  key: string;
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost in `dir` (its own CA: give `cert` to NODE_EXTRA_CA_CERTS). */
+export function selfSignedCert(dir: string): TestCert {
+  const cert = path.join(dir, "redis-cert.pem");
+  const key = path.join(dir, "redis-key.pem");
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    ],
+    { stdio: "ignore" },
+  );
+  return { cert, key };
+}
+
+export interface RedisOptions {
+  /** A password: of an ACL user `user` (the default user off), or the default user's (`--requirepass`) without one. */
+  auth?: { user?: string; password: string };
+  /** TLS only (no plain port), with this certificate. */
+  tls?: TestCert;
+}
+
 export interface TestRedis {
   port: number;
+  /** The URL with the credentials (if any) and the scheme (rediss:// with TLS). */
   url: (db?: number) => string;
   /** SIGKILL the server (Redis lost). */
   kill(): Promise<void>;
@@ -50,14 +105,25 @@ async function waitForPort(port: number, up: boolean, ms = 10_000): Promise<void
   }
 }
 
-export async function startRedis(t: { teardown(f: () => unknown): void }): Promise<TestRedis> {
+/** redis-server's arguments for `o` on `port`. */
+function serverArgs(port: number, o: RedisOptions): string[] {
+  const args = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  if (o.tls) args.push("--port", "0", "--tls-port", String(port), "--tls-cert-file", o.tls.cert, "--tls-key-file", o.tls.key, "--tls-auth-clients", "no");
+  else args.push("--port", String(port));
+  if (o.auth?.user) args.push("--user", "default", "off", "--user", o.auth.user, "on", `>${o.auth.password}`, "~*", "&*", "+@all");
+  else if (o.auth) args.push("--requirepass", o.auth.password);
+  return args;
+}
+
+export async function startRedis(t: { teardown(f: () => unknown): void }, o: RedisOptions = {}): Promise<TestRedis> {
   const port = await freePort();
   let proc: ChildProcess | undefined;
+  const creds = o.auth ? `${encodeURIComponent(o.auth.user ?? "")}:${encodeURIComponent(o.auth.password)}@` : "";
   const r: TestRedis = {
     port,
-    url: (db = 0) => `redis://127.0.0.1:${port}/${db}`,
+    url: (db = 0) => `${o.tls ? "rediss" : "redis"}://${creds}127.0.0.1:${port}/${db}`,
     async start() {
-      proc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+      proc = spawn("redis-server", serverArgs(port, o), { stdio: "ignore" });
       await waitForPort(port, true);
     },
     async kill() {
@@ -132,8 +198,11 @@ export async function startWorker(t: { teardown(f: () => unknown): void }, url: 
 }
 
 /** The test coordinator (queue-coordinator.ts) in its own process. */
-export function startCoordinator(t: { teardown(f: () => unknown): void }, url: string, out: string, sleepMs: number): Child {
-  const proc = spawn(process.execPath, [...process.execArgv, coordinatorScript, url, out, String(sleepMs)], { stdio: ["ignore", "pipe", "pipe"] });
+export function startCoordinator(t: { teardown(f: () => unknown): void }, url: string, out: string, sleepMs: number, env: Record<string, string> = {}): Child {
+  const proc = spawn(process.execPath, [...process.execArgv, coordinatorScript, url, out, String(sleepMs)], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   t.teardown(() => proc.kill("SIGKILL"));
   return track(proc);
 }

@@ -1,6 +1,6 @@
 /**
- * `flash worker --queue redis://HOST:PORT[/DB] [--concurrency N] [--backend B]`: take
- * units from the queue until SIGINT or SIGTERM, then finish the running ones and stop.
+ * `flash worker --queue redis://[USER:PASSWORD@]HOST[:PORT][/DB] [--concurrency N] [--backend B]`:
+ * take units from the queue until SIGINT or SIGTERM, then finish the running ones and stop.
  */
 import { UsageError, type Command, type OptionSpec } from "../../args.js";
 
@@ -8,18 +8,18 @@ export function workerCommand(backendOption: OptionSpec): Command {
   return {
     summary: "run units of `flash reproduce|sweep|rerun --queue URL` runs, from that Redis queue, until stopped (docs/distributed.md)",
     options: {
-      queue: { type: "string", description: "redis://HOST:PORT[/DB] of the coordinator's queue (required)" },
+      queue: {
+        type: "string",
+        description:
+          "redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS) of the coordinator's queue (required; the password may come from FLASH_QUEUE_PASSWORD)",
+      },
       concurrency: { type: "string", description: "units at once, one worker thread each (one per core is a good start)", default: "1" },
       backend: backendOption,
     },
     async run(o) {
-      if (typeof o.queue !== "string" || !o.queue) throw new UsageError("--queue redis://HOST:PORT[/DB] is required");
+      if (typeof o.queue !== "string" || !o.queue) throw new UsageError("--queue redis://[USER:PASSWORD@]HOST[:PORT][/DB] is required");
       const { parseQueueUrl } = await import("./url.js");
-      try {
-        parseQueueUrl(o.queue);
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
+      parseQueueUrl(o.queue); // a QueueUrlError: a usage error (exit 2)
       const n = Number(o.concurrency);
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--concurrency: expected an integer >= 1, got ${JSON.stringify(o.concurrency)}`);
       const { startQueueWorker } = await import("./worker.js");

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { gitCommit } from "../provenance.js";
-import { QueueUnreachableError } from "./errors.js";
+import { QueueAuthError, QueueUnreachableError } from "./errors.js";
 import type { QueueTarget } from "./url.js";
 
 export { parseQueueUrl, type QueueTarget } from "./url.js";
@@ -18,7 +18,8 @@ export const KEY_PREFIX = "flash-adapt";
 
 /**
  * A plain client (beside BullMQ's own) for locks and blobs, connected and PINGed within
- * `timeoutMs` or a QueueUnreachableError naming the URL. Later, while Redis is away, its
+ * `timeoutMs`, or a QueueAuthError (credentials refused) or QueueUnreachableError naming
+ * the URL (its password masked). Later, while Redis is away, its
  * commands fail at once (no offline queue) and it reconnects in the background.
  *
  * `patient` (workers): commands wait for Redis to come back instead, as BullMQ's own do.
@@ -39,7 +40,10 @@ export async function openClient(target: QueueTarget, timeoutMs = 5000, patient 
     await Promise.race([client.connect().then(() => client.ping()), timeout]);
   } catch (e) {
     client.disconnect();
-    throw new QueueUnreachableError(target.url, (cause ?? (e as Error)).message || String(e));
+    const detail = (cause ?? (e as Error)).message || String(e);
+    // Redis answered, and said no: a wrong or missing password is not a network problem.
+    if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(detail)) throw new QueueAuthError(target.url, detail);
+    throw new QueueUnreachableError(target.url, detail);
   }
   return client;
 }

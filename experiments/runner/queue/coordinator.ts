@@ -17,17 +17,19 @@ import path from "node:path";
 import { Job, Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { formatSeconds, loadRecord, type PoolOptions, type PoolResult, type UnitRecord, workDirOf, writeRecord } from "../pool.js";
+import { executorUrl } from "../executors.js";
 import { hashOf, type PlannedUnit } from "../units.js";
 import { packDir, RedisBlobs, unpackDir } from "./blobs.js";
 import { codeVersion, openClient, parseQueueUrl, QUEUE_NAME, type QueueTarget } from "./connection.js";
 import { QueueUnreachableError } from "./errors.js";
 import { RunError, StateError } from "../../../errors.js";
 import { RunLock } from "./lock.js";
-import { executorModule, jobIdOf, type UnitJob, type UnitJobProgress, type UnitJobResult } from "./protocol.js";
+import { checkJobResult, isJobProgress } from "./job-check.js";
+import { jobIdOf, type UnitJob, type UnitJobResult } from "./protocol.js";
 import { QueueProgress } from "./progress.js";
 
 export interface QueueRunOptions extends PoolOptions {
-  /** redis://HOST:PORT[/DB] */
+  /** redis://[USER:PASSWORD@]HOST[:PORT][/DB], or rediss:// for TLS */
   queue: string;
   /** TTL of the run's lock (default 30 s): how long a killed coordinator blocks a restart on another host. */
   lockTtlMs?: number;
@@ -59,6 +61,7 @@ function connectionLost(e: Error): boolean {
 
 export async function runUnitsOnQueue(plan: readonly PlannedUnit[], opts: QueueRunOptions): Promise<PoolResult> {
   const target = parseQueueUrl(opts.queue);
+  executorUrl(opts.executor); // an unknown name fails now, not on every worker
   const redis = await openClient(target);
   const runId = runIdOf(opts.outDir);
   const lock = new RunLock(redis, runId, opts.outDir, opts.lockTtlMs ?? 30_000);
@@ -136,7 +139,7 @@ class Coordinator {
     await this.events.waitUntilReady();
     this.events.on("completed", ({ jobId }) => this.serial(() => this.settle(jobId)));
     this.events.on("failed", ({ jobId }) => this.serial(() => this.settle(jobId)));
-    this.events.on("progress", ({ jobId, data }) => this.onProgress(jobId, data as unknown as UnitJobProgress));
+    this.events.on("progress", ({ jobId, data }) => this.onProgress(jobId, data));
     const done = new Promise<void>((resolve, reject) => (this.finish = { resolve, reject }));
     this.serial(() => this.pump());
     this.timers.push(setInterval(() => this.log(`[${this.label}] ${this.progress.line()}`), (this.opts.heartbeatSeconds ?? 30) * 1000));
@@ -190,9 +193,9 @@ class Coordinator {
     this.finish.reject(this.failure);
   }
 
-  private onProgress(jobId: string, p: UnitJobProgress): void {
+  private onProgress(jobId: string, p: unknown): void {
     const f = this.inflight.get(this.byJob.get(jobId) ?? "");
-    if (!f || typeof p !== "object" || p === null) return;
+    if (!f || !isJobProgress(p)) return;
     const where = `${p.host}#${p.slot}`;
     if (f.host !== where) {
       const again = f.host !== undefined;
@@ -234,7 +237,7 @@ class Coordinator {
       // A dependency finished in an earlier life of the run, or Redis lost its blob: upload the run directory's copy.
       if (!(await this.blobs.has(rec.key))) await this.blobs.put(rec.key, packDir(workDirOf(this.opts.outDir, d), d));
     }
-    const data: UnitJob = { runId: this.runId, version: this.version, executor: executorModule(this.opts.executor), unit: u, deps, depKeys };
+    const data: UnitJob = { runId: this.runId, version: this.version, executor: this.opts.executor, unit: u, deps, depKeys };
     await this.queue.add(u.kind, data, {
       jobId,
       priority: this.priority.get(u.id),
@@ -257,7 +260,7 @@ class Coordinator {
     if (state === "completed") return this.record(f, job);
     if (state !== "failed") return;
     this.inflight.delete(f.unit.id);
-    const where = (job.progress as Partial<UnitJobProgress> | undefined)?.host ?? "a worker";
+    const where = isJobProgress(job.progress) ? job.progress.host : "a worker";
     const stack = (job.stacktrace ?? []).filter(Boolean).pop();
     const err = new RunError(`unit ${f.unit.id} failed on ${where}: ${job.failedReason}${stack ? `\n${stack}` : ""}`);
     this.failure ??= err;
@@ -268,10 +271,10 @@ class Coordinator {
   }
 
   private async record(f: InFlight, job: Job<UnitJob, UnitJobResult>): Promise<void> {
-    const r = job.returnvalue;
+    const r = checkJobResult(f.unit.id, job.returnvalue);
     const blob = await this.blobs.get(f.unit.key);
     if (!blob) return this.requeue(f, "its work directory is not in Redis");
-    unpackDir(blob, workDirOf(this.opts.outDir, f.unit.id));
+    await unpackDir(blob, workDirOf(this.opts.outDir, f.unit.id));
     const u = f.unit;
     const finishedAt = new Date(job.finishedOn ?? Date.now()).toISOString();
     const rec: UnitRecord = {

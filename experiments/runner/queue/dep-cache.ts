@@ -30,12 +30,12 @@ export class DepCache {
     let e = this.entries.get(name);
     if (!e) {
       const dir = path.join(this.root, name);
-      const fetched = blobs.get(key).then((blob) => {
+      const fetched = blobs.get(key).then(async (blob) => {
         if (!blob) {
           const why = "was Redis restarted or flushed? Restart the coordinator: it uploads its copy again";
           throw new QueueBlobError(`the work directory of dependency ${depId} (key ${key}) is not in Redis: ${why}`);
         }
-        unpackDir(blob, dir);
+        await unpackDir(blob, dir);
         return dir;
       });
       e = { dir: fetched, users: 0, lastUse: 0 };

@@ -1,13 +1,12 @@
 /**
  * What travels between a coordinator and its workers: one BullMQ job per unit, its
- * result, and its progress. The executor module travels as a path relative to the code
- * root (the checkout, or dist/ when built), so machines with the code in different
- * places, or run from source and from a build, load the same module.
+ * result, and its progress. The executor travels as its name in the registry
+ * (../executors.ts), never as a location: each worker resolves the name to a module of
+ * its own code. A worker checks a job against these shapes before acting on it
+ * (job-check.ts): anyone who can write to Redis can add a job.
  */
 import os from "node:os";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import type { ExecutorRef } from "../pool.js";
+import type { ExecutorName } from "../executors.js";
 import type { PlannedUnit } from "../units.js";
 
 export interface UnitJob {
@@ -15,8 +14,8 @@ export interface UnitJob {
   runId: string;
   /** The coordinator's code version; a worker with another refuses the job. */
   version: string;
-  /** `module`: relative to the code root, without extension; or an absolute URL (then every worker must see it). */
-  executor: { name: string; module: string };
+  /** The executor that runs the unit, by name. */
+  executor: ExecutorName;
   unit: PlannedUnit;
   /** Results of the unit's dependencies, by id. */
   deps: Record<string, unknown>;
@@ -44,26 +43,3 @@ export interface UnitJobProgress {
 
 export const jobIdOf = (runId: string, unitKey: string): string => `${runId}-${unitKey}`;
 export const workerHost = (): string => `${os.hostname()}/${process.pid}`;
-
-const codeRoot = new URL("../../../", import.meta.url);
-const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-
-/** The executor as it travels: code-root-relative when it lives in the code. */
-export function executorModule(ref: ExecutorRef): UnitJob["executor"] {
-  if (!ref.url.startsWith("file:")) return { name: ref.name, module: ref.url };
-  const rel = path.relative(fileURLToPath(codeRoot), fileURLToPath(ref.url));
-  if (rel.startsWith("..") || path.isAbsolute(rel)) return { name: ref.name, module: ref.url };
-  return {
-    name: ref.name,
-    module: rel
-      .split(path.sep)
-      .join("/")
-      .replace(/\.(ts|js)$/, ""),
-  };
-}
-
-/** The URL this process loads the executor from. */
-export function executorUrlOf(e: UnitJob["executor"]): string {
-  if (/^[a-z]+:/i.test(e.module)) return e.module;
-  return pathToFileURL(path.join(fileURLToPath(codeRoot), e.module + ext)).href;
-}

@@ -1,10 +1,11 @@
 /**
  * Worker threads for `flash worker`: each runs the local pool's own worker module
- * (../worker.ts: its backend selection, executor loading and messages), so a unit runs
+ * (../worker.ts: its backend selection, executor loading by name and messages), so a unit runs
  * on the same code path on a queue worker as in the local pool, and a long unit never
  * blocks the event loop that renews the job's lock in Redis.
  */
 import { Worker } from "node:worker_threads";
+import type { ExecutorName } from "../executors.js";
 import type { PlannedUnit, UnitContext } from "../units.js";
 import { InternalError, RunError } from "../../../errors.js";
 
@@ -18,8 +19,8 @@ interface Busy {
 interface Thread {
   index: number;
   worker?: Worker;
-  /** The executor the thread loaded; a job with another gets a fresh thread. */
-  executorUrl?: string;
+  /** The executor (its registry name) the thread loaded; a job with another gets a fresh thread. */
+  executor?: ExecutorName;
   busy?: Busy;
 }
 
@@ -43,16 +44,16 @@ export class UnitThreads {
   }
 
   /** Run `unit` on thread `index` (from acquire); the thread is free again when this settles. */
-  async run(index: number, executorUrl: string, unit: PlannedUnit, ctx: Ctx, onProgress: Busy["onProgress"]): Promise<unknown> {
+  async run(index: number, executor: ExecutorName, unit: PlannedUnit, ctx: Ctx, onProgress: Busy["onProgress"]): Promise<unknown> {
     const t = this.threads[index];
-    if (t.worker && t.executorUrl !== executorUrl) {
+    if (t.worker && t.executor !== executor) {
       const old = t.worker;
       t.worker = undefined;
       await old.terminate();
     }
     return new Promise<unknown>((resolve, reject) => {
       t.busy = { id: unit.id, onProgress, resolve, reject };
-      this.spawn(t, executorUrl).postMessage({ type: "run", unit, ctx });
+      this.spawn(t, executor).postMessage({ type: "run", unit, ctx });
     }).finally(() => {
       t.busy = undefined;
     });
@@ -62,10 +63,10 @@ export class UnitThreads {
     this.threads[index].busy = undefined;
   }
 
-  private spawn(t: Thread, executorUrl: string): Worker {
+  private spawn(t: Thread, executor: ExecutorName): Worker {
     if (t.worker) return t.worker;
-    const w = new Worker(this.poolWorker, { workerData: { executorUrl, backend: this.backend } });
-    t.executorUrl = executorUrl;
+    const w = new Worker(this.poolWorker, { workerData: { executor, backend: this.backend } });
+    t.executor = executor;
     w.on("message", (m: { type: string; id?: string; fraction?: number; message?: string; result?: unknown; error?: string }) => {
       const b = t.busy;
       if (!b || m.id !== b.id) return;

@@ -1,9 +1,13 @@
 /**
  * `--queue redis://[USER:PASSWORD@]HOST[:PORT][/DB]` (or rediss:// for TLS) parsed into
  * ioredis options, without loading a Redis client (the CLI checks the option up front).
+ * USER:PASSWORD is a Redis ACL user (`ACL SETUSER`, `--user`), `:PASSWORD` the default
+ * user's (`--requirepass`). `FLASH_QUEUE_PASSWORD` gives the password when the URL has
+ * none, so it need not appear on a command line (where `ps` shows it to every local user).
  */
 import type { RedisOptions } from "ioredis";
 import { QueueUrlError } from "./errors.js";
+import { maskUrl } from "./mask.js";
 
 export interface QueueTarget {
   /** The URL with any password masked: safe in logs and errors. */
@@ -11,12 +15,12 @@ export interface QueueTarget {
   redis: RedisOptions;
 }
 
-export function parseQueueUrl(raw: string): QueueTarget {
+export function parseQueueUrl(raw: string, env: NodeJS.ProcessEnv = process.env): QueueTarget {
   let u: URL;
   try {
     u = new URL(raw);
-  } catch {
-    throw new QueueUrlError(raw, "not a URL");
+  } catch (e) {
+    throw new QueueUrlError(raw, "not a URL", { cause: e });
   }
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new QueueUrlError(raw, `scheme ${u.protocol.replace(":", "")} is not redis or rediss`);
   if (!u.hostname) throw new QueueUrlError(raw, "no host");
@@ -25,10 +29,17 @@ export function parseQueueUrl(raw: string): QueueTarget {
   const db = dbText === "" ? 0 : Number(dbText);
   if (!Number.isInteger(db) || db < 0) throw new QueueUrlError(raw, `database "${dbText}" is not a non-negative integer`);
   const redis: RedisOptions = { host: u.hostname.replace(/^\[|\]$/g, ""), port, db };
-  if (u.username) redis.username = decodeURIComponent(u.username);
-  if (u.password) redis.password = decodeURIComponent(u.password);
+  const decode = (part: string, what: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch (e) {
+      throw new QueueUrlError(raw, `the ${what} is not valid percent-encoding (write a "%" as %25)`, { cause: e });
+    }
+  };
+  if (u.username) redis.username = decode(u.username, "user name");
+  if (u.password) redis.password = decode(u.password, "password");
+  else if (env.FLASH_QUEUE_PASSWORD) redis.password = env.FLASH_QUEUE_PASSWORD;
+  // TLS with Node's default checks (certificate chain and host name); a private CA goes in NODE_EXTRA_CA_CERTS.
   if (u.protocol === "rediss:") redis.tls = {};
-  const masked = new URL(raw);
-  if (masked.password) masked.password = "***";
-  return { url: masked.href.replace(/\/$/, ""), redis };
+  return { url: maskUrl(raw), redis };
 }

@@ -1,10 +1,13 @@
 /**
- * `flash worker --queue redis://HOST:PORT[/DB]`: takes units from the queue and runs
- * them on worker threads with the local pool's worker module (threads.ts), any number
- * of these on any number of machines. Per job: refuse it if the coordinator runs other
- * code; fetch the dependencies' work directories (blobs.ts, dep-cache.ts); run the unit
- * in an empty work directory, reporting where it runs and its progress; pack the work
- * directory into a blob for the coordinator and the dependents; return the result.
+ * `flash worker --queue redis://[USER:PASSWORD@]HOST[:PORT][/DB]`: takes units from the
+ * queue and runs them on worker threads with the local pool's worker module
+ * (threads.ts), any number of these on any number of machines. Per job: check the whole
+ * payload and refuse a malformed one, or one whose executor is not a name in the
+ * registry (job-check.ts; anyone who can write to Redis can add jobs); refuse it if the
+ * coordinator runs other code; fetch the dependencies' work directories (blobs.ts,
+ * dep-cache.ts); run the unit in an empty work directory, reporting where it runs and
+ * its progress; pack the work directory into a blob for the coordinator and the
+ * dependents; return the result.
  *
  * A killed worker's job is not lost: its lock in Redis lapses after `lockMs`, and
  * BullMQ's stall check in the remaining workers puts it back in the queue. A unit that
@@ -18,8 +21,9 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { packDir, RedisBlobs } from "./blobs.js";
 import { codeVersion, openClient, parseQueueUrl, QUEUE_NAME } from "./connection.js";
 import { DepCache } from "./dep-cache.js";
-import { QueueVersionError } from "./errors.js";
-import { executorUrlOf, type UnitJob, type UnitJobProgress, type UnitJobResult, workerHost } from "./protocol.js";
+import { QueueBadBlobError, QueueVersionError } from "./errors.js";
+import { checkUnitJob } from "./job-check.js";
+import { type UnitJob, type UnitJobProgress, type UnitJobResult, workerHost } from "./protocol.js";
 import { UnitThreads } from "./threads.js";
 import { unitFileName } from "../units.js";
 
@@ -75,7 +79,13 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
   const deps = new DepCache(path.join(scratch, "deps"));
 
   const process1 = async (job: Job<UnitJob, UnitJobResult>): Promise<UnitJobResult> => {
-    const d = job.data;
+    let d: UnitJob;
+    try {
+      d = checkUnitJob(String(job.id), job.data as unknown, host); // before anything else: the job may be an attacker's
+    } catch (e) {
+      log(`[worker ${host}] ${(e as Error).message}`);
+      throw new UnrecoverableError((e as Error).message);
+    }
     if (d.version !== version) {
       const err = new QueueVersionError(d.unit.id, host, version, d.version);
       log(`[worker ${host}] ${err.message}`);
@@ -96,12 +106,17 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       report(0);
       log(`[worker ${host}] start ${d.unit.id}`);
       const depDirs: Record<string, string> = {};
-      for (const id of depIds) depDirs[id] = await deps.acquire(blobs, d.runId, id, d.depKeys[id]);
+      for (const id of depIds) {
+        depDirs[id] = await deps.acquire(blobs, d.runId, id, d.depKeys[id]).catch((e: Error) => {
+          if (e instanceof QueueBadBlobError) throw new UnrecoverableError(e.message); // as bad on every retry
+          throw e;
+        });
+      }
       rmSync(workDir, { recursive: true, force: true });
       mkdirSync(workDir, { recursive: true });
       const t0 = performance.now();
       const ctx = { outDir: scratch, workDir, deps: d.deps, depDirs };
-      const result = await threads.run(slot, executorUrlOf(d.executor), d.unit, ctx, report).catch((e: Error) => {
+      const result = await threads.run(slot, d.executor, d.unit, ctx, report).catch((e: Error) => {
         // The unit itself failed: no retry (the local pool fails the run too); the stack travels with the job.
         log(`[worker ${host}] FAILED ${d.unit.id}: ${e.message.split("\n")[0]}`);
         throw Object.assign(new UnrecoverableError(e.message.split("\n")[0]), { stack: e.stack });
@@ -135,7 +150,17 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     maxStalledCount: 3,
   });
   let lost = false;
+  let unparsableLogged = -Infinity;
   worker.on("error", (e) => {
+    if (e instanceof SyntaxError) {
+      // A job whose data is not JSON at all (written to Redis by hand): BullMQ cannot build
+      // it, so it never reaches the check above, never runs, and comes back after each lock
+      // lapse. Say so (once a minute), rather than blame the connection.
+      if (performance.now() - unparsableLogged < 60_000) return;
+      unparsableLogged = performance.now();
+      log(`[worker ${host}] a job in queue ${QUEUE_NAME} is not JSON (${e.message}); it cannot run: remove it from Redis`);
+      return;
+    }
     if (!lost) log(`[worker ${host}] Redis at ${target.url}: ${e.message}; retrying (running units go on)`);
     lost = true;
   });

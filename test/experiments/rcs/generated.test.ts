@@ -162,7 +162,7 @@ t.test("reproduce rcs: unknown splits and a bad pool are usage errors; --pool an
   mkdirSync(path.join(d, "serverless-functions"));
   await t.rejects(reproduceRcs({ data: d, profile: "quick", out: path.join(d, "o"), splits: ["gen-everything"] }), {
     name: "UsageError",
-    message: /unknown split "gen-everything"; known: fit, a, b, c-workloads, c-providers, gen-new, gen-real, gen-loao/,
+    message: /rcs: unknown split "gen-everything"; known splits: fit, a, b, c-workloads, c-providers, gen-new, gen-real, gen-loao/,
   });
   await t.rejects(reproduceRcs({ data: d, profile: "quick", out: path.join(d, "o"), splits: ["gen-new"], pool: 0 }), /--pool: expected a positive integer/);
   const cmds = harnessCommands({ type: "string", description: "backend" });

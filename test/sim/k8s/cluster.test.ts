@@ -151,3 +151,59 @@ t.test("bad configuration is refused with the field named", async (t) => {
   t.throws(() => c.setRate(d, NaN), /setRate/);
   t.throws(() => c.update(9, { replicas: 1 }), /deployment/);
 });
+
+t.test("a tick with an OOM kill shows the killed pod at its limit in memPeakUtil; the held-pod mean does not reach 1", async (t) => {
+  const prof = compileApplication(app);
+  // Between the runtime memory and the peak working set: busy pods are killed, idle ones fit.
+  t.ok(prof.idleMemoryMB < prof.peakMemoryMB * 0.97);
+  const c = new Cluster({ seed: 3 });
+  const d = c.addDeployment(app, { replicas: 6, cpuLimit: 1, memoryLimitMB: prof.peakMemoryMB * 0.97 }, { startReady: true });
+  c.setRate(d, 5);
+  let killTicks = 0;
+  let meanBelow1 = 0;
+  for (let i = 0; i < 300; i++) {
+    c.tick();
+    const m = c.metrics(d);
+    if (m.oomKills > 0) {
+      killTicks++;
+      t.equal(m.memPeakUtil, 1, `tick ${i}: ${m.oomKills} kill(s) -> memPeakUtil 1`);
+      // The killed pod is in back-off from the tick of its kill.
+      t.ok(m.backoff >= m.oomKills, `tick ${i}: backoff ${m.backoff} >= kills ${m.oomKills}`);
+      if (m.memUtil < 1) meanBelow1++;
+    } else {
+      t.ok(m.memPeakUtil < 1, `tick ${i}: no kill -> memPeakUtil ${m.memPeakUtil} < 1`);
+    }
+    t.ok(m.memPeakUtil >= m.memUtil - 1e-12, `tick ${i}: the fullest pod ${m.memPeakUtil} >= the mean ${m.memUtil}`);
+  }
+  t.ok(killTicks >= 6, `${killTicks} ticks with kills`);
+  t.ok(meanBelow1 > 0, `${meanBelow1} kill ticks where the held-pod mean is below 1 (what the observation used to show)`);
+});
+
+t.test("utilisation per tick is what cluster.ts documents (used / held; the fullest pod)", async (t) => {
+  const prof = compileApplication(app);
+  const memLimit = 1024;
+  const c = new Cluster({ seed: 4, podStartSeconds: 5 });
+  const d = c.addDeployment(app, { replicas: 2, cpuLimit: 1, memoryLimitMB: memLimit }, { startReady: true });
+  c.setRate(d, 3);
+  for (let i = 0; i < 10; i++) c.tick();
+  c.update(d, { replicas: 5 }); // 3 pods starting at idle memory beside 2 ready ones
+  let checked = 0;
+  for (let i = 0; i < 8; i++) {
+    c.tick();
+    const m = c.metrics(d);
+    const held = m.ready + m.starting + m.backoff;
+    t.equal(m.oomKills, 0);
+    const cpu = (m.served * prof.cpuSecondsPerRequest) / 1 / (held * 1);
+    t.ok(Math.abs(m.cpuUtil - Math.min(1, cpu)) < 1e-12, `cpuUtil ${m.cpuUtil} = served x cpu s / (held x limit) ${cpu}`);
+    const busy = Math.min(1, (m.served * m.serviceSeconds) / m.ready);
+    const readyUse = prof.idleMemoryMB + busy * (prof.peakMemoryMB - prof.idleMemoryMB);
+    const mean = (m.ready * readyUse + (m.starting + m.backoff) * prof.idleMemoryMB) / (held * memLimit);
+    t.ok(Math.abs(m.memUtil - mean) < 1e-12, `memUtil ${m.memUtil} = used / held ${mean}`);
+    t.ok(Math.abs(m.memPeakUtil - readyUse / memLimit) < 1e-12, `memPeakUtil ${m.memPeakUtil} = a ready pod's use / limit ${readyUse / memLimit}`);
+    if (m.starting > 0) {
+      t.ok(m.memPeakUtil > m.memUtil, "pods at idle memory pull the mean below the fullest pod");
+      checked++;
+    }
+  }
+  t.ok(checked >= 3, `${checked} ticks with starting pods`);
+});

@@ -24,16 +24,20 @@ const listing = (dir: string): string[] =>
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
 
+const PASSWORD = "acl-Pa55word-of-flash";
+
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), "queue-test-"));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  const redis = await startRedis(t);
-  const executor = { name: "testing@1", url: new URL("../../../../experiments/runner/testing-executor.ts", import.meta.url).href };
+  // An ACL user with a password, the default user off: every run below authenticates (--requirepass: security.test.ts).
+  const redis = await startRedis(t, { auth: { user: "flash", password: PASSWORD } });
+  const executor = "testing@1";
   const quiet = { log: () => {} };
 
   await t.test("the golden pendulum run: local pool and queue with 2 worker processes give the same results.json and run directory", async (t) => {
     const url = redis.url(0);
-    await Promise.all([startWorker(t, url), startWorker(t, url)]);
+    t.match(url, new RegExp(`^redis://flash:${PASSWORD}@`));
+    const workers = await Promise.all([startWorker(t, url), startWorker(t, url)]);
     // workers 0: the local run in this thread (worker threads would compile the sources again); never changes results.
     const run = { task: "pendulum-family", profile: "golden", seeds: 1, seed: 0, workers: 0, noFigures: true, ...quiet };
     await runRl({ ...run, out: path.join(root, "local") });
@@ -56,6 +60,11 @@ async function main(): Promise<void> {
       lines.some((l) => new RegExp(`done {2}\\S+ in \\S+ on \\S+; ${q.units.length}/${q.units.length} done, elapsed \\S+, ETA 0s$`).test(l)),
       lines.join("\n"),
     );
+    t.match(lines.join("\n"), /on the workers of redis:\/\/flash:\*\*\*@127\.0\.0\.1:\d+\/0/, "the URL is shown masked");
+    const files = listing(q0).filter((f) => readFileSync(path.join(q0, f)).includes(PASSWORD));
+    t.same(files, [], "the password is in no file of the run directory (results.json, config.json, units/, work/)");
+    t.notMatch(lines.join("\n"), PASSWORD, "nor in the coordinator's lines");
+    for (const w of workers) t.notMatch(w.output(), PASSWORD, "nor in a worker's output");
   });
 
   const units = (extra: Record<string, object> = {}): Unit[] => {
@@ -67,7 +76,7 @@ async function main(): Promise<void> {
     const url = redis.url(1);
     await startWorker(t, url);
     const out = path.join(root, "fail");
-    const plan = planUnits(units({ c: { fail: true } }), 0, executor.name);
+    const plan = planUnits(units({ c: { fail: true } }), 0, executor);
     const err = await runUnitsOnQueue(plan, { outDir: out, executor, queue: url, ...quiet }).then(
       () => null,
       (e: Error) => e,
@@ -80,14 +89,14 @@ async function main(): Promise<void> {
   await t.test("a worker with another code version refuses the unit with a clear error", async (t) => {
     const url = redis.url(2);
     await startWorker(t, url, { FLASH_CODE_VERSION: "git:0000000000ff" });
-    const plan = planUnits(units(), 0, executor.name);
+    const plan = planUnits(units(), 0, executor);
     const refused = /refused unit (a|b|c|d): it runs code version git:0000000000ff, the coordinator runs \S+/;
     await t.rejects(runUnitsOnQueue(plan, { outDir: path.join(root, "version"), executor, queue: url, ...quiet }), refused);
   });
 
   await t.test("Redis unreachable: the coordinator and the worker name the URL", async (t) => {
     const url = `redis://127.0.0.1:${await freePort()}/0`;
-    const plan = planUnits(units(), 0, executor.name);
+    const plan = planUnits(units(), 0, executor);
     const named = { name: "QueueUnreachableError", message: new RegExp(`Redis at ${url} is unreachable`) };
     await t.rejects(runUnitsOnQueue(plan, { outDir: path.join(root, "down"), executor, queue: url, ...quiet }), named);
     const w = await startWorker(t, url).then(
@@ -102,7 +111,7 @@ async function main(): Promise<void> {
     const out = path.join(root, "locked");
     const first = startCoordinator(t, url, out, 20); // no worker on this database: it waits
     await first.waitFor(/6 to run on the workers/, 180_000);
-    const plan = planUnits(units(), 3, executor.name);
+    const plan = planUnits(units(), 3, executor);
     await t.rejects(runUnitsOnQueue(plan, { outDir: out, executor, queue: url, ...quiet }), {
       name: "QueueLockedError",
       message: new RegExp(`run ${out} is already coordinated by process ${first.proc.pid} on ${os.hostname()}`),

@@ -7,12 +7,12 @@ import { runUnitsOnQueue } from "../../../../experiments/runner/queue/coordinato
 import { planUnits, type PlannedUnit, type Unit } from "../../../../experiments/runner/units.js";
 import { redisMissing, startCoordinator, startRedis, startWorker, type Child } from "../../../helpers/redis.js";
 
-const executor = { name: "testing@1", url: new URL("../../../../experiments/runner/testing-executor.ts", import.meta.url).href };
+const executor = "testing@1";
 
 /** The plan of test/helpers/queue-coordinator.ts (run seed 3): a diamond and a chain. */
 function plan(sleepMs: number): PlannedUnit[] {
   const u = (id: string, deps: string[] = []): Unit => ({ id, kind: "x", deps, input: { sleepMs } });
-  return planUnits([u("a"), u("b", ["a"]), u("c", ["a"]), u("d", ["b", "c"]), u("e/with/slash"), u("f", ["e/with/slash"])], 3, executor.name);
+  return planUnits([u("a"), u("b", ["a"]), u("c", ["a"]), u("d", ["b", "c"]), u("e/with/slash"), u("f", ["e/with/slash"])], 3, executor);
 }
 
 /** Results by unit id from the local pool, in this thread. */
