@@ -33,7 +33,11 @@ export interface GeneratedProfile {
 
 /** Iterations and model settings per profile (every number is a parameter). */
 export const PROFILES: Record<Profile, { iterations: number; model: RcsModelConfig; generated: GeneratedProfile }> = {
-  quick: { iterations: 2, model: QUICK_MODEL_CONFIG, generated: { pool: 200, test: 40, folds: 4 } },
+  // quick's gen-loao has 2 folds (not 4) to keep quick near 20 min on 2 cores: in the
+  // 2026-12-06 run each gen-loao fold cost about as much CPU as one gen-new+gen-real
+  // iteration (~3 min: Sizeless, FLASH and three oracle MLPs on ~6,000 rows), the
+  // single largest part of quick (docs/results/2026-12-06-rcs-scale.md).
+  quick: { iterations: 2, model: QUICK_MODEL_CONFIG, generated: { pool: 200, test: 40, folds: 2 } },
   full: { iterations: 10, model: FULL_MODEL_CONFIG, generated: { pool: 1000, test: 200, folds: "apps" } },
 };
 
