@@ -121,6 +121,11 @@ export function invocationRows(
   residual: number | null,
 ): Record<string, number>[] {
   const ex = executionAt(app.demand, model.platform, sizeMb);
+  if (!(ex.durationMs > 0))
+    throw new RcsDataError(
+      `generate: application ${app.name} takes ${ex.durationMs} ms at ${sizeMb} MB under this segment model; ` +
+        `every segment needs a positive time (cpuWallMs + ioMs) for its applications to be measurable`,
+    );
   const pages = ex.swapFactor >= PAGING;
   const n = model.noise;
   const drawn = fromPercentiles(pages ? n.pagingLogResidual : n.shapeLogResidual, rng.next());

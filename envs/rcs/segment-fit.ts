@@ -35,6 +35,9 @@ export const REFERENCE_PRESSURE = 0.5;
 const CPU_BOUND = 0.7;
 /** A point pages (for the residuals) where the model's paging slowdown is at least this. */
 export const PAGING = 1.1;
+/** A fitted segment time below this fraction of its assumed time is not identified by the data (fitSegments). */
+const UNIDENTIFIED_TIME = 0.01;
+
 /** Weak pull toward the assumed magnitudes, relative (a 100% deviation costs what a 3% error on one application does). */
 const PRIOR_STRENGTH = 1e-3;
 
@@ -267,6 +270,14 @@ function fitSegments(composed: readonly WorkloadFit[]): {
   );
   SEGMENT_KINDS.forEach((k, i) => {
     if (!apps[i]) return;
+    // A segment the fit leaves at (almost) no time was absorbed by the segments it is
+    // composed with (readfile beside two compresses, when the one other application that
+    // holds it is left out): the data does not identify it, and an application of that
+    // segment alone would take no time. It keeps its assumed cost.
+    if (!(wall[i] >= UNIDENTIFIED_TIME * (prior[i].cpuWallMs + prior[i].ioMs))) {
+      out[k] = { ...prior[i], source: "assumed", apps: apps[i] };
+      return;
+    }
     // The CPU work's wall time is at most the CPU time and at most the segment's time.
     const w = Math.min(cpuWall[i], wall[i], user[i] + sys[i]);
     out[k] = {

@@ -144,4 +144,10 @@ t.test("generate: bad options are clear errors", async (t) => {
   t.throws(() => generateDataset(m, { apps: 2, seed: 1, invocations: 0 }), /invocations must be a positive integer/);
   t.throws(() => generateDataset(m, { apps: 2, seed: 1, maxSegments: 17 }), /maxSegments must be an integer in 1\.\.16/);
   t.throws(() => generateDataset(m, { apps: 2, seed: 1, inputSpread: -1 }), /inputSpread must be >= 0/);
+  // A model whose segments take no time would write zero durations (and NaN monitoring ratios).
+  for (const seg of Object.values(m.segments)) Object.assign(seg, { cpuUserMs: 0, cpuSysMs: 0, cpuWallMs: 0, ioMs: 0 });
+  t.throws(() => generateDataset(m, { apps: 1, seed: 1 }), {
+    name: "RcsDataError",
+    message: /generate: application g0000-\S+ takes 0 ms at 128 MB under this segment model; every segment needs a positive time/,
+  });
 });

@@ -1,7 +1,8 @@
 import t from "tap";
 import { SEGMENT_KINDS } from "../../../sim/k8s/segments.js";
 import { COUNTERS } from "../../../sim/serverless/execution.js";
-import { fitSegmentModel, generateDataset, loadMultiCloud, RcsDataError, compositionOf } from "../../../envs/rcs/index.js";
+import { fitSegmentModel, generateDataset, loadMultiCloud, loadServerless, RcsDataError, compositionOf } from "../../../envs/rcs/index.js";
+import { datasetPath } from "../../../experiments/datasets.js";
 import { knownSegmentModel, RCS_FIXTURES } from "../../helpers/rcs.js";
 import path from "node:path";
 
@@ -47,6 +48,20 @@ t.test("the fit is deterministic and a segment no application runs keeps its ass
   t.equal(m.segments.sleep.source, "assumed");
   t.equal(m.segments.sleep.apps, 0);
   t.equal(m.segments.sleep.ioMs, 100, "sim/k8s's assumed sleep (0 fixed + 100 ms)");
+});
+
+t.test("a segment the fit absorbs into its neighbours (no time left) keeps its assumed cost: the real data without one readfile app", async (t) => {
+  const real = loadServerless(datasetPath("serverless-functions"));
+  const readfileApps = [...new Set(real.workloads.filter((w) => compositionOf(w.app, w.source)?.includes("fileRead")).map((w) => w.app))];
+  t.same(readfileApps.sort(), ["compress-compress-readfile", "compress-decompress-readfile"]);
+  const both = fitSegmentModel(real).model.segments.fileRead;
+  t.equal(both.source, "fitted");
+  t.ok(both.cpuWallMs + both.ioMs > 1, `both readfile apps: readfile fitted to ${both.cpuWallMs + both.ioMs} ms`);
+  // Left with compress-decompress-readfile alone, the two compresses explain its time.
+  const m = fitSegmentModel(real, { excludeApps: new Set(["compress-compress-readfile"]) }).model.segments.fileRead;
+  t.equal(m.source, "assumed");
+  t.equal(m.apps, 1, "one application still runs it");
+  t.equal(m.cpuWallMs + m.ioMs, 2.5 + 5.2, "sim/k8s's assumed readfile: 2.5 ms CPU, 5.2 ms I/O");
 });
 
 t.test("compositions are read from names only where the source names segments", async (t) => {
