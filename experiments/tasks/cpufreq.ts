@@ -260,7 +260,7 @@ export function createCpufreqTask(): RlTask<CpufreqConfig> {
       const src = cfg.traces ? `trace windows from ${cfg.traces}` : "synthetic 1 s traces";
       return (
         `apps x processors (${cfg.processors.map((p) => p.name).join(", ")}), ${src}; ${e.maxEpisodeSteps} steps of 1 s, ${CPUFREQ_ACTION_LEVELS} ` +
-        `levels, alpha ${e.alpha}, power weight ${e.powerWeight}; SmartOverclock DQN net ${a.netArch.join("x")}, lr ${a.learningRate}, batch ` +
+        `levels, alpha ${e.alpha}, power weight ${e.powerWeight} per 100 W, load fraction ${e.loadFraction}; SmartOverclock DQN net ${a.netArch.join("x")}, lr ${a.learningRate}, batch ` +
         `${a.batchSize}, gamma ${a.gamma}, tau ${a.tau}, learning starts ${a.learningStarts}, buffer ${a.bufferSize}, target every ` +
         `${a.targetUpdateInterval}, train every ${a.trainFreq}, exploration ${a.explorationFraction} -> ${a.explorationFinalEps}; ` +
         flashWords(f)
