@@ -9,7 +9,8 @@
  * intervals without kills. The simulation is the same before and
  * after the change (no random draw moved), so one run shows both observations.
  *
- * Run: `npm run build && node dist/bench/autoscaling-oom.js [--profile quick] [--seed 0] [--traces DIR] [--pool N]`.
+ * Run: `npm run build && node dist/bench/autoscaling-oom.js [--profile quick] [--seed 0] [--traces NAME|PATH] [--pool N]`
+ * (quick replays load-traces unless `--traces synthetic`).
  */
 import { encodeAction, type Allocation } from "../envs/autoscaling/spaces.js";
 import type { AutoscalingEnv } from "../envs/autoscaling/env.js";

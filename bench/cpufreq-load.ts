@@ -20,12 +20,13 @@
  * the real trace's mean and Poisson counts are drawn from it, so counting noise weighs
  * the same on both sides. Hours are taken every `strideHours` across each real trace.
  *
- * Run: `npm run build && node dist/bench/cpufreq-load.js [--traces ../shared/datasets/load-traces] [--hours 48]`.
+ * Run: `npm run build && node dist/bench/cpufreq-load.js [--traces load-traces|DIR] [--hours 48]`.
  */
 import { listTraces } from "../traces/real.js";
 import { quantile, type Trace } from "../traces/trace.js";
 import { Rng } from "../flash/rng.js";
 import { cpufreqTrace, SYNTHETIC_LOAD } from "../experiments/tasks/cpufreq-pairs.js";
+import { resolveDataset } from "../experiments/datasets.js";
 
 /** Per-hour statistics: the median over hours and, in `range`, the 10th and 90th percentiles. */
 export interface LoadStats {
@@ -172,7 +173,7 @@ function fmt(s: LoadStats): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const opt = (k: string, d: string) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
-  const dir = opt("--traces", "../shared/datasets/load-traces");
+  const dir = resolveDataset(opt("--traces", "load-traces"), { option: "--traces", kinds: ["load-traces"] });
   const hours = Number(opt("--hours", "48"));
   const rows: string[] = [
     "| trace | hours | mean count/s | window CV, median (p10-p90 over hours) | excess CV | ac1 | bursts/h | burst height |",

@@ -1,18 +1,19 @@
 /**
  * `flash bench`: every benchmark of the project in one JSON document with the backend
  * and the machine, plus a table on the terminal. Each benchmark lives in its own module;
- * this file only runs them and collects the figures.
+ * this file only runs them and collects the figures. The FLASH and agent benchmarks are
+ * here in bench/; each case study's simulator benchmark is named by its descriptor
+ * (`bench` in experiments/tasks/<task>-case.ts) and lives beside the task.
  */
 import os from "node:os";
 import { writeFileSync } from "node:fs";
 import { backendInfo } from "../flash/backend.js";
+import { CASE_STUDIES } from "../experiments/tasks/index.js";
+import { benchFigure as fmt } from "../experiments/tasks/case-study.js";
 import { benchAgents } from "./agents.js";
-import { benchCpufreq } from "./cpufreq.js";
 import { benchEmbed } from "./embed.js";
 import { benchFlashOverhead } from "./flash-overhead.js";
 import { benchInsert } from "./insert.js";
-import { benchK8s } from "./k8s.js";
-import { benchNetwork } from "./network.js";
 import { benchServe } from "./serve.js";
 
 export interface BenchReport {
@@ -32,10 +33,6 @@ function machine(): BenchReport["machine"] {
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
   };
-}
-
-function fmt(v: unknown): string {
-  return typeof v === "number" ? (Math.abs(v) >= 1000 ? v.toFixed(0) : v.toPrecision(4)) : String(v);
 }
 
 /** Run the benchmarks; `quick` uses fewer repeats and skips the slowest configurations. */
@@ -90,27 +87,14 @@ export async function runBenchmarks(opts: { quick?: boolean; out?: string; log?:
       `paper encoder ${fmt(overhead.update_overhead_ratio_paper_encoder)}`,
   );
 
-  log("bench: Kubernetes simulator...");
-  const k8s = await benchK8s();
-  Object.assign(results, k8s);
-  log(`  k8s_steps_per_s ${fmt(k8s.k8s_steps_per_s)}`);
-
-  log("bench: DVFS server simulator (cpufreq)...");
-  const cpufreq = await benchCpufreq();
-  Object.assign(results, cpufreq);
-  log(`  cpufreq_server_seconds_per_s ${fmt(cpufreq.cpufreq_server_seconds_per_s)}  cpufreq_env_steps_per_s ${fmt(cpufreq.cpufreq_env_steps_per_s)}`);
-
-  log("bench: congestion-control network simulator (AuroraCongestion-v0)...");
-  const net = await benchNetwork(opts.quick ? { episodes: 5, repeats: 1 } : {});
-  Object.assign(results, net);
-  log(
-    `  network_env_steps_per_s ${fmt(net.network_env_steps_per_s)} (${fmt(net.network_speedup_vs_pccrl)}x PCC-RL's ~250), ` +
-      `packets/s ${fmt(net.network_packets_per_s)}`,
-  );
-  for (const r of net.network_by_bandwidth)
-    log(
-      `    ${String(r.mbps).padStart(5)} Mbps: ${fmt(r.env_steps_per_s)} steps/s, ${fmt(r.packets_per_step)} packets/step, ${fmt(r.packets_per_s)} packets/s`,
-    );
+  // Each case study's own simulator benchmark, from its descriptor (experiments/tasks/case-study.ts).
+  for (const study of CASE_STUDIES) {
+    if (!study.bench) continue;
+    log(`bench: ${study.bench.title}...`);
+    const r = await study.bench.run({ quick: opts.quick === true });
+    Object.assign(results, r.results);
+    for (const l of r.lines) log(`  ${l}`);
+  }
 
   const report: BenchReport = { backend: backendInfo(), machine: machine(), started, wallSeconds: (performance.now() - t0) / 1000, results };
   if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2) + "\n");

@@ -134,6 +134,12 @@ t.test("every folder imports only the folders below it", async (t) => {
   );
 });
 
+t.test("no import from experiments/ into bench/ (a case study's benchmark lives beside its task; bench/ reads the descriptors)", async (t) => {
+  const up = [...graph].flatMap(([f, deps]) => (folderOf(f) === "experiments" ? deps.filter((d) => folderOf(d) === "bench").map((d) => `${f} -> ${d}`) : []));
+  t.same(up, [], "experiments/ files importing bench/");
+  t.ok(graph.get("bench/run.ts")?.includes("experiments/tasks/index.ts"), "bench/run.ts reads the case studies");
+});
+
 t.test("no import cycle between folders", async (t) => {
   const folders = new Map<string, string[]>();
   for (const [f, deps] of graph) {

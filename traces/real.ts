@@ -1,5 +1,5 @@
 /**
- * Loaders for the real traces in ../shared/datasets/load-traces (see its README.md):
+ * Loaders for the real traces in data/load-traces (see its README.md):
  *
  *   azure-functions-2019-invocation.csv  per-minute invocations of 1,000 Azure Functions
  *                                        (`HashFunction,Trigger,1..60`): summed over the
@@ -16,7 +16,7 @@
  * strings.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseTraceCsv } from "./csv.js";
 import { TraceError } from "./errors.js";
@@ -148,30 +148,44 @@ export interface TraceEntry {
   load: () => Trace;
 }
 
+/** The trace `file` offers, by its name (the known real files, or a `t,rate` CSV); undefined for any other file. */
+function traceEntryOf(file: string): TraceEntry | undefined {
+  const f = path.basename(file);
+  if (f === "azure-functions-2019-invocation.csv") return { name: "azure-functions-2019", file, load: () => loadAzureFunctions(file) };
+  if (/^azure-llm-inference-.*\.csv$/.test(f)) return { name: f.replace(/\.csv$/, ""), file, load: () => loadAzureLlm(file) };
+  if (/\.(tbz2|tar\.bz2)$/.test(f)) return { name: f.replace(/\.(tbz2|tar\.bz2)$/, ""), file, load: () => loadTbz2Series(file) };
+  if (f.endsWith(".csv")) {
+    const head = readText(file)
+      .slice(0, 4096)
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+    if (head?.replace(/\s/g, "") === "t,rate") return { name: f.replace(/\.csv$/, ""), file, load: () => parseTraceCsv(readText(file), file) };
+  }
+  return undefined;
+}
+
 /**
  * The traces in `dir`: the known real files by their names, plus any other `*.csv`
- * whose first non-comment line is `t,rate` (the user format, csv.ts).
+ * whose first non-comment line is `t,rate` (the user format, csv.ts). `dir` may also be
+ * one trace file (`--traces azure-functions-2019` names one): then that trace alone.
  */
 export function listTraces(dir: string): TraceEntry[] {
   let files: string[];
   try {
+    if (statSync(dir).isFile()) {
+      const one = traceEntryOf(dir);
+      if (!one) throw new TraceError(dir, "(file)", "a trace file (traces/README.md: azure-*.csv, *.tbz2, or a t,rate CSV)", "another file");
+      return [one];
+    }
     files = readdirSync(dir).sort();
   } catch (e) {
+    if (e instanceof TraceError) throw e;
     throw new TraceError(dir, "(folder)", "a readable trace folder", (e as Error).message);
   }
   const out: TraceEntry[] = [];
   for (const f of files) {
-    const file = path.join(dir, f);
-    if (f === "azure-functions-2019-invocation.csv") out.push({ name: "azure-functions-2019", file, load: () => loadAzureFunctions(file) });
-    else if (/^azure-llm-inference-.*\.csv$/.test(f)) out.push({ name: f.replace(/\.csv$/, ""), file, load: () => loadAzureLlm(file) });
-    else if (/\.(tbz2|tar\.bz2)$/.test(f)) out.push({ name: f.replace(/\.(tbz2|tar\.bz2)$/, ""), file, load: () => loadTbz2Series(file) });
-    else if (f.endsWith(".csv")) {
-      const head = readText(file)
-        .slice(0, 4096)
-        .split(/\r?\n/)
-        .find((l) => l.trim() !== "" && !l.trim().startsWith("#"));
-      if (head?.replace(/\s/g, "") === "t,rate") out.push({ name: f.replace(/\.csv$/, ""), file, load: () => parseTraceCsv(readText(file), file) });
-    }
+    const entry = traceEntryOf(path.join(dir, f));
+    if (entry) out.push(entry);
   }
   return out;
 }

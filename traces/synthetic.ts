@@ -7,7 +7,7 @@
  *     B(t)   = 1 + sum_k h_k exp(-(t - t_k) / tau_k)        bursts: Poisson onsets t_k,
  *                                                          heights h_k, decays tau_k
  *
- * Calibration (computed from ../shared/datasets/load-traces with the statistics of
+ * Calibration (computed from data/load-traces with the statistics of
  * traces/trace.ts at a 60 s step; NASA-HTTP 1995 = 58.6 days, Twitter 2021 = 22 days):
  *
  *                             NASA    Twitter   this generator, defaults, 20 days

@@ -2,7 +2,7 @@
  * Non-ML senders for the congestion-control task, speaking the agents' action space
  * (AuroraCongestion-v0's rate change; `actionFor` turns a target rate into it). Each
  * decides once per monitor interval (MI) from what a sender can measure in it
- * (sim/network/monitor.ts: throughput, RTT samples, losses), except the oracle.
+ * (sim/network/monitor.ts: delivery rate, RTT samples, losses), except the oracle.
  *
  *   - FixedRateSender: the oracle that knows the path's capacity and sends at it.
  *   - AimdSender: TCP-like additive-increase / multiplicative-decrease on the rate: on
@@ -10,7 +10,7 @@
  *     RTT; otherwise it grows as Reno (+1 packet per RTT per RTT) or CUBIC (the window
  *     W(t) = C (t - K)^3 + W_max packets with C = 0.4, K = cbrt(W_max (1 - beta) / C),
  *     t the time since the last decrease; rate = W / RTT).
- *   - BbrSender: BBR-like: estimates the bottleneck bandwidth (max throughput over the
+ *   - BbrSender: BBR-like: estimates the bottleneck bandwidth (max delivery rate over the
  *     last 10 MIs) and the minimum RTT (over the episode), paces at gain x bandwidth:
  *     startup gain 2.89 until the bandwidth estimate grows less than 25% over three MIs,
  *     one drain MI at 1/2.89, then the probe cycle (1.25, 0.75, 1 x 6), one gain per MI.
@@ -112,7 +112,7 @@ export class BbrSender implements RateSender {
   target(env: SenderView): number {
     const s = env.last;
     if (!s) return env.rate;
-    if (s.throughput > 0) this.bw.push(s.throughput);
+    if (s.deliveryRate > 0) this.bw.push(s.deliveryRate);
     if (this.bw.length > 10) this.bw.shift();
     if (s.minLatency > 0) this.minRtt = Math.min(this.minRtt, s.minLatency);
     const btl = this.bw.length ? Math.max(...this.bw) : 0;

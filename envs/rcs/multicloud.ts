@@ -10,9 +10,9 @@
  * a `status` other than "ok" are skipped (failed runs: their runtime is the time to the
  * failure) unless `includeFailed`; repeated runs of one configuration are averaged.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { num, parseCsv } from "./csv.js";
+import { CSV_FILE_RE, num, parseCsv, readCsvText } from "./csv.js";
 import { RcsDataError } from "./errors.js";
 import type { RcsDataset, RcsPoint, RcsWorkload } from "./types.js";
 
@@ -29,7 +29,7 @@ export function loadMultiCloud(where: string, opts: MultiCloudOptions = {}): Rcs
   if (!existsSync(where)) throw new RcsDataError(`multi-cloud dataset ${where} does not exist`);
   const files = statSync(where).isDirectory()
     ? readdirSync(where)
-        .filter((f) => f.toLowerCase().endsWith(".csv"))
+        .filter((f) => CSV_FILE_RE.test(f))
         .sort()
         .map((f) => path.join(where, f))
     : [where];
@@ -41,7 +41,7 @@ export function loadMultiCloud(where: string, opts: MultiCloudOptions = {}): Rcs
   const acc = new Map<string, Map<string, { env: string; config: number[]; runtime: number[]; cost: number[] }>>();
   let failed = 0;
   for (const file of files) {
-    const t = parseCsv(readFileSync(file, "utf8"), file);
+    const t = parseCsv(readCsvText(file), file);
     const missing = REQUIRED.filter((c) => !t.header.includes(c));
     if (missing.length) throw new RcsDataError(`${file} lacks required column(s) ${missing.join(", ")}`);
     const cols = t.header.filter((h) => !FIXED.has(h));

@@ -2,14 +2,14 @@
  * Loader for the serverless layout (envs/rcs/README.md):
  *
  *     apps.csv                 app, source, runtime[, invocations]
- *     <app>/<memory_mb>.csv    one row per invocation at that memory size
+ *     <app>/<memory_mb>.csv    one row per invocation at that memory size (or .csv.gz)
  *
  * Each (app, variant) becomes a workload; each size file contributes one point per
  * variant, with the per-invocation metrics aggregated by `aggregateInvocations`.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { parseCsv, num } from "./csv.js";
+import { CSV_FILE_RE, csvStem, parseCsv, num, readCsvText } from "./csv.js";
 import { RcsDataError } from "./errors.js";
 import type { RcsDataset, RcsPoint, RcsWorkload } from "./types.js";
 
@@ -121,17 +121,22 @@ function isDir(p: string): boolean {
  */
 export function loadServerlessApp(dir: string, info: AppInfo): RcsWorkload[] {
   if (!isDir(dir)) throw new RcsDataError(`app "${info.app}": folder ${dir} is missing`);
-  const files = readdirSync(dir).filter((f) => f.toLowerCase().endsWith(".csv"));
-  if (files.length === 0) throw new RcsDataError(`app "${info.app}": folder ${dir} holds no <memory_mb>.csv file`);
+  const files = readdirSync(dir).filter((f) => CSV_FILE_RE.test(f));
+  if (files.length === 0) throw new RcsDataError(`app "${info.app}": folder ${dir} holds no <memory_mb>.csv file (nor <memory_mb>.csv.gz)`);
   const byVariant = new Map<string, RcsPoint[]>();
+  const seenSizes = new Map<number, string>();
   for (const f of files.sort((a, b) => parseFloat(a) - parseFloat(b))) {
     const file = path.join(dir, f);
-    const stem = f.slice(0, -4);
+    const stem = csvStem(f);
     if (!/^\d+$/.test(stem) || Number(stem) <= 0) {
       throw new RcsDataError(`app "${info.app}": ${file} lacks a memory size: expected a file name <memory_mb>.csv such as 512.csv`);
     }
     const memoryMb = Number(stem);
-    const table = parseCsv(readFileSync(file, "utf8"), file);
+    // 512.csv beside 512.csv.gz would count one size twice.
+    const twin = seenSizes.get(memoryMb);
+    if (twin) throw new RcsDataError(`app "${info.app}": ${file} and ${twin} both hold memory size ${memoryMb} MB; keep one`);
+    seenSizes.set(memoryMb, file);
+    const table = parseCsv(readCsvText(file), file);
     const missing = REQUIRED_COLUMNS.filter((c) => !table.header.includes(c));
     if (missing.length) throw new RcsDataError(`app "${info.app}": ${file} lacks required column(s) ${missing.join(", ")}`);
     if (table.rows.length === 0) throw new RcsDataError(`app "${info.app}": ${file} has a header but no invocation rows`);
@@ -176,7 +181,7 @@ export function loadServerless(root: string): RcsDataset {
       `serverless dataset folder ${root} ${empty ? "is empty" : "has no apps.csv"}; expected apps.csv and one <app>/<memory_mb>.csv folder per app`,
     );
   }
-  const table = parseCsv(readFileSync(appsFile, "utf8"), appsFile);
+  const table = parseCsv(readCsvText(appsFile), appsFile);
   for (const c of ["app", "source", "runtime"]) if (!table.header.includes(c)) throw new RcsDataError(`${appsFile} lacks column "${c}"`);
   if (table.rows.length === 0) throw new RcsDataError(`${appsFile} lists no app`);
   const col = (r: string[], c: string) => r[table.header.indexOf(c)].trim();

@@ -2,7 +2,8 @@
  * Golden seeded runs: small runs whose key numbers are checked in
  * (experiments/golden/<name>.json) and compared by the test suite, so a change that
  * silently alters results fails CI; `flash golden --update` refreshes them deliberately
- * (commit the new file with a message that says why the numbers moved).
+ * (commit the new file with a message that says why the numbers moved). A case study
+ * declares its golden run in its descriptor (experiments/tasks/case-study.ts).
  *
  * The same seed on the same backend gives the same numbers (DESIGN.md "Determinism"),
  * so the tolerance is tight: |actual - expected| <= absolute + relative * |expected|
@@ -17,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { selectBackend } from "../../flash/backend.js";
 import { gitCommit } from "../runner/provenance.js";
 import { runRl, type RlResults } from "../runner/run-rl.js";
+import { CASE_STUDIES } from "../tasks/index.js";
 
 export const GOLDEN_FORMAT = "flash-adapt-golden@1";
 
@@ -29,33 +31,18 @@ export interface GoldenFile {
   recorded: Record<string, { commit: string | null; date: string; values: Record<string, number> }>;
 }
 
-/** The golden runs (a new one: add it here, then `flash golden --update`). */
-export const GOLDENS: { name: string; description: string; run: GoldenFile["run"] }[] = [
-  {
-    name: "pendulum-family",
-    description: "pendulum-family, golden profile (tiny budgets, 2 pool + 2 new pairs), 1 replicate, run seed 0: every protocol step once",
-    run: { task: "pendulum-family", profile: "golden", seeds: 1, seed: 0 },
-  },
-  {
-    name: "cpufreq",
-    description:
-      "cpufreq, demo profile (20-step episodes, 3 pool + 2 new pairs, update and processor-change pairs), 1 replicate, run seed 0: every protocol step once",
-    run: { task: "cpufreq", profile: "demo", seeds: 1, seed: 0 },
-  },
-  {
-    name: "congestion",
-    description:
-      "congestion, golden profile (20-MI episodes, 2 pool + 2 new link cells, 2 Figure 12 updates), 1 replicate, run seed 0: every protocol step once",
-    run: { task: "congestion", profile: "golden", seeds: 1, seed: 0 },
-  },
-  {
-    name: "autoscaling",
-    description:
-      "autoscaling, golden profile (20-step episodes, generated apps x synthetic traces, update pairs, HPA/VPA), 1 replicate, run seed 0: every " +
-      "protocol step once",
-    run: { task: "autoscaling", profile: "golden", seeds: 1, seed: 0 },
-  },
-];
+export interface GoldenDefinition {
+  name: string;
+  description: string;
+  run: GoldenFile["run"];
+}
+
+/** The golden runs: one per case study that gives one (`golden` in its descriptor, experiments/tasks/case-study.ts). */
+export const GOLDENS: readonly GoldenDefinition[] = CASE_STUDIES.flatMap((c) =>
+  c.golden
+    ? [{ name: c.name, description: c.golden.description, run: { task: c.name, profile: c.golden.profile, seeds: c.golden.seeds, seed: c.golden.seed } }]
+    : [],
+);
 
 export const goldenDir = (): string => {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -152,6 +139,12 @@ export async function checkGoldens(o: { update?: boolean; backend?: string; only
     out.push({ name: g.name, status: failures.length ? "failed" : "passed", failures, backend: b.name });
   }
   return out;
+}
+
+/** Whether `name`'s golden file records numbers for `backend` (false when the file is missing). */
+export function goldenRecorded(name: string, backend: string): boolean {
+  const file = path.join(goldenDir(), `${name}.json`);
+  return existsSync(file) && backend in (JSON.parse(readFileSync(file, "utf8")) as GoldenFile).recorded;
 }
 
 /** Golden files present (for tests). */

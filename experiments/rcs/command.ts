@@ -1,14 +1,18 @@
 /**
  * `flash rcs evaluate|train|recommend` and `flash reproduce rcs` (wired in experiments/cli.ts).
  *
- *   flash rcs evaluate --train DIR --test DIR --shots 1,2,3 --seeds N --out DIR [--profile quick|full] [--epochs N]
- *   flash rcs train --data DIR --out MODEL_DIR [--profile ...]
+ *   flash rcs evaluate --train DATA --test DATA --shots 1,2,3 --seeds N --out DIR [--profile quick|full] [--epochs N]
+ *   flash rcs train --data DATA --out MODEL_DIR [--profile ...]
  *   flash rcs recommend --model MODEL_DIR --function DIR [--runtime nodejs|python] [--alpha A] [--method flash]
- *   flash reproduce rcs --data DIR --profile quick|full --out DIR
+ *   flash reproduce rcs [--data DATA[,DATA]] --profile quick|full --out DIR
+ *
+ * DATA: a dataset name (serverless-functions, multi-cloud; data/README.md) or a folder in
+ * either layout (envs/rcs/README.md).
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { selectBackend } from "../../flash/backend.js";
+import { resolveDataset } from "../datasets.js";
 import { loadRcsDataset, loadMultiCloud, loadServerless } from "../../envs/rcs/index.js";
 import { UsageError, type Command, type OptionSpec, type ParsedOptions } from "../args.js";
 import { FULL_MODEL_CONFIG, METHODS, QUICK_MODEL_CONFIG, type Method, type RcsModelConfig } from "./models.js";
@@ -23,6 +27,7 @@ import {
   type SplitPlan,
 } from "./protocol.js";
 import { evaluationMarkdown, writeEvaluation } from "./report.js";
+import { rcsDataFolders, rcsSplits } from "./data.js";
 import { recommendCommand, selectionAccuracy, trainCommand, type SelectionAccuracy, DEFAULT_ALPHA } from "./recommend.js";
 
 export type Profile = "quick" | "full";
@@ -108,18 +113,23 @@ export async function rcsEvaluate(o: EvaluateCliOptions): Promise<EvaluationResu
   return r;
 }
 
+/** A dataset option of `flash rcs`: a name (serverless-functions, multi-cloud) or a path in either layout. */
+function rcsDatasetOption(option: string, v: unknown): string {
+  return resolveDataset(String(v), { option, kinds: ["serverless", "multi-cloud"] });
+}
+
 export const rcsCommand: Command = {
   summary: "resource configuration search (FLASH-Sizeless): evaluate | train | recommend",
   options: {
     ...common,
-    train: { type: "string", description: "evaluate: training dataset folder" },
-    test: { type: "string", description: "evaluate: test dataset folder (its apps not in --train; the same folder = 50/50 split by app)" },
+    train: { type: "string", description: "evaluate: training dataset (serverless-functions, multi-cloud, or a folder in either layout)" },
+    test: { type: "string", description: "evaluate: test dataset, as --train (its apps not in --train; the same dataset = 50/50 split by app)" },
     shots: { type: "string", description: "evaluate: shot counts", default: "1,2,3" },
     seeds: { type: "string", description: "evaluate: iterations (seeds); default by profile (quick 2, full 10)" },
     methods: { type: "string", description: `evaluate: comma-separated subset of ${METHODS.join(",")}` },
     controls: { type: "boolean", description: "evaluate: also run the controls (oracle, oracle of the context, shuffled and zero embedding, probe)" },
     out: { type: "string", description: "evaluate: report folder; train: model folder" },
-    data: { type: "string", description: "train: dataset folder" },
+    data: { type: "string", description: "train: dataset (serverless-functions, multi-cloud, or a folder in either layout)" },
     model: { type: "string", description: "recommend: model folder written by `flash rcs train`" },
     function: {
       type: "string",
@@ -136,10 +146,10 @@ export const rcsCommand: Command = {
     const profile = profileOf(o.profile);
     const seed = Number(o.seed ?? 0);
     if (sub === "evaluate") {
-      if (!o.train || !o.test || !o.out) throw new UsageError("rcs evaluate needs --train DIR --test DIR --out DIR");
+      if (!o.train || !o.test || !o.out) throw new UsageError("rcs evaluate needs --train DATA --test DATA --out DIR");
       const r = await rcsEvaluate({
-        train: String(o.train),
-        test: String(o.test),
+        train: rcsDatasetOption("--train", o.train),
+        test: rcsDatasetOption("--test", o.test),
         out: String(o.out),
         shots: parseShots(o.shots as string | undefined),
         iterations: positiveInt("seeds", o.seeds) ?? PROFILES[profile].iterations,
@@ -154,9 +164,14 @@ export const rcsCommand: Command = {
       console.log(JSON.stringify(resultsJson(r), null, 2));
       console.error(`wrote ${path.join(String(o.out), "results.json")}, report.md, ape-cdf.png`);
     } else if (sub === "train") {
-      if (!o.data || !o.out) throw new UsageError("rcs train needs --data DIR --out MODEL_DIR");
+      if (!o.data || !o.out) throw new UsageError("rcs train needs --data DATA --out MODEL_DIR");
       await selectBackend(o.backend as string | undefined);
-      await trainCommand({ data: String(o.data), out: String(o.out), model: modelConfig(profile, { epochs: positiveInt("epochs", o.epochs), seed }), log });
+      await trainCommand({
+        data: rcsDatasetOption("--data", o.data),
+        out: String(o.out),
+        model: modelConfig(profile, { epochs: positiveInt("epochs", o.epochs), seed }),
+        log,
+      });
       console.error(`wrote model ${o.out}`);
     } else if (sub === "recommend") {
       if (!o.model || !o.function) throw new UsageError("rcs recommend needs --model DIR --function DIR");
@@ -173,8 +188,8 @@ export const rcsCommand: Command = {
 };
 
 export interface ReproduceRcsOptions {
-  /** Folder holding serverless-functions/ and multi-cloud/ (e.g. ../shared/datasets). */
-  data: string;
+  /** `--data`: dataset names or folders, comma-separated (data.ts); null or absent: both of the repository's datasets. */
+  data?: string | null;
   profile: Profile;
   out: string;
   /** Iterations per split (default by profile). */
@@ -202,15 +217,11 @@ export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<strin
   const say = o.log ?? log;
   const iterations = o.iterations ?? PROFILES[o.profile].iterations;
   const model = modelConfig(o.profile, { epochs: o.epochs, seed: o.seed });
-  const serverlessDir = path.join(o.data, "serverless-functions");
-  const cloudDir = path.join(o.data, "multi-cloud");
-  const want = new Set(o.splits ?? ["a", "b", "c-workloads", "c-providers"]);
+  const folders = rcsDataFolders(o.data ?? null);
+  const want = new Set<string>(rcsSplits(folders, o.splits));
   const plans: [string, () => SplitPlan, number][] = [];
-  if (want.has("a") || want.has("b")) {
-    if (!existsSync(serverlessDir)) throw new UsageError(`--data ${o.data}: no serverless-functions/ folder`);
-  }
-  const serverless = want.has("a") || want.has("b") ? loadServerless(serverlessDir) : undefined;
-  const cloud = want.has("c-workloads") || want.has("c-providers") ? loadMultiCloud(cloudDir) : undefined;
+  const serverless = want.has("a") || want.has("b") ? loadServerless(folders.serverless!) : undefined;
+  const cloud = want.has("c-workloads") || want.has("c-providers") ? loadMultiCloud(folders.multicloud!) : undefined;
   if (want.has("a")) plans.push(["a", () => halfSplitPlan(serverless!, "a-serverless-apps"), iterations]);
   if (want.has("b")) plans.push(["b", () => syntheticToRealPlan(serverless!), iterations]);
   if (want.has("c-workloads")) plans.push(["c-workloads", () => halfSplitPlan(cloud!, "c-multicloud-workloads"), iterations]);
@@ -256,7 +267,10 @@ export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<strin
   const head = [
     "# Resource configuration search: FLASH-Sizeless (paper 5.1, Table 2)",
     "",
-    `Profile \`${o.profile}\` (${profileWords}), backend \`${b.name}\`, data \`${o.data}\`, total wall time ${seconds.toFixed(0)} s.`,
+    `Profile \`${o.profile}\` (${profileWords}), backend \`${b.name}\`, data ${[folders.serverless, folders.multicloud]
+      .filter((f) => f !== null)
+      .map((f) => `\`${f}\``)
+      .join(" and ")}, total wall time ${seconds.toFixed(0)} s.`,
     "MAPE is a fraction (0.21 = 21%). Methods: naive = time at the nearest measured base size; Sizeless = the Table 6 MLP; transfer learning = " +
       "Sizeless fine-tuned on the new workload's base pairs (identical to Sizeless at 1-shot: one base gives no labelled pair); FLASH = the MLP with " +
       "the meta learner's embedding of the base measurements; FLASH + fine-tune likewise. Controls (rows marked control; experiments/rcs/controls.ts): " +

@@ -2,23 +2,26 @@
  * `flash reproduce`, `flash sweep`, `flash report`, `flash rerun` and `flash golden`.
  *
  *   flash reproduce <task> [--profile quick|full] [--seeds N] [--seed S] [--out DIR] [--workers W] [--backend B]
- *                          [--traces DIR] [--apps DIR] [--data DIR]
- *   flash sweep <task> --pool-sizes 2,4,8 [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W] [--traces DIR] [--apps DIR]
+ *                          [--traces NAME|PATH] [--apps DIR] [--data NAME|DIR[,...]]
+ *   flash sweep <task> --pool-sizes 2,4,8 [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W] [--traces NAME|PATH] [--apps DIR]
  *   flash report DIR                 re-render report.md and figures from DIR/results.json
  *   flash rerun DIR [--out NEW]      repeat the run recorded in DIR/config.json (default NEW: DIR, i.e. resume)
  *   ... --queue redis://[USER:PASSWORD@]HOST[:PORT][/DB]  run the units on `flash worker` processes through that queue (queue/)
  *   flash golden [--update]          check (or deliberately refresh) the golden seeded runs
+ *   flash datasets                   the dataset names data options accept and where they resolve
  *
  * `reproduce` dispatches through the task registry (experiments/tasks/index.ts): RL
  * tasks run the shared protocols; a task with its own `reproduce` runs that.
- * `--traces DIR` / `--apps DIR` go to an RL task's `profile` (only a task that lists
- * them in `folderOptions`: autoscaling) and into config.json, so `flash rerun` repeats
- * them; `--data DIR` goes to a task with its own reproduction (rcs).
+ * `--traces` / `--apps` go to an RL task's `profile` (only a task that lists them in
+ * `folderOptions`) and into config.json, so `flash rerun` repeats them; `--data` goes to
+ * a task with its own reproduction (rcs). Data options take a dataset name or a path
+ * (experiments/datasets.ts, data/README.md).
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { DataError, MissingPathError, OptionValueError, UsageError } from "../../errors.js";
 import type { Command, OptionSpec, ParsedOptions } from "../args.js";
+import { dataRoot, DATASETS, isDatasetName, resolveDataset, SYNTHETIC, type DatasetName } from "../datasets.js";
 import { rlTask, taskEntry, taskNames } from "../tasks/index.js";
 import type { FolderOption } from "../tasks/types.js";
 import { loadRunConfig } from "./config.js";
@@ -71,23 +74,39 @@ function checkJsonFile(file: string): void {
 const FOLDER_OPTIONS: FolderOption[] = ["traces", "apps"];
 
 /**
- * `--traces` / `--apps` as absolute paths (so `flash rerun` works from any directory),
- * checked: the folder must exist and the task must read it; errors name the option and folder.
+ * `--traces`: a dataset name or `synthetic` stays a name (config.json records it, and the
+ * task resolves it against the kind of traces it reads); a path must exist (a folder, or
+ * one trace file) and becomes absolute.
+ */
+function traceSource(v: string): string {
+  if (isDatasetName(v) || v === SYNTHETIC) return v;
+  return resolveDataset(v, { option: "--traces", kinds: ["load-traces", "link-traces"], synthetic: true }) as string;
+}
+
+/** `--apps`: an existing folder, as an absolute path. */
+function folderPath(v: string, k: FolderOption): string {
+  let isDir = false;
+  try {
+    isDir = statSync(v).isDirectory();
+  } catch {
+    throw new MissingPathError(v, `--${k}: folder "${v}" does not exist`);
+  }
+  if (!isDir) throw new MissingPathError(v, `--${k}: "${v}" is not a folder`);
+  return path.resolve(v);
+}
+
+/**
+ * `--traces` / `--apps`, checked: names stay names, paths become absolute (so `flash
+ * rerun` works from any directory) and must exist, and the task must read the option;
+ * errors name the option and the value.
  */
 async function folderOptions(o: ParsedOptions, task: string): Promise<Partial<Record<FolderOption, string>>> {
   const out: Partial<Record<FolderOption, string>> = {};
   for (const k of FOLDER_OPTIONS) {
     const v = o[k];
     if (v === undefined) continue;
-    if (typeof v !== "string" || v === "") throw new OptionValueError(`--${k}`, "a folder path", v);
-    let isDir = false;
-    try {
-      isDir = statSync(v).isDirectory();
-    } catch {
-      throw new MissingPathError(v, `--${k}: folder "${v}" does not exist`);
-    }
-    if (!isDir) throw new MissingPathError(v, `--${k}: "${v}" is not a folder`);
-    out[k] = path.resolve(v);
+    if (typeof v !== "string" || v === "") throw new OptionValueError(`--${k}`, k === "traces" ? "a dataset name or a path" : "a folder path", v);
+    out[k] = k === "traces" ? traceSource(v) : folderPath(v, k);
   }
   if (Object.keys(out).length === 0) return out;
   const entry = taskEntry(task);
@@ -150,7 +169,8 @@ function commonOptions(backendOption: OptionSpec) {
     traces: {
       type: "string",
       description:
-        "folder of load traces for a task that reads one (autoscaling: ../shared/datasets/load-traces itself, or t,rate CSV files); default synthetic traces",
+        "traces for a task that reads them: a dataset name (autoscaling, cpufreq: load-traces or one trace such as azure-functions-2019; congestion: " +
+        "network-traces; data/README.md), synthetic, or a path (a folder in the same layout, or one trace file); default: the profile's",
     },
     apps: {
       type: "string",
@@ -174,7 +194,9 @@ function reproduceCommand(common: CommonOptions): Command {
       out: { type: "string", description: "output directory (default runs/<task>-<profile>)" },
       data: {
         type: "string",
-        description: "data folder of a task that reads one (rcs: the folder holding serverless-functions/ and multi-cloud/, e.g. ../shared/datasets)",
+        description:
+          "data of a task with its own reproduction (rcs: serverless-functions, multi-cloud, or both comma-separated, as names or folders in " +
+          "their layouts; default both of the repository's)",
       },
     },
     async run(o, pos) {
@@ -319,6 +341,21 @@ function tasksCommand(): Command {
   };
 }
 
+/** `flash datasets`: the dataset names data options accept, and where each resolves. */
+function datasetsCommand(): Command {
+  return {
+    summary: "list the datasets the repository carries: the names --traces and --data accept, what each holds, where it resolves",
+    options: {},
+    async run() {
+      for (const name of Object.keys(DATASETS) as DatasetName[]) {
+        const d = DATASETS[name];
+        const where = path.join(dataRoot(), d.path);
+        console.log(`${name} (${d.kind}): ${d.what}\n  ${where}${existsSync(where) ? "" : "  (missing)"}`);
+      }
+    },
+  };
+}
+
 /** `flash golden`: check or refresh the golden seeded runs. */
 function goldenCommand(backendOption: OptionSpec): Command {
   return {
@@ -346,5 +383,6 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
     rerun: rerunCommand(common, backendOption),
     golden: goldenCommand(backendOption),
     tasks: tasksCommand(),
+    datasets: datasetsCommand(),
   };
 }

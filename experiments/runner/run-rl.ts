@@ -37,7 +37,7 @@ export interface RlRunOptions {
   /** A resolved task config (rerun); default: the profile's for the run seed. */
   taskConfig?: Record<string, unknown>;
   /**
-   * Folders for the task's profile (`--traces DIR`, `--apps DIR`; only those in the task's
+   * Folders for the task's profile (`--traces NAME|PATH`, `--apps DIR`; only those in the task's
    * `folderOptions`). Recorded in config.json; with `taskConfig` (rerun) they are only
    * recorded, the resolved config already holds what they gave.
    */

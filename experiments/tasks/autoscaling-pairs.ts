@@ -16,7 +16,7 @@
  *     Twitter-like: A 0.27-0.55, noise 0.25-0.35, 0.3-0.8 bursts/h) and a random diurnal
  *     phase, so pairs see different parts of the day (rising, peak, falling) and
  *     different burstiness. Stored as its generator parameters; regenerated exactly.
- *   - Traces from a folder (`traces`: ../shared/datasets/load-traces or the user's
+ *   - Traces from a folder (`traces`: data/load-traces, quick's default, or the user's
  *     `t,rate` CSV files, traces/README.md): the folder's traces in a seeded order,
  *     assigned round-robin to pairs; each pair reads a window of `env.traceSeconds` at a
  *     seeded offset (a multiple of 60 s) of its trace, or the whole trace when the trace

@@ -55,12 +55,15 @@
  *     and SLO preservation per evaluation step, for the served agents, the references
  *     and HPA/VPA.
  *
- * Pair and trace folders: `autoscalingProfile(name, seed, {traces, apps})`; from the CLI,
- * `flash reproduce autoscaling --traces DIR --apps DIR` (also `flash sweep`). The
- * variables FLASH_AUTOSCALING_TRACES=DIR / FLASH_AUTOSCALING_APPS=DIR still work where
- * the option is not given. The folders and the resolved pairs go into config.json, so
- * `flash rerun` repeats them without the options or variables. A folder that does not
- * exist is an error naming it and where it came from.
+ * Pair and trace sources: `autoscalingProfile(name, seed, {traces, apps})`; from the CLI,
+ * `flash reproduce autoscaling --traces T --apps DIR` (also `flash sweep`), T a dataset
+ * name (`load-traces`, `azure-functions-2019`, ...), `synthetic` or a path. Without
+ * them the profile decides: quick and full replay the repository's real load traces
+ * (the paper replayed a real trace), golden and sweep draw synthetic ones. The
+ * variables FLASH_AUTOSCALING_TRACES / FLASH_AUTOSCALING_APPS still work where the
+ * option is not given. The resolved folders and pairs go into config.json, so `flash
+ * rerun` repeats them without the options or variables. An unknown name or a folder
+ * that does not exist is an error naming it and where it came from.
  *
  * Cost: quick runs in minutes on 2 cores; full is sized for a native/GPU backend: on
  * WebAssembly the paper's encoder (BiGRU 2x256 over 100 steps) makes a FLASH update
@@ -87,6 +90,7 @@ import { EVAL_SEED, flashWords, rlFlashKit, runEpisode, StepMeans, total } from 
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { ProfileOptions, ReferenceResult, RlTask } from "./types.js";
 import { MissingPathError } from "../../errors.js";
+import { datasetPath, resolveDataset, type DatasetName } from "../datasets.js";
 
 export { validateAutoscalingConfig, type AutoscalingConfig } from "./autoscaling-pairs.js";
 
@@ -95,6 +99,8 @@ const TASK = "autoscaling";
 interface Profile extends ProfileSpec {
   /** Application-update scenarios to run (the first n of the paper's 7; `updatePairsFor`). */
   updates: number;
+  /** The load traces without --traces: a dataset (the paper replayed a real trace) or null for the seeded synthetic ones. */
+  traces: DatasetName | null;
   env: AutoscalingConfig["env"];
   agent: AutoscalingConfig["agent"];
 }
@@ -105,10 +111,11 @@ const ENV = { intervalSeconds: 30, maxEpisodeSteps: 100, alpha: 0.5, loadFractio
 
 export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
   golden: {
-    purpose: "seconds: tests and the golden regression run (20-step episodes; numbers only, not learning)",
+    purpose: "seconds: tests and the golden regression run (20-step episodes, synthetic traces by default; numbers only, not learning)",
     pool: 2,
     test: 2,
     updates: 1,
+    traces: null,
     env: { ...ENV, maxEpisodeSteps: 20, traceSeconds: 3600 },
     agent: { ...TABLE8, netArch: [16, 16], batchSize: 16, learningStarts: 20, bufferSize: 10_000 },
     flash: { hidden: 8, layers: 1, fcHidden: 8, embeddingDim: 4, contextSize: 2, maxSteps: 8, contextSubsample: 1 },
@@ -119,10 +126,11 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
    * no better than the original agent's.
    */
   quick: {
-    purpose: "under 20 minutes on 2 cores (README, Measured): small networks, short budgets, a 12-pair pool",
+    purpose: "under 20 minutes on 2 cores (README, Measured): small networks, short budgets, a 12-pair pool, real load traces by default (load-traces)",
     pool: 12,
     test: 3,
     updates: 7,
+    traces: "load-traces",
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 100_000 },
     flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
@@ -130,10 +138,11 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
   },
   /** The paper's adaptation pool is 800 pairs: see the README for the time that would take. */
   full: {
-    purpose: "the paper's sizes: pool 200, 100 new applications each served on 10 others, adaptation on the same 100 new pairs",
+    purpose: "the paper's sizes: pool 200, 100 new applications each served on 10 others, adaptation on the same 100 new pairs, real load traces by default",
     pool: 200,
     test: 100,
     updates: 7,
+    traces: "load-traces",
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [400, 300], learningStarts: 1000, bufferSize: 1_000_000 },
     flash: PAPER_FLASH,
@@ -150,10 +159,13 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
    * that replicates of four sizes fit in about half an hour on 2 shared cores.
    */
   sweep: {
-    purpose: "the pool-size sweep (flash sweep --pool-sizes 6,12,24,48): a 48-pair pool, a fixed total of 64 pretraining episodes per size",
+    purpose:
+      "the pool-size sweep (flash sweep --pool-sizes 6,12,24,48): a 48-pair pool, a fixed total of 64 pretraining episodes per size, synthetic " +
+      "traces by default (as measured)",
     pool: 48,
     test: 3,
     updates: 0,
+    traces: null,
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 100_000 },
     flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
@@ -163,7 +175,9 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
 
 /** What each folder option holds (help texts and errors). */
 export const AUTOSCALING_FOLDERS = {
-  traces: "load traces: ../shared/datasets/load-traces itself (its files directly in it) or a folder of `t,rate` CSV files (traces/README.md)",
+  traces:
+    "load traces: a dataset name (load-traces, or one trace such as azure-functions-2019; data/README.md), synthetic, or a folder of the files " +
+    "load-traces holds or of `t,rate` CSV files (traces/README.md)",
   apps: "application JSON files (sim/k8s/README.md schema)",
 } as const;
 
@@ -171,31 +185,39 @@ const ENV_VAR = { traces: "FLASH_AUTOSCALING_TRACES", apps: "FLASH_AUTOSCALING_A
 
 /**
  * The folders a profile reads: the option when given (null: explicitly none), else the
- * environment variable, else none. Each folder must exist; the error names it and its source.
+ * environment variable, else the profile's default (traces only). A trace source is a
+ * dataset name, `synthetic` or a path (experiments/datasets.ts); an app folder must exist.
+ * Errors name the value and where it came from.
  */
-function resolveSources(opts: PairSources): { traces: string | null; apps: string | null } {
+function resolveSources(opts: PairSources, profileTraces: DatasetName | null): { traces: string | null; apps: string | null } {
   const out = { traces: null as string | null, apps: null as string | null };
-  for (const k of ["traces", "apps"] as const) {
-    const given = opts[k];
-    const dir = given !== undefined ? given : process.env[ENV_VAR[k]] || null;
-    if (dir === null || dir === "") continue;
-    const from = given !== undefined ? `--${k}` : ENV_VAR[k];
+  const fromOption = (k: "traces" | "apps") =>
+    opts[k] !== undefined ? { value: opts[k], from: `--${k}` } : { value: process.env[ENV_VAR[k]] || null, from: ENV_VAR[k] };
+  const traces = fromOption("traces");
+  if (traces.value) out.traces = resolveDataset(traces.value, { option: traces.from, kinds: ["load-traces"], synthetic: true });
+  else if (opts.traces === undefined && profileTraces) out.traces = datasetPath(profileTraces);
+  const { value: dir, from } = fromOption("apps");
+  if (dir) {
     let isDir = false;
     try {
       isDir = statSync(dir).isDirectory();
     } catch {
-      throw new MissingPathError(dir, `${TASK}: ${k} folder "${dir}" (from ${from}) does not exist; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
+      throw new MissingPathError(dir, `${TASK}: apps folder "${dir}" (from ${from}) does not exist; expected a folder of ${AUTOSCALING_FOLDERS.apps}`);
     }
-    if (!isDir) throw new MissingPathError(dir, `${TASK}: ${k} folder "${dir}" (from ${from}) is not a folder; expected a folder of ${AUTOSCALING_FOLDERS[k]}`);
-    out[k] = dir;
+    if (!isDir)
+      throw new MissingPathError(dir, `${TASK}: apps folder "${dir}" (from ${from}) is not a folder; expected a folder of ${AUTOSCALING_FOLDERS.apps}`);
+    out.apps = dir;
   }
   return out;
 }
 
-/** A profile's config for a run seed; `traces`/`apps` folders override the synthetic traces and generated applications. */
+/**
+ * A profile's config for a run seed; `traces` (a dataset name, `synthetic` or a path) and
+ * `apps` (a folder) override the profile's traces and the generated applications.
+ */
 export function autoscalingProfile(name: string, runSeed: number, opts: ProfileOptions = {}): AutoscalingConfig {
   const p = pickProfile(AUTOSCALING_PROFILES, name, TASK);
-  const src = resolveSources({ traces: opts.traces, apps: opts.apps });
+  const src = resolveSources({ traces: opts.traces, apps: opts.apps }, p.traces);
   const pool = opts.poolSize ?? p.pool;
   const drawn = drawPairs(runSeed, p.test + pool, p.env, src);
   const testPairs = drawn.slice(0, p.test);

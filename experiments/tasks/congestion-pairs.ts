@@ -10,7 +10,7 @@
  *     does not give the cut points; these are ours (`SUBRANGES`). A cell's link has values
  *     drawn from its sub-ranges (log-uniform, loss uniform) with the run seed, stored in the
  *     config, so a run is exact. Id: `b<i>d<j>q<k>l<m>` (sub-range indices 0-4).
- *   - a Pantheon (or user) link trace with `--traces DIR`: bandwidth over time from the
+ *   - a Pantheon (or user) link trace with `--traces network-traces` (or a folder): bandwidth over time from the
  *     file, with the file's delay, queue and loss where it states them (else 20 ms, 100
  *     packets, 0). Trace pairs join the adaptation (test) pool only. Id: `trace:<file>`.
  * Test pairs are drawn first, then the pool, from a seeded shuffle of the 625 cells.

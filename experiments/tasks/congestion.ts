@@ -1,7 +1,7 @@
 /**
  * Congestion control (FLASH paper A.5-A.6) as a harness task (`congestion`): one pair =
  * one network environment (a link cell of the paper's 625, or a Pantheon link trace with
- * `--traces DIR`) on the packet-level path simulator (sim/network), in Aurora's MDP
+ * `--traces network-traces`) on the packet-level path simulator (sim/network), in Aurora's MDP
  * (AuroraCongestion-v0, envs/congestion/env.ts). Pairs and their config:
  * congestion-pairs.ts.
  *
@@ -48,6 +48,7 @@ import {
 } from "./congestion-pairs.js";
 import { EVAL_SEED, flashWords, rlFlashKit, StepMeans, total, type FlashSettings } from "./rl-flash-kit.js";
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
+import { resolveDataset } from "../datasets.js";
 import type { ProfileOptions, RlTask } from "./types.js";
 
 export { validateCongestionConfig, type CongestionConfig } from "./congestion-pairs.js";
@@ -115,7 +116,9 @@ export const CONGESTION_PROFILES: ProfileTable<Profile> = {
     budgets: { referenceEpisodes: 30, pretrainEpisodes: 120, adaptEpisodes: 20, embedEpisodes: 1, evalEpisodes: 2, abTargets: 2, window: 5, tolerance: 0.05 },
   },
   quick: {
-    purpose: "under 20 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells, 1024-step rollouts",
+    purpose:
+      "about 30 minutes on 2 cores (target): 200-MI episodes, 12-cell pool, 4 new cells (the paper's link cells; --traces network-traces adds 2), " +
+      "1024-step rollouts, 60k-step PPO references",
     pool: 12,
     test: 4,
     traces: 2,
@@ -123,7 +126,10 @@ export const CONGESTION_PROFILES: ProfileTable<Profile> = {
     env: { ...ENV, maxEpisodeSteps: 200 },
     agent: { ...TABLE12, nSteps: 1024 },
     flash: SMALL_FLASH,
-    budgets: { referenceEpisodes: 30, pretrainEpisodes: 180, adaptEpisodes: 20, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 5, tolerance: 0.05 },
+    // References: 300 episodes x 200 MIs = 60k PPO steps per pair (was 30 = 6k, which the oracle and the BBR-like sender beat).
+    // Exploration on run seed 0's new and updated pairs: the deterministic return gains little after 40-60k steps
+    // (docs/results/2026-12-06-congestion-pccrl.md); Aurora's own curve: 459.7 -> 589.5 in 120k steps.
+    budgets: { referenceEpisodes: 300, pretrainEpisodes: 180, adaptEpisodes: 20, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 5, tolerance: 0.05 },
   },
   full: {
     purpose: "the paper's: pool 200, the other 425 cells new, 400-MI episodes, Table 12's 2048-step rollouts, 100 A/B tests (10 per agent)",
@@ -139,17 +145,21 @@ export const CONGESTION_PROFILES: ProfileTable<Profile> = {
 };
 
 export const CONGESTION_FOLDERS = {
-  traces: "link traces: ../shared/datasets/network-traces (Pantheon JSON) or *.json / *.csv files (sim/network/README.md)",
+  traces: "link traces: the dataset name network-traces (Pantheon JSON; data/README.md) or a folder of *.json / *.csv files (sim/network/README.md)",
 } as const;
 
-/** A profile's config for a run seed; `traces` adds trace pairs to the new pairs. */
+/**
+ * A profile's config for a run seed. Every profile draws the paper's link cells (Aurora's
+ * parameter ranges; the paper used no measured links); `traces` (a dataset name or a
+ * path, experiments/datasets.ts) adds the profile's count of trace pairs to the new pairs.
+ */
 export function congestionProfile(name: string, runSeed: number, opts: ProfileOptions = {}): CongestionConfig {
   const p = pickProfile(CONGESTION_PROFILES, name, TASK);
   const pool = opts.poolSize ?? p.pool;
   if (p.test + pool > 625) throw new OptionValueError("--pool-sizes", `at most ${625 - p.test} (the 625 cells of the grid less ${p.test} new ones)`, pool);
   const cells = shuffledCells(runSeed);
   const test = cells.slice(0, p.test).map((c) => linkPair(c, runSeed));
-  const traces = opts.traces ?? null;
+  const traces = opts.traces ? resolveDataset(opts.traces, { option: "--traces", kinds: ["link-traces"], synthetic: true }) : null;
   const testPairs = traces ? [...test, ...tracePairs(traces, p.traces, runSeed)] : test;
   return {
     task: TASK,

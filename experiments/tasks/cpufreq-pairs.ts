@@ -16,7 +16,7 @@
  *     the local rate, decaying over ~10 s); no periodic cycle. Calibrated against the
  *     per-second traces of the load-trace folder (NASA-HTTP, Twitter, Azure LLM) by
  *     `bench/cpufreq-load.ts`; the numbers are in sim/cpufreq/README.md.
- *     With a traces folder (`--traces DIR`): the folder's traces, round-robin in a seeded
+ *     With a traces folder (`--traces load-traces` or a path): the folder's traces, round-robin in a seeded
  *     order, each app reading a window of `traceSeconds` at a seeded offset, resampled to 1 s.
  *   - Pair ids are `<app name>@<processor name>`.
  *

@@ -45,6 +45,7 @@ import { specOf } from "../../sim/cpufreq/processor.js";
 import { EVAL_SEED, flashWords, rlFlashKit, StepMeans } from "./rl-flash-kit.js";
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { ProfileOptions, RlTask } from "./types.js";
+import { resolveDataset } from "../datasets.js";
 
 export { validateCpufreqConfig, type CpufreqConfig } from "./cpufreq-pairs.js";
 
@@ -86,7 +87,7 @@ const ENV = { maxEpisodeSteps: 100, alpha: 0.5, powerWeight: 0.5, loadFraction: 
 
 export const CPUFREQ_PROFILES: ProfileTable<Profile> = {
   demo: {
-    purpose: "seconds: tests and the golden regression run (20-step episodes; numbers, not learning)",
+    purpose: "seconds: tests and the golden regression run (20-step episodes, synthetic load by default; numbers, not learning)",
     pool: 3,
     test: 2,
     updates: 1,
@@ -104,7 +105,7 @@ export const CPUFREQ_PROFILES: ProfileTable<Profile> = {
    * so at these budgets 1e-4 would leave no reference to measure drops against.
    */
   quick: {
-    purpose: "under 20 minutes on 2 cores: Table 10's step counts scaled down, learning rate 1e-3",
+    purpose: "under 20 minutes on 2 cores: Table 10's step counts scaled down, learning rate 1e-3, synthetic load by default (no public trace in the paper)",
     pool: 12,
     test: 6,
     updates: 7,
@@ -115,7 +116,7 @@ export const CPUFREQ_PROFILES: ProfileTable<Profile> = {
     budgets: { referenceEpisodes: 300, pretrainEpisodes: 480, adaptEpisodes: 60, embedEpisodes: 2, evalEpisodes: 5, abTargets: 3, window: 10, tolerance: 0.05 },
   },
   full: {
-    purpose: "the paper's sizes: pool 200, 100 new pairs (100 A/B tests x 10), Table 10 unscaled, the paper's encoder",
+    purpose: "the paper's sizes: pool 200, 100 new pairs (100 A/B tests x 10), Table 10 unscaled, the paper's encoder, synthetic load by default",
     pool: 200,
     test: 100,
     updates: 7,
@@ -128,13 +129,21 @@ export const CPUFREQ_PROFILES: ProfileTable<Profile> = {
 };
 
 export const CPUFREQ_FOLDERS = {
-  traces: "load traces: ../shared/datasets/load-traces itself or a folder of `t,rate` CSV files (traces/README.md); read at 1 s resolution",
+  traces:
+    "load traces: a dataset name (load-traces, or one trace such as nasa-http-1995; data/README.md), synthetic (the default), or a folder of the " +
+    "files load-traces holds or of `t,rate` CSV files (traces/README.md); read at 1 s resolution",
 } as const;
 
-/** A profile's config for a run seed; `traces` replaces the synthetic per-second traces with a folder's. */
+/**
+ * A profile's config for a run seed. Every profile draws synthetic per-second load, as
+ * SmartOverclock's setup has no public trace to replay; `traces` (a dataset name or a
+ * path, experiments/datasets.ts) replaces it with real or user traces.
+ */
 export function cpufreqProfile(name: string, runSeed: number, opts: ProfileOptions = {}): CpufreqConfig {
   const p = pickProfile(CPUFREQ_PROFILES, name, TASK);
-  const traces = opts.traces ?? process.env.FLASH_CPUFREQ_TRACES ?? null;
+  const given =
+    opts.traces !== undefined ? { value: opts.traces, from: "--traces" } : { value: process.env.FLASH_CPUFREQ_TRACES || null, from: "FLASH_CPUFREQ_TRACES" };
+  const traces = given.value ? resolveDataset(given.value, { option: given.from, kinds: ["load-traces"], synthetic: true }) : null;
   const procs = runProcessors();
   const drawn = drawCpufreqPairs(runSeed, p.test + (opts.poolSize ?? p.pool), p.env, procs, traces || null);
   const testPairs = drawn.slice(0, p.test);

@@ -124,7 +124,7 @@ export type FolderOption = "traces" | "apps";
 /** Options of `RlTask.profile`: the pool size of a sweep, and the folders the user named on the command line. */
 export interface ProfileOptions {
   poolSize?: number;
-  /** --traces DIR: a folder of load traces (undefined: the task's default, e.g. synthetic traces). */
+  /** --traces: a dataset name, `synthetic` or a path (experiments/datasets.ts); undefined: the profile's default. */
   traces?: string | null;
   /** --apps DIR: a folder of application files (undefined: the task's default, e.g. generated ones). */
   apps?: string | null;

@@ -3,14 +3,18 @@
  * fixed size in packets and a random loss rate, any of bandwidth, delay and loss
  * optionally following a trace over time (trace.ts).
  *
- * The queue is a fluid backlog in packets drained at the link's bandwidth, as Aurora's
- * simulator keeps it (a queueing delay that grows by 1/bandwidth per packet and falls
- * with time); we hold it in packets rather than seconds so that a bandwidth change
- * drains the packets already queued at the new rate. A packet arriving at time t:
+ * The queue is a fluid backlog drained at the link's bandwidth, as Aurora's simulator
+ * keeps it (PCC-RL `network_sim.py` `Link`: a queueing delay that grows by 1/bandwidth per
+ * packet and falls with time). A link of constant bandwidth holds it as PCC-RL does, in
+ * seconds, with the same arithmetic (the delay now is max(0, delay at the last arrival -
+ * time since), the drop test 1/bandwidth + delay > queue/bandwidth), so that the two
+ * simulators agree to the last bit and break ties between events alike. A trace-driven
+ * link holds it in packets, so that a bandwidth change drains the packets already queued
+ * at the new rate (PCC-RL has no traces). A packet arriving at time t:
  *   1. is lost at random with probability loss(t) (it never joins the queue);
  *   2. is dropped when the queue is full: backlog + 1 > queue (Aurora's test);
  *   3. else joins the queue and leaves after `wait` = the time to drain the backlog
- *      ahead of it, then travels `delay(t)`. Its latency on this link is wait + delay:
+ *      ahead of it, then travels `delay(t)`. Its latency on this link is delay + wait:
  *      like Aurora, the packet's own transmission time (1/bandwidth) is not added.
  */
 import { NetworkConfigError } from "./errors.js";
@@ -61,9 +65,12 @@ export class Link {
   private readonly delay0: number;
   private readonly loss0: number;
   private readonly trace?: { t: Float64Array; bw: Float64Array; delay?: Float64Array; loss?: Float64Array; period: number };
-  /** Fluid backlog (packets) at `last`. */
+  /** Trace-driven link: fluid backlog (packets) at `last`. */
   private backlog = 0;
   private last = 0;
+  /** Constant link: queueing delay (s) as of the last arrival, at `qdAt` (PCC-RL's queue_delay, queue_delay_update_time). */
+  private qd = 0;
+  private qdAt = 0;
 
   constructor(spec: LinkSpec, where = "link") {
     validateLinkSpec(spec, where);
@@ -88,6 +95,13 @@ export class Link {
   reset(): void {
     this.backlog = 0;
     this.last = 0;
+    this.qd = 0;
+    this.qdAt = 0;
+  }
+
+  /** Constant link: the queueing delay a packet arriving at t would wait (PCC-RL's get_cur_queue_delay). */
+  private queueDelay(t: number): number {
+    return Math.max(0, this.qd - (t - this.qdAt));
   }
 
   /** Index of the trace sample in force at time t (the trace repeats with its period). */
@@ -127,38 +141,37 @@ export class Link {
 
   /** Queued packets (fluid) at time t >= the last arrival. */
   backlogAt(t: number): number {
+    if (!this.trace) return this.queueDelay(t) * this.bw0;
     this.drain(t);
     return this.backlog;
   }
 
+  /** Trace-driven link: drains the backlog up to time t. */
   private drain(t: number): void {
     if (t <= this.last) return;
-    if (!this.trace) {
-      this.backlog = Math.max(0, this.backlog - (t - this.last) * this.bw0);
-    } else {
-      let cur = this.last;
-      while (cur < t && this.backlog > 0) {
-        const i = this.idx(cur);
-        const end = Math.min(t, this.segEnd(cur, i));
-        this.backlog -= (end - cur) * this.trace.bw[i];
-        cur = end;
-      }
-      if (this.backlog < 0) this.backlog = 0;
+    const tr = this.trace!;
+    let cur = this.last;
+    while (cur < t && this.backlog > 0) {
+      const i = this.idx(cur);
+      const end = Math.min(t, this.segEnd(cur, i));
+      this.backlog -= (end - cur) * tr.bw[i];
+      cur = end;
     }
+    if (this.backlog < 0) this.backlog = 0;
     this.last = t;
   }
 
-  /** Seconds to drain `packets` queued at time t. */
+  /** Trace-driven link: seconds to drain `packets` queued at time t. */
   private drainTime(t: number, packets: number): number {
     if (packets <= 0) return 0;
-    if (!this.trace) return packets / this.bw0;
+    const bw = this.trace!.bw;
     let cur = t;
     let left = packets;
     for (;;) {
       const i = this.idx(cur);
       const end = this.segEnd(cur, i);
-      const can = (end - cur) * this.trace.bw[i];
-      if (can >= left) return cur + left / this.trace.bw[i] - t;
+      const can = (end - cur) * bw[i];
+      if (can >= left) return cur + left / bw[i] - t;
       left -= can;
       cur = end;
     }
@@ -166,6 +179,7 @@ export class Link {
 
   /** Queueing delay a packet arriving at t would wait, without enqueuing it. */
   waitAt(t: number): number {
+    if (!this.trace) return this.queueDelay(t);
     this.drain(t);
     return this.drainTime(t, this.backlog);
   }
@@ -175,6 +189,16 @@ export class Link {
    * Random loss is the caller's draw (it needs the simulator's random stream).
    */
   enter(t: number): number {
+    if (!this.trace) {
+      // PCC-RL's packet_enters_link: the delay is brought up to date even when the packet is dropped.
+      const wait = this.queueDelay(t);
+      this.qd = wait;
+      this.qdAt = t;
+      const one = 1 / this.bw0;
+      if (one + wait > this.queue / this.bw0) return -1;
+      this.qd = wait + one;
+      return wait;
+    }
     this.drain(t);
     if (this.backlog + 1 > this.queue + EPS) return -1;
     const wait = this.drainTime(t, this.backlog);

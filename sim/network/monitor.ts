@@ -1,20 +1,32 @@
 /**
- * Aurora's statistics of a monitor interval (PCC-RL `sender_obs.py`), in packets and
- * seconds. Definitions, for an interval of duration D with S packets sent, A acked, L
- * found lost and RTT samples r_1..r_A:
- *   send rate = S / D, throughput = A / D (packets/s);
- *   mean latency = mean(r) (0 without samples);
- *   loss ratio = L / (L + A) (0 when both are 0);
- *   latency increase = mean(second half of r) - mean(first half), halves split at
- *     floor(A / 2) (0 with fewer than 2 samples);
- *   sent latency inflation = latency increase / D.
+ * Aurora's statistics of a monitor interval, as PCC-RL computes them
+ * (`src/common/sender_obs.py`, the `_mi_metric_*` functions; the simulator's MI is
+ * `Sender.get_run_data` in `src/gym/network_sim.py`, whose send and receive durations
+ * are both the whole MI). In packets and seconds, for an interval of duration D with S
+ * packets sent, A acked, L found lost and RTT samples r_1..r_A in arrival order:
+ *   send rate = S / D (`_mi_metric_send_rate`);
+ *   recv rate = (A - 1) / D (`_mi_metric_recv_rate`: 8 (bytes_acked - packet_size) / D
+ *     bits/s): one packet fewer than acked, so 0 with one ack and -1 / D with none.
+ *     This is the "throughput" of Aurora's reward and of its send ratio;
+ *   delivery rate = A / D: what the path delivered (ours, not PCC-RL's: the task's
+ *     throughput metric and the non-learning senders read it);
+ *   mean latency = mean(r), 0 without samples (`_mi_metric_avg_latency`);
+ *   loss ratio = L / (L + A), 0 when both are 0 (`_mi_metric_loss_ratio`);
+ *   latency increase = mean(r[h..]) - mean(r[..h]) with h = floor(A / 2), 0 when h < 1
+ *     (`_mi_metric_latency_increase`);
+ *   sent latency inflation = latency increase / D (`_mi_metric_sent_latency_inflation`).
+ * A zero-length interval has every rate and the inflation 0 (PCC-RL: `dur > 0` tests).
  */
 import type { MonitorInterval } from "./network.js";
 
 export interface IntervalStats {
   duration: number;
+  /** S / D, packets per second. */
   sendRate: number;
-  throughput: number;
+  /** PCC-RL's recv rate (A - 1) / D, packets per second: Aurora's throughput (negative when nothing was acked). */
+  recvRate: number;
+  /** A / D, packets per second: what the path delivered. */
+  deliveryRate: number;
   meanLatency: number;
   /** Smallest RTT sample (0 without samples). */
   minLatency: number;
@@ -43,7 +55,8 @@ export function intervalStats(mi: MonitorInterval): IntervalStats {
   return {
     duration: d,
     sendRate: d > 0 ? mi.sent / d : 0,
-    throughput: d > 0 ? mi.acked / d : 0,
+    recvRate: d > 0 ? (mi.acked - 1) / d : 0,
+    deliveryRate: d > 0 ? mi.acked / d : 0,
     meanLatency: n > 0 ? sum / n : 0,
     minLatency: min,
     lossRatio: mi.lost + mi.acked > 0 ? mi.lost / (mi.lost + mi.acked) : 0,

@@ -24,6 +24,16 @@
  *
  * `runFor(d)` advances the clock by d seconds (events strictly before the end) and returns
  * the monitor interval's counts (monitor.ts computes Aurora's statistics from them).
+ * `runFor(d, "next-event")` ends the interval as PCC-RL's `Network.run_for_dur` does: its
+ * loop runs while the clock is before the end, so it also handles the first event at or
+ * after the end, and the interval (and the clock) ends at that event's time. PCC-RL's
+ * events are a send, a packet's arrival at each hop (at the receiver too, even for a
+ * dropped packet) and the ack or loss notice back at the sender; at one time, arrivals
+ * go before sends (its heap orders "A" before "S") and a receiver arrival before an ack.
+ * Our receiver arrivals are not heap events (the ack is scheduled straight away), so the
+ * boundary looks them up: the first packet in flight, in FIFO order, whose receiver
+ * arrival is at or after the end. On short intervals this matters: with one or two
+ * packets per MI, which event closes the MI moves Aurora's (acked - 1) / D a lot.
  */
 import { NetworkConfigError } from "./errors.js";
 import { EventHeap } from "./heap.js";
@@ -107,8 +117,14 @@ export class PathSimulator {
   private rateValue: number;
   private nextSend: number;
   private clock = 0;
-  /** Per packet slot: its send time. */
-  private sendTime = new Float64Array(1024);
+  /**
+   * Per packet slot: its latency so far, the sum of each hop's (delay + queueing), and
+   * once its ack is scheduled its RTT. Summed as PCC-RL sums `cur_latency`, not taken as
+   * ack time - send time: the two differ in the last bit, which decides ties.
+   */
+  private latency = new Float64Array(1024);
+  /** Per packet slot in the last ring or the loss ring: when it reaches (or would have reached) the receiver. */
+  private recvTime = new Float64Array(1024);
   private free: number[] = [];
   private slots = 0;
   private sent = 0;
@@ -177,57 +193,112 @@ export class PathSimulator {
     this.sent = this.acked = this.lost = this.nRtt = 0;
   }
 
-  /** Advances the clock by `duration` seconds; returns what the sender saw meanwhile. */
-  runFor(duration: number): MonitorInterval {
+  /**
+   * Advances the clock by `duration` seconds ("at-duration"), or to the first event at or
+   * after that ("next-event": PCC-RL's interval end, that event included); returns what the
+   * sender saw meanwhile.
+   */
+  runFor(duration: number, end: "at-duration" | "next-event" = "at-duration"): MonitorInterval {
     if (!(Number.isFinite(duration) && duration > 0)) throw new NetworkConfigError("monitor interval", "a finite duration > 0 (s)", duration);
     const start = this.clock;
-    const end = start + duration;
     this.sent = this.acked = this.lost = this.nRtt = 0;
+    this.runUntil(start + duration);
+    const stop = end === "next-event" ? this.closeAtNextEvent(start + duration) : start + duration;
+    return { start, end: stop, sent: this.sent, acked: this.acked, lost: this.lost, rtts: this.rtts.subarray(0, this.nRtt) };
+  }
+
+  /** Handles the first event at or after `end` (PCC-RL's order at ties) and moves the clock to it; returns its time. */
+  private closeAtNextEvent(end: number): number {
+    const n = this.links.length;
+    const tr = Math.min(this.firstRecvAtOrAfter(this.rings[n - 1], end), this.firstRecvAtOrAfter(this.rings[n], end));
+    const te = this.heap.peekTime();
+    if (tr <= te && tr <= this.nextSend) this.clock = tr;
+    else if (te <= this.nextSend) this.handleEvent(te);
+    else this.sendNext();
+    return this.clock;
+  }
+
+  /** The receiver-arrival time of the first packet of `ring` (FIFO order) that reaches the receiver at or after `t`; Infinity if none. */
+  private firstRecvAtOrAfter(ring: EventRing, t: number): number {
+    const cap = ring.ids.length;
+    for (let i = 0; i < ring.size; i++) {
+      const at = this.recvTime[ring.ids[(ring.head + i) % cap]];
+      if (at >= t) return at;
+    }
+    return Infinity;
+  }
+
+  /** Handles every event strictly before `end`, then sets the clock to `end`. */
+  private runUntil(end: number): void {
     for (;;) {
       const te = this.heap.peekTime();
-      const ts = this.nextSend;
-      if (te <= ts) {
+      if (te <= this.nextSend) {
         if (te >= end) break;
-        this.clock = te;
-        const ring = this.heap.pop();
-        const r = this.rings[ring];
-        const id = r.shift();
-        if (r.size > 0) this.heap.push(r.peekTime(), ring);
-        this.onEvent(ring, id, te);
+        this.handleEvent(te);
       } else {
-        if (ts >= end) break;
-        this.clock = ts;
-        this.send(ts);
-        this.nextSend = ts + 1 / this.rateValue;
+        if (this.nextSend >= end) break;
+        this.sendNext();
       }
     }
     this.clock = end;
-    return { start, end, sent: this.sent, acked: this.acked, lost: this.lost, rtts: this.rtts.subarray(0, this.nRtt) };
+  }
+
+  /** The heap's first event, at time te. */
+  private handleEvent(te: number): void {
+    this.clock = te;
+    const ring = this.heap.pop();
+    const r = this.rings[ring];
+    const id = r.shift();
+    if (r.size > 0) this.heap.push(r.peekTime(), ring, this.tieKey(ring, r.ids[r.head]));
+    this.onEvent(ring, id, te);
+  }
+
+  /** The send due now; schedules the next one at the current rate. */
+  private sendNext(): void {
+    const ts = this.nextSend;
+    this.clock = ts;
+    this.send(ts);
+    this.nextSend = ts + 1 / this.rateValue;
+  }
+
+  /**
+   * PCC-RL's order of events at one time (its heap compares (time, sender, type, hop,
+   * latency, dropped)): a packet reaching a link before an ack or loss notice, and among
+   * those the one with the smaller latency first (two packets of one sender never share
+   * both a time and a latency).
+   */
+  private tieKey(ring: number, id: number): number {
+    return ring + 1 >= this.links.length ? this.latency[id] : -1;
   }
 
   private alloc(): number {
     const f = this.free.pop();
     if (f !== undefined) return f;
-    if (this.slots === this.sendTime.length) {
+    if (this.slots === this.latency.length) {
       const s = new Float64Array(this.slots * 2);
-      s.set(this.sendTime);
-      this.sendTime = s;
+      s.set(this.latency);
+      this.latency = s;
+      const r = new Float64Array(this.slots * 2);
+      r.set(this.recvTime);
+      this.recvTime = r;
     }
     return this.slots++;
   }
 
   private send(t: number): void {
     const id = this.alloc();
-    this.sendTime[id] = t;
+    this.latency[id] = 0;
     this.sent++;
     this.totalPackets++;
     this.arrive(id, 0, t);
   }
 
+  /** Queues packet `id`'s next event on `ring` at `time`, or later if the FIFO holds it back (the wait adds to its latency). */
   private schedule(ring: number, time: number, id: number): void {
     const r = this.rings[ring];
     const at = r.push(time, id);
-    if (r.size === 1) this.heap.push(at, ring);
+    this.latency[id] += at - time;
+    if (r.size === 1) this.heap.push(at, ring, this.tieKey(ring, id));
   }
 
   /** Packet `id` reaches link h at time t. */
@@ -237,15 +308,32 @@ export class PathSimulator {
     const loss = link.lossAt(t);
     const wait = loss > 0 && this.rng.next() < loss ? -1 : link.enter(t);
     if (wait >= 0) {
-      const out = t + wait + link.delayAt(t);
-      // After the last link the exit is the acknowledgement's arrival back at the sender.
-      this.schedule(h, h + 1 < n ? out : out + this.baseRttAt(out) / 2, id);
+      const hop = link.delayAt(t) + wait;
+      this.latency[id] += hop;
+      const out = t + hop;
+      if (h + 1 < n) {
+        this.schedule(h, out, id);
+        return;
+      }
+      // After the last link the exit is the receiver's arrival; the event is the ack's arrival back at the sender.
+      this.recvTime[id] = out;
+      const back = this.baseRttAt(out) / 2;
+      this.latency[id] += back;
+      this.schedule(h, out + back, id);
       return;
     }
-    // Lost here: the sender hears of it when the ack would have come back.
-    let at = t + link.waitAt(t) + link.delayAt(t);
-    for (let j = h + 1; j < n; j++) at += this.links[j].delayAt(t);
-    this.schedule(n, at + this.baseRttAt(at) / 2, id);
+    // Lost here: the sender hears of it when the ack would have come back (its latency as if it had not been lost).
+    const hop = link.delayAt(t) + link.waitAt(t);
+    this.latency[id] += hop;
+    let at = t + hop;
+    for (let j = h + 1; j < n; j++) {
+      this.latency[id] += this.links[j].delayAt(t);
+      at += this.links[j].delayAt(t);
+    }
+    this.recvTime[id] = at;
+    const back = this.baseRttAt(at) / 2;
+    this.latency[id] += back;
+    this.schedule(n, at + back, id);
   }
 
   /** The head event of ring `ring` (packet `id`) happens at time t. */
@@ -259,7 +347,7 @@ export class PathSimulator {
         r.set(this.rtts);
         this.rtts = r;
       }
-      this.rtts[this.nRtt++] = t - this.sendTime[id];
+      this.rtts[this.nRtt++] = this.latency[id];
     } else {
       this.lost++;
     }

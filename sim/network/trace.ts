@@ -2,7 +2,7 @@
  * Link traces: bandwidth (and, where known, delay and loss) over time, read from files.
  *
  * Two formats (sim/network/README.md):
- *   - JSON as the Pantheon traces of ../shared/datasets/network-traces are packaged:
+ *   - JSON as the Pantheon traces of data/network-traces are packaged:
  *     `{"timestamps": [s...], "bandwidths": [Mbps...], "delays": [ms] or [ms per timestamp],
  *       "loss": rate or [rate per timestamp], "queue": packets}`; only timestamps and
  *     bandwidths are required.
@@ -132,8 +132,9 @@ export function loadLinkTrace(file: string): LinkTrace {
   throw new LinkTraceError(file, "(file)", "a .json or .csv trace", path.extname(file) || "no extension");
 }
 
-/** Trace files (*.json, *.csv) under `dir`, recursively, in sorted order (Pantheon: one folder per experiment). */
+/** Trace files (*.json, *.csv) under `dir`, recursively, in sorted order (Pantheon: one folder per experiment); `dir` may be one trace file. */
 export function listLinkTraces(dir: string): string[] {
+  if (statSync(dir).isFile()) return /\.(json|csv)$/.test(dir) ? [dir] : [];
   const out: string[] = [];
   const walk = (d: string) => {
     for (const e of readdirSync(d).sort()) {

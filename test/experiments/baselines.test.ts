@@ -209,12 +209,12 @@ t.test("run config: taskOptions validated", async (t) => {
   t.throws(() => parseRunConfig({ ...good, taskOptions: [] }, "c.json"), /taskOptions: expected an object/);
 });
 
-t.test("CLI: --traces/--apps name a missing folder; tasks that do not read them refuse", async (t) => {
+t.test("CLI: --traces/--apps/--data name a missing folder or an unknown dataset; tasks that do not read them refuse", async (t) => {
   const cmds = harnessCommands({ type: "string", description: "backend" });
   const base = { profile: "golden", seed: "0" };
   await t.rejects(cmds.reproduce.run({ ...base, traces: path.join(root, "nope") }, ["autoscaling"]), {
     name: "MissingPathError",
-    message: new RegExp(`--traces: folder ".*nope" does not exist`),
+    message: new RegExp(`--traces: ".*nope" does not exist and is not a dataset name; known names: load-traces, `),
   });
   const file = path.join(root, "baselines-a-file");
   rmSync(file, { force: true });
@@ -235,5 +235,9 @@ t.test("CLI: --traces/--apps name a missing folder; tasks that do not read them 
     name: "UsageError",
     message: /--data: task autoscaling does not read a data folder \(it reads --traces DIR, --apps DIR\)/,
   });
-  await t.rejects(cmds.reproduce.run({ ...base, profile: "quick" }, ["rcs"]), /reproduce rcs needs --data DIR/, "rcs keeps its --data");
+  await t.rejects(
+    cmds.reproduce.run({ ...base, profile: "quick", data: "nope" }, ["rcs"]),
+    { name: "MissingPathError", message: /--data: "nope" does not exist and is not a dataset name; known names: serverless-functions, multi-cloud/ },
+    "rcs reads --data (optional: its default is the repository's datasets)",
+  );
 });

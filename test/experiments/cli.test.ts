@@ -47,9 +47,35 @@ t.test("usage errors exit 2 with one line", async (t) => {
   );
   expectError(t, ["reproduce", "autoscaling", "--seeds", "x"], 2, /--seeds: expected an integer >= 1, got "x"/);
   expectError(t, ["reproduce", "autoscaling", "--sedes", "3"], 2, /unknown option --sedes; known options: /);
-  expectError(t, ["reproduce", "autoscaling", "--traces", "/nonexistent"], 2, /--traces: folder "\/nonexistent" does not exist/);
+  expectError(
+    t,
+    ["reproduce", "autoscaling", "--traces", "/nonexistent"],
+    2,
+    /--traces: "\/nonexistent" does not exist and is not a dataset name; known names: load-traces, /,
+  );
+  expectError(
+    t,
+    ["reproduce", "autoscaling", "--traces", "network-traces"],
+    2,
+    /--traces: dataset network-traces holds .*; known: load-traces, azure-functions-2019, /,
+  );
+  expectError(
+    t,
+    ["reproduce", "rcs", "--data", "nope"],
+    2,
+    /--data: "nope" does not exist and is not a dataset name; known names: serverless-functions, multi-cloud/,
+  );
   expectError(t, ["report", path.join(tmp, "no-such-run")], 2, /run directory ".*no-such-run" does not exist/);
   expectError(t, ["sweep", "autoscaling", "--pool-sizes", "2,x"], 2, /--pool-sizes: expected positive integers separated by commas, got "2,x"/);
+});
+
+t.test("flash datasets (from dist/, in another directory): every name resolves inside the repository's data/", async (t) => {
+  const r = flash("datasets");
+  t.equal(r.code, 0);
+  const lines = r.stdout.trim().split("\n");
+  t.equal(lines.length, 2 * 9, "nine names, two lines each");
+  for (let i = 1; i < lines.length; i += 2) t.ok(lines[i].trim().startsWith(path.join(root, "data") + path.sep) && !lines[i].includes("(missing)"), lines[i]);
+  t.match(r.stdout, /^load-traces \(load-traces\): request-rate traces/);
 });
 
 t.test("a bad --queue URL is a usage error (exit 2) for the worker and the coordinator, its password masked", async (t) => {

@@ -1,9 +1,9 @@
 import t from "tap";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { selectBackend } from "../../flash/backend.js";
-import { FlashModel } from "../../flash/models.js";
-import { checkGoldens, compareNumbers, goldenDir, goldenFiles, GOLDENS, type GoldenFile } from "../../experiments/golden/golden.js";
+import { compareNumbers, goldenDir, goldenFiles, goldenRecorded, GOLDENS, type GoldenFile } from "../../experiments/golden/golden.js";
+import { CASE_STUDIES, rlTask } from "../../experiments/tasks/index.js";
+import { goldenTest } from "../helpers/golden.js";
 
 t.test("compareNumbers: tolerance, missing and new numbers", async (t) => {
   const tol = { relative: 1e-5, absolute: 1e-6 };
@@ -11,6 +11,23 @@ t.test("compareNumbers: tolerance, missing and new numbers", async (t) => {
   t.match(compareNumbers({ a: 100 }, { a: 100.01 }, tol)[0], /a: expected 100, got 100.01/);
   t.match(compareNumbers({ a: 1 }, {}, tol)[0], /a: missing/);
   t.match(compareNumbers({}, { z: 2 }, tol)[0], /z: new number 2 not in the golden file/);
+});
+
+t.test("the golden runs are the case studies' own: one per descriptor that declares one, on a profile the task has", async (t) => {
+  t.same(
+    GOLDENS.map((g) => g.name),
+    CASE_STUDIES.filter((c) => c.golden).map((c) => c.name),
+  );
+  t.same(
+    CASE_STUDIES.filter((c) => c.rl && !c.golden).map((c) => c.name),
+    [],
+    "every RL case study has a golden run",
+  );
+  for (const g of GOLDENS) {
+    t.equal(g.run.task, g.name);
+    t.ok((await rlTask(g.name)).profiles.includes(g.run.profile), `${g.name}: profile ${g.run.profile} exists`);
+  }
+  t.equal(goldenRecorded("no-such-golden", "wasm"), false, "a missing file records nothing");
 });
 
 t.test("every golden run has a checked-in file that records its definition", async (t) => {
@@ -24,19 +41,6 @@ t.test("every golden run has a checked-in file that records its definition", asy
 });
 
 // Golden numbers are recorded per backend (float results differ across backends); on a
-// backend with none recorded the comparison is skipped, and says so, rather than passing.
-const backend = await selectBackend();
-const recorded = (name: string): boolean => {
-  const f = JSON.parse(readFileSync(path.join(goldenDir(), `${name}.json`), "utf8")) as GoldenFile;
-  return backend.name in f.recorded;
-};
-const skip = recorded("pendulum-family")
-  ? false
-  : `no golden numbers recorded for backend ${backend.name} (run \`flash golden --update\` on it to record them)`;
-
-t.test(`the seeded golden run reproduces its checked-in numbers (backend ${backend.name})`, { skip }, async (t) => {
-  const res = await checkGoldens({ backend: backend.name, only: "pendulum-family" });
-  t.teardown(() => FlashModel.unregister("pendulum-family"));
-  t.equal(res.length, 1);
-  t.equal(res[0].status, "passed", res[0].failures.slice(0, 10).join("\n"));
-});
+// backend with none recorded the comparison is a skip that says so (test/helpers/golden.ts).
+// The other case studies' golden runs are checked in their own task tests.
+await goldenTest("pendulum-family");

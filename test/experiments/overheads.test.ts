@@ -12,6 +12,7 @@ import {
   type OverheadSetting,
 } from "../../experiments/protocols/overheads.js";
 import { renderSvg } from "../../experiments/report/figures.js";
+import { SMARTOVERCLOCK_DQN_DEFAULTS } from "../../agents/dqn.js";
 
 await selectBackend();
 
@@ -101,16 +102,20 @@ t.test("measureOverheads: bad options are rejected with clear errors", async (t)
 t.test("runOverheads writes overheads.json, overheads.md and the figure", async (t) => {
   const out = mkdtempSync(path.join(os.tmpdir(), "overheads-test-"));
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  // A setting has no agentConfigs: runOverheads measures each agent with its case study's own config.
   const { agentConfigs, ...rest } = tiny;
-  t.ok(agentConfigs);
   const setting: OverheadSetting = { ...rest, label: "tiny", note: "test" };
   const r = await runOverheads({ out, agents: ["dqn"], settings: [setting] });
   const json = JSON.parse(readFileSync(path.join(out, "overheads.json"), "utf8")) as {
     backend: { name: string };
     rows: OverheadRow[];
+    settings: Record<string, unknown>[];
     provenance: { machine: { cpus: number } };
   };
   t.equal(json.rows.length, 1);
+  t.equal(json.rows[0].net, JSON.stringify(SMARTOVERCLOCK_DQN_DEFAULTS.netArch), "DQN measured with SmartOverclock's network");
+  t.not(json.rows[0].net, JSON.stringify(agentConfigs?.dqn?.netArch), "not with the tiny override measureOverheads takes");
+  t.notOk("agentConfigs" in json.settings[0], "the recorded setting holds no agent override");
   t.equal(json.backend.name, r.backend.name);
   t.ok(json.provenance.machine.cpus >= 1);
   const md = readFileSync(path.join(out, "overheads.md"), "utf8");

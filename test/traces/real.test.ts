@@ -1,13 +1,14 @@
 import t from "tap";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { listTraces, loadAzureFunctions, loadAzureLlm, loadTbz2Series, parseIntegerSeries } from "../../traces/real.js";
 import { tracesFrom } from "../../traces/index.js";
 import { traceStats } from "../../traces/trace.js";
+import { datasetPath } from "../../experiments/datasets.js";
 
-const REAL = path.resolve(import.meta.dirname, "../../../shared/datasets/load-traces");
+const REAL = datasetPath("load-traces");
 const tmp = mkdtempSync(path.join(os.tmpdir(), "trace-real-"));
 
 t.test("small files written by the test", async (t) => {
@@ -53,7 +54,7 @@ t.test("no folder: the synthetic default", async (t) => {
   t.ok(set[0].load().rates.length > 100);
 });
 
-t.test("the real trace folder", { skip: existsSync(REAL) ? false : `no ${REAL}` }, async (t) => {
+t.test("the repository's trace folder (data/load-traces)", async (t) => {
   const entries = listTraces(REAL);
   t.same(entries.map((e) => e.name).sort(), [
     "azure-functions-2019",
@@ -75,4 +76,26 @@ t.test("the real trace folder", { skip: existsSync(REAL) ? false : `no ${REAL}` 
   t.ok(Math.abs(traceStats(nasa).mean - 0.684) < 0.001);
   const tw = byName.get("twitter-2021")!.load();
   t.equal(tw.rates.length, 1899061);
+});
+
+t.test("one trace file in place of a folder; a folder outside data/ in the layout (test/fixtures/load-traces)", async (t) => {
+  const one = listTraces(datasetPath("azure-functions-2019"));
+  t.same(
+    one.map((e) => e.name),
+    ["azure-functions-2019"],
+  );
+  t.equal(one[0].load().rates.length, 60);
+  const fixture = listTraces(path.resolve("test/fixtures/load-traces"));
+  t.same(
+    fixture.map((e) => e.name),
+    ["azure-functions-2019", "user-diurnal"],
+  );
+  const az = fixture[0].load();
+  t.equal(az.stepSeconds, 60);
+  t.equal(az.rates[0], 14 / 60, "minute 1: 14 invocations over the five functions");
+  t.equal(fixture[1].load().rates.length, 120);
+  t.throws(() => listTraces(path.resolve("test/fixtures/load-traces/README.md")), {
+    name: "TraceError",
+    message: /README\.md: \(file\): expected a trace file/,
+  });
 });

@@ -47,7 +47,8 @@ const view = (rate: number, last: Partial<IntervalStats>): SenderView => ({
   last: {
     duration: 0.05,
     sendRate: rate,
-    throughput: rate,
+    recvRate: rate - 1 / 0.05,
+    deliveryRate: rate,
     meanLatency: 0.1,
     minLatency: 0.1,
     lossRatio: 0,

@@ -1,5 +1,6 @@
 import t from "tap";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, renameSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync, renameSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import os from "node:os";
 import path from "node:path";
 import { detectLayout, filterEnvs, loadMultiCloud, loadRcsDataset, loadServerless, RcsDataError, SERVERLESS_METRICS } from "../../../envs/rcs/index.js";
@@ -97,6 +98,28 @@ t.test("serverless bad input: clear errors naming the file or app", async (t) =>
   d = tmpCopy(t, "serverless");
   mkdirSync(path.join(d, "stray"));
   t.match(loadServerless(d).notes.join(), /stray is not listed/);
+});
+
+t.test("gzipped size files (<memory_mb>.csv.gz) load as their text does", async (t) => {
+  const plain = loadServerless(path.join(FIX, "serverless"));
+  const d = tmpCopy(t, "serverless");
+  // Gzip every size file of every other app, so one folder mixes both forms.
+  for (const app of ["app0", "app2", "app3"])
+    for (const f of readdirSync(path.join(d, app))) {
+      const file = path.join(d, app, f);
+      writeFileSync(`${file}.gz`, gzipSync(readFileSync(file)));
+      rmSync(file);
+    }
+  const zipped = loadServerless(d);
+  t.same(
+    zipped.workloads.map((w) => w.points),
+    plain.workloads.map((w) => w.points),
+  );
+  writeFileSync(path.join(d, "app0/512.csv"), readFileSync(path.join(FIX, "serverless/app0/512.csv")));
+  t.throws(() => loadServerless(d), /app "app0": .*512\.csv(\.gz)? and .*512\.csv(\.gz)? both hold memory size 512 MB/);
+  rmSync(path.join(d, "app0/512.csv"));
+  writeFileSync(path.join(d, "app2/256.csv.gz"), "not gzip");
+  t.throws(() => loadServerless(d), { name: "RcsDataError", message: /app2\/256\.csv\.gz: not a readable gzip file/ });
 });
 
 t.test("multi-cloud fixture and the real file's shape; failed runs skipped; env filter", async (t) => {

@@ -2,9 +2,7 @@ import t from "tap";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { checkGoldens } from "../../../experiments/golden/golden.js";
 import { selectBackend } from "../../../flash/backend.js";
-import { FlashModel } from "../../../flash/models.js";
 import {
   AUTOSCALING_PROFILES,
   autoscalingProfile,
@@ -14,6 +12,8 @@ import {
 } from "../../../experiments/tasks/autoscaling.js";
 import { drawPairs, episodeSeconds, makePairEnv, updatePairsFor, validateAutoscalingConfig } from "../../../experiments/tasks/autoscaling-pairs.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
+import { datasetPath } from "../../../experiments/datasets.js";
+import { goldenTest } from "../../helpers/golden.js";
 import { generateApplications, writeApplications } from "../../../sim/k8s/generate.js";
 import { writeTraceCsv } from "../../../traces/csv.js";
 import { syntheticTrace } from "../../../traces/synthetic.js";
@@ -101,6 +101,30 @@ t.test("pairs are deterministic in the seed; test pairs first, stable under pool
   t.equal(e1.step([0, 0, 0]).reward, e2.step([0, 0, 0]).reward);
 });
 
+t.test("trace sources: quick replays the repository's load traces by default; names and synthetic choose others", async (t) => {
+  const quick = autoscalingProfile("quick", 0, { apps: null });
+  t.equal(quick.traces, datasetPath("load-traces"), "quick: data/load-traces (the paper replayed a real trace)");
+  const pairs = [...quick.testPairs, ...quick.poolPairs];
+  t.ok(
+    pairs.every((p) => p.trace.source === "file" && p.trace.file.startsWith(datasetPath("load-traces"))),
+    "every pair a window of a real trace",
+  );
+  t.ok(new Set(pairs.map((p) => (p.trace.source === "file" ? p.trace.file : ""))).size >= 4, "spread over the traces");
+  t.same(task.validateConfig(clone(quick), "cfg"), quick, "round-trips");
+  t.equal(autoscalingProfile("golden", 0, { apps: null }).traces, null, "golden: synthetic traces (its checked-in numbers)");
+  t.equal(autoscalingProfile("sweep", 0, { apps: null }).traces, null, "sweep: synthetic traces (as measured)");
+  t.same(autoscalingProfile("quick", 0, { traces: "synthetic", apps: null }), autoscalingProfile("quick", 0, { traces: null, apps: null }), "synthetic = none");
+  const one = autoscalingProfile("golden", 0, { traces: "azure-functions-2019", apps: null });
+  t.ok(
+    [...one.testPairs, ...one.poolPairs].every((p) => p.trace.source === "file" && p.trace.file === datasetPath("azure-functions-2019")),
+    "one trace by its name",
+  );
+  t.throws(() => autoscalingProfile("golden", 0, { traces: "network-traces", apps: null }), {
+    name: "UsageError",
+    message: /--traces: dataset network-traces holds 537 Pantheon link-bandwidth traces .*which this option does not read/,
+  });
+});
+
 t.test("traces and apps from folders; bad files are named", async (t) => {
   const tdir = path.join(root, "traces");
   mkdirSync(tdir);
@@ -128,7 +152,7 @@ t.test("traces and apps from folders; bad files are named", async (t) => {
   t.equal(viaOpt.testPairs[0].trace.source, "file");
   t.throws(
     () => autoscalingProfile("golden", 0, { traces: path.join(root, "no-such"), apps: null }),
-    /autoscaling: traces folder ".*no-such" \(from --traces\) does not exist; expected a folder of load traces/,
+    /--traces: ".*no-such" does not exist and is not a dataset name; known names: load-traces, azure-functions-2019, /,
   );
   t.throws(
     () => autoscalingProfile("golden", 0, { traces: null, apps: path.join(tdir, "long.csv") }),
@@ -139,10 +163,25 @@ t.test("traces and apps from folders; bad files are named", async (t) => {
     t.equal(autoscalingProfile("golden", 0, { apps: null }).traces, tdir, "FLASH_AUTOSCALING_TRACES still works");
     t.equal(autoscalingProfile("golden", 0, { traces: null, apps: null }).traces, null, "an explicit null overrides the variable");
     process.env.FLASH_AUTOSCALING_TRACES = path.join(root, "gone");
-    t.throws(() => autoscalingProfile("golden", 0, { apps: null }), /traces folder ".*gone" \(from FLASH_AUTOSCALING_TRACES\) does not exist/);
+    t.throws(() => autoscalingProfile("golden", 0, { apps: null }), /FLASH_AUTOSCALING_TRACES: ".*gone" does not exist and is not a dataset name/);
+    process.env.FLASH_AUTOSCALING_TRACES = "twitter-2021";
+    t.ok(
+      autoscalingProfile("golden", 0, { apps: null }).testPairs.every((p) => p.trace.source === "file" && p.trace.file === datasetPath("twitter-2021")),
+      "the variable takes a dataset name too",
+    );
   } finally {
     delete process.env.FLASH_AUTOSCALING_TRACES;
   }
+
+  // A folder outside data/ in the layout of data/load-traces (a user's copy of a real file, and a t,rate trace).
+  const fixture = path.resolve("test/fixtures/load-traces");
+  const fromFixture = autoscalingProfile("golden", 0, { traces: fixture, apps: null });
+  t.equal(fromFixture.traces, fixture);
+  t.same(
+    new Set([...fromFixture.testPairs, ...fromFixture.poolPairs].map((p) => p.traceKey.replace(/\.w\d+$/, ""))),
+    new Set(["azure-functions-2019", "user-diurnal"]),
+    "both traces of the folder, round-robin",
+  );
 
   // A trace shorter than one episode: the error names the file and the field.
   writeTraceCsv(path.join(tdir, "short.csv"), { name: "short", stepSeconds: 60, rates: Float64Array.from([1, 2, 3]) });
@@ -289,15 +328,4 @@ t.test("update pairs: one per applicable scenario, validated, servable", async (
   t.equal(env.pair, cfg.updatePairs[0].id);
 });
 
-t.test("the golden profile's seeded run reproduces its checked-in numbers (this backend)", async (t) => {
-  const b = await selectBackend();
-  const res = await checkGoldens({ backend: b.name, only: "autoscaling" });
-  t.teardown(() => FlashModel.unregister("autoscaling"));
-  t.equal(res.length, 1);
-  if (res[0].status === "not recorded") {
-    t.comment(`skipped: no golden numbers recorded for backend ${b.name}`);
-    t.pass("not recorded for this backend");
-    return;
-  }
-  t.equal(res[0].status, "passed", res[0].failures.slice(0, 10).join("\n"));
-});
+await goldenTest("autoscaling");

@@ -1,13 +1,15 @@
 // The congestion task: the 625-cell grid, profiles and their validation, Figure 12's
 // updated pairs, trace pairs, and a seeded reference run with the baselines.
 import t from "tap";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { selectBackend } from "../../../flash/backend.js";
 import { congestionProfile, createCongestionTask } from "../../../experiments/tasks/congestion.js";
 import { makePairEnv, SUBRANGES, shuffledCells, validateCongestionConfig, type LinkPair } from "../../../experiments/tasks/congestion-pairs.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
+import { datasetPath } from "../../../experiments/datasets.js";
+import { goldenTest } from "../../helpers/golden.js";
 
 await selectBackend();
 const root = mkdtempSync(path.join(os.tmpdir(), "congestion-task-"));
@@ -58,18 +60,39 @@ t.test("configs round-trip through validation; bad fields are named", async (t) 
   t.throws(() => congestionProfile("nope", 0), /known profiles/);
 });
 
-const TRACES = path.resolve("../shared/datasets/network-traces");
-t.test("--traces adds trace pairs to the new pairs", { skip: existsSync(TRACES) ? false : `no ${TRACES}` }, async (t) => {
-  const cfg = congestionProfile("quick", 0, { traces: TRACES });
+t.test("--traces network-traces adds trace pairs to the new pairs", async (t) => {
+  const cfg = congestionProfile("quick", 0, { traces: "network-traces" });
   const tr = cfg.testPairs.filter((p) => p.kind === "trace");
   t.equal(tr.length, 2);
-  t.equal(cfg.traces, TRACES);
+  t.equal(cfg.traces, datasetPath("network-traces"), "the name resolves inside the repository's data/");
+  t.ok(tr.every((p) => p.kind === "trace" && p.file.startsWith(datasetPath("network-traces"))));
   const env = makePairEnv(cfg.env, tr[0], 0);
   env.reset(0);
   let thr = 0;
   for (let i = 0; i < 20; i++) thr += env.step([0]).info!.throughputMbps as number;
   t.ok(thr > 0, "a trace pair's link delivers");
+  t.same(congestionProfile("quick", 0, { traces: "synthetic" }), congestionProfile("quick", 0), "synthetic: the link cells alone, the default");
+  t.equal(congestionProfile("quick", 0).traces, null, "no trace pairs by default (the paper's link cells)");
 });
+
+t.test("a folder outside data/ in the same layout (test/fixtures/network-traces); bad names are usage errors", async (t) => {
+  const dir = path.resolve("test/fixtures/network-traces");
+  const cfg = congestionProfile("demo", 0, { traces: dir });
+  const tr = cfg.testPairs.filter((p) => p.kind === "trace");
+  t.equal(tr.length, 1, "demo adds one trace pair");
+  t.ok(tr[0].kind === "trace" && tr[0].file.startsWith(dir));
+  t.equal(congestionProfile("full", 0, { traces: dir }).testPairs.filter((p) => p.kind === "trace").length, 3, "all three files of the folder");
+  t.throws(() => congestionProfile("quick", 0, { traces: "nope" }), {
+    name: "MissingPathError",
+    message: /--traces: "nope" does not exist and is not a dataset name; known names: network-traces, synthetic/,
+  });
+  t.throws(() => congestionProfile("quick", 0, { traces: "load-traces" }), {
+    name: "UsageError",
+    message: /--traces: dataset load-traces holds request-rate traces.*which this option does not read; known: network-traces, synthetic/,
+  });
+});
+
+await goldenTest("congestion");
 
 t.test("a seeded reference run with the baselines repeats exactly", async (t) => {
   const task = createCongestionTask();

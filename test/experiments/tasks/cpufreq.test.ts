@@ -8,10 +8,12 @@ import { processorByName } from "../../../sim/cpufreq/processor.js";
 import { cpufreqFrequencyTraces } from "../../../experiments/tasks/cpufreq-trace.js";
 import { runRl } from "../../../experiments/runner/run-rl.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
-import { checkGoldens } from "../../../experiments/golden/golden.js";
+import { goldenTest } from "../../helpers/golden.js";
 import { selectBackend } from "../../../flash/backend.js";
 import { FlashModel } from "../../../flash/models.js";
 import { SCENARIOS } from "../../../sim/k8s/scenarios.js";
+
+await selectBackend();
 
 t.test("profiles: (application, processor) pairs over every processor; config round-trips through validation", async (t) => {
   const cfg = cpufreqProfile("quick", 0);
@@ -120,18 +122,7 @@ t.test("the registered task runs a reference (DQN) and serves it, deterministica
   t.equal(served[0].reward, ref.evalReturn, "serving the reference on its own pair gives its evaluation return");
 });
 
-t.test("the demo profile's golden seeded run reproduces its checked-in numbers (this backend)", async (t) => {
-  const b = await selectBackend();
-  const res = await checkGoldens({ backend: b.name, only: "cpufreq" });
-  t.teardown(() => FlashModel.unregister("cpufreq"));
-  t.equal(res.length, 1);
-  if (res[0].status === "not recorded") {
-    t.comment(`skipped: no golden numbers for backend ${b.name}`);
-    t.pass("not recorded for this backend");
-    return;
-  }
-  t.equal(res[0].status, "passed", res[0].failures.slice(0, 10).join("\n"));
-});
+await goldenTest("cpufreq");
 
 t.test("frequency traces of a finished run: every governor, the reference and TL, one row per second", async (t) => {
   const out = mkdtempSync(path.join(os.tmpdir(), "cpufreq-run-"));
