@@ -4,9 +4,12 @@
 // power, GHz and return, beside the pair's best fixed level (best on these same windows)
 // and schedutil, with the reference rule's reference_source from results.json.
 // usage: node scripts/cpufreq-dqn-pairs.mjs DIST RUN_DIR   (DIST: the build the run used, e.g. ./dist)
-const [dist, runDir] = process.argv.slice(2);
+const [distArg, runDir] = process.argv.slice(2);
 const { readFileSync, existsSync } = await import("node:fs");
 const path = await import("node:path");
+const { pathToFileURL } = await import("node:url");
+// Dynamic imports resolve against this file, so DIST is made an absolute URL first.
+const dist = pathToFileURL(path.resolve(distArg)).href;
 const { DQN } = await import(`${dist}/agents/dqn.js`);
 const { Governor } = await import(`${dist}/agents/baselines/governors.js`);
 const { workDirOf } = await import(`${dist}/experiments/runner/pool.js`);
