@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Rng } from "../../flash/rng.js";
-import { REQUIRED_COLUMNS, RUNTIME_SPECIFIC_COLUMNS } from "./serverless.js";
+import { writeAppsCsv, writeSizeFile, type AppsCsvRow } from "./layout-write.js";
 
 export interface SyntheticServerlessOptions {
   apps?: number;
@@ -32,16 +32,12 @@ export function writeSyntheticServerless(dir: string, opts: SyntheticServerlessO
   const nApps = opts.apps ?? 6;
   const inv = opts.invocations ?? 3;
   mkdirSync(dir, { recursive: true });
-  const apps: string[] = [];
-  const lines = ["app,source,runtime,invocations"];
+  const apps: AppsCsvRow[] = [];
   for (let a = 0; a < nApps; a++) {
     const runtime = a % 2 === 0 ? "nodejs" : "python";
     const name = `${opts.prefix ?? "app"}${a}`;
     const variants = a % 2 === 0 ? 1 : (opts.variants ?? 2);
-    apps.push(name);
-    lines.push(`${name},${runtime === "nodejs" ? "synthetic" : "functionbench"},${runtime},${sizes.length * variants * inv}`);
-    const cols = [...REQUIRED_COLUMNS.slice(0, 12), ...(runtime === "nodejs" ? RUNTIME_SPECIFIC_COLUMNS : []), ...REQUIRED_COLUMNS.slice(12), "variant"];
-    mkdirSync(path.join(dir, name), { recursive: true });
+    apps.push({ app: name, source: runtime === "nodejs" ? "synthetic" : "functionbench", runtime, invocations: sizes.length * variants * inv });
     const params = Array.from({ length: variants }, () => ({
       cpu: rng.uniform(20, 400),
       io: rng.uniform(5, 200),
@@ -49,12 +45,12 @@ export function writeSyntheticServerless(dir: string, opts: SyntheticServerlessO
       need: rng.pick([64, 200, 400, 700]),
     }));
     for (const s of sizes) {
-      const rows = [cols.join(",")];
+      const rows: Record<string, number>[] = [];
       params.forEach((p, v) => {
         for (let i = 0; i < inv; i++) {
           const d = syntheticDuration(p.cpu, p.io, p.alpha, p.need, s) * rng.uniform(0.95, 1.05);
           const cpuMs = Math.min(d, p.cpu * Math.max(0.25, (1024 / s) ** p.alpha));
-          const val: Record<string, number> = {
+          rows.push({
             duration: d,
             maxRss: p.need * 1024 * rng.uniform(0.9, 1.1),
             fsRead: rng.int(0, 300),
@@ -71,25 +67,15 @@ export function writeSyntheticServerless(dir: string, opts: SyntheticServerlessO
             netPkgRx: Math.round(p.io),
             netByTx: Math.round(p.io * 100),
             netPkgTx: Math.round(p.io / 2),
-            external: 1255344,
-            elMin: 9223372036854776000,
-            elMax: 0,
-            elMean: 0,
-            elStd: 0,
-            bytecodeMetadataSize: 325320,
-            heapPhysical: 5133032,
-            heapAvailable: 267262616,
-            heapLimit: 271581184,
             variant: v,
-          };
-          rows.push(cols.map((c) => String(Number.isInteger(val[c]) ? val[c] : Number(val[c].toPrecision(7)))).join(","));
+          });
         }
       });
-      writeFileSync(path.join(dir, name, `${s}.csv`), rows.join("\n") + "\n");
+      writeSizeFile(path.join(dir, name), s, runtime, rows);
     }
   }
-  writeFileSync(path.join(dir, "apps.csv"), lines.join("\n") + "\n");
-  return apps;
+  writeAppsCsv(dir, apps);
+  return apps.map((a) => a.app);
 }
 
 /** Write `<dir>/configs.csv` in the multi-cloud layout (providers A and B, a few configurations). */

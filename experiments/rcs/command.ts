@@ -1,41 +1,44 @@
 /**
- * `flash rcs evaluate|train|recommend` and `flash reproduce rcs` (wired in experiments/cli.ts).
+ * `flash rcs evaluate|train|recommend|fit|generate` (wired in experiments/cli.ts; `flash
+ * reproduce rcs` is reproduce.ts).
  *
  *   flash rcs evaluate --train DATA --test DATA --shots 1,2,3 --seeds N --out DIR [--profile quick|full] [--epochs N]
  *   flash rcs train --data DATA --out MODEL_DIR [--profile ...]
  *   flash rcs recommend --model MODEL_DIR --function DIR [--runtime nodejs|python] [--alpha A] [--method flash]
- *   flash reproduce rcs [--data DATA[,DATA]] --profile quick|full --out DIR
+ *   flash rcs fit --data DATA --out MODEL.json [--report DIR]
+ *   flash rcs generate --apps N --seed S --out DIR (--model MODEL.json | --data DATA)
  *
  * DATA: a dataset name (serverless-functions, multi-cloud; data/README.md) or a folder in
- * either layout (envs/rcs/README.md).
+ * either layout (envs/rcs/README.md); fit and generate read the serverless layout only.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { selectBackend } from "../../flash/backend.js";
-import { resolveDataset } from "../datasets.js";
-import { loadRcsDataset, loadMultiCloud, loadServerless } from "../../envs/rcs/index.js";
+import { resolveDataset, type DatasetKind } from "../datasets.js";
+import { loadRcsDataset } from "../../envs/rcs/index.js";
 import { UsageError, type Command, type OptionSpec, type ParsedOptions } from "../args.js";
 import { FULL_MODEL_CONFIG, METHODS, QUICK_MODEL_CONFIG, type Method, type RcsModelConfig } from "./models.js";
-import {
-  evaluatePlan,
-  halfSplitPlan,
-  providerPlan,
-  resultsJson,
-  syntheticToRealPlan,
-  twoFolderPlan,
-  type EvaluationResult,
-  type SplitPlan,
-} from "./protocol.js";
-import { evaluationMarkdown, writeEvaluation } from "./report.js";
-import { rcsDataFolders, rcsSplits } from "./data.js";
-import { recommendCommand, selectionAccuracy, trainCommand, type SelectionAccuracy, DEFAULT_ALPHA } from "./recommend.js";
+import { evaluatePlan, resultsJson, twoFolderPlan, type EvaluationResult } from "./protocol.js";
+import { writeEvaluation } from "./report.js";
+import { recommendCommand, trainCommand, DEFAULT_ALPHA } from "./recommend.js";
+import { fitCommand, generateCommand } from "./segment-commands.js";
 
 export type Profile = "quick" | "full";
 
+/** The generated splits' sizes (experiments/rcs/generated-splits.ts): pool, new test applications, folds of the real ones ("apps": one per application). */
+export interface GeneratedProfile {
+  pool: number;
+  test: number;
+  folds: number | "apps";
+}
+
 /** Iterations and model settings per profile (every number is a parameter). */
-export const PROFILES: Record<Profile, { iterations: number; model: RcsModelConfig }> = {
-  quick: { iterations: 2, model: QUICK_MODEL_CONFIG },
-  full: { iterations: 10, model: FULL_MODEL_CONFIG },
+export const PROFILES: Record<Profile, { iterations: number; model: RcsModelConfig; generated: GeneratedProfile }> = {
+  // quick's gen-loao has 2 folds (not 4) to keep quick near 20 min on 2 cores: in the
+  // 2026-12-06 run each gen-loao fold cost about as much CPU as one gen-new+gen-real
+  // iteration (~3 min: Sizeless, FLASH and three oracle MLPs on ~6,000 rows), the
+  // single largest part of quick (docs/results/2026-12-06-rcs-scale.md).
+  quick: { iterations: 2, model: QUICK_MODEL_CONFIG, generated: { pool: 200, test: 40, folds: 2 } },
+  full: { iterations: 10, model: FULL_MODEL_CONFIG, generated: { pool: 1000, test: 200, folds: "apps" } },
 };
 
 export function parseShots(s: string | undefined): number[] {
@@ -113,13 +116,13 @@ export async function rcsEvaluate(o: EvaluateCliOptions): Promise<EvaluationResu
   return r;
 }
 
-/** A dataset option of `flash rcs`: a name (serverless-functions, multi-cloud) or a path in either layout. */
-function rcsDatasetOption(option: string, v: unknown): string {
-  return resolveDataset(String(v), { option, kinds: ["serverless", "multi-cloud"] });
+/** A dataset option of `flash rcs`: a name (serverless-functions, multi-cloud) or a path in one of `kinds`' layouts. */
+function rcsDatasetOption(option: string, v: unknown, kinds: readonly DatasetKind[] = ["serverless", "multi-cloud"]): string {
+  return resolveDataset(String(v), { option, kinds });
 }
 
 export const rcsCommand: Command = {
-  summary: "resource configuration search (FLASH-Sizeless): evaluate | train | recommend",
+  summary: "resource configuration search (FLASH-Sizeless): evaluate | train | recommend | fit | generate",
   options: {
     ...common,
     train: { type: "string", description: "evaluate: training dataset (serverless-functions, multi-cloud, or a folder in either layout)" },
@@ -128,9 +131,19 @@ export const rcsCommand: Command = {
     seeds: { type: "string", description: "evaluate: iterations (seeds); default by profile (quick 2, full 10)" },
     methods: { type: "string", description: `evaluate: comma-separated subset of ${METHODS.join(",")}` },
     controls: { type: "boolean", description: "evaluate: also run the controls (oracle, oracle of the context, shuffled and zero embedding, probe)" },
-    out: { type: "string", description: "evaluate: report folder; train: model folder" },
-    data: { type: "string", description: "train: dataset (serverless-functions, multi-cloud, or a folder in either layout)" },
-    model: { type: "string", description: "recommend: model folder written by `flash rcs train`" },
+    out: { type: "string", description: "evaluate: report folder; train: model folder; fit: segment model file; generate: new folder" },
+    data: {
+      type: "string",
+      description:
+        "train: dataset (serverless-functions, multi-cloud, or a folder in either layout); fit: serverless dataset (name or folder); " +
+        "generate: a serverless dataset to fit the segment model to",
+    },
+    model: { type: "string", description: "recommend: model folder written by `flash rcs train`; generate: segment model file written by `flash rcs fit`" },
+    report: { type: "string", description: "fit: also write the leave-one-application-out report (fit.md, fit.json) to this folder" },
+    apps: { type: "string", description: "generate: how many applications" },
+    invocations: { type: "string", description: "generate: invocations per memory size (default: the fitted data's median, at most 100)" },
+    "input-spread": { type: "string", description: "generate: input sizes 2^U(-s, s) times a segment's reference (default: the measured data's spread)" },
+    "max-segments": { type: "string", description: "generate: segments per application, at most (default 4)" },
     function: {
       type: "string",
       description:
@@ -181,104 +194,41 @@ export const rcsCommand: Command = {
       const method = methodsOf(o.method as string)[0];
       const rec = await recommendCommand({ model: String(o.model), fn: String(o.function), runtime: String(o.runtime), alpha, method });
       console.log(JSON.stringify(rec, null, 2));
+    } else if (sub === "fit") {
+      if (!o.data || !o.out) throw new UsageError("rcs fit needs --data DATA --out MODEL.json");
+      if (o.report) await selectBackend(o.backend as string | undefined);
+      const { model, report } = await fitCommand({
+        data: rcsDatasetOption("--data", o.data, ["serverless"]),
+        out: String(o.out),
+        report: o.report as string | undefined,
+        model: modelConfig(profile, { epochs: positiveInt("epochs", o.epochs) }),
+        seed,
+        log,
+      });
+      const segs = Object.values(model.segments);
+      console.error(
+        `wrote ${o.out}: ${segs.filter((x) => x.source === "fitted").length} segments fitted, ${segs.filter((x) => x.source === "assumed").length} assumed` +
+          (report ? `; report ${path.join(String(o.report), "fit.md")}` : ""),
+      );
+    } else if (sub === "generate") {
+      if (!o.out) throw new UsageError("rcs generate needs --apps N --seed S --out DIR and --model MODEL.json or --data DATA");
+      const apps = positiveInt("apps", o.apps);
+      if (apps === undefined) throw new UsageError("rcs generate needs --apps N (a positive integer)");
+      const spread = o["input-spread"] === undefined ? undefined : Number(o["input-spread"]);
+      if (spread !== undefined && !(spread >= 0)) throw new UsageError(`--input-spread: expected a number >= 0, got ${JSON.stringify(o["input-spread"])}`);
+      const made = generateCommand({
+        apps,
+        seed: o.seed === undefined ? 0 : String(o.seed),
+        out: String(o.out),
+        model: o.model as string | undefined,
+        data: o.data === undefined ? undefined : rcsDatasetOption("--data", o.data, ["serverless"]),
+        invocations: positiveInt("invocations", o.invocations),
+        inputSpread: spread,
+        maxSegments: positiveInt("max-segments", o["max-segments"]),
+      });
+      console.error(`wrote ${made.length} applications to ${o.out} (apps.csv and one folder per application)`);
     } else {
-      throw new UsageError(`rcs: expected a subcommand evaluate, train or recommend, got ${JSON.stringify(sub ?? "")}`);
+      throw new UsageError(`rcs: expected a subcommand evaluate, train, recommend, fit or generate, got ${JSON.stringify(sub ?? "")}`);
     }
   },
 };
-
-export interface ReproduceRcsOptions {
-  /** `--data`: dataset names or folders, comma-separated (data.ts); null or absent: both of the repository's datasets. */
-  data?: string | null;
-  profile: Profile;
-  out: string;
-  /** Iterations per split (default by profile). */
-  iterations?: number;
-  epochs?: number;
-  seed?: number;
-  backend?: string;
-  /** Subset of splits: a, b, c-workloads, c-providers (default all). */
-  splits?: string[];
-  /** Run the controls beside the methods (default true; experiments/rcs/controls.ts). */
-  controls?: boolean;
-  log?: (msg: string) => void;
-}
-
-const PAPER: Record<string, string> = {
-  a: "FLASH's testing MAPE at least 50% below Sizeless at every shot count (paper: 87-90% on the Sizeless data, 49-57% on its OpenWhisk data).",
-  b: "FLASH's testing MAPE at least 50% below Sizeless at every shot count.",
-  "c-workloads": "FLASH at least 34-52% below Sizeless, FLASH MAPE at or below 0.649 / 0.424 / 0.497 (1/2/3-shot, CloudBandit column of Table 2).",
-  "c-providers": "as c-workloads (the paper's CloudBandit column is across environments).",
-};
-
-/** `flash reproduce rcs`: splits (a), (b), (c) on the real data; writes out/report.md, out/results.json and one folder per split. */
-export async function reproduceRcs(o: ReproduceRcsOptions): Promise<Record<string, EvaluationResult>> {
-  const b = await selectBackend(o.backend);
-  const say = o.log ?? log;
-  const iterations = o.iterations ?? PROFILES[o.profile].iterations;
-  const model = modelConfig(o.profile, { epochs: o.epochs, seed: o.seed });
-  const folders = rcsDataFolders(o.data ?? null);
-  const want = new Set<string>(rcsSplits(folders, o.splits));
-  const plans: [string, () => SplitPlan, number][] = [];
-  const serverless = want.has("a") || want.has("b") ? loadServerless(folders.serverless!) : undefined;
-  const cloud = want.has("c-workloads") || want.has("c-providers") ? loadMultiCloud(folders.multicloud!) : undefined;
-  if (want.has("a")) plans.push(["a", () => halfSplitPlan(serverless!, "a-serverless-apps"), iterations]);
-  if (want.has("b")) plans.push(["b", () => syntheticToRealPlan(serverless!), iterations]);
-  if (want.has("c-workloads")) plans.push(["c-workloads", () => halfSplitPlan(cloud!, "c-multicloud-workloads"), iterations]);
-  // At least one iteration per held-out provider.
-  if (want.has("c-providers")) plans.push(["c-providers", () => providerPlan(cloud!), Math.max(iterations, 3)]);
-  mkdirSync(o.out, { recursive: true });
-  const results: Record<string, EvaluationResult> = {};
-  const t0 = performance.now();
-  const md: string[] = [];
-  for (const [k, [key, make, its]] of plans.entries()) {
-    const r = await evaluatePlan(make(), {
-      shots: [1, 2, 3],
-      iterations: its,
-      model,
-      seed: o.seed ?? 0,
-      controls: o.controls ?? true,
-      log: (m) => say(`split ${key} (${k + 1}/${plans.length}) ${m}`),
-    });
-    results[key] = r;
-    const ctx = { backend: b.name, profile: o.profile, settings: { iterations: its, ...model }, paperTargets: PAPER[key] };
-    const dir = path.join(o.out, key);
-    await writeEvaluation(dir, r, ctx);
-    let acc = "";
-    try {
-      const sa: SelectionAccuracy = selectionAccuracy(r, key.startsWith("c") ? cloud! : serverless!, DEFAULT_ALPHA);
-      writeFileSync(path.join(dir, "selection.json"), JSON.stringify(sa, null, 2) + "\n");
-      acc = sa.markdown;
-    } catch (err) {
-      acc = `selection accuracy not computed: ${(err as Error).message}`;
-    }
-    md.push(evaluationMarkdown(r, ctx, `${key}/ape-cdf`, "##"), acc, "");
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  writeFileSync(
-    path.join(o.out, "results.json"),
-    JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, r]) => [k, resultsJson(r)])), null, 2) + "\n",
-  );
-  const profileWords =
-    o.profile === "quick"
-      ? `quick: ${model.mlp.epochs} MLP epochs instead of 200, a ${model.encoder.layers}-layer BiGRU of ${model.encoder.hidden} units instead of 2 x 256, ` +
-        `${iterations} iterations instead of 10`
-      : "paper settings";
-  const head = [
-    "# Resource configuration search: FLASH-Sizeless (paper 5.1, Table 2)",
-    "",
-    `Profile \`${o.profile}\` (${profileWords}), backend \`${b.name}\`, data ${[folders.serverless, folders.multicloud]
-      .filter((f) => f !== null)
-      .map((f) => `\`${f}\``)
-      .join(" and ")}, total wall time ${seconds.toFixed(0)} s.`,
-    "MAPE is a fraction (0.21 = 21%). Methods: naive = time at the nearest measured base size; Sizeless = the Table 6 MLP; transfer learning = " +
-      "Sizeless fine-tuned on the new workload's base pairs (identical to Sizeless at 1-shot: one base gives no labelled pair); FLASH = the MLP with " +
-      "the meta learner's embedding of the base measurements; FLASH + fine-tune likewise. Controls (rows marked control; experiments/rcs/controls.ts): " +
-      "the MLP reading the workload's true duration profile over every configuration (oracle) or the bases' measured profile (oracle of the context) " +
-      "in place of the embedding, FLASH served with another application's embedding or the zero vector, and the embedding probe.",
-    "",
-  ];
-  writeFileSync(path.join(o.out, "report.md"), [...head, ...md].join("\n"));
-  say(`wrote ${path.join(o.out, "report.md")} (${seconds.toFixed(0)} s)`);
-  return results;
-}

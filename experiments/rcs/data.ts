@@ -1,7 +1,7 @@
 /**
  * What `flash reproduce rcs --data` reads. The task has two datasets, one per layout
- * (envs/rcs/README.md): serverless functions (splits a and b) and multi-cloud runs
- * (splits c-workloads and c-providers). `--data` names either or both, comma-separated,
+ * (envs/rcs/README.md): serverless functions (the fit, splits a, b and the generated
+ * splits) and multi-cloud runs (splits c-workloads and c-providers). `--data` names either or both, comma-separated,
  * each as a dataset name or a folder in its layout; a folder holding
  * `serverless-functions/` and `multi-cloud/` (the repository's `data/`, or any copy of it)
  * gives both. Without `--data` both of the repository's datasets are read, as the paper
@@ -19,8 +19,20 @@ export interface RcsDataFolders {
   multicloud: string | null;
 }
 
-/** The splits of `flash reproduce rcs` and the layout each one reads. */
-export const RCS_SPLITS = { a: "serverless", b: "serverless", "c-workloads": "multicloud", "c-providers": "multicloud" } as const;
+/**
+ * The splits of `flash reproduce rcs` (reproduce.ts) and the layout each one reads: the
+ * segment model's fit and the generated splits are fitted to the serverless data.
+ */
+export const RCS_SPLITS = {
+  fit: "serverless",
+  a: "serverless",
+  b: "serverless",
+  "c-workloads": "multicloud",
+  "c-providers": "multicloud",
+  "gen-new": "serverless",
+  "gen-real": "serverless",
+  "gen-loao": "serverless",
+} as const;
 export type RcsSplit = keyof typeof RCS_SPLITS;
 
 /** The folders `--data` names (null: the repository's two datasets); errors are usage errors naming the value. */

@@ -1,16 +1,10 @@
-export {
-  rcsCommand,
-  reproduceRcs,
-  rcsEvaluate,
-  PROFILES,
-  modelConfig,
-  parseShots,
-  type Profile,
-  type ReproduceRcsOptions,
-  type EvaluateCliOptions,
-} from "./command.js";
+export { rcsCommand, rcsEvaluate, PROFILES, modelConfig, parseShots, type Profile, type EvaluateCliOptions } from "./command.js";
 export * from "./models.js";
 export * from "./protocol.js";
 export * from "./report.js";
 export * from "./recommend.js";
 export * from "./controls.js";
+export * from "./generated-splits.js";
+export * from "./fit-report.js";
+export * from "./reproduce.js";
+export * from "./segment-commands.js";

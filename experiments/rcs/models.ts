@@ -214,11 +214,16 @@ export class RcsModels {
     this.pe = new PairEmbedding(this.flash, cfg.embeddingScale ?? 1);
   }
 
-  /** Pretrain sizeless and FLASH-sizeless on the same rows. */
+  /**
+   * Pretrain sizeless and FLASH-sizeless on the same rows (`sizelessOnly`: Sizeless alone,
+   * for the predictors that need no embedding; FLASH's training MAPE is then NaN and
+   * predicting with FLASH an error).
+   */
   async train(
     workloads: readonly RcsWorkload[],
     log?: (msg: string) => void,
     stage?: (method: "sizeless" | "flash" | OracleKind) => void,
+    opts: { sizelessOnly?: boolean } = {},
   ): Promise<TrainingReport> {
     const qs = trainingQueries(workloads, this.cfg, this.rng.fork("train-bases"));
     const raw: number[][] = [];
@@ -259,6 +264,11 @@ export class RcsModels {
     this.sizeless = new SizelessRegressor(d, 1, this.cfg.mlp, { seed: this.rng.fork("sizeless").tfSeed() });
     const hs = this.sizeless.fit(x, labels, { onEpoch: (e, l) => (e % 10 === 0 ? log?.(`sizeless epoch ${e}: loss ${l.toFixed(1)}`) : undefined) });
     const tS = (performance.now() - t0) / 1000;
+    const mape = (p: ArrayLike<number>) => labels.reduce((a, y, i) => a + Math.abs(p[i] - y) / y, 0) / labels.length;
+    if (opts.sizelessOnly) {
+      const trainMape = { naive: mape(labels.map(() => 1)), sizeless: mape(this.sizeless.predict(x)), flash: NaN };
+      return { rows: labels.length, pairs: qs.length, trainMape, seconds: { sizeless: tS, flash: 0 } };
+    }
     t0 = performance.now();
     stage?.("flash");
     this.flash.toggleMetaModelUpdate(true);
@@ -270,7 +280,6 @@ export class RcsModels {
       `trained on ${labels.length} rows: sizeless ${hs[0].toFixed(1)} -> ${hs[hs.length - 1].toFixed(1)}, flash ${hf[0].toFixed(1)} -> ` +
         `${hf[hf.length - 1].toFixed(1)} (MAPE % + L2)`,
     );
-    const mape = (p: ArrayLike<number>) => labels.reduce((a, y, i) => a + Math.abs(p[i] - y) / y, 0) / labels.length;
     const trainMape: TrainingReport["trainMape"] = {
       naive: mape(labels.map(() => 1)),
       sizeless: mape(this.sizeless.predict(x)),

@@ -256,22 +256,58 @@ export async function evaluatePlan(plan: SplitPlan, opts: EvaluateOptions): Prom
       models.dispose();
     }
   }
-  const summary = Object.fromEntries(
-    predictors.map((m) => [m, Object.fromEntries(opts.shots.map((s) => [String(s), meanCi95(iterations.map((r) => r.mape[m][String(s)]))]))]),
-  );
-  const trained = Object.keys(iterations[0]?.training.trainMape ?? {}) as (keyof TrainingReport["trainMape"])[];
-  const trainSummary = Object.fromEntries(trained.map((m) => [m, meanCi95(iterations.map((r) => r.training.trainMape[m] as number))]));
   return {
     plan: { name: plan.name, description: plan.description },
     shots: [...opts.shots],
     methods,
     controls,
     iterations,
-    summary,
-    trainSummary,
+    ...summaries(iterations, predictors, opts.shots),
     rows,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** Mean and 95% CI over iterations of each predictor's testing MAPE and of the training MAPEs. */
+function summaries(
+  iterations: readonly IterationResult[],
+  predictors: readonly Predictor[],
+  shots: readonly number[],
+): Pick<EvaluationResult, "summary" | "trainSummary"> {
+  const summary = Object.fromEntries(
+    predictors.map((m) => [m, Object.fromEntries(shots.map((s) => [String(s), meanCi95(iterations.map((r) => r.mape[m][String(s)]))]))]),
+  );
+  const trained = Object.keys(iterations[0]?.training.trainMape ?? {}) as (keyof TrainingReport["trainMape"])[];
+  const trainSummary = Object.fromEntries(trained.map((m) => [m, meanCi95(iterations.map((r) => r.training.trainMape[m] as number))]));
+  return { summary, trainSummary };
+}
+
+/**
+ * The evaluation restricted to the test workloads `keep` accepts, as if only they had been
+ * tested: per-iteration MAPE recomputed from the kept rows (the same mean over rows as
+ * `evaluatePlan`), training and probe as they were (one training served both). Lets one
+ * trained pool be scored on two test sets (generated-splits.ts: new generated and real).
+ */
+export function restrictEvaluation(r: EvaluationResult, keep: (workload: string) => boolean, plan: { name: string; description: string }): EvaluationResult {
+  const predictors: Predictor[] = [...r.methods, ...r.controls];
+  const rows = r.rows.filter((row) => keep(row.workload));
+  const iterations = r.iterations.map((it) => {
+    const mine = rows.filter((row) => row.iteration === it.iteration);
+    if (!mine.length) throw new RcsDataError(`restrictEvaluation(${plan.name}): iteration ${it.iteration + 1} tested no kept workload`);
+    const mape = Object.fromEntries(
+      predictors.map((m) => [
+        m,
+        Object.fromEntries(
+          r.shots.map((s) => {
+            const at = mine.filter((row) => row.shots === s);
+            return [String(s), mean(at.map((row) => Math.abs(row.pred[m]! - row.truth) / row.truth))];
+          }),
+        ),
+      ]),
+    );
+    return { ...it, testWorkloads: new Set(mine.map((row) => row.workload)).size, mape };
+  });
+  return { ...r, plan, iterations, ...summaries(iterations, predictors, r.shots), rows };
 }
 
 function mean(xs: readonly number[]): number {

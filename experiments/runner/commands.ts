@@ -239,6 +239,8 @@ function reproduceCommand(common: CommonOptions): Command {
           "data of a task with its own reproduction (rcs: serverless-functions, multi-cloud, or both comma-separated, as names or folders in " +
           "their layouts; default both of the repository's)",
       },
+      pool: { type: "string", description: "rcs: generated applications per pretraining pool (default by profile: quick 200, full 1000)" },
+      splits: { type: "string", description: "rcs: comma-separated subset of fit,a,b,c-workloads,c-providers,gen-new,gen-real,gen-loao (default all)" },
     },
     async run(o, pos) {
       const task = oneTask(pos);
@@ -252,6 +254,7 @@ function reproduceCommand(common: CommonOptions): Command {
       const queue = queueOpt(o);
       if (entry.reproduce && queue) throw new UsageError(`--queue: task ${task} runs its own reproduction, not the runner's units`);
       if (entry.reproduce && o.plan) throw new UsageError(`--plan: task ${task} runs its own reproduction, not the runner's units`);
+      if (!entry.reproduce && (o.pool !== undefined || o.splits !== undefined)) throw new UsageError(`--pool and --splits: only for rcs, not task ${task}`);
       if (entry.reproduce)
         return entry.reproduce({
           profile: String(o.profile),
@@ -261,6 +264,8 @@ function reproduceCommand(common: CommonOptions): Command {
           workers,
           backend,
           data: (o.data as string | undefined) ?? null,
+          pool: intOpt(o, "pool", 1) ?? null,
+          splits: typeof o.splits === "string" ? o.splits.split(",").map((x) => x.trim()) : null,
         });
       if (o.data !== undefined) {
         const reads = Object.keys((await rlTask(task)).folderOptions ?? {});

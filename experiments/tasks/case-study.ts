@@ -22,6 +22,10 @@ export interface ReproduceOptions {
   backend: string | null;
   /** --data: the task's data (dataset names or paths, experiments/datasets.ts), when given. */
   data: string | null;
+  /** --pool: generated applications per pretraining pool (rcs), else null: the profile's default. */
+  pool?: number | null;
+  /** --splits: the subset of a task's splits to run (rcs), else null: all. */
+  splits?: string[] | null;
 }
 
 /**

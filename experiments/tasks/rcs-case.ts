@@ -10,10 +10,19 @@ export const rcsCaseStudy: CaseStudy = {
   name: "rcs",
   summary:
     "resource configuration search (FLASH 5.1, Table 2): Sizeless vs FLASH-Sizeless on the real serverless-functions and multi-cloud data " +
-    "(--data names others)",
+    "and on generated application pools fitted to them (--data names others; --pool N, --splits)",
   reproduce: async (o) => {
     if (o.profile !== "quick" && o.profile !== "full") throw new UsageError(`reproduce rcs: --profile must be quick or full, got ${JSON.stringify(o.profile)}`);
     const { reproduceRcs } = await import("../rcs/index.js");
-    await reproduceRcs({ data: o.data, profile: o.profile, out: o.out, seed: o.seed, backend: o.backend ?? undefined, iterations: o.seeds ?? undefined });
+    await reproduceRcs({
+      data: o.data,
+      profile: o.profile,
+      out: o.out,
+      seed: o.seed,
+      backend: o.backend ?? undefined,
+      iterations: o.seeds ?? undefined,
+      pool: o.pool ?? undefined,
+      splits: o.splits ?? undefined,
+    });
   },
 };

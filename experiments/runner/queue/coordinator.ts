@@ -25,6 +25,7 @@ import { QueueUnreachableError } from "./errors.js";
 import { RunError, StateError } from "../../../errors.js";
 import { RunLock } from "./lock.js";
 import { checkJobResult, isJobProgress } from "./job-check.js";
+import { lookAtJob } from "./job-state.js";
 import { jobIdOf, type UnitJob, type UnitJobResult } from "./protocol.js";
 import { QueueProgress } from "./progress.js";
 
@@ -222,12 +223,9 @@ class Coordinator {
     const jobId = jobIdOf(this.runId, u.key);
     this.inflight.set(u.id, { unit: u, jobId, fraction: 0, message: "" });
     this.byJob.set(jobId, u.id);
-    const old = await Job.fromId<UnitJob, UnitJobResult>(this.queue, jobId);
-    if (old) {
-      const state = await old.getState();
-      if (state !== "failed") return this.settle(jobId, old); // finished while we were away, or still queued or running
-      await old.remove();
-    }
+    const state = await this.queue.getJobState(jobId);
+    if (state !== "unknown" && state !== "failed") return this.settle(jobId); // finished while we were away, or still queued or running
+    if (state === "failed") await this.queue.remove(jobId);
     const depKeys: Record<string, string> = {};
     const deps: Record<string, unknown> = {};
     for (const d of u.deps) {
@@ -250,15 +248,15 @@ class Coordinator {
   }
 
   /** Look at a job of ours: record it if completed, fail the run if failed; ignore it otherwise. */
-  private async settle(jobId: string, known?: Job<UnitJob, UnitJobResult>): Promise<void> {
+  private async settle(jobId: string): Promise<void> {
     const id = this.byJob.get(jobId);
     const f = id === undefined ? undefined : this.inflight.get(id);
     if (!f) return; // another run's job, or one already recorded: never counted twice
-    const job = known ?? (await Job.fromId<UnitJob, UnitJobResult>(this.queue, jobId));
+    // The state before the job (job-state.ts): a job read first may be the running one, its result still null.
+    const { state, job } = await lookAtJob(this.queue, jobId);
+    if (state !== "completed" && state !== "failed") return state === "unknown" ? this.requeue(f, "its job vanished from Redis") : undefined;
     if (!job) return this.requeue(f, "its job vanished from Redis");
-    const state = await job.getState();
     if (state === "completed") return this.record(f, job);
-    if (state !== "failed") return;
     this.inflight.delete(f.unit.id);
     const where = isJobProgress(job.progress) ? job.progress.host : "a worker";
     const stack = (job.stacktrace ?? []).filter(Boolean).pop();

@@ -7,16 +7,16 @@ import { datasetPath } from "../../../experiments/datasets.js";
 
 const FIX = path.resolve("test/fixtures/rcs");
 
-t.test("without --data: both of the repository's datasets, all four splits", async (t) => {
+t.test("without --data: both of the repository's datasets, every split", async (t) => {
   const f = rcsDataFolders(null);
   t.same(f, { serverless: datasetPath("serverless-functions"), multicloud: datasetPath("multi-cloud") });
-  t.same(rcsSplits(f), ["a", "b", "c-workloads", "c-providers"]);
+  t.same(rcsSplits(f), ["fit", "a", "b", "c-workloads", "c-providers", "gen-new", "gen-real", "gen-loao"]);
 });
 
 t.test("--data names one or both, as names or folders in either layout", async (t) => {
   const s = rcsDataFolders("serverless-functions");
   t.same(s, { serverless: datasetPath("serverless-functions"), multicloud: null });
-  t.same(rcsSplits(s), ["a", "b"], "serverless data alone: splits (a) and (b)");
+  t.same(rcsSplits(s), ["fit", "a", "b", "gen-new", "gen-real", "gen-loao"], "serverless data alone: all but the (c) splits");
   const both = rcsDataFolders(`${path.join(FIX, "serverless")}, multi-cloud`);
   t.same(both, { serverless: path.join(FIX, "serverless"), multicloud: datasetPath("multi-cloud") }, "a user folder beside a name");
   t.same(rcsSplits(rcsDataFolders(path.join(FIX, "multi-cloud"))), ["c-workloads", "c-providers"]);
@@ -45,7 +45,7 @@ t.test("bad --data values are usage errors", async (t) => {
   });
   t.throws(() => rcsSplits(rcsDataFolders(null), ["z"]), {
     name: "UsageError",
-    message: /rcs: unknown split "z"; known splits: a, b, c-workloads, c-providers/,
+    message: /rcs: unknown split "z"; known splits: fit, a, b, c-workloads, c-providers, gen-new, gen-real, gen-loao/,
   });
   t.same(rcsSplits(rcsDataFolders(null), ["b"]), ["b"]);
 });

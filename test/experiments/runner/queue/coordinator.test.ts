@@ -3,7 +3,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runRl } from "../../../../experiments/runner/run-rl.js";
+import { Job, Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
 import { runUnitsOnQueue } from "../../../../experiments/runner/queue/coordinator.js";
+import { packDir, RedisBlobs } from "../../../../experiments/runner/queue/blobs.js";
+import { QUEUE_NAME } from "../../../../experiments/runner/queue/connection.js";
+import type { UnitJob, UnitJobResult } from "../../../../experiments/runner/queue/protocol.js";
+import { parseQueueUrl } from "../../../../experiments/runner/queue/url.js";
 import { planUnits, type Unit } from "../../../../experiments/runner/units.js";
 import { freePort, redisMissing, startCoordinator, startRedis, startWorker } from "../../../helpers/redis.js";
 
@@ -84,6 +90,58 @@ async function main(): Promise<void> {
     t.match(err?.message, /^unit c failed on \S+\/\d+: unit c was told to fail/);
     t.match(err?.message, /testing-executor\.ts/, "with the worker's stack");
     t.ok(readdirSync(path.join(out, "units")).includes("a.json"), "a finished before and is kept");
+  });
+
+  await t.test("a job that completes between the coordinator's looks at it is recorded with its result, not called malformed", async (t) => {
+    // The order a loaded machine produced by chance, made certain: the job runs until the coordinator first
+    // looks at it; a Job.fromId that reads it while it runs returns only once it has completed. A coordinator
+    // that reads the job before its state then sees "completed" with the running job's result (null).
+    const url = redis.url(4);
+    const target = parseQueueUrl(url);
+    const probe = new Queue(QUEUE_NAME, { connection: target.redis });
+    const plain = new Redis(target.redis);
+    const fromId = Job.fromId.bind(Job);
+    const getJobState = Queue.prototype.getJobState;
+    const stateOf = (id: string) => getJobState.call(probe, id);
+    let lookedAtRunning!: () => void;
+    const looked = new Promise<void>((r) => (lookedAtRunning = r));
+    let staleReads = 0;
+    Job.fromId = (async (queue: Parameters<typeof fromId>[0], jobId: string) => {
+      const job = await fromId(queue, jobId);
+      if (!job || (await stateOf(jobId)) !== "active") return job;
+      staleReads++;
+      lookedAtRunning();
+      while ((await stateOf(jobId)) !== "completed") await new Promise((r) => setTimeout(r, 20));
+      return job;
+    }) as typeof Job.fromId;
+    Queue.prototype.getJobState = async function (this: Queue, jobId: string) {
+      const state = await getJobState.call(this, jobId);
+      if (this !== probe && state === "active") lookedAtRunning();
+      return state;
+    };
+    const empty = mkdtempSync(path.join(root, "empty-"));
+    const worker = new Worker<UnitJob, UnitJobResult>(
+      QUEUE_NAME,
+      async (job) => {
+        await Promise.race([looked, new Promise((r) => setTimeout(r, 60_000))]);
+        const blob = packDir(empty, job.data.unit.id);
+        await new RedisBlobs(plain, job.data.runId).put(job.data.unit.key, blob);
+        return { result: { answer: 42 }, host: "in-test/1", slot: 0, seconds: 0, blobBytes: blob.length };
+      },
+      { connection: { ...target.redis, maxRetriesPerRequest: null } },
+    );
+    t.teardown(async () => {
+      Job.fromId = fromId;
+      Queue.prototype.getJobState = getJobState;
+      await worker.close();
+      await probe.close();
+      plain.disconnect();
+    });
+    const plan = planUnits([{ id: "a", kind: "x", deps: [], input: {} }], 0, executor);
+    const r = await runUnitsOnQueue(plan, { outDir: path.join(root, "race"), executor, queue: url, reconcileMs: 50, ...quiet });
+    t.equal(r.ran, 1);
+    t.same(r.records.get("a")?.result, { answer: 42 }, "the job's result, read after it completed");
+    t.comment(`reads of the running job through Job.fromId: ${staleReads}`);
   });
 
   await t.test("a worker with another code version refuses the unit with a clear error", async (t) => {

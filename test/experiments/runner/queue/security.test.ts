@@ -13,10 +13,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { Job, Queue } from "bullmq";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { runUnitsOnQueue } from "../../../../experiments/runner/queue/coordinator.js";
 import { KEY_PREFIX, QUEUE_NAME } from "../../../../experiments/runner/queue/connection.js";
+import { lookAtJob } from "../../../../experiments/runner/queue/job-state.js";
 import { jobIdOf } from "../../../../experiments/runner/queue/protocol.js";
 import { parseQueueUrl } from "../../../../experiments/runner/queue/url.js";
 import { hashOf, planUnits, type PlannedUnit, type Unit } from "../../../../experiments/runner/units.js";
@@ -30,14 +31,13 @@ const quiet = { log: () => {} };
 const unitOf = (id: string, deps: string[] = [], executor = "testing@1"): PlannedUnit =>
   planUnits([...deps.map((d): Unit => ({ id: d, kind: "x", deps: [], input: {} })), { id, kind: "x", deps, input: {} }], 0, executor).pop()!;
 
-/** Wait until job `id` is failed or completed; its state, reason and attempts. */
+/** Wait until job `id` is failed or completed; its state, reason and attempts (read after the state: job-state.ts). */
 async function settled(q: Queue, id: string, ms = 60_000): Promise<{ state: string; reason: string; attempts: number }> {
   const t0 = Date.now();
   for (;;) {
-    const job = await Job.fromId(q, id);
-    const state = job ? await job.getState() : "missing";
-    if (job && (state === "failed" || state === "completed")) return { state, reason: job.failedReason ?? "", attempts: job.attemptsMade };
-    if (Date.now() - t0 > ms) return { state, reason: "", attempts: job?.attemptsMade ?? -1 };
+    const { state, job } = await lookAtJob(q, id);
+    if (job) return { state, reason: job.failedReason ?? "", attempts: job.attemptsMade };
+    if (Date.now() - t0 > ms) return { state, reason: "", attempts: -1 };
     await new Promise((r) => setTimeout(r, 100));
   }
 }
