@@ -4,48 +4,60 @@
  *
  * ## Description
  * One VM runs `app` on every core of a server with `processor`; requests arrive at the
- * rate of `trace` (rescaled to the app's load, sim/cpufreq/workload.ts). Every simulated
- * second the agent picks the frequency of the next second. A low frequency saves power
- * but slows compute-bound requests, queues them and breaks the latency SLO; a high one
- * (above base: overclocking) draws power for little gain when the code is memory-bound
- * or the load is light.
+ * rate of `trace` (rescaled so that the app's mean demand is `loadFraction x load` of a
+ * 16-core Haswell-EP at 2.5 GHz, the same request rate on every processor:
+ * sim/cpufreq/workload.ts). Every simulated second the agent picks the frequency of the
+ * next second. A low frequency saves power but slows compute-bound requests, queues them
+ * and breaks the latency SLO; a high one (above base: overclocking) draws power for little
+ * gain when the code is memory-bound or the load is light, and above the turbo limit for
+ * the busy cores it is not granted at all. The same request rate needs a different
+ * frequency on each processor: cores, IPC, DRAM latency, range and turbo limit differ
+ * (sim/cpufreq/README.md).
  *
  * ## Action space
- * `Discrete(actionLevels)` (default 8). Level k sets the P-state nearest to
- * f_min + k / (levels - 1) * (f_max - f_min) of the pair's processor. Relative levels,
- * not GHz: processors' ranges differ (1.2-3.0 GHz vs 1.5-3.3 GHz), and a fixed GHz grid
- * would give each processor actions that do not exist on it; with relative levels action
- * 0 is always the minimum and the last always the overclock cap, so one agent's actions
- * mean the same on every processor. Governors (agents/baselines/governors.ts) set any
- * P-state directly with `stepFrequency`.
+ * `Discrete(actionLevels)` (default 8). Level k requests the P-state nearest to
+ * f_min + k / (levels - 1) * (f_max - f_min) of the pair's processor: the same share of
+ * every processor's range, not the same GHz and not the same place relative to base
+ * (with 8 levels the level nearest base is level 3 on both Xeons, 2.0 GHz: base on the
+ * E5-2683 v3, 100 MHz below the E5-2695 v4's 2.1; and level 6 on the EPYC, 3.0 GHz, its
+ * base; above base a request is granted only within the turbo limit).
+ * Relative levels keep every action valid on every processor (their ranges differ:
+ * 1.2-3.0, 1.2-3.1, 1.5-3.3 GHz); what a level does still depends on the processor,
+ * which is what an agent moved to a new processor must learn. Governors
+ * (agents/baselines/governors.ts) request any P-state directly with `stepFrequency`.
  *
  * ## Observation space
- * `Box(0, 1.5, (4,))`, the performance counters of the last second, each normalised by
- * the processor's own scale so that one agent serves every processor:
- *   0. IPS / (cores * f_max * IPC), the share of the server's peak instruction rate;
- *   1. CPU utilisation (busy share of all cores);
- *   2. measured frequency as (f - f_min) / (f_max - f_min);
- *   3. SLO preservation SP_t = min(1, SLO / p99 latency).
- * The counters carry the simulator's seeded measurement noise.
+ * `Box(0, 1, (4,))`: what the last second measured, each scaled by the processor's own
+ * maximum so that one agent reads every processor the same way, and clamped to [0, 1]:
+ *   0. measured IPS / (cores * f_max * IPC * ipcRelative), the share of the server's peak
+ *      instruction rate;
+ *   1. measured CPU utilisation (busy share of all cores);
+ *   2. the measured frequency the cores ran (the request within the turbo limit, as
+ *      APERF/MPERF reports it), as (f - f_min) / (f_max - f_min);
+ *   3. SLO preservation SP_t = min(1, SLO / p99 latency) (1 in a second without arrivals).
+ * Observations 0-2 are hardware counters and carry the simulator's seeded relative noise
+ * (`counterNoise`, default 1%); observation 3 is the application's own latency
+ * measurement, exact in the simulator.
  *
  * ## Reward
  * Table 9: `r_t = alpha * [f_t > f_{t-1}] * (IPS_t - IPS_{t-1}) / IPS_t + (1 - alpha) * SP_t`
- * (the IPS term clipped to [-1, 1], 0 when IPS_t = 0), minus the power term the paper's
- * prose implies, `powerWeight * (P_t - P_static) / (cores * P_core(f_max))`, the dynamic
- * power as a share of its maximum. alpha = 0.5 (the paper does not state it). Without
- * the power term the maximum frequency is always best (SP can only rise with f, and the
- * IPS term is only paid when f rises). Measured on the quick profile's 18 pairs (mean
- * return over 3 evaluation episodes): with powerWeight 0 the performance governor earns
- * 45.9 and the best fixed level per pair 46.0 (light pairs tie: SP = 1 at any level),
- * powersave 34.7, so nothing rewards saving power. With powerWeight 0.5 (and
- * loadFraction 0.5) the best fixed level ranges from the minimum to level 6 of 7 across
- * pairs and no governor wins everywhere (schedutil 29.0, powersave 28.7, random 27.6,
- * performance 21.2, best fixed level per pair 31.6); 0.25 left the best fixed level
- * only 2.7 (7%) above a random policy, too little to measure reward drops against.
+ * with f the frequency the cores ran and IPS the measured counter (the IPS term clipped to
+ * [-1, 1], 0 when IPS_t = 0), minus a power term Table 9 does not have:
+ * `powerWeight * (P_t - P_static) / 100 W`, the dynamic power in units of 100 W, the same
+ * exchange rate on every processor (a watt costs the same wherever it is drawn; the three
+ * servers' dynamic ranges are 80-104 W, so at weight 0.5 running a whole server flat out
+ * costs about what losing the SLO entirely does). alpha = 0.5 (the paper does not state
+ * it). Why a power term: with Table 9 alone the highest frequency is always best (SP can
+ * only rise with f, and the IPS term is only paid when f rises; measured in
+ * docs/notes/cpufreq.md: the performance governor within 0.1 per episode of the best
+ * fixed level). SmartOClock (ISCA 2024), the overclocking system the agent comes from,
+ * treats power as a budget that overclocking spends and that power capping enforces;
+ * a weighted penalty is our stand-in for that budget, and its weight our assumption
+ * (docs/results/2026-12-06-cpufreq-faithful.md measures what it does to the room).
  *
  * ## Starting state
- * A seeded offset into the trace (so episodes see different load), an empty queue,
- * base frequency; one second runs before the first observation.
+ * A seeded offset into the trace (so episodes see different load), an empty queue, base
+ * frequency requested; one second runs before the first observation.
  *
  * ## Episode end
  * Never terminates; truncated after `maxEpisodeSteps` (default 100) steps of 1 s.
@@ -53,12 +65,12 @@
  * ## Arguments
  * `app` (Application), `processor` (Processor), `trace` (Trace), `seed` (0),
  * `maxEpisodeSteps` (100), `alpha` (0.5), `powerWeight` (0.5), `actionLevels` (8),
- * `loadFraction` (0.5), `counterNoise` (0.01).
+ * `loadFraction` (0.35), `counterNoise` (0.01).
  */
 import { ValueError } from "../../flash/errors.js";
 import { Rng } from "../../flash/rng.js";
 import { validateApplication, type Application } from "../../sim/k8s/app.js";
-import { corePowerW, nearestLevel, type Processor } from "../../sim/cpufreq/processor.js";
+import { nearestLevel, type Processor } from "../../sim/cpufreq/processor.js";
 import { CpuServer, emptySample, type ServerSample } from "../../sim/cpufreq/server.js";
 import { compileWorkload, IPC, meanRequestRate } from "../../sim/cpufreq/workload.js";
 import { TraceError } from "../../traces/errors.js";
@@ -68,6 +80,8 @@ import { box, discrete, type BoxSpace, type DiscreteSpace, type PairEnv, type St
 export const CPUFREQ_OBS_DIM = 4;
 /** Default action levels (the cpufreq task uses this number for every pair). */
 export const CPUFREQ_ACTION_LEVELS = 8;
+/** Watts of dynamic power that cost `powerWeight` reward per step (the same on every processor: a watt costs the same wherever it is drawn). */
+export const POWER_REFERENCE_W = 100;
 
 export interface CpufreqEnvOptions {
   app: Application;
@@ -87,15 +101,15 @@ export function levelFrequency(p: Processor, k: number, levels: number): number 
   return nearestLevel(p, p.minGHz + (k / (levels - 1)) * (p.maxGHz - p.minGHz));
 }
 
-/** Table 9's reward with the power term (see the module comment). */
+/** Table 9's reward with the power term (see the module comment); `dynamicPower` is (P - P_static) / POWER_REFERENCE_W. */
 export function cpufreqReward(
   alpha: number,
   powerWeight: number,
-  s: { rose: boolean; ips: number; prevIps: number; sp: number; dynamicPowerShare: number },
+  s: { rose: boolean; ips: number; prevIps: number; sp: number; dynamicPower: number },
 ): number {
   let gain = 0;
   if (s.rose && s.ips > 0) gain = Math.max(-1, Math.min(1, (s.ips - s.prevIps) / s.ips));
-  return alpha * gain + (1 - alpha) * s.sp - powerWeight * s.dynamicPowerShare;
+  return alpha * gain + (1 - alpha) * s.sp - powerWeight * s.dynamicPower;
 }
 
 export class CpufreqEnv implements PairEnv {
@@ -111,7 +125,6 @@ export class CpufreqEnv implements PairEnv {
   private readonly server: CpuServer;
   private readonly rates: Float64Array;
   private readonly peakIps: number;
-  private readonly peakDynamicW: number;
   private rng: Rng;
   private steps = 0;
   private prevIps = 0;
@@ -134,7 +147,7 @@ export class CpufreqEnv implements PairEnv {
       throw new ValueError(`CpuFreq-v0: powerWeight: expected a finite number >= 0, got ${this.powerWeight}`);
     if (!Number.isInteger(this.actionLevels) || this.actionLevels < 2)
       throw new ValueError(`CpuFreq-v0: actionLevels: expected an integer >= 2, got ${this.actionLevels}`);
-    const loadFraction = opts.loadFraction ?? 0.5;
+    const loadFraction = opts.loadFraction ?? 0.35;
     if (!(loadFraction > 0) || !Number.isFinite(loadFraction))
       throw new ValueError(`CpuFreq-v0: loadFraction: expected a finite number > 0, got ${loadFraction}`);
     const perSecond = opts.trace.stepSeconds === 1 ? opts.trace : resample(opts.trace, 1);
@@ -151,15 +164,14 @@ export class CpufreqEnv implements PairEnv {
     const scale = meanRequestRate(w, loadFraction) / m;
     this.rates = perSecond.rates.map((r) => r * scale);
     this.server = new CpuServer({ processor: p, workload: w, rates: this.rates, seed: opts.seed ?? 0, counterNoise: opts.counterNoise });
-    this.peakIps = p.cores * p.maxGHz * 1e9 * IPC;
-    this.peakDynamicW = p.cores * corePowerW(p, p.maxGHz);
-    this.observationSpace = box([0, 0, 0, 0], [1.5, 1.5, 1.5, 1.5]);
+    this.peakIps = p.cores * p.maxGHz * 1e9 * IPC * p.ipcRelative;
+    this.observationSpace = box([0, 0, 0, 0], [1, 1, 1, 1]);
     this.actionSpace = discrete(this.actionLevels);
     this.rng = new Rng(opts.seed ?? 0).fork("cpufreq-env");
     this.prevGHz = p.baseGHz;
   }
 
-  /** The current frequency (GHz). */
+  /** The requested frequency (GHz); the cores may run lower above base (the turbo limit). */
   get frequencyGHz(): number {
     return this.server.frequencyGHz;
   }
@@ -167,9 +179,9 @@ export class CpufreqEnv implements PairEnv {
   private observe(s: ServerSample): Float32Array {
     const p = this.processor;
     const o = new Float32Array(CPUFREQ_OBS_DIM);
-    o[0] = Math.min(1.5, s.measuredIps / this.peakIps);
-    o[1] = Math.min(1.5, s.measuredUtilisation);
-    o[2] = Math.min(1.5, Math.max(0, (s.measuredFrequencyGHz - p.minGHz) / (p.maxGHz - p.minGHz)));
+    o[0] = Math.min(1, s.measuredIps / this.peakIps);
+    o[1] = Math.min(1, s.measuredUtilisation);
+    o[2] = Math.min(1, Math.max(0, (s.measuredFrequencyGHz - p.minGHz) / (p.maxGHz - p.minGHz)));
     o[3] = s.sloPreservation;
     return o;
   }
@@ -199,13 +211,13 @@ export class CpufreqEnv implements PairEnv {
   stepFrequency(ghz: number): StepResult {
     this.server.setFrequency(ghz);
     const s = this.server.step(this.sample);
-    const dyn = (s.powerW - this.processor.staticPowerW) / this.peakDynamicW;
+    const dyn = (s.powerW - this.processor.staticPowerW) / POWER_REFERENCE_W;
     const reward = cpufreqReward(this.alpha, this.powerWeight, {
       rose: s.frequencyGHz > this.prevGHz + 1e-9,
       ips: s.measuredIps,
       prevIps: this.prevIps,
       sp: s.sloPreservation,
-      dynamicPowerShare: dyn,
+      dynamicPower: dyn,
     });
     this.prevIps = s.measuredIps;
     this.prevGHz = s.frequencyGHz;
@@ -214,6 +226,7 @@ export class CpufreqEnv implements PairEnv {
       episodeSteps: this.maxEpisodeSteps,
       ips: s.ips,
       utilisation: s.utilisation,
+      requestedGHz: s.requestedGHz,
       frequencyGHz: s.frequencyGHz,
       sp: s.sloPreservation,
       powerW: s.powerW,

@@ -9,9 +9,13 @@
  *     spec, so a rerun uses exactly the same numbers. Pair i runs on processor
  *     (i + offset) mod P with a seeded offset, so pool and test pairs cover every processor.
  *   - Load: each application has its own trace (its pair and its processor-change pair share
- *     it). Default: a seeded synthetic trace at 1 s resolution (traces/synthetic.ts with a
- *     10-minute cycle, per-second log-noise and bursts decaying over ~30 s: the second-scale
- *     variation DVFS acts on; the day-scale calibration of the generator does not apply).
+ *     it). Default: a seeded synthetic trace at 1 s resolution (traces/synthetic.ts,
+ *     `SYNTHETIC_LOAD`): log-normal noise whose AR(1) coefficient is 0.3 per minute (so it
+ *     moves on the scale of a minute, not of a second; each pair draws its std from
+ *     0.05-0.5) and bursts (each pair draws 0.5-30 onsets per hour; heights 0.5-3 times
+ *     the local rate, decaying over ~10 s); no periodic cycle. Calibrated against the
+ *     per-second traces of the load-trace folder (NASA-HTTP, Twitter, Azure LLM) by
+ *     `bench/cpufreq-load.ts`; the numbers are in sim/cpufreq/README.md.
  *     With a traces folder (`--traces load-traces` or a path): the folder's traces, round-robin in a seeded
  *     order, each app reading a window of `traceSeconds` at a seeded offset, resampled to 1 s.
  *   - Pair ids are `<app name>@<processor name>`.
@@ -33,8 +37,8 @@ import { builtinProcessorDir, loadProcessors, specOf, validateProcessor, type Pr
 import { TraceError } from "../../traces/errors.js";
 import { listTraces } from "../../traces/real.js";
 import { syntheticTrace } from "../../traces/synthetic.js";
-import { durationSeconds, traceStats, type Trace } from "../../traces/trace.js";
-import { compileWorkload, meanRequestRate, memoryBoundFraction } from "../../sim/cpufreq/workload.js";
+import { durationSeconds, mean, quantile, resample, traceStats, type Trace } from "../../traces/trace.js";
+import { compileWorkload, coreSecondsPerRequest, meanRequestRate, memoryBoundFraction, serviceLatencySeconds } from "../../sim/cpufreq/workload.js";
 import { loadTraceFile } from "./autoscaling-pairs.js";
 import { distinctPairIds, netArch, num, obj, pos, str, validateBudgets, validateFlashSettings } from "./config-checks.js";
 import type { FlashSettings } from "./rl-flash-kit.js";
@@ -233,21 +237,36 @@ export function validateCpufreqConfig(raw: unknown, where: string): CpufreqConfi
 
 // ---------------------------------------------------------------- pairs and environments
 
+/**
+ * The synthetic per-second load (traces/synthetic.ts) of a pair without a trace folder:
+ * the fixed shape, and the ranges each pair draws its noise and burst rate from.
+ */
+export const SYNTHETIC_LOAD = {
+  periodSeconds: 600,
+  diurnalAmplitude: 0,
+  noiseArPerMinute: 0.3,
+  burstHeight: [0.5, 3] as const,
+  burstDecaySeconds: 10,
+  noiseStd: [0.05, 0.5] as const,
+  burstsPerHour: [0.5, 30] as const,
+} as const;
+
 /** The trace a pair's environment reads (1 s resolution for synthetic ones; files at their own step, resampled by the env). */
 export function cpufreqTrace(p: Pick<CpufreqPair, "trace" | "app">): Trace {
   const s = p.trace;
   if (s.source === "synthetic") {
+    const L = SYNTHETIC_LOAD;
     return syntheticTrace({
       seed: s.seed,
       seconds: s.seconds,
       stepSeconds: 1,
-      periodSeconds: 600,
-      diurnalAmplitude: 0.4,
+      periodSeconds: L.periodSeconds,
+      diurnalAmplitude: L.diurnalAmplitude,
       noiseStd: s.noiseStd,
-      noiseAr: 0.3,
+      noiseAr: L.noiseArPerMinute,
       burstsPerHour: s.burstsPerHour,
-      burstHeight: [0.5, 2],
-      burstDecaySeconds: 30,
+      burstHeight: [...L.burstHeight],
+      burstDecaySeconds: L.burstDecaySeconds,
       name: `syn-${p.app.name}`,
     });
   }
@@ -283,24 +302,74 @@ export function makeCpufreqEnv(cfg: CpufreqConfig, p: CpufreqPair, seed: number)
 }
 
 /**
- * The pair's true parameters for the oracle control and the embedding probe: how
- * memory-bound the app is on this processor, its work and load, its SLO, the processor's
- * frequency range, cores, power and memory latency, and the trace's shape (raw; the kit
- * standardises them over the pool pairs).
+ * The pair's true parameters for the oracle control and the embedding probe (raw; the kit
+ * standardises them over the pool pairs), `CPUFREQ_ORACLE_FEATURES` in order:
+ *   - the app on this processor: memory-bound share of its core time at base, log
+ *     instructions per request, log mean request rate, log SLO, and log(service latency at
+ *     base / SLO) (how much of the SLO the request itself uses);
+ *   - the processor: minimum, base, all-core turbo and maximum GHz, cores, IPC against
+ *     Haswell-EP, TDP, DRAM latency;
+ *   - the load the episodes see: the offered utilisation at base (mean request rate x core
+ *     time per request at base / cores) over the whole trace, and its 10th, 50th and 90th
+ *     percentiles over the trace's episode windows (every `maxEpisodeSteps` window the
+ *     env can start, in 10 s strides): the window's load sets the best level. The oracle
+ *     is one constant input per pair, so it holds the distribution of the windows' loads,
+ *     not the load of the episode being played;
+ *   - the trace's shape: CV, peak / mean, lag-1 autocorrelation, burst fraction.
  */
 export function cpufreqPairOracle(cfg: CpufreqConfig, p: CpufreqPair): number[] {
   const proc = processorMap(cfg.processors).get(p.processor);
   if (!proc) throw new CpufreqConfigError("processor", `one of ${cfg.processors.map((x) => x.name).join(", ")}`, p.processor);
   const w = compileWorkload(p.app, proc);
-  const t = traceStats(cpufreqTrace(p));
+  const trace = cpufreqTrace(p);
+  const t = traceStats(trace);
+  const rate = meanRequestRate(w, cfg.env.loadFraction);
+  const utilAtBase = (r: number) => (r * coreSecondsPerRequest(w, proc.baseGHz)) / proc.cores;
+  const windows = windowMeans(trace.stepSeconds === 1 ? trace : resample(trace, 1), cfg.env.maxEpisodeSteps).map((m) => utilAtBase(m * rate));
   const app = [
     memoryBoundFraction(w, proc.baseGHz),
     Math.log(w.instructionsPerRequest),
-    Math.log(meanRequestRate(w, cfg.env.loadFraction)),
+    Math.log(rate),
     Math.log(w.sloSeconds),
+    Math.log(serviceLatencySeconds(w, proc.baseGHz) / w.sloSeconds),
   ];
-  const cpu = [proc.minGHz, proc.baseGHz, proc.maxGHz, proc.cores, proc.tdpW, proc.memoryLatencyNs];
-  return [...app, ...cpu, t.cv, t.peakToMean, t.ac1, t.burstFraction];
+  const cpu = [proc.minGHz, proc.baseGHz, proc.allCoreTurboGHz, proc.maxGHz, proc.cores, proc.ipcRelative, proc.tdpW, proc.memoryLatencyNs];
+  const load = [utilAtBase(rate), quantile(windows, 0.1), quantile(windows, 0.5), quantile(windows, 0.9)];
+  return [...app, ...cpu, ...load, t.cv, t.peakToMean, t.ac1, t.burstFraction];
+}
+
+/** The oracle's features in order (cpufreqPairOracle). */
+export const CPUFREQ_ORACLE_FEATURES = [
+  "memoryBoundAtBase",
+  "logInstructionsPerRequest",
+  "logMeanRequestRate",
+  "logSloSeconds",
+  "logLatencyOverSloAtBase",
+  "minGHz",
+  "baseGHz",
+  "allCoreTurboGHz",
+  "maxGHz",
+  "cores",
+  "ipcRelative",
+  "tdpW",
+  "memoryLatencyNs",
+  "offeredUtilisationAtBase",
+  "windowUtilisationP10",
+  "windowUtilisationP50",
+  "windowUtilisationP90",
+  "traceCv",
+  "tracePeakToMean",
+  "traceAc1",
+  "traceBurstFraction",
+] as const;
+
+/** Means of every `seconds`-long window of a 1 s trace, starting every 10 s, relative to the trace's mean. */
+function windowMeans(tr: Trace, seconds: number): number[] {
+  const x = tr.rates;
+  const m = mean(x);
+  const out: number[] = [];
+  for (let i = 0; i + seconds <= x.length; i += 10) out.push(m > 0 ? mean(x.subarray(i, i + seconds)) / m : 0);
+  return out.length ? out : [1];
 }
 
 /** Processors for a run: the files of `dir`, or the built-in three. */
@@ -336,8 +405,8 @@ export function drawCpufreqPairs(
         source: "synthetic",
         seed: `cpufreq/${runSeed}/trace-${i}`,
         seconds: env.traceSeconds,
-        noiseStd: round3(r.uniform(0.2, 0.4)),
-        burstsPerHour: round3(r.uniform(6, 20)),
+        noiseStd: round3(r.uniform(...SYNTHETIC_LOAD.noiseStd)),
+        burstsPerHour: round3(r.uniform(...SYNTHETIC_LOAD.burstsPerHour)),
       };
     } else {
       const entry = entries[order[i % entries.length]];

@@ -5,7 +5,9 @@
  * without retraining). FLASH is not traced: its embedding comes from the kit's serving
  * path, which reports only per-episode means (a per-step hook there is the missing piece).
  *
- * Output: CSV rows `policy,second,ghz,utilisation,sp,power_w,reward`.
+ * Output: CSV rows `policy,second,ghz,requested_ghz,utilisation,sp,power_w,reward` (ghz: the
+ * frequency the cores ran; requested_ghz: what the policy asked, higher above the turbo
+ * limit).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -30,13 +32,22 @@ export async function cpufreqFrequencyTraces(runDir: string, out: string, pair?:
       cfg.testPairs.map((x) => x.id),
       `cpufreq-trace ${runDir}`,
     );
-  const rows: string[] = ["policy,second,ghz,utilisation,sp,power_w,reward"];
+  const rows: string[] = ["policy,second,ghz,requested_ghz,utilisation,sp,power_w,reward"];
   const record = (policy: string) => {
     let t = 0;
     return (r: StepResult) => {
       const i = r.info!;
       rows.push(
-        [policy, t++, i.frequencyGHz, Number(i.utilisation).toFixed(4), Number(i.sp).toFixed(4), Number(i.powerW).toFixed(2), r.reward.toFixed(4)].join(","),
+        [
+          policy,
+          t++,
+          i.frequencyGHz,
+          i.requestedGHz,
+          Number(i.utilisation).toFixed(4),
+          Number(i.sp).toFixed(4),
+          Number(i.powerW).toFixed(2),
+          r.reward.toFixed(4),
+        ].join(","),
       );
     };
   };

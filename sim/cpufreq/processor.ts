@@ -3,12 +3,14 @@
  * built-in processors (processors/*.json, sources cited in each file) are such files.
  *
  *     {
- *       "schema": "flash-adapt/cpufreq-processor@1",
+ *       "schema": "flash-adapt/cpufreq-processor@2",
  *       "name": "xeon-e5-2683v3",          // [A-Za-z0-9._+-], the pair's processor id
  *       "model": "Intel Xeon E5-2683 v3",   // readable name
  *       "cores": 14,                        // cores of the server running the VM
  *       "minGHz": 1.2, "baseGHz": 2.0, "maxGHz": 3.0,   // min <= base <= max
+ *       "allCoreTurboGHz": 2.5,             // base <= all-core turbo <= max
  *       "stepGHz": 0.1,                     // P-state spacing (100 MHz)
+ *       "ipcRelative": 1.0,                 // compute instructions per cycle / Haswell-EP's
  *       "tdpW": 120,                        // thermal design power
  *       "idleFraction": 0.33,               // idle power / TDP
  *       "voltageAtMinV": 0.75, "voltageAtMaxV": 1.2,    // V(f) linear between them
@@ -20,10 +22,19 @@
  * above base count as overclocking (SmartOverclock's decision); maxGHz is the overclock
  * cap, the highest frequency the agent may set.
  *
+ * Turbo: above base the hardware grants a requested frequency only within its turbo
+ * limit, which falls with the number of busy cores: maxGHz with one busy core,
+ * allCoreTurboGHz with all of them, linear in between (`turboLimitGHz`; Intel's turbo
+ * bins are steps per active-core count, and the linear ramp is our assumption). At or
+ * below base every P-state is granted (`effectiveGHz`).
+ *
  * Power (the usual CMOS model): P(f, u) = P_static + cores * u * C * V(f)^2 * f, with u the
  * mean core utilisation and V linear in f. Calibrated per processor so that idle draws
- * `idleFraction` of TDP (P_static = idleFraction * TDP) and all cores busy at base
- * frequency draw TDP: C = (1 - idleFraction) * TDP / (cores * V(base)^2 * base).
+ * `idleFraction` of TDP (P_static = idleFraction * TDP) and all cores busy at the
+ * all-core turbo frequency draw TDP, the power the package sustains with typical
+ * (non-AVX) server code: C = (1 - idleFraction) * TDP / (cores * V(t)^2 * t), t =
+ * allCoreTurboGHz. So the turbo limit, not a separate power cap, keeps the package within
+ * TDP: n busy cores at turboLimitGHz(n) draw at most TDP (tested).
  */
 import { readdirSync } from "node:fs";
 import path from "node:path";
@@ -31,7 +42,9 @@ import { fileURLToPath } from "node:url";
 import { CpufreqConfigError, ProcessorFileError } from "./errors.js";
 import { readJsonFile } from "../json-file.js";
 
-export const PROCESSOR_SCHEMA = "flash-adapt/cpufreq-processor@1";
+export const PROCESSOR_SCHEMA = "flash-adapt/cpufreq-processor@2";
+/** The fields schema @2 added to @1; an @1 file is refused with their names. */
+const ADDED_IN_2 = ["allCoreTurboGHz", "ipcRelative"];
 
 export interface ProcessorSpec {
   schema: typeof PROCESSOR_SCHEMA;
@@ -41,7 +54,11 @@ export interface ProcessorSpec {
   minGHz: number;
   baseGHz: number;
   maxGHz: number;
+  /** The highest frequency every core holds at once (turbo with all cores busy). */
+  allCoreTurboGHz: number;
   stepGHz: number;
+  /** Compute instructions retired per cycle relative to Haswell-EP's (the same code; memory stalls aside). */
+  ipcRelative: number;
   tdpW: number;
   idleFraction: number;
   voltageAtMinV: number;
@@ -57,6 +74,8 @@ export interface Processor extends ProcessorSpec {
   staticPowerW: number;
   /** Effective switched capacitance per core, W / (V^2 GHz). */
   capacitance: number;
+  /** turboLimitGHz for 0..cores busy cores (a lookup: the server asks every step). */
+  turboLimits: Float64Array;
 }
 
 const FIELDS = [
@@ -67,7 +86,9 @@ const FIELDS = [
   "minGHz",
   "baseGHz",
   "maxGHz",
+  "allCoreTurboGHz",
   "stepGHz",
+  "ipcRelative",
   "tdpW",
   "idleFraction",
   "voltageAtMinV",
@@ -92,6 +113,13 @@ export function validateProcessor(v: unknown, file = "<object>"): Processor {
   if (!isRecord(v)) throw new ProcessorFileError(file, "(root)", "a JSON object", v);
   for (const k of Object.keys(v))
     if (!FIELDS.includes(k)) throw new ProcessorFileError(file, k, `one of the fields ${FIELDS.join(", ")}`, `unknown field "${k}"`);
+  if (v.schema === "flash-adapt/cpufreq-processor@1")
+    throw new ProcessorFileError(
+      file,
+      "schema",
+      `${JSON.stringify(PROCESSOR_SCHEMA)} (an @1 file lacks ${ADDED_IN_2.join(" and ")}: add them, sim/cpufreq/README.md)`,
+      v.schema,
+    );
   if (v.schema !== PROCESSOR_SCHEMA) throw new ProcessorFileError(file, "schema", JSON.stringify(PROCESSOR_SCHEMA), v.schema);
   if (typeof v.name !== "string" || !/^[A-Za-z0-9._+-]{1,64}$/.test(v.name))
     throw new ProcessorFileError(file, "name", "1-64 characters from [A-Za-z0-9._+-]", v.name);
@@ -110,6 +138,10 @@ export function validateProcessor(v: unknown, file = "<object>"): Processor {
     throw new ProcessorFileError(file, "stepGHz", `a step that divides maxGHz - minGHz (${+(maxGHz - minGHz).toFixed(6)} GHz)`, stepGHz);
   const n = Math.round(span) + 1;
   if (n < 2) throw new ProcessorFileError(file, "maxGHz", "a range holding at least 2 frequency levels (maxGHz > minGHz)", maxGHz);
+  const allCoreTurboGHz = positive(file, v, "allCoreTurboGHz", 20);
+  if (allCoreTurboGHz < baseGHz || allCoreTurboGHz > maxGHz)
+    throw new ProcessorFileError(file, "allCoreTurboGHz", `an all-core turbo frequency in [baseGHz, maxGHz] = [${baseGHz}, ${maxGHz}]`, allCoreTurboGHz);
+  const ipcRelative = positive(file, v, "ipcRelative", 10);
   const tdpW = positive(file, v, "tdpW");
   const idleFraction = positive(file, v, "idleFraction", 0.99);
   const voltageAtMinV = positive(file, v, "voltageAtMinV", 3);
@@ -124,7 +156,9 @@ export function validateProcessor(v: unknown, file = "<object>"): Processor {
     minGHz,
     baseGHz,
     maxGHz,
+    allCoreTurboGHz,
     stepGHz,
+    ipcRelative,
     tdpW,
     idleFraction,
     voltageAtMinV,
@@ -134,13 +168,19 @@ export function validateProcessor(v: unknown, file = "<object>"): Processor {
   };
   const levels = Float64Array.from({ length: n }, (_, i) => Number((minGHz + i * stepGHz).toFixed(6)));
   levels[n - 1] = maxGHz;
-  const vBase = voltageAt(spec, baseGHz);
-  return { ...spec, levels, staticPowerW: idleFraction * tdpW, capacitance: ((1 - idleFraction) * tdpW) / (cores * vBase * vBase * baseGHz) };
+  const vTurbo = voltageAt(spec, allCoreTurboGHz);
+  return {
+    ...spec,
+    levels,
+    staticPowerW: idleFraction * tdpW,
+    capacitance: ((1 - idleFraction) * tdpW) / (cores * vTurbo * vTurbo * allCoreTurboGHz),
+    turboLimits: Float64Array.from({ length: cores + 1 }, (_, n) => turboLimitOf(spec, n)),
+  };
 }
 
 /** The file fields of a processor (what a config stores): the processor without its derived numbers. */
 export function specOf(p: Processor): ProcessorSpec {
-  const { levels: _levels, staticPowerW: _static, capacitance: _capacitance, ...spec } = p;
+  const { levels: _levels, staticPowerW: _static, capacitance: _capacitance, turboLimits: _turbo, ...spec } = p;
   return { ...spec, sources: [...spec.sources] };
 }
 
@@ -159,6 +199,28 @@ export function corePowerW(p: Processor, ghz: number): number {
 /** Package power with mean core utilisation `util` in [0, 1] at `ghz` (W). */
 export function powerW(p: Processor, ghz: number, util: number): number {
   return p.staticPowerW + p.cores * util * corePowerW(p, ghz);
+}
+
+/**
+ * The turbo limit with `busyCores` cores busy (module comment): maxGHz with one, allCoreTurboGHz
+ * with all, linear in between, rounded down to a P-state; never below base.
+ */
+export function turboLimitGHz(p: Processor, busyCores: number): number {
+  return p.turboLimits[Math.max(0, Math.min(p.cores, Math.round(busyCores)))];
+}
+
+function turboLimitOf(p: ProcessorSpec, busyCores: number): number {
+  const n = Math.max(1, Math.min(p.cores, busyCores));
+  const x = p.cores > 1 ? (n - 1) / (p.cores - 1) : 1;
+  const lim = p.maxGHz - x * (p.maxGHz - p.allCoreTurboGHz);
+  const step = Math.floor((lim - p.minGHz) / p.stepGHz + 1e-9);
+  return Math.max(p.baseGHz, Math.min(p.maxGHz, Number((p.minGHz + step * p.stepGHz).toFixed(6))));
+}
+
+/** The frequency the hardware runs when `requestedGHz` is asked with `busyCores` busy: granted at or below base, else within the turbo limit. */
+export function effectiveGHz(p: Processor, requestedGHz: number, busyCores: number): number {
+  if (requestedGHz <= p.baseGHz + 1e-9) return requestedGHz;
+  return Math.min(requestedGHz, turboLimitGHz(p, busyCores));
 }
 
 /** Throws a CpufreqConfigError unless `ghz` lies in the processor's range. */

@@ -3,9 +3,13 @@
  * steps with the frequency the governor or agent chose for the step. Analytic (no event
  * queue), so a step costs a few hundred nanoseconds.
  *
- * Per step t, at frequency f (all cores; the VM owns the server):
+ * Per step t, at the requested frequency f_req (all cores; the VM owns the server):
  *   - arrivals A_t: the step's rate lambda_t (requests/s, from the load trace) with
  *     Poisson-like noise, lambda_t + sqrt(lambda_t) * z (normal approximation), >= 0;
+ *   - the frequency the cores run, f: f_req at or below base; above it, at most the turbo
+ *     limit for the step's busy cores, ceil(u * cores) (processor.ts `effectiveGHz`; u is
+ *     the utilisation at f, so the two are solved together: a few fixed-point rounds,
+ *     each lowering f and raising u until they agree);
  *   - capacity cap = cores / T(f) requests per second (workload.ts T(f)); the backlog plus
  *     the arrivals are served up to cap, the rest stays queued;
  *   - utilisation u = served * T(f) / cores; instructions per second = served * instructions
@@ -13,8 +17,10 @@
  *   - p99 latency = the request's own latency at f + the M/M/c p99 wait (sim/k8s/queue.ts,
  *     c = cores, the arrival rate capped at 98% of capacity) + the backlog's drain time
  *     (backlog / cap); SLO preservation SP_t = min(1, SLO / p99) (1 with no arrivals);
- *   - counters (what perf / APERF-MPERF would report): utilisation, frequency and IPS,
- *     each times (1 + noise * z) with seeded z, clamped at 0 (and utilisation at 1).
+ *   - counters (what perf / APERF-MPERF would report): utilisation, the frequency the cores
+ *     ran (f, not f_req) and IPS, each times (1 + noise * z) with seeded z, clamped at 0
+ *     (and utilisation at 1). SLO preservation is the application's own measurement, not a
+ *     counter: it carries no noise.
  *
  * Determinism: one seed fixes every draw (`Rng(seed).fork("cpufreq-server")`); `reset`
  * with a seed restarts the stream.
@@ -22,7 +28,7 @@
 import { Rng } from "../../flash/rng.js";
 import { waitQuantile } from "../k8s/queue.js";
 import { CpufreqConfigError } from "./errors.js";
-import { checkFrequency, powerW, type Processor } from "./processor.js";
+import { checkFrequency, effectiveGHz, powerW, type Processor } from "./processor.js";
 import { coreSecondsPerRequest, serviceLatencySeconds, type Workload } from "./workload.js";
 
 export interface ServerOptions {
@@ -38,6 +44,9 @@ export interface ServerOptions {
 /** What one step measured. `measured*` are the noisy counters an agent sees. */
 export interface ServerSample {
   second: number;
+  /** The frequency the agent or governor asked for. */
+  requestedGHz: number;
+  /** The frequency the cores ran (the request within the turbo limit). */
   frequencyGHz: number;
   arrivals: number;
   served: number;
@@ -56,6 +65,7 @@ export interface ServerSample {
 export function emptySample(): ServerSample {
   return {
     second: 0,
+    requestedGHz: 0,
     frequencyGHz: 0,
     arrivals: 0,
     served: 0,
@@ -95,6 +105,7 @@ export class CpuServer {
     this.ghz = this.processor.baseGHz;
   }
 
+  /** The requested frequency of the next steps. */
   get frequencyGHz(): number {
     return this.ghz;
   }
@@ -122,19 +133,31 @@ export class CpuServer {
   step(out: ServerSample = emptySample()): ServerSample {
     const p = this.processor;
     const w = this.workload;
-    const f = this.ghz;
     const lambda = this.rates[this.second % this.rates.length];
     const a = Math.max(0, lambda + Math.sqrt(lambda) * this.rng.normal());
-    const s = coreSecondsPerRequest(w, f);
-    const cap = p.cores / s;
     const want = this.backlog + a;
-    const served = want < cap ? want : cap;
+    // The turbo limit depends on the busy cores, which depend on the frequency: lowering f
+    // only raises u, so a few rounds reach the frequency both agree on.
+    let f = this.ghz;
+    let s = coreSecondsPerRequest(w, f);
+    let cap = p.cores / s;
+    let served = want < cap ? want : cap;
+    let util = (served * s) / p.cores;
+    for (let round = 0; round < 4 && f > p.baseGHz; round++) {
+      const g = effectiveGHz(p, this.ghz, Math.ceil(util * p.cores - 1e-9));
+      if (g >= f) break;
+      f = g;
+      s = coreSecondsPerRequest(w, f);
+      cap = p.cores / s;
+      served = want < cap ? want : cap;
+      util = (served * s) / p.cores;
+    }
     this.backlog = want - served;
-    const util = (served * s) / p.cores;
     const lam = a < 0.98 * cap ? a : 0.98 * cap;
     const p99 = serviceLatencySeconds(w, f) + waitQuantile(p.cores, lam, 1 / s, 0.99) + this.backlog / cap;
     const power = powerW(p, f, util);
     out.second = this.second;
+    out.requestedGHz = this.ghz;
     out.frequencyGHz = f;
     out.arrivals = a;
     out.served = served;

@@ -1,21 +1,26 @@
 /**
  * An application's requests as a DVFS workload: the two-component timing model
  *
- *     T(f) = T_mem + T_cpu * f0 / f
+ *     T(f) = T_mem * L / L0 + T_cpu * f0 / (f * ipc)
  *
- * per unit of work, where T_cpu is the compute time at the reference frequency f0 (it
- * scales with the clock) and T_mem the time the core stalls on DRAM (it does not). So
+ * core-seconds per request, where T_cpu is the compute time at the reference frequency f0
+ * on the reference core (Haswell-EP, ipc = 1; it scales with the clock and with the
+ * processor's `ipcRelative`) and T_mem the time the core stalls on DRAM at the reference
+ * latency L0 (it scales with the processor's DRAM latency L, not with the clock). So
  * instructions per second of a busy core rise almost linearly with f for compute-bound
- * code and barely for memory-bound code.
+ * code and barely for memory-bound code, and the same request needs fewer cycles on a
+ * core with a higher IPC and waits longer on a platform with a slower memory path.
  *
  * Applications are the Kubernetes simulator's (sim/k8s app.ts schema, drawn from the
  * segments of sim/k8s/segments.ts), so an app id means the same code on both simulators:
  * each segment's CPU time at its input size (segments.ts, valid at f0 = `REF_GHZ`) is
  * split into a memory-stall share `MEMORY_FRACTION[kind]` (stated at the reference DRAM
- * latency, and scaled by the processor's latency over it) and a compute share; its I/O
- * time is latency only (the core is idle). A request runs its segments in order, each on
- * up to its `parallelism` cores. Instructions per request are the compute cycles at f0
- * times `IPC` (stalled cycles retire next to nothing).
+ * latency, and scaled by the processor's latency over it) and a compute share (divided by
+ * the processor's `ipcRelative`); its I/O time is latency only (the core is idle). A
+ * request runs its segments in order, each on up to its `parallelism` cores.
+ * Instructions per request are the reference core's compute cycles at f0 times `IPC`
+ * (stalled cycles retire next to nothing): the same on every processor, since the code is
+ * the same.
  *
  * The memory fractions are assumptions from each segment's character (tight arithmetic
  * loops ~0; streaming byte copies and pointer-chasing storage code mostly memory), not
@@ -30,7 +35,7 @@ import type { Processor } from "./processor.js";
 export const REF_GHZ = 2.5;
 /** The DRAM latency (ns) at which `MEMORY_FRACTION` holds. */
 export const REF_MEMORY_LATENCY_NS = 90;
-/** Instructions retired per non-stalled cycle. */
+/** Instructions retired per non-stalled cycle on the reference core (Haswell-EP); a processor's `ipcRelative` scales it. */
 export const IPC = 2;
 
 /** Share of a segment's CPU time stalled on memory at `REF_GHZ` and `REF_MEMORY_LATENCY_NS`. */
@@ -60,7 +65,7 @@ export interface Workload {
   load: number;
   /** Core-seconds per request stalled on memory (this processor's latency). */
   memCoreS: number;
-  /** Core-seconds per request of compute at REF_GHZ. */
+  /** Core-seconds per request of compute at REF_GHZ on this processor (the reference core's time / ipcRelative). */
   cpuCoreS: number;
   /** Latency parts of one request: memory stalls and compute at REF_GHZ over each segment's cores, and I/O. */
   latMemS: number;
@@ -71,7 +76,7 @@ export interface Workload {
   refCoreS: number;
 }
 
-export function compileWorkload(app: Application, p: Pick<Processor, "memoryLatencyNs">): Workload {
+export function compileWorkload(app: Application, p: Pick<Processor, "memoryLatencyNs" | "ipcRelative">): Workload {
   const prof = compileApplication(app);
   const latScale = p.memoryLatencyNs / REF_MEMORY_LATENCY_NS;
   const w: Workload = {
@@ -89,18 +94,19 @@ export function compileWorkload(app: Application, p: Pick<Processor, "memoryLate
   for (const [i, seg] of app.segments.entries()) {
     const beta = MEMORY_FRACTION[seg.kind];
     const mem = prof.cpuS[i] * beta * latScale;
-    const cpu = prof.cpuS[i] * (1 - beta);
+    const refCpu = prof.cpuS[i] * (1 - beta);
+    const cpu = refCpu / p.ipcRelative;
     w.memCoreS += mem;
     w.cpuCoreS += cpu;
     w.latMemS += mem / prof.par[i];
     w.latCpuS += cpu / prof.par[i];
     w.ioS += prof.ioS[i];
-    w.instructionsPerRequest += cpu * REF_GHZ * 1e9 * IPC;
+    w.instructionsPerRequest += refCpu * REF_GHZ * 1e9 * IPC;
   }
   return w;
 }
 
-/** Core-seconds one request occupies at `ghz`: T(f) = T_mem + T_cpu * f0 / f. */
+/** Core-seconds one request occupies at `ghz` on the workload's processor: T(f) = T_mem + T_cpu * f0 / f (both already scaled to it). */
 export function coreSecondsPerRequest(w: Workload, ghz: number): number {
   return w.memCoreS + (w.cpuCoreS * REF_GHZ) / ghz;
 }

@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import t from "tap";
 import { CPUFREQ_PROFILES, createCpufreqTask, cpufreqProfile, governorRewards, validateCpufreqConfig } from "../../../experiments/tasks/cpufreq.js";
-import { makeCpufreqEnv } from "../../../experiments/tasks/cpufreq-pairs.js";
+import { CPUFREQ_ORACLE_FEATURES, cpufreqTrace, makeCpufreqEnv, SYNTHETIC_LOAD, type CpufreqPair } from "../../../experiments/tasks/cpufreq-pairs.js";
+import { processorByName } from "../../../sim/cpufreq/processor.js";
 import { cpufreqFrequencyTraces } from "../../../experiments/tasks/cpufreq-trace.js";
 import { runRl } from "../../../experiments/runner/run-rl.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
@@ -34,6 +35,27 @@ t.test("profiles: (application, processor) pairs over every processor; config ro
   }
   t.ok(byScenario.has("loadLevel"), "loadLevel applies to every app");
   t.throws(() => cpufreqProfile("huge", 0), new RegExp(`unknown profile "huge"; known profiles: ${Object.keys(CPUFREQ_PROFILES).join(", ")}`));
+});
+
+t.test("synthetic load: log-noise correlated over a minute (AR 0.3 per minute), not per second; each pair's parameters within SYNTHETIC_LOAD", async (t) => {
+  const cfg = cpufreqProfile("quick", 0);
+  const pair = { ...cfg.testPairs[0], trace: { ...cfg.testPairs[0].trace, burstsPerHour: 0, noiseStd: 0.4, seconds: 36_000 } } as CpufreqPair;
+  const x = Array.from(cpufreqTrace(pair).rates, (r) => Math.log(r));
+  const m = x.reduce((a, b) => a + b, 0) / x.length;
+  const ac = (lag: number) => {
+    let c = 0;
+    let v = 0;
+    for (let i = 0; i < x.length; i++) v += (x[i] - m) ** 2;
+    for (let i = lag; i < x.length; i++) c += (x[i] - m) * (x[i - lag] - m);
+    return c / v;
+  };
+  t.ok(Math.abs(ac(60) - 0.3) < 0.1, `lag 60 s: ${ac(60).toFixed(3)} ~ 0.3`);
+  t.ok(ac(1) > 0.95, `lag 1 s: ${ac(1).toFixed(3)} ~ 0.3^(1/60) = 0.98`);
+  for (const p of [...cfg.poolPairs, ...cfg.testPairs]) {
+    if (p.trace.source !== "synthetic") continue;
+    t.ok(p.trace.noiseStd >= SYNTHETIC_LOAD.noiseStd[0] && p.trace.noiseStd <= SYNTHETIC_LOAD.noiseStd[1]);
+    t.ok(p.trace.burstsPerHour >= SYNTHETIC_LOAD.burstsPerHour[0] && p.trace.burstsPerHour <= SYNTHETIC_LOAD.burstsPerHour[1]);
+  }
 });
 
 t.test("bad configs: unknown processor, pair id that is not <app>@<processor>, bad processor spec", async (t) => {
@@ -116,8 +138,12 @@ t.test("frequency traces of a finished run: every governor, the reference and TL
   t.equal(n, 7 * 20, "7 policies x 20 steps");
   t.same([...new Set(rows.map((r) => r[0]))], ["performance", "powersave", "ondemand", "conservative", "schedutil", "reference", "tl"]);
   t.ok(
-    rows.filter((r) => r[0] === "performance").every((r) => Number(r[2]) === 3.3 || Number(r[2]) === 3.0 || Number(r[2]) === 3.1),
-    "performance holds f_max",
+    rows.filter((r) => r[0] === "performance").every((r) => [3.3, 3.0, 3.1].includes(Number(r[3]))),
+    "performance requests f_max",
+  );
+  t.ok(
+    rows.every((r) => Number(r[2]) <= Number(r[3]) + 1e-9),
+    "the cores never run above the request",
   );
   await t.rejects(cpufreqFrequencyTraces(out, csv, "nope@nowhere"), {
     name: "UnknownNameError",
@@ -130,8 +156,38 @@ t.test("oracle: the pair's workload, processor and trace parameters, finite, and
   const cfg = cpufreqProfile("demo", 0);
   const ids = [...cfg.poolPairs, ...cfg.testPairs].map((p) => p.id);
   const rows = ids.map((id) => task.oracle!(cfg, id));
-  for (const r of rows) t.ok(r.length === 14 && r.every(Number.isFinite), "14 finite numbers");
+  for (const r of rows) t.ok(r.length === CPUFREQ_ORACLE_FEATURES.length && r.every(Number.isFinite), "21 finite numbers");
+  t.equal(CPUFREQ_ORACLE_FEATURES.length, 21);
   t.ok(new Set(rows.map((r) => r.join(","))).size === rows.length, "every pair has its own parameters");
+  const at = (name: (typeof CPUFREQ_ORACLE_FEATURES)[number]) => CPUFREQ_ORACLE_FEATURES.indexOf(name);
   const same = cfg.testPairs.find((p) => p.processor === cfg.poolPairs[0].processor);
-  if (same) t.same(task.oracle!(cfg, same.id).slice(4, 10), rows[0].slice(4, 10), "pairs on one processor share its parameters");
+  if (same)
+    t.same(
+      task.oracle!(cfg, same.id).slice(at("minGHz"), at("memoryLatencyNs") + 1),
+      rows[0].slice(at("minGHz"), at("memoryLatencyNs") + 1),
+      "pairs on one processor share its parameters",
+    );
+  // The window loads: ordered quantiles, around the whole trace's offered utilisation, and what the env's windows carry.
+  for (const r of rows) {
+    t.ok(r[at("windowUtilisationP10")] <= r[at("windowUtilisationP50")] && r[at("windowUtilisationP50")] <= r[at("windowUtilisationP90")]);
+    t.ok(
+      r[at("windowUtilisationP10")] <= r[at("offeredUtilisationAtBase")] * 1.05 && r[at("windowUtilisationP90")] >= r[at("offeredUtilisationAtBase")] * 0.95,
+    );
+  }
+  // The oracle's load is the env's: at a constant base request, the mean utilisation of an episode lies within the windows' range.
+  const pair = cfg.testPairs[0];
+  const env = makeCpufreqEnv(cfg, pair, 0);
+  const proc = processorByName(pair.processor);
+  const base = cfg.processors.find((p) => p.name === pair.processor)!.baseGHz;
+  const o = task.oracle!(cfg, pair.id);
+  for (let e = 0; e < 5; e++) {
+    env.reset(100 + e);
+    let u = 0;
+    for (let s = 0; s < cfg.env.maxEpisodeSteps; s++) u += Number(env.stepFrequency(base).info!.utilisation);
+    u /= cfg.env.maxEpisodeSteps;
+    t.ok(
+      u >= 0.5 * o[at("windowUtilisationP10")] && u <= 1.5 * o[at("windowUtilisationP90")] + 0.02,
+      `episode utilisation ${u.toFixed(3)} within the oracle's window range (${proc.name})`,
+    );
+  }
 });
