@@ -69,7 +69,7 @@
  * WebAssembly the paper's encoder (BiGRU 2x256 over 100 steps) makes a FLASH update
  * far too slow for 2,000 pretraining episodes, and the wasm heap aborts when a batch
  * holds about 48 distinct pairs (a 200-pair pool puts ~55 in a batch of 64). The
- * measured run times and per-update costs are in the README's Measured section.
+ * measured run times and per-update costs are in docs/results/ (2026-11-23.md, 2026-11-29-*.md).
  */
 import { statSync } from "node:fs";
 import { HpaAgent } from "../../agents/baselines/hpa.js";
@@ -126,7 +126,7 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
    * no better than the original agent's.
    */
   quick: {
-    purpose: "under 20 minutes on 2 cores (README, Measured): small networks, short budgets, a 12-pair pool, real load traces by default (load-traces)",
+    purpose: "under 20 minutes on 2 cores (docs/results/): small networks, short budgets, a 12-pair pool, real load traces by default (load-traces)",
     pool: 12,
     test: 3,
     updates: 7,
