@@ -25,7 +25,7 @@ import type { Algorithm } from "../agents/types.js";
 import { parseArgs, UsageError } from "./args.js";
 import { meanCi95 } from "./stats.js";
 
-/** Published SB3 zoo results (/work/shared/reference/sb3-zoo-results.md, from the zoo's benchmark.md). */
+/** Published SB3 zoo results: rl-baselines3-zoo's benchmark.md (github.com/DLR-RM/rl-baselines3-zoo), deterministic policy, one training run per row. */
 export const SB3_REFERENCE: Record<string, { mean: number; std: number; steps: number }> = {
   "ddpg/Pendulum-v1": { mean: -152.1, std: 94.3, steps: 20_000 },
   "ppo/Pendulum-v1": { mean: -172.2, std: 104.2, steps: 100_000 },

@@ -1,5 +1,5 @@
 /**
- * The folder layering of DESIGN.md, asserted on the import statements of every source
+ * The folder layering of ARCHITECTURE.md ("Layers"), asserted on the import statements of every source
  * file (static, re-exports, dynamic `import()`, and type-only imports alike):
  *
  *   base modules, leaves that every folder may import, import nothing of the project:
