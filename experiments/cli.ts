@@ -12,6 +12,7 @@ import { describeOptions, parseArgs, type Command, type OptionSpec } from "./arg
 import { harnessCommands } from "./runner/commands.js";
 import { rcsCommand } from "./rcs/index.js";
 import { workerCommand } from "./runner/queue/command.js";
+import { studyCommands } from "./studies/commands.js";
 
 const backendOption: OptionSpec = { type: "string", description: `TensorFlow.js backend: ${BACKEND_PREFERENCE.join(", ")} (or $FLASH_BACKEND)` };
 
@@ -80,7 +81,7 @@ async function runPeer(o: Record<string, unknown>): Promise<void> {
   if (code !== 0) process.exitCode = code;
 }
 
-Object.assign(commands, harnessCommands(backendOption), {
+Object.assign(commands, harnessCommands(backendOption), studyCommands(backendOption), {
   rcs: rcsCommand,
   worker: workerCommand(backendOption),
   overheads: {

@@ -1,10 +1,13 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import t from "tap";
 import { CPUFREQ_PROFILES, createCpufreqTask, cpufreqProfile, governorRewards, validateCpufreqConfig } from "../../../experiments/tasks/cpufreq.js";
 import { makeCpufreqEnv } from "../../../experiments/tasks/cpufreq-pairs.js";
-import { cpufreqFrequencyTraces } from "../../../experiments/tasks/cpufreq-trace.js";
+import { cpufreqFrequencyTraces } from "../../../experiments/studies/cpufreq-trace.js";
+import { studyCommands } from "../../../experiments/studies/commands.js";
+import { finishedRun } from "../../../experiments/studies/finished-run.js";
+import { validateCongestionConfig } from "../../../experiments/tasks/congestion-pairs.js";
 import { runRl } from "../../../experiments/runner/run-rl.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
 import { goldenTest } from "../../helpers/golden.js";
@@ -122,6 +125,14 @@ t.test("frequency traces of a finished run: every governor, the reference and TL
   await t.rejects(cpufreqFrequencyTraces(out, csv, "nope@nowhere"), {
     name: "UnknownNameError",
     message: /unknown test pair "nope@nowhere"; known test pairs: /,
+  });
+  // `flash cpufreq-trace --run DIR`: the CSV and its figure in DIR/frequency-traces; a cpufreq run is no congestion run.
+  await studyCommands({ type: "string", description: "backend" })["cpufreq-trace"].run({ run: out, replicate: "0" }, []);
+  for (const f of ["frequency-traces.csv", "frequency-traces.vl.json", "frequency-traces.svg", "frequency-traces.png"])
+    t.ok(existsSync(path.join(out, "frequency-traces", f)), `cpufreq-trace wrote ${f}`);
+  t.throws(() => finishedRun(out, "congestion", validateCongestionConfig), {
+    name: "UsageError",
+    message: /a cpufreq run; expected a run of flash reproduce congestion/,
   });
 });
 

@@ -7,24 +7,26 @@
  * FLASH-Aurora is not drawn: its embedding comes from the kit's serving step, which
  * reports per-episode means only (no per-step hook); adding one is the kit's change.
  *
- *   node dist/experiments/congestion-timeseries.js --trace FILE [--run runs/congestion-quick] [--steps 200] --out DIR
+ *   flash congestion-timeseries --trace FILE [--run runs/congestion-quick] [--steps 200] [--out DIR]
  *
  * Writes <out>/timeseries.json and the figure <out>/timeseries.{vl.json,svg,png}.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PPO } from "../agents/ppo.js";
-import { CongestionEnv } from "../envs/congestion/env.js";
-import type { StepResult } from "../envs/env.js";
-import { selectBackend } from "../flash/backend.js";
-import { loadLinkTrace } from "../sim/network/trace.js";
-import { parseArgs, UsageError } from "./args.js";
-import { writeFigure } from "./report/figures.js";
-import { congestionProfile, ppoConfig, runSender } from "./tasks/congestion.js";
-import { AimdSender, BbrSender, FixedRateSender } from "../agents/baselines/congestion.js";
-import type { CongestionConfig } from "./tasks/congestion-pairs.js";
+import { PPO } from "../../agents/ppo.js";
+import { CongestionEnv } from "../../envs/congestion/env.js";
+import type { StepResult } from "../../envs/env.js";
+import { loadLinkTrace } from "../../sim/network/trace.js";
+import { writeFigure } from "../report/figures.js";
+import { congestionProfile, ppoConfig, runSender } from "../tasks/congestion.js";
+import { AimdSender, BbrSender, FixedRateSender } from "../../agents/baselines/congestion.js";
+import { validateCongestionConfig, type CongestionConfig } from "../tasks/congestion-pairs.js";
+import { existingPath, finishedRun } from "./finished-run.js";
 
-interface Row {
+/** What --trace expects. */
+export const TRACE_FILE = "a link trace file, .json Pantheon or .csv";
+
+export interface Row {
   policy: string;
   step: number;
   timeS: number;
@@ -50,20 +52,23 @@ function record(policy: string, rows: Row[], env: CongestionEnv): (r: StepResult
   };
 }
 
-async function main(): Promise<void> {
-  const { options } = parseArgs(process.argv.slice(2), {
-    trace: { type: "string", description: "a link trace file (.json Pantheon or .csv)" },
-    run: { type: "string", description: "a finished congestion run folder (adds its PPO agents)" },
-    steps: { type: "string", default: "200", description: "MIs in the episode" },
-    out: { type: "string", default: "runs/congestion-timeseries", description: "output folder" },
-  });
-  if (!options.trace) throw new UsageError("congestion-timeseries needs --trace FILE");
-  await selectBackend("wasm");
-  const file = String(options.trace);
+export interface TimeseriesOptions {
+  /** A link trace file (.json Pantheon or .csv). */
+  trace: string;
+  /** A finished `flash reproduce congestion` run folder: adds its PPO agents. */
+  run?: string;
+  /** MIs in the episode. */
+  steps: number;
+  out: string;
+}
+
+/** Runs the episode of every policy on the trace; writes timeseries.json and the figure; returns the rows. */
+export async function congestionTimeseries(options: TimeseriesOptions): Promise<Row[]> {
+  const file = options.trace;
+  existingPath("--trace", file, TRACE_FILE);
   const tr = loadLinkTrace(file);
-  const cfg: CongestionConfig = options.run
-    ? (JSON.parse(readFileSync(path.join(String(options.run), "config.json"), "utf8")).taskConfig as CongestionConfig)
-    : congestionProfile("quick", 0);
+  const run = options.run ? finishedRun(options.run, "congestion", validateCongestionConfig) : null;
+  const cfg: CongestionConfig = run ? run.cfg : congestionProfile("quick", 0);
   const make = () =>
     new CongestionEnv({
       pair: "timeseries",
@@ -77,11 +82,10 @@ async function main(): Promise<void> {
     const env = make();
     runSender(env, s, 1_000_000, record(s.name === "aimd-cubic" ? "aimd" : s.name, rows, env));
   }
-  if (options.run) {
-    const work = path.join(String(options.run), "work");
+  if (run) {
     const agents: Record<string, string> = {
-      [`Aurora (reference of ${cfg.testPairs[0].id})`]: path.join(work, `ref__${cfg.testPairs[0].id}__r0`, "agent"),
-      "TL (pool-pretrained)": path.join(work, "pretrain__tl__r0", "agent"),
+      [`Aurora (reference of ${cfg.testPairs[0].id})`]: run.agentDir(`ref/${cfg.testPairs[0].id}/r0`),
+      "TL (pool-pretrained)": run.agentDir("pretrain/tl/r0"),
     };
     for (const [name, dir] of Object.entries(agents)) {
       const env = make();
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const out = String(options.out);
+  const out = options.out;
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, "timeseries.json"), JSON.stringify({ trace: file, rows }, null, 1) + "\n");
   const long = rows.flatMap((r) => [
@@ -128,7 +132,5 @@ async function main(): Promise<void> {
     },
     resolve: { scale: { y: "independent" } },
   });
-  process.stderr.write(`wrote ${out}/timeseries.json and ${out}/timeseries.{vl.json,svg,png}\n`);
+  return rows;
 }
-
-if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) await main();

@@ -7,21 +7,21 @@
  *
  * Output: CSV rows `policy,second,ghz,utilisation,sp,power_w,reward`.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { writeFileSync } from "node:fs";
 import { DQN } from "../../agents/dqn.js";
 import { UnknownNameError } from "../../errors.js";
 import { Governor, GOVERNORS } from "../../agents/baselines/governors.js";
 import type { StepResult } from "../../envs/env.js";
-import { workDirOf } from "../runner/pool.js";
-import { dqnConfig, governorEpisode, validateCpufreqConfig } from "./cpufreq.js";
-import { makeCpufreqEnv } from "./cpufreq-pairs.js";
-import { EVAL_SEED, runEpisode } from "./rl-flash-kit.js";
+import { dqnConfig, governorEpisode, validateCpufreqConfig } from "../tasks/cpufreq.js";
+import { makeCpufreqEnv } from "../tasks/cpufreq-pairs.js";
+import { EVAL_SEED, runEpisode } from "../tasks/rl-flash-kit.js";
+import { writeFigure } from "../report/figures.js";
+import { finishedRun } from "./finished-run.js";
 
 /** Writes the traces of test pair `pair` (default the first) of the run in `runDir` to `out`; returns the rows written. */
 export async function cpufreqFrequencyTraces(runDir: string, out: string, pair?: string, replicate = 0): Promise<number> {
-  const file = path.join(runDir, "config.json");
-  const cfg = validateCpufreqConfig((JSON.parse(readFileSync(file, "utf8")) as { taskConfig?: unknown }).taskConfig, `${file}: taskConfig`);
+  const run = finishedRun(runDir, "cpufreq", validateCpufreqConfig);
+  const cfg = run.cfg;
   const p = pair ? cfg.testPairs.find((x) => x.id === pair) : cfg.testPairs[0];
   if (!p)
     throw new UnknownNameError(
@@ -43,13 +43,13 @@ export async function cpufreqFrequencyTraces(runDir: string, out: string, pair?:
   const env = makeCpufreqEnv(cfg, p, 0);
   for (const g of GOVERNORS) governorEpisode(env, new Governor(g, env.processor), EVAL_SEED, record(g));
   const agents: [string, string][] = [
-    ["reference", workDirOf(runDir, `ref/${p.id}/r${replicate}`)],
-    ["tl", workDirOf(runDir, `pretrain/tl/r${replicate}`)],
+    ["reference", run.agentDir(`ref/${p.id}/r${replicate}`)],
+    ["tl", run.agentDir(`pretrain/tl/r${replicate}`)],
   ];
   for (const [name, dir] of agents) {
     const agent = new DQN(env, dqnConfig(cfg, 0), { seed: 0 });
     try {
-      await agent.load(path.join(dir, "agent"), "cpufreq");
+      await agent.load(dir, "cpufreq");
       runEpisode(env, EVAL_SEED, (o) => agent.predict(o, { deterministic: true }), record(name));
     } finally {
       agent.dispose();
@@ -57,4 +57,38 @@ export async function cpufreqFrequencyTraces(runDir: string, out: string, pair?:
   }
   writeFileSync(out, rows.join("\n") + "\n");
   return rows.length - 1;
+}
+
+/**
+ * The figure of the traces (Figure 9's panels): frequency and power over the episode's
+ * seconds, one line per policy, from the CSV `cpufreqFrequencyTraces` wrote (read by its
+ * header, so added columns do not move it). Writes `<outDir>/frequency-traces.{vl.json,svg,png}`.
+ */
+export async function writeFrequencyFigure(outDir: string, csv: string): Promise<void> {
+  const [header, ...lines] = csv.trim().split("\n");
+  const col = (name: string) => header.split(",").indexOf(name);
+  const [policy, second, ghz, power] = [col("policy"), col("second"), col("ghz"), col("power_w")];
+  const values = lines.flatMap((l) => {
+    const f = l.split(",");
+    return [
+      { policy: f[policy], second: Number(f[second]), panel: "frequency (GHz)", value: Number(f[ghz]) },
+      { policy: f[policy], second: Number(f[second]), panel: "power (W)", value: Number(f[power]) },
+    ];
+  });
+  await writeFigure(outDir, "frequency-traces", {
+    title: "One evaluation episode per policy",
+    data: { values },
+    facet: { row: { field: "panel", type: "nominal", title: null } },
+    spec: {
+      width: 640,
+      height: 160,
+      mark: { type: "line", interpolate: "step-after" },
+      encoding: {
+        x: { field: "second", type: "quantitative", title: "time (s)" },
+        y: { field: "value", type: "quantitative", title: null },
+        color: { field: "policy", type: "nominal" },
+      },
+    },
+    resolve: { scale: { y: "independent" } },
+  });
 }
