@@ -17,7 +17,7 @@ import { PPO } from "../../agents/ppo.js";
 import { CongestionEnv } from "../../envs/congestion/env.js";
 import type { StepResult } from "../../envs/env.js";
 import { loadLinkTrace } from "../../sim/network/trace.js";
-import { writeFigure } from "../report/figures.js";
+import { writeTimePanels } from "./time-panels.js";
 import { congestionProfile, ppoConfig, runSender } from "../tasks/congestion.js";
 import { AimdSender, BbrSender, FixedRateSender } from "../../agents/baselines/congestion.js";
 import { validateCongestionConfig, type CongestionConfig } from "../tasks/congestion-pairs.js";
@@ -109,28 +109,13 @@ export async function congestionTimeseries(options: TimeseriesOptions): Promise<
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, "timeseries.json"), JSON.stringify({ trace: file, rows }, null, 1) + "\n");
   const long = rows.flatMap((r) => [
-    { policy: r.policy, timeS: r.timeS, panel: "sending rate (Mbps)", value: r.rateMbps },
-    { policy: r.policy, timeS: r.timeS, panel: "throughput (Mbps)", value: r.throughputMbps },
-    { policy: r.policy, timeS: r.timeS, panel: "queueing delay (ms)", value: r.queueingDelayMs },
+    { policy: r.policy, x: r.timeS, panel: "sending rate (Mbps)", value: r.rateMbps },
+    { policy: r.policy, x: r.timeS, panel: "throughput (Mbps)", value: r.throughputMbps },
+    { policy: r.policy, x: r.timeS, panel: "queueing delay (ms)", value: r.queueingDelayMs },
   ]);
   const cap = rows
     .filter((r) => r.policy === "oracle")
-    .flatMap((r) => ["sending rate (Mbps)", "throughput (Mbps)"].map((panel) => ({ policy: "capacity", timeS: r.timeS, panel, value: r.capacityMbps })));
-  await writeFigure(out, "timeseries", {
-    title: `One episode on ${path.basename(file)}`,
-    data: { values: [...long, ...cap] },
-    facet: { row: { field: "panel", type: "nominal", title: null } },
-    spec: {
-      width: 640,
-      height: 160,
-      mark: { type: "line", interpolate: "step-after" },
-      encoding: {
-        x: { field: "timeS", type: "quantitative", title: "time (s)" },
-        y: { field: "value", type: "quantitative", title: null },
-        color: { field: "policy", type: "nominal" },
-      },
-    },
-    resolve: { scale: { y: "independent" } },
-  });
+    .flatMap((r) => ["sending rate (Mbps)", "throughput (Mbps)"].map((panel) => ({ policy: "capacity", x: r.timeS, panel, value: r.capacityMbps })));
+  await writeTimePanels(out, "timeseries", `One episode on ${path.basename(file)}`, "time (s)", [...long, ...cap]);
   return rows;
 }

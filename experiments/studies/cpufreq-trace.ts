@@ -15,7 +15,7 @@ import type { StepResult } from "../../envs/env.js";
 import { dqnConfig, governorEpisode, validateCpufreqConfig } from "../tasks/cpufreq.js";
 import { makeCpufreqEnv } from "../tasks/cpufreq-pairs.js";
 import { EVAL_SEED, runEpisode } from "../tasks/rl-flash-kit.js";
-import { writeFigure } from "../report/figures.js";
+import { writeTimePanels } from "./time-panels.js";
 import { finishedRun } from "./finished-run.js";
 
 /** Writes the traces of test pair `pair` (default the first) of the run in `runDir` to `out`; returns the rows written. */
@@ -71,24 +71,9 @@ export async function writeFrequencyFigure(outDir: string, csv: string): Promise
   const values = lines.flatMap((l) => {
     const f = l.split(",");
     return [
-      { policy: f[policy], second: Number(f[second]), panel: "frequency (GHz)", value: Number(f[ghz]) },
-      { policy: f[policy], second: Number(f[second]), panel: "power (W)", value: Number(f[power]) },
+      { policy: f[policy], x: Number(f[second]), panel: "frequency (GHz)", value: Number(f[ghz]) },
+      { policy: f[policy], x: Number(f[second]), panel: "power (W)", value: Number(f[power]) },
     ];
   });
-  await writeFigure(outDir, "frequency-traces", {
-    title: "One evaluation episode per policy",
-    data: { values },
-    facet: { row: { field: "panel", type: "nominal", title: null } },
-    spec: {
-      width: 640,
-      height: 160,
-      mark: { type: "line", interpolate: "step-after" },
-      encoding: {
-        x: { field: "second", type: "quantitative", title: "time (s)" },
-        y: { field: "value", type: "quantitative", title: null },
-        color: { field: "policy", type: "nominal" },
-      },
-    },
-    resolve: { scale: { y: "independent" } },
-  });
+  await writeTimePanels(outDir, "frequency-traces", "One evaluation episode per policy", "time (s)", values);
 }
