@@ -127,7 +127,8 @@ Object.assign(commands, harnessCommands(backendOption), studyCommands(backendOpt
 
 function usage(): string {
   const lines = ["usage: flash <command> [options] [--debug]", "", "commands:"];
-  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(width)}  ${c.summary}`);
   lines.push("", "flash <command> --help shows a command's options", "", EXIT_CODES);
   return lines.join("\n");
 }
