@@ -78,6 +78,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Env, PairEnv } from "../envs/env.js";
 import { DynamicsAux, type DynamicsAuxOptions } from "../flash/aux-dynamics.js";
 import { buildContextBatch, selectRows } from "../flash/context.js";
+import type { ContextBatch } from "../flash/encoder.js";
 import { ShapeError, ValueError } from "../flash/errors.js";
 import type { RLModel } from "../flash/models.js";
 import { Rng } from "../flash/rng.js";
@@ -121,6 +122,9 @@ export interface FlashConditionerOptions {
   auxLoss?: { kind: "dynamics"; learningRate?: number } & DynamicsAuxOptions;
 }
 
+/** A pair's context as the encoder reads it: its sequences. */
+type Context = Pick<SequenceRecord, "steps" | "width" | "data">[];
+
 interface CachedEmbedding {
   /** The conditioner's weights epoch when computed. */
   epoch: number;
@@ -148,7 +152,7 @@ export class FlashConditioner implements ExtraInput {
   /** Fixed embeddings that replace a pair's own (controls: another pair's embedding, the zero vector). */
   private readonly pins = new Map<PairId, Float32Array>();
   /** A pair's context until its first own episode is in the buffer (pretraining's random warm-up episode). */
-  private readonly warmups = new Map<PairId, Pick<SequenceRecord, "steps" | "width" | "data">[]>();
+  private readonly warmups = new Map<PairId, Context>();
   /** The auxiliary dynamics head, its optimiser and sampling stream (option `auxLoss`). */
   private readonly aux: { head: DynamicsAux; optimizer: tf.Optimizer; rng: Rng } | undefined;
   /** The auxiliary loss of the last step (weighted), for diagnostics; NaN before any. */
@@ -214,9 +218,14 @@ export class FlashConditioner implements ExtraInput {
   }
 
   /** The pair's context as the conditioner encodes it: its selected context, or its warm-up while that is empty. */
-  contextOf(pair: PairId): Pick<SequenceRecord, "steps" | "width" | "data">[] {
-    const c = this.model.context(pair);
-    return c.length > 0 ? c : (this.warmups.get(pair) ?? []);
+  contextOf(pair: PairId): Context {
+    return this.gather([pair]).contexts[0];
+  }
+
+  /** `contextOf` each of `pairs` and their buffer versions, from one look at the buffer (a batch's pairs). */
+  private gather(pairs: readonly PairId[]): { contexts: Context[]; versions: number[] } {
+    const { records, versions } = this.model.contexts(pairs);
+    return { contexts: records.map((c, i) => (c.length > 0 ? c : (this.warmups.get(pairs[i]) ?? []))), versions };
   }
 
   private checkVector(what: string, v: ArrayLike<number>): Float32Array {
@@ -287,21 +296,22 @@ export class FlashConditioner implements ExtraInput {
     if (!this.model.metaUpdatesEnabled) return this.frozen(rowPairs);
     if (this.pins.size > 0) throw new ValueError("FlashConditioner: pinned embeddings are for serving (meta updates off); unpin before pretraining");
     this.checkWeights();
-    if (purpose === "act" && this.acting === "episode") return this.perEpisode(rowPairs);
     const distinct = [...new Set(rowPairs)];
+    if (purpose === "act" && this.acting === "episode") return this.perEpisode(rowPairs, distinct);
     const index = new Map(distinct.map((p, i) => [p, i]));
     const rowIdx = rowPairs.map((p) => index.get(p) as number);
+    const { contexts, versions } = this.gather(distinct);
     if (tf.engine().isTapeOn()) {
-      const e = this.encode(distinct);
+      const e = this.encodeContexts(contexts);
       const values = e.dataSync() as Float32Array;
-      distinct.forEach((p, i) => this.remember(p, values.slice(i * this.dim, (i + 1) * this.dim)));
+      distinct.forEach((p, i) => this.remember(p, versions[i], values.slice(i * this.dim, (i + 1) * this.dim)));
       return selectRows(e, rowIdx);
     }
     // No gradient can flow here: constants, recomputing only stale pairs.
-    const stale = distinct.filter((p) => !this.fresh(p));
+    const stale = distinct.map((_, i) => i).filter((i) => !this.fresh(distinct[i], versions[i]));
     if (stale.length > 0) {
-      const values = tf.tidy(() => this.encode(stale).dataSync() as Float32Array);
-      stale.forEach((p, i) => this.remember(p, values.slice(i * this.dim, (i + 1) * this.dim)));
+      const values = tf.tidy(() => this.encodeContexts(stale.map((i) => contexts[i])).dataSync() as Float32Array);
+      stale.forEach((i, j) => this.remember(distinct[i], versions[i], values.slice(j * this.dim, (j + 1) * this.dim)));
     }
     const flat = new Float32Array(B * this.dim);
     for (let i = 0; i < B; i++) flat.set(this.cache.get(rowPairs[i])!.values, i * this.dim);
@@ -376,40 +386,55 @@ export class FlashConditioner implements ExtraInput {
   }
 
   /** Acting embeddings fixed per episode: recomputed only when the pair's buffer version changed. */
-  private perEpisode(rowPairs: readonly PairId[]): tf.Tensor2D {
-    const flat = new Float32Array(rowPairs.length * this.dim);
-    rowPairs.forEach((p, i) => {
-      const version = this.model.buffer.version(this.model.task, p);
+  private perEpisode(rowPairs: readonly PairId[], distinct: readonly PairId[]): tf.Tensor2D {
+    const versions = this.model.buffer.versions(this.model.task, distinct);
+    const of = new Map<PairId, Float32Array>();
+    distinct.forEach((p, i) => {
       let hit = this.actingCache.get(p);
-      if (!hit || hit.version !== version) {
-        hit = { version, values: tf.tidy(() => this.encode([p]).dataSync() as Float32Array).slice() };
+      if (!hit || hit.version !== versions[i]) {
+        hit = { version: versions[i], values: tf.tidy(() => this.encode([p]).dataSync() as Float32Array).slice() };
         this.actingCache.set(p, hit);
       }
-      flat.set(hit.values, i * this.dim);
+      of.set(p, hit.values);
     });
+    const flat = new Float32Array(rowPairs.length * this.dim);
+    rowPairs.forEach((p, i) => flat.set(of.get(p) as Float32Array, i * this.dim));
     return tf.tensor2d(flat, [rowPairs.length, this.dim]);
+  }
+
+  /**
+   * The padded context the encoder reads for `pairs` in a training batch: each pair's
+   * selected context (its warm-up while that is empty), K trajectories drawn per pair
+   * when subsampling (a fresh draw per call). The caller owns the tensors (call inside tf.tidy).
+   */
+  contextBatch(pairs: readonly PairId[]): ContextBatch {
+    return this.batchOf(this.gather(pairs).contexts);
+  }
+
+  /** The padded batch of `contexts`, subsampled to K trajectories each when configured (a fresh draw per call). */
+  private batchOf(contexts: readonly Context[]): ContextBatch {
+    const k = this.contextSubsample;
+    const picked = contexts.map((c) => (k === undefined || c.length <= k ? c : this.rng.shuffle([...c]).slice(0, k)));
+    return buildContextBatch(picked, this.model.stateDim + this.model.actionDim + 1, { maxSteps: this.model.maxSteps });
   }
 
   /** [pairs.length, dim] embeddings of `pairs` (differentiable), with subsampling when configured. */
   private encode(pairs: readonly PairId[]): tf.Tensor2D {
-    const k = this.contextSubsample;
-    const contexts = pairs.map((p) => this.contextOf(p));
-    const warm = pairs.some((p) => this.model.context(p).length === 0 && this.warmups.has(p));
-    if (!warm && (k === undefined || contexts.every((c) => c.length <= k))) return this.model.embed(pairs);
-    return tf.tidy(() => {
-      const picked = contexts.map((c) => (k === undefined || c.length <= k ? c : this.rng.shuffle([...c]).slice(0, k)));
-      const width = this.model.stateDim + this.model.actionDim + 1;
-      return this.model.encoder.encode(buildContextBatch(picked, width, { maxSteps: this.model.maxSteps }));
-    });
+    return this.encodeContexts(this.gather(pairs).contexts);
   }
 
-  private remember(pair: PairId, values: Float32Array): void {
-    this.cache.set(pair, { epoch: this.epoch, version: this.model.buffer.version(this.model.task, pair), values });
+  /** [contexts.length, dim] embeddings of gathered contexts (differentiable). */
+  private encodeContexts(contexts: readonly Context[]): tf.Tensor2D {
+    return tf.tidy(() => this.model.encoder.encode(this.batchOf(contexts)));
   }
 
-  private fresh(pair: PairId): boolean {
+  private remember(pair: PairId, version: number, values: Float32Array): void {
+    this.cache.set(pair, { epoch: this.epoch, version, values });
+  }
+
+  private fresh(pair: PairId, version: number): boolean {
     const c = this.cache.get(pair);
-    return c !== undefined && c.epoch === this.epoch && c.version === this.model.buffer.version(this.model.task, pair);
+    return c !== undefined && c.epoch === this.epoch && c.version === version;
   }
 
   /** Bump the epoch if any meta-learner variable's data changed since the last check; true if it did. */

@@ -53,6 +53,11 @@ const commands: Record<string, Command> = {
       backend: backendOption,
       out: { type: "string", description: "write the JSON report to this file" },
       quick: { type: "boolean", description: "fewer repeats, skip the slowest configurations" },
+      only: {
+        type: "string",
+        description:
+          "comma-separated subset of the benchmarks (embed,serve,insert,agents,overhead,pretrain, or a case study's simulator by its name: autoscaling,cpufreq,congestion)",
+      },
       peer: { type: "string", description: "instead, the side-by-side benchmark against this framework (torch; = npm run bench:peer); --out PREFIX" },
       reference: { type: "boolean", description: "with --peer: also time the taped reference encoder" },
       overhead: { type: "boolean", description: "with --peer: also the paper encoder's update_overhead_ratio rows" },
@@ -60,8 +65,16 @@ const commands: Record<string, Command> = {
     async run(o) {
       if (o.peer !== undefined) return runPeer(o);
       await selectBackend(o.backend as string | undefined);
-      const { runBenchmarks } = await import("../bench/run.js");
-      const report = await runBenchmarks({ out: o.out as string | undefined, quick: o.quick === true });
+      const { BENCHMARKS, runBenchmarks } = await import("../bench/run.js");
+      const only =
+        o.only === undefined
+          ? undefined
+          : String(o.only)
+              .split(",")
+              .map((x) => x.trim())
+              .filter(Boolean);
+      for (const name of only ?? []) if (!BENCHMARKS.includes(name)) throw new UnknownNameError("benchmark", name, BENCHMARKS);
+      const report = await runBenchmarks({ out: o.out as string | undefined, quick: o.quick === true, only });
       console.log(
         JSON.stringify({ backend: report.backend.name, ...report.results }, (_k, v) => (Array.isArray(v) && typeof v[0] === "object" ? undefined : v), 2),
       );

@@ -201,12 +201,24 @@ export abstract class FlashModel {
 
   /** The selected context of a pair (cached until the pair's data changes). */
   context(pair: PairId): SequenceRecord[] {
-    const version = this.buffer.version(this.task, pair);
-    const hit = this.contextCache.get(pair);
-    if (hit && hit.version === version) return hit.records;
-    const records = version === 0 ? [] : this.selectContext(pair, version);
-    this.contextCache.set(pair, { version, records });
-    return records;
+    return this.contexts([pair]).records[0];
+  }
+
+  /**
+   * The selected contexts of `pairs` and their buffer versions, as of one check of the
+   * buffer (`BufferBackend.versions`); each context is cached until its pair's data changes.
+   */
+  contexts(pairs: readonly PairId[]): { records: SequenceRecord[][]; versions: number[] } {
+    const versions = this.buffer.versions(this.task, pairs);
+    const records = pairs.map((pair, i) => {
+      const version = versions[i];
+      const hit = this.contextCache.get(pair);
+      if (hit && hit.version === version) return hit.records;
+      const picked = version === 0 ? [] : this.selectContext(pair, version);
+      this.contextCache.set(pair, { version, records: picked });
+      return picked;
+    });
+    return { records, versions };
   }
 
   /** The policy's pick of the pair's stored sequences; "paper" reads only the chosen ones from the buffer. */
@@ -230,11 +242,7 @@ export abstract class FlashModel {
     const distinct = [...new Set(pairs)];
     const index = new Map(distinct.map((p, i) => [p, i]));
     return tf.tidy(() => {
-      const batch = buildContextBatch(
-        distinct.map((p) => this.context(p)),
-        rowWidth(this.spec),
-        { maxSteps: this.maxSteps },
-      );
+      const batch = buildContextBatch(this.contexts(distinct).records, rowWidth(this.spec), { maxSteps: this.maxSteps });
       return selectRows(
         this.encoder.encode(batch),
         pairs.map((p) => index.get(p) as number),

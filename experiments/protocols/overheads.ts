@@ -340,44 +340,76 @@ function timeRefresh(model: RLModel, pair: string, repeats: number): number[] {
   return refresh;
 }
 
+/**
+ * One agent's measuring set-up: a FLASH model (meta updates on) whose `pairs` pairs hold
+ * synthetic context, its conditioner, and the vanilla and FLASH-conditioned agents filled
+ * with the same synthetic replay / rollout data. `close` frees everything. Also the
+ * pretraining profile's set-up (bench/pretrain-speed.ts).
+ */
+export interface OverheadSetup extends Measured {
+  model: RLModel;
+  cond: FlashConditioner;
+  pairs: string[];
+  /** The set-up's random stream, where its synthetic data left it (the inference inputs continue it). */
+  rng: Rng;
+  close(): void;
+}
+
+/** The set-up of `agent` (see `OverheadSetup`) under `dir`, with options as `measureOverheads`. */
+export async function overheadSetup(agent: OverheadAgent, opts: OverheadOptions, dir: string): Promise<OverheadSetup> {
+  const o = resolve({ ...opts, agents: [agent] });
+  const cs = CASE_STUDIES[agent];
+  const rng = new Rng(o.seed).fork(`overheads-${agent}`);
+  const actionDim = agent === "dqn" ? 1 : cs.actions;
+  const task = `overheads-${process.pid}-${agent}-${Math.floor(rng.next() * 1e9)}`;
+  const buffer = SqliteBuffer.open(path.join(dir, `${agent}.sqlite`));
+  const model = RLModel.register({
+    task,
+    stateDim: cs.stateDim,
+    actionDim,
+    buffer,
+    encoder: o.encoder,
+    contextSize: o.contextSize,
+    maxSteps: o.maxSteps,
+    seed: 1,
+  });
+  let built: Measured | undefined;
+  const close = () => {
+    built?.base.dispose();
+    built?.flash.dispose();
+    FlashModel.unregister(task);
+    buffer.close();
+  };
+  try {
+    const pairs = Array.from({ length: o.pairs }, (_, p) => `pair-${p}`);
+    await fillContexts(model, pairs, agent, o.contextSize, Math.max(100, o.maxSteps), rng);
+    const cond = new FlashConditioner(model, { pairs, contextSubsample: o.subsample < o.contextSize ? o.subsample : undefined, seed: 1 });
+    // Pretraining (meta updates on) while the agents are built and updated.
+    model.toggleMetaModelUpdate(true);
+    built = buildAgents(agent, cond, o, opts.agentConfigs, rng);
+    return { ...built, model, cond, pairs, rng, close };
+  } catch (e) {
+    close();
+    throw e;
+  }
+}
+
 /** Measure inference and update latency with and without FLASH for each agent (see the module comment). */
 export async function measureOverheads(opts: OverheadOptions = {}): Promise<OverheadRow[]> {
   const o = resolve(opts);
   const label = opts.label ?? encoderLabel(o.encoder);
   const dir = mkdtempSync(path.join(os.tmpdir(), "flash-overheads-"));
   const rows: OverheadRow[] = [];
-  const T = Math.max(100, o.maxSteps);
   try {
     for (const agent of o.agents) {
       const cs = CASE_STUDIES[agent];
-      const rng = new Rng(o.seed).fork(`overheads-${agent}`);
-      const actionDim = agent === "dqn" ? 1 : cs.actions;
-      const task = `overheads-${process.pid}-${agent}-${Math.floor(rng.next() * 1e9)}`;
-      const buffer = SqliteBuffer.open(path.join(dir, `${agent}.sqlite`));
-      const model = RLModel.register({
-        task,
-        stateDim: cs.stateDim,
-        actionDim,
-        buffer,
-        encoder: o.encoder,
-        contextSize: o.contextSize,
-        maxSteps: o.maxSteps,
-        seed: 1,
-      });
-      let built: Measured | undefined;
+      const b = await overheadSetup(agent, opts, dir);
       try {
-        const pairs = Array.from({ length: o.pairs }, (_, p) => `pair-${p}`);
-        await fillContexts(model, pairs, agent, o.contextSize, T, rng);
-        const cond = new FlashConditioner(model, { pairs, contextSubsample: o.subsample < o.contextSize ? o.subsample : undefined, seed: 1 });
-        // Pretraining (meta updates on) while the agents are built and updated.
-        model.toggleMetaModelUpdate(true);
-        built = buildAgents(agent, cond, o, opts.agentConfigs, rng);
-        const b = built;
         const update = timeUpdates(b, o);
         // Serving: meta learner frozen, cached embeddings.
-        model.toggleMetaModelUpdate(false);
-        const inference = timeInference(b, cs.stateDim, o, rng);
-        const refresh = timeRefresh(model, pairs[0], o.repeats);
+        b.model.toggleMetaModelUpdate(false);
+        const inference = timeInference(b, cs.stateDim, o, b.rng);
+        const refresh = timeRefresh(b.model, b.pairs[0], o.repeats);
         const row: OverheadRow = {
           agent,
           case_study: cs.caseStudy,
@@ -385,8 +417,8 @@ export async function measureOverheads(opts: OverheadOptions = {}): Promise<Over
           net: b.net,
           label,
           encoder: o.encoder,
-          encoder_params: model.encoder.parameterCount(),
-          embedding_dim: model.embeddingDim,
+          encoder_params: b.model.encoder.parameterCount(),
+          embedding_dim: b.model.embeddingDim,
           context_size: o.contextSize,
           subsample: o.subsample,
           max_steps: o.maxSteps,
@@ -404,10 +436,7 @@ export async function measureOverheads(opts: OverheadOptions = {}): Promise<Over
             `${row.embed_refresh_ms.toFixed(1)} ms`,
         );
       } finally {
-        built?.base.dispose();
-        built?.flash.dispose();
-        FlashModel.unregister(task);
-        buffer.close();
+        b.close();
       }
     }
   } finally {

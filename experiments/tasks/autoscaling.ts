@@ -235,7 +235,8 @@ export function autoscalingProfile(name: string, runSeed: number, opts: ProfileO
   };
 }
 
-function ddpgConfig(cfg: AutoscalingConfig, learningStarts: number): DDPGConfig {
+/** FIRM's DDPG (Table 8) at the config's sizes. */
+export function autoscalingDdpgConfig(cfg: AutoscalingConfig, learningStarts: number): DDPGConfig {
   const a = cfg.agent;
   return {
     ...FIRM_DDPG_DEFAULTS,
@@ -300,7 +301,7 @@ const kit = rlFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingRefere
   actionDim: ACTION_DIM,
   env: (cfg, pair, seed) => makePairEnv(cfg.env, pair, seed),
   episodeSteps: (cfg) => cfg.env.maxEpisodeSteps,
-  agent: (cfg, env, o) => new DDPG(env, ddpgConfig(cfg, o.learningStarts), { seed: o.seed, extra: o.extra }),
+  agent: (cfg, env, o) => new DDPG(env, autoscalingDdpgConfig(cfg, o.learningStarts), { seed: o.seed, extra: o.extra }),
   randomAction: (rng) => () => [rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1)],
   progress: { digits: 1, referenceEvery: 5 },
   referenceExtras: (cfg, pair, seed) => nonMlRewards(cfg, pair, seed),

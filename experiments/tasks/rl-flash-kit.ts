@@ -71,7 +71,7 @@ import type { PairEnv, StepResult } from "../../envs/env.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, RLModel, type EncoderOptions } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
-import type { AdaptResult, PretrainResult, PretrainVariant, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
+import type { AdaptResult, PretrainResult, PretrainRun, PretrainVariant, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
 
 /** An agent the kit can train, checkpoint and serve: DDPG, DQN and PPO are all such. */
 export type KitAgent = Algorithm & {
@@ -217,7 +217,7 @@ export const CONTEXT = {
 /** What a task gives `kit.task`: `profiles` may be left out when `profileTable` holds them (its names). */
 export type OwnTaskFields<C> = Omit<
   RlTask<C>,
-  "name" | "budgets" | "pairs" | "reference" | "pretrain" | "adapt" | "poolEmbeddings" | "serve" | "oracle" | "profiles"
+  "name" | "budgets" | "pairs" | "reference" | "pretrain" | "openPretraining" | "adapt" | "poolEmbeddings" | "serve" | "oracle" | "profiles"
 > & {
   profiles?: readonly string[];
 };
@@ -464,15 +464,12 @@ function kitPretrain<C extends RlFlashConfig, E extends PairEnv, X extends objec
     }
   }
 
-  async function pretrain(
-    cfg: C,
-    variant: PretrainVariant,
-    pool: string[],
-    seed: number,
-    workDir: string,
-    progress: (f: number, m?: string) => void,
-  ): Promise<PretrainResult> {
-    const t0 = performance.now();
+  /**
+   * A pretraining unit set up and warmed up (FLASH's warm-up contexts), to be run to the
+   * end by `pretrain`, or stepped one episode at a time (the pretraining benchmark times
+   * episodes of two runs interleaved). `close` frees it whatever happened.
+   */
+  async function openPretraining(cfg: C, variant: PretrainVariant, pool: string[], seed: number, workDir: string): Promise<PretrainRun> {
     const steps = spec.episodeSteps(cfg);
     const envs = pool.map((p, i) => envOf(cfg, p, seed + i));
     const fm = variant === "flash" ? flashModel(cfg, path.join(workDir, "buffer.sqlite"), seed) : undefined;
@@ -484,44 +481,79 @@ function kitPretrain<C extends RlFlashConfig, E extends PairEnv, X extends objec
     const rec = fm ? new EpisodeRecorder(fm.model) : undefined;
     const agent = spec.agent(cfg, envs[0], { learningStarts: 0, seed, extra: cond ?? oracle, phase: "pretrain" });
     const hooks = { contextId: cond?.contextId ?? oracle?.contextId, onTransition: rec?.onTransition, afterTrain: cond?.afterUpdate };
-    const returns: number[] = [];
-    const pairs: string[] = [];
+    const n = cfg.budgets.pretrainEpisodes;
+    const close = () => {
+      agent.dispose();
+      cond?.dispose();
+      fm?.close();
+    };
     try {
       if (cond) warmUp(cond, envs, seed);
-      const n = cfg.budgets.pretrainEpisodes;
-      if (agent.kind === "off-policy") {
-        for (let e = 0; e < n; e++) {
-          const i = e % envs.length;
-          const opts: TrainOptions = { totalTimesteps: steps, timestepOffset: e * steps, scheduleTimesteps: n * steps, progressEvery: steps, ...hooks };
-          const r = train(agent, envs[i], { ...opts, seed: e < envs.length ? seed + 7919 * (i + 1) : undefined });
-          if (rec) await rec.flush();
-          returns.push(r.episodeReturns[0]);
-          pairs.push(pool[i]);
-          progress((e + 1) / n, `episode ${e + 1}/${n}, return ${r.episodeReturns[0].toFixed(digits)}`);
-        }
-      } else {
+    } catch (e) {
+      close();
+      throw e;
+    }
+    return {
+      offPolicy: agent.kind === "off-policy",
+      async episode(e) {
+        if (agent.kind !== "off-policy") throw new StateError(`${name}: episode-by-episode pretraining needs an off-policy agent; ${agent.algo} is on-policy`);
+        const i = e % envs.length;
+        const opts: TrainOptions = { totalTimesteps: steps, timestepOffset: e * steps, scheduleTimesteps: n * steps, progressEvery: steps, ...hooks };
+        const r = train(agent, envs[i], { ...opts, seed: e < envs.length ? seed + 7919 * (i + 1) : undefined });
+        if (rec) await rec.flush();
+        return { ret: r.episodeReturns[0], pair: pool[i] };
+      },
+      async onPolicy(progress) {
         const r = trainOnPolicyPool(agent, envs, n * steps, seed, hooks, progress);
         if (rec) await rec.flush();
-        r.episodeReturns.forEach((ret, k) => {
-          returns.push(ret);
-          pairs.push(pool[r.episodeEnvs[k]]);
-        });
-      }
-      await agent.save(path.join(workDir, "agent"), name);
-      if (fm) {
+        return r.episodeReturns.map((ret, k) => ({ ret, pair: pool[r.episodeEnvs[k]] }));
+      },
+      async finish() {
+        await agent.save(path.join(workDir, "agent"), name);
+        if (!fm) return;
         await fm.model.save(path.join(workDir, "meta"));
         fm.model.toggleMetaModelUpdate(false);
         const emb = Object.fromEntries(pool.filter((p) => fm.model.buffer.count(fm.model.task, p) > 0).map((p) => [p, Array.from(fm.model.getEmbedding(p))]));
         writeFileSync(path.join(workDir, CONTEXT.poolEmbeddingsFile), JSON.stringify(emb));
+      },
+      close,
+    };
+  }
+
+  async function pretrain(
+    cfg: C,
+    variant: PretrainVariant,
+    pool: string[],
+    seed: number,
+    workDir: string,
+    progress: (f: number, m?: string) => void,
+  ): Promise<PretrainResult> {
+    const t0 = performance.now();
+    const run = await openPretraining(cfg, variant, pool, seed, workDir);
+    const returns: number[] = [];
+    const pairs: string[] = [];
+    const n = cfg.budgets.pretrainEpisodes;
+    try {
+      if (run.offPolicy) {
+        for (let e = 0; e < n; e++) {
+          const { ret, pair } = await run.episode(e);
+          returns.push(ret);
+          pairs.push(pair);
+          progress((e + 1) / n, `episode ${e + 1}/${n}, return ${ret.toFixed(digits)}`);
+        }
+      } else {
+        for (const { ret, pair } of await run.onPolicy(progress)) {
+          returns.push(ret);
+          pairs.push(pair);
+        }
       }
+      await run.finish();
       return { returns, pairs, episodes: n, seconds: (performance.now() - t0) / 1000 };
     } finally {
-      agent.dispose();
-      cond?.dispose();
-      fm?.close();
+      run.close();
     }
   }
-  return { pretrain };
+  return { pretrain, openPretraining };
 }
 
 /** Adaptation units (fine-tuning a pretrained agent on a new pair) and the pool pairs' embeddings. */
@@ -681,7 +713,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
   const b = kitBasics(spec);
   const { pairOf, envOf } = b;
   const { curveHooks, reference } = kitReference(spec, b);
-  const { pretrain } = kitPretrain(spec, b);
+  const { pretrain, openPretraining } = kitPretrain(spec, b);
   const { adapt, poolEmbeddings } = kitAdapt(spec, b, curveHooks);
   const { serve } = kitServe(spec, b);
 
@@ -702,6 +734,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       },
       reference,
       pretrain,
+      openPretraining,
       adapt,
       poolEmbeddings,
       serve,

@@ -130,6 +130,23 @@ export interface ProfileOptions {
   apps?: string | null;
 }
 
+/**
+ * A pretraining unit set up (FLASH: warm-up contexts done), run by `RlTask.pretrain` to
+ * the end; the pretraining benchmark steps two of them episode by episode, interleaved.
+ */
+export interface PretrainRun {
+  /** Whether the agent trains episode by episode (`episode`) or in one call over every pool pair (`onPolicy`). */
+  readonly offPolicy: boolean;
+  /** Off-policy agents: pretraining episode `e` (0-based; pool pairs round-robin). */
+  episode(e: number): Promise<{ ret: number; pair: string }>;
+  /** On-policy agents: every pretraining episode in one training call, every pool pair's env stepped together. */
+  onPolicy(progress: (f: number, m?: string) => void): Promise<{ ret: number; pair: string }[]>;
+  /** Save the agent (and FLASH's meta learner and pool embeddings) into the work directory. */
+  finish(): Promise<void>;
+  /** Free the agent and the FLASH model; call whatever happened. */
+  close(): void;
+}
+
 /** An RL case study on the harness. `C` is its JSON config. */
 export interface RlTask<C = Record<string, unknown>> {
   readonly name: string;
@@ -174,6 +191,8 @@ export interface RlTask<C = Record<string, unknown>> {
   /** `envSeed` (default `seed`): the environment's seed, shared by every variant on the same pair and replicate (common random numbers). */
   reference(cfg: C, pair: string, seed: number, workDir: string, progress: (f: number, m?: string) => void, envSeed?: number): Promise<ReferenceResult>;
   pretrain(cfg: C, variant: PretrainVariant, pool: string[], seed: number, workDir: string, progress: (f: number, m?: string) => void): Promise<PretrainResult>;
+  /** The pretraining unit `pretrain` runs, opened for stepping (optional: the pretraining benchmark uses it). */
+  openPretraining?(cfg: C, variant: PretrainVariant, pool: string[], seed: number, workDir: string): Promise<PretrainRun>;
   adapt(
     cfg: C,
     variant: PretrainVariant,

@@ -29,6 +29,11 @@ export interface BufferBackend {
    */
   version(task: string, pair: PairId): number;
   /**
+   * `version` of each of `pairs`, as of one moment: the check for other connections' writes
+   * is made once for all of them (a training batch's pairs), not once per pair.
+   */
+  versions(task: string, pairs: readonly PairId[]): number[];
+  /**
    * The meta learner's context for (task, pair), at most `m` sequences in ascending id order.
    * RL (paper A.1): the ceil(m/2) highest-reward trajectories plus the earliest of the
    * rest up to m. SL: see the implementation's documentation.

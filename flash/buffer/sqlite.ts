@@ -85,8 +85,9 @@ export class SqliteBuffer implements BufferBackend {
    * our own writes clear it, and SQLite's `data_version` (which changes exactly when
    * another connection commits) clears it for theirs. The serving path asks for a
    * pair's version on every cached getEmbedding; this halves that cost, never stale.
+   * `versions()` asks `data_version` once for many pairs (a training batch's).
    */
-  private readonly versions = new Map<string, number>();
+  private readonly versionMemo = new Map<string, number>();
   private seenDataVersion = -1;
   private lastPoll = -Infinity;
   private pollMs = 0;
@@ -198,7 +199,7 @@ export class SqliteBuffer implements BufferBackend {
       throw err;
     } finally {
       // data_version tracks other connections only: our own commits clear the memo here.
-      this.versions.clear();
+      this.versionMemo.clear();
     }
   }
 
@@ -278,22 +279,28 @@ export class SqliteBuffer implements BufferBackend {
   }
 
   version(task: string, pair: PairId): number {
+    return this.versions(task, [pair])[0];
+  }
+
+  versions(task: string, pairs: readonly PairId[]): number[] {
     const now = this.pollMs > 0 ? performance.now() : 0;
     if (this.pollMs === 0 || now - this.lastPoll >= this.pollMs) {
       this.lastPoll = now;
       const dv = this.stmt.dataVersion.get() as number;
       if (dv !== this.seenDataVersion) {
-        this.versions.clear();
+        this.versionMemo.clear();
         this.seenDataVersion = dv;
       }
     }
-    const key = `${task}\u0000${pair}`;
-    let v = this.versions.get(key);
-    if (v === undefined) {
-      v = (this.stmt.version.get(task, pair) as { v: number | null }).v ?? 0;
-      this.versions.set(key, v);
-    }
-    return v;
+    return pairs.map((pair) => {
+      const key = `${task}\u0000${pair}`;
+      let v = this.versionMemo.get(key);
+      if (v === undefined) {
+        v = (this.stmt.version.get(task, pair) as { v: number | null }).v ?? 0;
+        this.versionMemo.set(key, v);
+      }
+      return v;
+    });
   }
 
   /**

@@ -97,6 +97,7 @@ t.test("flash bench --peer: without PyTorch (PEER_PYTHON names no python) exit 2
   t.match(r.stderr, /^flash: PyTorch is missing: install it with `apt-get install python3-torch libopenblas0-pthread`/);
   t.equal(r.stderr.trim().split("\n").length, 1, "one line");
   expectError(t, ["bench", "--peer", "jax"], 2, /unknown peer framework "jax"; known peer frameworks: torch/);
+  expectError(t, ["bench", "--only", "pretrain,nope"], 2, /unknown benchmark "nope"; known benchmarks: embed, serve, .*pretrain/);
 });
 
 t.test("malformed files exit 1 with one line naming the file", async (t) => {

@@ -12,6 +12,7 @@ import { train } from "../../../agents/train.js";
 import { box, discrete, type BoxSpace, type PairEnv, type Space, type StepResult } from "../../../envs/env.js";
 import { selectBackend } from "../../../flash/backend.js";
 import { Rng } from "../../../flash/rng.js";
+import { useWasmKernels } from "../../../flash/wasm-kernels.js";
 import { rlFlashKit, type RlFlashConfig } from "../../../experiments/tasks/rl-flash-kit.js";
 
 await selectBackend();
@@ -104,6 +105,71 @@ for (const kind of ["dqn", "ppo"] as const) {
     t.same(again, served, "serving is deterministic in its seed");
   });
 }
+
+t.test("openPretraining steps the very pretraining `pretrain` runs (same returns, same saved agent); on-policy agents refuse episode steps", async (t) => {
+  const task = kitFor("dqn");
+  const none = () => {};
+  const dir = (n: string) => {
+    const d = path.join(root, "open", n);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const whole = await task.pretrain(cfg, "flash", ["arm0", "arm1"], 5, dir("whole"), none);
+  const run = await (task.openPretraining as NonNullable<typeof task.openPretraining>)(cfg, "flash", ["arm0", "arm1"], 5, dir("stepped"));
+  const stepped: { ret: number; pair: string }[] = [];
+  try {
+    t.ok(run.offPolicy);
+    for (let e = 0; e < budgets.pretrainEpisodes; e++) stepped.push(await run.episode(e));
+    await run.finish();
+  } finally {
+    run.close();
+  }
+  t.same(
+    stepped.map((s) => s.ret),
+    whole.returns,
+    "the same returns, episode by episode",
+  );
+  t.same(
+    stepped.map((s) => s.pair),
+    whole.pairs,
+  );
+  const weights = (d: string) => readFileSync(path.join(d, "agent", "weights.bin"));
+  t.ok(weights(dir("stepped")).equals(weights(dir("whole"))), "the same saved agent weights");
+  const ppo = await (kitFor("ppo").openPretraining as NonNullable<typeof task.openPretraining>)(cfg, "tl", ["arm0", "arm1"], 5, dir("ppo"));
+  try {
+    t.notOk(ppo.offPolicy);
+    await t.rejects(ppo.episode(0), /needs an off-policy agent/);
+  } finally {
+    ppo.close();
+  }
+});
+
+t.test("a seeded FLASH pretraining gives the same numbers with the encoder's direct wasm kernels on and off", async (t) => {
+  const none = () => {};
+  const dir = (n: string) => {
+    const d = path.join(root, "kernels", n);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const runs = [];
+  for (const on of [true, false]) {
+    useWasmKernels(on);
+    try {
+      const pre = await kitFor("dqn").pretrain(cfg, "flash", ["arm0", "arm1"], 7, dir(String(on)), none);
+      runs.push({
+        pre,
+        agent: readFileSync(path.join(dir(String(on)), "agent", "weights.bin")),
+        meta: readFileSync(path.join(dir(String(on)), "meta", "weights.bin")),
+      });
+    } finally {
+      useWasmKernels(true);
+    }
+  }
+  t.same(runs[0].pre.returns, runs[1].pre.returns, "the same returns");
+  t.ok(runs[0].agent.equals(runs[1].agent), "the same agent weights, bit for bit");
+  t.ok(runs[0].meta.equals(runs[1].meta), "the same meta-learner weights, bit for bit");
+  t.same(readFileSync(path.join(dir("true"), "pool-embeddings.json"), "utf8"), readFileSync(path.join(dir("false"), "pool-embeddings.json"), "utf8"));
+});
 
 t.test("off-policy schedules continue over train calls given timestepOffset (one schedule for the whole pretraining)", async (t) => {
   const env = new ArmEnv("arm0", false, 0);

@@ -63,6 +63,27 @@ t.test("with otherWritersPollMs, another connection's insert is seen after at mo
   b.close();
 });
 
+t.test("versions: each pair's version from one look at the buffer, another connection's write seen by the next call", async (t) => {
+  const file = path.join(root, "versions-batch.sqlite");
+  const a = SqliteBuffer.open(file);
+  a.registerTask({ task: "rl", kind: "rl", dims: [2, 1] });
+  const b = SqliteBuffer.open(file);
+  const [p1] = a.insert("rl", "p", [traj(1, 1)]);
+  t.same(a.versions("rl", ["p", "q", "p"]), [p1, 0, p1], "in the order asked, repeats included; 0 without data");
+  const [q1] = b.insert("rl", "q", [traj(2, 1)]);
+  t.same(a.versions("rl", ["p", "q"]), [p1, q1], "another connection's insert");
+  const [p2] = a.insert("rl", "p", [traj(3, 1)]);
+  t.same(a.versions("rl", ["q", "p"]), [q1, p2], "its own insert");
+  t.same(
+    ["p", "q"].map((x) => a.version("rl", x)),
+    a.versions("rl", ["p", "q"]),
+    "the same as version() pair by pair",
+  );
+  t.same(a.versions("rl", []), []);
+  a.close();
+  b.close();
+});
+
 t.test("version sees every write at once: this connection's and another's", async (t) => {
   const file = path.join(root, "versions.sqlite");
   const a = SqliteBuffer.open(file);
