@@ -14,6 +14,8 @@ export interface TrainProgress {
   episodes: number;
   /** Mean return of the last (up to) 10 finished episodes; NaN before the first. */
   recentMeanReturn: number;
+  /** Every finished episode's return so far (read only; the trainer's own list). */
+  returns: readonly number[];
   updates: number;
   lastLoss: number;
   seconds: number;
@@ -27,6 +29,12 @@ export interface TrainOptions {
   /** Called every `progressEvery` steps and at the end. */
   onProgress?: (p: TrainProgress) => void;
   progressEvery?: number;
+  /**
+   * Asked right after each `onProgress` call: true ends training there (a reference run
+   * trained until its curve plateaus). Schedules still span `totalTimesteps`; the result's
+   * `timesteps` is the steps actually taken.
+   */
+  stopWhen?: (p: TrainProgress) => boolean;
   /** Context id of an environment for the extra-input hook (extra.ts); default 0. */
   contextId?: (env: Env, index: number) => number;
   /**
@@ -110,6 +118,7 @@ function progressOf(t: number, total: number, eps: EpisodeTracker, updates: numb
     totalTimesteps: total,
     episodes: eps.returns.length,
     recentMeanReturn: eps.recentMean(),
+    returns: eps.returns,
     updates,
     lastLoss,
     seconds: (performance.now() - t0) / 1000,
@@ -155,8 +164,15 @@ function trainOffPolicy(agent: OffPolicyAlgorithm, envs: Env[], opts: TrainOptio
   let updates = 0;
   let lastLoss = NaN;
   let sinceTrain = 0;
-  const report = (t: number) => opts.onProgress?.(progressOf(t, total, eps, updates, lastLoss, t0));
+  /** onProgress, then stopWhen: true when training should end here. */
+  const report = (t: number): boolean => {
+    const p = progressOf(t, total, eps, updates, lastLoss, t0);
+    opts.onProgress?.(p);
+    return opts.stopWhen?.(p) === true;
+  };
+  let taken = 0;
   for (let t = 1; t <= total; t++) {
+    taken = t;
     const a = agent.collectAction(obs, offset + t - 1, ctx);
     const r = stepChecked(env, a.env, agent.obsDim);
     agent.store(obs, r.observation, a.buffer, r.reward, r.terminated, ctx);
@@ -184,13 +200,13 @@ function trainOffPolicy(agent: OffPolicyAlgorithm, envs: Env[], opts: TrainOptio
       }
       sinceTrain = 0;
     }
-    if (t % every === 0 || t === total) report(t);
+    if ((t % every === 0 || t === total) && report(t)) break;
   }
   return {
     episodeReturns: eps.returns,
     episodeLengths: eps.lengths,
     episodeEnvs: eps.envs,
-    timesteps: total,
+    timesteps: taken,
     updates,
     seconds: (performance.now() - t0) / 1000,
   };
@@ -268,8 +284,10 @@ function trainOnPolicy(agent: OnPolicyAlgorithm, envs: Env[], opts: TrainOptions
     lastLoss = tr.loss;
     updates += tr.updates;
     if (t >= nextReport || t >= total) {
-      opts.onProgress?.(progressOf(t, total, eps, updates, lastLoss, t0));
+      const p = progressOf(t, total, eps, updates, lastLoss, t0);
+      opts.onProgress?.(p);
       nextReport += every;
+      if (opts.stopWhen?.(p)) break;
     }
   }
   return { episodeReturns: eps.returns, episodeLengths: eps.lengths, episodeEnvs: eps.envs, timesteps: t, updates, seconds: (performance.now() - t0) / 1000 };

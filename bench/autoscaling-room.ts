@@ -24,6 +24,11 @@
  * an embedding in that family.
  *
  * Run: `npm run build && node dist/bench/autoscaling-room.js [--profile quick] [--seed 0] [--out runs/room] [--same-app] [--wide-traces]`.
+ *
+ * The room benchmark of every task, with leave-one-application-out, is `flash room <task>`
+ * (experiments/protocols/room.ts; fixed actions only, no refinement, and in every
+ * reproduction's report); this bench keeps the autoscaling-only studies: the rule family,
+ * the refined search, one application on every trace and the widened traces.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";

@@ -276,7 +276,9 @@ function summarise(s: Study, name: string, rs: Awaited<ReturnType<typeof flashSe
   });
   const refs = new Map(sh.slice(0, rs.length).flatMap((x) => [...x.refs]));
   const b = s.cfg.budgets;
-  const sp = s.adapt ? speedup(adaptationCosts(curves, refs, { cap: b.adaptEpisodes, window: b.window, tolerance: b.tolerance }), "flash", "tl") : null;
+  const sp = s.adapt
+    ? speedup(adaptationCosts(curves, refs, { cap: b.adaptEpisodes, window: b.window, tolerance: b.tolerance }), "flash", "tl", b.adaptEpisodes)
+    : null;
   const fmt = (xs: number[]) => (xs.filter(Number.isFinite).length > 0 ? formatMeanCi(meanCi95(xs.filter(Number.isFinite))) : "n/a");
   return {
     setting: name,

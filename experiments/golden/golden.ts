@@ -58,7 +58,13 @@ export function keyNumbers(r: RlResults): Record<string, number> {
     v[`reference/${x.pair}/eval`] = x.eval_return;
     v[`reference/${x.pair}/train_level`] = x.train_level;
     v[`reference/${x.pair}/random`] = x.baseline;
+    // The reference rule: what the drop and convergence read.
+    if (x.used) {
+      v[`reference/${x.pair}/used_eval`] = x.used.eval_return;
+      v[`reference/${x.pair}/used_train_level`] = x.used.train_level;
+    }
   }
+  for (const p of r.room?.pairs ?? []) v[`room/${p.pair}/own_best`] = p.own.reward;
   for (const s of r.reward_drop.served ?? []) v[`served/${s.variant}/${s.trained_on ? `${s.trained_on}->` : ""}${s.pair}/r${s.replicate}`] = s.reward;
   for (const s of r.reward_drop.samples) v[`drop/${s.variant}/${s.trained_on ? `${s.trained_on}->` : ""}${s.pair}/r${s.replicate}`] = s.drop;
   for (const c of r.adaptation.costs) v[`episodes/${c.variant}/${c.pair}/r${c.replicate}`] = c.episodes;

@@ -2,17 +2,20 @@
  * The pool-size sweep's own protocol pieces (`flash sweep <task> --pool-sizes 6,12,24,48`),
  * beside rl-reproduce.ts, which plans and summarises every RL run:
  *
- *   - Budget: every pool size pretrains for the config's `budgets.pretrainEpisodes` in all
- *     (a fixed total, pool pairs round-robin), so a larger pool means fewer episodes per
- *     pair and the sweep isolates diversity from data volume: the paper's question is
- *     whether more pairs help, not whether more training does. FLASH's warm-up (one
+ *   - Budget (sweep-budget.ts): by default every pool size pretrains for the config's
+ *     `budgets.pretrainEpisodes` in all (a fixed total, pool pairs round-robin), so a
+ *     larger pool means fewer episodes per pair and the sweep isolates diversity from data
+ *     volume; `--budget per-pair:N` gives each size N episodes per pool pair, as the
+ *     paper's pretraining grows with its pool (Appendix A.7). FLASH's warm-up (one
  *     random, never-trained-on episode per pool pair, its first context) grows with the
  *     pool and is counted as pretraining cost by `summarise`. `checkSweepBudget` refuses
- *     a size with more pairs than episodes: some pool pairs would never be trained on.
- *   - Served drop per size: a `sweep-serve` unit per (size, replicate) serves the FLASH
- *     and TL models of that size on every new pair without weight updates (no original
- *     agents, no controls: those do not depend on the pool size and the reproduction
- *     measures them), so the drop is the A/B protocol's, against the same references.
+ *     a total budget with more pairs than episodes: some pool pairs would never be trained on.
+ *   - Served drop per size: a `sweep-serve` unit per (size, replicate) serves the FLASH,
+ *     TL and (tasks with the hook) oracle models of that size on every new pair without
+ *     weight updates (no original agents, no other controls: those do not depend on the
+ *     pool size and the reproduction measures them), so the drop is the A/B protocol's,
+ *     against the same references. The oracle (the agent given the pairs' true
+ *     parameters) bounds what any embedding could give at that size.
  *   - Per size, the per-test values (speedup of FLASH over TL, FLASH's and TL's drop, and
  *     the paired difference FLASH - TL) and, over sizes, `poolEffects`: how many tests and
  *     replicates an effect of the observed size (smallest vs largest pool) would need
@@ -28,9 +31,6 @@ import { drops, type PairReference, type ServedSample } from "./reward-drop.js";
 import type { PoolEffect, SweepMetric, TestValue } from "../runner/results.js";
 
 type Cfg = Record<string, unknown>;
-
-/** The variants a sweep pretrains at every size, and serves. */
-export const SWEEP_VARIANTS: PretrainVariant[] = ["flash", "tl"];
 
 /** A sweep-serve unit's input. */
 export interface SweepServeInput {
@@ -54,7 +54,7 @@ export function checkSweepBudget(budgets: Pick<RlBudgets, "pretrainEpisodes">, p
     );
 }
 
-/** The serve unit of one pool size (`prefix` "P<n>/") and replicate: FLASH and TL served on every new pair. */
+/** The serve unit of one pool size (`prefix` "P<n>/") and replicate: its pretrained variants (FLASH, TL, the oracle) served on every new pair. */
 export function sweepServeUnit(
   prefix: string,
   k: number,
@@ -70,18 +70,17 @@ export function sweepServeUnit(
     id: `${prefix}serve/r${k}`,
     kind: "sweep-serve",
     deps: [...Object.values(refs), ...(Object.values(pretrain) as string[])],
-    cost: (b.evalEpisodes + b.embedEpisodes) * test.length * SWEEP_VARIANTS.length * 0.1,
+    cost: (b.evalEpisodes + b.embedEpisodes) * test.length * Object.keys(pretrain).length * 0.1,
     input,
   };
 }
 
-/** Runs a sweep-serve unit: the served samples of FLASH and TL on every new pair. */
+/** Runs a sweep-serve unit: the served samples of each pretrained variant (FLASH, TL, the oracle) on every new pair. */
 export async function executeSweepServe(task: RlTask, inp: SweepServeInput, seed: number, ctx: UnitContext): Promise<{ samples: ServedSample[] }> {
   const samples: ServedSample[] = [];
-  for (const [j, v] of SWEEP_VARIANTS.entries()) {
-    const model = inp.pretrain[v];
-    if (!model) continue;
-    ctx.progress(j / SWEEP_VARIANTS.length, v);
+  const variants = Object.entries(inp.pretrain) as [PretrainVariant, string][];
+  for (const [j, [v, model]] of variants.entries()) {
+    ctx.progress(j / variants.length, v);
     const res: ServeResult[] = await task.serve(inp.cfg, { variant: v, modelDir: ctx.depDirs[model], pairs: inp.test, seed, workDir: ctx.workDir });
     for (const r of res) samples.push({ variant: v, replicate: inp.replicate, pair: r.pair, reward: r.reward });
   }
@@ -120,7 +119,7 @@ export function sweepSizeExtras(
     .map((c) => ({ pair: c.pair, replicate: c.replicate, value: c.episodes / (fast.get(`${c.pair}\u0000${c.replicate}`) as number) }));
   const vals = (xs: TestValue[]) => xs.map((x) => x.value);
   return {
-    reward_drop: { flash: mc(vals(flash)), tl: mc(vals(tl)), flash_minus_tl: mc(vals(diff)) },
+    reward_drop: { flash: mc(vals(flash)), tl: mc(vals(tl)), flash_minus_tl: mc(vals(diff)), oracle: mc(vals(of("oracle"))) },
     tests: { speedup_vs_tl: speedup, drop_flash: flash, drop_tl: tl, drop_flash_minus_tl: diff },
   };
 }

@@ -37,6 +37,8 @@ export interface ServedSample {
   reward: number;
   /** Application-update experiment: the update scenario that made `pair` (absent in the main A/B test). */
   scenario?: string;
+  /** A pool pair of the served agent's own pretraining (absent: a new pair); summarised apart (`reward_drop_pool`). */
+  pool?: true;
   /** The task's operational metrics over the same evaluation (per-step means), when it has any. */
   metrics?: Record<string, number>;
 }
@@ -52,10 +54,14 @@ export interface PairReference {
    */
   trainLevel: number;
   baseline: number;
+  /** Whose return `evalReturn` is (reference.ts): "rl" or the policy that needs no learning; absent before the rule. */
+  source?: string;
 }
 
 export interface DropSample extends ServedSample {
   drop: number;
+  /** The pair reference's `source`, when it has one. */
+  referenceSource?: string;
 }
 
 /** Drops of every sample against its pair's reference; samples whose pair has no gain over baseline are returned apart. */
@@ -67,7 +73,7 @@ export function drops(samples: readonly ServedSample[], refs: ReadonlyMap<string
     if (!r) throw new InternalError(`reward drop: no reference for pair "${s.pair}"`);
     const d = rewardDrop(s.reward, r.evalReturn, r.baseline);
     if (Number.isNaN(d)) excluded.push(s);
-    else out.push({ ...s, drop: d });
+    else out.push({ ...s, drop: d, ...(r.source === undefined ? {} : { referenceSource: r.source }) });
   }
   return { drops: out, excluded };
 }

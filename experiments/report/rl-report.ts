@@ -8,14 +8,19 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { empiricalCdf, formatMeanCi, meanCi95, meanCiJson, type MeanCi } from "../stats.js";
+import { empiricalCdf, meanCi95, meanCiJson } from "../stats.js";
 import { writeFigure, type VegaLiteSpec } from "./figures.js";
 import { migrateResults, type RlResults } from "../runner/results.js";
 import { sweepFigures, sweepMarkdown } from "./sweep-report.js";
+import { fmtLevels, healthFigure, poolHealthMarkdown } from "./pool-report.js";
+import { referenceRuleLine, referenceTable, roomLine, roomMarkdown } from "./room-report.js";
+import { amortisationFigure, crossoverText } from "./amortisation-figure.js";
+import { capBindsLine, censoredSpeedupText, censoredText, medianText, restrictedText } from "./censoring-report.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null;
 
-const fmt = (m: Json, digits = 3): string => (m ? `${formatMeanCi({ mean: m.mean, ci95: m.ci95 ?? NaN, n: m.n } as MeanCi, digits)} (n=${m.n})` : "n/a");
+// Over tests, and over replicate means where the value has them (protocols/levels.ts).
+const fmt = (m: Json, digits = 3): string => fmtLevels(m, digits);
 const pct = (x: number | undefined) => (x === undefined ? "—" : `${(100 * x).toFixed(1)}%`);
 
 const VARIANT_ORDER = ["flash", "tl", "tl-paper", "oracle", "shuffled", "flash-zero", "flash-before", "scratch", "original", "reference", "hpa", "vpa"];
@@ -169,37 +174,6 @@ function learningCurvesFigure(r: RlResults): Figures {
   return figs;
 }
 
-/** Amortised episodes per adapted pair (per pool size in a sweep). */
-function amortisationFigure(r: RlResults): Figures {
-  const figs: Figures = {};
-  const base = FIGURE_BASE;
-  const amRows: { variant: string; pool: string; n: number; perPair: number }[] = [];
-  if (r.sweep) {
-    for (const s of r.sweep)
-      for (const c of s.amortisation ?? [])
-        for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: `pool ${s.pool_size}`, n: p.n, perPair: p.per_pair });
-  } else if (r.amortisation) {
-    for (const c of r.amortisation)
-      for (const p of c.points) amRows.push({ variant: VARIANT_LABEL[c.variant] ?? c.variant, pool: "this run", n: p.n, perPair: p.per_pair });
-  }
-  if (amRows.length) {
-    const vs = present(["flash", "tl", "scratch"]);
-    figs["amortisation"] = {
-      ...base,
-      title: { text: "Amortised cost per adapted pair", subtitle: "(pretraining episodes + adaptation episodes) / pairs adapted" },
-      data: { values: amRows.filter((x) => !(x.variant === VARIANT_LABEL.scratch && x.pool !== amRows[0].pool)) },
-      mark: { type: "line", strokeWidth: 2 },
-      encoding: {
-        x: { field: "n", type: "quantitative", title: "new pairs adapted" },
-        y: { field: "perPair", type: "quantitative", title: "episodes per pair", scale: { type: "log" } },
-        color: { field: "variant", type: "nominal", title: "agent", scale: colorScale(vs) },
-        ...(r.sweep ? { strokeDash: { field: "pool", type: "nominal", title: "pretraining pool", sort: r.sweep.map((x) => `pool ${x.pool_size}`) } } : {}),
-      },
-    };
-  }
-  return figs;
-}
-
 /** A similarity scatter: the correlation in the subtitle (after `prefix`), one point per test. */
 function similarityScatter(
   c: RlResults["similarity"]["drop" | "cost"],
@@ -325,6 +299,7 @@ export function rlFigures(r: RlResults): Record<string, VegaLiteSpec> {
     similarityCostFigure,
     updateDropFigure,
     operationsFigures,
+    healthFigure,
   ];
   return Object.assign({}, ...steps.map((figure) => figure(r))) as Figures;
 }
@@ -395,10 +370,14 @@ function controlVerdict(r: RlResults, L: string[]): void {
           `it needs more replicates or pairs.`,
       );
     } else if (!beatsDrop && !beatsSp) {
+      // The room benchmark, when it finds room, says the parameters would pay: then the agent, not the task, is what stops the oracle.
+      const conclusion =
+        r.room?.verdict.outcome === "room"
+          ? "yet the room benchmark below finds room (pairs need different fixed actions): at this budget the agent does not use what the parameters say"
+          : "on this task and budget there is no room for any embedding to beat TL";
       L.push(
         `- Oracle: the agent given the pairs' true parameters did not beat TL (drop ${dOr ? dOr.mean.toFixed(3) : "n/a"} vs ` +
-          `${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): on this task and budget there is no room for any embedding ` +
-          `to beat TL.`,
+          `${dT ? dT.mean.toFixed(3) : "n/a"}; speedup ${sp ? sp.mean.toFixed(2) : "n/a"}): ${conclusion}.`,
       );
     } else {
       L.push(
@@ -427,10 +406,19 @@ function headerSection(r: RlResults, L: string[]): void {
     `Backend **${r.backend}**, ${r.config.seeds} replicate(s) (run seed ${r.seeds.run}), ${r.wall.workers} worker(s), wall time ` +
       `${(r.wall.units_span_seconds ?? r.wall.seconds).toFixed(0)} s from first unit start to last unit end ` +
       `(this invocation ${r.wall.seconds.toFixed(0)} s: ${r.wall.ran_units} units run, ${r.wall.resumed_units} resumed; unit time summed ` +
-      `${r.wall.unit_seconds_sum.toFixed(0)} s), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}` +
+      `${r.wall.unit_seconds_sum.toFixed(0)} s${cpuWords(r)}), git ${r.provenance?.git.commit?.slice(0, 10) ?? "?"}` +
       `${r.provenance?.git.dirty ? " (uncommitted changes)" : ""}.`,
     "",
   );
+}
+
+/** "; CPU 1234 s over every invocation: about 617 s of wall time on 2 quiet core(s)" when every invocation recorded its CPU seconds. */
+function cpuWords(r: RlResults): string {
+  const inv = r.wall.invocations ?? [];
+  if (inv.length === 0 || inv.some((i) => i.cpu_seconds === undefined)) return "";
+  const cpu = inv.reduce((a, i) => a + (i.cpu_seconds as number), 0);
+  const cores = Math.max(1, r.wall.workers);
+  return `; CPU ${cpu.toFixed(0)} s over every invocation: about ${(cpu / cores).toFixed(0)} s of wall time on ${cores} quiet core(s)`;
 }
 
 /** The headline table against the paper and the verdict. */
@@ -446,6 +434,7 @@ function headlineSection(r: RlResults, L: string[]): void {
       `${fmt(sp)}${sp ? `; ratio of means ${sp.ratio_of_means.toFixed(2)}; ${sp.capped} test(s) with a capped run` : ""} | ` +
       `${p?.speedup_vs_tl ? `${p.speedup_vs_tl}x` : "—"} |`,
   );
+  if (sp?.restricted_mean_ratio) L.push(`| adaptation speedup, FLASH vs TL, censoring-aware (runs at the cap censored) | ${censoredSpeedupText(sp)} | — |`);
   L.push(`| adaptation speedup, FLASH vs scratch | ${fmt(r.adaptation_speedup_vs_scratch)} | — |`);
   L.push(`| reward drop, original agent | ${fmt(dO)} | ${pct(p?.reward_drop_original)} |`);
   L.push(`| reward drop, FLASH | ${fmt(dF)} | ${pct(p?.reward_drop_flash)} |`);
@@ -454,6 +443,9 @@ function headlineSection(r: RlResults, L: string[]): void {
   if (p?.source) L.push("", `Paper numbers: ${p.source}.`);
   L.push("", "### Verdict", "");
   controlVerdict(r, L);
+  // A sweep says it per pool size (sweep-report.ts); its main run adapts nothing but scratch.
+  const binds = r.sweep ? null : capBindsLine(r.adaptation.by_variant, r.adaptation.cap, (v) => VARIANT_LABEL[v] ?? v);
+  if (binds) L.push(binds);
   if (sp) {
     const lo = sp.mean - (sp.ci95 ?? Infinity);
     L.push(
@@ -472,6 +464,7 @@ function headlineSection(r: RlResults, L: string[]): void {
     );
   }
   if (r.reward_drop.excluded) L.push(`- ${r.reward_drop.excluded} A/B test(s) excluded: their pair's reference was no better than random.`);
+  for (const line of [referenceRuleLine(r.reference_rule, r.reward_drop.excluded), roomLine(r.room)]) if (line) L.push(line);
   for (const [, b] of baselines) {
     if (!b.reward_drop || !dF) continue;
     const d = b.reward_drop;
@@ -561,9 +554,21 @@ function operationsSection(r: RlResults, L: string[]): void {
 
 /** Episodes to convergence per agent and per test. */
 function adaptationSection(r: RlResults, L: string[]): void {
-  L.push("## Adaptation cost (episodes to convergence on new pairs)", "", "| agent | episodes (mean ± 95% CI) | converged within the cap |", "|---|---|---|");
+  const cap = r.adaptation.cap;
+  L.push(
+    "## Adaptation cost (episodes to convergence on new pairs)",
+    "",
+    `Mean episodes count a run that never converged as the cap (${cap}); the restricted mean (up to the cap, large-sample 95% interval) and the ` +
+      "Kaplan-Meier median treat it as censored (experiments/protocols/censoring.ts).",
+    "",
+    "| agent | episodes (mean ± 95% CI) | converged within the cap | restricted mean (± 95% CI) | KM median | censored |",
+    "|---|---|---|---|---|---|",
+  );
   for (const v of r.adaptation.by_variant)
-    L.push(`| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.converged_fraction).toFixed(0)}% |`);
+    L.push(
+      `| ${VARIANT_LABEL[v.variant] ?? v.variant} | ${fmt(v.episodes)} | ${(100 * v.converged_fraction).toFixed(0)}% | ${restrictedText(v)} | ` +
+        `${medianText(v, cap)} | ${censoredText(v)} |`,
+    );
   L.push("", "| pair | replicate | agent | episodes | converged |", "|---|---:|---|---:|---|");
   for (const c of [...r.adaptation.costs].sort((a, b) => (a.pair + a.replicate + a.variant < b.pair + b.replicate + b.variant ? -1 : 1)))
     L.push(`| ${c.pair} | ${c.replicate} | ${VARIANT_LABEL[c.variant] ?? c.variant} | ${c.episodes} | ${c.converged ? "yes" : "no (cap)"} |`);
@@ -590,30 +595,13 @@ function pretrainingSection(r: RlResults, L: string[]): void {
           .map(([k, n]) => `${VARIANT_LABEL[k] ?? k}: ${n === null ? "never" : `N >= ${n}`}`)
           .join("; ")} |`,
       );
-    L.push("");
+    L.push("", `FLASH against TL (Figure 15's crossover): ${crossoverText(r.amortisation)}.`, "");
   }
 }
 
-/** The sweep over pretraining-pool sizes. */
+/** The sweep over pretraining-pool sizes (sweep-report.ts). */
 function sweepSection(r: RlResults, L: string[]): void {
-  if (r.sweep) {
-    L.push(
-      "## Sweep over pretraining-pool sizes",
-      "",
-      "| pool | FLASH episodes | TL episodes | scratch episodes | speedup vs TL | FLASH break-even vs scratch |",
-      "|---:|---|---|---|---|---|",
-    );
-    for (const s of r.sweep) {
-      const e = (v: string) => fmt(s.adaptation.find((x) => x.variant === v)?.episodes ?? null);
-      const be = s.amortisation?.find((c) => c.variant === "flash")?.break_even.scratch;
-      L.push(
-        `| ${s.pool_size} | ${e("flash")} | ${e("tl")} | ${e("scratch")} | ${fmt(s.speedup_vs_tl)} | ` +
-          `${be === undefined ? "—" : be === null ? "never" : `N >= ${be}`} |`,
-      );
-    }
-    L.push("");
-    L.push(...sweepMarkdown(r));
-  }
+  if (r.sweep) L.push(...sweepMarkdown(r));
 }
 
 /** Similarity against drop and cost. */
@@ -625,9 +613,22 @@ function similaritySection(r: RlResults, L: string[]): void {
   L.push(`| S(new pair, nearest pool pair) vs adaptation episodes | ${cr(r.similarity.cost)} |`, "");
 }
 
-/** The reference, random-policy and baseline returns per new pair. */
+/** The reference, random-policy and baseline returns per new pair, and the reference rule's choice. */
 function referencesSection(r: RlResults, L: string[]): void {
   const baselines = Object.entries(r.baselines ?? {});
+  if (r.reference_rule) {
+    const label = (id: string) => r.baselines?.[id]?.label.split(" (")[0] ?? id;
+    L.push(
+      "## References: the RL reference and the best policy that needs no learning",
+      "",
+      "The drop's zero and the convergence target are the stronger of the two (experiments/protocols/reference.ts): the RL reference when it " +
+        "reaches the best fixed action and every baseline that reads only what the agent reads, else that policy (its evaluation return; the " +
+        "learning-curve level raised by its margin). Bounds read hidden state and are never the reference.",
+      "",
+      ...referenceTable([...r.references, ...(r.updates?.references ?? [])], label),
+      "",
+    );
+  }
   L.push(
     "## References per new pair",
     "",
@@ -640,6 +641,16 @@ function referencesSection(r: RlResults, L: string[]): void {
     L.push(`| ${x.pair} | ${x.eval_return.toFixed(1)} | ${x.train_level.toFixed(1)} | ${x.baseline.toFixed(1)} |${bs}`);
   }
   L.push("");
+  const rt = r.reference_training;
+  if (rt)
+    L.push(
+      `References trained for at least ${rt.min_episodes} episodes, then until their learning curve plateaued (the last ${r.adaptation.window} ` +
+        `episodes improving on the ${r.adaptation.window} before by less than ${100 * r.adaptation.tolerance}% of their distance from the random ` +
+        `policy; experiments/protocols/plateau.ts), with a cap of ${rt.cap}: ${rt.plateau} of ${rt.runs} runs stopped on a plateau, ` +
+        `${rt.capped} reached the cap${rt.capped ? " (their level may still have been rising: a lower bound)" : ""}; episodes per run ` +
+        `${rt.episodes.mean.toFixed(0)} (${rt.episodes.min}-${rt.episodes.max}).`,
+      "",
+    );
 }
 
 /** The figures with their paper counterparts. */
@@ -671,11 +682,18 @@ function definitionsSection(r: RlResults, L: string[]): void {
     `- **Episodes to convergence** (experiments/protocols/convergence.ts): the first episode after which the ${r.adaptation.window}-episode moving ` +
       `average of ${curveWords} (expanding over the first episodes) stays at or above reference - ${r.adaptation.tolerance} x |reference - ` +
       `random-policy return| until the end of the run; the reference is the mean of the last ${r.adaptation.window} episodes of the same curve of ` +
-      `agents trained on that pair alone; a run that never gets there counts as the cap (${r.adaptation.cap}).`,
+      `agents trained on that pair alone${r.reference_rule ? ", raised by the best non-learning policy's margin where that policy is the pair's reference" : ""}; ` +
+      `a run that never gets there counts as the cap (${r.adaptation.cap}).`,
     "- **Reward drop** (experiments/protocols/reward-drop.ts): (R_ref - R) / (R_ref - R_random), R the deterministic evaluation return with no weight " +
-      "update, R_ref the reference agents' deterministic evaluation return on that pair; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards " +
-      "are negative, so the random-policy return is the zero point.",
+      "update, R_ref the reference agents' deterministic evaluation return on that pair" +
+      (r.reference_rule ? " or, where it is higher, the best policy that needs no learning's (the reference rule, experiments/protocols/reference.ts)" : "") +
+      "; equals 1 - R / R_ref when R_random = 0. Pendulum's rewards are negative, so the random-policy return is the zero point.",
     "- **Speedup**: per (pair, replicate), TL episodes / FLASH episodes; mean with a 95% Student-t interval (experiments/stats.ts).",
+    "- **Censoring** (experiments/protocols/censoring.ts): a run that has not converged when its curve ends is censored (its episodes to " +
+      "convergence exceed those observed). Restricted mean = the area under the Kaplan-Meier curve up to the cap (equal to the mean episodes when " +
+      "every censored run was observed to the cap), with a large-sample 95% interval; KM median = the first episode at which at most half the runs " +
+      "have not converged; the censoring-aware speedup is the ratio of restricted means on the paired tests (95% jackknife interval over tests) " +
+      "and of KM medians (a bound when a median is not reached).",
     "- **Original agent** in the A/B test: the reference agent of one new pair served on other new pairs. **TL**: the same agent without embedding, " +
       "pretrained on the same pool with the same budget, then fine-tuned. **FLASH**: pretrained with the meta learner trained by the critic loss, then " +
       "fine-tuned with the meta learner frozen; its embedding comes from the new pair's first trajectories (every episode counted).",
@@ -696,6 +714,7 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   const L: string[] = [];
   headerSection(r, L);
   headlineSection(r, L);
+  poolHealthMarkdown(r, L);
   baselinesSection(r, L);
   updatesSection(r, L);
   operationsSection(r, L);
@@ -704,6 +723,7 @@ export function rlMarkdown(r: RlResults, figures: string[]): string {
   sweepSection(r, L);
   similaritySection(r, L);
   referencesSection(r, L);
+  if (r.room) L.push(...roomMarkdown(r.room));
   figuresSection(figures, L);
   definitionsSection(r, L);
   return L.join("\n");

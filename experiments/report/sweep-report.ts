@@ -1,13 +1,17 @@
 /**
- * The pool-size sweep's part of the RL report (rl-report.ts calls it): per pool size,
- * FLASH's speedup over TL and the served drop of FLASH and TL with 95% intervals, as a
- * table and as figures of each metric against pool size with interval bars; and, from the
- * measured spread, how many replicates a pool-size effect would need for intervals that
- * do not overlap (experiments/protocols/pool-sweep.ts `poolEffects`).
+ * The pool-size sweep's part of the RL report (rl-report.ts calls it): per pool size and
+ * agent (FLASH, TL, the oracle, scratch) the adaptation cost, censoring-aware
+ * (censoring-report.ts), and the served drop; per size the speedups over TL and FLASH's
+ * amortised crossover with TL (Figure 15, amortisation-figure.ts); figures of speedup and
+ * drop against pool size with interval bars; and, from the measured spread, how many
+ * replicates a pool-size effect would need for intervals that do not overlap
+ * (experiments/protocols/pool-sweep.ts `poolEffects`).
  */
 import { formatMeanCi, type MeanCi } from "../stats.js";
-import type { RlResults } from "../runner/results.js";
+import type { RlResults, SweepPointJson } from "../runner/results.js";
 import type { VegaLiteSpec } from "./figures.js";
+import { crossoverText } from "./amortisation-figure.js";
+import { capBindsLine, censoredSpeedupText, censoredText, medianText, restrictedText } from "./censoring-report.js";
 
 type Json = { mean: number; ci95: number | null; n: number } | null | undefined;
 
@@ -21,7 +25,14 @@ const METRIC_LABEL: Record<string, string> = {
 };
 
 /** Series colours: FLASH and TL as in every other figure of the report, their difference apart. */
-const SERIES_COLOR: Record<string, string> = { FLASH: "#d62728", TL: "#1f77b4", "FLASH - TL (paired)": "#ff7f0e", "FLASH vs TL": "#d62728" };
+const SERIES_COLOR: Record<string, string> = {
+  FLASH: "#d62728",
+  TL: "#1f77b4",
+  oracle: "#bcbd22",
+  "FLASH - TL (paired)": "#ff7f0e",
+  "FLASH vs TL": "#d62728",
+  "oracle vs TL": "#bcbd22",
+};
 
 /**
  * One row per (pool size, series): mean and the 95% interval's ends (the mean alone when
@@ -31,7 +42,7 @@ const SERIES_COLOR: Record<string, string> = { FLASH: "#d62728", TL: "#1f77b4", 
 function rows(r: RlResults, pick: (s: NonNullable<RlResults["sweep"]>[number]) => Record<string, Json>) {
   const out: { pool: number; x: number; series: string; mean: number; lo: number; hi: number; n: number }[] = [];
   for (const s of r.sweep ?? []) {
-    const entries = Object.entries(pick(s));
+    const entries = Object.entries(pick(s)).filter(([, m]) => m);
     for (const [i, [series, m]] of entries.entries()) {
       if (!m) continue;
       const h = m.ci95 ?? 0;
@@ -82,17 +93,22 @@ export function sweepFigures(r: RlResults): Record<string, VegaLiteSpec> {
   if (!r.sweep?.length) return {};
   const sizes = r.sweep.map((s) => s.pool_size).sort((a, b) => a - b);
   const figs: Record<string, VegaLiteSpec> = {};
-  const sp = rows(r, (s) => ({ "FLASH vs TL": s.speedup_vs_tl }));
+  const sp = rows(r, (s) => ({ "FLASH vs TL": s.speedup_vs_tl, "oracle vs TL": s.oracle_speedup_vs_tl }));
   if (sp.length)
     figs["sweep-speedup"] = errorBarChart(
       "Adaptation speedup vs pretraining-pool size",
       ["TL episodes / FLASH episodes to convergence per (new pair, replicate); mean, bars: 95% CI", "dashed: no speedup"],
-      "speedup FLASH vs TL",
+      "speedup over TL (TL episodes / episodes)",
       sp,
       sizes,
       1,
     );
-  const dr = rows(r, (s) => ({ FLASH: s.reward_drop?.flash, TL: s.reward_drop?.tl, "FLASH - TL (paired)": s.reward_drop?.flash_minus_tl }));
+  const dr = rows(r, (s) => ({
+    FLASH: s.reward_drop?.flash,
+    TL: s.reward_drop?.tl,
+    oracle: s.reward_drop?.oracle,
+    "FLASH - TL (paired)": s.reward_drop?.flash_minus_tl,
+  }));
   if (dr.length)
     figs["sweep-drop"] = errorBarChart(
       "Served reward drop vs pretraining-pool size",
@@ -115,33 +131,91 @@ const paired = (p: { mean: number; ci95: number | null; n: number; observed_test
 /** One Markdown table row. */
 const row = (cells: readonly unknown[]): string => `| ${cells.join(" | ")} |`;
 
-/** The sweep's Markdown beyond the adaptation table: FLASH vs TL per size, and the replicates a pool-size effect would need. */
+const AGENT: Record<string, string> = { flash: "FLASH", tl: "TL", oracle: "oracle (control)", scratch: "scratch" };
+const AGENTS = ["flash", "tl", "oracle", "scratch"];
+
+/** The per-size, per-agent rows: pretraining episodes, adaptation cost (capped mean and censoring-aware) and served drop. */
+function agentRows(s: SweepPointJson, cap: number): string[] {
+  const drop: Record<string, Json> = { flash: s.reward_drop?.flash, tl: s.reward_drop?.tl, oracle: s.reward_drop?.oracle };
+  const pre: Record<string, number | null | undefined> = { ...s.pretrain_episodes, scratch: s.adaptation.some((x) => x.variant === "scratch") ? 0 : null };
+  return AGENTS.flatMap((v, i) => {
+    const a = s.adaptation.find((x) => x.variant === v);
+    if (!a && drop[v] == null && pre[v] == null) return [];
+    return [
+      row([
+        i === 0 ? s.pool_size : "",
+        AGENT[v],
+        pre[v] ?? "—",
+        fmt(a?.episodes),
+        restrictedText(a),
+        a ? medianText(a, cap) : "—",
+        censoredText(a),
+        v === "scratch" ? "—" : fmt(drop[v]),
+      ]),
+    ];
+  });
+}
+
+/** The sweep's Markdown: per size and agent, the speedups and crossover per size, and the replicates a pool-size effect would need. */
 export function sweepMarkdown(r: RlResults): string[] {
   if (!r.sweep?.length) return [];
+  const cap = r.adaptation?.cap ?? NaN;
+  const perPair = r.config?.pretrainPerPair;
   const L: string[] = [
-    "### FLASH vs TL per pool size (mean ± 95% CI over tests: new pairs x replicates)",
+    "## Sweep over pretraining-pool sizes",
     "",
-    "Every pool size pretrains for the same total episodes (pool pairs round-robin), so a larger pool means fewer episodes per pair: " +
-      "the sweep isolates diversity from data volume.",
+    perPair
+      ? `Every pool size pretrains for ${perPair} episodes per pool pair (pool size x ${perPair}; the paper: about 35 per application at 200), ` +
+        "so data grows with the pool as in the paper; FLASH's count adds its warm-up episode per pool pair."
+      : "Every pool size pretrains for the same total episodes (pool pairs round-robin), so a larger pool means fewer episodes per pair: " +
+        "the sweep isolates diversity from data volume; FLASH's count adds its warm-up episode per pool pair.",
     "",
-    "| pool | pretraining episodes FLASH / TL | speedup FLASH vs TL | capped tests | served drop FLASH | served drop TL | drop FLASH - TL (paired) |",
-    "|---:|---|---|---:|---|---|---|",
+    "### Adaptation cost and served drop per pool size (mean ± 95% CI over tests: new pairs x replicates)",
+    "",
+    `Episodes count a run that never converged as the cap (${cap}); the restricted mean up to the cap and the Kaplan-Meier median treat it as ` +
+      "censored (experiments/protocols/censoring.ts). The oracle is the agent given the pairs' true parameters in place of the embedding.",
+    "",
+    "| pool | agent | pretraining episodes | episodes | restricted mean | KM median | censored | served drop |",
+    "|---:|---|---:|---|---|---|---|---|",
   ];
+  for (const s of r.sweep) L.push(...agentRows(s, cap));
+  L.push(
+    "",
+    "### Speedup over TL and amortised cost per pool size",
+    "",
+    row([
+      "pool",
+      "FLASH vs TL, per-test ratio",
+      "ratio of means",
+      "censoring-aware",
+      "tests with a capped run",
+      "oracle vs TL, per-test ratio",
+      "oracle, censoring-aware",
+      "drop FLASH - TL (paired)",
+      "Figure 15: FLASH vs TL",
+    ]),
+    "|---:|---|---:|---|---:|---|---|---|---|",
+  );
   for (const s of r.sweep) {
-    const d = s.reward_drop;
+    const o = s.oracle_speedup_vs_tl;
     L.push(
       row([
         s.pool_size,
-        `${s.pretrain_episodes.flash ?? "—"} / ${s.pretrain_episodes.tl ?? "—"}`,
         fmt(s.speedup_vs_tl),
+        s.speedup_vs_tl ? s.speedup_vs_tl.ratio_of_means.toFixed(2) : "—",
+        censoredSpeedupText(s.speedup_vs_tl),
         s.speedup_vs_tl?.capped ?? "—",
-        fmt(d?.flash),
-        fmt(d?.tl),
-        fmt(d?.flash_minus_tl),
+        fmt(o),
+        censoredSpeedupText(o),
+        fmt(s.reward_drop?.flash_minus_tl),
+        s.amortisation ? crossoverText(s.amortisation) : "—",
       ]),
     );
   }
   L.push("");
+  const binds = r.sweep.map((s) => [s.pool_size, capBindsLine(s.adaptation, cap, (v) => AGENT[v] ?? v)] as const).filter(([, l]) => l !== null);
+  for (const [n, l] of binds) L.push((l as string).replace(/^- /, `- Pool ${n}: `));
+  if (binds.length) L.push("");
   const pw = r.sweep_power ?? [];
   if (pw.length) {
     L.push(

@@ -3,11 +3,16 @@
  *
  *   flash reproduce <task> [--profile quick|full] [--seeds N] [--seed S] [--out DIR] [--workers W] [--backend B]
  *                          [--traces NAME|PATH] [--apps DIR] [--data NAME|DIR[,...]]
- *   flash sweep <task> --pool-sizes 2,4,8 [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W] [--traces NAME|PATH] [--apps DIR]
+ *   flash sweep <task> --pool-sizes 2,4,8 [--budget total:N|per-pair:N] [--profile quick] [--seeds N] [--seed S] [--out DIR] [--workers W]
+ *                      [--traces NAME|PATH] [--apps DIR]
  *   flash report DIR                 re-render report.md and figures from DIR/results.json
  *   flash rerun DIR [--out NEW]      repeat the run recorded in DIR/config.json (default NEW: DIR, i.e. resume)
+ *   ... --plan [--timings DIR]       reproduce, sweep, rerun: print the units, their count by kind and an estimated
+ *                                    wall time (plan-run.ts), and run nothing
  *   ... --queue redis://[USER:PASSWORD@]HOST[:PORT][/DB]  run the units on `flash worker` processes through that queue (queue/)
  *   flash golden [--update]          check (or deliberately refresh) the golden seeded runs
+ *   flash room <task> [--profile quick] [--seed S] [--out DIR] [--references [--seeds N]] [--workers W] [--traces NAME|PATH] [--apps DIR]
+ *                                    the room benchmark (fixed actions on every pair) and, with --references, the reference rule
  *   flash datasets                   the dataset names data options accept and where they resolve
  *
  * `reproduce` dispatches through the task registry (experiments/tasks/index.ts): RL
@@ -20,21 +25,14 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { DataError, MissingPathError, OptionValueError, UsageError } from "../../errors.js";
-import type { Command, OptionSpec, ParsedOptions } from "../args.js";
+import { intOption, type Command, type OptionSpec, type ParsedOptions } from "../args.js";
 import { dataRoot, DATASETS, isDatasetName, resolveDataset, SYNTHETIC, type DatasetName } from "../datasets.js";
 import { rlTask, taskEntry, taskNames } from "../tasks/index.js";
 import type { FolderOption } from "../tasks/types.js";
-import { loadRunConfig } from "./config.js";
-import { checkTaskOptions, runRl } from "./run-rl.js";
+import { checkTaskOptions, rerunOptions, runRl, type RlRunOptions } from "./run-rl.js";
+import { planRun } from "./plan-run.js";
 import { parseQueueUrl } from "./queue/url.js";
-
-function intOpt(o: ParsedOptions, name: string, min: number): number | undefined {
-  const v = o[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new OptionValueError(`--${name}`, `an integer >= ${min}`, v);
-  return n;
-}
+import { parseSweepBudget } from "../protocols/sweep-budget.js";
 
 /** `--queue URL`, checked now (a typo should not surface after planning): a QueueUrlError is a usage error. */
 function queueOpt(o: ParsedOptions): string | null {
@@ -138,6 +136,9 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
         reward_drop_flash: f(r.reward_drop.flash),
         reward_drop_original: f(r.reward_drop.original),
         reward_drop_tl: f(r.reward_drop.tl),
+        ...(r.reference_rule
+          ? { references_reached: r.reference_rule.fraction_reached, reference_sources: r.reference_rule.by_source, room: r.room?.verdict.outcome ?? null }
+          : {}),
         ...(Object.keys(r.baselines ?? {}).length
           ? { baselines: Object.fromEntries(Object.entries(r.baselines).map(([k, b]) => [k, { reward: f(b.reward), reward_drop: f(b.reward_drop) }])) }
           : {}),
@@ -158,11 +159,37 @@ function printHeadline(out: string, r: Awaited<ReturnType<typeof runRl>>): void 
   console.error(`wrote ${out}/results.json, ${out}/report.md and ${out}/figures/`);
 }
 
+/** `--plan` and `--timings DIR` (reproduce, sweep, rerun). */
+function planOptions() {
+  return {
+    plan: {
+      type: "boolean",
+      description:
+        "print the units, their count by kind and an estimated wall time on this machine, and run nothing (costs: a short calibration, or --timings)",
+    },
+    timings: { type: "string", description: "with --plan: per-episode costs from the finished units of this run directory instead of a calibration" },
+  } satisfies Record<string, OptionSpec>;
+}
+
+/** With `--plan`: print the plan of run `o` and return true (nothing runs); `resumeDir`: the directory a rerun resumes. */
+async function maybePlan(o: ParsedOptions, run: RlRunOptions, resumeDir?: string): Promise<boolean> {
+  if (o.timings !== undefined && o.plan !== true) throw new UsageError("--timings: only with --plan");
+  if (o.plan !== true) return false;
+  if (o.queue !== undefined) throw new UsageError("--plan: estimates the local pool's wall time; leave out --queue");
+  const timings = o.timings === undefined ? undefined : oneDir([String(o.timings)], "--timings run directory", "config.json");
+  for (const l of await planRun(run, { timings, ...(resumeDir ? { resumeDir } : {}) })) console.log(l);
+  return true;
+}
+
 /** The options reproduce and sweep share (rerun takes some of them). */
 function commonOptions(backendOption: OptionSpec) {
   return {
     profile: { type: "string", description: "named preset of the task (`flash tasks` lists each task's profiles and what they are for)", default: "quick" },
-    seeds: { type: "string", description: "replicates (each with its own derived seeds; default 2; rcs: iterations, default by profile)" },
+    seeds: {
+      type: "string",
+      description:
+        "replicates (each with its own derived seeds and, where the task draws them, its own pairs; default: the profile's, else 2; rcs: iterations, default by profile)",
+    },
     seed: { type: "string", description: "run seed: every unit seed and the pairs derive from it", default: "0" },
     workers: { type: "string", description: "worker threads (default: one per core; 0 = this thread); never changes results" },
     backend: backendOption,
@@ -181,9 +208,15 @@ function commonOptions(backendOption: OptionSpec) {
       description:
         "redis://[USER:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS): run the units on `flash worker` processes through this queue instead of local workers (docs/distributed.md)",
     },
+    ...planOptions(),
   } satisfies Record<string, OptionSpec>;
 }
 type CommonOptions = ReturnType<typeof commonOptions>;
+
+/** Replicates without `--seeds`: the profile's own count (its table's `replicates`), else 2. */
+async function defaultReplicates(task: string, profile: string): Promise<number> {
+  return (await rlTask(task)).profileTable?.[profile]?.replicates ?? 2;
+}
 
 /** `flash reproduce TASK`: the paper's protocols on one task. */
 function reproduceCommand(common: CommonOptions): Command {
@@ -201,16 +234,16 @@ function reproduceCommand(common: CommonOptions): Command {
     },
     async run(o, pos) {
       const task = oneTask(pos);
-      const explicitSeeds = intOpt(o, "seeds", 1);
-      const seeds = explicitSeeds ?? 2;
-      const seed = intOpt(o, "seed", 0) as number;
+      const explicitSeeds = intOption(o, "seeds", 1);
+      const seed = intOption(o, "seed", 0) as number;
       const out = (o.out as string | undefined) ?? `runs/${task}-${o.profile}`;
       const entry = taskEntry(task);
-      const workers = intOpt(o, "workers", 0) ?? null;
+      const workers = intOption(o, "workers", 0) ?? null;
       const backend = (o.backend as string | undefined) ?? null;
       const taskOptions = await folderOptions(o, task);
       const queue = queueOpt(o);
       if (entry.reproduce && queue) throw new UsageError(`--queue: task ${task} runs its own reproduction, not the runner's units`);
+      if (entry.reproduce && o.plan) throw new UsageError(`--plan: task ${task} runs its own reproduction, not the runner's units`);
       if (entry.reproduce)
         return entry.reproduce({
           profile: String(o.profile),
@@ -227,8 +260,10 @@ function reproduceCommand(common: CommonOptions): Command {
           `--data: task ${task} does not read a data folder${reads.length ? ` (it reads ${reads.map((k) => `--${k} DIR`).join(", ")})` : ""}`,
         );
       }
-      const r = await runRl({ task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions, queue });
-      printHeadline(out, r);
+      const seeds = explicitSeeds ?? (await defaultReplicates(task, String(o.profile)));
+      const run: RlRunOptions = { task, profile: String(o.profile), seeds, seed, out, workers, backend, taskOptions, queue };
+      if (await maybePlan(o, run)) return;
+      printHeadline(out, await runRl(run));
     },
   };
 }
@@ -240,6 +275,12 @@ function sweepCommand(common: CommonOptions): Command {
     options: {
       ...common,
       "pool-sizes": { type: "string", description: "comma-separated pool sizes, e.g. 2,4,8" },
+      budget: {
+        type: "string",
+        description:
+          "pretraining budget per pool size: total:N (N episodes at every size; default: the profile's total) or per-pair:N (N x size episodes; " +
+          "the paper's ~35)",
+      },
       out: { type: "string", description: "output directory (default runs/<task>-sweep)" },
     },
     async run(o, pos) {
@@ -251,19 +292,21 @@ function sweepCommand(common: CommonOptions): Command {
       if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new OptionValueError("--pool-sizes", "positive integers separated by commas", raw);
       const out = (o.out as string | undefined) ?? `runs/${task}-sweep`;
       const taskOptions = await folderOptions(o, task);
-      const r = await runRl({
+      const run: RlRunOptions = {
         task,
         profile: String(o.profile),
-        seeds: intOpt(o, "seeds", 1) ?? 2,
-        seed: intOpt(o, "seed", 0) as number,
+        seeds: intOption(o, "seeds", 1) ?? (await defaultReplicates(task, String(o.profile))),
+        seed: intOption(o, "seed", 0) as number,
         out,
-        workers: intOpt(o, "workers", 0) ?? null,
+        workers: intOption(o, "workers", 0) ?? null,
         backend: (o.backend as string | undefined) ?? null,
         poolSizes: [...new Set(sizes)].sort((a, b) => a - b),
+        ...(o.budget !== undefined ? { budget: parseSweepBudget(o.budget) } : {}),
         taskOptions,
         queue: queueOpt(o),
-      });
-      printHeadline(out, r);
+      };
+      if (await maybePlan(o, run)) return;
+      printHeadline(out, await runRl(run));
     },
   };
 }
@@ -283,6 +326,60 @@ function reportCommand(): Command {
   };
 }
 
+/** `flash room TASK`: the room benchmark (and the reference rule with --references), no pretraining or A/B tests. */
+function roomCommand(common: CommonOptions): Command {
+  return {
+    summary: "room benchmark: every fixed action on every pair, pair-blind and leave-one-application-out losses (room.json, room.md)",
+    options: {
+      profile: common.profile,
+      seed: common.seed,
+      workers: common.workers,
+      backend: common.backend,
+      traces: common.traces,
+      apps: common.apps,
+      out: { type: "string", description: "output directory (default runs/<task>-room-<profile>)" },
+      references: { type: "boolean", description: "also train the RL references (as flash reproduce does) and compare them with the best non-learning policy" },
+      seeds: { type: "string", description: "with --references: reference replicates (default 2)" },
+    },
+    async run(o, pos) {
+      const task = oneTask(pos);
+      if (!taskEntry(task).rl) throw new UsageError(`task ${task} has no RL pairs to measure room on`);
+      if (o.seeds !== undefined && o.references !== true)
+        throw new UsageError("--seeds: only with --references (the room search does not depend on replicates)");
+      const out = (o.out as string | undefined) ?? `runs/${task}-room-${o.profile}`;
+      const { runRoom } = await import("./run-room.js");
+      const r = await runRoom({
+        task,
+        profile: String(o.profile),
+        seed: intOption(o, "seed", 0) as number,
+        out,
+        references: o.references === true,
+        seeds: intOption(o, "seeds", 1) ?? 2,
+        workers: intOption(o, "workers", 0) ?? null,
+        backend: (o.backend as string | undefined) ?? null,
+        taskOptions: await folderOptions(o, task),
+      });
+      const v = r.room?.verdict;
+      console.log(
+        JSON.stringify(
+          {
+            out,
+            backend: r.backend,
+            wall_seconds: Math.round(r.wall.seconds),
+            room: v?.outcome ?? null,
+            verdict: v?.text ?? null,
+            fraction_reached: r.reference_rule?.fraction_reached ?? null,
+            by_source: r.reference_rule?.by_source ?? null,
+          },
+          null,
+          2,
+        ),
+      );
+      console.error(`wrote ${out}/room.json and ${out}/room.md`);
+    },
+  };
+}
+
 /** `flash rerun DIR`: repeat (or resume) a recorded run. */
 function rerunCommand(common: CommonOptions, backendOption: OptionSpec): Command {
   return {
@@ -292,25 +389,22 @@ function rerunCommand(common: CommonOptions, backendOption: OptionSpec): Command
       workers: common.workers,
       backend: backendOption,
       queue: common.queue,
+      ...planOptions(),
     },
     async run(o, pos) {
       const dir = oneDir(pos, "run directory", "config.json");
-      const cfg = loadRunConfig(dir);
+      const recorded = rerunOptions(dir);
       const out = (o.out as string | undefined) ?? dir;
-      const r = await runRl({
-        task: cfg.task,
-        profile: cfg.profile,
-        seeds: cfg.seeds,
-        seed: cfg.seed,
+      const run: RlRunOptions = {
+        ...recorded,
         out,
-        workers: intOpt(o, "workers", 0) ?? cfg.workers,
-        backend: (o.backend as string | undefined) ?? cfg.backend,
-        poolSizes: cfg.poolSizes,
-        taskOptions: cfg.taskOptions,
-        taskConfig: cfg.taskConfig,
+        workers: intOption(o, "workers", 0) ?? recorded.workers,
+        backend: (o.backend as string | undefined) ?? recorded.backend,
         queue: queueOpt(o),
-      });
-      printHeadline(out, r);
+      };
+      // A plan of a resume (into DIR itself) leaves out DIR's finished units.
+      if (await maybePlan(o, run, out === dir ? dir : undefined)) return;
+      printHeadline(out, await runRl(run));
     },
   };
 }
@@ -382,6 +476,7 @@ export function harnessCommands(backendOption: OptionSpec): Record<string, Comma
     report: reportCommand(),
     rerun: rerunCommand(common, backendOption),
     golden: goldenCommand(backendOption),
+    room: roomCommand(common),
     tasks: tasksCommand(),
     datasets: datasetsCommand(),
   };

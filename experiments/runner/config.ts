@@ -14,9 +14,11 @@
  *       "workers": 2,                      // null: one per core (never changes results)
  *       "backend": null,                   // TF.js backend name or null: best available
  *       "poolSizes": [2, 4],               // sweep only
+ *       "pretrainPerPair": 35,             // sweep only, --budget per-pair:35 (absent: a fixed total)
  *       "taskOptions": { "traces": "/abs/load-traces" },  // --traces/--apps, when given
- *       "taskConfig": { ... }              // the task's settings, validated by the task
- *     }
+ *       "taskConfig": { ... },             // the task's settings, validated by the task (replicate 0's pairs)
+ *       "replicateConfigs": [ { ... } ]    // replicates 1..seeds-1 of a task that draws each replicate's
+ *     }                                    //   own pairs (protocols/replicates.ts): for the record; rerun derives them again
  *
  * Unknown fields, wrong types and out-of-range values are errors naming the field.
  */
@@ -37,14 +39,37 @@ export interface RunConfig {
   workers: number | null;
   backend: string | null;
   poolSizes?: number[];
+  /** Sweep only: each pool size pretrains for this many episodes per pool pair (`--budget per-pair:N`); absent: the config's fixed total. */
+  pretrainPerPair?: number;
   /** The folder options the run was started with (`--traces`, `--apps`), absolute paths; absent when none. */
   taskOptions?: Record<string, string>;
   taskConfig: Record<string, unknown>;
+  /**
+   * The task configs of replicates 1..seeds-1 when the task draws each replicate's own
+   * pairs (`RlTask.replicateConfig`), so that config.json lists every pair the run used.
+   * Derived from `taskConfig` and `seed`: not part of what a resumed run must match, and
+   * rewritten by every invocation (a rerun with more `seeds` adds the new replicates').
+   */
+  replicateConfigs?: Record<string, unknown>[];
 }
 
 export { ConfigError };
 
-const KEYS = ["format", "command", "task", "profile", "seed", "seeds", "workers", "backend", "poolSizes", "taskOptions", "taskConfig"];
+const KEYS = [
+  "format",
+  "command",
+  "task",
+  "profile",
+  "seed",
+  "seeds",
+  "workers",
+  "backend",
+  "poolSizes",
+  "pretrainPerPair",
+  "taskOptions",
+  "taskConfig",
+  "replicateConfigs",
+];
 
 function int(v: unknown, where: string, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new ConfigError(`${where}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
@@ -82,6 +107,11 @@ export function parseRunConfig(data: unknown, source: string): RunConfig {
   if (o.taskConfig === null || typeof o.taskConfig !== "object" || Array.isArray(o.taskConfig))
     throw new ConfigError(`${source}: taskConfig: expected an object`);
   cfg.taskConfig = o.taskConfig as Record<string, unknown>;
+  if (o.replicateConfigs !== undefined) {
+    if (!Array.isArray(o.replicateConfigs) || o.replicateConfigs.some((c) => c === null || typeof c !== "object" || Array.isArray(c)))
+      throw new ConfigError(`${source}: replicateConfigs: expected an array of task config objects (replicates 1..seeds-1)`);
+    cfg.replicateConfigs = o.replicateConfigs as Record<string, unknown>[];
+  }
   if (o.taskOptions !== undefined) {
     if (o.taskOptions === null || typeof o.taskOptions !== "object" || Array.isArray(o.taskOptions))
       throw new ConfigError(`${source}: taskOptions: expected an object of folder paths`);
@@ -95,8 +125,11 @@ export function parseRunConfig(data: unknown, source: string): RunConfig {
   if (o.command === "sweep") {
     if (!Array.isArray(o.poolSizes) || o.poolSizes.length === 0) throw new ConfigError(`${source}: poolSizes: a sweep needs a non-empty array of pool sizes`);
     cfg.poolSizes = o.poolSizes.map((v, i) => int(v, `${source}: poolSizes[${i}]`, 1));
+    if (o.pretrainPerPair !== undefined) cfg.pretrainPerPair = int(o.pretrainPerPair, `${source}: pretrainPerPair`, 1);
   } else if (o.poolSizes !== undefined) {
     throw new ConfigError(`${source}: poolSizes: only a sweep has pool sizes`);
+  } else if (o.pretrainPerPair !== undefined) {
+    throw new ConfigError(`${source}: pretrainPerPair: only a sweep has a per-pair pretraining budget`);
   }
   return cfg;
 }
@@ -117,7 +150,8 @@ export function loadRunConfig(outDir: string): RunConfig {
 
 /** The fields that determine results (workers and backend name aside). */
 function resultKey(c: RunConfig): string {
-  return stableStringify({ command: c.command, task: c.task, seed: c.seed, seeds: c.seeds, poolSizes: c.poolSizes, taskConfig: c.taskConfig });
+  const { command, task, seed, seeds, poolSizes, pretrainPerPair, taskConfig } = c;
+  return stableStringify({ command, task, seed, seeds, poolSizes, pretrainPerPair, taskConfig });
 }
 
 /**
@@ -129,7 +163,7 @@ export function saveRunConfig(outDir: string, cfg: RunConfig): void {
   if (existsSync(p)) {
     const old = loadRunConfig(outDir);
     if (resultKey(old) !== resultKey(cfg)) {
-      const diff = (["command", "task", "seed", "seeds", "poolSizes", "taskConfig"] as const).filter(
+      const diff = (["command", "task", "seed", "seeds", "poolSizes", "pretrainPerPair", "taskConfig"] as const).filter(
         (k) => stableStringify(old[k]) !== stableStringify(cfg[k]),
       );
       throw new ConfigError(

@@ -57,6 +57,11 @@ export interface UnitRecord {
   host?: string;
   finishedAt: string;
   resumed?: boolean;
+  /**
+   * The 1-minute load average when it finished (this machine; absent in queue runs and older
+   * records): the cost plan scales `seconds` by it to the time on a core of its own (plan.ts).
+   */
+  load?: number;
 }
 
 export interface PoolResult {
@@ -122,7 +127,7 @@ function resumeRecords(plan: readonly PlannedUnit[], outDir: string): Map<string
 }
 
 /** Critical path first: a unit's priority is its cost plus the costliest chain of units waiting on it. */
-function criticalPathOrder(todo: readonly PlannedUnit[]): PlannedUnit[] {
+export function criticalPathOrder(todo: readonly PlannedUnit[]): PlannedUnit[] {
   const children = new Map<string, PlannedUnit[]>();
   for (const u of todo) for (const d of u.deps) children.set(d, [...(children.get(d) ?? []), u]);
   const chain = new Map<string, number>();
@@ -298,6 +303,7 @@ function schedule(s: Schedule): Promise<void> {
         seconds,
         worker: s.nWorkers === 0 ? -1 : slot.index,
         finishedAt: new Date().toISOString(),
+        load: os.loadavg()[0],
       };
       writeRecord(s.opts.outDir, rec);
       s.records.set(u.id, rec);

@@ -11,15 +11,16 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { OptionValueError, UsageError } from "../../errors.js";
 import { selectBackend } from "../../flash/backend.js";
 import { planRl, RL_EXECUTOR, summarise, type RlSummary } from "../protocols/rl-reproduce.js";
-import { checkSweepBudget } from "../protocols/pool-sweep.js";
+import { drawsPerReplicate, replicateConfigs } from "../protocols/replicates.js";
+import { applySweepBudget, type SweepBudget } from "../protocols/sweep-budget.js";
 import { writeRlReport } from "../report/rl-report.js";
 import { rlTask } from "../tasks/index.js";
 import type { FolderOption, RlTask } from "../tasks/types.js";
-import { RUN_CONFIG_FORMAT, saveRunConfig, type RunConfig } from "./config.js";
+import { loadRunConfig, RUN_CONFIG_FORMAT, saveRunConfig, type RunConfig } from "./config.js";
 import { runUnits, type PoolOptions, type UnitRecord } from "./pool.js";
 import { provenance } from "./provenance.js";
 import { migrateResults, provenanceJson, RESULTS_FORMAT, snakeKeys, type RlResults } from "./results.js";
-import { planUnits } from "./units.js";
+import { planUnits, type PlannedUnit } from "./units.js";
 import path from "node:path";
 
 export interface RlRunOptions {
@@ -34,6 +35,12 @@ export interface RlRunOptions {
   backend?: string | null;
   /** A sweep over pretraining-pool sizes. */
   poolSizes?: number[];
+  /**
+   * A sweep's pretraining budget (`--budget`): a fixed total, or episodes per pool pair.
+   * Default: a fresh run takes the profile's `sweepPerPair` when it has one, else the
+   * config's total; a rerun (`taskConfig` given) passes what config.json recorded.
+   */
+  budget?: SweepBudget;
   /** A resolved task config (rerun); default: the profile's for the run seed. */
   taskConfig?: Record<string, unknown>;
   /**
@@ -81,9 +88,45 @@ export function checkTaskOptions(task: RlTask, name: string, opts: RlRunOptions[
   return out;
 }
 
-export async function runRl(o: RlRunOptions): Promise<RlResults> {
-  const t0 = performance.now();
-  const started = new Date().toISOString();
+/**
+ * CPU seconds (user + system) of this process since `from`: every worker thread of the
+ * local pool included. On a shared machine a unit's wall seconds grow with the load; its
+ * CPU seconds much less, so CPU seconds / cores estimates the wall time on a quiet machine.
+ */
+function cpuSecondsSince(from: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+}
+
+/** The options that repeat the run recorded in `dir` (as `flash rerun DIR`). */
+export function rerunOptions(dir: string): RlRunOptions {
+  const c = loadRunConfig(dir);
+  return {
+    task: c.task,
+    profile: c.profile,
+    seeds: c.seeds,
+    seed: c.seed,
+    out: dir,
+    workers: c.workers,
+    backend: c.backend,
+    poolSizes: c.poolSizes,
+    ...(c.pretrainPerPair !== undefined ? { budget: { kind: "per-pair", episodes: c.pretrainPerPair } as const } : {}),
+    taskOptions: c.taskOptions,
+    taskConfig: c.taskConfig,
+  };
+}
+
+/** A run resolved but not started: its task, validated config, config.json and planned units (runRl runs it; `--plan` prints it). */
+export interface PreparedRl {
+  task: RlTask;
+  cfg: Record<string, unknown>;
+  config: RunConfig;
+  plan: PlannedUnit[];
+  perPair: number | undefined;
+}
+
+/** Resolve a run's config (profile, folders, sweep budget), validate it and plan its units; writes nothing. */
+export async function prepareRl(o: RlRunOptions): Promise<PreparedRl> {
   const task = await rlTask(o.task);
   const seed = o.seed ?? 0;
   if (!Number.isInteger(o.seeds) || o.seeds < 1) throw new OptionValueError("--seeds", "a positive integer", o.seeds);
@@ -91,9 +134,18 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
   const taskOptions = checkTaskOptions(task, o.task, o.taskOptions);
   const raw =
     o.taskConfig ?? (task.profile(o.profile, seed, { ...(maxPool === undefined ? {} : { poolSize: maxPool }), ...taskOptions }) as Record<string, unknown>);
-  const cfg = task.validateConfig(structuredClone(raw), "taskConfig") as Record<string, unknown>;
-  if (o.poolSizes) for (const n of o.poolSizes) task.pairs(cfg, n); // errors early on a pool size the config cannot give
-  if (o.poolSizes) checkSweepBudget(task.budgets(cfg), o.poolSizes, o.profile); // fixed total pretraining budget: every pair trained on
+  const validated = task.validateConfig(structuredClone(raw), "taskConfig") as Record<string, unknown>;
+  if (o.poolSizes) for (const n of o.poolSizes) task.pairs(validated, n); // errors early on a pool size the config cannot give
+  if (o.budget && !o.poolSizes) throw new UsageError("--budget: only a sweep (flash sweep --pool-sizes ...) has a pretraining budget per pool size");
+  const perPairDefault = o.taskConfig === undefined ? task.profileTable?.[o.profile]?.sweepPerPair : undefined;
+  const budget = o.budget ?? (perPairDefault ? ({ kind: "per-pair", episodes: perPairDefault } as const) : undefined);
+  const { cfg, perPair } = o.poolSizes ? applySweepBudget(task, validated, budget, o.poolSizes, o.profile) : { cfg: validated, perPair: undefined };
+  // Each replicate's own pairs, when the task draws them (checked disjoint); recorded so config.json lists every pair.
+  const more = drawsPerReplicate(task)
+    ? replicateConfigs(task, cfg, seed, o.seeds)
+        .slice(1)
+        .map((c, i) => task.validateConfig(structuredClone(c), `replicate ${i + 1}'s taskConfig`) as Record<string, unknown>)
+    : [];
   const config: RunConfig = {
     format: RUN_CONFIG_FORMAT,
     command: o.poolSizes ? "sweep" : "reproduce",
@@ -104,12 +156,22 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     workers: o.workers ?? null,
     backend: o.backend ?? null,
     ...(o.poolSizes ? { poolSizes: o.poolSizes } : {}),
+    ...(perPair !== undefined ? { pretrainPerPair: perPair } : {}),
     ...(Object.keys(taskOptions).length ? { taskOptions } : {}),
     taskConfig: cfg,
+    ...(more.length ? { replicateConfigs: more } : {}),
   };
+  const plan = planUnits(planRl(task, o.task, cfg, o.seeds, o.poolSizes, seed, perPair), seed, RL_EXECUTOR);
+  return { task, cfg, config, plan, perPair };
+}
+
+export async function runRl(o: RlRunOptions): Promise<RlResults> {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const started = new Date().toISOString();
+  const { task, cfg, config, plan } = await prepareRl(o);
   saveRunConfig(o.out, config);
   const backend = await selectBackend(o.backend ?? undefined);
-  const plan = planUnits(planRl(task, o.task, cfg, o.seeds, o.poolSizes, seed), seed, RL_EXECUTOR);
   const pool: PoolOptions = {
     outDir: o.out,
     executor: RL_EXECUTOR,
@@ -129,10 +191,11 @@ export async function runRl(o: RlRunOptions): Promise<RlResults> {
     config,
     records,
     plan.map((u) => ({ id: u.id, seed: u.seed })),
-    summarise(task, cfg, records, o.poolSizes),
+    summarise(task, cfg, records, o.poolSizes, { seed: config.seed, replicates: o.seeds }),
     backend.name,
     {
       seconds: (performance.now() - t0) / 1000,
+      cpuSeconds: cpuSecondsSince(cpu0),
       workers: res.workers,
       ran: res.ran,
       resumed: res.resumed,
@@ -155,7 +218,7 @@ function assemble(
   seeds: { id: string; seed: number }[],
   summary: RlSummary,
   backend: string,
-  w: { seconds: number; workers: number; ran: number; resumed: number; started: string; previous: RlResults["wall"]["invocations"] },
+  w: { seconds: number; cpuSeconds: number; workers: number; ran: number; resumed: number; started: string; previous: RlResults["wall"]["invocations"] },
 ): RlResults {
   const byKind: Record<string, number> = {};
   let sum = 0;
@@ -189,7 +252,8 @@ function assemble(
       workers: w.workers,
       ran_units: w.ran,
       resumed_units: w.resumed,
-      invocations: [...w.previous, { started: w.started, seconds: w.seconds, ran_units: w.ran, workers: w.workers }],
+      cpu_seconds: w.cpuSeconds,
+      invocations: [...w.previous, { started: w.started, seconds: w.seconds, cpu_seconds: w.cpuSeconds, ran_units: w.ran, workers: w.workers }],
     },
     config,
     units: [...records.values()].map((r) => ({

@@ -2,10 +2,11 @@
  * One episode, MI by MI, of the congestion-control policies on one link trace: sending
  * rate, throughput and queueing delay over time for the non-ML senders (oracle, AIMD,
  * BBR-like) and, given a finished `flash reproduce congestion` run, its PPO agents
- * without retraining: Aurora (the reference agent of the run's first new pair) and TL
- * (the pool-pretrained agent), the same deterministic policies the A/B test serves.
- * FLASH-Aurora is not drawn: its embedding comes from the kit's serving step, which
- * reports per-episode means only (no per-step hook); adding one is the kit's change.
+ * without retraining: Aurora (the reference agent of the run's first new pair), TL (the
+ * pool-pretrained agent) and FLASH-Aurora, served as the A/B test serves them (the trace
+ * as the run's new pair, `RlTask.serve` with the replicate's A/B seed and `recordSteps`;
+ * FLASH first embeds the trace from its context episodes). Every policy runs the same
+ * evaluation episode (reset `EVAL_SEED`).
  *
  *   flash congestion-timeseries --trace FILE [--run runs/congestion-quick] [--steps 200] [--out DIR]
  *
@@ -13,15 +14,14 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PPO } from "../../agents/ppo.js";
-import { CongestionEnv } from "../../envs/congestion/env.js";
-import type { StepResult } from "../../envs/env.js";
-import { loadLinkTrace } from "../../sim/network/trace.js";
-import { writeTimePanels } from "./time-panels.js";
-import { congestionProfile, ppoConfig, runSender } from "../tasks/congestion.js";
 import { AimdSender, BbrSender, FixedRateSender } from "../../agents/baselines/congestion.js";
-import { validateCongestionConfig, type CongestionConfig } from "../tasks/congestion-pairs.js";
-import { existingPath, finishedRun } from "./finished-run.js";
+import { loadLinkTrace } from "../../sim/network/trace.js";
+import { congestionProfile, runSender } from "../tasks/congestion.js";
+import { makePairEnv, validateCongestionConfig, type CongestionConfig, type TracePair } from "../tasks/congestion-pairs.js";
+import { rlTask } from "../tasks/index.js";
+import { EVAL_SEED } from "../tasks/rl-flash-kit.js";
+import { existingPath, finishedRun, servedSteps } from "./finished-run.js";
+import { writeTimePanels } from "./time-panels.js";
 
 /** What --trace expects. */
 export const TRACE_FILE = "a link trace file, .json Pantheon or .csv";
@@ -36,18 +36,19 @@ export interface Row {
   capacityMbps: number;
 }
 
-function record(policy: string, rows: Row[], env: CongestionEnv): (r: StepResult) => void {
+/** Appends each step of `policy`'s episode to `rows` (the env's info: rate, throughput, delay, capacity, time). */
+function record(policy: string, rows: Row[]): (r: { info?: Record<string, unknown> }) => void {
   let i = 0;
   return (r) => {
     const info = r.info!;
     rows.push({
       policy,
       step: i++,
-      timeS: env.simulator.now,
-      rateMbps: +info.rateMbps,
-      throughputMbps: +info.throughputMbps,
-      queueingDelayMs: +info.queueingDelayMs,
-      capacityMbps: +info.capacityMbps,
+      timeS: Number(info.timeS),
+      rateMbps: Number(info.rateMbps),
+      throughputMbps: Number(info.throughputMbps),
+      queueingDelayMs: Number(info.queueingDelayMs),
+      capacityMbps: Number(info.capacityMbps),
     });
   };
 }
@@ -68,42 +69,32 @@ export async function congestionTimeseries(options: TimeseriesOptions): Promise<
   existingPath("--trace", file, TRACE_FILE);
   const tr = loadLinkTrace(file);
   const run = options.run ? finishedRun(options.run, "congestion", validateCongestionConfig) : null;
-  const cfg: CongestionConfig = run ? run.cfg : congestionProfile("quick", 0);
-  const make = () =>
-    new CongestionEnv({
-      pair: "timeseries",
-      links: [{ bandwidthMbps: 0, delayMs: tr.link?.delayMs ?? 20, queuePackets: tr.link?.queuePackets ?? 100, lossRate: tr.link?.lossRate ?? 0, trace: tr }],
-      seed: 0,
-      ...cfg.env,
-      maxEpisodeSteps: Number(options.steps),
-    });
+  const base: CongestionConfig = run ? run.cfg : congestionProfile("quick", 0);
+  // The trace as the run's one new pair, episodes of --steps MIs, one evaluation episode.
+  const pair: TracePair = {
+    id: "trace:timeseries",
+    kind: "trace",
+    file,
+    link: { delayMs: tr.link?.delayMs ?? 20, queuePackets: tr.link?.queuePackets ?? 100, lossRate: tr.link?.lossRate ?? 0 },
+  };
+  const cfg: CongestionConfig = {
+    ...base,
+    env: { ...base.env, maxEpisodeSteps: options.steps },
+    testPairs: [pair],
+    budgets: { ...base.budgets, evalEpisodes: 1 },
+  };
+  const seed = run ? run.abSeed : 0;
   const rows: Row[] = [];
-  for (const s of [new FixedRateSender(), new AimdSender(), new BbrSender()]) {
-    const env = make();
-    runSender(env, s, 1_000_000, record(s.name === "aimd-cubic" ? "aimd" : s.name, rows, env));
-  }
+  for (const s of [new FixedRateSender(), new AimdSender(), new BbrSender()])
+    runSender(makePairEnv(cfg.env, pair, seed), s, EVAL_SEED, record(s.name === "aimd-cubic" ? "aimd" : s.name, rows));
   if (run) {
-    const agents: Record<string, string> = {
-      [`Aurora (reference of ${cfg.testPairs[0].id})`]: run.agentDir(`ref/${cfg.testPairs[0].id}/r0`),
-      "TL (pool-pretrained)": run.agentDir("pretrain/tl/r0"),
-    };
-    for (const [name, dir] of Object.entries(agents)) {
-      const env = make();
-      const agent = new PPO(env, ppoConfig(cfg.agent), { seed: 0 });
-      try {
-        await agent.load(dir, "congestion");
-        const on = record(name, rows, env);
-        let o = env.reset(1_000_000);
-        for (;;) {
-          const r = env.step(agent.predict(o, { deterministic: true }));
-          on(r);
-          if (r.truncated || r.terminated) break;
-          o = r.observation;
-        }
-      } finally {
-        agent.dispose();
-      }
-    }
+    const ref = base.testPairs[0].id;
+    const served = await servedSteps(await rlTask("congestion"), run, cfg, pair.id, [
+      { label: `Aurora (reference of ${ref})`, variant: "original", unit: `ref/${ref}/r${run.replicate}`, trainedOn: ref },
+      { label: "TL (pool-pretrained)", variant: "tl", unit: `pretrain/tl/r${run.replicate}` },
+      { label: "FLASH", variant: "flash", unit: `pretrain/flash/r${run.replicate}` },
+    ]);
+    for (const { label, steps } of served) steps.forEach(record(label, rows));
   }
   const out = options.out;
   mkdirSync(out, { recursive: true });

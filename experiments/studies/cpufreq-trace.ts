@@ -1,26 +1,27 @@
 /**
  * Figure 9's frequency traces: one evaluation episode (window `EVAL_SEED`) of a new pair
  * of a finished `flash reproduce cpufreq` run, second by second, for every Linux governor,
- * the pair's reference agent (scratch DQN) and the TL agent as pretrained (served
- * without retraining). FLASH is not traced: its embedding comes from the kit's serving
- * path, which reports only per-episode means (a per-step hook there is the missing piece).
+ * the pair's reference agent (scratch DQN), the TL agent and FLASH as pretrained (served
+ * without retraining, as the A/B test serves them: `RlTask.serve` with the replicate's A/B
+ * seed and `recordSteps`; FLASH first embeds the pair from its context episodes). The
+ * governors run on the same environment and window.
  *
  * Output: CSV rows `policy,second,ghz,utilisation,sp,power_w,reward`.
  */
 import { writeFileSync } from "node:fs";
-import { DQN } from "../../agents/dqn.js";
 import { UnknownNameError } from "../../errors.js";
 import { Governor, GOVERNORS } from "../../agents/baselines/governors.js";
 import type { StepResult } from "../../envs/env.js";
-import { dqnConfig, governorEpisode, validateCpufreqConfig } from "../tasks/cpufreq.js";
+import { governorEpisode, validateCpufreqConfig } from "../tasks/cpufreq.js";
+import { rlTask } from "../tasks/index.js";
 import { makeCpufreqEnv } from "../tasks/cpufreq-pairs.js";
-import { EVAL_SEED, runEpisode } from "../tasks/rl-flash-kit.js";
+import { EVAL_SEED } from "../tasks/rl-flash-kit.js";
 import { writeTimePanels } from "./time-panels.js";
-import { finishedRun } from "./finished-run.js";
+import { finishedRun, servedSteps } from "./finished-run.js";
 
 /** Writes the traces of test pair `pair` (default the first) of the run in `runDir` to `out`; returns the rows written. */
 export async function cpufreqFrequencyTraces(runDir: string, out: string, pair?: string, replicate = 0): Promise<number> {
-  const run = finishedRun(runDir, "cpufreq", validateCpufreqConfig);
+  const run = finishedRun(runDir, "cpufreq", validateCpufreqConfig, replicate);
   const cfg = run.cfg;
   const p = pair ? cfg.testPairs.find((x) => x.id === pair) : cfg.testPairs[0];
   if (!p)
@@ -40,20 +41,17 @@ export async function cpufreqFrequencyTraces(runDir: string, out: string, pair?:
       );
     };
   };
-  const env = makeCpufreqEnv(cfg, p, 0);
+  const env = makeCpufreqEnv(cfg, p, run.abSeed);
   for (const g of GOVERNORS) governorEpisode(env, new Governor(g, env.processor), EVAL_SEED, record(g));
-  const agents: [string, string][] = [
-    ["reference", run.agentDir(`ref/${p.id}/r${replicate}`)],
-    ["tl", run.agentDir(`pretrain/tl/r${replicate}`)],
-  ];
-  for (const [name, dir] of agents) {
-    const agent = new DQN(env, dqnConfig(cfg, 0), { seed: 0 });
-    try {
-      await agent.load(dir, "cpufreq");
-      runEpisode(env, EVAL_SEED, (o) => agent.predict(o, { deterministic: true }), record(name));
-    } finally {
-      agent.dispose();
-    }
+  const k = run.replicate;
+  const served = await servedSteps(await rlTask("cpufreq"), run, cfg, p.id, [
+    { label: "reference", variant: "original", unit: `ref/${p.id}/r${k}`, trainedOn: p.id },
+    { label: "tl", variant: "tl", unit: `pretrain/tl/r${k}` },
+    { label: "flash", variant: "flash", unit: `pretrain/flash/r${k}` },
+  ]);
+  for (const { label, steps } of served) {
+    const on = record(label);
+    for (const step of steps) on({ reward: step.reward, info: step.info } as StepResult);
   }
   writeFileSync(out, rows.join("\n") + "\n");
   return rows.length - 1;

@@ -87,6 +87,7 @@ import {
   type PairSources,
 } from "./autoscaling-pairs.js";
 import { EVAL_SEED, flashWords, rlFlashKit, runEpisode, StepMeans, total } from "./rl-flash-kit.js";
+import { cartesian, constantActions, linspace } from "./fixed-actions.js";
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { ProfileOptions, ReferenceResult, RlTask } from "./types.js";
 import { MissingPathError } from "../../errors.js";
@@ -109,6 +110,9 @@ interface Profile extends ProfileSpec {
 const TABLE8 = { batchSize: 64, actorLearningRate: 3e-4, criticLearningRate: 3e-3, gamma: 0.99, noiseSigma: 0.2, tau: 3e-3 };
 const ENV = { intervalSeconds: 30, maxEpisodeSteps: 100, alpha: 0.5, loadFraction: 0.2, maxReplicas: 32, traceSeconds: 3 * 3600 };
 
+/** quick's encoder: BiGRU 1x16 over the first 10 steps of 4 context trajectories, embedding 8 (bench/flash-overhead.ts measured it as cheap). */
+const QUICK_FLASH = { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 };
+
 export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
   golden: {
     purpose: "seconds: tests and the golden regression run (20-step episodes, synthetic traces by default; numbers only, not learning)",
@@ -123,18 +127,37 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
   },
   /**
    * A 12-pair pool: a 6-pair pool with 60 episodes left FLASH's and TL's served policies
-   * no better than the original agent's.
+   * no better than the original agent's. 30 new pairs per replicate (issue 20: intervals
+   * over distinct pairs): serving is cheap, references are the cost, so RL references
+   * (and so original agents and adaptation) on the first 6 only, each original agent
+   * serving 5 others (ab-plan.ts: every new pair once); the other 24 take the best fixed
+   * allocation as reference (reference.ts). 4 replicates by default, each with its own
+   * pool and new pairs (42 x 4 = 168 of load-traces' 230 trace windows).
    */
   quick: {
-    purpose: "under 20 minutes on 2 cores (docs/results/): small networks, short budgets, a 12-pair pool, real load traces by default (load-traces)",
+    purpose:
+      "under 20 minutes on 2 cores: small networks, short budgets, a 12-pair pool, 30 new pairs served per replicate (6 with RL references, " +
+      "adapted to), 4 replicates by default, real load traces by default (load-traces)",
     pool: 12,
-    test: 3,
+    test: 30,
     updates: 7,
+    replicates: 4,
     traces: "load-traces",
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 100_000 },
-    flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
-    budgets: { referenceEpisodes: 40, pretrainEpisodes: 180, adaptEpisodes: 25, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 10, tolerance: 0.05 },
+    flash: { ...QUICK_FLASH },
+    budgets: {
+      referenceEpisodes: 40,
+      pretrainEpisodes: 180,
+      adaptEpisodes: 25,
+      embedEpisodes: 2,
+      evalEpisodes: 3,
+      abTargets: 5,
+      window: 10,
+      tolerance: 0.05,
+      referencePairs: 6,
+      adaptPairs: 6,
+    },
   },
   /** The paper's adaptation pool is 800 pairs: see the README for the time that would take. */
   full: {
@@ -168,8 +191,75 @@ export const AUTOSCALING_PROFILES: ProfileTable<Profile> = {
     traces: null,
     env: { ...ENV },
     agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 100_000 },
-    flash: { hidden: 16, layers: 1, fcHidden: 16, embeddingDim: 8, contextSize: 4, maxSteps: 10, contextSubsample: 1 },
+    flash: { ...QUICK_FLASH },
     budgets: { referenceEpisodes: 40, pretrainEpisodes: 64, adaptEpisodes: 15, embedEpisodes: 2, evalEpisodes: 3, abTargets: 2, window: 5, tolerance: 0.05 },
+  },
+  /**
+   * The paper's pool and budgets with quick's networks (`flash reproduce autoscaling --profile
+   * paper`; issue 26). What differs from `full`, and why: the agent is 64x64 and the
+   * encoder BiGRU 1x16 over 10 context steps (full: 400x300 and the paper's 2x256 over 100
+   * steps, too slow on WebAssembly and over the wasm heap at ~55 pairs per batch, see the
+   * module comment), so that 7,000 pretraining episodes fit two cores; 30 new pairs served
+   * (each original agent on 10 others: 300 A/B tests per replicate) and 10 of them adapted
+   * to (full: 100 and 100), since references and adaptations are the cost and serving is
+   * cheap; references trained to a plateau between 200 and 400 episodes (plateau.ts; full:
+   * a fixed 200), so that the drop's zero point is a converged agent and the report says
+   * how many hit the cap; no update experiment (full: 7 scenarios; it would add 7 references
+   * of up to 400 episodes). Shared with full: pool 200, 35 pretraining episodes per pool
+   * pair (7,000 at 200 applications: the paper's Appendix A.7 gives 5,800-6,900 for 50-200),
+   * an adaptation cap of 200 episodes (the paper adapts in 41.8-83.5), 3 context episodes
+   * and 10 evaluation episodes, a 1e6 replay buffer, the oracle and shuffled controls.
+   */
+  paper: {
+    purpose:
+      "the paper's pool (200) and per-pair pretraining budget (35 x 200 = 7,000 episodes) with quick's networks; references to a plateau " +
+      "(200-400 episodes); 30 new pairs served, 10 adapted with a 200-episode cap; real load traces by default (hours to days on 2 cores: flash reproduce --plan)",
+    pool: 200,
+    test: 30,
+    updates: 0,
+    traces: "load-traces",
+    env: { ...ENV },
+    agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 1_000_000 },
+    flash: { ...QUICK_FLASH },
+    budgets: {
+      ...paperBudgets({ referenceEpisodes: 200, pretrainEpisodes: 35 * 200, adaptEpisodes: 200 }),
+      referenceCap: 400,
+      adaptPairs: 10,
+    },
+  },
+  /**
+   * The per-pair pool-size sweep (`flash sweep autoscaling --profile sweep-paper --pool-sizes
+   * 12,24,48,96`; issue 26): the paper's ~35 pretraining episodes per pool pair at every
+   * size (sweep-budget.ts; 420 at 12, 3,360 at 96), so data grows with the pool as in the
+   * paper, with FLASH, TL and the oracle at every size; quick's networks; 6 new pairs served
+   * and 3 adapted to, with an adaptation cap of 100 episodes and the paper's 10-episode
+   * window (the `sweep` profile's cap of 15 left most runs censored); references to a
+   * plateau between 100 and 200 episodes.
+   */
+  "sweep-paper": {
+    purpose:
+      "the per-pair pool-size sweep (flash sweep --profile sweep-paper --pool-sizes 12,24,48,96): 35 pretraining episodes per pool pair, " +
+      "FLASH, TL and the oracle at every size, a 100-episode adaptation cap, real load traces by default (load-traces)",
+    pool: 96,
+    test: 6,
+    updates: 0,
+    sweepPerPair: 35,
+    traces: "load-traces",
+    env: { ...ENV },
+    agent: { ...TABLE8, netArch: [64, 64], learningStarts: 500, bufferSize: 1_000_000 },
+    flash: { ...QUICK_FLASH },
+    budgets: {
+      referenceEpisodes: 100,
+      referenceCap: 200,
+      pretrainEpisodes: 35 * 96,
+      adaptEpisodes: 100,
+      adaptPairs: 3,
+      embedEpisodes: 3,
+      evalEpisodes: 5,
+      abTargets: 5,
+      window: 10,
+      tolerance: 0.05,
+    },
   },
 };
 
@@ -235,6 +325,21 @@ export function autoscalingProfile(name: string, runSeed: number, opts: ProfileO
   };
 }
 
+/**
+ * Replicate `k`'s config (`RlTask.replicateConfig`): block k of the run seed's draw of
+ * (test + pool) pairs per replicate (`drawPairs` is prefix-stable, so block 0 is the
+ * profile's own pairs), test pairs first; its own applications and trace windows, so no
+ * pair (and no generated application) is in two replicates. The application-update
+ * experiment stays in replicate 0: its references are RL runs on 7 more pairs.
+ */
+export function autoscalingReplicateConfig(cfg: AutoscalingConfig, runSeed: number, k: number): AutoscalingConfig {
+  if (k === 0) return cfg;
+  const t = cfg.testPairs.length;
+  const n = t + cfg.poolPairs.length;
+  const block = drawPairs(runSeed, (k + 1) * n, cfg.env, { traces: cfg.traces, apps: cfg.apps }).slice(k * n);
+  return { ...cfg, testPairs: block.slice(0, t), poolPairs: block.slice(t), updatePairs: [] };
+}
+
 /** FIRM's DDPG (Table 8) at the config's sizes. */
 export function autoscalingDdpgConfig(cfg: AutoscalingConfig, learningStarts: number): DDPGConfig {
   const a = cfg.agent;
@@ -293,6 +398,9 @@ export interface AutoscalingReferenceResult extends ReferenceResult {
   baselines: { hpa: number; vpa: number };
 }
 
+/** The fixed-action grid (action-space coordinates in [-1, 1]^3: CPU limit, memory limit, replicas). */
+export const AUTOSCALING_FIXED_GRID: number[][] = cartesian([linspace(-1, 1, 5), linspace(-1, 1, 5), linspace(-1, 1, 5)]);
+
 // ---------------------------------------------------------------- the rest is the shared RL-FLASH kit
 
 const kit = rlFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingReferenceResult, "baselines">>({
@@ -310,6 +418,11 @@ const kit = rlFlashKit<AutoscalingConfig, AutoscalingEnv, Pick<AutoscalingRefere
   curve: "evaluation",
   stepMetrics,
   oracle: (cfg, pair) => pairOracle(cfg.env, pair),
+  // A 5 x 5 x 5 grid over the action box (CPU limit, memory limit, replicas; log scales), as the room bench's coarse grid.
+  fixedActions: () => constantActions(AUTOSCALING_FIXED_GRID),
+  // Then two local refinements at half and a quarter of the grid's step, as the room bench.
+  fixedActionRefinement: { lo: [-1, -1, -1], hi: [1, 1, 1], steps: [0.25, 0.125] },
+  application: (_cfg, pair) => pair.app.name,
 });
 
 export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
@@ -326,6 +439,7 @@ export function createAutoscalingTask(): RlTask<AutoscalingConfig> {
     },
     paper: { speedupVsTl: 5.5, rewardDropOriginal: 0.37, rewardDropFlash: 0.105, source: "FLASH (MLSys 2024) 5.2: workload autoscaling, FIRM's DDPG" },
     profile: (name, runSeed, opts = {}) => autoscalingProfile(name, runSeed, opts),
+    replicateConfig: autoscalingReplicateConfig,
     validateConfig: validateAutoscalingConfig,
     describe(cfg) {
       const a = cfg.agent;

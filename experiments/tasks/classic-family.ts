@@ -14,6 +14,7 @@ import { generatePairs, makeFamilyEnv, validateParams, validatePairId, type Fami
 import { Rng } from "../../flash/rng.js";
 import { distinctPairIds, netArch, num, obj, validateBudgets, validateFlashSettings } from "./config-checks.js";
 import { flashWords, rlFlashKit, type FlashSettings } from "./rl-flash-kit.js";
+import { constantActions, linspace } from "./fixed-actions.js";
 import { paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { RlBudgets, RlTask } from "./types.js";
 import { ConfigError } from "../../errors.js";
@@ -124,6 +125,11 @@ export function validateClassicConfig(raw: unknown, where: string): ClassicFamil
 
 const STEPS = 200; // Pendulum-v1's episode limit
 
+/** The first `n` pendulum pairs of a run seed's draw (prefix-stable: a longer draw starts with the same pairs). */
+function drawFamilyPairs(runSeed: number, n: number): PairSpec[] {
+  return generatePairs("pendulum", n, new Rng(`pendulum-family/pairs/${runSeed}`));
+}
+
 function ddpgConfig(cfg: ClassicFamilyConfig, learningStarts: number): Partial<DDPGConfig> {
   const a = cfg.agent;
   return {
@@ -137,6 +143,8 @@ function ddpgConfig(cfg: ClassicFamilyConfig, learningStarts: number): Partial<D
     actionNoise: { type: "normal", sigma: a.noiseSigma },
   };
 }
+
+const torqueLabel = ([x]: readonly number[]) => `torque ${Number(x.toFixed(4))}`;
 
 // ---------------------------------------------------------------- the rest is the shared RL-FLASH kit
 
@@ -154,6 +162,13 @@ const kit = rlFlashKit<ClassicFamilyConfig, FamilyEnv>({
     Object.keys(pair.params)
       .sort()
       .map((k) => pair.params[k]),
+  // Constant torques over Pendulum's range [-2, 2].
+  fixedActions: () =>
+    constantActions(
+      linspace(-2, 2, 9).map((x) => [x]),
+      torqueLabel,
+    ),
+  fixedActionRefinement: { lo: [-2], hi: [2], steps: [0.25, 0.125], label: torqueLabel },
 });
 
 export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
@@ -169,7 +184,7 @@ export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
     profile(name, runSeed, opts = {}) {
       const p = pickProfile(CLASSIC_PROFILES, name, "pendulum-family");
       const pool = opts.poolSize ?? p.pool;
-      const drawn = generatePairs("pendulum", pool + p.test, new Rng(`pendulum-family/pairs/${runSeed}`));
+      const drawn = drawFamilyPairs(runSeed, pool + p.test);
       // Test pairs first so that sweeping the pool size keeps the same new pairs.
       return {
         family: "pendulum",
@@ -179,6 +194,14 @@ export function createClassicFamilyTask(): RlTask<ClassicFamilyConfig> {
         flash: { ...p.flash },
         budgets: { ...p.budgets },
       };
+    },
+    // Replicate k: block k of the run seed's draw (prefix-stable, distinct ids), test pairs first.
+    replicateConfig(cfg, runSeed, k) {
+      if (k === 0) return cfg;
+      const t = cfg.testPairs.length;
+      const n = t + cfg.poolPairs.length;
+      const block = drawFamilyPairs(runSeed, (k + 1) * n).slice(k * n);
+      return { ...cfg, testPairs: block.slice(0, t), poolPairs: block.slice(t) };
     },
     validateConfig: validateClassicConfig,
     describe(cfg) {

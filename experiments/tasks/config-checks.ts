@@ -107,8 +107,23 @@ export function validateFlashSettings(v: unknown, where: string): FlashSettings 
   };
 }
 
-/** The `budgets` block: episode counts (and the window) integers >= 1, tolerance a number >= 0. */
+const BUDGET_OPTIONAL = ["referencePairs", "adaptPairs", "referenceCap"] as const;
+
+/**
+ * The `budgets` block: episode counts (and the window) integers >= 1, tolerance a number
+ * >= 0; the optional `referencePairs` and `adaptPairs` (>= 1, adaptPairs <= referencePairs:
+ * an adapted pair needs an RL reference) and `referenceCap` (>= referenceEpisodes), each
+ * checked when present and left out when absent (configs written before them).
+ */
 export function validateBudgets(v: unknown, where: string): RlBudgets {
-  const b = obj(v, where, [...EPISODE_KEYS, "tolerance"]);
-  return { ...counts(b, EPISODE_KEYS, where), tolerance: num(b, "tolerance", where, 0, false) };
+  const b = obj(v, where, [...EPISODE_KEYS, "tolerance", ...BUDGET_OPTIONAL], BUDGET_OPTIONAL);
+  const out: RlBudgets = { ...counts(b, EPISODE_KEYS, where), tolerance: num(b, "tolerance", where, 0, false) };
+  if (b.referencePairs !== undefined) out.referencePairs = num(b, "referencePairs", where, 1);
+  if (b.adaptPairs !== undefined) out.adaptPairs = num(b, "adaptPairs", where, 1);
+  if (b.referenceCap !== undefined) out.referenceCap = num(b, "referenceCap", where, out.referenceEpisodes);
+  if (out.adaptPairs !== undefined && out.adaptPairs > (out.referencePairs ?? Infinity))
+    throw new ConfigError(
+      `${where}.adaptPairs: expected at most referencePairs (${out.referencePairs}): an adapted pair needs an RL reference, got ${out.adaptPairs}`,
+    );
+  return out;
 }

@@ -47,6 +47,7 @@ import {
   type CongestionEnvConfig,
 } from "./congestion-pairs.js";
 import { EVAL_SEED, flashWords, rlFlashKit, StepMeans, total, type FlashSettings } from "./rl-flash-kit.js";
+import { constantActions } from "./fixed-actions.js";
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import { resolveDataset } from "../datasets.js";
 import type { ProfileOptions, RlTask } from "./types.js";
@@ -253,6 +254,15 @@ export function baselineRewards(
   return { baselines, metrics };
 }
 
+/**
+ * The fixed-action grid: constant rate changes in the random policy's range [-1, 1]
+ * (0 holds the starting rate; +-1 moves it 2.5% per MI), finer near 0. A grid of fixed
+ * sending rates is not searched: a rate far above a link's capacity costs up to 30 s of
+ * packet-level simulation per episode (128 Mbps on a 0.1 Mbps cell), and the rate that
+ * matches the capacity is the oracle below, a bound.
+ */
+export const CONGESTION_FIXED_CHANGES = [-1, -0.5, -0.25, -0.1, -0.05, 0, 0.05, 0.1, 0.25, 0.5, 1];
+
 const kit = rlFlashKit<CongestionConfig, CongestionEnv, { baselines: Record<string, number> }>({
   name: TASK,
   // The FLASH model's state size is fixed per task: Aurora's 10-MI history (the config's historyLength is checked against it).
@@ -267,6 +277,7 @@ const kit = rlFlashKit<CongestionConfig, CongestionEnv, { baselines: Record<stri
   stepMetrics,
   // The oracle control and the probe read the link's parameters.
   oracle: (_cfg, pair) => congestionPairOracle(pair),
+  fixedActions: () => constantActions(CONGESTION_FIXED_CHANGES.map((a) => [a])),
 });
 
 export function createCongestionTask(): RlTask<CongestionConfig> {
@@ -278,6 +289,8 @@ export function createCongestionTask(): RlTask<CongestionConfig> {
     folderOptions: { ...CONGESTION_FOLDERS },
     metricLabels: { ...CONGESTION_METRICS },
     baselineLabels: { ...BASELINE_LABELS },
+    // The oracle sends at the link's capacity, which no sender can read: a bound, not a reference.
+    boundBaselines: ["oracle"],
     paper: { speedupVsTl: 2.4, rewardDropOriginal: 0.28, rewardDropFlash: 0.056, source: "FLASH (MLSys 2024) A.5-A.6: congestion control, Aurora's PPO" },
     profile: (name, runSeed, opts = {}) => congestionProfile(name, runSeed, opts),
     validateConfig(raw, where) {

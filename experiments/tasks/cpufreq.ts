@@ -43,6 +43,7 @@ import {
 } from "./cpufreq-pairs.js";
 import { specOf } from "../../sim/cpufreq/processor.js";
 import { EVAL_SEED, flashWords, rlFlashKit, StepMeans } from "./rl-flash-kit.js";
+import { constantActions } from "./fixed-actions.js";
 import { PAPER_FLASH, paperBudgets, pickProfile, type ProfileSpec, type ProfileTable } from "./profiles.js";
 import type { ProfileOptions, RlTask } from "./types.js";
 import { resolveDataset } from "../datasets.js";
@@ -229,6 +230,13 @@ const kit = rlFlashKit<CpufreqConfig, CpufreqEnv, { baselines: Record<GovernorNa
   stepMetrics: (info) => metricsOf(Number(info.episodeSteps))(info),
   // The oracle control and the probe read the workload, processor and trace parameters.
   oracle: (cfg, pair) => cpufreqPairOracle(cfg, pair),
+  // Every frequency level held for the whole episode.
+  fixedActions: () =>
+    constantActions(
+      Array.from({ length: CPUFREQ_ACTION_LEVELS }, (_, k) => [k]),
+      ([k]) => `level ${k}`,
+    ),
+  application: (_cfg, pair) => pair.app.name,
 });
 
 export function createCpufreqTask(): RlTask<CpufreqConfig> {

@@ -17,6 +17,10 @@ export interface ProfileSpec {
   test: number;
   flash: FlashSettings;
   budgets: RlBudgets;
+  /** Replicates `flash reproduce` runs when `--seeds` is not given (default 2): each with its own pretraining (and, where the task draws them, pairs). */
+  replicates?: number;
+  /** A sweep with this profile pretrains each pool size for this many episodes per pool pair unless `--budget` says otherwise (sweep-budget.ts). */
+  sweepPerPair?: number;
 }
 
 /** A task's profiles by name, in the order help texts list them. */

@@ -56,6 +56,9 @@
  *   - common random numbers: `reference` and `adapt` take an `envSeed`, which the planner
  *     makes the same for every variant on one pair and replicate; the agent's own seed
  *     (weights, noise) stays the unit's.
+ *   - the policies that need no learning: a task's `fixedActions` (its fixed-action grid)
+ *     give `fixedActionGrid`, `fixedActionReturns` and `applicationOf` (fixed-actions.ts),
+ *     which the reference rule and the room benchmark read.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -71,7 +74,21 @@ import type { PairEnv, StepResult } from "../../envs/env.js";
 import { SqliteBuffer } from "../../flash/buffer/sqlite.js";
 import { FlashModel, RLModel, type EncoderOptions } from "../../flash/models.js";
 import { Rng } from "../../flash/rng.js";
-import type { AdaptResult, PretrainResult, PretrainRun, PretrainVariant, ReferenceResult, RlBudgets, RlTask, ServeRequest, ServeResult } from "./types.js";
+import { runEpisode, total } from "./episode.js";
+import { fixedActionHooks, type FixedActionRefinement, type FixedCandidate } from "./fixed-actions.js";
+import { referenceDone } from "../protocols/plateau.js";
+import type {
+  AdaptResult,
+  PretrainResult,
+  PretrainRun,
+  PretrainVariant,
+  ReferenceResult,
+  RlBudgets,
+  RlTask,
+  ServedStep,
+  ServeRequest,
+  ServeResult,
+} from "./types.js";
 
 /** An agent the kit can train, checkpoint and serve: DDPG, DQN and PPO are all such. */
 export type KitAgent = Algorithm & {
@@ -201,6 +218,15 @@ export interface RlFlashSpec<C extends RlFlashConfig, E extends PairEnv, X exten
    * enables the oracle-context variant and the embedding probe (`RlTask.oracle`).
    */
   oracle?(cfg: C, pair: C["poolPairs"][number]): number[];
+  /**
+   * The fixed-action grid (fixed-actions.ts): candidates that play one action for a whole
+   * episode, searched by the reference rule and the room benchmark. Optional.
+   */
+  fixedActions?(cfg: C): FixedCandidate<E>[];
+  /** A continuous grid's local refinement (fixed-actions.ts); absent: the grid is the whole search. */
+  fixedActionRefinement?: FixedActionRefinement;
+  /** The application of a pair that was not made from another (default: the pair's id); see `RlTask.applicationOf`. */
+  application?(cfg: C, pair: C["poolPairs"][number]): string;
 }
 
 /**
@@ -213,20 +239,30 @@ export const CONTEXT = {
   poolEmbeddingsFile: "pool-embeddings.json",
 };
 
+export { runEpisode, total, type Episode } from "./episode.js";
+
 /** The RlTask fields a task writes itself; the kit adds the rest. */
 /** What a task gives `kit.task`: `profiles` may be left out when `profileTable` holds them (its names). */
 export type OwnTaskFields<C> = Omit<
   RlTask<C>,
-  "name" | "budgets" | "pairs" | "reference" | "pretrain" | "openPretraining" | "adapt" | "poolEmbeddings" | "serve" | "oracle" | "profiles"
+  | "name"
+  | "budgets"
+  | "pairs"
+  | "reference"
+  | "pretrain"
+  | "openPretraining"
+  | "adapt"
+  | "poolEmbeddings"
+  | "serve"
+  | "oracle"
+  | "profiles"
+  | "fixedActionGrid"
+  | "fixedActionReturns"
+  | "applicationOf"
+  | "refineFixedAction"
 > & {
   profiles?: readonly string[];
 };
-
-export interface Episode {
-  states: Float32Array;
-  actions: Float32Array;
-  rewards: number[];
-}
 
 /**
  * Evaluation episode i always starts from `reset(EVAL_SEED + i)`: every variant, every
@@ -252,27 +288,6 @@ export class StepMeans {
     return Object.fromEntries([...this.sums].map(([k, v]) => [k, v / this.steps]));
   }
 }
-
-/** One episode of `act` from `reset(seed)`; `onStep` sees every step's result. */
-export function runEpisode(env: PairEnv, seed: number, act: (obs: Float32Array) => ArrayLike<number>, onStep?: (r: StepResult) => void): Episode {
-  const states: number[] = [];
-  const actions: number[] = [];
-  const rewards: number[] = [];
-  let o = env.reset(seed);
-  for (;;) {
-    const a = Array.from(act(o));
-    const r = env.step(a);
-    onStep?.(r);
-    states.push(...o);
-    actions.push(...a);
-    rewards.push(r.reward);
-    if (r.terminated || r.truncated) break;
-    o = r.observation;
-  }
-  return { states: Float32Array.from(states), actions: Float32Array.from(actions), rewards };
-}
-
-export const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 export interface RlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends object> {
   /** The environment of pair `id` of the config. */
@@ -397,23 +412,35 @@ function kitReference<C extends RlFlashConfig, E extends PairEnv, X extends obje
     const t0 = performance.now();
     const env = envOf(cfg, pair, envSeed);
     const steps = spec.episodeSteps(cfg);
+    const b = cfg.budgets;
     const agent = spec.agent(cfg, env, { learningStarts: cfg.agent.learningStarts, seed, phase: "reference" });
     try {
-      const n = cfg.budgets.referenceEpisodes * steps;
-      const hooks = curveHooks(cfg, pair, envSeed, n, spec.progress.referenceEvery, agent, progress);
-      const r = train(agent, env, { totalTimesteps: n, seed: envSeed, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress });
-      await agent.save(path.join(workDir, "agent"), name);
-      const ops = new StepMeans(spec.stepMetrics);
-      const ev = evaluatePolicy(agent, envOf(cfg, pair, envSeed), { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, onStep: ops.add });
+      // The random policy's return first: a plateau is judged against it (its own env and RNG: training is unchanged).
       const rng = new Rng(seed).fork("baseline");
       const benv = envOf(cfg, pair, envSeed);
       let base = 0;
-      for (let e = 0; e < cfg.budgets.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, spec.randomAction(rng)).rewards);
+      for (let e = 0; e < b.evalEpisodes; e++) base += total(runEpisode(benv, EVAL_SEED + e, spec.randomAction(rng)).rewards);
+      const baseline = base / b.evalEpisodes;
+      // With a reference cap: at least referenceEpisodes, then until the curve plateaus (experiments/protocols/plateau.ts).
+      const n = (b.referenceCap ?? b.referenceEpisodes) * steps;
+      const hooks = curveHooks(cfg, pair, envSeed, n, spec.progress.referenceEvery, agent, progress);
+      const plateau = { window: b.window, tolerance: b.tolerance, baseline };
+      const stopWhen =
+        b.referenceCap === undefined
+          ? undefined
+          : (p: { returns: readonly number[] }) => referenceDone(hooks.evalCurve ?? p.returns, b.referenceEpisodes, plateau);
+      const r = train(agent, env, { totalTimesteps: n, seed: envSeed, progressEvery: hooks.progressEvery, onProgress: hooks.onProgress, stopWhen });
+      await agent.save(path.join(workDir, "agent"), name);
+      const ops = new StepMeans(spec.stepMetrics);
+      const ev = evaluatePolicy(agent, envOf(cfg, pair, envSeed), { episodes: b.evalEpisodes, seed: EVAL_SEED, onStep: ops.add });
       const res: ReferenceResult = {
         returns: r.episodeReturns,
         ...(hooks.evalCurve ? { evalCurve: hooks.evalCurve } : {}),
         evalReturn: ev.mean,
-        baseline: base / cfg.budgets.evalEpisodes,
+        baseline,
+        ...(b.referenceCap === undefined
+          ? {}
+          : { plateau: r.timesteps < n || referenceDone(hooks.evalCurve ?? r.episodeReturns, b.referenceEpisodes, plateau) }),
         seconds: (performance.now() - t0) / 1000,
       };
       const extras = spec.referenceExtras?.(cfg, pair, envSeed);
@@ -661,7 +688,10 @@ function kitServe<C extends RlFlashConfig, E extends PairEnv, X extends object>(
           path.join(req.modelDir, CONTEXT.poolEmbeddingsFile),
           `${name}: the shuffled control needs ${CONTEXT.poolEmbeddingsFile} in ${req.modelDir} (re-run the FLASH pretraining)`,
         );
-      const ids = Object.keys(pool.embeddings).sort();
+      // Another pool pair's: a pool pair served with this control never reads its own embedding.
+      const ids = Object.keys(pool.embeddings)
+        .sort()
+        .filter((p) => p !== pair);
       cond.pin(pair, pool.embeddings[ids[new Rng(`shuffled/${req.seed}/${pair}`).int(0, ids.length)]]);
     }
     if (req.variant === "flash" || req.variant === "flash-before") {
@@ -693,9 +723,15 @@ function kitServe<C extends RlFlashConfig, E extends PairEnv, X extends object>(
           const ctx = cond ? cond.ctxOf(pair) : oracle ? oracle.ctxOf(pair) : 0;
           const embedding = fm && cond ? await serveEmbedding(cfg, req, fm.model, cond, agent, env, pair) : undefined;
           const ops = new StepMeans(spec.stepMetrics);
-          const ev = evaluatePolicy(agent, env, { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, ctx, onStep: ops.add });
+          const steps: ServedStep[] = [];
+          const record = (r: StepResult) => {
+            ops.add(r);
+            // The first episode's steps (evaluation episodes have the env's fixed length).
+            if (req.recordSteps && steps.length < spec.episodeSteps(cfg)) steps.push({ reward: r.reward, info: { ...(r.info ?? {}) } });
+          };
+          const ev = evaluatePolicy(agent, env, { episodes: cfg.budgets.evalEpisodes, seed: EVAL_SEED, ctx, onStep: record });
           const metrics = ops.means();
-          out.push({ pair, reward: ev.mean, ...(embedding ? { embedding } : {}), ...(metrics ? { metrics } : {}) });
+          out.push({ pair, reward: ev.mean, ...(embedding ? { embedding } : {}), ...(metrics ? { metrics } : {}), ...(req.recordSteps ? { steps } : {}) });
         }
         return out;
       } finally {
@@ -726,6 +762,7 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       profiles: own.profiles ?? Object.keys(own.profileTable ?? {}),
       ...(spec.curve ? { convergenceCurve: spec.curve } : {}),
       budgets: (cfg) => cfg.budgets,
+      withBudgets: (cfg, budgets) => ({ ...cfg, budgets: { ...budgets } }),
       pairs(cfg, poolSize) {
         const pool = cfg.poolPairs.map((p) => p.id);
         if (poolSize !== undefined && poolSize > pool.length)
@@ -739,6 +776,17 @@ export function rlFlashKit<C extends RlFlashConfig, E extends PairEnv, X extends
       poolEmbeddings,
       serve,
       ...(spec.oracle ? { oracle: (cfg: C, pair: string) => (spec.oracle as NonNullable<typeof spec.oracle>)(cfg, pairOf(cfg, pair)) } : {}),
+      ...(spec.fixedActions
+        ? fixedActionHooks({
+            candidates: spec.fixedActions,
+            envOf,
+            randomAction: spec.randomAction,
+            fromOf: (cfg: C, id: string) => cfg.updatePairs?.find((p) => p.id === id)?.from,
+            pairOf,
+            ...(spec.application ? { application: spec.application } : {}),
+            ...(spec.fixedActionRefinement ? { refinement: spec.fixedActionRefinement } : {}),
+          })
+        : {}),
     }),
   };
 }

@@ -44,6 +44,24 @@ export interface RlBudgets {
   /** Convergence: moving-average window and tolerance (fraction of |reference - baseline|). */
   window: number;
   tolerance: number;
+  /**
+   * New pairs with an RL reference, and so an original agent for the A/B test: the first
+   * `referencePairs` of the test pairs (protocols/ab-plan.ts). Every other new pair is
+   * served by the pretrained variants and by one original agent, and its reference is the
+   * best policy that needs no learning (protocols/reference.ts); absent: every new pair.
+   */
+  referencePairs?: number;
+  /**
+   * New pairs adapted to: the first `adaptPairs` of the test pairs (every test pair is
+   * still served); absent: all of them. An adapted pair needs an RL reference (its scratch
+   * curve), so `adaptPairs` <= `referencePairs`.
+   */
+  adaptPairs?: number;
+  /**
+   * References trained until a plateau (experiments/protocols/plateau.ts) after at least
+   * `referenceEpisodes` episodes, stopping at this cap; absent: exactly `referenceEpisodes`.
+   */
+  referenceCap?: number;
 }
 
 export interface ReferenceResult {
@@ -55,6 +73,11 @@ export interface ReferenceResult {
   evalReturn: number;
   /** Random-policy return on the pair (mean over evalEpisodes): the drop's and the band's zero point. */
   baseline: number;
+  /**
+   * Profiles with `budgets.referenceCap`: true when training stopped on a plateau
+   * (experiments/protocols/plateau.ts), false when it reached the cap; absent otherwise.
+   */
+  plateau?: boolean;
   /**
    * Non-ML baselines the task's users run today (autoscaling: the Kubernetes HPA and a
    * VPA-style recommender), by name: each one's mean deterministic return on the pair over
@@ -96,6 +119,14 @@ export interface ServeRequest {
   seed: number;
   /** A scratch directory for this request's buffers. */
   workDir: string;
+  /** Diagnostics: also return each step of the first evaluation episode (`ServeResult.steps`); the served numbers do not change. */
+  recordSteps?: boolean;
+}
+
+/** One evaluation step as served: its reward and the env's `info` (autoscaling: the allocation, kills, SLO preservation, ...). */
+export interface ServedStep {
+  reward: number;
+  info: Record<string, number | string | boolean>;
 }
 
 export interface ServeResult {
@@ -106,6 +137,24 @@ export interface ServeResult {
   embedding?: number[];
   /** Per-step means of the task's operational metrics over the evaluation (`RlTask.metricLabels`). */
   metrics?: Record<string, number>;
+  /** With `ServeRequest.recordSteps`: the first evaluation episode, step by step. */
+  steps?: ServedStep[];
+}
+
+/** What `RlTask.fixedActionReturns` gives: mean returns over the windows asked for. */
+export interface FixedActionReturns {
+  /** Per grid candidate, in `fixedActionGrid` order. */
+  fixed: number[];
+  /** A uniform-random policy on the same windows. */
+  random: number;
+}
+
+/** What `RlTask.refineFixedAction` gives. */
+export interface RefinedFixedAction {
+  label: string;
+  /** Mean return on the selection windows (what chose it) and on the evaluation windows. */
+  select: number;
+  eval: number;
 }
 
 /**
@@ -156,7 +205,7 @@ export interface RlTask<C = Record<string, unknown>> {
   /** The names of `profileTable` (or of the task's presets when it has no table). */
   readonly profiles: readonly string[];
   /** The task's one table of profiles (profiles.ts `ProfileTable`): what each is for and its sizes; `flash tasks` and the report read it. */
-  readonly profileTable?: Readonly<Record<string, { purpose: string; pool: number; test: number }>>;
+  readonly profileTable?: Readonly<Record<string, { purpose: string; pool: number; test: number; replicates?: number; sweepPerPair?: number }>>;
   /** The folder options `profile` reads, with what each folder holds (for help and errors); absent: none. */
   readonly folderOptions?: Partial<Record<FolderOption, string>>;
   /** Readable names of the non-ML baselines in `ReferenceResult.baselines`, for the report. */
@@ -175,8 +224,18 @@ export interface RlTask<C = Record<string, unknown>> {
   /** Validate a config read from a file; errors name the field. */
   validateConfig(raw: unknown, where: string): C;
   budgets(cfg: C): RlBudgets;
+  /** `cfg` with other budgets (a sweep's per-pair pretraining budget, sweep-budget.ts); absent: the task cannot change them. */
+  withBudgets?(cfg: C, b: RlBudgets): C;
   /** Pool (pretraining) and test (new) pair ids; with `poolSize`, the first `poolSize` of the pool. */
   pairs(cfg: C, poolSize?: number): { pool: string[]; test: string[] };
+  /**
+   * The config of replicate `replicate` (>= 1) of a run whose replicate 0 runs `cfg`
+   * (protocols/replicates.ts): the same settings with the replicate's own pool and new
+   * pairs, drawn from `runSeed` and the replicate, disjoint from every other replicate's
+   * (pair ids included). Deterministic. Absent: every replicate runs `cfg`, so replicates
+   * repeat the learning on the same pairs.
+   */
+  replicateConfig?(cfg: C, runSeed: number, replicate: number): C;
   /** What the paper reports for this task, for the report (optional). */
   paper?: { speedupVsTl?: number; rewardDropOriginal?: number; rewardDropFlash?: number; source: string };
   /** Agent and FLASH settings as a short line for the report. */
@@ -203,6 +262,39 @@ export interface RlTask<C = Record<string, unknown>> {
     progress: (f: number, m?: string) => void,
     envSeed?: number,
   ): Promise<AdaptResult>;
+  /**
+   * The fixed-action grid of the reference rule and the room benchmark
+   * (protocols/reference.ts, protocols/room.ts): one label per candidate policy that plays
+   * one action for the whole episode (autoscaling: an allocation; cpufreq: a frequency
+   * level; congestion: a rate change; pendulum: a torque). Optional: a task without it
+   * compares its references with its baselines only and has no room benchmark.
+   */
+  fixedActionGrid?(cfg: C): string[];
+  /**
+   * Each grid candidate's mean return on `pair` over the windows `reset(seed)` of `seeds`
+   * (`fixed`, in grid order), and a uniform-random policy's on the same windows (`random`).
+   * Deterministic; the windows, not the env's construction seed, fix every draw.
+   */
+  fixedActionReturns?(cfg: C, pair: string, seeds: readonly number[]): FixedActionReturns;
+  /**
+   * Tasks whose grid samples a continuous action box: a local search around grid
+   * candidate `label` on the `selectSeeds` windows (fixed-actions.ts `refineAction`), the
+   * refined action's label and its mean returns on both window sets. The reference rule
+   * reads it; the room benchmark stays on the grid (candidates shared by every pair).
+   */
+  refineFixedAction?(cfg: C, pair: string, label: string, selectSeeds: readonly number[], evalSeeds: readonly number[]): RefinedFixedAction;
+  /**
+   * Names in `ReferenceResult.baselines` of policies that read state the agents cannot
+   * see (congestion's sender at the link's capacity): bounds, reported beside the reference
+   * rule and never a pair's reference.
+   */
+  readonly boundBaselines?: readonly string[];
+  /**
+   * The application a pair runs (leave-one-application-out in the room benchmark): an
+   * updated pair, a processor change and a pool pair of the same application share it.
+   * Absent: the pair id after following `updates` back to the pair it was made from.
+   */
+  applicationOf?(cfg: C, pair: string): string;
   /** Pool pairs' embeddings from a FLASH pretraining's own buffer (for similarity). */
   poolEmbeddings(cfg: C, pretrainDir: string, workDir: string): Promise<Record<string, number[]>>;
   serve(cfg: C, req: ServeRequest): Promise<ServeResult[]>;

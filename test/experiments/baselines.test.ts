@@ -131,6 +131,9 @@ t.test("runRl: results.json has baselines, report.md a row per baseline, config.
   t.ok(Math.abs(json.baselines.vpa.reward_drop!.mean - (0.8 + 1.0) / 2) < 1e-12, "vpa drop as the agents'");
   t.same(json.baselines.hpa.by_pair, { p: -300, q: -700 });
   t.same(nonSnakeFields(json), [], "every field name of results.json snake_case (map keys are names)");
+  // The invocation's CPU seconds (worker threads included; workers 0 here: this thread), the quiet-machine estimate's input.
+  t.ok(json.wall.cpu_seconds! > 0 && json.wall.cpu_seconds! < 600, `cpu_seconds ${json.wall.cpu_seconds}`);
+  t.equal(json.wall.invocations.at(-1)!.cpu_seconds, json.wall.cpu_seconds);
   const md = readFileSync(path.join(out, "report.md"), "utf8");
   t.match(md, /## Non-ML baselines users run today/);
   t.match(md, /\| HPA label \| -500 ± [0-9.]+ \(n=4\) \| 0\.400 ± [0-9.]+ \(n=4\) \|/);

@@ -67,6 +67,18 @@ t.test("usage errors exit 2 with one line", async (t) => {
   );
   expectError(t, ["report", path.join(tmp, "no-such-run")], 2, /run directory ".*no-such-run" does not exist/);
   expectError(t, ["sweep", "autoscaling", "--pool-sizes", "2,x"], 2, /--pool-sizes: expected positive integers separated by commas, got "2,x"/);
+  expectError(t, ["room", "cpufreq", "--seeds", "3"], 2, /--seeds: only with --references/);
+  expectError(t, ["room", "rcs"], 2, /task rcs has no RL pairs to measure room on/);
+  expectError(t, ["room", "cpufreq", "--profile", "nope"], 2, /cpufreq: unknown profile "nope"/);
+  expectError(
+    t,
+    ["sweep", "autoscaling", "--pool-sizes", "2", "--budget", "per-pair"],
+    2,
+    /--budget: expected total:N or per-pair:N with N a positive integer/,
+  );
+  expectError(t, ["reproduce", "autoscaling", "--budget", "per-pair:35"], 2, /unknown option --budget/);
+  expectError(t, ["reproduce", "autoscaling", "--timings", tmp], 2, /--timings: only with --plan/);
+  expectError(t, ["reproduce", "rcs", "--plan"], 2, /--plan: task rcs runs its own reproduction/);
 });
 
 t.test("flash datasets (from dist/, in another directory): every name resolves inside the repository's data/", async (t) => {

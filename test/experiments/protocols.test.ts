@@ -49,23 +49,25 @@ t.test("adaptation cost and speedup (paired by pair and replicate)", async (t) =
   ];
   const costs = adaptationCosts(curves, refs, { cap: 40, window: 10, tolerance: 0.05 });
   t.same(
-    costs.map((c) => [c.variant, c.pair, c.episodes, c.converged]),
+    costs.map((c) => [c.variant, c.pair, c.episodes, c.converged, c.observed]),
     [
-      ["flash", "p", 1, true],
-      ["tl", "p", 20, true],
-      ["flash", "q", 15, true],
-      ["tl", "q", 40, false],
-      ["scratch", "q", 30, true],
+      ["flash", "p", 1, true, 40],
+      ["tl", "p", 20, true, 40],
+      ["flash", "q", 15, true, 40],
+      ["tl", "q", 40, false, 40],
+      ["scratch", "q", 30, true, 40],
     ],
   );
-  const sp = speedup(costs, "flash", "tl")!;
+  const sp = speedup(costs, "flash", "tl", 40)!;
   t.equal(sp.n, 2);
   t.equal(sp.meanRatio.mean, (20 / 1 + 40 / 15) / 2);
   t.equal(sp.ratioOfMeans, 30 / 8);
   t.equal(sp.capped, 1, "the test where TL hit the cap is counted");
-  t.equal(speedup(costs, "flash", "scratch")!.n, 1, "only pairs present for both variants");
-  t.equal(speedup(costs, "flash", "none"), null);
-  const byV = summariseCosts(costs);
+  // Every censored run was observed to the cap: the restricted-mean ratio is the ratio of means.
+  t.equal(sp.censored.restrictedRatio.mean.toFixed(12), (30 / 8).toFixed(12));
+  t.equal(speedup(costs, "flash", "scratch", 40)!.n, 1, "only pairs present for both variants");
+  t.equal(speedup(costs, "flash", "none", 40), null);
+  const byV = summariseCosts(costs, 40);
   t.same(
     byV.map((v) => [v.variant, v.n, v.convergedFraction]),
     [

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { planRl, summarise } from "../../experiments/protocols/rl-reproduce.js";
+import { analyseRoom } from "../../experiments/protocols/room.js";
 import { rlFigures, rlMarkdown, writeRlReport } from "../../experiments/report/rl-report.js";
 import type { UnitRecord } from "../../experiments/runner/pool.js";
 import type { RlResults } from "../../experiments/runner/run-rl.js";
@@ -160,6 +161,20 @@ t.test("report: the oracle verdict says no room only when the oracle's means are
       controls: { ...s.controls, oracle: { reward_drop: ci(drop, 0.5), speedup_vs_tl: ci(speedup, 3) }, shuffled: { reward_drop: null } },
     }) as unknown as RlResults;
   t.match(rlMarkdown(withOracle(0.8, 0.5), []), /did not beat TL .*no room for any embedding/, "worse means: no room");
+  const row = (pair: string, r: number[]) => ({ pair, select: r, eval: r, randomSelect: 0, randomEval: 0, seconds: 1 });
+  const measured = analyseRoom({
+    labels: ["c0", "c1"],
+    windows: { select: [1], eval: [0] },
+    pairs: [
+      { id: "p", application: "A", role: "new", row: row("p", [10, 0]) },
+      { id: "q", application: "B", role: "new", row: row("q", [0, 10]) },
+    ],
+    tolerance: 0.05,
+  });
+  const room = { ...measured, verdict: { ...measured.verdict, outcome: "room" as const } };
+  const roomy = rlMarkdown({ ...withOracle(0.8, 0.5), room } as unknown as RlResults, []);
+  t.match(roomy, /did not beat TL .*yet the room benchmark below finds room/, "the room benchmark found room: the agent, not the task");
+  t.notMatch(roomy, /no room for any embedding/);
   const unsure = rlMarkdown(withOracle(0.1, 3.4), []);
   t.match(unsure, /had a lower drop and a faster adaptation than TL on average .* the intervals overlap: this run cannot tell/, "better means: cannot tell");
   t.notMatch(unsure, /no room for any embedding/);

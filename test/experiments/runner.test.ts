@@ -156,4 +156,19 @@ t.test("run config: validated with errors naming the field; a directory refuses 
   saveRunConfig(out, { ...good, workers: 4 }); // how it runs may change
   t.throws(() => saveRunConfig(out, { ...good, seeds: 3, taskConfig: { a: 2 } }), /holds a run with another configuration \(differs in seeds, taskConfig\)/);
   t.throws(() => loadRunConfig(fresh()), ConfigError);
+  // Each replicate's config (a task that draws each replicate's pairs) is recorded, checked as objects, derived again on rerun.
+  const withReps = { ...good, replicateConfigs: [{ a: 3 }] };
+  t.same(parseRunConfig(JSON.parse(JSON.stringify(withReps)), "c.json"), withReps);
+  t.throws(() => parseRunConfig({ ...good, replicateConfigs: [1] }, "c.json"), /c.json: replicateConfigs: expected an array of task config objects/);
+  saveRunConfig(out, withReps);
+  t.same(loadRunConfig(out).replicateConfigs, [{ a: 3 }], "replicateConfigs are not part of what a resumed run must match");
+  // A sweep's per-pair pretraining budget is part of what the results depend on.
+  const sweep: RunConfig = { ...good, command: "sweep", poolSizes: [2, 4], pretrainPerPair: 35 };
+  t.same(parseRunConfig(JSON.parse(JSON.stringify(sweep)), "c.json"), sweep);
+  t.throws(() => parseRunConfig({ ...sweep, pretrainPerPair: 0 }, "c.json"), /c.json: pretrainPerPair: expected an integer >= 1, got 0/);
+  t.throws(() => parseRunConfig({ ...good, pretrainPerPair: 35 }, "c.json"), /pretrainPerPair: only a sweep has a per-pair pretraining budget/);
+  const sOut = fresh();
+  saveRunConfig(sOut, sweep);
+  t.throws(() => saveRunConfig(sOut, { ...sweep, pretrainPerPair: 20 }), /differs in pretrainPerPair/);
+  t.throws(() => saveRunConfig(sOut, { ...sweep, pretrainPerPair: undefined }), /differs in pretrainPerPair/, "a total budget is another run");
 });

@@ -98,11 +98,13 @@ t.test("runRl: updates summarised apart from the A/B test; operations per varian
   const r = await runRl({ task: "fake-updates", profile: "golden", seeds: 2, out, workers: 0, noFigures: false, log: () => {} });
   // The original agent of p is served on its A/B target q and on p's update; FLASH/TL on every new and updated pair.
   t.ok(served.some((s) => s.variant === "original" && s.trainedOn === "p" && s.pairs.join() === "q,p+load"));
-  t.ok(served.some((s) => s.variant === "flash" && s.pairs.join() === "p,q,p+load,q+size"));
+  // Then on its own pool pairs (last, so new pairs' numbers do not move): here the one pool pair a.
+  t.ok(served.some((s) => s.variant === "flash" && s.pairs.join() === "p,q,p+load,q+size,a"));
   t.ok(
-    served.some((s) => s.variant === "tl-paper" && s.pairs.join() === "p,q,p+load,q+size"),
-    "the paper's TL is served like TL",
+    served.some((s) => s.variant === "tl-paper" && s.pairs.join() === "p,q,p+load,q+size,a"),
+    "the paper's TL is served like TL, and on the pool pair it was trained on",
   );
+  // The shuffled control needs another pool pair's embedding: with one pool pair, none on the pool.
   for (const v of ["flash-before", "flash-zero", "shuffled"])
     t.ok(
       served.some((s) => s.variant === v && s.pairs.join() === "p,q"),

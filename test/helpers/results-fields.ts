@@ -22,8 +22,16 @@ const MAPS = new Set([
   "updates.by_scenario.*.variants",
   "updates.samples[].metrics",
   "pretraining",
+  "pretraining_health.failed",
+  "pretraining_health.reward_drop_healthy",
+  "reward_drop_pool.samples[].metrics",
   "amortisation[].break_even",
   "sweep[].amortisation[].break_even",
+  "reference_rule.by_source",
+  "references[].bounds",
+  "updates.references[].bounds",
+  "room.summary.by_scenario",
+  "room.summary.own_best_counts",
 ]);
 const SKIP = new Set(["config"]);
 

@@ -79,10 +79,10 @@ t.test("sweepSizeExtras: per-size drops, paired differences and speedups, not mi
     rec("P24/serve/r0", "sweep-serve", served(0, [-1100, -1100], [-1100, -1100])),
   ]);
   const costs = [
-    { variant: "flash", pair: "p", replicate: 0, episodes: 5, converged: true },
-    { variant: "tl", pair: "p", replicate: 0, episodes: 10, converged: true },
-    { variant: "flash", pair: "q", replicate: 0, episodes: 4, converged: true },
-    { variant: "tl", pair: "q", replicate: 0, episodes: 6, converged: true },
+    { variant: "flash", pair: "p", replicate: 0, episodes: 5, converged: true, observed: 30 },
+    { variant: "tl", pair: "p", replicate: 0, episodes: 10, converged: true, observed: 30 },
+    { variant: "flash", pair: "q", replicate: 0, episodes: 4, converged: true, observed: 30 },
+    { variant: "tl", pair: "q", replicate: 0, episodes: 6, converged: true, observed: 30 },
   ];
   const x = sweepSizeExtras(records, "P2/", costs, refs);
   t.same(

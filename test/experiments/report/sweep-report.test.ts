@@ -49,15 +49,57 @@ t.test("sweep figures: speedup and drop against pool size with interval bars", a
   t.same(sweepFigures({ sweep: null } as unknown as RlResults), {}, "no sweep, no figure");
 });
 
-t.test("sweep markdown: a row per pool size and the replicate counts", async (t) => {
+t.test("sweep markdown: rows per pool size and agent, speedups, crossover, the cap, and the replicate counts", async (t) => {
   const md = sweepMarkdown(results).join("\n");
-  t.match(md, /\| 6 \| 46 \/ 40 \| 1\.20 ± 0\.400 \(n=6\) \| 2 \| 0\.400 ± 0\.0500 \(n=6\) \| 0\.450 ± 0\.0500 \(n=6\) \| -0\.0500 ± 0\.0300 \(n=6\) \|/);
-  t.match(md, /\| 48 \| 88 \/ 40 \| 2\.50 ± 0\.400/);
+  t.match(md, /\| 6 \| FLASH \| 46 \| n\/a \| — \| — \| — \| 0\.400 ± 0\.0500 \(n=6\) \|/);
+  t.match(md, /\| {2}\| TL \| 40 \| n\/a \| — \| — \| — \| 0\.450 ± 0\.0500 \(n=6\) \|/);
+  t.match(md, /\| 48 \| 2\.50 ± 0\.400 \(n=6\) \| 2\.50 \| — \| 2 \|/);
+  t.match(md, /same total episodes/, "the budget is stated");
   t.match(
     md,
     /\| served drop, FLASH \| 6: 0\.400, 48: 0\.200 \| -0\.200 \| no \| 0\.050 \/ 0\.040 \| 3 tests = 1 replicates \(replicate means: 3\) \| 0\.1 \| 7 tests = 3 replicates/,
   );
-  // Older results.json (before the drop per size) still render.
+  // Censoring-aware figures, the oracle and a per-pair budget.
+  const cost = (variant: string, mean: number, censored: number, km: number | null) => ({
+    variant,
+    episodes: ci(mean, 1),
+    converged_fraction: 1 - censored / 6,
+    n: 6,
+    restricted_mean: { ...ci(mean, 1.5), tau: 25 },
+    km_median: km,
+    censored,
+  });
+  const full = {
+    ...entry(12, 1.5, 0.3, 0.35),
+    adaptation: [cost("flash", 10, 1, 8), cost("tl", 20, 4, null), cost("oracle", 9, 0, 7), cost("scratch", 24, 5, null)],
+    reward_drop: { flash: ci(0.3, 0.05), tl: ci(0.35, 0.05), flash_minus_tl: ci(-0.05, 0.03), oracle: ci(0.1, 0.02) },
+    pretrain_episodes: { flash: 432, tl: 420, oracle: 420 },
+    speedup_vs_tl: {
+      ...ci(1.5, 0.4),
+      ratio_of_means: 2,
+      capped: 4,
+      restricted_mean_ratio: { ...ci(2, 0.5), tau: 25 },
+      km_median_ratio: { value: 25 / 8, bound: "at least" },
+    },
+    amortisation: [
+      { variant: "flash", points: [], break_even: { tl: 2, scratch: 30 } },
+      { variant: "tl", points: [], break_even: { flash: null } },
+    ],
+  };
+  const withCensoring = { sweep: [full], adaptation: { cap: 25 }, config: { pretrainPerPair: 35 } } as unknown as RlResults;
+  const m2 = sweepMarkdown(withCensoring).join("\n");
+  t.match(m2, /35 episodes per pool pair/);
+  t.match(m2, /\| 12 \| FLASH \| 432 \| 10\.0 ± 1\.00 \(n=6\) \| 10\.0 ± 1\.50 \(up to 25\) \| 8 \| 1 of 6 \| 0\.300 ± 0\.0500 \(n=6\) \|/);
+  t.match(m2, /\| {2}\| TL \| 420 \| .* \| not reached \(> 25\) \| 4 of 6 \|/);
+  t.match(m2, /\| {2}\| oracle \(control\) \| 420 \| .* \| 0\.100 ± 0\.0200 \(n=6\) \|/);
+  t.match(m2, /\| {2}\| scratch \| 0 \| .* \| 5 of 6 \| — \|/);
+  t.match(m2, /restricted-mean ratio 2\.00 ± 0\.500 \(up to 25\); KM-median ratio at least 3\.13/);
+  t.match(m2, /from N = 2 applications on, FLASH costs no more than TL/);
+  t.match(
+    m2,
+    /- Pool 12: \*\*The cap binds\*\* \(25 episodes\): FLASH 1 of 6 runs censored, TL 4 of 6 .*median not reached \(more than half censored\): TL, scratch/,
+  );
+  // Older results.json (before the drop per size and the censoring fields) still render.
   const old = { sweep: [{ ...entry(6, 1, 0.1, 0.1), reward_drop: undefined }], sweep_power: undefined } as unknown as RlResults;
-  t.match(sweepMarkdown(old).join("\n"), /\| 6 \| 46 \/ 40 \| .* \| n\/a \| n\/a \| n\/a \|/);
+  t.match(sweepMarkdown(old).join("\n"), /\| 6 \| FLASH \| 46 \| n\/a \| — \| — \| — \| n\/a \|/);
 });

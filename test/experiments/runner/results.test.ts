@@ -43,9 +43,11 @@ t.test("@1 -> @2: every field name snake_case, the same numbers, the input untou
   t.equal(r.format, RESULTS_FORMAT);
   t.same(nonSnakeFields(r), [], "no camelCase field left");
   t.same(old, v1(), "migration works on a copy");
-  const { profile_purpose: _added, ...renamed } = r;
+  const { profile_purpose: _added, reference_rule: _rule, room: _room, ...renamed } = r;
   t.same(leaves({ ...renamed, format: null }), leaves({ ...old, format: null }), "every value kept (names and format aside)");
   t.equal(r.profile_purpose, null, "@1 did not record what the profile is for");
+  t.equal(r.reference_rule, null, "written before the reference rule: null, not absent");
+  t.equal(r.room, null, "written before the room benchmark: null, not absent");
   // Spot checks: the same numbers under the new names.
   t.equal(r.adaptation.by_variant[0].converged_fraction, old.adaptation.byVariant[0].convergedFraction);
   t.same(r.baselines.hpa.by_pair, old.baselines.hpa.byPair, "map keys (pair ids) kept");

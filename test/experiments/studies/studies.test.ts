@@ -9,6 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { selectBackend } from "../../../flash/backend.js";
+import { FlashModel } from "../../../flash/models.js";
+import { runRl } from "../../../experiments/runner/run-rl.js";
 import { auroraCurve } from "../../../experiments/studies/aurora-curve.js";
 import { classicProof, SB3_REFERENCE } from "../../../experiments/studies/classic-proof.js";
 import { congestionTimeseries } from "../../../experiments/studies/congestion-timeseries.js";
@@ -59,6 +61,34 @@ t.test("congestion-timeseries: every sender's episode MI by MI; the oracle sends
   const saved = JSON.parse(readFileSync(path.join(out, "timeseries.json"), "utf8")) as { rows: unknown[] };
   t.equal(saved.rows.length, rows.length, "timeseries.json holds the rows");
   for (const ext of ["vl.json", "svg", "png"]) t.ok(existsSync(path.join(out, `timeseries.${ext}`)), ext);
+});
+
+t.test("congestion-timeseries --run: the run's agents served on the trace as the A/B test serves, FLASH included", async (t) => {
+  const run = path.join(tmp, "congestion-run");
+  await runRl({ task: "congestion", profile: "golden", seeds: 1, seed: 0, out: run, workers: 0, noFigures: true, log: () => {} });
+  t.teardown(() => FlashModel.unregister("congestion"));
+  const rows = await congestionTimeseries({ trace: firstTrace(), run, steps: 12, out: path.join(tmp, "cts-run") });
+  const first = (JSON.parse(readFileSync(path.join(run, "config.json"), "utf8")) as { taskConfig: { testPairs: { id: string }[] } }).taskConfig.testPairs[0].id;
+  const agents = [`Aurora (reference of ${first})`, "TL (pool-pretrained)", "FLASH"];
+  t.same([...new Set(rows.map((r) => r.policy))], ["oracle", "aimd", "bbr", ...agents]);
+  for (const a of agents)
+    t.same(
+      rows.filter((r) => r.policy === a).map((r) => r.step),
+      [...Array(12).keys()],
+      `${a}: 12 MIs`,
+    );
+  t.ok(
+    rows.every((r) => r.rateMbps > 0 && r.timeS > 0),
+    "every served MI has a rate and a time",
+  );
+  await t.rejects(
+    congestionTimeseries({ trace: firstTrace(), run: path.join(tmp, "cts"), steps: 12, out: path.join(tmp, "x") }),
+    {
+      name: "ConfigError",
+      message: /no config\.json/,
+    },
+    "a folder that is not a run",
+  );
 });
 
 t.test("classic-proof: each seed's evaluation and the zoo's score, in JSON and Markdown", async (t) => {

@@ -27,7 +27,7 @@ const clone = <T>(x: T): T => structuredClone(x);
 
 t.test("registered, and profiles validate as written", async (t) => {
   t.equal((await rlTask("autoscaling")).name, "autoscaling");
-  for (const p of ["golden", "quick", "full"]) {
+  for (const p of ["golden", "quick", "full", "paper", "sweep-paper"]) {
     const cfg = autoscalingProfile(p, 3, { traces: null, apps: null });
     t.same(task.validateConfig(clone(cfg), "cfg"), cfg, `${p} round-trips through validateConfig`);
   }
@@ -35,6 +35,18 @@ t.test("registered, and profiles validate as written", async (t) => {
   t.equal(full.poolPairs.length, 200);
   t.equal(full.testPairs.length, 100);
   t.same(full.agent.netArch, [400, 300]);
+  // The paper profile: the paper's pool and per-pair pretraining budget with quick's networks (issue 26).
+  const paper = autoscalingProfile("paper", 0, { traces: null, apps: null });
+  const quick = autoscalingProfile("quick", 0, { traces: null, apps: null });
+  t.equal(paper.poolPairs.length, 200);
+  t.ok(paper.testPairs.length >= 30, "at least 30 new pairs served");
+  t.equal(paper.budgets.pretrainEpisodes / paper.poolPairs.length, 35, "35 pretraining episodes per pool pair");
+  t.ok(paper.budgets.adaptPairs! >= 10 && paper.budgets.adaptEpisodes >= 200, "at least 10 adapted with a cap of at least 200");
+  t.ok(paper.budgets.referenceCap! > paper.budgets.referenceEpisodes, "references to a plateau with a cap");
+  t.same([paper.agent.netArch, paper.flash], [quick.agent.netArch, quick.flash], "quick's network sizes");
+  const sp = autoscalingProfile("sweep-paper", 0, { traces: null, apps: null });
+  t.ok(sp.poolPairs.length >= 96, "pool sizes up to at least 96");
+  t.equal(AUTOSCALING_PROFILES["sweep-paper"].sweepPerPair, 35);
   t.throws(() => autoscalingProfile("nope", 0), new RegExp(`unknown profile "nope"; known profiles: ${Object.keys(AUTOSCALING_PROFILES).join(", ")}`));
 });
 

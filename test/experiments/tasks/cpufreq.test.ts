@@ -105,7 +105,7 @@ t.test("the registered task runs a reference (DQN) and serves it, deterministica
 
 await goldenTest("cpufreq");
 
-t.test("frequency traces of a finished run: every governor, the reference and TL, one row per second", async (t) => {
+t.test("frequency traces of a finished run: every governor, the reference, TL and FLASH, one row per second", async (t) => {
   const out = mkdtempSync(path.join(os.tmpdir(), "cpufreq-run-"));
   await runRl({ task: "cpufreq", profile: "demo", seeds: 1, seed: 0, out, workers: 0, noFigures: true, log: () => {} });
   t.teardown(() => FlashModel.unregister("cpufreq"));
@@ -116,8 +116,18 @@ t.test("frequency traces of a finished run: every governor, the reference and TL
     .split("\n")
     .slice(1)
     .map((l) => l.split(","));
-  t.equal(n, 7 * 20, "7 policies x 20 steps");
-  t.same([...new Set(rows.map((r) => r[0]))], ["performance", "powersave", "ondemand", "conservative", "schedutil", "reference", "tl"]);
+  t.equal(n, 8 * 20, "8 policies x 20 steps");
+  t.same([...new Set(rows.map((r) => r[0]))], ["performance", "powersave", "ondemand", "conservative", "schedutil", "reference", "tl", "flash"]);
+  // TL and FLASH are served as the A/B test served them: their episode's rewards add up to the A/B unit's served reward (demo: 1 evaluation episode).
+  const ab = (
+    JSON.parse(readFileSync(path.join(out, "units", "ab__r0.json"), "utf8")) as { result: { samples: { variant: string; pair: string; reward: number }[] } }
+  ).result.samples;
+  const first = (JSON.parse(readFileSync(path.join(out, "config.json"), "utf8")) as { taskConfig: { testPairs: { id: string }[] } }).taskConfig.testPairs[0].id;
+  for (const v of ["tl", "flash"]) {
+    const served = ab.find((x) => x.variant === v && x.pair === first)?.reward;
+    const sum = rows.filter((r) => r[0] === v).reduce((a, r) => a + Number(r[r.length - 1]), 0);
+    t.ok(served !== undefined && Math.abs(sum - served) < 2e-3, `${v}: the traced episode's rewards sum to the A/B test's served reward (${sum} vs ${served})`);
+  }
   t.ok(
     rows.filter((r) => r[0] === "performance").every((r) => Number(r[2]) === 3.3 || Number(r[2]) === 3.0 || Number(r[2]) === 3.1),
     "performance holds f_max",

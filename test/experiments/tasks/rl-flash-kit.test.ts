@@ -103,6 +103,15 @@ for (const kind of ["dqn", "ppo"] as const) {
     t.same(Object.keys(emb).sort(), ["arm0", "arm1"]);
     const again = await task.serve(cfg, { variant: "flash", modelDir: dir("pre"), pairs: ["arm1"], seed: 4, workDir: dir("serve2") });
     t.same(again, served, "serving is deterministic in its seed");
+    const rec = await task.serve(cfg, { variant: "flash", modelDir: dir("pre"), pairs: ["arm1"], seed: 4, workDir: dir("serve3"), recordSteps: true });
+    t.equal(rec[0].reward, served[0].reward, "recording the steps does not change what is served");
+    t.equal(rec[0].steps?.length, STEPS, "the first evaluation episode, step by step");
+    t.equal(
+      rec[0].steps!.reduce((a, s) => a + s.reward, 0),
+      rec[0].steps!.filter((s) => s.reward === 1).length,
+      "each step's reward as the env gave it",
+    );
+    t.equal(served[0].steps, undefined, "no steps unless asked");
   });
 }
 
@@ -255,6 +264,15 @@ t.test("FLASH's context: warm-up episodes stay out of the buffer, serving never 
     Object.values(pool).some((e) => e.every((v, i) => Math.abs(v - (shuffled[0].embedding as number[])[i]) < 1e-6)),
     "the shuffled control serves a pool pair's embedding",
   );
+  // Served on pool pairs (the controls on the pool): always the other pool pair's embedding, never the pair's own.
+  const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) < 1e-6);
+  for (let seed = 0; seed < 6; seed++) {
+    const res = await task.serve(cfg, { variant: "shuffled", modelDir: dir("pre"), pairs: ["arm0", "arm1"], seed, workDir: dir(`shuffled-pool-${seed}`) });
+    for (const r of res) {
+      const other = r.pair === "arm0" ? "arm1" : "arm0";
+      t.ok(near(r.embedding as number[], pool[other]) && !near(r.embedding as number[], pool[r.pair]), `seed ${seed}: ${r.pair} reads ${other}'s embedding`);
+    }
+  }
 });
 
 t.test("the flash block's options reach the model: TCN encoder, latest selection, auxiliary dynamics loss (PPO and DQN)", async (t) => {
