@@ -369,16 +369,39 @@ export function drawPairs(runSeed: number, n: number, env: AutoscalingEnvConfig,
         `${dur} s`,
       );
     const seconds = Math.min(env.traceSeconds, dur);
-    const slackMin = Math.floor((dur - seconds) / 60);
-    const offsetSeconds = 60 * Math.floor(trng.fork(`pair-${i}`).uniform(0, slackMin + 1 - 1e-9));
+    const offsetSeconds = loadedWindowOffset(whole, seconds, (k) => trng.fork(k === 0 ? `pair-${i}` : `pair-${i}/redraw-${k}`), entry.file);
     const traceKey = `${sanitise(entry.name)}.w${i}`;
     return {
       id: `${app.name}@${traceKey}`,
       app,
       traceKey,
-      trace: { source: "file", file: entry.file, offsetSeconds: Math.min(offsetSeconds, Math.max(0, dur - seconds)), seconds },
+      trace: { source: "file", file: entry.file, offsetSeconds, seconds },
     };
   });
+}
+
+/** Redraws of a window before giving up on a trace: enough to step over an outage of most of it. */
+const WINDOW_REDRAWS = 64;
+
+/**
+ * A window's offset (whole minutes) drawn uniformly over the trace, redrawn while the
+ * window holds no load at all: a recorded trace can have a collection outage longer than
+ * a window (NASA's 1995 log has no requests from 1 Aug 14:52 to 3 Aug 04:36, the hurricane
+ * shutdown), and an all-zero window cannot be rescaled to an application's load. Draw 0
+ * is the first draw of earlier versions, so every window that had load is the same as
+ * before; the redraws come from their own forks. A window that is only partly in an
+ * outage is kept (its idle stretch is part of the trace as recorded).
+ */
+function loadedWindowOffset(whole: Trace, seconds: number, draw: (k: number) => Rng, file: string): number {
+  const dur = durationSeconds(whole);
+  const slackMin = Math.floor((dur - seconds) / 60);
+  const n = Math.ceil(seconds / whole.stepSeconds - 1e-9);
+  for (let k = 0; k <= WINDOW_REDRAWS; k++) {
+    const offset = Math.min(60 * Math.floor(draw(k).uniform(0, slackMin + 1 - 1e-9)), Math.max(0, dur - seconds));
+    const i0 = Math.floor(offset / whole.stepSeconds + 1e-9);
+    if (whole.rates.subarray(i0, i0 + n).some((r) => r > 0)) return offset;
+  }
+  throw new TraceError(file, "rates", `a ${seconds} s window with some load (${WINDOW_REDRAWS + 1} draws were all zeros)`, "all-zero windows");
 }
 
 /**

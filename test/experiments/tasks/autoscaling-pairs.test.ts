@@ -1,6 +1,9 @@
 /** The autoscaling oracle's features: the few smooth numbers that set a pair's best allocation (docs/notes/autoscaling-room.md). */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import t from "tap";
-import { pairOracle, type AutoscalingPair } from "../../../experiments/tasks/autoscaling-pairs.js";
+import { drawPairs, pairOracle, pairTrace, type AutoscalingPair } from "../../../experiments/tasks/autoscaling-pairs.js";
 import { autoscalingProfile } from "../../../experiments/tasks/autoscaling.js";
 import { APP_SCHEMA, type Application } from "../../../sim/k8s/app.js";
 import { applyScenario } from "../../../sim/k8s/scenarios.js";
@@ -34,5 +37,38 @@ t.test("pairOracle: a load update moves only the log load, by log 2", async (t) 
   t.same(
     f1.filter((_, i) => i !== 5),
     f0.filter((_, i) => i !== 5),
+  );
+});
+
+/** A folder holding one `t,rate` trace of `hours` at 60 s steps, zero before `loadFrom` (a share of its length). */
+function outageTraceDir(hours: number, loadFrom: number): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "outage-"));
+  const n = hours * 60;
+  const rows = Array.from({ length: n }, (_, i) => `${i * 60},${i >= loadFrom * n ? 5 + (i % 7) : 0}`);
+  writeFileSync(path.join(dir, "outage.csv"), ["t,rate", ...rows].join("\n") + "\n");
+  return dir;
+}
+
+t.test("drawPairs: a trace window inside a recorded outage (all zeros) is redrawn, so every pair's window has load", async (t) => {
+  const env = { ...cfg.env, traceSeconds: 3600 };
+  // 40 h of which the first 80% are an outage: most first draws of a 1 h window fall in it.
+  const dir = outageTraceDir(40, 0.8);
+  const pairs = drawPairs(3, 24, env, { traces: dir });
+  for (const p of pairs) {
+    const tr = pairTrace(p, env);
+    t.ok(
+      tr.rates.some((r) => r > 0),
+      `${p.id}: window at ${p.trace.source === "file" ? p.trace.offsetSeconds : "-"} s has load`,
+    );
+  }
+  t.same(
+    drawPairs(3, 24, env, { traces: dir }).map((p) => p.trace),
+    pairs.map((p) => p.trace),
+    "seeded: the same windows again",
+  );
+  t.throws(
+    () => drawPairs(3, 2, env, { traces: outageTraceDir(10, 2) }),
+    /window with some load .*all-zero windows/,
+    "a trace that is all zeros is refused by name",
   );
 });
