@@ -1,4 +1,4 @@
-/** The original agents (DESIGN.md "agents/"): DDPG, DQN, PPO, the Sizeless regressor and their shared pieces. */
+/** The original agents (ARCHITECTURE.md, "Layers"): DDPG, DQN, PPO, the Sizeless regressor and their shared pieces. */
 export { DDPG, SB3_DDPG_DEFAULTS, FIRM_DDPG_DEFAULTS, ZOO_DDPG_PENDULUM, type DDPGConfig, type AgentOptions } from "./ddpg.js";
 export { DQN, SB3_DQN_DEFAULTS, SMARTOVERCLOCK_DQN_DEFAULTS, ZOO_DQN_CARTPOLE, type DQNConfig } from "./dqn.js";
 export { PPO, SB3_PPO_DEFAULTS, AURORA_PPO_DEFAULTS, ZOO_PPO_CARTPOLE, ZOO_PPO_PENDULUM, type PPOConfig } from "./ppo.js";

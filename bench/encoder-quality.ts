@@ -20,8 +20,8 @@
  * each, a random M of its trajectories (Rng(seed)); evaluation embeds each pair from its
  * first M trajectories. R^2 = 1 - SSE/SST per target over the held-out pairs.
  *
- * Measured results (held-out R^2 and training time per encoder) are in the README's
- * Measured section.
+ * Measured results (held-out R^2 and training time per encoder) are in
+ * docs/results/2026-11-23.md ("FLASH core").
  *
  * Run: compile (npx tsc -p tsconfig.json --outDir scratch/x) and
  * `node scratch/x/bench/encoder-quality.js [--steps N] [--seeds 1,2] [--backend wasm]`.

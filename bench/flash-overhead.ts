@@ -25,7 +25,7 @@
  * Base and FLASH updates are timed in alternating rounds so that load from other
  * processes hits both alike (`timeInterleaved` of experiments/timing.ts); each ratio
  * is the ratio of the medians over rounds of each round's median per-update time.
- * Measured figures are in the README's Measured section.
+ * Measured figures are in docs/results/ (2026-11-23.md, 2026-11-29-*.md).
  * The headline is the first row of the preference order (largest hidden, then most
  * layers, most trajectories, most steps) whose ratio is <= 3, else the cheapest row.
  *

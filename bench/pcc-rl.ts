@@ -25,7 +25,7 @@
  * check's episodes (reset included), and on Aurora-range links with changing rates (each
  * side's own random links from PCC-RL's ranges, rate clamp [40, 1000], actions
  * 2 sin(i / 8): PCC-RL's `SimulatedNetworkEnv` as shipped, ours `auroraEnv` of
- * experiments/aurora-curve.ts). Compare the two only as a ratio from one run.
+ * envs/congestion/aurora.ts). Compare the two only as a ratio from one run.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -36,7 +36,7 @@ import { CongestionEnv } from "../envs/congestion/env.js";
 import { ppsToMbps } from "../sim/network/link.js";
 import { exitCodeFor, UsageError } from "../errors.js";
 import { parseArgs } from "../experiments/args.js";
-import { auroraEnv } from "../experiments/aurora-curve.js";
+import { auroraEnv } from "../envs/congestion/aurora.js";
 
 /** One episode both simulators run. */
 export interface CheckScenario {

@@ -2,7 +2,7 @@
  * A small, strict command-line parser: `--name value`, `--name=value` and boolean
  * `--flag`. Unknown options are errors (a typo should not silently run the default).
  */
-import { UsageError } from "../errors.js";
+import { OptionValueError, UsageError } from "../errors.js";
 
 export interface OptionSpec {
   /** "string" takes a value; "boolean" does not. */
@@ -52,6 +52,22 @@ export function parseArgs(argv: readonly string[], specs: Record<string, OptionS
     }
   }
   return { options, positionals };
+}
+
+/** Option `name` as an integer >= `min` (undefined when not given); anything else is an OptionValueError. */
+export function intOption(o: ParsedOptions, name: string, min: number): number | undefined {
+  const v = o[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== "string" || v.trim() === "" || !Number.isInteger(n) || n < min) throw new OptionValueError(`--${name}`, `an integer >= ${min}`, v);
+  return n;
+}
+
+/** Option `name` as a non-empty string, or a usage error saying the command needs it. */
+export function requiredOption(o: ParsedOptions, name: string, what: string): string {
+  const v = o[name];
+  if (typeof v !== "string" || v === "") throw new UsageError(`--${name} ${what} is required`);
+  return v;
 }
 
 /** One line per option, for help texts. */

@@ -12,6 +12,7 @@ import { describeOptions, parseArgs, type Command, type OptionSpec } from "./arg
 import { harnessCommands } from "./runner/commands.js";
 import { rcsCommand } from "./rcs/index.js";
 import { workerCommand } from "./runner/queue/command.js";
+import { studyCommands } from "./studies/commands.js";
 
 const backendOption: OptionSpec = { type: "string", description: `TensorFlow.js backend: ${BACKEND_PREFERENCE.join(", ")} (or $FLASH_BACKEND)` };
 
@@ -93,7 +94,7 @@ async function runPeer(o: Record<string, unknown>): Promise<void> {
   if (code !== 0) process.exitCode = code;
 }
 
-Object.assign(commands, harnessCommands(backendOption), {
+Object.assign(commands, harnessCommands(backendOption), studyCommands(backendOption), {
   rcs: rcsCommand,
   worker: workerCommand(backendOption),
   overheads: {
@@ -139,7 +140,8 @@ Object.assign(commands, harnessCommands(backendOption), {
 
 function usage(): string {
   const lines = ["usage: flash <command> [options] [--debug]", "", "commands:"];
-  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(width)}  ${c.summary}`);
   lines.push("", "flash <command> --help shows a command's options", "", EXIT_CODES);
   return lines.join("\n");
 }

@@ -1,7 +1,7 @@
 /**
  * TensorFlow.js backend selection, in one place.
  *
- * Order of preference (DESIGN.md "Numerics"): `@tensorflow/tfjs-node-gpu`, then
+ * Order of preference (ARCHITECTURE.md "Numerics"): `@tensorflow/tfjs-node-gpu`, then
  * `@tensorflow/tfjs-node`, then WebAssembly, then the pure-JS CPU backend. The native
  * packages download libtensorflow at install time and cannot install on machines
  * without internet access, so they are optional: we only try to import them.

@@ -16,7 +16,7 @@
  *   - Initialisation: Glorot-uniform kernels, zero biases, each seeded from `seed`.
  *   - A pair with no sequence gets exactly the zero vector.
  *
- * The fast formulation (DESIGN.md "Numerics": on WebAssembly an op costs tens of
+ * The fast formulation (ARCHITECTURE.md "Numerics": on WebAssembly an op costs tens of
  * microseconds, so op counts matter more than FLOPs for small models): all P*M
  * sequences are one batch; each layer's input projection for every time step and
  * both directions is one matMul; each layer's recurrence is one custom-gradient op

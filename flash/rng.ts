@@ -1,5 +1,5 @@
 /**
- * One seeded random source for everything (DESIGN.md "Determinism").
+ * One seeded random source for everything (ARCHITECTURE.md "Determinism").
  *
  * JavaScript randomness comes from seedrandom's `alea`, which is fast and has a
  * well-defined state; TensorFlow.js initialisers and sampling take explicit integer

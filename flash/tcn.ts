@@ -1,6 +1,6 @@
 /**
  * A temporal-convolution encoder (TCN): the cheap alternative to the paper's BiGRU
- * (`gru.ts`) behind the same `SequenceEncoder` interface (DESIGN.md "Meta learner").
+ * (`gru.ts`) behind the same `SequenceEncoder` interface (ARCHITECTURE.md "Meta learner").
  *
  * Architecture, per sequence:
  *   - Optionally (`patch` > 1) the steps are first grouped into non-overlapping patches
@@ -27,7 +27,7 @@
  * steps are multiplied by zero before grouping, so a sequence's last, partly real patch
  * holds the same values however far the batch is padded.
  *
- * Cost (DESIGN.md "Numerics"): every layer is one unfold (a pad, k slices, a concat) and
+ * Cost (ARCHITECTURE.md "Numerics"): every layer is one unfold (a pad, k slices, a concat) and
  * one matMul over all P*M*T steps at once, so the op count is O(layers * kernelSize),
  * independent of T, M and P; FLOPs are P*M*T * k * channels^2 per layer.
  *

@@ -1,5 +1,5 @@
 /**
- * The folder layering of DESIGN.md, asserted on the import statements of every source
+ * The folder layering of ARCHITECTURE.md ("Layers"), asserted on the import statements of every source
  * file (static, re-exports, dynamic `import()`, and type-only imports alike):
  *
  *   base modules, leaves that every folder may import, import nothing of the project:
@@ -162,4 +162,73 @@ t.test("no import cycle between files (but the listed known one)", async (t) => 
   for (const k of KNOWN_FILE_CYCLES) {
     if (!found.some((c) => known(c) && c.length === k.length)) t.fail(`known cycle ${k.join(" <-> ")} is gone: remove it from KNOWN_FILE_CYCLES`);
   }
+});
+
+/**
+ * Inside experiments/, from the bottom: the leaves (options, statistics, timing, dataset
+ * names); the runner's infrastructure (units, executors, pool, queue, config and results
+ * schemas); the report; the case studies (tasks/); the protocols; what runs on them (the
+ * rcs reproduction, the study commands); and the drivers on top (the `flash` command, its
+ * harness commands, `runRl`, the worker command, the golden runs). A file imports its own
+ * rank or lower ones. ARCHITECTURE.md, "Layers", describes the same.
+ */
+/** The drivers that live in runner/ beside its infrastructure: what `flash` dispatches to (runs, rooms, plans). */
+const DRIVERS = [
+  "experiments/cli.ts",
+  "experiments/runner/commands.ts",
+  "experiments/runner/run-rl.ts",
+  "experiments/runner/run-room.ts",
+  "experiments/runner/plan-run.ts",
+  "experiments/runner/plan.ts",
+  "experiments/runner/calibrate.ts",
+  "experiments/runner/queue/command.ts",
+];
+
+const EXPERIMENT_RANKS: [rank: number, name: string, match: (f: string) => boolean][] = [
+  [6, "drivers", (f) => DRIVERS.includes(f) || f.startsWith("experiments/golden/")],
+  [0, "leaves", (f) => /^experiments\/[^/]+\.ts$/.test(f)],
+  [1, "runner", (f) => f.startsWith("experiments/runner/")],
+  [2, "report", (f) => f.startsWith("experiments/report/")],
+  [3, "tasks", (f) => f.startsWith("experiments/tasks/")],
+  [4, "protocols", (f) => f.startsWith("experiments/protocols/")],
+  [5, "applications", (f) => f.startsWith("experiments/rcs/") || f.startsWith("experiments/studies/")],
+];
+
+/**
+ * Upward imports allowed by design: a case study's descriptor loads its own reproduction
+ * lazily (rcs has its own protocol); the RL kit stops a reference at the plateau the
+ * protocol defines (one definition, protocols/plateau.ts, read by the kit while training).
+ */
+const EXPERIMENT_EXCEPTIONS = [
+  /^experiments\/tasks\/rcs-case\.ts -> experiments\/rcs\//,
+  /^experiments\/tasks\/rl-flash-kit\.ts -> experiments\/protocols\/plateau\.ts$/,
+];
+
+function experimentRank(f: string): [number, string] {
+  const hit = EXPERIMENT_RANKS.find(([, , match]) => match(f));
+  if (!hit) throw new Error(`${f}: no rank inside experiments/ (add it to EXPERIMENT_RANKS)`);
+  return [hit[0], hit[1]];
+}
+
+t.test("inside experiments/: the runner below the protocols, the drivers above them", async (t) => {
+  const bad: string[] = [];
+  for (const [f, deps] of graph) {
+    if (!f.startsWith("experiments/")) continue;
+    const [from, fromName] = experimentRank(f);
+    for (const d of deps) {
+      if (!d.startsWith("experiments/")) continue;
+      const [to, toName] = experimentRank(d);
+      const edge = `${f} -> ${d}`;
+      if (to > from && !EXPERIMENT_EXCEPTIONS.some((re) => re.test(edge))) bad.push(`${edge} (${fromName} imports ${toName})`);
+    }
+  }
+  t.same(bad, [], "imports up the experiments/ ranks");
+  t.equal(experimentRank("experiments/runner/pool.ts")[1], "runner");
+  t.equal(experimentRank("experiments/runner/run-rl.ts")[1], "drivers");
+  for (const re of EXPERIMENT_EXCEPTIONS)
+    t.ok(
+      [...graph].some(([f, deps]) => deps.some((d) => re.test(`${f} -> ${d}`))),
+      `the exception ${re} is still used (remove it from EXPERIMENT_EXCEPTIONS when it goes)`,
+    );
+  for (const f of DRIVERS) t.ok(graph.has(f), `driver ${f} exists`);
 });

@@ -235,6 +235,8 @@ export class CongestionEnv implements PairEnv {
         queueingDelayMs: s.meanLatency > 0 ? Math.max(0, 1000 * (s.meanLatency - base)) : 0,
         loss: s.lossRatio,
         capacityMbps: ppsToMbps(this.sim.capacityAt()),
+        // The simulated time at the MI's end (s): step-by-step figures plot against it.
+        timeS: this.sim.now,
       },
     };
   }

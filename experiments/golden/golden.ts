@@ -5,7 +5,7 @@
  * (commit the new file with a message that says why the numbers moved). A case study
  * declares its golden run in its descriptor (experiments/tasks/case-study.ts).
  *
- * The same seed on the same backend gives the same numbers (DESIGN.md "Determinism"),
+ * The same seed on the same backend gives the same numbers (ARCHITECTURE.md "Determinism"),
  * so the tolerance is tight: |actual - expected| <= absolute + relative * |expected|
  * (defaults 1e-6 and 1e-5, room for float32 summation order only). Numbers are recorded
  * per backend: another backend's floating point differs and RL amplifies it, so a

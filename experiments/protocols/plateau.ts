@@ -16,6 +16,9 @@
  * the band adaptation is judged with. A run that never plateaus stops at `referenceCap`
  * episodes and is reported as capped (results.json `reference_training`).
  */
+import type { ReferenceTraining } from "../runner/results.js";
+
+export type { ReferenceTraining };
 
 export interface PlateauOptions {
   window: number;
@@ -38,18 +41,6 @@ export function plateaued(curve: readonly number[], o: PlateauOptions): boolean 
 /** Whether a reference should stop after `episodes` episodes of `curve`: past the minimum and plateaued. */
 export function referenceDone(curve: readonly number[], minEpisodes: number, o: PlateauOptions): boolean {
   return curve.length >= minEpisodes && plateaued(curve, o);
-}
-
-/** What results.json says about the references' training (`reference_training`). */
-export interface ReferenceTraining {
-  min_episodes: number;
-  cap: number;
-  runs: number;
-  /** Runs that stopped on a plateau, and runs that reached the cap without one. */
-  plateau: number;
-  capped: number;
-  /** Episodes trained per run: mean, smallest and largest. */
-  episodes: { mean: number; min: number; max: number };
 }
 
 /** The references' training summary, or null when the profile trains a fixed number of episodes (no cap). */

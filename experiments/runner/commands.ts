@@ -25,7 +25,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { DataError, MissingPathError, OptionValueError, UsageError } from "../../errors.js";
-import type { Command, OptionSpec, ParsedOptions } from "../args.js";
+import { intOption, type Command, type OptionSpec, type ParsedOptions } from "../args.js";
 import { dataRoot, DATASETS, isDatasetName, resolveDataset, SYNTHETIC, type DatasetName } from "../datasets.js";
 import { rlTask, taskEntry, taskNames } from "../tasks/index.js";
 import type { FolderOption } from "../tasks/types.js";
@@ -33,14 +33,6 @@ import { checkTaskOptions, rerunOptions, runRl, type RlRunOptions } from "./run-
 import { planRun } from "./plan-run.js";
 import { parseQueueUrl } from "./queue/url.js";
 import { parseSweepBudget } from "../protocols/sweep-budget.js";
-
-function intOpt(o: ParsedOptions, name: string, min: number): number | undefined {
-  const v = o[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new OptionValueError(`--${name}`, `an integer >= ${min}`, v);
-  return n;
-}
 
 /** `--queue URL`, checked now (a typo should not surface after planning): a QueueUrlError is a usage error. */
 function queueOpt(o: ParsedOptions): string | null {
@@ -244,11 +236,11 @@ function reproduceCommand(common: CommonOptions): Command {
     },
     async run(o, pos) {
       const task = oneTask(pos);
-      const explicitSeeds = intOpt(o, "seeds", 1);
-      const seed = intOpt(o, "seed", 0) as number;
+      const explicitSeeds = intOption(o, "seeds", 1);
+      const seed = intOption(o, "seed", 0) as number;
       const out = (o.out as string | undefined) ?? `runs/${task}-${o.profile}`;
       const entry = taskEntry(task);
-      const workers = intOpt(o, "workers", 0) ?? null;
+      const workers = intOption(o, "workers", 0) ?? null;
       const backend = (o.backend as string | undefined) ?? null;
       const taskOptions = await folderOptions(o, task);
       const queue = queueOpt(o);
@@ -264,7 +256,7 @@ function reproduceCommand(common: CommonOptions): Command {
           workers,
           backend,
           data: (o.data as string | undefined) ?? null,
-          pool: intOpt(o, "pool", 1) ?? null,
+          pool: intOption(o, "pool", 1) ?? null,
           splits: typeof o.splits === "string" ? o.splits.split(",").map((x) => x.trim()) : null,
         });
       if (o.data !== undefined) {
@@ -308,10 +300,10 @@ function sweepCommand(common: CommonOptions): Command {
       const run: RlRunOptions = {
         task,
         profile: String(o.profile),
-        seeds: intOpt(o, "seeds", 1) ?? (await defaultReplicates(task, String(o.profile))),
-        seed: intOpt(o, "seed", 0) as number,
+        seeds: intOption(o, "seeds", 1) ?? (await defaultReplicates(task, String(o.profile))),
+        seed: intOption(o, "seed", 0) as number,
         out,
-        workers: intOpt(o, "workers", 0) ?? null,
+        workers: intOption(o, "workers", 0) ?? null,
         backend: (o.backend as string | undefined) ?? null,
         poolSizes: [...new Set(sizes)].sort((a, b) => a - b),
         ...(o.budget !== undefined ? { budget: parseSweepBudget(o.budget) } : {}),
@@ -364,11 +356,11 @@ function roomCommand(common: CommonOptions): Command {
       const r = await runRoom({
         task,
         profile: String(o.profile),
-        seed: intOpt(o, "seed", 0) as number,
+        seed: intOption(o, "seed", 0) as number,
         out,
         references: o.references === true,
-        seeds: intOpt(o, "seeds", 1) ?? 2,
-        workers: intOpt(o, "workers", 0) ?? null,
+        seeds: intOption(o, "seeds", 1) ?? 2,
+        workers: intOption(o, "workers", 0) ?? null,
         backend: (o.backend as string | undefined) ?? null,
         taskOptions: await folderOptions(o, task),
       });
@@ -411,7 +403,7 @@ function rerunCommand(common: CommonOptions, backendOption: OptionSpec): Command
       const run: RlRunOptions = {
         ...recorded,
         out,
-        workers: intOpt(o, "workers", 0) ?? recorded.workers,
+        workers: intOption(o, "workers", 0) ?? recorded.workers,
         backend: (o.backend as string | undefined) ?? recorded.backend,
         queue: queueOpt(o),
       };

@@ -24,12 +24,23 @@
 import { DataError } from "../../errors.js";
 import type { RunConfig } from "./config.js";
 import type { Provenance } from "./provenance.js";
-import type { ReferenceTraining } from "../protocols/plateau.js";
 
 export const RESULTS_FORMAT = "flash-adapt-results@2";
 export const RESULTS_FORMAT_V1 = "flash-adapt-results@1";
 
 /** Mean over samples with its 95% t-interval half-width (null with fewer than two samples) and the sample count. */
+/** What results.json says about the references' training (`reference_training`). */
+export interface ReferenceTraining {
+  min_episodes: number;
+  cap: number;
+  runs: number;
+  /** Runs that stopped on a plateau, and runs that reached the cap without one. */
+  plateau: number;
+  capped: number;
+  /** Episodes trained per run: mean, smallest and largest. */
+  episodes: { mean: number; min: number; max: number };
+}
+
 export interface MeanCiJson {
   mean: number;
   ci95: number | null;

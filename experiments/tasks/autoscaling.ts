@@ -69,7 +69,7 @@
  * WebAssembly the paper's encoder (BiGRU 2x256 over 100 steps) makes a FLASH update
  * far too slow for 2,000 pretraining episodes, and the wasm heap aborts when a batch
  * holds about 48 distinct pairs (a 200-pair pool puts ~55 in a batch of 64). The
- * measured run times and per-update costs are in the README's Measured section.
+ * measured run times and per-update costs are in docs/results/ (2026-11-23.md, 2026-11-29-*.md).
  */
 import { statSync } from "node:fs";
 import { HpaAgent } from "../../agents/baselines/hpa.js";

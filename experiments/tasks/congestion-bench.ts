@@ -12,7 +12,7 @@
  * held at 90% of capacity. Best of `repeats` after a warm-up.
  */
 import { CongestionEnv } from "../../envs/congestion/env.js";
-import { auroraEnv } from "../aurora-curve.js";
+import { auroraEnv } from "../../envs/congestion/aurora.js";
 
 export interface NetworkBench {
   network_env_steps_per_s: number;

@@ -135,3 +135,20 @@ t.test("--debug prints the stack; help exits 0; no command exits 2 with the usag
   t.match(help.stdout, /exit codes:\n {2}0 {2}success\n {2}1 {2}failure.*\n {2}2 {2}usage error/);
   t.equal(flash().code, 2);
 });
+
+t.test("the study commands: help, and a usage error per class of mistake", async (t) => {
+  for (const c of ["classic-proof", "aurora-curve", "congestion-timeseries", "cpufreq-trace"]) {
+    const help = flash(c, "--help");
+    t.equal(help.code, 0, `${c} --help exits 0`);
+    t.match(help.stdout, new RegExp(`usage: flash ${c} \\[options\\][\\s\\S]*--out VALUE`), `${c} --help lists its options`);
+  }
+  expectError(t, ["aurora-curve", "--steps", "0"], 2, /--steps: expected an integer >= 1, got "0"/);
+  expectError(t, ["aurora-curve", "--every", "1e3x"], 2, /--every: expected an integer >= 1/);
+  expectError(t, ["congestion-timeseries"], 2, /--trace FILE \(a link trace\) is required/);
+  expectError(t, ["congestion-timeseries", "--trace", "nope.json"], 2, /--trace "nope\.json" does not exist \(expected a link trace file/);
+  expectError(t, ["cpufreq-trace"], 2, /--run DIR \(a finished cpufreq run\) is required/);
+  expectError(t, ["cpufreq-trace", "--run", "no-such-run"], 2, /--run "no-such-run" does not exist/);
+  expectError(t, ["classic-proof", "--algo", "sac"], 2, /no zoo setting for --algo sac --env Pendulum-v1; supported: ddpg\/Pendulum-v1/);
+  expectError(t, ["classic-proof", "--normalize", "maybe"], 2, /--normalize: expected on or off, got "maybe"/);
+  expectError(t, ["classic-proof", "--seeds", "-1"], 2, /--seeds: expected an integer >= 1/);
+});

@@ -63,6 +63,8 @@ t.test("measureOverheads: well-formed rows per agent for tiny networks (BiGRU an
   );
   for (const r of rows) {
     checkRow(t, r);
+    // The fixture's agent overrides reach the measured agents (its nets, not the case studies').
+    t.equal(r.net, JSON.stringify(tiny.agentConfigs?.[r.agent]?.netArch), `${r.agent}: measured with the override's network`);
     t.equal(r.batch, 8);
     t.equal(r.context_size, 2);
     t.equal(r.subsample, 1);

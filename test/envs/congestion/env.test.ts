@@ -139,6 +139,9 @@ tap.test("latency ratio and inflation rise with a queue; the send ratio is 1 onc
   near(t, f[0], s.latencyIncrease / s.duration, "inflation = latency increase / D", 1e-6);
   near(t, f[2], s.sendRate / s.recvRate, "send ratio", 1e-5);
   t.ok((r.info!.queueingDelayMs as number) > 0);
+  t.equal(r.info!.timeS, env.simulator.now, "info.timeS is the simulated time at the MI's end");
+  const before = r.info!.timeS as number;
+  t.ok((env.step([0]).info!.timeS as number) > before, "and grows MI by MI");
   // 20,000 packets/s into 8: a handful of acks per MI against thousands sent.
   const flood = make({ links: [{ bandwidthMbps: 0.1, delayMs: 100, queuePackets: 1, lossRate: 0 }], startRate: [2400, 2400], maxRate: 20000 });
   flood.reset(0);

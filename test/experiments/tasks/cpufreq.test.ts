@@ -1,11 +1,14 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import t from "tap";
 import { CPUFREQ_PROFILES, createCpufreqTask, cpufreqProfile, governorRewards, validateCpufreqConfig } from "../../../experiments/tasks/cpufreq.js";
 import { CPUFREQ_ORACLE_FEATURES, cpufreqTrace, makeCpufreqEnv, SYNTHETIC_LOAD, type CpufreqPair } from "../../../experiments/tasks/cpufreq-pairs.js";
 import { processorByName } from "../../../sim/cpufreq/processor.js";
-import { cpufreqFrequencyTraces } from "../../../experiments/tasks/cpufreq-trace.js";
+import { cpufreqFrequencyTraces } from "../../../experiments/studies/cpufreq-trace.js";
+import { studyCommands } from "../../../experiments/studies/commands.js";
+import { finishedRun } from "../../../experiments/studies/finished-run.js";
+import { validateCongestionConfig } from "../../../experiments/tasks/congestion-pairs.js";
 import { runRl } from "../../../experiments/runner/run-rl.js";
 import { rlTask } from "../../../experiments/tasks/index.js";
 import { goldenTest } from "../../helpers/golden.js";
@@ -124,7 +127,7 @@ t.test("the registered task runs a reference (DQN) and serves it, deterministica
 
 await goldenTest("cpufreq");
 
-t.test("frequency traces of a finished run: every governor, the reference and TL, one row per second", async (t) => {
+t.test("frequency traces of a finished run: every governor, the reference, TL and FLASH, one row per second", async (t) => {
   const out = mkdtempSync(path.join(os.tmpdir(), "cpufreq-run-"));
   await runRl({ task: "cpufreq", profile: "demo", seeds: 1, seed: 0, out, workers: 0, noFigures: true, log: () => {} });
   t.teardown(() => FlashModel.unregister("cpufreq"));
@@ -135,8 +138,18 @@ t.test("frequency traces of a finished run: every governor, the reference and TL
     .split("\n")
     .slice(1)
     .map((l) => l.split(","));
-  t.equal(n, 7 * 20, "7 policies x 20 steps");
-  t.same([...new Set(rows.map((r) => r[0]))], ["performance", "powersave", "ondemand", "conservative", "schedutil", "reference", "tl"]);
+  t.equal(n, 8 * 20, "8 policies x 20 steps");
+  t.same([...new Set(rows.map((r) => r[0]))], ["performance", "powersave", "ondemand", "conservative", "schedutil", "reference", "tl", "flash"]);
+  // TL and FLASH are served as the A/B test served them: their episode's rewards add up to the A/B unit's served reward (demo: 1 evaluation episode).
+  const ab = (
+    JSON.parse(readFileSync(path.join(out, "units", "ab__r0.json"), "utf8")) as { result: { samples: { variant: string; pair: string; reward: number }[] } }
+  ).result.samples;
+  const first = (JSON.parse(readFileSync(path.join(out, "config.json"), "utf8")) as { taskConfig: { testPairs: { id: string }[] } }).taskConfig.testPairs[0].id;
+  for (const v of ["tl", "flash"]) {
+    const served = ab.find((x) => x.variant === v && x.pair === first)?.reward;
+    const sum = rows.filter((r) => r[0] === v).reduce((a, r) => a + Number(r[r.length - 1]), 0);
+    t.ok(served !== undefined && Math.abs(sum - served) < 2e-3, `${v}: the traced episode's rewards sum to the A/B test's served reward (${sum} vs ${served})`);
+  }
   t.ok(
     rows.filter((r) => r[0] === "performance").every((r) => [3.3, 3.0, 3.1].includes(Number(r[3]))),
     "performance requests f_max",
@@ -148,6 +161,14 @@ t.test("frequency traces of a finished run: every governor, the reference and TL
   await t.rejects(cpufreqFrequencyTraces(out, csv, "nope@nowhere"), {
     name: "UnknownNameError",
     message: /unknown test pair "nope@nowhere"; known test pairs: /,
+  });
+  // `flash cpufreq-trace --run DIR`: the CSV and its figure in DIR/frequency-traces; a cpufreq run is no congestion run.
+  await studyCommands({ type: "string", description: "backend" })["cpufreq-trace"].run({ run: out, replicate: "0" }, []);
+  for (const f of ["frequency-traces.csv", "frequency-traces.vl.json", "frequency-traces.svg", "frequency-traces.png"])
+    t.ok(existsSync(path.join(out, "frequency-traces", f)), `cpufreq-trace wrote ${f}`);
+  t.throws(() => finishedRun(out, "congestion", validateCongestionConfig), {
+    name: "UsageError",
+    message: /a cpufreq run; expected a run of flash reproduce congestion/,
   });
 });
 

@@ -4,28 +4,27 @@
  * hyper-parameters for several seeds, evaluate each trained deterministic policy for
  * 10 episodes, and report the mean over seeds with a 95% t-interval next to SB3's.
  *
- *   npx tsc -p tsconfig.json && node dist/experiments/classic-proof.js \
- *     --algo ddpg --env Pendulum-v1 --seeds 3 --out runs/proof
+ *   flash classic-proof --algo ddpg --env Pendulum-v1 --seeds 3 --out runs/proof
  *
  * Writes <out>/<algo>-<env>.json and .md (rewritten after every seed, so a partial
  * run still leaves its numbers). A slow command, not a test.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Env } from "../envs/env.js";
-import { makeClassicEnv, isClassicEnvId } from "../envs/classic/make.js";
-import { NormalizedEnv, NormalizeStats } from "../envs/normalize.js";
-import { backendInfo, selectBackend } from "../flash/backend.js";
-import { DDPG, ZOO_DDPG_PENDULUM } from "../agents/ddpg.js";
-import { DQN, ZOO_DQN_CARTPOLE } from "../agents/dqn.js";
-import { PPO, ZOO_PPO_CARTPOLE, ZOO_PPO_PENDULUM } from "../agents/ppo.js";
-import { train } from "../agents/train.js";
-import { evaluatePolicy } from "../agents/evaluate.js";
-import type { Algorithm } from "../agents/types.js";
-import { parseArgs, UsageError } from "./args.js";
-import { meanCi95 } from "./stats.js";
+import type { Env } from "../../envs/env.js";
+import { makeClassicEnv, isClassicEnvId } from "../../envs/classic/make.js";
+import { NormalizedEnv, NormalizeStats } from "../../envs/normalize.js";
+import { backendInfo } from "../../flash/backend.js";
+import { DDPG, ZOO_DDPG_PENDULUM } from "../../agents/ddpg.js";
+import { DQN, ZOO_DQN_CARTPOLE } from "../../agents/dqn.js";
+import { PPO, ZOO_PPO_CARTPOLE, ZOO_PPO_PENDULUM } from "../../agents/ppo.js";
+import { train } from "../../agents/train.js";
+import { evaluatePolicy } from "../../agents/evaluate.js";
+import type { Algorithm } from "../../agents/types.js";
+import { UsageError } from "../../errors.js";
+import { meanCi95 } from "../stats.js";
 
-/** Published SB3 zoo results (/work/shared/reference/sb3-zoo-results.md, from the zoo's benchmark.md). */
+/** Published SB3 zoo results: rl-baselines3-zoo's benchmark.md (github.com/DLR-RM/rl-baselines3-zoo), deterministic policy, one training run per row. */
 export const SB3_REFERENCE: Record<string, { mean: number; std: number; steps: number }> = {
   "ddpg/Pendulum-v1": { mean: -152.1, std: 94.3, steps: 20_000 },
   "ppo/Pendulum-v1": { mean: -172.2, std: 104.2, steps: 100_000 },
@@ -106,53 +105,43 @@ interface SeedResult {
   trainSeconds: number;
 }
 
-/** The command line, checked. */
-function proofOptions() {
-  const { options } = parseArgs(process.argv.slice(2), {
-    algo: { type: "string", description: "ddpg | dqn | ppo", default: "ddpg" },
-    env: { type: "string", description: "Pendulum-v1 | CartPole-v1", default: "Pendulum-v1" },
-    seeds: { type: "string", description: "number of seeds (0..n-1)", default: "3" },
-    "first-seed": { type: "string", description: "first seed", default: "0" },
-    steps: { type: "string", description: "override the zoo's training budget (for quick checks)" },
-    "eval-episodes": { type: "string", description: "evaluation episodes per seed", default: "10" },
-    normalize: {
-      type: "string",
-      description: "PPO Pendulum: on = the zoo's VecNormalize (envs/normalize.ts), off = raw observations and rewards",
-      default: "on",
-    },
-    out: { type: "string", description: "output directory", default: "runs/proof" },
-    backend: { type: "string", description: "TF.js backend" },
-  });
-  if (options.normalize !== "on" && options.normalize !== "off")
-    throw new UsageError(`--normalize: expected on or off, got ${JSON.stringify(options.normalize)}`);
-  return {
-    algo: String(options.algo),
-    envId: String(options.env),
-    nSeeds: Number(options.seeds),
-    first: Number(options["first-seed"]),
-    evalEpisodes: Number(options["eval-episodes"]),
-    steps: options.steps ? Number(options.steps) : undefined,
-    normalize: options.normalize !== "off",
-    out: String(options.out),
-    backend: options.backend as string | undefined,
-  };
+/** What `flash classic-proof` runs (its options, checked by the command). */
+export interface ProofOptions {
+  algo: string;
+  envId: string;
+  nSeeds: number;
+  first: number;
+  evalEpisodes: number;
+  /** Overrides the zoo's training budget (quick checks). */
+  steps?: number;
+  /** PPO Pendulum: the zoo's VecNormalize (envs/normalize.ts), else raw observations and rewards. */
+  normalize: boolean;
+  out: string;
+  log?: (line: string) => void;
 }
 
-type ProofOptions = ReturnType<typeof proofOptions>;
+const stderrLine = (line: string): void => void process.stderr.write(line + "\n");
+
+/** Whether (algo, env) has a zoo setting here; a usage error listing those that do. */
+export function checkProofSetting(algo: string, envId: string): void {
+  if (!(`${algo}/${envId}` in SB3_REFERENCE))
+    throw new UsageError(`no zoo setting for --algo ${algo} --env ${envId}; supported: ${Object.keys(SB3_REFERENCE).join(", ")}`);
+}
 
 /** Train seed `s` with the zoo's settings (or `o.steps`), then evaluate it deterministically. */
 function runSeed(o: ProofOptions, s: number): { result: SeedResult; config: object; steps: number } {
   const key = `${o.algo}/${o.envId}`;
   const su = setup(o.algo, o.envId, s, o.normalize);
   const steps = o.steps ?? su.steps;
-  process.stderr.write(`[${key} seed ${s}] training ${steps} steps on ${backendInfo().name}\n`);
+  const log = o.log ?? stderrLine;
+  log(`[${key} seed ${s}] training ${steps} steps on ${backendInfo().name}`);
   const res = train(su.agent, su.envs.length === 1 ? su.envs[0] : su.envs, {
     totalTimesteps: steps,
     seed: s,
     onProgress: (p) =>
-      process.stderr.write(
+      log(
         `[${key} seed ${s}] ${p.timesteps}/${p.totalTimesteps} steps, ${p.episodes} episodes, recent return ${p.recentMeanReturn.toFixed(1)}, ` +
-          `${p.updates} updates, loss ${p.lastLoss.toPrecision(3)}, ${p.seconds.toFixed(0)} s\n`,
+          `${p.updates} updates, loss ${p.lastLoss.toPrecision(3)}, ${p.seconds.toFixed(0)} s`,
       ),
   });
   const ev = evaluatePolicy(su.agent, su.evalEnv ? su.evalEnv() : makeClassicEnv(o.envId as "Pendulum-v1"), {
@@ -160,9 +149,9 @@ function runSeed(o: ProofOptions, s: number): { result: SeedResult; config: obje
     seed: 1_000_000 + 1000 * s,
   });
   su.dispose();
-  process.stderr.write(
+  log(
     `[${key} seed ${s}] deterministic evaluation over ${o.evalEpisodes} episodes: ${ev.mean.toFixed(1)} +/- ${ev.std.toFixed(1)} (train ` +
-      `${res.seconds.toFixed(0)} s)\n`,
+      `${res.seconds.toFixed(0)} s)`,
   );
   const result: SeedResult = {
     seed: s,
@@ -221,9 +210,9 @@ function writeProof(base: string, o: ProofOptions, run: { steps: number; config:
   writeFileSync(`${base}.md`, md);
 }
 
-async function main(): Promise<void> {
-  const o = proofOptions();
-  await selectBackend(o.backend);
+/** Trains and evaluates every seed; writes `<out>/<algo>-<env>.{json,md}` after each; returns the JSON file's base path. */
+export async function classicProof(o: ProofOptions): Promise<string> {
+  checkProofSetting(o.algo, o.envId);
   mkdirSync(o.out, { recursive: true });
   const base = path.join(o.out, `${o.algo}-${o.envId}`);
   const perSeed: SeedResult[] = [];
@@ -234,10 +223,5 @@ async function main(): Promise<void> {
     // Rewritten after every seed: an interrupted proof keeps what it measured.
     writeProof(base, o, { steps, config, started, perSeed });
   }
-  process.stderr.write(`wrote ${base}.json and ${base}.md\n`);
+  return base;
 }
-
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
-});
