@@ -15,7 +15,7 @@ import path from "node:path";
 import { selectBackend } from "../../flash/backend.js";
 import { resolveDataset, type DatasetKind } from "../datasets.js";
 import { loadRcsDataset } from "../../envs/rcs/index.js";
-import { UsageError, type Command, type OptionSpec, type ParsedOptions } from "../args.js";
+import { intOption, UsageError, type Command, type OptionSpec, type ParsedOptions } from "../args.js";
 import { FULL_MODEL_CONFIG, METHODS, QUICK_MODEL_CONFIG, type Method, type RcsModelConfig } from "./models.js";
 import { evaluatePlan, resultsJson, twoFolderPlan, type EvaluationResult } from "./protocol.js";
 import { writeEvaluation } from "./report.js";
@@ -46,13 +46,6 @@ export function parseShots(s: string | undefined): number[] {
   if (shots.length === 0 || shots.some((v) => !Number.isInteger(v) || v < 1))
     throw new UsageError(`--shots: expected positive integers separated by commas, got ${JSON.stringify(s)}`);
   return shots;
-}
-
-function positiveInt(name: string, v: string | boolean | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name}: expected a positive integer, got ${JSON.stringify(v)}`);
-  return n;
 }
 
 function profileOf(v: unknown): Profile {
@@ -165,10 +158,10 @@ export const rcsCommand: Command = {
         test: rcsDatasetOption("--test", o.test),
         out: String(o.out),
         shots: parseShots(o.shots as string | undefined),
-        iterations: positiveInt("seeds", o.seeds) ?? PROFILES[profile].iterations,
+        iterations: intOption(o, "seeds", 1) ?? PROFILES[profile].iterations,
         profile,
-        epochs: positiveInt("epochs", o.epochs),
-        finetuneEpochs: positiveInt("finetune-epochs", o["finetune-epochs"]),
+        epochs: intOption(o, "epochs", 1),
+        finetuneEpochs: intOption(o, "finetune-epochs", 1),
         methods: methodsOf(o.methods),
         seed,
         backend: o.backend as string | undefined,
@@ -182,7 +175,7 @@ export const rcsCommand: Command = {
       await trainCommand({
         data: rcsDatasetOption("--data", o.data),
         out: String(o.out),
-        model: modelConfig(profile, { epochs: positiveInt("epochs", o.epochs), seed }),
+        model: modelConfig(profile, { epochs: intOption(o, "epochs", 1), seed }),
         log,
       });
       console.error(`wrote model ${o.out}`);
@@ -201,7 +194,7 @@ export const rcsCommand: Command = {
         data: rcsDatasetOption("--data", o.data, ["serverless"]),
         out: String(o.out),
         report: o.report as string | undefined,
-        model: modelConfig(profile, { epochs: positiveInt("epochs", o.epochs) }),
+        model: modelConfig(profile, { epochs: intOption(o, "epochs", 1) }),
         seed,
         log,
       });
@@ -212,7 +205,7 @@ export const rcsCommand: Command = {
       );
     } else if (sub === "generate") {
       if (!o.out) throw new UsageError("rcs generate needs --apps N --seed S --out DIR and --model MODEL.json or --data DATA");
-      const apps = positiveInt("apps", o.apps);
+      const apps = intOption(o, "apps", 1);
       if (apps === undefined) throw new UsageError("rcs generate needs --apps N (a positive integer)");
       const spread = o["input-spread"] === undefined ? undefined : Number(o["input-spread"]);
       if (spread !== undefined && !(spread >= 0)) throw new UsageError(`--input-spread: expected a number >= 0, got ${JSON.stringify(o["input-spread"])}`);
@@ -222,9 +215,9 @@ export const rcsCommand: Command = {
         out: String(o.out),
         model: o.model as string | undefined,
         data: o.data === undefined ? undefined : rcsDatasetOption("--data", o.data, ["serverless"]),
-        invocations: positiveInt("invocations", o.invocations),
+        invocations: intOption(o, "invocations", 1),
         inputSpread: spread,
-        maxSegments: positiveInt("max-segments", o["max-segments"]),
+        maxSegments: intOption(o, "max-segments", 1),
       });
       console.error(`wrote ${made.length} applications to ${o.out} (apps.csv and one folder per application)`);
     } else {

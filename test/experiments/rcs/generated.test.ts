@@ -145,7 +145,7 @@ t.test("rcs generate and rcs fit: written, read back; existing outputs refused; 
   t.same(ds.workloads, generateDataset(known, { apps: 4, seed: 7, invocations: 3 }).workloads, "the command's seed is the generator's");
   await t.rejects(run(["generate", "--apps", "4", "--seed", "7", "--model", modelFile, "--out", out]), { name: "UsageError", message: /is not empty/ });
   await t.rejects(run(["generate", "--apps", "4", "--out", path.join(d, "x")]), /exactly one of --model MODEL\.json .* or --data DIR/);
-  await t.rejects(run(["generate", "--apps", "0", "--model", modelFile, "--out", path.join(d, "y")]), /--apps: expected a positive integer/);
+  await t.rejects(run(["generate", "--apps", "0", "--model", modelFile, "--out", path.join(d, "y")]), /--apps: expected an integer >= 1, got "0"/);
   await t.rejects(run(["generate", "--apps", "2", "--model", path.join(d, "nope.json"), "--out", path.join(d, "z")]), /nope\.json does not exist/);
 
   const fitted = path.join(d, "fitted.json");
