@@ -8,6 +8,10 @@ import path from "node:path";
 import * as vega from "vega";
 import * as vegaLite from "vega-lite";
 import { Resvg } from "@resvg/resvg-js";
+import { vegaTextWidth } from "./text-width.js";
+
+// Lay text out with the font's own widths, not vega's 0.8 em guess (text-width.ts).
+(vega as unknown as { textMetrics: { width: typeof vegaTextWidth } }).textMetrics.width = vegaTextWidth;
 
 /** A Vega-Lite top-level spec (kept loose: vega-lite validates it when compiling). */
 export type VegaLiteSpec = Record<string, unknown>;

@@ -98,12 +98,14 @@ export function healthFigure(r: RlResults): Record<string, VegaLiteSpec> {
       encoding: {
         x: { field: "episode", type: "quantitative", title: "pretraining episode" },
         y: { field: "normalised", type: "quantitative", title: "(R - R_random) / (R_ref - R_random)" },
-        color: { field: "agent", type: "nominal", title: "agent" },
+        color: { field: "agent", type: "nominal", title: "agent", legend: { symbolType: "stroke" } },
         detail: { field: "run", type: "nominal" },
         strokeDash: {
           field: "failed",
           type: "nominal",
           title: "pretraining",
+          // A line symbol: the default point symbol cannot show the dash, so the legend did not say which is which.
+          legend: { symbolType: "stroke", symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: "#555" } } } } },
           scale: {
             domain: ["healthy", "failed"],
             range: [

@@ -92,3 +92,13 @@ t.test("poolHealthMarkdown: pool vs new drops, the finding, the failed count and
   t.same(none, [], "a run without pool tests: nothing");
   t.same(healthFigure({ ...results, pretraining_health: null } as unknown as RlResults), {});
 });
+
+t.test("the health figure's legend draws the dash it explains (a line symbol with a stroke)", async (t) => {
+  const { renderSvg } = await import("../../../experiments/report/figures.js");
+  const svg = await renderSvg(healthFigure(results)["pretraining-health"]);
+  const symbols = [...svg.matchAll(/role-legend-symbol[^>]*><path[^>]*>/g)].map((m) => m[0]);
+  const dashed = symbols.filter((s) => /stroke-dasharray="6,4"/.test(s));
+  t.equal(dashed.length, 1, "one dashed legend symbol (failed)");
+  t.match(dashed[0], /stroke="#[0-9a-f]+"/, "with a stroke colour, so it is visible");
+  t.match(dashed[0], /d="M-?\d+,0L\d+,0"/, "a line, not a point");
+});
