@@ -8,8 +8,10 @@
  * utilisation terms; then, for the worst tests, every 10th step of the episode.
  *
  * Run: `npm run build && node dist/bench/autoscaling-episodes.js --run runs/as-quick [--replicate 0]
- *   [--variants tl,oracle,flash,original] [--pool] [--worst 3] [--json out.json]`
- * (--pool serves each variant on its replicate's own pool pairs instead of the new pairs).
+ *   [--variants tl,oracle,flash,original] [--pool] [--pool-size N] [--worst 3] [--json out.json]`
+ * (--pool serves each variant on its replicate's own pool pairs instead of the new pairs;
+ * --pool-size N reads a pool-size sweep's models of that size, served with its sweep-serve
+ * unit's seed, so the rewards equal that unit's samples; the sweep has no original agents).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -23,8 +25,9 @@ import { workDirOf } from "../experiments/runner/pool.js";
 import { deriveSeed } from "../experiments/runner/units.js";
 import type { AutoscalingConfig } from "../experiments/tasks/autoscaling-pairs.js";
 import { createAutoscalingTask } from "../experiments/tasks/autoscaling.js";
-import type { ServedStep, ServeVariant } from "../experiments/tasks/types.js";
+import type { RlTask, ServedStep, ServeVariant } from "../experiments/tasks/types.js";
 import { compileApplication } from "../sim/k8s/profile.js";
+import { configAtSize } from "../experiments/protocols/sweep-budget.js";
 
 /** One served test, summarised over its first evaluation episode. */
 export interface EpisodeRow {
@@ -70,16 +73,26 @@ function row(variant: string, pair: string, reward: number, steps: ServedStep[],
 
 const f = (x: number, d = 2) => x.toFixed(d);
 
-export async function episodes(o: { run: string; replicate: number; variants: string[]; pool: boolean }): Promise<EpisodeRow[]> {
+export async function episodes(o: { run: string; replicate: number; variants: string[]; pool: boolean; poolSize?: number }): Promise<EpisodeRow[]> {
   const rc = loadRunConfig(o.run);
   const task = createAutoscalingTask();
   // The pairs the run recorded for the replicate (a run from before per-replicate pairs served the same pairs in every replicate).
-  const cfg = (o.replicate === 0 ? rc.taskConfig : (rc.replicateConfigs?.[o.replicate - 1] ?? rc.taskConfig)) as unknown as AutoscalingConfig;
+  const recorded = (o.replicate === 0 ? rc.taskConfig : (rc.replicateConfigs?.[o.replicate - 1] ?? rc.taskConfig)) as unknown as AutoscalingConfig;
   if (o.replicate >= rc.seeds) throw new UsageError(`--replicate ${o.replicate}: the run has replicates 0..${rc.seeds - 1}`);
-  // The A/B unit's seed (units.ts: from the run seed and the unit id), so a run still in progress can be looked at too.
-  const seed = deriveSeed(rc.seed, `ab/r${o.replicate}`);
+  const size = o.poolSize;
+  if (size !== undefined && !rc.poolSizes?.includes(size))
+    throw new UsageError(`--pool-size ${size}: the run's pool sizes are ${rc.poolSizes?.join(", ") ?? "none (not a sweep)"}`);
+  if (size !== undefined && o.variants.includes("original"))
+    throw new UsageError("--pool-size: a sweep serves no original agents (drop 'original' from --variants)");
+  // A sweep's units at one size read the config at that size (its own pretraining budget) and carry the prefix P<size>/.
+  const cfg = (size === undefined
+    ? recorded
+    : configAtSize(task as unknown as RlTask, recorded as unknown as Record<string, unknown>, size, rc.pretrainPerPair)) as unknown as AutoscalingConfig;
+  const prefix = size === undefined ? "" : `P${size}/`;
+  // The serving unit's seed (units.ts: from the run seed and the unit id), so a run still in progress can be looked at too.
+  const seed = deriveSeed(rc.seed, size === undefined ? `ab/r${o.replicate}` : `${prefix}serve/r${o.replicate}`);
   const peak = new Map([...cfg.testPairs, ...cfg.poolPairs].map((p) => [p.id, compileApplication(p.app).peakMemoryMB]));
-  const { pool, test } = task.pairs(cfg);
+  const { pool, test } = task.pairs(cfg, size);
   const tmp = mkdtempSync(path.join(os.tmpdir(), "as-episodes-"));
   const out: EpisodeRow[] = [];
   try {
@@ -103,7 +116,7 @@ export async function episodes(o: { run: string; replicate: number; variants: st
       const model = v === "shuffled" || v.startsWith("flash") ? "flash" : v;
       const res = await task.serve(cfg, {
         variant: v as ServeVariant,
-        modelDir: workDirOf(o.run, `pretrain/${model}/r${o.replicate}`),
+        modelDir: workDirOf(o.run, `${prefix}pretrain/${model}/r${o.replicate}`),
         pairs: o.pool ? pool : test,
         seed,
         workDir: tmp,
@@ -149,13 +162,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       replicate: { type: "string", default: "0" },
       variants: { type: "string", default: "tl,oracle,flash,original" },
       pool: { type: "boolean", default: false },
+      "pool-size": { type: "string" },
       worst: { type: "string", default: "3" },
       json: { type: "string" },
     },
   });
   if (!values.run) throw new UsageError("--run DIR is required (a finished `flash reproduce autoscaling` directory)");
   await selectBackend(loadRunConfig(values.run).backend ?? undefined);
-  const rows = await episodes({ run: values.run, replicate: Number(values.replicate), variants: values.variants.split(","), pool: values.pool });
+  const poolSize = values["pool-size"] === undefined ? undefined : Number(values["pool-size"]);
+  const rows = await episodes({ run: values.run, replicate: Number(values.replicate), variants: values.variants.split(","), pool: values.pool, poolSize });
   print(rows, Number(values.worst));
   if (values.json) writeFileSync(values.json, JSON.stringify(rows, null, 1));
 }
