@@ -24,8 +24,8 @@ const BOLD = [
   1466, 1010, 1219, 979, 1458, 1335, 1892, 1321, 1335, 1192, 1458, 748, 1458, 1716,
 ];
 const UNITS_PER_EM = 2048;
-/** Any other character (±, ≤, Greek, ...): a digit's width, about the font's middle. */
-const OTHER = 1303;
+/** Any other character (±, ≤, Greek, ...) counts as the face's "0": a digit's width, about the font's middle. */
+const OTHER = "0".charCodeAt(0) - 0x20;
 
 /** Width in pixels of `text` set in DejaVu Sans at `fontSize` px, bold or not. */
 export function dejaVuSansWidth(text: string, fontSize: number, bold = false): number {
@@ -33,7 +33,7 @@ export function dejaVuSansWidth(text: string, fontSize: number, bold = false): n
   let units = 0;
   for (const ch of text) {
     const code = ch.codePointAt(0) as number;
-    units += code >= 0x20 && code <= 0x7e ? table[code - 0x20] : bold ? OTHER * (BOLD[16] / REGULAR[16]) : OTHER;
+    units += table[code >= 0x20 && code <= 0x7e ? code - 0x20 : OTHER];
   }
   return (units * fontSize) / UNITS_PER_EM;
 }
